@@ -1,0 +1,48 @@
+# inferplane — the two commands a fresh machine needs:
+#   make plan   offline plan + policy check of the default stack (dev); no credentials
+#   make test   lint, type checks and the whole test suite (all tiers)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STACK ?= dev
+STAMP := $(VENV)/.installed
+
+.PHONY: setup plan check test test-fast test-slow lint typecheck bench docs clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+plan: setup
+	$(BIN)/inferplane plan --stack $(STACK)
+	$(BIN)/inferplane check --stack $(STACK)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-slow: setup
+	$(BIN)/python -m pytest -q -m slow
+
+bench: setup
+	$(BIN)/python -m bench
+
+docs: setup
+	$(BIN)/inferplane docs rules > docs/policy-rules.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache out
