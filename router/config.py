@@ -179,9 +179,9 @@ class RouterConfig(_Model):
         if self.pii_data_class is not None and self.pii_data_class not in classes:
             raise ValueError(f"pii_data_class {self.pii_data_class!r} is not a data class")
         for route in self.routes:
-            for target in route.targets:
-                if target not in self.targets:
-                    raise ValueError(f"route {route.name!r} names unknown target {target!r}")
+            for name in route.targets:
+                if name not in self.targets:
+                    raise ValueError(f"route {route.name!r} names unknown target {name!r}")
         for name, target in self.targets.items():
             unknown = set(target.allowed_data_classes) - classes
             if unknown:

@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources, one deployment pattern per module."""

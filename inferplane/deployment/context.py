@@ -1,0 +1,40 @@
+"""What every spec-to-component builder receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from components.base import Labels
+from inferplane.residency import PLACEMENT_RANK
+from inferplane.spec import StackSpec
+
+__all__ = ["DeployContext"]
+
+
+@dataclass(frozen=True)
+class DeployContext:
+    spec: StackSpec
+    stack: str
+    provider_regions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_labels(self) -> Labels:
+        spec = self.spec
+        return Labels(
+            spec.environment,
+            spec.owner,
+            spec.cost_center,
+            spec.residency.zone,
+            extra=dict(spec.tags),
+        )
+
+    def labels(self, target: str) -> Labels:
+        """Labels for a target, tagged with the strictest data class it may receive."""
+        allowed = self.spec.data_classes_routed_to(target)
+        classes = self.spec.data_classes
+        strictest = max(allowed, key=lambda c: PLACEMENT_RANK[classes[c].placement], default="none")
+        return self.base_labels.for_target(target, strictest)
+
+    def resource_name(self, target: str) -> str:
+        """Physical-name prefix: ``<stack>-<target>``, short enough for every cloud."""
+        return f"{self.stack}-{target}"[:40].rstrip("-")

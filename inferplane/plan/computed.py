@@ -1,0 +1,109 @@
+"""What the mock engine answers: plausible computed outputs (ARNs, URLs, IDs) for created
+resources and canned results for invokes (AMI and VPC lookups...), so that programs that
+read outputs (the router config, IAM policies) produce a complete graph offline.
+
+The tables are keyed by type token; a component that reads an output the generic rules do
+not produce adds an entry here. Values are fake but shaped like the real ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["ACCOUNT_ID", "INVOKE_RESULTS", "RESOURCE_OUTPUTS", "computed_outputs", "invoke_result"]
+
+ACCOUNT_ID = "123456789012"
+GCP_PROJECT = "inferplane-offline"
+AZURE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+Outputs = Callable[[str, dict[str, Any], str], dict[str, Any]]
+
+
+def _short(name: str) -> str:
+    return hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
+
+
+def _aws_arn(type_: str, name: str, inputs: dict[str, Any], region: str) -> str:
+    service = type_.split(":")[1].split("/", maxsplit=1)[0]
+    kind = type_.rsplit(":", 1)[-1].lower()
+    if service == "iam":
+        return f"arn:aws:iam::{ACCOUNT_ID}:{kind}/{inputs.get('name', name)}"
+    if service == "s3":
+        return f"arn:aws:s3:::{inputs.get('bucket', name)}"
+    return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{kind}/{inputs.get('name', name)}"
+
+
+RESOURCE_OUTPUTS: dict[str, Outputs] = {
+    "aws:lambda/functionUrl:FunctionUrl": lambda name, _i, region: {
+        "functionUrl": f"https://{_short(name)}.lambda-url.{region}.on.aws/",
+    },
+    "aws:lb/loadBalancer:LoadBalancer": lambda name, _i, region: {
+        "dnsName": f"internal-{name[:20]}-{_short(name)}.{region}.elb.amazonaws.com",
+    },
+    "aws:s3/bucket:Bucket": lambda name, inputs, _r: {"bucket": inputs.get("bucket", name)},
+    "gcp:cloudrunv2/service:Service": lambda name, inputs, _r: {
+        "uri": f"https://{inputs.get('name', name)}-{_short(name)}-ew.a.run.app",
+    },
+}
+
+
+def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+    """Inputs plus the outputs a real create would have computed."""
+    state = dict(inputs)
+    state.setdefault("name", name)
+    if type_.startswith("aws:"):
+        state.setdefault("arn", _aws_arn(type_, name, inputs, inputs.get("region") or region))
+    special = RESOURCE_OUTPUTS.get(type_)
+    if special is not None:
+        state.update(special(name, inputs, inputs.get("region") or region))
+    return state
+
+
+INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda _a: {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",
+        "userId": "OFFLINE",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getPartition:getPartition": lambda _a: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "id": "aws",
+    },
+    "aws:ec2/getAmi:getAmi": lambda args: {
+        "id": "ami-0abcdef1234567890",
+        "imageId": "ami-0abcdef1234567890",
+        "name": "offline-ami",
+        "architecture": "x86_64",
+    },
+    "aws:ssm/getParameter:getParameter": lambda args: {
+        "name": args.get("name", ""),
+        "value": "ami-0abcdef1234567890",
+        "type": "String",
+        "id": args.get("name", ""),
+    },
+    "aws:ec2/getVpc:getVpc": lambda _a: {"id": "vpc-0offline", "cidrBlock": "10.0.0.0/16"},
+    "aws:ec2/getSubnets:getSubnets": lambda _a: {
+        "ids": ["subnet-0offlinea", "subnet-0offlineb"],
+        "id": "subnets",
+    },
+    "gcp:organizations/getProject:getProject": lambda _a: {
+        "projectId": GCP_PROJECT,
+        "number": "123456789012",
+        "id": GCP_PROJECT,
+    },
+    "azure-native:authorization:getClientConfig": lambda _a: {
+        "subscriptionId": AZURE_SUBSCRIPTION,
+        "tenantId": AZURE_SUBSCRIPTION,
+        "clientId": AZURE_SUBSCRIPTION,
+        "objectId": AZURE_SUBSCRIPTION,
+    },
+}
+
+
+def invoke_result(token: str, args: dict[str, Any]) -> dict[str, Any]:
+    handler = INVOKE_RESULTS.get(token)
+    return handler(args) if handler is not None else {}

@@ -1,0 +1,98 @@
+"""Run the real, unmodified Pulumi program (``__main__.py``) offline under Pulumi's mock
+runtime, with one stack's config, and return the resource graph it registered.
+
+This is an offline synthesis: no provider checks inputs, nothing is compared with real
+state, and computed outputs (ARNs, URLs) are stand-ins. Each run happens in a fresh
+``contextvars`` context, so runs do not leak config or resources into each other.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+from inferplane.errors import InferplaneError, PlanError
+from inferplane.plan.graph import Graph
+from inferplane.spec import StackFile, provider_regions
+
+__all__ = ["run_program"]
+
+DEFAULT_REGION = "us-east-1"
+
+
+def run_program(project_dir: Path, stack: StackFile, project: str = "inferplane") -> Graph:
+    """The graph ``project_dir/__main__.py`` registers with ``stack``'s config."""
+    stack.spec  # validate first: an invalid spec must not create anything  # noqa: B018
+    program = project_dir / "__main__.py"
+    if not program.is_file():
+        raise PlanError(f"no Pulumi program at {program}")
+    graph = Graph(project=project, stack=stack.name)
+    context = contextvars.Context()
+    context.run(_run, program, stack, graph)
+    return graph
+
+
+def _run(program: Path, stack: StackFile, graph: Graph) -> None:
+    import pulumi
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from inferplane.plan.recorder import PlanMocks, RecordingMonitor
+
+    region = provider_regions(stack.config).get("aws", DEFAULT_REGION)
+    mocks = PlanMocks(region)
+    monitor = RecordingMonitor(mocks, graph)
+    pulumi.runtime.set_all_config(_config_strings(stack.config), sorted(stack.secret_keys))
+    # preview=False: computed outputs are known, so programs that render config from
+    # outputs (the router's routing table) finish and their result is in the graph.
+    pulumi.runtime.set_mocks(mocks, graph.project, stack.name, preview=False, monitor=monitor)
+    root = str(program.parent)
+    added = root not in sys.path
+    if added:
+        sys.path.insert(0, root)
+    import pulumi.runtime.resource as sdk_resource
+
+    saved_trace, sdk_resource._get_stack_trace = sdk_resource._get_stack_trace, _no_stack_trace
+    try:
+        _sync_await(run_pulumi_func(lambda: _exec(program)))
+        graph.stack_outputs = _sync_await(_stack_outputs())
+    except InferplaneError:
+        raise
+    except Exception as exc:
+        raise PlanError(f"the program failed under the mock runtime: {exc}") from exc
+    finally:
+        sdk_resource._get_stack_trace = saved_trace
+        if added:
+            sys.path.remove(root)
+
+
+async def _stack_outputs() -> dict[str, Any]:
+    """``pulumi.export`` values: the mock runtime never sends them, so read the root stack."""
+    from pulumi.runtime.rpc import serialize_properties
+    from pulumi.runtime.settings import get_root_resource
+
+    from inferplane.plan.wire import plain
+
+    root = get_root_resource()
+    outputs = getattr(root, "outputs", None) or {}
+    return plain(await serialize_properties(outputs, {}))
+
+
+def _exec(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")
+
+
+def _config_strings(config: dict[str, Any]) -> dict[str, str]:
+    """Pulumi keeps config as strings; structured values as JSON."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+def _no_stack_trace() -> Any:
+    """Source positions are for the Pulumi service's UI; an offline plan skips them."""
+    from pulumi.runtime.proto import source_pb2
+
+    return source_pb2.StackTrace()

@@ -1,0 +1,90 @@
+"""Render the router's RouterConfig from the stack spec plus the targets' outputs.
+
+Residency is decided here, once, with ``inferplane.residency``: each target lists the data
+classes whose placement allows its location. Output is deterministic (sorted keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from components.base import EndpointInfo
+from inferplane.residency import PLACEMENT_RANK
+from inferplane.spec import StackSpec
+from router.config import (
+    CacheConfig,
+    DataClassConfig,
+    ExactCacheConfig,
+    KeyConfig,
+    LimitsConfig,
+    RouteConfig,
+    RouteMatch,
+    RouterConfig,
+    SemanticCacheConfig,
+    StateConfig,
+    TargetConfig,
+)
+
+__all__ = ["render_router_config"]
+
+
+def render_router_config(
+    spec: StackSpec, stack: str, endpoints: Mapping[str, EndpointInfo]
+) -> RouterConfig:
+    """The RouterConfig of ``stack``; ``endpoints`` maps each target to its outputs."""
+    router = spec.router
+    return RouterConfig(
+        stack=stack,
+        environment=spec.environment,
+        default_data_class=spec.request_default_data_class,
+        data_classes={
+            name: DataClassConfig(placement=dc.placement, rank=PLACEMENT_RANK[dc.placement])
+            for name, dc in sorted(spec.data_classes.items())
+        },
+        targets={name: _target(spec, name, endpoints[name]) for name in sorted(spec.targets)},
+        routes=tuple(
+            RouteConfig(
+                name=spec.route_name(i),
+                match=RouteMatch(**route.match.model_dump()),
+                targets=route.targets,
+                max_tokens=route.max_tokens,
+            )
+            for i, route in enumerate(spec.routes)
+        ),
+        keys=tuple(
+            KeyConfig(
+                id=k.id,
+                salt=k.salt,
+                sha256=k.sha256,
+                data_classes=k.data_classes,
+                routes=k.routes,
+                rate_limit_rpm=k.rate_limit_rpm,
+            )
+            for k in router.keys
+        ),
+        auth_required=bool(router.keys),
+        cache=CacheConfig(
+            exact=ExactCacheConfig(enabled=router.cache.exact, ttl_s=router.cache.ttl_s),
+            semantic=SemanticCacheConfig(
+                enabled=router.cache.semantic, threshold=router.cache.semantic_threshold
+            ),
+        ),
+        limits=LimitsConfig(max_body_bytes=router.max_body_bytes, max_tokens=router.max_tokens),
+        state=StateConfig(backend="redis" if router.replicas > 1 else "memory"),
+        pii_data_class=(router.pii_data_class or spec.strictest_data_class)
+        if router.pii_detection
+        else None,
+    )
+
+
+def _target(spec: StackSpec, name: str, endpoint: EndpointInfo) -> TargetConfig:
+    target = spec.target(name)
+    return TargetConfig(
+        backend=endpoint["backend"],
+        model=endpoint.get("model", target.model),
+        url=endpoint.get("url"),
+        endpoint_name=endpoint.get("endpoint_name"),
+        region=endpoint.get("region"),
+        location=str(target.location),
+        allowed_data_classes=spec.data_classes_routed_to(name),
+        latency_ms_p50=target.latency_ms_p50,
+    )

@@ -1,0 +1,57 @@
+"""What every engine provides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inferplane.spec.serving import Serving
+
+__all__ = ["EngineCommand", "ServingEngine"]
+
+
+@dataclass(frozen=True)
+class EngineCommand:
+    """How to start one model server: image, arguments, environment, port, health path."""
+
+    image: str
+    args: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 8000
+    health_path: str = "/health"
+    openai_base_path: str = "/v1"
+
+
+@dataclass(frozen=True)
+class ServingEngine:
+    """One engine: what it supports and how to render its command."""
+
+    name: str
+    default_image: str
+    default_port: int
+    health_path: str
+    quantizations: frozenset[str]
+    speculative_draft: bool
+    speculative_ngram: bool = False
+    batching: frozenset[str] = frozenset()
+    context_length: bool = True
+
+    def unsupported(self, serving: Serving) -> list[str]:
+        """Names of the options in ``serving`` this engine cannot honour."""
+        missing: list[str] = []
+        if serving.quantization not in self.quantizations:
+            allowed = ", ".join(sorted(self.quantizations))
+            missing.append(f"quantization {serving.quantization!r} (allowed: {allowed})")
+        spec = serving.speculative
+        if spec is not None:
+            if spec.draft_model and not self.speculative_draft:
+                missing.append("speculative.draft_model")
+            if not spec.draft_model and not self.speculative_ngram:
+                missing.append("speculative decoding without a draft_model")
+        for key in ("max_seqs", "max_batched_tokens"):
+            if getattr(serving.batching, key) is not None and key not in self.batching:
+                missing.append(f"batching.{key}")
+        if serving.context_length is not None and not self.context_length:
+            missing.append("context_length")
+        return missing

@@ -1,0 +1,49 @@
+"""llama.cpp ``llama-server``: GGUF on CPU, CUDA or Metal; the edge default."""
+
+from __future__ import annotations
+
+from inferplane.serving.base import EngineCommand, ServingEngine
+from inferplane.spec.serving import Serving
+
+__all__ = ["ENGINE", "command"]
+
+ENGINE = ServingEngine(
+    name="llamacpp",
+    default_image="ghcr.io/ggml-org/llama.cpp:server-b6800",
+    default_port=8080,
+    health_path="/health",
+    quantizations=frozenset({"q4_0", "q4_k_m", "q5_k_m", "q6_k", "q8_0"}),
+    speculative_draft=True,
+    batching=frozenset({"max_seqs", "max_batched_tokens"}),
+)
+
+
+def command(model: str, serving: Serving) -> EngineCommand:
+    port = serving.port or ENGINE.default_port
+    args = [
+        "--model",
+        f"/models/{model}.{serving.quantization}.gguf",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(port),
+        "--n-gpu-layers",
+        "999",
+    ]
+    if serving.context_length:
+        args += ["--ctx-size", str(serving.context_length)]
+    if serving.batching.max_seqs:
+        args += ["--parallel", str(serving.batching.max_seqs)]
+    if serving.batching.max_batched_tokens:
+        args += ["--batch-size", str(serving.batching.max_batched_tokens)]
+    if serving.speculative and serving.speculative.draft_model:
+        draft = serving.speculative.draft_model
+        args += [
+            "--model-draft",
+            f"/models/{draft}.{serving.quantization}.gguf",
+            "--draft-max",
+            str(serving.speculative.num_tokens),
+        ]
+    return EngineCommand(
+        serving.image or ENGINE.default_image, tuple(args), {}, port, ENGINE.health_path
+    )

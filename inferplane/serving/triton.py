@@ -1,0 +1,38 @@
+"""NVIDIA Triton with the vLLM/TensorRT-LLM backend; tuning lives in the model repository,
+so the spec may only choose context length."""
+
+from __future__ import annotations
+
+from inferplane.serving.base import EngineCommand, ServingEngine
+from inferplane.spec.serving import Serving
+
+__all__ = ["ENGINE", "command"]
+
+ENGINE = ServingEngine(
+    name="triton",
+    default_image="nvcr.io/nvidia/tritonserver:25.09-vllm-python-py3",
+    default_port=8000,
+    health_path="/v2/health/ready",
+    quantizations=frozenset({"none"}),
+    speculative_draft=False,
+    context_length=False,
+)
+
+
+def command(model: str, serving: Serving) -> EngineCommand:
+    port = serving.port or ENGINE.default_port
+    args = (
+        "tritonserver",
+        "--model-repository=/models",
+        f"--http-port={port}",
+        f"--load-model={model}",
+        "--model-control-mode=explicit",
+    )
+    return EngineCommand(
+        serving.image or ENGINE.default_image,
+        args,
+        {},
+        port,
+        ENGINE.health_path,
+        openai_base_path="/v1",
+    )

@@ -1,0 +1,154 @@
+"""Cross-field checks pydantic cannot express field by field. Each returns Issues whose
+path names the offending key, so every problem is reported at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from inferplane.errors import Issue
+from inferplane.residency import placement_refusal
+from inferplane.spec.regions import is_region
+from inferplane.spec.targets import EdgeTarget, KubernetesTarget
+
+if TYPE_CHECKING:
+    from inferplane.spec.stack import StackSpec
+
+__all__ = ["allowed_data_classes", "cross_check"]
+
+_PLATFORM_CLOUD = {"lambda": "aws", "cloud_run": "gcp", "container_app": "azure"}
+_PLATFORM_KIND = {"kubernetes": KubernetesTarget, "edge": EdgeTarget}
+
+
+def allowed_data_classes(spec: StackSpec, target: str) -> tuple[str, ...]:
+    """The data classes whose placement allows ``target``'s location."""
+    location = spec.target(target).location
+    zone = spec.residency.as_zone()
+    return tuple(
+        name
+        for name, data_class in spec.data_classes.items()
+        if placement_refusal(data_class.placement, location, zone) is None
+    )
+
+
+def cross_check(spec: StackSpec, provider_regions: Mapping[str, str] | None = None) -> list[Issue]:
+    """Every cross-field problem of ``spec``; ``provider_regions`` maps cloud to the stack's
+    default provider region (``aws:region``, ``gcp:region``, ``azure-native:location``)."""
+    return [
+        *_route_checks(spec),
+        *_site_checks(spec),
+        *_data_class_refs(spec),
+        *_router_checks(spec, provider_regions or {}),
+    ]
+
+
+def _route_checks(spec: StackSpec) -> Iterator[Issue]:
+    zone = spec.residency.as_zone()
+    seen: set[str] = set()
+    for i, route in enumerate(spec.routes):
+        name = spec.route_name(i)
+        if name in seen:
+            yield Issue(f"routes[{i}].name", "route names must be unique", name)
+        seen.add(name)
+        data_class = route.match.data_class
+        if data_class is not None and data_class not in spec.data_classes:
+            yield Issue(
+                f"routes[{i}].match.data_class",
+                f"unknown data class; defined: {', '.join(spec.data_classes)}",
+                data_class,
+            )
+            data_class = None
+        for j, target in enumerate(route.targets):
+            path = f"routes[{i}].targets[{j}]"
+            if target not in spec.targets:
+                yield Issue(path, f"unknown target; defined: {', '.join(spec.targets)}", target)
+                continue
+            if data_class is None:
+                continue
+            placement = spec.data_classes[data_class].placement
+            refusal = placement_refusal(placement, spec.target(target).location, zone)
+            if refusal:
+                yield Issue(
+                    path,
+                    f"data class {data_class!r} (placement {placement}) may not "
+                    f"go to this target: {refusal}",
+                    target,
+                )
+
+
+def _site_checks(spec: StackSpec) -> Iterator[Issue]:
+    sites = spec.residency.edge_sites
+    for name, target in spec.targets.items():
+        site, path = None, f"targets.{name}.site"
+        if isinstance(target, EdgeTarget):
+            site = target.site
+        elif isinstance(target, KubernetesTarget) and target.cluster.site:
+            site, path = target.cluster.site, f"targets.{name}.cluster.site"
+        if site is not None and site not in sites:
+            yield Issue(
+                path,
+                f"not an edge site of the residency zone; declared: "
+                f"{', '.join(sites) or 'none'} (residency.edge_sites)",
+                site,
+            )
+
+
+def _data_class_refs(spec: StackSpec) -> Iterator[Issue]:
+    classes = spec.data_classes
+    if spec.default_data_class is not None and spec.default_data_class not in classes:
+        yield Issue(
+            "default_data_class",
+            f"unknown data class; defined: {', '.join(classes)}",
+            spec.default_data_class,
+        )
+    if spec.router.pii_data_class is not None and spec.router.pii_data_class not in classes:
+        yield Issue(
+            "router.pii_data_class",
+            f"unknown data class; defined: {', '.join(classes)}",
+            spec.router.pii_data_class,
+        )
+    route_names = {spec.route_name(i) for i in range(len(spec.routes))}
+    for k, key in enumerate(spec.router.keys):
+        for c, data_class in enumerate(key.data_classes):
+            if data_class not in classes:
+                yield Issue(
+                    f"router.keys[{k}].data_classes[{c}]",
+                    f"unknown data class; defined: {', '.join(classes)}",
+                    data_class,
+                )
+        for r, route in enumerate(key.routes):
+            if route not in route_names:
+                yield Issue(
+                    f"router.keys[{k}].routes[{r}]",
+                    f"unknown route; defined: {', '.join(sorted(route_names))}",
+                    route,
+                )
+
+
+def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iterator[Issue]:
+    router = spec.router
+    cloud = _PLATFORM_CLOUD.get(router.platform)
+    if cloud is not None:
+        region = router.region or provider_regions.get(cloud)
+        if region is None:
+            yield Issue(
+                "router.region",
+                f"platform {router.platform!r} needs a region "
+                f"(router.region or the stack's {cloud} provider region)",
+            )
+        elif not is_region(cloud, region):  # type: ignore[arg-type]
+            yield Issue("router.region", f"not a {cloud} region", region)
+    kind = _PLATFORM_KIND.get(router.platform)
+    if kind is not None:
+        if router.target not in spec.targets:
+            yield Issue(
+                "router.target",
+                f"unknown target; defined: {', '.join(spec.targets)}",
+                router.target,
+            )
+        elif not isinstance(spec.targets[router.target], kind):
+            yield Issue(
+                "router.target",
+                f"platform {router.platform!r} runs beside a {router.platform} target",
+                router.target,
+            )

@@ -1,0 +1,28 @@
+"""Expected traffic: sizes cost estimates and judges reserved capacity."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from inferplane.spec.base import SpecModel
+
+__all__ = ["Forecast"]
+
+
+class Forecast(SpecModel):
+    steady_rps: float = Field(ge=0)
+    peak_rps: float = Field(ge=0)
+    avg_input_tokens: int = Field(default=800, ge=1)
+    avg_output_tokens: int = Field(default=200, ge=1)
+    peak_hours_per_day: float = Field(default=4, ge=0, le=24)
+
+    @model_validator(mode="after")
+    def _peak_above_steady(self) -> Forecast:
+        if self.peak_rps < self.steady_rps:
+            raise ValueError(f"peak_rps ({self.peak_rps}) is below steady_rps ({self.steady_rps})")
+        return self
+
+    @property
+    def monthly_requests(self) -> float:
+        peak_h = self.peak_hours_per_day * 30
+        return 3600 * (self.peak_rps * peak_h + self.steady_rps * (720 - peak_h))

@@ -1,0 +1,60 @@
+"""Where the stack's router runs and how it guards itself."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from inferplane.spec.base import Name, SpecModel
+
+__all__ = ["ApiKey", "RouterCache", "RouterPlatform", "RouterSpec"]
+
+RouterPlatform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
+
+
+class ApiKey(SpecModel):
+    """A client key, stored as a salted SHA-256 (``inferplane router key`` makes one)."""
+
+    id: Name
+    salt: str = Field(min_length=8)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    data_classes: tuple[str, ...] = ()
+    """Data classes this key may send; its requests default to the first."""
+    routes: tuple[str, ...] = ()
+    rate_limit_rpm: int | None = Field(default=None, ge=1)
+
+
+class RouterCache(SpecModel):
+    exact: bool = True
+    semantic: bool = False
+    ttl_s: int = Field(default=300, ge=1, le=86_400)
+    semantic_threshold: float = Field(default=0.92, gt=0, le=1)
+
+
+class RouterSpec(SpecModel):
+    """The router's platform, placement, auth, cache and limits."""
+
+    platform: RouterPlatform
+    region: str | None = None
+    """Cloud region for lambda/cloud_run/container_app; defaults to the stack's provider region."""
+    target: str | None = None
+    """For ``kubernetes``/``edge``: the kubernetes or edge target to run beside."""
+    public: bool = False
+    """Serve without cloud-level auth (API keys still apply). Policies must allow it."""
+    keys: tuple[ApiKey, ...] = ()
+    cache: RouterCache = RouterCache()
+    pii_detection: bool = True
+    pii_data_class: str | None = None
+    """Class a request is raised to when PII is found; defaults to the strictest class."""
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    max_tokens: int | None = Field(default=None, ge=1)
+    replicas: int = Field(default=1, ge=1, le=1000)
+    """Maximum replicas; above 1 the rate limits and exact cache move to Redis."""
+    memory_mb: int = Field(default=512, ge=128, le=10240)
+
+    @model_validator(mode="after")
+    def _placed(self) -> RouterSpec:
+        if self.platform in ("kubernetes", "edge") and self.target is None:
+            raise ValueError(f"platform {self.platform!r} needs target (the target to run beside)")
+        return self

@@ -1,0 +1,182 @@
+"""AWS target kinds: Bedrock, SageMaker (real-time/async and serverless), Lambda, GPU fleet."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from inferplane.residency import Location
+from inferplane.spec.base import SpecModel
+from inferplane.spec.capacity import CapacityMode, CommitmentTerm
+from inferplane.spec.regions import geography
+from inferplane.spec.serving import Serving
+from inferplane.spec.targets.base import CloudTarget
+
+__all__ = [
+    "BedrockTarget",
+    "GpuFleetTarget",
+    "Guardrail",
+    "LambdaTarget",
+    "Network",
+    "SageMakerServerlessTarget",
+    "SageMakerTarget",
+    "SpotMix",
+]
+
+SAGEMAKER_INSTANCE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+EC2_INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
+
+
+class AwsTarget(CloudTarget):
+    CLOUD = "aws"
+
+
+class Guardrail(SpecModel):
+    """A Bedrock guardrail: content filters and what to do with PII."""
+
+    content_filter: Literal["low", "medium", "high"] = "high"
+    pii: Literal["block", "anonymize", "off"] = "anonymize"
+
+
+class BedrockTarget(AwsTarget):
+    """Fully managed API: a foundation model on Amazon Bedrock."""
+
+    kind: Literal["bedrock"]
+    inference: Literal["region", "geo", "global"] = "region"
+    """``region``: the in-region model ID; ``geo``: a geographic cross-region profile
+    (``us.``/``eu.``/``apac.``) that stays in the region's geography; ``global``: may be
+    processed in any commercial region."""
+    guardrail: Guardrail | None = None
+    invocation_logging: bool = True
+
+    CAPACITY_MODES: ClassVar[frozenset[CapacityMode]] = frozenset({"on_demand", "provisioned"})
+    COMMITMENT_TERMS: ClassVar[frozenset[CommitmentTerm]] = frozenset(
+        {"none", "1_month", "6_months"}
+    )
+
+    @model_validator(mode="after")
+    def _provisioned_in_region(self) -> BedrockTarget:
+        if self.capacity.mode == "provisioned" and self.inference != "region":
+            raise ValueError(
+                "provisioned throughput serves the in-region model; set inference: region"
+            )
+        return self
+
+    @property
+    def geography(self) -> str:
+        return geography("aws", self.region)
+
+    @property
+    def model_ref(self) -> str:
+        """The modelId to invoke: in-region ID or inference profile ID."""
+        if self.inference == "geo":
+            return f"{self.geography}.{self.model}"
+        if self.inference == "global":
+            return f"global.{self.model}"
+        return self.model
+
+    @property
+    def location(self) -> Location:
+        if self.inference == "geo":
+            return Location("geo", "aws", self.geography)
+        if self.inference == "global":
+            return Location("global", "aws")
+        return Location("cloud", "aws", self.region)
+
+
+class SageMakerTarget(AwsTarget):
+    """Managed hosting: a model container on a SageMaker real-time or async endpoint."""
+
+    kind: Literal["sagemaker"]
+    image: str = "tgi"
+    """Container: ``tgi``, ``vllm``, ``lmi`` (the AWS Deep Learning Containers) or an ECR URI."""
+    model_data: str | None = None
+    """``s3://`` URI of model artifacts; without it the container downloads ``model``."""
+    instance_type: str
+    mode: Literal["realtime", "async"] = "realtime"
+    data_capture: bool = False
+    deployment: Literal["rolling", "blue_green"] = "rolling"
+
+    @field_validator("instance_type")
+    @classmethod
+    def _ml_instance(cls, value: str) -> str:
+        if not SAGEMAKER_INSTANCE.match(value):
+            raise ValueError(f"{value!r} is not a SageMaker instance type (ml.<family>.<size>)")
+        return value
+
+    @field_validator("model_data")
+    @classmethod
+    def _s3_uri(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("s3://"):
+            raise ValueError(f"{value!r} is not an s3:// URI")
+        return value
+
+
+class SageMakerServerlessTarget(AwsTarget):
+    """Serverless SageMaker endpoint: CPU only, scales to zero, billed per request."""
+
+    kind: Literal["sagemaker_serverless"]
+    image: str = "tgi"
+    model_data: str | None = None
+    memory_mb: int = 6144
+    max_concurrency: int = Field(default=10, ge=1, le=200)
+    provisioned_concurrency: int | None = Field(default=None, ge=1, le=200)
+
+    @field_validator("memory_mb")
+    @classmethod
+    def _memory_step(cls, value: int) -> int:
+        if value not in SERVERLESS_MEMORY_MB:
+            allowed = ", ".join(map(str, SERVERLESS_MEMORY_MB))
+            raise ValueError(f"{value} MB is not a serverless memory size; allowed: {allowed}")
+        return value
+
+
+class LambdaTarget(AwsTarget):
+    """Serverless function that calls a Bedrock model; scales to zero."""
+
+    kind: Literal["lambda"]
+    memory_mb: int = Field(default=512, ge=128, le=10240)
+    timeout_s: int = Field(default=60, ge=1, le=900)
+    reserved_concurrency: int | None = Field(default=None, ge=0, le=1000)
+    log_retention_days: int = 30
+
+
+class SpotMix(SpecModel):
+    """On-demand base capacity, spot above it."""
+
+    on_demand_base: int = Field(default=1, ge=0)
+    spot_percentage: int = Field(default=0, ge=0, le=100)
+    """Share of capacity above the base that runs on spot."""
+    instance_types: tuple[str, ...] = ()
+    """Extra instance types the spot pool may use."""
+
+
+class Network(SpecModel):
+    """Where fleet instances and their load balancer live; default VPC when absent."""
+
+    vpc_id: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+
+
+class GpuFleetTarget(AwsTarget):
+    """Self-hosted: vLLM/TGI/Ollama on an EC2 Auto Scaling Group behind an internal ALB."""
+
+    kind: Literal["gpu_fleet"]
+    instance_type: str
+    serving: Serving
+    spot: SpotMix = SpotMix()
+    warm_pool: bool = False
+    volume_gb: int | None = Field(default=None, ge=20, le=16384)
+    network: Network = Network()
+
+    CAPACITY_MODES: ClassVar[frozenset[CapacityMode]] = frozenset({"on_demand", "reserved"})
+
+    @field_validator("instance_type")
+    @classmethod
+    def _ec2_instance(cls, value: str) -> str:
+        if not EC2_INSTANCE.match(value) or value.startswith("ml."):
+            raise ValueError(f"{value!r} is not an EC2 instance type (<family>.<size>)")
+        return value
