@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: setup plan check test test-fast test-slow lint typecheck bench docs clean
+.PHONY: setup plan check test test-fast test-slow lint typecheck bench docs clean lock
 
 setup: $(STAMP)
 
@@ -43,6 +43,13 @@ bench: setup
 
 docs: setup
 	$(BIN)/inferplane docs rules > docs/policy-rules.md
+
+# Re-pin requirements.lock from requirements.in (needs the package index).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements.in
+	.lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache out

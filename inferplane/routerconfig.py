@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from components.base import EndpointInfo
+from inferplane.errors import PlanError
+from inferplane.plan.graph import Graph
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
 from router.config import (
@@ -24,7 +26,7 @@ from router.config import (
     TargetConfig,
 )
 
-__all__ = ["render_router_config"]
+__all__ = ["endpoints_from_graph", "render_router_config"]
 
 
 def render_router_config(
@@ -88,3 +90,16 @@ def _target(spec: StackSpec, name: str, endpoint: EndpointInfo) -> TargetConfig:
         allowed_data_classes=spec.data_classes_routed_to(name),
         latency_ms_p50=target.latency_ms_p50,
     )
+
+
+def endpoints_from_graph(graph: Graph, spec: StackSpec) -> dict[str, EndpointInfo]:
+    """Each target's ``endpoint`` output, as its component registered it in an offline plan."""
+    found: dict[str, EndpointInfo] = {}
+    for resource in graph.resources:
+        endpoint = resource.outputs.get("endpoint")
+        if resource.name in spec.targets and isinstance(endpoint, dict):
+            found[resource.name] = EndpointInfo(**endpoint)  # type: ignore[typeddict-item]
+    missing = sorted(set(spec.targets) - set(found))
+    if missing:
+        raise PlanError(f"the plan registered no endpoint for targets: {', '.join(missing)}")
+    return found

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-__all__ = ["Name", "SpecModel"]
+__all__ = ["NAME_PATTERN", "Name", "SpecModel"]
 
 
 class SpecModel(BaseModel):
@@ -15,9 +15,7 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Name = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"),
-]
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 """A resource-safe name: lowercase letters, digits and '-', 2-40 characters, valid as a
 tag value, GCP label and Kubernetes name alike."""

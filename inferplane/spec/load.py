@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from inferplane.errors import ConfigFileError, Issue, SpecError, StackNotFoundError
+from inferplane.spec.base import NAME_PATTERN
 from inferplane.spec.checks import cross_check
 from inferplane.spec.stack import StackSpec
 from inferplane.spec.targets import KINDS
@@ -73,8 +74,15 @@ def _issue(error: Any) -> Issue:
     # A discriminated union puts the chosen kind into the path: targets.x.bedrock.region.
     if len(loc) > 2 and loc[0] == "targets" and loc[2] in KINDS:
         del loc[2]
+    is_key = bool(loc) and loc[-1] == "[key]"
+    if is_key:
+        loc.pop()
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == NAME_PATTERN:
+        message = "must be 2-40 lowercase letters, digits or '-', starting with a letter"
+    if is_key:
+        message = f"invalid name: {message}"
     if error["type"] == "extra_forbidden":
         message = "unknown key"
     elif error["type"] == "union_tag_invalid":

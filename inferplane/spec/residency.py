@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from inferplane.residency import Placement, Zone
 from inferplane.spec.base import Name, SpecModel
@@ -24,15 +24,16 @@ class Residency(SpecModel):
     edge_sites: tuple[Name, ...] = ()
     """Named on-premises sites that belong to the zone."""
 
-    @model_validator(mode="after")
-    def _regions_are_real(self) -> Residency:
-        for cloud, names in self.regions.items():
+    @field_validator("regions")
+    @classmethod
+    def _regions_are_real(cls, regions: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for cloud, names in regions.items():
             if cloud not in ("aws", "gcp", "azure"):
-                raise ValueError(f"regions: unknown cloud {cloud!r}; allowed: aws, gcp, azure")
+                raise ValueError(f"unknown cloud {cloud!r}; allowed: aws, gcp, azure")
             for region in names:
                 if not is_region(cloud, region):  # type: ignore[arg-type]
-                    raise ValueError(f"regions.{cloud}: {region!r} is not a {cloud} region")
-        return self
+                    raise ValueError(f"{cloud}: {region!r} is not a known {cloud} region")
+        return regions
 
     def as_zone(self) -> Zone:
         return Zone(self.zone, self.effective_geography, self.regions, self.edge_sites)

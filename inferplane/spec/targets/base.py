@@ -60,7 +60,7 @@ class CloudTarget(TargetBase):
     @classmethod
     def _real_region(cls, region: str) -> str:
         if not is_region(cls.CLOUD, region):
-            raise ValueError(f"{region!r} is not a {cls.CLOUD} region")
+            raise ValueError(f"{region!r} is not a known {cls.CLOUD} region")
         return region
 
     @property

@@ -1,0 +1,108 @@
+"""``inferplane router``: render, run and key the stack's router."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inferplane.cli.output import console, err
+from inferplane.cli.stacks import selected_stacks
+from inferplane.errors import ConfigFileError, InferplaneError
+
+__all__ = ["register"]
+
+router_app = typer.Typer(
+    help="Render, run and key the stack's routing service.", no_args_is_help=True
+)
+
+StackOpt = Annotated[str | None, typer.Option("--stack", "-s", help="Stack name.")]
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project directory.")]
+
+
+def _stack_config_json(stack: str, project: Path | None) -> str:
+    from inferplane.plan import run_program
+    from inferplane.routerconfig import endpoints_from_graph, render_router_config
+
+    root, (stack_file,) = selected_stacks(stack, False, project)
+    spec = stack_file.spec
+    with err.status(f"planning {stack} offline for its targets' endpoints …"):
+        graph = run_program(root, stack_file)
+    return render_router_config(spec, stack, endpoints_from_graph(graph, spec)).to_json()
+
+
+@router_app.command("config")
+def config(stack: StackOpt = None, project: ProjectOpt = None) -> None:
+    """Print the stack's RouterConfig (JSON), rendered from its spec and an offline plan."""
+    if stack is None:
+        raise InferplaneError("--stack NAME is required")
+    text = _stack_config_json(stack, project)
+    console.print_json(text) if console.is_terminal else print(
+        json.dumps(json.loads(text), indent=2, sort_keys=True)
+    )
+
+
+@router_app.command("serve")
+def serve(
+    stack: StackOpt = None,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="RouterConfig JSON file.")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    project: ProjectOpt = None,
+) -> None:
+    """Run the router locally with a stack's config or a config file."""
+    from router.config import RouterConfig
+
+    if (stack is None) == (config_file is None):
+        raise InferplaneError("give exactly one of --stack NAME or --config FILE")
+    if config_file is not None:
+        try:
+            text = config_file.read_text()
+        except OSError as exc:
+            raise ConfigFileError(f"cannot read {config_file}: {exc.strerror}") from exc
+    else:
+        text = _stack_config_json(str(stack), project)
+    try:
+        router_config = RouterConfig.from_json(text)
+    except ValueError as exc:
+        raise ConfigFileError(f"invalid RouterConfig: {exc}") from exc
+    from router.serve import run
+
+    err.print(f"router listening on http://{host}:{port} (stack {router_config.stack})")
+    run(router_config, host, port)
+
+
+@router_app.command("key")
+def key(
+    key_id: Annotated[str, typer.Argument(help="Key name, e.g. app-frontend.")],
+    data_class: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data-class", help="Allowed data class (repeatable); the first is the default."
+        ),
+    ] = None,
+    rpm: Annotated[int | None, typer.Option(help="Requests per minute for this key.")] = None,
+) -> None:
+    """Create an API key: prints the secret once, and the spec entry that stores its hash."""
+    secret = "ipk-" + secrets.token_urlsafe(32)
+    salt = secrets.token_hex(8)
+    digest = hashlib.sha256((salt + secret).encode()).hexdigest()
+    entry: dict[str, object] = {"id": key_id, "salt": salt, "sha256": digest}
+    if data_class:
+        entry["data_classes"] = data_class
+    if rpm:
+        entry["rate_limit_rpm"] = rpm
+    err.print("[bold]secret (shown once; give it to the client):[/]")
+    print(secret)
+    err.print("[bold]add to inferplane:spec.router.keys:[/]")
+    print(json.dumps(entry))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(router_app, name="router")

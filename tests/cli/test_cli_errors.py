@@ -1,0 +1,69 @@
+"""User errors print what is wrong, without a traceback, and exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from inferplane.cli import main; main()", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "--stack", "nope"], "no stack 'nope'"),
+        (["plan"], "exactly one of --stack NAME or --all"),
+        (["plan", "--stack", "dev", "--all"], "exactly one of --stack NAME or --all"),
+        (["router", "serve"], "exactly one of --stack NAME or --config FILE"),
+        (["router", "serve", "--config", "/nonexistent.json"], "cannot read /nonexistent.json"),
+    ],
+)
+def test_user_errors_exit_2_without_traceback(args: list[str], message: str) -> None:
+    result = _cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_spec_names_key_path(tmp_path: Path) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: x\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "stacks" / "Pulumi.bad.yaml").write_text(
+        (ROOT / "stacks" / "Pulumi.dev.yaml")
+        .read_text()
+        .replace("        region: us-east-1", "        region: us-mars-1")
+    )
+    result = _cli("plan", "--stack", "bad", "--project", str(tmp_path))
+    assert result.returncode == 2
+    assert "targets.claude-haiku.region" in result.stderr
+    assert "'us-mars-1'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreadable_yaml(tmp_path: Path) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: x\nruntime: python\nstackConfigDir: stacks\n")
+    (tmp_path / "stacks" / "Pulumi.broken.yaml").write_text("config: [unclosed\n")
+    result = _cli("plan", "--stack", "broken", "--project", str(tmp_path))
+    assert result.returncode == 2
+    assert "not valid YAML" in result.stderr
+
+
+def test_no_project(tmp_path: Path) -> None:
+    result = _cli("plan", "--stack", "dev", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no Pulumi.yaml" in result.stderr
