@@ -189,8 +189,9 @@ class RouterConfig(_Model):
         return self
 
     def to_json(self) -> str:
-        """Deterministic serialisation: same config, same bytes."""
-        return self.model_dump_json(exclude_defaults=False, by_alias=True)
+        """Deterministic and compact (defaults left out, restored by from_json): it travels
+        in a Lambda environment variable, where all variables share 4 KB."""
+        return self.model_dump_json(exclude_defaults=True)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> RouterConfig:
