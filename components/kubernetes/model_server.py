@@ -50,7 +50,8 @@ class ModelServer(TargetComponent):
     ) -> None:
         import pulumi_kubernetes as k8s
 
-        workload = model_server_workload(args)  # raises ValueError on a bad argument
+        workload = model_server_workload(args)
+        workload.check()  # before anything is registered
         if args.context is not None and not args.context.strip():
             raise ValueError(f"context {args.context!r} must name a kubeconfig context")
         super().__init__("inferplane:kubernetes:ModelServer", name, None, opts)

@@ -48,6 +48,7 @@ class KubernetesWorkload(pulumi.ComponentResource):
             raise ValueError(
                 f"timeout_minutes {args.timeout_minutes} is out of range; allowed: 1..240"
             )
+        args.workload.check()
         super().__init__("inferplane:kubernetes:Workload", name, None, opts)
         workload = args.workload
         if args.files:
