@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pulumi
 
@@ -21,7 +22,10 @@ from components.base import EndpointInfo, Labels, TargetComponent
 from components.edge.bundle import Bundle
 from components.edge.install import Runtime, SiteLayout, install_script, uninstall_script
 
-__all__ = ["SITE_ROUTER_PORT", "EdgeSite", "EdgeSiteArgs", "SshAccess"]
+if TYPE_CHECKING:
+    from pulumi_command.remote import ConnectionArgs
+
+__all__ = ["SITE_ROUTER_PORT", "EdgeSite", "EdgeSiteArgs", "SshAccess", "ssh_connection"]
 
 SITE_ROUTER_PORT = 8088
 """Port of the site's own router (the edge image's ``ROUTER_PORT``): the stack's router
@@ -101,13 +105,7 @@ class EdgeSite(TargetComponent):
     def _deploy(self, name: str, args: EdgeSiteArgs, ssh: SshAccess, bundle: Bundle) -> None:
         from pulumi_command import remote
 
-        connection = remote.ConnectionArgs(
-            host=args.address,
-            port=float(ssh.port),
-            user=ssh.user,
-            private_key=ssh.private_key,
-            host_key=ssh.host_key,
-        )
+        connection = ssh_connection(args.address, ssh)
         sudo = "" if ssh.user == "root" else "sudo -n "
         incoming = f"{args.install_dir}/incoming"
         triggers = [bundle.digest]
@@ -157,6 +155,19 @@ class EdgeSite(TargetComponent):
             "install": install,
             "uninstall": uninstall,
         }
+
+
+def ssh_connection(address: str, ssh: SshAccess) -> ConnectionArgs:
+    """The connection every command uses (pulumi-command records it as a secret whole)."""
+    from pulumi_command import remote
+
+    return remote.ConnectionArgs(
+        host=address,
+        port=float(ssh.port),
+        user=ssh.user,
+        private_key=ssh.private_key,
+        host_key=ssh.host_key,
+    )
 
 
 def _check(args: EdgeSiteArgs) -> None:

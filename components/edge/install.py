@@ -92,6 +92,7 @@ done
 
 _SYSTEMD = """\
 units=""
+mkdir -p {unit_dir}
 for unit in "$release"/systemd/*.service "$release"/systemd/*.socket "$release"/systemd/*.timer; do
   [ -f "$unit" ] || continue
   install -m 0644 "$unit" {unit_dir}/
@@ -99,12 +100,15 @@ for unit in "$release"/systemd/*.service "$release"/systemd/*.socket "$release"/
 done
 systemctl daemon-reload
 if [ -n "$units" ]; then
+  # shellcheck disable=SC2086  # a list of plain unit names, split on purpose
   systemctl enable $units
-  systemctl restart $units  # units run from $base/current: restart onto the new release
+  # shellcheck disable=SC2086  # units run from $base/current: restart onto the new release
+  systemctl restart $units
 fi
 """
 
 _LAUNCHD = """\
+mkdir -p {agent_dir}
 for plist in "$release"/launchd/*.plist; do
   [ -f "$plist" ] || continue
   name=$(basename "$plist" .plist)
@@ -123,6 +127,7 @@ until {fetch} {health_url} >/dev/null 2>&1; do
   fi
   sleep 5
 done
+# shellcheck disable=SC2012  # release names are hex digests
 ls -1dt "$base"/releases/*/ | tail -n +4 | while read -r old; do rm -rf "$old"; done
 echo "release $digest is live"
 """
