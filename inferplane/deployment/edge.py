@@ -38,10 +38,10 @@ def edge_site(name: str, target: EdgeTarget, ctx: DeployContext) -> EdgeSite:
 
 
 def _bundle(name: str, directory: str) -> Bundle:
-    # Pulumi runs the program in the project directory; the mock runtime has no root.
-    root = Path(pulumi.get_root_directory() or Path.cwd())
+    # Relative to where the program runs: Pulumi runs it in the project directory, and
+    # `inferplane plan` from it. (get_root_directory is a placeholder under mocks.)
     try:
-        return read_bundle(root / directory)
+        return read_bundle(Path.cwd() / directory)
     except ValueError as exc:
         raise SpecError(
             [Issue(f"targets.{name}.bundle", str(exc), directory)], f"stack {pulumi.get_stack()}"
