@@ -14,6 +14,7 @@ from inferplane.deployment.edge import edge_site
 from inferplane.errors import SpecError
 from inferplane.plan.graph import Graph
 from inferplane.spec import StackSpec, parse_spec
+from inferplane.spec.targets import EdgeTarget
 from tests.components.edge.bundles import write_bundle
 from tests.support.recording import one, record
 
@@ -51,14 +52,14 @@ def spec_of(raw: dict[str, Any]) -> StackSpec:
 
 def run(raw: dict[str, Any], config: dict[str, str] | None = None) -> tuple[Graph, list[Exception]]:
     spec = spec_of(raw)
+    target = spec.targets["llama-plant"]
+    assert isinstance(target, EdgeTarget)
     failures: list[Exception] = []
     holder: dict[str, Any] = {}
 
     def program() -> None:
         try:
-            site = edge_site(
-                "llama-plant", spec.targets["llama-plant"], DeployContext(spec, "prod")
-            )  # type: ignore[arg-type]
+            site = edge_site("llama-plant", target, DeployContext(spec, "prod"))
             site.endpoint.apply(holder.update)
         except SpecError as exc:
             failures.append(exc)

@@ -13,6 +13,7 @@ from inferplane.deployment.kubernetes import model_server
 from inferplane.errors import SpecError
 from inferplane.plan.graph import Graph
 from inferplane.spec import StackSpec, parse_spec
+from inferplane.spec.targets import KubernetesTarget
 from tests.support.recording import one, record
 
 DIGEST = "sha256:" + "ef" * 32
@@ -43,10 +44,16 @@ def spec_of(raw: dict[str, Any]) -> StackSpec:
     return parse_spec(raw, "test", {"aws": "eu-central-1"})
 
 
+def target_of(spec: StackSpec) -> KubernetesTarget:
+    target = spec.targets["llama"]
+    assert isinstance(target, KubernetesTarget)
+    return target
+
+
 def build(raw: dict[str, Any], config: dict[str, str] | None = None) -> Graph:
     spec = spec_of(raw)
     return record(
-        lambda: model_server("llama", spec.targets["llama"], DeployContext(spec, "dev")),  # type: ignore[arg-type]
+        lambda: model_server("llama", target_of(spec), DeployContext(spec, "dev")),
         KUBECONFIG if config is None else config,
         secret_keys=list(KUBECONFIG),
     )
@@ -118,7 +125,7 @@ def test_missing_kubeconfig_is_a_spec_error_naming_the_key() -> None:
 
     def program() -> None:
         try:
-            model_server("llama", spec.targets["llama"], DeployContext(spec, "dev"))  # type: ignore[arg-type]
+            model_server("llama", target_of(spec), DeployContext(spec, "dev"))
         except SpecError as exc:
             failures.append(exc)
 

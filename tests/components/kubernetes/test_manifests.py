@@ -32,7 +32,7 @@ QUANT = {"vllm": "awq", "tgi": "none", "ollama": "q4_k_m", "llamacpp": "q4_k_m",
 
 
 def config(engine: str = "vllm", **changes: Any) -> ModelServerConfig:
-    serving = Serving(engine=engine, quantization=QUANT[engine])  # type: ignore[arg-type]
+    serving = Serving(engine=engine, quantization=QUANT[engine])
     command = render("llama-3.1-8b-instruct", serving)
     command = dataclasses.replace(command, image=f"{command.image}@{DIGEST}")
     base: dict[str, Any] = {
