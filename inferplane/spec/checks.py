@@ -3,11 +3,13 @@ path names the offending key, so every problem is reported at once."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from inferplane.errors import Issue
 from inferplane.residency import placement_refusal
+from inferplane.serving import engine
 from inferplane.spec.regions import is_region
 from inferplane.spec.targets import EdgeTarget, KubernetesTarget
 
@@ -39,6 +41,7 @@ def cross_check(spec: StackSpec, provider_regions: Mapping[str, str] | None = No
         *_site_checks(spec),
         *_data_class_refs(spec),
         *_router_checks(spec, provider_regions or {}),
+        *_kubernetes_checks(spec),
     ]
 
 
@@ -152,3 +155,33 @@ def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iter
                 f"platform {router.platform!r} runs beside a {router.platform} target",
                 router.target,
             )
+
+
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def _kubernetes_checks(spec: StackSpec) -> Iterator[Issue]:
+    """One model server per namespace and cluster (each owns its namespace, quota and
+    network policy); prod servers run an image pinned by digest, never a moving tag."""
+    owners: dict[tuple[str, str], str] = {}
+    for name, target in spec.targets.items():
+        if not isinstance(target, KubernetesTarget):
+            continue
+        key = (target.cluster.kubeconfig, target.namespace)
+        if key in owners:
+            yield Issue(
+                f"targets.{name}.namespace",
+                f"already used by target {owners[key]!r} on the same cluster; "
+                "give each Kubernetes target its own namespace",
+                target.namespace,
+            )
+        owners.setdefault(key, name)
+        if spec.environment == "prod":
+            image = target.serving.image or engine(target.serving.engine).default_image
+            if not _DIGEST.search(image):
+                yield Issue(
+                    f"targets.{name}.serving.image",
+                    "prod model servers need an image pinned by digest "
+                    "(repo[:tag]@sha256:<64 hex>)",
+                    image,
+                )

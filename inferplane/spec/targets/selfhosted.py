@@ -12,15 +12,26 @@ from inferplane.spec.regions import is_region
 from inferplane.spec.serving import Serving
 from inferplane.spec.targets.base import TargetBase
 
-__all__ = ["EDGE_PROFILES", "ClusterRef", "EdgeTarget", "KubernetesTarget"]
+__all__ = [
+    "EDGE_PROFILES",
+    "ClusterRef",
+    "EdgeSsh",
+    "EdgeTarget",
+    "KubernetesTarget",
+    "Toleration",
+    "cache_floor_gib",
+]
 
 EDGE_PROFILES = ("jetson-orin", "x86-nvidia", "cpu", "apple-m")
+
+_CONFIG_KEY = r"^[A-Za-z][A-Za-z0-9_-]*:[A-Za-z][A-Za-z0-9_.-]*$"
+_PATH = r"^/[A-Za-z0-9._/-]+$"
 
 
 class ClusterRef(SpecModel):
     """A Kubernetes cluster: its kubeconfig (a secret stack config key) and where it runs."""
 
-    kubeconfig: str = "inferplane:kubeconfig"
+    kubeconfig: str = Field(default="inferplane:kubeconfig", pattern=_CONFIG_KEY)
     """Stack config key holding the kubeconfig (set it with ``pulumi config set --secret``)."""
     cloud: Literal["aws", "gcp", "azure", "onprem"]
     region: str | None = None
@@ -41,24 +52,95 @@ class ClusterRef(SpecModel):
         return self
 
 
+class Toleration(SpecModel):
+    """A taint the model server's pods tolerate (GPU node pools are usually tainted)."""
+
+    key: str = Field(min_length=1, max_length=253)
+    operator: Literal["Equal", "Exists"] = "Exists"
+    value: str | None = None
+    """Taint value; only with ``operator: Equal``."""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    """Taint effect to tolerate; all effects when absent."""
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> Toleration:
+        if self.operator == "Exists" and self.value is not None:
+            raise ValueError(f"operator 'Exists' takes no value (got {self.value!r})")
+        if self.operator == "Equal" and self.value is None:
+            raise ValueError("operator 'Equal' needs value")
+        return self
+
+
+def cache_floor_gib(model: str, serving: Serving) -> float | None:
+    """GiB of weights the model cache must hold, if the model's size is known."""
+    from inferplane.serving import weights_gib
+    from inferplane.serving.memory import params_from_name
+
+    params = serving.params_b or params_from_name(model)
+    return None if params is None else weights_gib(params, serving.quantization)
+
+
 class KubernetesTarget(TargetBase):
     """Self-hosted: a model server Deployment on any Kubernetes cluster."""
 
     kind: Literal["kubernetes"]
     cluster: ClusterRef
     namespace: Name = "inference"
+    """Namespace of the model server (and of a router deployed beside it); one model
+    server per namespace and cluster."""
     serving: Serving
     gpus: int = Field(default=1, ge=0, le=16)
     runtime_class: str | None = "nvidia"
+    """RuntimeClass of the pods (``nvidia`` on clusters with the NVIDIA container toolkit's
+    runtime class); ignored without GPUs."""
     node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: tuple[Toleration, ...] = ()
     cache: Literal["pvc", "hostpath", "emptydir"] = "pvc"
-    cache_gb: int = Field(default=100, ge=1, le=16384)
+    cache_gb: int | None = Field(default=None, ge=1, le=16384)
+    """GiB of model cache; default: the weights plus 25% (100 if the size is unknown)."""
+    cache_host_path: str = Field(default="/var/lib/inferplane/models", pattern=_PATH)
+    """Node directory of a ``hostpath`` cache (owned by uid 1000, the server's user)."""
+    storage_class: str | None = None
+    """StorageClass of a ``pvc`` cache; the cluster default when absent."""
+    model_secret: Name | None = None
+    """Existing Secret in the namespace whose keys become the server's environment
+    (e.g. ``HF_TOKEN`` for gated Hugging Face models)."""
+
+    @model_validator(mode="after")
+    def _fits_cluster(self) -> KubernetesTarget:
+        if self.scaling.min < 1:
+            raise ValueError(
+                f"scaling.min {self.scaling.min}: a Kubernetes model server keeps at least "
+                "1 replica (HPA scale-to-zero is an alpha feature); allowed: >= 1"
+            )
+        floor = cache_floor_gib(self.model, self.serving)
+        if self.cache_gb is not None and floor is not None and self.cache_gb < floor:
+            raise ValueError(
+                f"cache_gb {self.cache_gb} is smaller than the model's weights "
+                f"({floor:.1f} GiB at {self.serving.quantization}); allowed: >= {floor:.0f}"
+            )
+        return self
 
     @property
     def location(self) -> Location:
         if self.cluster.cloud == "onprem":
             return Location("edge", None, self.cluster.site)
         return Location("cloud", self.cluster.cloud, self.cluster.region)
+
+
+class EdgeSsh(SpecModel):
+    """Deploy an edge bundle to the site over SSH (``pulumi-command``)."""
+
+    user: str = Field(default="inferplane", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    """Login user; anyone but root needs passwordless ``sudo``."""
+    port: int = Field(default=22, ge=1, le=65535)
+    private_key: str = Field(default="inferplane:edgeSshKey", pattern=_CONFIG_KEY)
+    """Stack config key holding the private key (``pulumi config set --secret``)."""
+    host_key: str = Field(pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+")
+    """The site's public host key (``ssh-keyscan``); required, so the key is verified
+    instead of trusted on first use."""
+    install_dir: str = Field(default="/opt/inferplane", pattern=_PATH)
+    """Where releases are unpacked on the site."""
 
 
 class EdgeTarget(TargetBase):
@@ -68,8 +150,35 @@ class EdgeTarget(TargetBase):
     site: Name
     profile: Literal["jetson-orin", "x86-nvidia", "cpu", "apple-m"]
     serving: Serving
-    address: str | None = None
-    """How the site is reached (host or IP), for SSH deployment and router URLs."""
+    address: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.:-]+$")
+    """How the site is reached (host or IP), for SSH deployment and router URLs; the site
+    name itself (resolved by the site's DNS or VPN) when absent."""
+    runtime: Literal["k3s", "systemd", "launchd"] | None = None
+    """What runs the bundle on site: k3s (default) or systemd units; launchd on apple-m."""
+    bundle: str | None = None
+    """Directory written by ``inferplane edge build`` for this site, relative to the
+    project; required to deploy over SSH."""
+    ssh: EdgeSsh | None = None
+    """Deploy the bundle over SSH; without it the site operator installs it by hand."""
+
+    @model_validator(mode="after")
+    def _deployable(self) -> EdgeTarget:
+        runtime = self.site_runtime
+        if (runtime == "launchd") != (self.profile == "apple-m"):
+            allowed = "launchd" if self.profile == "apple-m" else "k3s, systemd"
+            raise ValueError(
+                f"runtime {runtime!r} does not run profile {self.profile!r}; allowed: {allowed}"
+            )
+        if self.ssh is not None and (self.address is None or self.bundle is None):
+            raise ValueError("ssh deployment needs address and bundle")
+        return self
+
+    @property
+    def site_runtime(self) -> Literal["k3s", "systemd", "launchd"]:
+        """``runtime``, defaulted from the profile."""
+        if self.runtime is not None:
+            return self.runtime
+        return "launchd" if self.profile == "apple-m" else "k3s"
 
     @property
     def location(self) -> Location:

@@ -1,0 +1,197 @@
+"""EdgeSite: an edge bundle (``inferplane edge build``) deployed to an on-premises site over
+SSH with pulumi-command, and the endpoint the stack's router calls there.
+
+Three commands, in order: ``prepare`` makes the upload directory (``sudo``), ``bundle``
+copies the bundle to ``<install_dir>/incoming/<digest>``, ``install`` verifies every
+file's sha256 on the site and hands the release to the runtime (see
+``components.edge.install``). The bundle's digest is in every command's ``triggers``,
+so a changed bundle replaces them all: copy, verify, install again. Without SSH (the site
+operator installs bundles by hand) only the endpoint is published.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pulumi
+
+from components.base import EndpointInfo, Labels, TargetComponent
+from components.edge.bundle import Bundle
+from components.edge.install import Runtime, SiteLayout, install_script, uninstall_script
+
+if TYPE_CHECKING:
+    from pulumi_command.remote import ConnectionArgs
+
+__all__ = ["SITE_ROUTER_PORT", "EdgeSite", "EdgeSiteArgs", "SshAccess", "ssh_connection"]
+
+SITE_ROUTER_PORT = 8088
+"""Port of the site's own router (the edge image's ``ROUTER_PORT``): the stack's router
+calls the site's router, which alone may reach the site's model server."""
+_HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9A-Fa-f:]+$")
+_HOST_KEY = re.compile(r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+")
+_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_PATH = re.compile(r"^/[A-Za-z0-9._/-]+$")
+
+
+@dataclass(frozen=True)
+class SshAccess:
+    """How pulumi-command reaches the site."""
+
+    private_key: pulumi.Input[str]
+    """The key's contents (a secret output from stack config)."""
+    host_key: str
+    """The site's public host key; the connection fails if the site presents another."""
+    user: str = "inferplane"
+    """Login user; anyone but root needs passwordless ``sudo``."""
+    port: int = 22
+
+
+@dataclass(frozen=True)
+class EdgeSiteArgs:
+    site: str
+    """Site name (residency ``edge:<site>``)."""
+    address: str
+    """Host name or IP the stack's router and SSH reach the site at."""
+    model: str
+    """Model the site serves (the name its router answers to)."""
+    runtime: Runtime
+    """What runs the bundle on the site: k3s, systemd or launchd (apple-m)."""
+    bundle: Bundle | None = None
+    """The built bundle; required with ``ssh``."""
+    ssh: SshAccess | None = None
+    """Deploy over SSH; ``None`` when the site operator installs bundles by hand."""
+    port: int = SITE_ROUTER_PORT
+    """Port of the site's OpenAI-compatible API."""
+    health_path: str = "/healthz"
+    install_dir: str = "/opt/inferplane"
+    wait_seconds: int = 900
+    """How long the install waits for the site's health URL after installing."""
+    labels: Labels | None = None
+    """Recorded as the component's ``labels`` output (commands carry no tags)."""
+
+
+class EdgeSite(TargetComponent):
+    """An edge site's deployment and endpoint."""
+
+    bundle_digest: pulumi.Output[str | None]
+    """sha256 of the bundle's manifest.json, or None when nothing is deployed."""
+
+    def __init__(
+        self, name: str, args: EdgeSiteArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _check(args)
+        super().__init__("inferplane:edge:EdgeSite", name, None, opts)
+        host = f"[{args.address}]" if ":" in args.address else args.address
+        self.commands: dict[str, pulumi.CustomResource] = {}
+        if args.ssh is not None and args.bundle is not None:
+            self._deploy(name, args, args.ssh, args.bundle)
+        digest = args.bundle.digest if args.bundle is not None else None
+        self.bundle_digest = pulumi.Output.from_input(digest)
+        endpoint: EndpointInfo = {
+            "backend": "openai",
+            "model": args.model,
+            "url": f"http://{host}:{args.port}/v1",
+        }
+        self.endpoint = pulumi.Output.from_input(endpoint)
+        self.register_target_outputs(
+            site=args.site,
+            bundle_digest=self.bundle_digest,
+            labels=args.labels.tags() if args.labels else {},
+        )
+
+    def _deploy(self, name: str, args: EdgeSiteArgs, ssh: SshAccess, bundle: Bundle) -> None:
+        from pulumi_command import remote
+
+        connection = ssh_connection(args.address, ssh)
+        sudo = "" if ssh.user == "root" else "sudo -n "
+        incoming = f"{args.install_dir}/incoming"
+        triggers = [bundle.digest]
+        prepare = remote.Command(
+            f"{name}-prepare",
+            connection=connection,
+            create=f"{sudo}install -d -m 0755 -o {ssh.user} {incoming}",
+            triggers=triggers,
+            opts=self.child(),
+        )
+        copy = remote.CopyToRemote(
+            f"{name}-bundle",
+            connection=connection,
+            source=pulumi.FileArchive(str(bundle.directory)),
+            remote_path=f"{incoming}/{bundle.digest}",
+            triggers=triggers,
+            opts=self.child(depends_on=[prepare]),
+        )
+        health = f"http://127.0.0.1:{args.port}{args.health_path}"
+        layout = SiteLayout(args.install_dir)
+        install = remote.Command(
+            f"{name}-install",
+            connection=connection,
+            create=f"{sudo}bash -s",
+            stdin=install_script(
+                args.runtime,
+                bundle.digest,
+                bundle.checksums(),
+                health,
+                layout=layout,
+                wait_seconds=args.wait_seconds,
+            ),
+            triggers=triggers,
+            opts=self.child(depends_on=[copy]),
+        )
+        # Removal is its own command (delete only): install's stdin would reinstall, and
+        # a new bundle must replace the install without uninstalling the site first.
+        uninstall = remote.Command(
+            f"{name}-uninstall",
+            connection=connection,
+            delete=f"{sudo}bash -c {shlex.quote(uninstall_script(args.runtime, layout))}",
+            opts=self.child(depends_on=[install]),
+        )
+        self.commands = {
+            "prepare": prepare,
+            "bundle": copy,
+            "install": install,
+            "uninstall": uninstall,
+        }
+
+
+def ssh_connection(address: str, ssh: SshAccess) -> ConnectionArgs:
+    """The connection every command uses (pulumi-command records it as a secret whole)."""
+    from pulumi_command import remote
+
+    return remote.ConnectionArgs(
+        host=address,
+        port=float(ssh.port),
+        user=ssh.user,
+        private_key=ssh.private_key,
+        host_key=ssh.host_key,
+    )
+
+
+def _check(args: EdgeSiteArgs) -> None:
+    if not _HOST.match(args.address):
+        raise ValueError(f"address {args.address!r} is not a host name or IP address")
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"port {args.port} is out of range; allowed: 1..65535")
+    if args.runtime not in ("k3s", "systemd", "launchd"):
+        raise ValueError(f"runtime {args.runtime!r} is unknown; allowed: k3s, systemd, launchd")
+    if not args.health_path.startswith("/"):
+        raise ValueError(f"health_path {args.health_path!r} must start with '/'")
+    if not _PATH.match(args.install_dir):
+        raise ValueError(f"install_dir {args.install_dir!r} is not an absolute plain path")
+    ssh = args.ssh
+    if ssh is None:
+        return
+    if args.bundle is None:
+        raise ValueError("ssh deployment needs bundle (from `inferplane edge build`)")
+    if not _HOST_KEY.match(ssh.host_key):
+        raise ValueError(
+            f"ssh.host_key {ssh.host_key[:24]!r}... is not a public host key; allowed: "
+            "'ssh-ed25519 AAAA...', 'ecdsa-sha2-nistp256 AAAA...' or 'ssh-rsa AAAA...'"
+        )
+    if not _USER.match(ssh.user):
+        raise ValueError(f"ssh.user {ssh.user!r} is not a user name")
+    if not 1 <= ssh.port <= 65535:
+        raise ValueError(f"ssh.port {ssh.port} is out of range; allowed: 1..65535")

@@ -1,0 +1,141 @@
+"""Kubernetes objects as plain manifests (the dicts ``kubectl apply`` takes).
+
+The Pulumi components register exactly these dicts, and the edge bundle writes them as
+YAML for k3s, so a cluster deployed by ``pulumi up`` and a site installed from a bundle
+run the same objects. ``model_server_manifests`` renders a model server from its engine
+command; ``workload_manifests`` renders any workload (the router too).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from components.kubernetes.objects import (
+    CACHE_MOUNT,
+    GPU_RESOURCE,
+    KUBERNETES_VERSION,
+    ROUTER_POD_LABELS,
+    CacheVolume,
+    Manifest,
+    Toleration,
+    Workload,
+    image_digest,
+    namespace_manifest,
+    workload_manifests,
+)
+from inferplane.serving import ENGINES, EngineCommand
+
+__all__ = [
+    "GPU_RESOURCE",
+    "KUBERNETES_VERSION",
+    "ROUTER_POD_LABELS",
+    "CacheVolume",
+    "Manifest",
+    "ModelServerConfig",
+    "Toleration",
+    "Workload",
+    "image_digest",
+    "model_server_manifests",
+    "model_server_workload",
+    "namespace_manifest",
+    "workload_manifests",
+]
+
+# Engines whose images write only to HOME, /tmp and the model cache, so their root
+# filesystem can be read-only. vLLM, TGI and Triton compile kernels and write caches
+# (torch, triton, outlines) under paths their images choose; those keep a writable root.
+_READ_ONLY_ROOT = frozenset({"llamacpp", "ollama"})
+_ENGINE_ENV: Mapping[str, Mapping[str, str]] = {
+    "vllm": {"HF_HOME": f"{CACHE_MOUNT}/huggingface"},
+    "tgi": {"HF_HOME": f"{CACHE_MOUNT}/huggingface"},
+    "ollama": {"OLLAMA_MODELS": f"{CACHE_MOUNT}/ollama"},
+    "llamacpp": {},
+    "triton": {},
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelServerConfig:
+    """A model server on Kubernetes, independent of how it is applied (Pulumi or k3s)."""
+
+    name: str
+    """Object name of the server's Deployment, Service, HPA, PDB and NetworkPolicy."""
+    namespace: str
+    model: str
+    engine: str
+    """vllm, tgi, ollama, llamacpp or triton (selects env and root-filesystem mode)."""
+    command: EngineCommand
+    """From ``inferplane.serving.render(model, serving)``."""
+    weights_gib: float | None = None
+    """GiB of weights; sizes the cache, memory and the startup probe's patience."""
+    gpus: int = 1
+    runtime_class: str | None = None
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: tuple[Toleration, ...] = ()
+    cache: Literal["pvc", "hostpath", "emptydir"] = "pvc"
+    cache_gib: int | None = None
+    """Cache size; default: the weights plus 25% (100 GiB if the size is unknown)."""
+    cache_host_path: str = "/var/lib/inferplane/models"
+    storage_class: str | None = None
+    model_secret: str | None = None
+    """Existing Secret whose keys become the server's environment (e.g. ``HF_TOKEN``)."""
+    replicas_min: int = 1
+    replicas_max: int = 1
+    cpu_target_percent: int = 70
+    labels: Mapping[str, str] = field(default_factory=dict)
+    router_labels: Mapping[str, str] = field(default_factory=lambda: dict(ROUTER_POD_LABELS))
+    """Pod labels of the router, the only client the NetworkPolicy admits."""
+    router_namespace: str | None = None
+    """The router's namespace when it is not this one."""
+    require_digest: bool = True
+
+
+def model_server_workload(config: ModelServerConfig) -> Workload:
+    """The generic workload a model server is."""
+    if config.engine not in ENGINES:
+        raise ValueError(f"engine {config.engine!r} is unknown; allowed: {', '.join(ENGINES)}")
+    if config.weights_gib is not None and config.weights_gib <= 0:
+        raise ValueError(f"weights_gib {config.weights_gib} must be > 0 (or None if unknown)")
+    weights = config.weights_gib
+    cache_gib = config.cache_gib or (math.ceil(weights * 1.25) if weights else 100)
+    # Host memory: the engine maps the weights while loading them (CPU-only llama.cpp
+    # keeps them there), plus runtime overhead.
+    memory_gib = max(4, math.ceil((weights or 8) * 1.25) + 2)
+    return Workload(
+        name=config.name,
+        namespace=config.namespace,
+        component="model-server",
+        image=config.command.image,
+        port=config.command.port,
+        health_path=config.command.health_path,
+        args=config.command.args,
+        env={**_ENGINE_ENV.get(config.engine, {}), **config.command.env},
+        env_from_secret=config.model_secret,
+        labels=config.labels,
+        replicas_min=config.replicas_min,
+        replicas_max=config.replicas_max,
+        cpu_target_percent=config.cpu_target_percent,
+        cpu=str(max(2, 4 * config.gpus)),
+        memory_mib=memory_gib * 1024,
+        gpus=config.gpus,
+        runtime_class=config.runtime_class,
+        node_selector=config.node_selector,
+        tolerations=config.tolerations,
+        cache=CacheVolume(config.cache, cache_gib, config.cache_host_path, config.storage_class),
+        read_only_root=config.engine in _READ_ONLY_ROOT,
+        # Loading from a warm cache runs at ~1 GiB/s; a cold download is slower.
+        startup_seconds=min(7200, 300 + 30 * math.ceil(weights or 16)),
+        allow_from=config.router_labels,
+        allow_from_namespace=config.router_namespace,
+        require_digest=config.require_digest,
+    )
+
+
+def model_server_manifests(config: ModelServerConfig, namespace: bool = True) -> list[Manifest]:
+    """Every object of a model server, its namespace first when ``namespace``."""
+    workload = model_server_workload(config)
+    head = [namespace_manifest(config.namespace, config.labels)] if namespace else []
+    return head + workload_manifests(workload)

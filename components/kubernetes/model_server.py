@@ -1,0 +1,83 @@
+"""ModelServer: vLLM, TGI, Ollama, llama.cpp or Triton on any Kubernetes cluster (EKS,
+GKE, AKS, on-prem k3s), reached through an explicit provider built from a kubeconfig.
+
+The objects are ``components.kubernetes.manifests.model_server_manifests``: the same ones
+an edge bundle installs on k3s. The router is deployed next to it with
+``KubernetesWorkload`` through ``self.provider`` into ``self.namespace``; its pods carry
+``ROUTER_POD_LABELS``, the only pods the server's NetworkPolicy admits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.base import EndpointInfo, TargetComponent
+from components.kubernetes.manifests import (
+    ModelServerConfig,
+    model_server_workload,
+    namespace_manifest,
+)
+from components.kubernetes.resources import register_manifest
+from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
+
+__all__ = ["ModelServer", "ModelServerArgs"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelServerArgs(ModelServerConfig):
+    """A model server (``ModelServerConfig``) plus the cluster it runs on."""
+
+    kubeconfig: pulumi.Input[str]
+    """Kubeconfig of the cluster (keep it a secret: read it with ``Config.get_secret``)."""
+    context: str | None = None
+    """Kubeconfig context to use; the kubeconfig's current context when absent."""
+    create_namespace: bool = True
+    """Create (and own) the namespace; off when the cluster's operators manage it."""
+
+
+class ModelServer(TargetComponent):
+    """A model server Deployment with its Service, HPA, PDB and NetworkPolicy."""
+
+    provider: pulumi.ProviderResource
+    """The cluster's provider: deploy the router through it."""
+    namespace: str
+    workload: KubernetesWorkload
+
+    def __init__(
+        self, name: str, args: ModelServerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        import pulumi_kubernetes as k8s
+
+        workload = model_server_workload(args)
+        workload.check()  # before anything is registered
+        if args.context is not None and not args.context.strip():
+            raise ValueError(f"context {args.context!r} must name a kubeconfig context")
+        super().__init__("inferplane:kubernetes:ModelServer", name, None, opts)
+        self.provider = k8s.Provider(
+            f"{name}-provider",
+            kubeconfig=args.kubeconfig,
+            context=args.context,
+            # Objects name their namespace themselves; never fall back to "default".
+            namespace=args.namespace,
+            opts=self.child(),
+        )
+        self.namespace = args.namespace
+        depends: list[pulumi.Resource] = []
+        if args.create_namespace:
+            manifest = namespace_manifest(args.namespace, args.labels)
+            depends.append(register_manifest(name, manifest, self.child(provider=self.provider)))
+        # Loading weights can outlast Pulumi's default 10-minute rollout wait.
+        minutes = 10 + -(-workload.startup_seconds // 60)
+        self.workload = KubernetesWorkload(
+            f"{name}-server",
+            KubernetesWorkloadArgs(workload, timeout_minutes=min(240, minutes), after=depends),
+            opts=self.child(providers=[self.provider]),
+        )
+        base = self.workload.url + args.command.openai_base_path
+        # Ollama serves the quantized build under its tag, not the bare model name.
+        served = args.command.env.get("OLLAMA_MODEL", args.model)
+        endpoint: EndpointInfo = {"backend": "openai", "model": served, "url": base}
+        self.endpoint = pulumi.Output.from_input(endpoint)
+        self.register_target_outputs(namespace=self.namespace, service=self.workload.service_name)

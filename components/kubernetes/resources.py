@@ -1,0 +1,50 @@
+"""The one mapping from a manifest (``components.kubernetes.manifests``) to the typed
+``pulumi_kubernetes`` resource that applies it, so the recorded inputs are the manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.kubernetes.objects import Manifest
+
+__all__ = ["ROLES", "register_manifest"]
+
+ROLES: dict[tuple[str, str], str] = {
+    ("v1", "Namespace"): "namespace",
+    ("v1", "ConfigMap"): "files",
+    ("v1", "PersistentVolumeClaim"): "cache",
+    ("apps/v1", "Deployment"): "deployment",
+    ("v1", "Service"): "service",
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): "hpa",
+    ("policy/v1", "PodDisruptionBudget"): "pdb",
+    ("networking.k8s.io/v1", "NetworkPolicy"): "network-policy",
+}
+"""Kinds the renderers emit, and the role that names their Pulumi resource."""
+
+
+def register_manifest(
+    name: str, manifest: Manifest, opts: pulumi.ResourceOptions
+) -> pulumi.CustomResource:
+    """Register ``manifest`` as ``f"{name}-<role>"``."""
+    import pulumi_kubernetes as k8s
+
+    classes: dict[str, Any] = {
+        "namespace": k8s.core.v1.Namespace,
+        "files": k8s.core.v1.ConfigMap,
+        "cache": k8s.core.v1.PersistentVolumeClaim,
+        "deployment": k8s.apps.v1.Deployment,
+        "service": k8s.core.v1.Service,
+        "hpa": k8s.autoscaling.v2.HorizontalPodAutoscaler,
+        "pdb": k8s.policy.v1.PodDisruptionBudget,
+        "network-policy": k8s.networking.v1.NetworkPolicy,
+    }
+    key = (manifest["apiVersion"], manifest["kind"])
+    role = ROLES.get(key)
+    if role is None:
+        raise ValueError(f"manifest kind {key} is not registrable; allowed: {sorted(ROLES)}")
+    # The wire names of a manifest's top-level fields are the constructor's keywords.
+    fields = {k: v for k, v in manifest.items() if k in ("metadata", "spec", "data")}
+    resource: pulumi.CustomResource = classes[role](f"{name}-{role}", opts=opts, **fields)
+    return resource

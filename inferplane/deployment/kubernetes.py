@@ -1,0 +1,64 @@
+"""Kubernetes targets -> ``components.kubernetes.ModelServer``."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.kubernetes.manifests import Toleration
+from components.kubernetes.model_server import ModelServer, ModelServerArgs
+from inferplane.deployment.context import DeployContext
+from inferplane.errors import Issue, SpecError
+from inferplane.serving import render
+from inferplane.spec.targets.selfhosted import KubernetesTarget, cache_floor_gib
+
+__all__ = ["model_server", "secret_config"]
+
+
+def model_server(name: str, target: KubernetesTarget, ctx: DeployContext) -> ModelServer:
+    kubeconfig = secret_config(target.cluster.kubeconfig, f"targets.{name}.cluster.kubeconfig")
+    serving = target.serving
+    args = ModelServerArgs(
+        name=name,
+        namespace=target.namespace,
+        model=target.model,
+        engine=serving.engine,
+        command=render(target.model, serving),
+        weights_gib=cache_floor_gib(target.model, serving),
+        gpus=target.gpus,
+        runtime_class=target.runtime_class,
+        node_selector=dict(target.node_selector),
+        tolerations=tuple(Toleration(**t.model_dump()) for t in target.tolerations),
+        cache=target.cache,
+        cache_gib=target.cache_gb,
+        cache_host_path=target.cache_host_path,
+        storage_class=target.storage_class,
+        model_secret=target.model_secret,
+        replicas_min=target.scaling.min,
+        replicas_max=target.scaling.max,
+        cpu_target_percent=round(target.scaling.target or 70),
+        labels=ctx.labels(name).kubernetes(),
+        # Outside prod a tag is accepted (and pulled with imagePullPolicy Always); the
+        # spec check refuses a prod server without a digest before anything is built.
+        require_digest=ctx.spec.environment == "prod",
+        kubeconfig=kubeconfig,
+    )
+    return ModelServer(name, args)
+
+
+def secret_config(key: str, path: str) -> pulumi.Output[str]:
+    """The stack config value at ``key`` (``namespace:name``) as a secret output."""
+    namespace, _, name = key.partition(":")
+    value = pulumi.Config(namespace).get_secret(name)
+    if value is None:
+        raise SpecError(
+            [
+                Issue(
+                    path,
+                    f"stack config has no {key!r}; set it with "
+                    f"`pulumi config set --secret {key} ...`",
+                    key,
+                )
+            ],
+            f"stack {pulumi.get_stack()}",
+        )
+    return value

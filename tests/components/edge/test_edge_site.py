@@ -1,0 +1,189 @@
+"""EdgeSite under the recording mock runtime: the SSH commands, the copy, and a changed
+bundle changing every command's triggers (which is what makes Pulumi replace them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.base import Labels
+from components.edge.bundle import Bundle, read_bundle
+from components.edge.edge_site import EdgeSite, EdgeSiteArgs, SshAccess, ssh_connection
+from inferplane.plan.graph import Graph, Resource
+from tests.components.edge.bundles import FILES, write_bundle
+from tests.support.recording import one, record
+
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOfflineTestKeyOfflineTestKeyOfflineTest"
+COMMAND = "command:remote:Command"
+COPY = "command:remote:CopyToRemote"
+
+
+def args(bundle: Bundle | None, **changes: Any) -> EdgeSiteArgs:
+    base: dict[str, Any] = {
+        "site": "munich-plant",
+        "address": "10.20.0.5",
+        "model": "llama-3.1-8b-instruct",
+        "runtime": "k3s",
+        "bundle": bundle,
+        "ssh": SshAccess(pulumi.Output.secret("-----BEGIN OPENSSH PRIVATE KEY-----"), HOST_KEY),
+        "labels": Labels("prod", "ml", "cc-1", "eu", "restricted", "llama-plant"),
+    }
+    return EdgeSiteArgs(**{**base, **changes})
+
+
+def site_graph(site_args: EdgeSiteArgs) -> tuple[Graph, dict[str, Any]]:
+    holder: dict[str, Any] = {}
+
+    def program() -> None:
+        site = EdgeSite("llama-plant", site_args)
+        site.endpoint.apply(lambda e: holder.update(endpoint=e))
+
+    return record(program), holder
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Bundle:
+    return read_bundle(write_bundle(tmp_path / "bundle"))
+
+
+def commands(graph: Graph) -> dict[str, Resource]:
+    return {r.name: r for r in graph.resources if r.type in (COMMAND, COPY)}
+
+
+def test_copy_then_install_over_ssh(bundle: Bundle) -> None:
+    graph, _ = site_graph(args(bundle))
+    found = commands(graph)
+    assert set(found) == {
+        "llama-plant-prepare",
+        "llama-plant-bundle",
+        "llama-plant-install",
+        "llama-plant-uninstall",
+    }
+    prepare, copy, install = (found[f"llama-plant-{n}"] for n in ("prepare", "bundle", "install"))
+    assert prepare.inputs["create"] == (
+        "sudo -n install -d -m 0755 -o inferplane /opt/inferplane/incoming"
+    )
+    assert copy.inputs["remotePath"] == f"/opt/inferplane/incoming/{bundle.digest}"
+    assert copy.inputs["source"] == {"archive": str(bundle.directory)}
+    assert prepare.urn in copy.dependencies
+    assert install.inputs["create"] == "sudo -n bash -s"
+    assert copy.urn in install.dependencies
+    script = install.inputs["stdin"]
+    assert f"digest={bundle.digest}" in script
+    assert bundle.checksums() in script
+    assert "k3s ctr images import" in script
+    assert "http://127.0.0.1:8088/healthz" in script
+    assert "delete" not in install.inputs  # destroying must not re-run the install
+
+
+def test_connection_pins_the_host_key(bundle: Bundle) -> None:
+    connection = ssh_connection("10.20.0.5", SshAccess("key", HOST_KEY, port=2222))
+    assert pulumi.get(connection, "host") == "10.20.0.5"
+    assert pulumi.get(connection, "host_key") == HOST_KEY
+    assert pulumi.get(connection, "private_key") == "key"
+    assert pulumi.get(connection, "user") == "inferplane"
+    assert pulumi.get(connection, "port") == 2222.0
+    # pulumi-command sends the whole connection as a secret: the key never shows.
+    graph, _ = site_graph(args(bundle))
+    assert {r.inputs["connection"] for r in commands(graph).values()} == {"[secret]"}
+
+
+def test_the_bundle_digest_is_every_deploy_commands_trigger(bundle: Bundle, tmp_path: Path) -> None:
+    first = commands(site_graph(args(bundle))[0])
+    changed_bundle = read_bundle(
+        write_bundle(tmp_path / "changed", {**FILES, "agent/images/router.tar": b"new layers!"})
+    )
+    second = commands(site_graph(args(changed_bundle))[0])
+    for role in ("prepare", "bundle", "install"):
+        name = f"llama-plant-{role}"
+        assert first[name].inputs["triggers"] == [bundle.digest]
+        assert second[name].inputs["triggers"] == [changed_bundle.digest]
+    assert (
+        first["llama-plant-install"].inputs["stdin"]
+        != second["llama-plant-install"].inputs["stdin"]
+    )
+    # Removal is not tied to the bundle: a new bundle must not uninstall the site first.
+    assert "triggers" not in second["llama-plant-uninstall"].inputs
+
+
+def test_same_bundle_same_inputs(bundle: Bundle) -> None:
+    first = commands(site_graph(args(bundle))[0])
+    again = commands(site_graph(args(bundle))[0])
+    assert {n: r.inputs for n, r in first.items()} == {n: r.inputs for n, r in again.items()}
+
+
+def test_uninstall_runs_only_on_delete(bundle: Bundle) -> None:
+    uninstall = commands(site_graph(args(bundle))[0])["llama-plant-uninstall"]
+    assert "create" not in uninstall.inputs
+    assert uninstall.inputs["delete"].startswith("sudo -n bash -c ")
+    assert "k3s kubectl delete --ignore-not-found" in uninstall.inputs["delete"]
+
+
+def test_root_login_needs_no_sudo(bundle: Bundle) -> None:
+    ssh = SshAccess(pulumi.Output.secret("k"), HOST_KEY, user="root", port=2222)
+    found = commands(site_graph(args(bundle, ssh=ssh, install_dir="/srv/ip"))[0])
+    assert found["llama-plant-install"].inputs["create"] == "bash -s"
+    assert found["llama-plant-prepare"].inputs["create"].startswith("install -d")
+    assert found["llama-plant-bundle"].inputs["remotePath"].startswith("/srv/ip/incoming/")
+    assert "base=/srv/ip\n" in found["llama-plant-install"].inputs["stdin"]
+
+
+def test_endpoint_is_the_sites_router(bundle: Bundle) -> None:
+    graph, holder = site_graph(args(bundle))
+    assert holder["endpoint"] == {
+        "backend": "openai",
+        "model": "llama-3.1-8b-instruct",
+        "url": "http://10.20.0.5:8088/v1",
+    }
+    component = one(graph, "inferplane:edge:EdgeSite")
+    assert component.outputs["bundle_digest"] == bundle.digest
+    assert component.outputs["labels"]["data-class"] == "restricted"
+
+
+def test_ipv6_address_is_bracketed_in_the_url() -> None:
+    _graph, holder = site_graph(args(None, ssh=None, address="fd00::5"))
+    assert holder["endpoint"]["url"] == "http://[fd00::5]:8088/v1"
+
+
+def test_without_ssh_only_the_endpoint_is_published() -> None:
+    graph, holder = site_graph(args(None, ssh=None))
+    assert commands(graph) == {}
+    assert holder["endpoint"]["url"] == "http://10.20.0.5:8088/v1"
+    assert one(graph, "inferplane:edge:EdgeSite").outputs.get("bundle_digest") is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"address": "10.0.0.5; rm -rf /"}, "address '10.0.0.5; rm -rf /' is not a host name"),
+        ({"port": 70000}, "port 70000 is out of range; allowed: 1..65535"),
+        ({"runtime": "docker"}, "runtime 'docker' is unknown; allowed: k3s, systemd, launchd"),
+        ({"health_path": "healthz"}, "health_path 'healthz' must start with '/'"),
+        ({"install_dir": "opt/x"}, "install_dir 'opt/x' is not an absolute plain path"),
+        ({"bundle": None}, "ssh deployment needs bundle"),
+        (
+            {"ssh": SshAccess("k", "AAAA-not-a-key")},
+            "is not a public host key; allowed: 'ssh-ed25519 AAAA...'",
+        ),
+        ({"ssh": SshAccess("k", HOST_KEY, user="Root!")}, "ssh.user 'Root!' is not a user name"),
+        ({"ssh": SshAccess("k", HOST_KEY, port=0)}, "ssh.port 0 is out of range"),
+    ],
+)
+def test_invalid_arguments_create_nothing(
+    bundle: Bundle, changes: dict[str, Any], message: str
+) -> None:
+    failures: list[Exception] = []
+
+    def program() -> None:
+        try:
+            EdgeSite("llama-plant", args(**{"bundle": bundle, **changes}))
+        except ValueError as exc:
+            failures.append(exc)
+
+    graph = record(program)
+    assert len(failures) == 1
+    assert message in str(failures[0])
+    assert graph.resources == []
