@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextvars
+import runpy
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from inferplane.plan import Graph
-from inferplane.plan.runner import _run
-from inferplane.spec import StackFile
+from inferplane.plan.runner import record
 
 PROGRAM = """
 import pulumi
@@ -49,16 +49,13 @@ def _write_program(directory: Path, resources: int) -> Path:
 
 def _plan(program: Path) -> tuple[float, int]:
     graph = Graph("bench", "bench")
-    stack = StackFile("bench", program.parent / "Pulumi.bench.yaml", {"aws:region": "us-east-1"})
     started = time.perf_counter()
-    contextvars.Context().run(_run, program, stack, graph)
+    record(lambda: runpy.run_path(str(program)), graph, {"aws:region": "us-east-1"})
     return time.perf_counter() - started, len(graph.resources)
 
 
 def _reference(program: Path) -> float:
     """The same program under the SDK's stock MockMonitor, no recording."""
-    import runpy
-
     import pulumi
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await

@@ -45,8 +45,53 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     "aws:s3/bucket:Bucket": lambda name, inputs, _r: {"bucket": inputs.get("bucket", name)},
     "gcp:cloudrunv2/service:Service": lambda name, inputs, _r: {
         "uri": f"https://{inputs.get('name', name)}-{_short(name)}-ew.a.run.app",
+        "project": inputs.get("project", GCP_PROJECT),
+    },
+    "gcp:serviceaccount/account:Account": lambda name, inputs, _r: {
+        "email": f"{inputs.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com",
+        "member": (
+            f"serviceAccount:{inputs.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com"
+        ),
+        "project": inputs.get("project", GCP_PROJECT),
+    },
+    # Vertex endpoint IDs are numeric; the endpoint's URL is built from ID + project.
+    "gcp:vertex/aiEndpoint:AiEndpoint": lambda name, inputs, _r: {
+        "name": inputs.get("name", _numeric_id(name)),
+        "project": inputs.get("project", GCP_PROJECT),
+    },
+    "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": (
+        lambda name, inputs, _r: {
+            "endpoint": _numeric_id(name),
+            "deployedModelId": _numeric_id(f"{name}/model"),
+            "project": inputs.get("project", GCP_PROJECT),
+        }
+    ),
+    # azure-native resources output their physical name as ``name``.
+    "azure-native:cognitiveservices:Account": lambda name, inputs, _r: {
+        "name": inputs.get("accountName", name),
+    },
+    "azure-native:app:ManagedEnvironment": lambda name, inputs, _r: {
+        "name": inputs.get("environmentName", name),
+        "defaultDomain": f"{_short(name)}.{inputs.get('location', 'westeurope')}"
+        ".azurecontainerapps.io",
+    },
+    "azure-native:app:ContainerApp": lambda name, inputs, _r: {
+        "name": inputs.get("containerAppName", name),
+    },
+    "azure-native:machinelearningservices:Workspace": lambda name, inputs, _r: {
+        "name": inputs.get("workspaceName", name),
+    },
+    "azure-native:machinelearningservices:OnlineEndpoint": lambda name, inputs, _r: {
+        "name": inputs.get("endpointName", name),
+    },
+    "azure-native:resources:ResourceGroup": lambda name, inputs, _r: {
+        "name": inputs.get("resourceGroupName", name),
     },
 }
+
+
+def _numeric_id(name: str) -> str:
+    return str(int(_short(name), 16) % 10**10)
 
 
 def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import contextvars
 import json
 import runpy
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from inferplane.errors import InferplaneError, PlanError
 from inferplane.plan.graph import Graph
 from inferplane.spec import StackFile, provider_regions
 
-__all__ = ["run_program"]
+__all__ = ["record", "run_program"]
 
 DEFAULT_REGION = "us-east-1"
 
@@ -31,43 +32,64 @@ def run_program(project_dir: Path, stack: StackFile, project: str = "inferplane"
     if not program.is_file():
         raise PlanError(f"no Pulumi program at {program}")
     graph = Graph(project=project, stack=stack.name)
-    context = contextvars.Context()
-    context.run(_run, program, stack, graph)
-    return graph
-
-
-def _run(program: Path, stack: StackFile, graph: Graph) -> None:
-    import pulumi
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
-
-    from inferplane.plan.recorder import PlanMocks, RecordingMonitor
-
     region = provider_regions(stack.config).get("aws", DEFAULT_REGION)
-    mocks = PlanMocks(region)
-    monitor = RecordingMonitor(mocks, graph)
-    pulumi.runtime.set_all_config(_config_strings(stack.config), sorted(stack.secret_keys))
-    # preview=False: computed outputs are known, so programs that render config from
-    # outputs (the router's routing table) finish and their result is in the graph.
-    pulumi.runtime.set_mocks(mocks, graph.project, stack.name, preview=False, monitor=monitor)
-    root = str(program.parent)
+    root = str(project_dir)
     added = root not in sys.path
-    if added:
+    if added:  # the program imports the project's packages, as `pulumi up` would allow
         sys.path.insert(0, root)
-    import pulumi.runtime.resource as sdk_resource
-
-    saved_trace, sdk_resource._get_stack_trace = sdk_resource._get_stack_trace, _no_stack_trace
     try:
-        _sync_await(run_pulumi_func(lambda: _exec(program)))
-        graph.stack_outputs = _sync_await(_stack_outputs())
+        record(lambda: _exec(program), graph, stack.config, stack.secret_keys, region)
     except InferplaneError:
         raise
     except Exception as exc:
         raise PlanError(f"the program failed under the mock runtime: {exc}") from exc
     finally:
-        sdk_resource._get_stack_trace = saved_trace
         if added:
             sys.path.remove(root)
+    return graph
+
+
+def record(
+    program: Callable[[], object],
+    graph: Graph,
+    config: Mapping[str, Any] | None = None,
+    secret_keys: Iterable[str] = (),
+    region: str = DEFAULT_REGION,
+) -> Graph:
+    """Run ``program`` (any function that declares resources) under the recording mock
+    engine in a fresh context; fill and return ``graph``. Exceptions propagate as raised."""
+    strings = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
+    contextvars.Context().run(_session, program, graph, strings, sorted(secret_keys), region)
+    return graph
+
+
+def _session(
+    program: Callable[[], object],
+    graph: Graph,
+    config: dict[str, str],
+    secret_keys: list[str],
+    region: str,
+) -> None:
+    import pulumi
+    import pulumi.runtime.resource as sdk_resource
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from inferplane.plan.recorder import PlanMocks, RecordingMonitor
+
+    mocks = PlanMocks(region)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    # preview=False: computed outputs are known, so programs that render config from
+    # outputs (the router's routing table) finish and their result is in the graph.
+    pulumi.runtime.set_mocks(
+        mocks, graph.project, graph.stack, preview=False, monitor=RecordingMonitor(mocks, graph)
+    )
+    saved_trace, sdk_resource._get_stack_trace = sdk_resource._get_stack_trace, _no_stack_trace
+    try:
+        _sync_await(run_pulumi_func(program))
+        graph.stack_outputs = _sync_await(_stack_outputs())
+    finally:
+        sdk_resource._get_stack_trace = saved_trace
 
 
 async def _stack_outputs() -> dict[str, Any]:
@@ -84,11 +106,6 @@ async def _stack_outputs() -> dict[str, Any]:
 
 def _exec(program: Path) -> None:
     runpy.run_path(str(program), run_name="__main__")
-
-
-def _config_strings(config: dict[str, Any]) -> dict[str, str]:
-    """Pulumi keeps config as strings; structured values as JSON."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
 
 
 def _no_stack_trace() -> Any:

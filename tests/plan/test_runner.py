@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import runpy
 from pathlib import Path
 
 import pytest
 
 from inferplane.errors import SpecError
 from inferplane.plan import Graph
-from inferplane.plan.runner import _run, run_program
+from inferplane.plan.runner import record, run_program
 from inferplane.spec import StackFile, load_stack
 
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny_project"
@@ -17,12 +18,13 @@ TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny_project"
 
 def _plan_tiny() -> Graph:
     stack = load_stack(TINY, "small")
-    graph = Graph("tiny", "small")
-    import contextvars
-
-    # The tiny program has no inferplane spec, so run it without the spec gate.
-    contextvars.Context().run(_run, TINY / "__main__.py", stack, graph)
-    return graph
+    # The tiny program has no inferplane spec, so run it without run_program's spec gate.
+    return record(
+        lambda: runpy.run_path(str(TINY / "__main__.py")),
+        Graph("tiny", "small"),
+        stack.config,
+        stack.secret_keys,
+    )
 
 
 def test_records_every_resource_with_type_name_parent_and_inputs() -> None:
@@ -83,8 +85,6 @@ def test_graph_json_round_trips() -> None:
 
 def test_invalid_spec_creates_no_resource(project_root: Path) -> None:
     """The real program refuses an invalid spec before registering anything."""
-    import contextvars
-
     stack = load_stack(project_root, "dev")
     config = dict(stack.config)
     spec = json.loads(json.dumps(config["inferplane:spec"]))
@@ -95,6 +95,7 @@ def test_invalid_spec_creates_no_resource(project_root: Path) -> None:
         run_program(project_root, bad)
     # Without the CLI's gate, the program's own guard stops it: nothing is registered.
     graph = Graph("inferplane", "dev")
+    program = str(project_root / "__main__.py")
     with pytest.raises(Exception, match="mars-1"):
-        contextvars.Context().run(_run, project_root / "__main__.py", bad, graph)
+        record(lambda: runpy.run_path(program, run_name="__main__"), graph, bad.config)
     assert graph.resources == []

@@ -1,55 +1,63 @@
-"""Run any function as a Pulumi program under the plan's recording mock runtime and get
-the resource graph back: ``record(lambda: MyComponent(...), config={...})``.
+"""Run any function that declares Pulumi resources under the plan recorder, and return the
+Graph it registered: the same mock engine ``inferplane plan`` uses, without a program file.
 
-Each call runs in a fresh ``contextvars`` context (like ``inferplane plan``), so config,
-mocks and resources never leak between tests. ``preview=False``: outputs are known."""
+    graph = record(lambda: MyComponent("x", MyArgs(...)))
+    [bucket] = graph.by_type("aws:s3/bucket:Bucket")
+
+Each call runs in a fresh ``contextvars`` context, so config and resources never leak
+between tests. Exceptions raised by ``program`` propagate unchanged.
+"""
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from inferplane.plan import runner
 from inferplane.plan.graph import Graph, Resource
 
-__all__ = ["one", "record"]
+__all__ = ["component_outputs", "one", "only", "record", "refusal"]
 
 
 def record(
-    program: Callable[[], Any],
-    config: Mapping[str, str] | None = None,
+    program: Callable[[], object],
+    config: Mapping[str, Any] | None = None,
     secret_keys: Iterable[str] = (),
+    *,
     region: str = "us-east-1",
+    project: str = "inferplane",
+    stack: str = "test",
 ) -> Graph:
-    """The graph ``program`` registers; ``config`` maps ``ns:key`` to string values."""
-    graph = Graph(project="inferplane", stack="test")
-    contextvars.Context().run(_run, program, dict(config or {}), sorted(secret_keys), region, graph)
-    return graph
+    """The graph ``program`` registers; ``config`` holds Pulumi config (``ns:key``)."""
+    return runner.record(program, Graph(project, stack), config, secret_keys, region)
 
 
-def _run(
-    program: Callable[[], Any],
-    config: dict[str, str],
-    secret_keys: list[str],
-    region: str,
-    graph: Graph,
-) -> None:
-    import pulumi
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
-
-    from inferplane.plan.recorder import PlanMocks, RecordingMonitor
-
-    mocks = PlanMocks(region)
-    pulumi.runtime.set_all_config(config, secret_keys)
-    pulumi.runtime.set_mocks(
-        mocks, graph.project, graph.stack, preview=False, monitor=RecordingMonitor(mocks, graph)
-    )
-    _sync_await(run_pulumi_func(program))
-
-
-def one(graph: Graph, type_: str) -> Resource:
-    """The single resource of ``type_``; fails the test when there are none or several."""
+def only(graph: Graph, type_: str) -> Resource:
+    """The single resource of ``type_``; fails naming what was found otherwise."""
     found = graph.by_type(type_)
     assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
     return found[0]
+
+
+one = only
+
+
+def component_outputs(graph: Graph, type_: str) -> dict[str, Any]:
+    """The outputs the single component of ``type_`` registered."""
+    return only(graph, type_).outputs
+
+
+def refusal(program: Callable[[], object]) -> tuple[ValueError, Graph]:
+    """The ValueError ``program`` raises, and what it registered before raising (for
+    argument checks: nothing)."""
+    raised: list[ValueError] = []
+
+    def guarded() -> None:
+        try:
+            program()
+        except ValueError as error:
+            raised.append(error)
+
+    graph = record(guarded)
+    assert raised, "expected a ValueError, none was raised"
+    return raised[0], graph

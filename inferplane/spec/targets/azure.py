@@ -6,6 +6,12 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from components.azure.catalog import (
+    OPENAI_DATA_ZONES,
+    OPENAI_SKUS,
+    container_app_gpu_refusal,
+    container_app_size_refusal,
+)
 from inferplane.residency import Location
 from inferplane.spec.capacity import CapacityMode
 from inferplane.spec.regions import geography
@@ -13,15 +19,6 @@ from inferplane.spec.serving import Serving
 from inferplane.spec.targets.base import CloudTarget
 
 __all__ = ["OPENAI_SKUS", "AzureMlTarget", "AzureOpenAITarget", "ContainerAppTarget"]
-
-OPENAI_SKUS = (
-    "Standard",
-    "DataZoneStandard",
-    "GlobalStandard",
-    "ProvisionedManaged",
-    "DataZoneProvisionedManaged",
-    "GlobalProvisionedManaged",
-)
 
 
 class AzureTarget(CloudTarget):
@@ -54,6 +51,12 @@ class AzureOpenAITarget(AzureTarget):
                 f"sku {self.sku!r} needs capacity.mode "
                 f"{'provisioned (with units = PTUs)' if provisioned else 'on_demand'}"
             )
+        geo = geography("azure", self.region)
+        if self.sku.startswith("DataZone") and geo not in OPENAI_DATA_ZONES:
+            raise ValueError(
+                f"sku {self.sku!r} needs a region in a data zone "
+                f"({', '.join(sorted(OPENAI_DATA_ZONES))}); {self.region!r} is in {geo!r}"
+            )
         return self
 
     @property
@@ -69,8 +72,19 @@ class AzureMlTarget(AzureTarget):
     """Managed hosting: a model on an Azure ML managed online endpoint."""
 
     kind: Literal["azure_ml"]
-    instance_type: str = "Standard_NC24ads_A100_v4"
+    instance_type: str = Field(default="Standard_NC24ads_A100_v4", pattern=r"^Standard_\w+$")
+    """Managed online endpoint VM size (``Standard_...``)."""
     auth: Literal["key", "aad_token"] = "aad_token"
+    """How callers authenticate: endpoint keys, or Microsoft Entra tokens."""
+
+    @model_validator(mode="after")
+    def _scalable(self) -> AzureMlTarget:
+        if self.scaling.min < 1:
+            raise ValueError(
+                f"scaling.min {self.scaling.min} is not allowed; managed online "
+                "deployments keep at least 1 instance"
+            )
+        return self
 
 
 class ContainerAppTarget(AzureTarget):
@@ -80,4 +94,22 @@ class ContainerAppTarget(AzureTarget):
     serving: Serving | None = None
     image: str | None = None
     gpu_profile: Literal["Consumption-GPU-NC8as-T4", "Consumption-GPU-NC24-A100"] | None = None
+    """Serverless GPU workload profile; each replica gets the profile's CPU, memory and GPU."""
+    cpu: float = Field(default=2, gt=0, le=4)
+    """vCPUs per replica without a GPU profile (Consumption allows up to 4)."""
+    memory_gib: float = Field(default=4, gt=0, le=8)
+    """Memory per replica in GiB without a GPU profile (2 GiB per vCPU on Consumption)."""
     concurrency: int = Field(default=10, ge=1, le=1000)
+    """Concurrent HTTP requests per replica before another replica is added."""
+
+    @model_validator(mode="after")
+    def _runnable(self) -> ContainerAppTarget:
+        if (self.serving is None) == (self.image is None):
+            raise ValueError("set exactly one of serving (an engine) or image")
+        if self.gpu_profile is not None:
+            refusal = container_app_gpu_refusal(self.gpu_profile, self.region)
+        else:
+            refusal = container_app_size_refusal(self.cpu, self.memory_gib)
+        if refusal:
+            raise ValueError(refusal)
+        return self

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
+from components.gcp.catalog import (
+    cloud_run_gpu_refusal,
+    cloud_run_size_refusal,
+    vertex_machine_refusal,
+)
 from inferplane.spec.base import SpecModel
 from inferplane.spec.serving import Serving
 from inferplane.spec.targets.base import CloudTarget
@@ -34,16 +39,51 @@ class Accelerator(SpecModel):
 
 
 class VertexTarget(GcpTarget):
-    """Managed hosting: a Model Garden / Hugging Face model on a dedicated Vertex endpoint."""
+    """Managed hosting: a Model Garden / Hugging Face model on a dedicated Vertex endpoint.
+
+    ``model`` is a Model Garden name (``publishers/google/models/gemma3@gemma-3-1b-it``) or
+    a Hugging Face ID (``meta-llama/Llama-3.1-8B-Instruct``)."""
 
     kind: Literal["vertex"]
     machine_type: str = "g2-standard-12"
     accelerator: Accelerator | None = None
+    """GPUs per replica; implied by G2/A2/A3 machine types, required choice on N1."""
     spot: bool = False
     private: bool = True
     """Private endpoint (Private Service Connect); no public internet access."""
     kms_key: str | None = None
-    """CMEK key name for the endpoint."""
+    """CMEK key name for the endpoint (needs ``model_deploy: external``)."""
+    model_deploy: Literal["model_garden", "external"] = "model_garden"
+    """``model_garden``: Pulumi deploys the model (one resource makes endpoint + model).
+    ``external``: Pulumi makes the endpoint only (CMEK, labels, PSC) and a release step
+    deploys the model onto it; pulumi-gcp has no resource for that deploy."""
+    accept_eula: bool = False
+    """Accept the model's licence (gated Model Garden / Hugging Face models need it)."""
+
+    @model_validator(mode="after")
+    def _deployable(self) -> VertexTarget:
+        accelerator = (
+            None
+            if self.accelerator is None
+            else (
+                self.accelerator.type,
+                self.accelerator.count,
+            )
+        )
+        refusal = vertex_machine_refusal(self.machine_type, accelerator)
+        if refusal:
+            raise ValueError(refusal)
+        if self.kms_key is not None and self.model_deploy == "model_garden":
+            raise ValueError(
+                "kms_key needs model_deploy: external; a Model Garden deployment "
+                "(AiEndpointWithModelGardenDeployment) takes no encryption key"
+            )
+        if self.scaling.min < 1:
+            raise ValueError(
+                f"scaling.min {self.scaling.min} is not allowed; Vertex dedicated "
+                "endpoints keep at least 1 replica"
+            )
+        return self
 
 
 class CloudRunGpu(SpecModel):
@@ -59,6 +99,40 @@ class CloudRunTarget(GcpTarget):
     image: str | None = None
     """A ready image instead of ``serving`` (it must expose an OpenAI-compatible API)."""
     gpu: CloudRunGpu | None = None
+    cpu: float = Field(default=4, gt=0, le=32)
+    """vCPUs per instance (GPU instances need at least the GPU type's minimum)."""
+    memory_gib: float = Field(default=16, gt=0, le=192)
+    """Memory per instance in GiB."""
     concurrency: int = Field(default=4, ge=1, le=1000)
+    ingress: Literal["internal", "internal_and_cloud_load_balancing"] = "internal"
+    """Who may reach the service when it is not ``public``."""
     invokers: tuple[str, ...] = ()
     """Service accounts (``serviceAccount:...``) allowed to invoke the service."""
+
+    @field_validator("invokers")
+    @classmethod
+    def _service_accounts(cls, invokers: tuple[str, ...]) -> tuple[str, ...]:
+        for member in invokers:
+            if not member.startswith("serviceAccount:") or "@" not in member:
+                raise ValueError(
+                    f"invoker {member!r} is not a service account; use "
+                    "serviceAccount:<name>@<project>.iam.gserviceaccount.com (public: true "
+                    "is the only way to allow everyone)"
+                )
+        return invokers
+
+    @model_validator(mode="after")
+    def _runnable(self) -> CloudRunTarget:
+        if (self.serving is None) == (self.image is None):
+            raise ValueError("set exactly one of serving (an engine) or image")
+        if self.gpu is not None:
+            refusal = cloud_run_gpu_refusal(
+                self.gpu.type, self.gpu.count, self.region, self.cpu, self.memory_gib
+            )
+            if refusal:
+                raise ValueError(refusal)
+        else:
+            refusal = cloud_run_size_refusal(self.cpu, self.memory_gib)
+            if refusal:
+                raise ValueError(refusal)
+        return self

@@ -1,0 +1,166 @@
+"""Fully managed API on Azure: an Azure OpenAI account and one model deployment.
+
+The deployment's SKU decides where prompts are processed and how capacity is bought:
+``Standard`` (in the account's region), ``DataZoneStandard`` (inside the EU or US data
+zone), ``GlobalStandard`` (anywhere), and the reserved ``*ProvisionedManaged`` variants
+(capacity in PTUs). The SKU is an input of the deployment and an ``openai-sku`` tag on
+both resources, so residency and reserved-capacity policies can read it.
+
+Locked down by default: public network access disabled (reach it through a private
+endpoint), keys disabled (Microsoft Entra ID only), a system-assigned identity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_azure_native as azure
+
+from components.azure.catalog import OPENAI_PROVISIONED_SKUS, OPENAI_SKUS
+from components.azure.group import resource_group_name
+from components.base import EndpointInfo, TargetComponent
+
+__all__ = ["OPENAI_USER_ROLE", "AzureOpenAI", "AzureOpenAIArgs"]
+
+OPENAI_USER_ROLE = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
+"""Built-in role "Cognitive Services OpenAI User": call deployments, nothing else."""
+MAX_CAPACITY = 100_000
+_SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
+_DEPLOYMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
+_cs = azure.cognitiveservices
+
+
+@dataclass
+class AzureOpenAIArgs:
+    location: str
+    """Azure region of the account."""
+    custom_subdomain: str
+    """Globally unique subdomain: ``https://<subdomain>.openai.azure.com``; also the
+    account name."""
+    model: str
+    """OpenAI model name, e.g. ``gpt-4o-mini``."""
+    deployment_name: str
+    """Deployment name (what callers put in the URL path)."""
+    sku: str = "Standard"
+    """One of Standard, DataZoneStandard, GlobalStandard, ProvisionedManaged,
+    DataZoneProvisionedManaged, GlobalProvisionedManaged."""
+    capacity: int = 10
+    """Thousands of tokens per minute (Standard family) or PTUs (provisioned SKUs)."""
+    model_version: str | None = None
+    """Pinned model version; None follows the default version as it changes."""
+    public_network_access: bool = False
+    """Allow access from the internet; off means private endpoints only."""
+    local_auth: bool = False
+    """Allow API keys; off means Microsoft Entra ID tokens only."""
+    resource_group_name: pulumi.Input[str] | None = None
+    """Existing resource group; None creates ``<name>-rg``."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags (``Labels.tags()``); ``openai-sku`` is added."""
+
+
+class AzureOpenAI(TargetComponent):
+    """An Azure OpenAI account (kind OpenAI) with one deployment."""
+
+    account_id: pulumi.Output[str]
+    """ARM ID of the account (scope for role assignments)."""
+    url: str
+    """``https://<subdomain>.openai.azure.com``."""
+
+    def __init__(
+        self, name: str, args: AzureOpenAIArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _check(args)
+        super().__init__("inferplane:azure:AzureOpenAI", name, None, opts)
+        self._name = name
+        tags = {**args.tags, "openai-sku": args.sku}
+        group = resource_group_name(self, name, args.location, tags, args.resource_group_name)
+        self.account = _cs.Account(
+            f"{name}-account",
+            account_name=args.custom_subdomain,
+            resource_group_name=group,
+            location=args.location,
+            kind="OpenAI",
+            sku=_cs.SkuArgs(name="S0"),
+            identity=_cs.IdentityArgs(type=_cs.ResourceIdentityType.SYSTEM_ASSIGNED),
+            properties=_cs.AccountPropertiesArgs(
+                custom_sub_domain_name=args.custom_subdomain,
+                public_network_access=_cs.PublicNetworkAccess.ENABLED
+                if args.public_network_access
+                else _cs.PublicNetworkAccess.DISABLED,
+                disable_local_auth=not args.local_auth,
+                network_acls=_cs.NetworkRuleSetArgs(
+                    default_action=_cs.NetworkRuleAction.ALLOW
+                    if args.public_network_access
+                    else _cs.NetworkRuleAction.DENY
+                ),
+            ),
+            tags=tags,
+            opts=self.child(),
+        )
+        self.deployment = _cs.Deployment(
+            f"{name}-deployment",
+            account_name=self.account.name,
+            resource_group_name=group,
+            deployment_name=args.deployment_name,
+            sku=_cs.SkuArgs(name=args.sku, capacity=args.capacity),
+            properties=_cs.DeploymentPropertiesArgs(
+                model=_cs.DeploymentModelArgs(
+                    format="OpenAI", name=args.model, version=args.model_version
+                ),
+                version_upgrade_option=_cs.DeploymentModelVersionUpgradeOption.NO_AUTO_UPGRADE
+                if args.model_version
+                else _cs.DeploymentModelVersionUpgradeOption.ONCE_NEW_DEFAULT_VERSION_AVAILABLE,
+            ),
+            tags=tags,
+            opts=self.child(),
+        )
+        self.account_id = self.account.id
+        self.url = f"https://{args.custom_subdomain}.openai.azure.com"
+        self.endpoint = pulumi.Output.from_input(
+            EndpointInfo(
+                backend="azure_openai",
+                model=args.deployment_name,
+                url=self.url,
+                region=args.location,
+            )
+        )
+        self.register_target_outputs(account_id=self.account_id, url=self.url, sku=args.sku)
+
+    def allow_caller(
+        self, role_name: str, principal_id: pulumi.Input[str]
+    ) -> azure.authorization.RoleAssignment:
+        """Let ``principal_id`` (e.g. the router's managed identity) call the deployments."""
+        subscription = azure.authorization.get_client_config_output().subscription_id
+        return azure.authorization.RoleAssignment(
+            f"{self._name}-caller-{role_name}",
+            principal_id=principal_id,
+            principal_type=azure.authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/",
+                subscription,
+                f"/providers/Microsoft.Authorization/roleDefinitions/{OPENAI_USER_ROLE}",
+            ),
+            scope=self.account.id,
+            opts=self.child(),
+        )
+
+
+def _check(args: AzureOpenAIArgs) -> None:
+    if args.sku not in OPENAI_SKUS:
+        raise ValueError(f"sku {args.sku!r} is not allowed; allowed: {', '.join(OPENAI_SKUS)}")
+    if not 1 <= args.capacity <= MAX_CAPACITY:
+        unit = "PTUs" if args.sku in OPENAI_PROVISIONED_SKUS else "thousand tokens/minute"
+        raise ValueError(f"capacity {args.capacity} is not allowed; use 1-{MAX_CAPACITY} ({unit})")
+    if not _SUBDOMAIN.match(args.custom_subdomain):
+        raise ValueError(
+            f"custom_subdomain {args.custom_subdomain!r} is not allowed; use 2-64 lowercase "
+            "letters, digits and '-', not starting or ending with '-'"
+        )
+    if not _DEPLOYMENT.match(args.deployment_name):
+        raise ValueError(
+            f"deployment_name {args.deployment_name!r} is not allowed; use 2-64 letters, "
+            "digits, '.', '_' and '-'"
+        )

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from components.gcp.cloud_run_service import (
+    CloudRunService,
+    CloudRunServiceArgs,
+    SecretEnv,
+    VpcEgress,
+)
+from tests.support.recording import component_outputs, only, record, refusal
+
+SERVICE = "gcp:cloudrunv2/service:Service"
+IAM = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+ROUTER_SA = "serviceAccount:router@proj.iam.gserviceaccount.com"
+
+MODEL_SERVER = CloudRunServiceArgs(
+    location="europe-west4",
+    service_name="prod-llama-run",
+    image="vllm/vllm-openai:v0.11.0",
+    port=8000,
+    args=("--model", "meta-llama/Llama-3.1-8B-Instruct"),
+    health_path="/health",
+    model="meta-llama/Llama-3.1-8B-Instruct",
+    cpu=4,
+    memory_gib=16,
+    gpu="nvidia-l4",
+    min_instances=0,
+    max_instances=3,
+    concurrency=4,
+    invokers=(ROUTER_SA,),
+    labels={"environment": "prod"},
+)
+
+
+def _run(args: CloudRunServiceArgs) -> Any:
+    return record(lambda: CloudRunService("llama", args))
+
+
+def test_gpu_model_server_is_private_with_gpu_and_always_on_cpu() -> None:
+    graph = _run(MODEL_SERVER)
+
+    assert graph.type_counts() == {
+        "inferplane:gcp:CloudRunService": 1,
+        "gcp:serviceaccount/account:Account": 1,
+        SERVICE: 1,
+        IAM: 1,
+    }
+    service = only(graph, SERVICE).inputs
+    assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    assert service["labels"] == {"environment": "prod"}
+    template = service["template"]
+    [container] = template["containers"]
+    assert container["resources"]["limits"] == {
+        "cpu": "4",
+        "memory": "16Gi",
+        "nvidia.com/gpu": "1",
+    }
+    assert container["resources"]["cpuIdle"] is False
+    assert container["ports"]["containerPort"] == 8000
+    assert container["startupProbe"]["httpGet"]["path"] == "/health"
+    assert template["nodeSelector"] == {"accelerator": "nvidia-l4"}
+    assert template["scaling"] == {"minInstanceCount": 0, "maxInstanceCount": 3}
+    assert template["maxInstanceRequestConcurrency"] == 4
+    assert template["serviceAccount"].startswith("prod-llama-run-")
+    binding = only(graph, IAM).inputs
+    assert binding["member"] == ROUTER_SA
+    assert binding["role"] == "roles/run.invoker"
+
+
+def test_endpoint_is_openai_on_the_service_url() -> None:
+    endpoint = component_outputs(_run(MODEL_SERVER), "inferplane:gcp:CloudRunService")["endpoint"]
+    assert endpoint["backend"] == "openai"
+    assert endpoint["model"] == "meta-llama/Llama-3.1-8B-Instruct"
+    assert endpoint["url"].startswith("https://prod-llama-run-")
+    assert endpoint["url"].endswith(".a.run.app/v1")
+    assert endpoint["region"] == "europe-west4"
+
+
+def test_no_member_is_public_unless_asked() -> None:
+    graph = _run(MODEL_SERVER)
+    members = {r.inputs["member"] for r in graph.by_type(IAM)}
+    assert not members & {"allUsers", "allAuthenticatedUsers"}
+
+    public = _run(replace(MODEL_SERVER, public=True, ingress="all"))
+    assert {r.inputs["member"] for r in public.by_type(IAM)} == {ROUTER_SA, "allUsers"}
+    assert only(public, SERVICE).inputs["ingress"] == "INGRESS_TRAFFIC_ALL"
+
+
+def test_carries_the_router_container_without_gpu() -> None:
+    router = CloudRunServiceArgs(
+        location="europe-west4",
+        service_name="prod-router",
+        image="europe-docker.pkg.dev/p/r/router@sha256:" + "a" * 64,
+        port=8080,
+        env={"INFERPLANE_ROUTER_CONFIG": '{"version": 1}'},
+        secret_env={"REDIS_URL": SecretEnv("redis-url")},
+        service_account="router@proj.iam.gserviceaccount.com",
+        ingress="internal_and_cloud_load_balancing",
+        vpc_egress=VpcEgress("projects/p/global/networks/n", "projects/p/regions/r/subnetworks/s"),
+        min_instances=1,
+        max_instances=10,
+    )
+    graph = _run(router)
+
+    assert graph.type_counts()["gcp:serviceaccount/account:Account"] == 0
+    service = only(graph, SERVICE).inputs
+    assert service["ingress"] == "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
+    template = service["template"]
+    [container] = template["containers"]
+    assert container["envs"] == [
+        {"name": "INFERPLANE_ROUTER_CONFIG", "value": '{"version": 1}'},
+        {
+            "name": "REDIS_URL",
+            "valueSource": {"secretKeyRef": {"secret": "redis-url", "version": "latest"}},
+        },
+    ]
+    assert container["resources"]["limits"] == {"cpu": "1", "memory": "2Gi"}
+    assert container["resources"]["cpuIdle"] is True
+    assert "nodeSelector" not in template
+    assert template["serviceAccount"] == "router@proj.iam.gserviceaccount.com"
+    assert template["vpcAccess"]["egress"] == "ALL_TRAFFIC"
+    assert graph.by_type(IAM) == []
+
+
+def test_allow_invoker_adds_a_binding_for_a_later_identity() -> None:
+    def program() -> None:
+        service = CloudRunService("llama", replace(MODEL_SERVER, invokers=()))
+        service.allow_invoker("router", ROUTER_SA)
+
+    [binding] = record(program).by_type(IAM)
+    assert binding.name == "llama-invoker-router"
+    assert binding.inputs["member"] == ROUTER_SA
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"service_name": "Bad_Name"}, "service_name 'Bad_Name'"),
+        ({"gpu": "nvidia-a100"}, "gpu type 'nvidia-a100'"),
+        ({"location": "europe-west3"}, "nvidia-l4 is not offered in 'europe-west3'"),
+        ({"cpu": 2, "memory_gib": 8}, "needs at least 4 CPU and 16 GiB"),
+        ({"gpu": None, "cpu": 3}, "cpu 3 is not allowed"),
+        ({"gpu": None, "cpu": 2, "memory_gib": 16}, "needs at least 4 CPU"),
+        ({"gpu": None, "memory_gib": 64, "cpu": 8}, "above Cloud Run's 32 GiB"),
+        ({"min_instances": 4}, "min_instances 4 / max_instances 3"),
+        ({"concurrency": 0}, "concurrency 0"),
+        ({"timeout_s": 7200}, "timeout_s 7200"),
+        ({"ingress": "public"}, "ingress 'public'"),
+        ({"port": 0}, "port 0"),
+        ({"invokers": ("allUsers",)}, "'allUsers' is not allowed; set public=True"),
+        ({"invokers": ("user:me@example.com",)}, "name service accounts"),
+    ],
+)
+def test_invalid_arguments_are_refused_before_anything_is_created(
+    change: dict[str, Any], message: str
+) -> None:
+    error, graph = refusal(lambda: CloudRunService("llama", replace(MODEL_SERVER, **change)))
+    assert message in str(error)
+    assert graph.resources == []
