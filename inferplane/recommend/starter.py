@@ -23,8 +23,8 @@ OPEN_MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 EDGE_MODEL = "llama-3.1-8b-instruct"
 HOSTED_MODEL = "mistralai/Mistral-7B-Instruct-v0.3"
 INSTANCE_RPS = 10.0
-"""Requests per second one g5.2xlarge serves with vLLM and an 8B AWQ model (~200 output
-tokens each): sizes the starter fleet; measure and adjust."""
+"""Requests per second one g5.2xlarge (or ml.g5.2xlarge) serves with a 7-8B model
+(~200 output tokens each): sizes starter fleets and endpoints; measure and adjust."""
 
 
 def starter_spec(requirements: Requirements, decision: Decision) -> dict[str, Any]:
@@ -93,6 +93,9 @@ def _cloud_targets(r: Requirements, cloud: Architecture) -> dict[str, Any]:
         if r.capability == "frontier":
             targets["claude-sonnet"] = {"kind": "bedrock", "region": region, "model": SONNET}
         return targets
+    base = max(1, math.ceil(r.rps / INSTANCE_RPS))
+    peak = r.peak_rps if r.peak_rps is not None else r.rps * _peak_factor(r)
+    top = max(base, math.ceil(peak / INSTANCE_RPS))
     if cloud == "managed_hosting":
         return {
             "custom-sm": {
@@ -101,13 +104,10 @@ def _cloud_targets(r: Requirements, cloud: Architecture) -> dict[str, Any]:
                 "model": r.model or HOSTED_MODEL,
                 "image": "tgi",
                 "instance_type": "ml.g5.2xlarge",
-                "scaling": {"min": 1, "max": 2, "target": 20},
+                "scaling": {"min": base, "max": top, "target": 20},
             }
         }
     if cloud == "self_hosted":
-        base = max(1, math.ceil(r.rps / INSTANCE_RPS))
-        peak = r.peak_rps if r.peak_rps is not None else r.rps * _peak_factor(r)
-        top = max(base, math.ceil(peak / INSTANCE_RPS))
         return {
             "llama-fleet": {
                 "kind": "gpu_fleet",
