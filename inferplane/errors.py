@@ -4,7 +4,10 @@
     ├── SpecError                   the stack spec is invalid; carries one Issue per problem
     ├── StackNotFoundError          no stacks/Pulumi.<name>.yaml
     ├── ConfigFileError             a file could not be read or parsed (YAML/JSON)
-    └── PlanError                   the program failed under the mock runtime
+    ├── PlanError                   the program failed under the mock runtime
+    └── CloudAccessError            a cloud API could not be used (preflight, verify)
+        ├── CredentialsMissingError no credentials: says what to set
+        └── AccessDeniedError       a call was denied: names the missing permission
 
 Lower-level errors (pydantic, yaml, OSError) are translated at the boundary with
 ``raise ... from exc`` so the CLI can print them without a traceback.
@@ -16,7 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "AccessDeniedError",
+    "CloudAccessError",
     "ConfigFileError",
+    "CredentialsMissingError",
     "InferplaneError",
     "Issue",
     "PlanError",
@@ -66,3 +72,19 @@ class ConfigFileError(InferplaneError):
 
 class PlanError(InferplaneError):
     """The Pulumi program failed while it ran under the mock runtime."""
+
+
+class CloudAccessError(InferplaneError):
+    """A cloud API could not be used."""
+
+
+class CredentialsMissingError(CloudAccessError):
+    """No credentials were found; the message says what to set."""
+
+
+class AccessDeniedError(CloudAccessError):
+    """The credentials may not make a call; ``permission`` is the IAM action it needs."""
+
+    def __init__(self, permission: str, message: str) -> None:
+        self.permission = permission
+        super().__init__(f"access denied: needs {permission} ({message})")

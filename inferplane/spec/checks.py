@@ -42,7 +42,19 @@ def cross_check(spec: StackSpec, provider_regions: Mapping[str, str] | None = No
         *_data_class_refs(spec),
         *_router_checks(spec, provider_regions or {}),
         *_kubernetes_checks(spec),
+        *_forecast_refs(spec),
     ]
+
+
+def _forecast_refs(spec: StackSpec) -> Iterator[Issue]:
+    shares = spec.forecast.shares if spec.forecast is not None else {}
+    for target in shares:
+        if target not in spec.targets:
+            yield Issue(
+                f"forecast.shares.{target}",
+                f"unknown target; defined: {', '.join(spec.targets)}",
+                target,
+            )
 
 
 def _route_checks(spec: StackSpec) -> Iterator[Issue]:

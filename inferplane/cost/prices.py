@@ -1,0 +1,118 @@
+"""The dated price table (``prices.yaml``) and lookups that answer "unknown" as None.
+
+An absent price is unknown, never zero: every lookup returns a ``Price`` (value plus its
+source) or None, and callers carry the None through to the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from inferplane.errors import ConfigFileError
+from inferplane.spec.capacity import CommitmentTerm
+
+__all__ = ["UNITS", "Price", "PriceEntry", "PriceTable", "Source", "default_prices"]
+
+Unit = Literal[
+    "1k_input_tokens",
+    "1k_output_tokens",
+    "model_unit_hour",
+    "instance_hour",
+    "gb_second",
+    "million_requests",
+    "gpu_hour",
+    "ptu_hour",
+    "ptu_month",
+    "spot_discount",
+    "reserved_discount",
+]
+UNITS: tuple[str, ...] = Unit.__args__  # type: ignore[attr-defined]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    url: str
+    note: str = ""
+
+
+class PriceEntry(_Model):
+    service: str
+    sku: str
+    region: str
+    unit: Unit
+    term: CommitmentTerm = "none"
+    usd: float = Field(ge=0)
+    source: str
+
+
+class PriceTable(_Model):
+    """Every known price, with the date it was compiled and where each came from."""
+
+    as_of: str
+    currency: Literal["USD"]
+    sources: dict[str, Source]
+    prices: tuple[PriceEntry, ...]
+
+    @model_validator(mode="after")
+    def _sources_exist(self) -> PriceTable:
+        for entry in self.prices:
+            if entry.source not in self.sources:
+                raise ValueError(
+                    f"price {entry.service}/{entry.sku}/{entry.unit} names source "
+                    f"{entry.source!r}; defined: {', '.join(self.sources)}"
+                )
+            if entry.unit.endswith("_discount") and entry.usd >= 1:
+                raise ValueError(f"{entry.service}/{entry.unit} {entry.usd} is not a fraction")
+        return self
+
+    def lookup(
+        self, service: str, sku: str, region: str | None, unit: Unit, term: CommitmentTerm = "none"
+    ) -> Price | None:
+        """The price for exactly this key; an entry with region/sku ``*`` matches any."""
+        for entry in self.prices:
+            if (
+                entry.service == service
+                and entry.unit == unit
+                and entry.term == term
+                and entry.sku in (sku, "*")
+                and entry.region in (region, "*")
+            ):
+                return Price(entry.usd, entry.source, self.sources[entry.source].url)
+        return None
+
+    @classmethod
+    def load(cls, path: Path) -> PriceTable:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigFileError(f"cannot read price table {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigFileError(f"price table {path} is not valid YAML: {exc}") from exc
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigFileError(f"price table {path} is invalid:\n{exc}") from exc
+
+
+@dataclass(frozen=True)
+class Price:
+    usd: float
+    source: str
+    url: str
+
+
+@cache
+def default_prices() -> PriceTable:
+    """The price table shipped with inferplane."""
+    path = Path(str(resources.files("inferplane.cost").joinpath("prices.yaml")))
+    return PriceTable.load(path)

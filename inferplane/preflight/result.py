@@ -1,0 +1,49 @@
+"""What a preflight (or verify) check reports: pass, fail, or could not check -- always
+with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+__all__ = ["CheckResult", "Report", "Status"]
+
+Status = Literal["pass", "fail", "could-not-check"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    subject: str
+    """The target (or ``router``) the check looked at."""
+    status: Status
+    reason: str
+    elapsed_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every result of one run, in the order the checks ran."""
+
+    stack: str
+    results: tuple[CheckResult, ...]
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.status == "fail")
+
+    @property
+    def unchecked(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.status == "could-not-check")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def of(self, check: str, subject: str | None = None) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.check == check and subject in (None, r.subject))
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = {s: sum(r.status == s for r in self.results) for s in ("pass", "fail")}
+        counts["could-not-check"] = len(self.unchecked)
+        return {"stack": self.stack, "counts": counts, "results": [asdict(r) for r in self.results]}

@@ -1,0 +1,188 @@
+"""A starter stack for a decision: the ``inferplane:spec`` block (validated with
+``parse_spec``) and the stack file that holds it."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from inferplane.errors import ConfigFileError, InferplaneError
+from inferplane.recommend.decide import Decision
+from inferplane.recommend.requirements import Architecture, Requirements
+from inferplane.spec import SPEC_KEY, StackSpec, parse_spec
+from inferplane.spec.regions import geography
+
+__all__ = ["INSTANCE_RPS", "starter_config", "starter_spec", "write_stack"]
+
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+OPEN_MODEL = "meta-llama/Llama-3.1-8B-Instruct"
+EDGE_MODEL = "llama-3.1-8b-instruct"
+HOSTED_MODEL = "mistralai/Mistral-7B-Instruct-v0.3"
+INSTANCE_RPS = 10.0
+"""Requests per second one g5.2xlarge (or ml.g5.2xlarge) serves with a 7-8B model
+(~200 output tokens each): sizes starter fleets and endpoints; measure and adjust."""
+
+
+def starter_spec(requirements: Requirements, decision: Decision) -> dict[str, Any]:
+    """The ``inferplane:spec`` block for ``decision``."""
+    r = requirements
+    architecture = decision.architecture
+    edge = architecture in ("edge", "hybrid")
+    targets: dict[str, Any] = {}
+    if edge:
+        targets["edge-llm"] = {
+            "kind": "edge",
+            "site": r.site,
+            "profile": "x86-nvidia",
+            "model": EDGE_MODEL,
+            "serving": {"engine": "llamacpp", "quantization": "q4_k_m", "context_length": 8192},
+            "latency_ms_p50": 40,
+        }
+    if decision.cloud is not None:
+        targets.update(_cloud_targets(r, decision.cloud))
+    cloud_zone = "zone" if r.regulated or r.data_sensitivity == "confidential" else "any"
+    data_classes: dict[str, Any] = {"public": {"placement": "any"}}
+    data_classes["internal"] = {"placement": cloud_zone}
+    if r.data_sensitivity == "confidential" or r.regulated:
+        data_classes["confidential"] = {"placement": "zone"}
+    if edge:
+        data_classes["restricted"] = {"placement": "edge"}
+    spec: dict[str, Any] = {
+        "environment": "dev",
+        "owner": "ml-platform",
+        "cost_center": "cc-0000",
+        "residency": {
+            "zone": geography("aws", r.region),
+            "regions": {"aws": [r.region]},
+            **({"edge_sites": [r.site]} if edge else {}),
+        },
+        "data_classes": data_classes,
+        "default_data_class": "restricted"
+        if architecture == "edge"
+        else ("confidential" if "confidential" in data_classes else "internal"),
+        "targets": targets,
+        "routes": _routes(r, targets),
+        "router": (
+            {"platform": "edge", "target": "edge-llm"}
+            if architecture == "edge"
+            else {"platform": "lambda", "cache": {"exact": True, "semantic": False}}
+        ),
+        "forecast": {
+            "steady_rps": r.rps,
+            "peak_rps": r.peak_rps if r.peak_rps is not None else r.rps * _peak_factor(r),
+            "avg_input_tokens": r.avg_input_tokens,
+            "avg_output_tokens": r.avg_output_tokens,
+        },
+    }
+    return spec
+
+
+def _peak_factor(r: Requirements) -> float:
+    return {"steady": 1.5, "variable": 4.0, "unknown": 2.0}[r.volume]
+
+
+def _cloud_targets(r: Requirements, cloud: Architecture) -> dict[str, Any]:
+    region = r.region
+    haiku = {"kind": "bedrock", "region": region, "model": HAIKU, "latency_ms_p50": 600}
+    if cloud == "managed_api":
+        targets: dict[str, Any] = {"claude-haiku": haiku}
+        if r.capability == "frontier":
+            targets["claude-sonnet"] = {"kind": "bedrock", "region": region, "model": SONNET}
+        return targets
+    base = max(1, math.ceil(r.rps / INSTANCE_RPS))
+    peak = r.peak_rps if r.peak_rps is not None else r.rps * _peak_factor(r)
+    top = max(base, math.ceil(peak / INSTANCE_RPS))
+    if cloud == "managed_hosting":
+        return {
+            "custom-sm": {
+                "kind": "sagemaker",
+                "region": region,
+                "model": r.model or HOSTED_MODEL,
+                "image": "tgi",
+                "instance_type": "ml.g5.2xlarge",
+                "scaling": {"min": base, "max": top, "target": 20},
+            }
+        }
+    if cloud == "self_hosted":
+        return {
+            "llama-fleet": {
+                "kind": "gpu_fleet",
+                "region": region,
+                "model": r.model or OPEN_MODEL,
+                "instance_type": "g5.2xlarge",
+                "serving": {"engine": "vllm", "quantization": "awq", "context_length": 16384},
+                "scaling": {"min": base, "max": top, "target": 60},
+                "spot": {"on_demand_base": base, "spot_percentage": 50},
+            }
+        }
+    # serverless: a scale-to-zero endpoint, with a managed API for overflow.
+    return {
+        "serverless-llm": {
+            "kind": "sagemaker_serverless",
+            "region": region,
+            "model": r.model or HOSTED_MODEL,
+            "memory_mb": 6144,
+            "max_concurrency": 20,
+        },
+        "claude-haiku": haiku,
+    }
+
+
+def _routes(r: Requirements, targets: dict[str, Any]) -> list[dict[str, Any]]:
+    routes: list[dict[str, Any]] = []
+    cloud = [name for name, t in targets.items() if t["kind"] != "edge"]
+    if "edge-llm" in targets:
+        routes.append(
+            {"name": "restricted", "match": {"data_class": "restricted"}, "targets": ["edge-llm"]}
+        )
+        if cloud and r.latency_budget_ms is not None:
+            routes.append(
+                {"name": "fast", "match": {"latency_ms_max": 100}, "targets": ["edge-llm", *cloud]}
+            )
+    if "claude-sonnet" in targets:
+        routes.append(
+            {
+                "name": "complex",
+                "match": {"tier": "complex"},
+                "targets": ["claude-sonnet", "claude-haiku"],
+            }
+        )
+    default = [n for n in cloud if n != "claude-sonnet"] or ["edge-llm"]
+    if "edge-llm" in targets and cloud:
+        default.append("edge-llm")
+    routes.append({"name": "default", "targets": default})
+    return routes
+
+
+def starter_config(spec: dict[str, Any], region: str) -> dict[str, Any]:
+    """The whole stack file: provider region plus the spec block."""
+    return {"config": {"aws:region": region, SPEC_KEY: spec}}
+
+
+def write_stack(
+    project: Path, name: str, config: dict[str, Any], header: str, *, force: bool = False
+) -> tuple[Path, StackSpec]:
+    """Validate ``config`` with ``parse_spec`` and write ``stacks/Pulumi.<name>.yaml``."""
+    settings = config["config"]
+    spec = parse_spec(settings[SPEC_KEY], f"starter stack {name}", {"aws": settings["aws:region"]})
+    path = _stack_dir(project) / f"Pulumi.{name}.yaml"
+    if path.exists() and not force:
+        raise InferplaneError(f"{path} exists; choose another --write-stack name or pass --force")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
+    comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    path.write_text(comment + body, encoding="utf-8")
+    return path, spec
+
+
+def _stack_dir(project: Path) -> Path:
+    pulumi_yaml = project / "Pulumi.yaml"
+    try:
+        data = yaml.safe_load(pulumi_yaml.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read {pulumi_yaml}: {exc.strerror}") from exc
+    return project / str(data.get("stackConfigDir", "."))

@@ -1,0 +1,1 @@
+"""One verify check per module: ``NAME``, ``applies(ctx, subject)``, ``run(ctx, subject)``."""

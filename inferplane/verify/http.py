@@ -1,0 +1,60 @@
+"""HTTP requests to the router, optionally SigV4-signed for a Lambda function URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from inferplane.preflight.aws import AwsClients
+from inferplane.verify.context import RouterAccess
+
+__all__ = ["router_request"]
+
+
+def router_request(
+    method: str,
+    url: str,
+    access: RouterAccess,
+    clients: AwsClients,
+    body: bytes | None = None,
+) -> httpx.Response:
+    headers: dict[str, str] = {"accept": "application/json"}
+    if body is not None:
+        headers["content-type"] = "application/json"
+    if access.sign_region is not None:
+        if access.api_key:
+            headers["api-key"] = access.api_key
+        headers.update(
+            _sigv4(
+                method, url, headers=headers, body=body, region=access.sign_region, clients=clients
+            )
+        )
+    elif access.api_key:
+        headers["authorization"] = f"Bearer {access.api_key}"
+    with httpx.Client(timeout=access.timeout_s) as client:
+        return client.request(method, url, headers=headers, content=body)
+
+
+def _sigv4(
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    body: bytes | None,
+    region: str,
+    clients: AwsClients,
+) -> dict[str, str]:
+    """Headers that sign the request for ``lambda`` (function URLs with AWS_IAM auth)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    from inferplane.errors import CredentialsMissingError
+    from inferplane.preflight.aws import CREDENTIALS_HINT
+
+    credentials: Any = clients.session.get_credentials()
+    if credentials is None:
+        raise CredentialsMissingError(f"{CREDENTIALS_HINT} (needed to sign router requests)")
+    request = AWSRequest(method=method, url=url, data=body or b"", headers=dict(headers))
+    SigV4Auth(credentials.get_frozen_credentials(), "lambda", region).add_auth(request)
+    return {k: str(v) for k, v in request.headers.items()}

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inferplane.preflight import FoundationModel
+from inferplane.preflight.checks import bedrock_models
+from tests.preflight.conftest import HAIKU, FakeCapacity, check, spec_with
+
+
+def _bedrock(**extra: Any) -> dict[str, Any]:
+    return {"kind": "bedrock", "region": "us-east-1", "model": HAIKU, **extra}
+
+
+def test_on_demand_model_in_region_passes(capacity: FakeCapacity) -> None:
+    (result,) = check(bedrock_models, spec_with({"claude": _bedrock()}), capacity)
+    assert result.status == "pass"
+    assert result.reason == f"{HAIKU} ON_DEMAND in us-east-1"
+
+
+def test_model_not_offered_fails(capacity: FakeCapacity) -> None:
+    capacity.models = {}
+    (result,) = check(bedrock_models, spec_with({"claude": _bedrock()}), capacity)
+    assert result.status == "fail"
+    assert result.reason == f"{HAIKU} is not offered in us-east-1"
+
+
+def test_provisioned_needs_provisioned_support(capacity: FakeCapacity) -> None:
+    capacity.models = {HAIKU: FoundationModel(HAIKU, ("ON_DEMAND", "INFERENCE_PROFILE"))}
+    target = _bedrock(capacity={"mode": "provisioned", "units": 1, "term": "1_month"})
+    (result,) = check(bedrock_models, spec_with({"claude": target}), capacity)
+    assert result.status == "fail"
+    assert "not PROVISIONED" in result.reason
+
+
+@pytest.mark.parametrize(("inference", "status"), [("geo", "pass"), ("global", "fail")])
+def test_inference_profiles(capacity: FakeCapacity, inference: str, status: str) -> None:
+    (result,) = check(
+        bedrock_models, spec_with({"claude": _bedrock(inference=inference)}), capacity
+    )
+    assert result.status == status
+    assert ("us." if inference == "geo" else "global.") + HAIKU in result.reason
+
+
+def test_lambda_target_model_is_checked_once_per_region(capacity: FakeCapacity) -> None:
+    spec = spec_with(
+        {
+            "claude": _bedrock(),
+            "fn": {"kind": "lambda", "region": "us-east-1", "model": HAIKU},
+        }
+    )
+    results = check(bedrock_models, spec, capacity)
+    assert [r.status for r in results] == ["pass", "pass"]
+    assert capacity.calls.count("foundation_models us-east-1") == 1

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inferplane.preflight import Reservation, run_preflight
+from inferplane.preflight.checks import outside_aws
+from inferplane.spec import load_stack
+from tests.preflight.conftest import HAIKU, FakeCapacity, check, spec_with
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_targets_outside_aws_could_not_be_checked(capacity: FakeCapacity) -> None:
+    spec = spec_with(
+        {
+            "vertex-llama": {"kind": "vertex", "region": "europe-west4", "model": "llama"},
+            "plant": {
+                "kind": "edge",
+                "site": "plant",
+                "profile": "cpu",
+                "model": "llama-3.1-8b-instruct",
+                "serving": {"engine": "llamacpp", "quantization": "q4_k_m"},
+            },
+        },
+        residency={"zone": "world", "edge_sites": ["plant"]},
+    )
+    results = {r.subject: r for r in check(outside_aws, spec, capacity)}
+    assert results["vertex-llama"].status == "could-not-check"
+    assert results["vertex-llama"].reason == "vertex on gcp: could not check (AWS only)"
+    assert results["plant"].reason.startswith("edge site")
+    assert "router" not in results  # the router runs on Lambda
+
+
+@pytest.mark.usefixtures("aws")
+def test_shipped_prod_stack(capacity: FakeCapacity) -> None:
+    stack = load_stack(ROOT, "prod-us-east-1")
+    capacity.ec2_quotas.update({"L-DB2E81BA": 128, "L-3819A6DF": 64})
+    capacity.sagemaker_quotas["ml.g5.2xlarge for endpoint usage"] = 4
+    capacity.reservations["cr-0a1b2c3d4e5f60718"] = Reservation(
+        "cr-0a1b2c3d4e5f60718", "g5.2xlarge", "us-east-1a", "active", 2, 2
+    )
+    capacity.models["anthropic.claude-3-5-sonnet-20240620-v1:0"] = capacity.models[HAIKU]
+    capacity.profiles = frozenset({"us.anthropic.claude-3-5-sonnet-20240620-v1:0"})
+    report = run_preflight(stack.spec, "prod-us-east-1", {"aws": "us-east-1"}, None, capacity)
+    assert [(r.check, r.subject) for r in report.failed] == []
+    assert report.unchecked == ()
+    checks = {r.check for r in report.results}
+    assert checks == {
+        "service-offered",
+        "ec2-instance-offered",
+        "sagemaker-instance-type",
+        "quota-headroom",
+        "capacity-reservation",
+        "bedrock-model",
+    }
+    assert all(r.elapsed_ms is not None for r in report.results)
+    assert report.to_dict()["counts"] == {
+        "pass": len(report.results),
+        "fail": 0,
+        "could-not-check": 0,
+    }

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from inferplane.preflight.checks import sagemaker_instance
+from tests.preflight.conftest import FakeCapacity, check, spec_with
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+def _endpoint(instance_type: str, region: str = "us-east-1") -> dict[str, object]:
+    return {
+        "kind": "sagemaker",
+        "region": region,
+        "model": "mistralai/Mistral-7B-Instruct-v0.3",
+        "instance_type": instance_type,
+    }
+
+
+def test_valid_type_offered_in_region_passes(capacity: FakeCapacity) -> None:
+    (result,) = check(sagemaker_instance, spec_with({"sm": _endpoint("ml.g5.2xlarge")}), capacity)
+    assert result.status == "pass"
+
+
+def test_type_sagemaker_does_not_know_fails(capacity: FakeCapacity) -> None:
+    (result,) = check(sagemaker_instance, spec_with({"sm": _endpoint("ml.g5.3xlarge")}), capacity)
+    assert result.status == "fail"
+    assert "not a SageMaker endpoint instance type" in result.reason
+
+
+def test_hardware_missing_in_region_fails(capacity: FakeCapacity) -> None:
+    spec = spec_with({"sm": _endpoint("ml.p5.48xlarge", "eu-west-1")}, "eu-west-1")
+    (result,) = check(sagemaker_instance, spec, capacity, "eu-west-1")
+    assert result.status == "fail"
+    assert "EC2 offers no p5.48xlarge in eu-west-1" in result.reason

@@ -1,0 +1,81 @@
+"""recommend -> starter stack written into a temporary project -> parse_spec.
+
+The end-to-end test is split so the lead can extend it to plan -> check after merge with
+two lines at the marked place (``run_program`` and the offline check on the graph)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inferplane.errors import InferplaneError
+from inferplane.recommend import Requirements, decide, starter_config, starter_spec, write_stack
+from inferplane.recommend.tradeoffs import cloud_options, model_price_ratio
+from inferplane.spec import StackFile, load_stack
+from tests.recommend.test_table import CASES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _project(tmp_path: Path) -> Path:
+    """A project dir with the real program and Pulumi.yaml, and an empty stacks/."""
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").write_text((ROOT / "__main__.py").read_text())
+    return tmp_path
+
+
+def recommend_into(project: Path, name: str, data: dict[str, Any]) -> StackFile:
+    requirements = Requirements.model_validate(data)
+    decision = decide(requirements)
+    config = starter_config(starter_spec(requirements, decision), requirements.region)
+    write_stack(project, name, config, f"starter: {decision.architecture}")
+    return load_stack(project, name)
+
+
+@pytest.mark.parametrize("rule_id", list(CASES))
+def test_recommend_writes_a_starter_stack_that_parses(tmp_path: Path, rule_id: str) -> None:
+    data, architecture, _ = CASES[rule_id]
+    project = _project(tmp_path)
+    stack = recommend_into(project, "starter", data)
+    spec = stack.spec  # parse_spec on the written file
+    assert stack.path == project / "stacks" / "Pulumi.starter.yaml"
+    assert stack.path.read_text().startswith(f"# starter: {architecture}\n")
+    kinds = {t.kind for t in spec.targets.values()}
+    if architecture in ("edge", "hybrid"):
+        assert "edge" in kinds
+    if architecture == "edge":
+        assert kinds == {"edge"}
+        assert spec.router.platform == "edge"
+    # After merge, plan -> check extends this test here (two lines):
+    #   graph = run_program(project, stack)
+    #   assert not check_graph(graph).failures
+
+
+def test_stack_is_not_overwritten_without_force(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    recommend_into(project, "starter", {})
+    with pytest.raises(InferplaneError, match="exists"):
+        recommend_into(project, "starter", {})
+
+
+def test_architectures_are_priced_for_the_same_forecast() -> None:
+    options = {o.architecture: o for o in cloud_options(Requirements(volume="steady", rps=40))}
+    assert set(options) == {"managed_api", "managed_hosting", "self_hosted", "serverless"}
+    api = options["managed_api"].estimate
+    fleet = options["self_hosted"].estimate
+    assert api.known_total > 0
+    assert fleet.known_total > 0
+    # A reservation option is offered for the fleet's always-on base.
+    assert any(not c.in_stack for c in fleet.commitments)
+
+
+def test_frontier_over_small_model_price_ratio() -> None:
+    ratio = model_price_ratio(Requirements(region="us-east-1"))
+    assert ratio is not None
+    assert ratio == pytest.approx((0.8 * 3 + 0.2 * 15) / (0.8 * 0.25 + 0.2 * 1.25))
+
+
+def test_unknown_region_prices_give_no_ratio() -> None:
+    assert model_price_ratio(Requirements(region="eu-central-1")) is None
