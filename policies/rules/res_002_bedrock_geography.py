@@ -1,0 +1,60 @@
+"""IP-RES-002: Bedrock inference profiles stay inside the data class's geography."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from inferplane.residency import Location
+from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from policies.residency import refusal
+from policies.values import strings
+
+# A cross-region inference profile ID: <geo>.<provider>.<model>, alone or in an ARN.
+PROFILE = re.compile(
+    r"(?:^|[/:\"'\s=])(global|us-gov|us|eu|apac|jp|au|ca)\."
+    r"(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|writer|openai|qwen|twelvelabs)\."
+)
+PROFILE_GEOGRAPHY = {"us": "us", "us-gov": "us", "eu": "eu", "apac": "apac", "jp": "apac",
+                     "au": "apac", "ca": "ca"}  # fmt: skip
+
+
+def profile_location(prefix: str) -> Location:
+    if prefix == "global":
+        return Location("global", "aws")
+    return Location("geo", "aws", PROFILE_GEOGRAPHY[prefix])
+
+
+def check(resource: Resource, ctx: Context) -> Iterator[str]:
+    # Only resources of one target (or Bedrock's own) judge a profile by their class: the
+    # router's identity may invoke global profiles for classes that allow them.
+    if resource.data_class is None:
+        return
+    if resource.target is None and not resource.type.startswith("aws:bedrock"):
+        return
+    prefixes = {
+        m.group(1) for _k, text in strings(resource.properties) for m in PROFILE.finditer(text)
+    }
+    for prefix in sorted(prefixes):
+        reason = refusal(resource, profile_location(prefix), ctx)
+        if reason is not None:
+            yield f"uses the {prefix}. inference profile: {reason}"
+
+
+RULE = ResourceRule(
+    id="IP-RES-002",
+    name="bedrock-inference-profile-geography",
+    description=(
+        "Bedrock model references use an inference profile whose geography the data "
+        "class allows: no global. profile for zone or edge classes, and only the zone's "
+        "geography (e.g. eu.) or the in-region model ID inside a zone."
+    ),
+    severity=Severity.CRITICAL,
+    family="residency",
+    enforcement=Enforcement.MANDATORY,
+    remediation=(
+        "Set the target's `inference` to `region` or `geo` (the zone's geography), or lower "
+        "the data classes routed to it to ones whose placement is `any`."
+    ),
+    check=check,
+)
