@@ -14,6 +14,7 @@ stack's config (``inferplane:spec``) when the engine passes it to the pack.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
@@ -71,27 +72,30 @@ def org_policy(config: Mapping[str, Any]) -> OrgPolicy:
 
 
 def stack_config() -> tuple[StackSpec | None, dict[str, str]]:
-    """The stack spec and provider regions from the config the engine passes the pack."""
+    """The stack spec and provider regions from the config the engine passes the pack
+    (``PULUMI_CONFIG``); (None, {}) outside a pulumi run."""
     import pulumi
 
+    raw = {k: pulumi.runtime.get_config(k) for k in ("inferplane:spec", *PROVIDER_CONFIG.values())}
+    regions = tuple(
+        (cloud, str(raw[key])) for cloud, key in PROVIDER_CONFIG.items() if raw.get(key)
+    )
+    spec_text = raw.get("inferplane:spec")
+    return _parsed_spec(str(spec_text) if spec_text else None, regions), dict(regions)
+
+
+@cache
+def _parsed_spec(text: str | None, regions: tuple[tuple[str, str], ...]) -> StackSpec | None:
+    # Parsed once per pack process: every resource's validation asks for it.
+    if text is None:
+        return None
     from inferplane.errors import InferplaneError
     from inferplane.spec import parse_spec
 
     try:
-        raw = {
-            k: pulumi.runtime.get_config(k) for k in ("inferplane:spec", *PROVIDER_CONFIG.values())
-        }
-    except Exception:  # no engine settings: outside a pulumi run
-        return None, {}
-    regions = {cloud: str(raw[key]) for cloud, key in PROVIDER_CONFIG.items() if raw.get(key)}
-    if not raw.get("inferplane:spec"):
-        return None, regions
-    import json
-
-    try:
-        return parse_spec(json.loads(str(raw["inferplane:spec"])), "stack config", regions), regions
+        return parse_spec(json.loads(text), "stack config", dict(regions))
     except (InferplaneError, ValueError):
-        return None, regions
+        return None
 
 
 def resource_from_args(args: cg.ResourceValidationArgs, regions: Mapping[str, str]) -> Resource:

@@ -46,8 +46,8 @@ RULE = ResourceRule(
     name="bedrock-inference-profile-geography",
     description=(
         "Bedrock model references use an inference profile whose geography the data "
-        "class allows: no global. profile for zone or edge classes, and only the zone's "
-        "geography (e.g. eu.) or the in-region model ID inside a zone."
+        "class allows: no `global.` profile for zone or edge classes, and inside a zone "
+        "only the zone's geography (such as `eu.`) or the in-region model ID."
     ),
     severity=Severity.CRITICAL,
     family="residency",
