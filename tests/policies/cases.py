@@ -29,6 +29,9 @@ from tests.policies.support import (
 )
 
 DIGEST = "sha256:" + "ab" * 32
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 ASG = "aws:autoscaling/group:Group"
 PMT = "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput"
@@ -72,7 +75,9 @@ class World:
                 item.props,
                 region=item.region,
                 parent_type=item.parent_type,
-                dependencies=tuple(urn(self.items[d].type, d, self.items[d].parent_type) for d in item.depends_on),
+                dependencies=tuple(
+                    urn(self.items[d].type, d, self.items[d].parent_type) for d in item.depends_on
+                ),
                 parent="urn:parent",
             )
             for name, item in self.items.items()
@@ -159,7 +164,9 @@ def fleet(min_size: int = 2) -> dict[str, Item]:
                 "instanceType": "g5.2xlarge",
                 "region": "us-east-1",
                 "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled"},
-                "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeSize": 200.0}}],
+                "blockDeviceMappings": [
+                    {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeSize": 200.0}}
+                ],
                 "capacityReservationSpecification": {
                     "capacityReservationTarget": {"capacityReservationId": "cr-0a1b2c3d4e5f60718"}
                 },
@@ -173,7 +180,10 @@ def fleet(min_size: int = 2) -> dict[str, Item]:
                 "maxSize": 8.0,
                 "region": "us-east-1",
                 "launchTemplate": {"id": "fleet-lt-id", "version": "$Latest"},
-                "tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in tags(target="llama-fleet").items()],
+                "tags": [
+                    {"key": k, "value": v, "propagateAtLaunch": True}
+                    for k, v in tags(target="llama-fleet").items()
+                ],
             },
             depends_on=("fleet-lt",),
         ),
@@ -182,11 +192,13 @@ def fleet(min_size: int = 2) -> dict[str, Item]:
 
 def pmt(units: float = 1.0, environment: str = "prod", term: str | None = "OneMonth") -> Item:
     props: Props = {
-        "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+        "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}",
         "modelUnits": units,
         "provisionedModelName": "haiku-pt",
         "region": "us-east-1",
-        "tags": tags(environment=environment, target="claude-haiku-pt", **{"capacity-approval": "CHG-2041"}),
+        "tags": tags(
+            environment=environment, target="claude-haiku-pt", **{"capacity-approval": "CHG-2041"}
+        ),
     }
     if term:
         props["commitmentDuration"] = term
@@ -204,20 +216,28 @@ def odcr(environment: str = "dev", count: float = 2.0) -> Item:
             "endDateType": "limited",
             "endDate": "2027-01-31T00:00:00Z",
             "region": "us-east-1",
-            "tags": tags(environment=environment, target="llama-fleet", **{"capacity-approval": "CHG-7"}),
+            "tags": tags(
+                environment=environment, target="llama-fleet", **{"capacity-approval": "CHG-7"}
+            ),
         },
     )
 
 
-def ptu_deployment(sku: str = "ProvisionedManaged", capacity: float = 100, environment: str = "prod") -> Item:
+def ptu_deployment(
+    sku: str = "ProvisionedManaged", capacity: float = 100, environment: str = "prod"
+) -> Item:
     return Item(
         AOAI,
         {
             "accountName": "aoai",
             "resourceGroupName": "rg",
             "sku": {"name": sku, "capacity": capacity},
-            "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-08-06"}},
-            "tags": tags(environment=environment, zone="eu", target="gpt4o", **{"capacity-approval": "APP-9"}),
+            "properties": {
+                "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-08-06"}
+            },
+            "tags": tags(
+                environment=environment, zone="eu", target="gpt4o", **{"capacity-approval": "APP-9"}
+            ),
         },
         region="westeurope",
         parent_type="inferplane:azure:AzureOpenAI",
@@ -255,7 +275,7 @@ CASES: list[Case] = [
                                 "Statement": [
                                     {
                                         "Action": "bedrock:InvokeModel",
-                                        "Resource": "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+                                        "Resource": f"{PROFILE_ARN}us.{SONNET}",
                                     }
                                 ]
                             }
@@ -267,7 +287,11 @@ CASES: list[Case] = [
                     LAMBDA,
                     {
                         "region": "us-east-1",
-                        "environment": {"variables": {"BEDROCK_MODEL_ID": "anthropic.claude-3-haiku-20240307-v1:0"}},
+                        "environment": {
+                            "variables": {
+                                "BEDROCK_MODEL_ID": "anthropic.claude-3-haiku-20240307-v1:0"
+                            }
+                        },
                         "tags": tags(target="summarize-fn"),
                     },
                 ),
@@ -281,7 +305,9 @@ CASES: list[Case] = [
                 policy=w.props("invoke")["policy"].replace("/us.", "/eu.")
             ),
             "global model ID in a Lambda env": setp(
-                "fn", "environment.variables.BEDROCK_MODEL_ID", "global.anthropic.claude-3-haiku-20240307-v1:0"
+                "fn",
+                "environment.variables.BEDROCK_MODEL_ID",
+                "global.anthropic.claude-3-haiku-20240307-v1:0",
             ),
         },
     ),
@@ -300,7 +326,10 @@ CASES: list[Case] = [
             {
                 "run": Item(
                     "gcp:cloudrunv2/service:Service",
-                    {"location": "europe-west4", "labels": {k: v.lower() for k, v in tags(zone="eu").items()}},
+                    {
+                        "location": "europe-west4",
+                        "labels": {k: v.lower() for k, v in tags(zone="eu").items()},
+                    },
                     parent_type="inferplane:gcp:CloudRun",
                 ),
                 "ws": Item(
@@ -321,7 +350,9 @@ CASES: list[Case] = [
         "IP-RES-005",
         lambda: World(
             {
-                "capture": Item(BUCKET, {"bucket": "capture-bucket", "region": "us-east-1", "tags": tags()}),
+                "capture": Item(
+                    BUCKET, {"bucket": "capture-bucket", "region": "us-east-1", "tags": tags()}
+                ),
                 "epc": Item(
                     "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
                     {
@@ -332,14 +363,22 @@ CASES: list[Case] = [
                 ),
                 "logging": Item(
                     "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration",
-                    {"region": "us-east-1", "loggingConfig": {"s3Config": {"bucketName": "capture-bucket"}}},
+                    {
+                        "region": "us-east-1",
+                        "loggingConfig": {"s3Config": {"bucketName": "capture-bucket"}},
+                    },
                 ),
             }
         ),
         {
             "capture bucket in another zone": setp("capture", "region", "eu-west-1"),
             "logs to a bucket in another zone": combine(
-                add("other", Item(BUCKET, {"bucket": "far-logs", "region": "ap-southeast-2", "tags": tags()})),
+                add(
+                    "other",
+                    Item(
+                        BUCKET, {"bucket": "far-logs", "region": "ap-southeast-2", "tags": tags()}
+                    ),
+                ),
                 setp("logging", "loggingConfig.s3Config.bucketName", "far-logs"),
             ),
         },
@@ -352,7 +391,9 @@ CASES: list[Case] = [
                     LAMBDA,
                     {
                         "region": "us-east-1",
-                        "environment": {"variables": {"INFERPLANE_ROUTER_CONFIG": router_config("dev")}},
+                        "environment": {
+                            "variables": {"INFERPLANE_ROUTER_CONFIG": router_config("dev")}
+                        },
                         "tags": tags(environment="dev", data_class="internal", target=None),
                     },
                     parent_type="inferplane:router:Router",
@@ -362,19 +403,27 @@ CASES: list[Case] = [
         ),
         {
             "a cloud target accepts an edge-only class": edit_config(
-                "router-fn", lambda c: c["targets"]["claude-haiku"].update(allowed_data_classes=["public", "internal", "restricted"])
+                "router-fn",
+                lambda c: c["targets"]["claude-haiku"].update(
+                    allowed_data_classes=["public", "internal", "restricted"]
+                ),
             ),
             "a route sends an edge-only class to the cloud": edit_config(
                 "router-fn", lambda c: c["routes"][0].update(targets=["llama-lab", "claude-haiku"])
             ),
             "config weakens a class's placement": edit_config(
-                "router-fn", lambda c: c["data_classes"]["restricted"].update(placement="any", rank=1)
+                "router-fn",
+                lambda c: c["data_classes"]["restricted"].update(placement="any", rank=1),
             ),
             "global location accepts a zone class": edit_config(
                 "router-fn", lambda c: c["targets"]["claude-haiku"].update(location="global:aws")
             ),
-            "config is a secret": setp("router-fn", "environment.variables.INFERPLANE_ROUTER_CONFIG", "[secret]"),
-            "config is not a RouterConfig": setp("router-fn", "environment.variables.INFERPLANE_ROUTER_CONFIG", '{"version": 1}'),
+            "config is a secret": setp(
+                "router-fn", "environment.variables.INFERPLANE_ROUTER_CONFIG", "[secret]"
+            ),
+            "config is not a RouterConfig": setp(
+                "router-fn", "environment.variables.INFERPLANE_ROUTER_CONFIG", '{"version": 1}'
+            ),
             "no router config at all": delp("router-fn", "environment"),
         },
     ),
@@ -382,8 +431,12 @@ CASES: list[Case] = [
         "IP-RES-007",
         lambda: World({"logs": bucket(region="eu-central-1", zone="eu")}, spec="prod-eu-central-1"),
         {
-            "zone adds a region": spec_edit(lambda d: d["residency"]["regions"]["aws"].append("eu-west-3")),
-            "zone adds an edge site": spec_edit(lambda d: d["residency"].update(edge_sites=["munich-plant", "lyon-lab"])),
+            "zone adds a region": spec_edit(
+                lambda d: d["residency"]["regions"]["aws"].append("eu-west-3")
+            ),
+            "zone adds an edge site": spec_edit(
+                lambda d: d["residency"].update(edge_sites=["munich-plant", "lyon-lab"])
+            ),
             "class placement weaker than the org's": spec_edit(
                 lambda d: d["data_classes"]["confidential"].update(placement="any")
             ),
@@ -413,7 +466,11 @@ CASES: list[Case] = [
         {
             "too many model units": setp("pt", "modelUnits", 10.0),
             "term not allowed": combine(
-                policy(commitments=context().policy.commitments.model_copy(update={"bedrock_terms": ("OneMonth",)})),
+                policy(
+                    commitments=context().policy.commitments.model_copy(
+                        update={"bedrock_terms": ("OneMonth",)}
+                    )
+                ),
                 setp("pt", "commitmentDuration", "SixMonths"),
             ),
             "reservation too large": setp("odcr", "instanceCount", 40.0),
@@ -455,15 +512,27 @@ CASES: list[Case] = [
         "IP-SAF-001",
         lambda: World(
             {
-                "url": Item("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "AWS_IAM", "region": "us-east-1"}),
+                "url": Item(
+                    "aws:lambda/functionUrl:FunctionUrl",
+                    {"authorizationType": "AWS_IAM", "region": "us-east-1"},
+                ),
                 "fn": Item(LAMBDA, {"region": "us-east-1", "tags": tags(target="summarize-fn")}),
                 "invoker": Item(
                     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
-                    {"location": "us-central1", "role": "roles/run.invoker", "member": "serviceAccount:router@p.iam.gserviceaccount.com"},
+                    {
+                        "location": "us-central1",
+                        "role": "roles/run.invoker",
+                        "member": "serviceAccount:router@p.iam.gserviceaccount.com",
+                    },
                 ),
                 "account": Item(
                     "azure-native:cognitiveservices:Account",
-                    {"kind": "OpenAI", "location": "eastus", "properties": {"publicNetworkAccess": "Disabled"}, "tags": tags()},
+                    {
+                        "kind": "OpenAI",
+                        "location": "eastus",
+                        "properties": {"publicNetworkAccess": "Disabled"},
+                        "tags": tags(),
+                    },
                 ),
             },
             spec="prod-us-east-1",
@@ -471,7 +540,9 @@ CASES: list[Case] = [
         {
             "Lambda URL without auth": setp("url", "authorizationType", "NONE"),
             "Cloud Run open to allUsers": setp("invoker", "member", "allUsers"),
-            "Azure public network access": setp("account", "properties.publicNetworkAccess", "Enabled"),
+            "Azure public network access": setp(
+                "account", "properties.publicNetworkAccess", "Enabled"
+            ),
             "declared public but the org forbids it": combine(
                 spec_edit(lambda d: d["targets"]["summarize-fn"].update(public=True)),
                 setp("url", "authorizationType", "NONE"),
@@ -510,11 +581,18 @@ CASES: list[Case] = [
                 **fleet(),
                 "run": Item(
                     "gcp:cloudrunv2/service:Service",
-                    {"location": "us-central1", "template": {"scaling": {"maxInstanceCount": 4.0}}, "labels": tags()},
+                    {
+                        "location": "us-central1",
+                        "template": {"scaling": {"maxInstanceCount": 4.0}},
+                        "labels": tags(),
+                    },
                 ),
                 "hpa": Item(
                     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
-                    {"metadata": {"labels": {"inferplane.dev/environment": "dev"}}, "spec": {"maxReplicas": 4.0, "minReplicas": 1.0}},
+                    {
+                        "metadata": {"labels": {"inferplane.dev/environment": "dev"}},
+                        "spec": {"maxReplicas": 4.0, "minReplicas": 1.0},
+                    },
                 ),
             }
         ),
@@ -535,8 +613,12 @@ CASES: list[Case] = [
                         "spec": {
                             "template": {
                                 "spec": {
-                                    "containers": [{"name": "vllm", "image": f"vllm/vllm-openai@{DIGEST}"}],
-                                    "initContainers": [{"name": "fetch", "image": f"busybox@{DIGEST}"}],
+                                    "containers": [
+                                        {"name": "vllm", "image": f"vllm/vllm-openai@{DIGEST}"}
+                                    ],
+                                    "initContainers": [
+                                        {"name": "fetch", "image": f"busybox@{DIGEST}"}
+                                    ],
                                 }
                             }
                         },
@@ -546,8 +628,12 @@ CASES: list[Case] = [
             }
         ),
         {
-            "container by tag": setp("server", "spec.template.spec.containers.0.image", "vllm/vllm-openai:latest"),
-            "init container by tag": setp("server", "spec.template.spec.initContainers.0.image", "busybox:1.36"),
+            "container by tag": setp(
+                "server", "spec.template.spec.containers.0.image", "vllm/vllm-openai:latest"
+            ),
+            "init container by tag": setp(
+                "server", "spec.template.spec.initContainers.0.image", "busybox:1.36"
+            ),
         },
     ),
     Case(

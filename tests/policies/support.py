@@ -49,15 +49,26 @@ def tags(
     return labels.tags(**more)
 
 
-def urn(type_: str, name: str, parent_type: str = "inferplane:aws:Target", stack: str = "test") -> str:
+def urn(
+    type_: str, name: str, parent_type: str = "inferplane:aws:Target", stack: str = "test"
+) -> str:
     return f"urn:pulumi:{stack}::{PROJECT}::{parent_type}${type_}::{name}"
 
 
-def resource(type_: str, name: str, props: Props, *, region: str | None = None,
-             parent: str | None = None, dependencies: tuple[str, ...] = (),
-             parent_type: str = "inferplane:aws:Target") -> Resource:  # fmt: skip
+def resource(
+    type_: str,
+    name: str,
+    props: Props,
+    *,
+    region: str | None = None,
+    parent: str | None = None,
+    dependencies: tuple[str, ...] = (),
+    parent_type: str = "inferplane:aws:Target",
+) -> Resource:
     """A normalized resource; ``region`` stands for the provider's default region."""
-    cloud = {"aws": "aws", "gcp": "gcp", "azure-native": "azure"}.get(type_.split(":")[0])
+    cloud = {"aws": "aws", "gcp": "gcp", "azure-native": "azure"}.get(
+        type_.split(":", maxsplit=1)[0]
+    )
     defaults = {cloud: region} if cloud and region else {}
     return normalize(
         type_,

@@ -40,7 +40,8 @@ def test_module_names_follow_rule_ids() -> None:
 def test_metadata_complete(rule: Rule) -> None:
     assert RULE_ID.match(rule.id)
     assert RULE_NAME.match(rule.name)
-    assert rule.description.endswith(".") and rule.description.count(". ") == 0
+    assert rule.description.endswith(".")
+    assert rule.description.count(". ") == 0
     assert rule.remediation
     assert rule.enforcement in (Enforcement.ADVISORY, Enforcement.MANDATORY)
 
@@ -53,13 +54,32 @@ def test_catalogue_is_generated_and_current() -> None:
     text = (ROOT / "docs" / "policy-rules.md").read_text(encoding="utf-8")
     assert text == catalogue(), "regenerate: inferplane docs rules > docs/policy-rules.md"
     for rule in RULES:
-        assert f"### {rule.id}" in text and rule.name in text
+        assert f"### {rule.id}" in text
+        assert rule.name in text
 
 
 def test_bad_rule_metadata_is_refused() -> None:
     from policies.model import ResourceRule, Severity
 
     with pytest.raises(ValueError, match="family"):
-        ResourceRule("IP-RES-999", "some-rule", "x.", Severity.LOW, "safety", Enforcement.ADVISORY, "fix", check=lambda r, c: ())
+        ResourceRule(
+            "IP-RES-999",
+            "some-rule",
+            "x.",
+            Severity.LOW,
+            "safety",
+            Enforcement.ADVISORY,
+            "fix",
+            check=lambda r, c: (),
+        )
     with pytest.raises(ValueError, match="kebab"):
-        ResourceRule("IP-SAF-999", "Some_Rule", "x.", Severity.LOW, "safety", Enforcement.ADVISORY, "fix", check=lambda r, c: ())
+        ResourceRule(
+            "IP-SAF-999",
+            "Some_Rule",
+            "x.",
+            Severity.LOW,
+            "safety",
+            Enforcement.ADVISORY,
+            "fix",
+            check=lambda r, c: (),
+        )
