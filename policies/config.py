@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from inferplane.errors import ConfigFileError, Issue, SpecError
 from inferplane.residency import Placement, Zone
@@ -171,6 +171,7 @@ class OrgPolicy(_Model):
     """Largest max instances/replicas per environment (``default`` for the others)."""
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     """Per-rule enforcement, by rule ID: ``{IP-SAF-005: {enforcement: advisory}}``."""
+    _zone_cache: dict[str, tuple[ZonePolicy, Zone]] = PrivateAttr(default_factory=dict)
 
     @field_validator("rules")
     @classmethod
@@ -185,7 +186,15 @@ class OrgPolicy(_Model):
 
     def zone(self, name: str | None) -> Zone | None:
         policy = self.zones.get(name or "")
-        return None if policy is None or name is None else policy.as_zone(name)
+        if policy is None or name is None:
+            return None
+        # Rules ask once per resource. Keyed by the ZonePolicy object itself, so a copy of
+        # this model with other zones (model_copy shares the private dict) never reads a
+        # stale entry.
+        cached = self._zone_cache.get(name)
+        if cached is None or cached[0] is not policy:
+            cached = self._zone_cache[name] = (policy, policy.as_zone(name))
+        return cached[1]
 
     def enforcement(self, rule_id: str, default: Enforcement) -> Enforcement:
         setting = self.rules.get(rule_id)

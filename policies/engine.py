@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Literal
 
 from policies.model import (
@@ -110,25 +109,29 @@ def evaluate(stack: Stack, ctx: Context, rules: Sequence[Rule] | None = None) ->
     generic = by_type.get(None, [])
     for resource in stack.resources:
         for rule, level in (*by_type.get(resource.type, ()), *generic):
-            violations, crashed = _run(partial(rule.evaluate, resource, ctx), resource.urn)
-            findings += _findings(
-                rule, level, violations, stack, resource=resource, crashed=crashed
-            )
+            try:
+                violations, crashed = rule.evaluate(resource, ctx), False
+            except Exception as exc:
+                violations, crashed = _crash(exc, resource.urn), True
+            if violations:
+                findings += _findings(
+                    rule, level, violations, stack, resource=resource, crashed=crashed
+                )
     for rule, level in active:
         if isinstance(rule, StackRule):
-            violations, crashed = _run(partial(rule.evaluate, stack, ctx), None)
+            try:
+                violations, crashed = rule.evaluate(stack, ctx), False
+            except Exception as exc:
+                violations, crashed = _crash(exc, None), True
             findings += _findings(rule, level, violations, stack, resource=None, crashed=crashed)
     elapsed = time.perf_counter() - started
     return StackReport(stack.name, findings, len(stack.resources), len(active), elapsed)
 
 
-def _run(call: Callable[[], list[Violation]], urn: str | None) -> tuple[list[Violation], bool]:
+def _crash(exc: Exception, urn: str | None) -> list[Violation]:
     # A rule that crashes on an input fails closed: the crash is a mandatory finding, so a
     # bug in a rule can never let a stack through unchecked.
-    try:
-        return call(), False
-    except Exception as exc:
-        return [Violation(f"rule failed on this input: {type(exc).__name__}: {exc}", urn)], True
+    return [Violation(f"rule failed on this input: {type(exc).__name__}: {exc}", urn)]
 
 
 def _findings(

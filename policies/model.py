@@ -15,6 +15,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
+import orjson
+
 from inferplane.residency import Location
 
 if TYPE_CHECKING:
@@ -79,6 +81,11 @@ class Resource:
     """``tags`` were borrowed from a tagged sibling because this type takes none."""
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
+
+    @cached_property
+    def properties_text(self) -> str:
+        """The properties as one JSON string, for pattern searches across all values."""
+        return orjson.dumps(self.properties, default=str).decode()
 
     @property
     def provider_package(self) -> str:

@@ -44,6 +44,8 @@ def find_router_configs(resources: list[Resource]) -> Iterator[FoundConfig]:
 
 
 def _raw_configs(resource: Resource) -> Iterator[tuple[str, object]]:
+    if ENV_VAR not in resource.properties_text and CONFIG_KEY not in resource.properties_text:
+        return  # the cheap test first: one router among thousands of resources
     if resource.type == CONFIGMAP:
         data = resource.properties.get("data")
         if isinstance(data, Mapping) and CONFIG_KEY in data:

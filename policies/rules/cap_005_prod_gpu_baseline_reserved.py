@@ -28,13 +28,16 @@ def _identifiers(resource: Resource) -> set[str]:
     return ids
 
 
-def launch_templates(group: Resource, stack: Stack) -> list[Resource]:
-    refs = {as_str(get(group.properties, p)) for p in TEMPLATE_REFS} - {None}
-    return [
-        lt
-        for lt in stack.of_type(LAUNCH_TEMPLATE)
-        if lt.urn in group.dependencies or refs & _identifiers(lt)
-    ]
+def index(resources: list[Resource]) -> dict[str, Resource]:
+    """Resources by every identifier another resource may use for them."""
+    return {i: r for r in resources for i in _identifiers(r)}
+
+
+def launch_templates(group: Resource, templates: dict[str, Resource]) -> list[Resource]:
+    refs = {as_str(get(group.properties, p)) for p in TEMPLATE_REFS}
+    refs.update(group.dependencies)
+    found = {templates[ref].urn: templates[ref] for ref in refs if ref in templates}
+    return list(found.values())
 
 
 def instance_types(group: Resource, templates: list[Resource]) -> set[str]:
@@ -55,10 +58,9 @@ def reservation_ids(group: Resource, templates: list[Resource]) -> set[str] | No
     return ids or None
 
 
-def coverage(ids: set[str], stack: Stack) -> float | None:
+def coverage(ids: set[str], created: dict[str, Resource]) -> float | None:
     """Instances reserved by the targeted reservations created in this stack; None when
     a target is external (an existing reservation: its size cannot be read offline)."""
-    created = {i: r for r in stack.of_type(CAPACITY_RESERVATION) for i in _identifiers(r)}
     total = 0.0
     for rid in ids:
         reservation = created.get(rid)
@@ -72,17 +74,19 @@ def coverage(ids: set[str], stack: Stack) -> float | None:
 
 
 def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
+    templates = index(stack.of_type(LAUNCH_TEMPLATE))
+    reservations = index(stack.of_type(CAPACITY_RESERVATION))
     for group in stack.of_type(GROUP):
         if (group.environment or stack.environment) != "prod":
             continue
         baseline = as_number(group.properties.get("minSize"))
         if not baseline:
             continue
-        templates = launch_templates(group, stack)
-        gpu = sorted(t for t in instance_types(group, templates) if ctx.policy.is_gpu(t))
+        used = launch_templates(group, templates)
+        gpu = sorted(t for t in instance_types(group, used) if ctx.policy.is_gpu(t))
         if not gpu:
             continue
-        ids = reservation_ids(group, templates)
+        ids = reservation_ids(group, used)
         if ids is None:
             yield Violation(
                 f"prod GPU fleet ({', '.join(gpu)}) has a baseline of {baseline:g} instances "
@@ -90,7 +94,7 @@ def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
                 group.urn,
             )
             continue
-        reserved = coverage(ids, stack)
+        reserved = coverage(ids, reservations)
         if reserved is not None and reserved < baseline:
             yield Violation(
                 f"reservations cover {reserved:g} of the baseline's {baseline:g} instances",

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from inferplane.residency import Location
 from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
 from policies.residency import refusal
-from policies.values import strings
 
+PROVIDERS = ("anthropic", "amazon", "meta", "mistral", "cohere", "ai21", "deepseek", "writer",
+             "openai", "qwen", "twelvelabs")  # fmt: skip
 # A cross-region inference profile ID: <geo>.<provider>.<model>, alone or in an ARN.
 PROFILE = re.compile(
     r"(?:^|[/:\"'\s=])(global|us-gov|us|eu|apac|jp|au|ca)\."
-    r"(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|writer|openai|qwen|twelvelabs)\."
+    rf"(?:{'|'.join(PROVIDERS)})\."
 )
 PROFILE_GEOGRAPHY = {"us": "us", "us-gov": "us", "eu": "eu", "apac": "apac", "jp": "apac",
                      "au": "apac", "ca": "ca"}  # fmt: skip
@@ -32,9 +33,11 @@ def check(resource: Resource, ctx: Context) -> Iterator[str]:
         return
     if resource.target is None and not resource.type.startswith("aws:bedrock"):
         return
-    prefixes = {
-        m.group(1) for _k, text in strings(resource.properties) for m in PROFILE.finditer(text)
-    }
+    # One search over the JSON text: profiles hide in policy documents, env vars, ARNs.
+    text = resource.properties_text
+    if not any(f".{provider}." in text for provider in PROVIDERS):
+        return  # the cheap test first: most resources name no model at all
+    prefixes = {m.group(1) for m in PROFILE.finditer(text)}
     for prefix in sorted(prefixes):
         reason = refusal(resource, profile_location(prefix), ctx)
         if reason is not None:

@@ -23,6 +23,9 @@ TYPES = frozenset(
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[str]:
+    text = resource.properties_text
+    if "instanceType" not in text and "machineType" not in text:
+        return
     found = {text for key, text in strings(resource.properties) if key in TYPE_KEYS}
     for instance_type in sorted(found):
         if ctx.policy.is_gpu(instance_type) and not ctx.policy.is_approved_gpu(instance_type):
