@@ -12,6 +12,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from components.base import Labels
@@ -23,8 +24,8 @@ from policies.engine import Report, evaluate
 from policies.model import Context
 from policies.normalize import stack_from_graph
 from policies.report import render
-from tests.policies.support import ROOT
 
+ROOT = Path(__file__).resolve().parents[2]
 STACK = "prod-us-east-1"
 DIGEST = "sha256:" + "ab" * 32
 
@@ -34,35 +35,102 @@ def _tags(i: int) -> dict[str, str]:
     return Labels("prod", "ml-platform", "cc-4711", "us").for_target(f"t{i % 50}", cls).tags()
 
 
-def _templates(router_config: str) -> list[Callable[[int], tuple[str, dict[str, Any]]]]:
+Template = Callable[[int], tuple[str, dict[str, Any]]]
+
+
+def _bucket(i: int) -> tuple[str, dict[str, Any]]:
+    region = "us-east-1" if i % 40 else "eu-west-1"  # every 40th outside the zone
+    return "aws:s3/bucket:Bucket", {"bucket": f"b{i}", "region": region, "tags": _tags(i)}
+
+
+def _launch_template(i: int) -> tuple[str, dict[str, Any]]:
+    reservation = {"capacityReservationTarget": {"capacityReservationId": "cr-0abc"}}
+    return "aws:ec2/launchTemplate:LaunchTemplate", {
+        "instanceType": "g5.2xlarge",
+        "region": "us-east-1",
+        "metadataOptions": {"httpTokens": "required" if i % 17 else "optional"},
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}],
+        "capacityReservationSpecification": reservation,
+        "tags": _tags(i),
+    }
+
+
+def _group(i: int) -> tuple[str, dict[str, Any]]:
+    tags = [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in _tags(i).items()]
+    return "aws:autoscaling/group:Group", {
+        "minSize": 2.0,
+        "maxSize": 8.0,
+        "region": "us-east-1",
+        "launchTemplate": {"id": f"r{i - 1}-id"},
+        "tags": tags,
+    }
+
+
+def _invoke_policy(i: int) -> tuple[str, dict[str, Any]]:
+    geo = "global" if i % 23 == 0 else "us"
+    arn = f"arn:aws:bedrock:us-east-1:1:inference-profile/{geo}.anthropic.claude"
+    document = json.dumps({"Statement": [{"Resource": arn}]})
+    return "aws:iam/policy:Policy", {"policy": document, "tags": _tags(i)}
+
+
+def _function_url(_i: int) -> tuple[str, dict[str, Any]]:
+    props = {"authorizationType": "AWS_IAM", "region": "us-east-1"}
+    return "aws:lambda/functionUrl:FunctionUrl", props
+
+
+def _throughput(i: int) -> tuple[str, dict[str, Any]]:
+    return "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput", {
+        "modelUnits": 1.0,
+        "commitmentDuration": "OneMonth",
+        "region": "us-east-1",
+        "tags": {**_tags(i), "capacity-approval": "CHG-1"},
+    }
+
+
+def _cloud_run(i: int) -> tuple[str, dict[str, Any]]:
+    template = {"scaling": {"maxInstanceCount": 4.0}}
+    return "gcp:cloudrunv2/service:Service", {
+        "location": "us-central1",
+        "template": template,
+        "labels": _tags(i),
+    }
+
+
+def _deployment(i: int) -> tuple[str, dict[str, Any]]:
+    containers = [{"name": "m", "image": f"vllm@{DIGEST}"}]
+    labels = {f"inferplane.dev/{k}": v for k, v in _tags(i).items()}
+    return "kubernetes:apps/v1:Deployment", {
+        "metadata": {"labels": labels},
+        "spec": {"template": {"spec": {"containers": containers}}},
+    }
+
+
+def _openai(i: int) -> tuple[str, dict[str, Any]]:
+    sku = {"name": "Standard", "capacity": 10.0}
+    return "azure-native:cognitiveservices:Deployment", {"sku": sku, "tags": _tags(i)}
+
+
+def _templates(router_config: str) -> list[Template]:
+    def function(i: int) -> tuple[str, dict[str, Any]]:
+        variables = {"INFERPLANE_ROUTER_CONFIG": router_config} if i == 9 else {"X": "y"}
+        return "aws:lambda/function:Function", {
+            "region": "us-east-1",
+            "tags": _tags(i),
+            "environment": {"variables": variables},
+        }
+
     return [
-        lambda i: ("aws:s3/bucket:Bucket", {"bucket": f"b{i}", "region": "us-east-1" if i % 40 else "eu-west-1", "tags": _tags(i)}),
-        lambda i: ("aws:ec2/launchTemplate:LaunchTemplate", {
-            "instanceType": "g5.2xlarge", "region": "us-east-1",
-            "metadataOptions": {"httpTokens": "required" if i % 17 else "optional"},
-            "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true"}}],
-            "capacityReservationSpecification": {"capacityReservationTarget": {"capacityReservationId": "cr-0abc"}},
-            "tags": _tags(i)}),
-        lambda i: ("aws:autoscaling/group:Group", {
-            "minSize": 2.0, "maxSize": 8.0, "region": "us-east-1", "launchTemplate": {"id": f"r{i - 1}-id"},
-            "tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in _tags(i).items()]}),
-        lambda i: ("aws:iam/policy:Policy", {"policy": json.dumps({"Statement": [{"Resource":
-            f"arn:aws:bedrock:us-east-1:1:inference-profile/{'global' if i % 23 == 0 else 'us'}.anthropic.claude"}]}),
-            "tags": _tags(i)}),
-        lambda i: ("aws:lambda/functionUrl:FunctionUrl", {"authorizationType": "AWS_IAM", "region": "us-east-1"}),
-        lambda i: ("aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput", {
-            "modelUnits": 1.0, "commitmentDuration": "OneMonth", "region": "us-east-1",
-            "tags": {**_tags(i), "capacity-approval": "CHG-1"}}),
-        lambda i: ("gcp:cloudrunv2/service:Service", {"location": "us-central1",
-            "template": {"scaling": {"maxInstanceCount": 4.0}}, "labels": _tags(i)}),
-        lambda i: ("kubernetes:apps/v1:Deployment", {
-            "metadata": {"labels": {f"inferplane.dev/{k}": v for k, v in _tags(i).items()}},
-            "spec": {"template": {"spec": {"containers": [{"name": "m", "image": f"vllm@{DIGEST}"}]}}}}),
-        lambda i: ("azure-native:cognitiveservices:Deployment", {"sku": {"name": "Standard", "capacity": 10.0},
-            "tags": _tags(i)}),
-        lambda i: ("aws:lambda/function:Function", {"region": "us-east-1", "tags": _tags(i),
-            "environment": {"variables": {"INFERPLANE_ROUTER_CONFIG": router_config} if i == 9 else {"X": "y"}}}),
-    ]  # fmt: skip
+        _bucket,
+        _launch_template,
+        _group,
+        _invoke_policy,
+        _function_url,
+        _throughput,
+        _cloud_run,
+        _deployment,
+        _openai,
+        function,
+    ]
 
 
 def synthetic_graph(count: int, router_config: str) -> Graph:
@@ -102,10 +170,14 @@ def main() -> None:
             render(report, fmt)
             timings[fmt].append(time.perf_counter() - started)
         findings = len(stack_report.findings)
-    print(f"{args.resources} resources, {stack_report.rules} rules, {findings} findings, median of {args.repeat} runs:")
+    print(
+        f"{args.resources} resources, {stack_report.rules} rules, {findings} findings, "
+        f"median of {args.repeat} runs:"
+    )
     for stage, values in timings.items():
         median = statistics.median(values)
-        print(f"  {stage:<10} {median * 1000:8.1f} ms  ({median / args.resources * 1e6:6.1f} µs/resource)")
+        per = median / args.resources * 1e6
+        print(f"  {stage:<10} {median * 1000:8.1f} ms  ({per:6.1f} µs/resource)")
     total = sum(statistics.median(v) for k, v in timings.items() if k in ("normalize", "evaluate"))
     print(f"  normalize+evaluate {total:.3f} s")
 
