@@ -1,0 +1,1 @@
+"""Policy engine throughput on synthetic graphs (``python -m bench.policies``)."""

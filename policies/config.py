@@ -1,0 +1,290 @@
+"""The organisation's policy configuration: allowed places per data class and zone,
+approved GPU instance types, commitment limits, scale caps, required tags and per-rule
+enforcement. Loaded from a YAML/JSON file and validated; the defaults match the stacks
+shipped in ``stacks/``.
+
+Zones and data classes here are the organisation's authority. A stack spec declares its
+own zone and classes, and IP-RES-007 checks that the spec stays inside these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from inferplane.errors import ConfigFileError, Issue, SpecError
+from inferplane.residency import Placement, Zone
+from policies.model import Enforcement
+
+__all__ = [
+    "CommitmentPolicy",
+    "DataClassPolicy",
+    "OrgPolicy",
+    "RuleSetting",
+    "ZonePolicy",
+    "default_policy",
+    "load_policy",
+    "parse_policy",
+    "pydantic_issue",
+    "read_document",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _known_clouds(regions: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    for cloud in regions:
+        if cloud not in CLOUDS:
+            raise ValueError(f"unknown cloud {cloud!r}; allowed: {', '.join(CLOUDS)}")
+    return regions
+
+
+CLOUDS = ("aws", "gcp", "azure")
+
+
+class ZonePolicy(_Model):
+    """A residency zone: where data of a ``zone`` placement may be processed."""
+
+    geography: str | None = None
+    """Geography of geographic profiles / data zones that stay inside (us, eu, apac)."""
+    regions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Allowed cloud regions per cloud (aws, gcp, azure)."""
+    edge_sites: tuple[str, ...] = ()
+    """On-premises sites inside the zone."""
+
+    @field_validator("regions")
+    @classmethod
+    def _clouds(cls, regions: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        return _known_clouds(regions)
+
+    def as_zone(self, name: str) -> Zone:
+        return Zone(name, self.geography, self.regions, self.edge_sites)
+
+
+class DataClassPolicy(_Model):
+    """Where one data class may be processed."""
+
+    placement: Placement
+    """``any``, ``zone`` (the zone's regions, geography and edge sites) or ``edge``."""
+    regions: dict[str, tuple[str, ...]] | None = None
+    """Narrows the zone's regions for this class (e.g. one region only)."""
+    multi_region: bool | None = None
+    """May a GCP/Azure multi-region or global location hold this class? Defaults to
+    yes only for placement ``any``."""
+
+    @field_validator("regions")
+    @classmethod
+    def _clouds(
+        cls, regions: dict[str, tuple[str, ...]] | None
+    ) -> dict[str, tuple[str, ...]] | None:
+        return None if regions is None else _known_clouds(regions)
+
+    def zone_for(self, zone: Zone) -> Zone:
+        if self.regions is None:
+            return zone
+        narrowed = {
+            c: tuple(r for r in zone.regions.get(c, ()) if r in rs)
+            for c, rs in self.regions.items()
+        }
+        return Zone(zone.name, zone.geography, narrowed, zone.edge_sites)
+
+    @property
+    def allows_multi_region(self) -> bool:
+        return self.placement == "any" if self.multi_region is None else self.multi_region
+
+
+class CommitmentPolicy(_Model):
+    """Reserved capacity: where commitments may be made and how large."""
+
+    environments: tuple[str, ...] = ("prod",)
+    """Environments where term commitments (Bedrock terms, Azure provisioned) are allowed."""
+    approval_tag: str = "capacity-approval"
+    approval_pattern: str = r"^(CHG|APP)-[0-9]+$"
+    """The approval tag's value must match (a change or approval reference)."""
+    bedrock_terms: tuple[Literal["OneMonth", "SixMonths"], ...] = ("OneMonth", "SixMonths")
+    bedrock_max_model_units: int = Field(default=4, ge=1)
+    azure_max_ptu: int = Field(default=500, ge=1)
+    """Largest PTU count of one Azure OpenAI provisioned deployment."""
+    reservation_max_instances: int = Field(default=16, ge=1)
+    """Largest instance count of one EC2 capacity reservation."""
+    min_forecast_utilisation: float = Field(default=0.6, gt=0, le=1)
+    """Commitments whose forecast utilisation is lower are flagged (on-demand is cheaper)."""
+    bedrock_tokens_per_minute_per_unit: float = Field(default=50_000, gt=0)
+    """Throughput of one Bedrock model unit (input+output tokens/min). Varies per model:
+    set it from the model's provisioned-throughput page."""
+    azure_tokens_per_minute_per_ptu: float = Field(default=2_500, gt=0)
+    gpu_instance_tokens_per_minute: float = Field(default=60_000, gt=0)
+    """Throughput one reserved GPU instance serves (engine, model and batching dependent)."""
+
+    @field_validator("approval_pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"{value!r} is not a regular expression: {exc}") from exc
+        return value
+
+
+class RuleSetting(_Model):
+    enforcement: Enforcement
+
+
+GPU_PATTERNS = (
+    *(f"{f}.*" for f in ("g4dn", "g4ad", "g5", "g5g", "g6", "g6e", "gr6", "p3", "p3dn")),
+    *(f"{f}.*" for f in ("p4d", "p4de", "p5", "p5e", "p5en", "p6-b200", "inf2", "trn1", "trn2")),
+    "ml.g4dn.*", "ml.g5.*", "ml.g6.*", "ml.g6e.*", "ml.p4d.*", "ml.p5.*", "ml.inf2.*",
+    "ml.trn1.*", "g2-standard-*", "a2-*", "a3-*", "Standard_NC*", "Standard_ND*", "Standard_NV*",
+)  # fmt: skip
+
+
+class OrgPolicy(_Model):
+    """Everything the rules take from the organisation (see docs/policies.md)."""
+
+    version: Literal[1] = 1
+    zones: dict[str, ZonePolicy]
+    data_classes: dict[str, DataClassPolicy]
+    required_tags: tuple[str, ...] = ("owner", "cost-center", "environment", "data-class")
+    gpu_instance_patterns: tuple[str, ...] = GPU_PATTERNS
+    """Instance/machine types that carry accelerators (globs)."""
+    approved_gpu_instance_types: tuple[str, ...] = (
+        "g5.*", "g6.*", "g6e.*", "p4d.24xlarge", "p5.48xlarge", "inf2.*",
+        "ml.g5.*", "ml.g6.*", "ml.g6e.*", "ml.inf2.*",
+        "g2-standard-*", "a2-highgpu-*", "a3-highgpu-*",
+        "Standard_NC*ads_A100_v4", "Standard_NC*as_T4_v3", "Standard_NC*ads_H100_v5",
+    )  # fmt: skip
+    """GPU types teams may deploy (globs); others need a waiver."""
+    commitments: CommitmentPolicy = CommitmentPolicy()
+    public_endpoints_allowed: bool = False
+    """Whether a target declared ``public: true`` may really be unauthenticated."""
+    max_scale: dict[str, int] = Field(default_factory=lambda: {"dev": 8, "staging": 16, "prod": 64})
+    """Largest max instances/replicas per environment (``default`` for the others)."""
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    """Per-rule enforcement, by rule ID: ``{IP-SAF-005: {enforcement: advisory}}``."""
+    _zone_cache: dict[str, tuple[ZonePolicy, Zone]] = PrivateAttr(default_factory=dict)
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, rules: dict[str, RuleSetting]) -> dict[str, RuleSetting]:
+        from policies.registry import rule_ids
+
+        known = rule_ids()
+        for rule_id in rules:
+            if rule_id not in known:
+                raise ValueError(f"unknown rule {rule_id!r}; known: {', '.join(sorted(known))}")
+        return rules
+
+    def zone(self, name: str | None) -> Zone | None:
+        policy = self.zones.get(name or "")
+        if policy is None or name is None:
+            return None
+        # Rules ask once per resource. Keyed by the ZonePolicy object itself, so a copy of
+        # this model with other zones (model_copy shares the private dict) never reads a
+        # stale entry.
+        cached = self._zone_cache.get(name)
+        if cached is None or cached[0] is not policy:
+            cached = self._zone_cache[name] = (policy, policy.as_zone(name))
+        return cached[1]
+
+    def enforcement(self, rule_id: str, default: Enforcement) -> Enforcement:
+        setting = self.rules.get(rule_id)
+        return default if setting is None else setting.enforcement
+
+    def is_gpu(self, instance_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(instance_type, p) for p in self.gpu_instance_patterns)
+
+    def is_approved_gpu(self, instance_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(instance_type, p) for p in self.approved_gpu_instance_types)
+
+    def scale_cap(self, environment: str | None) -> int:
+        caps = self.max_scale
+        return caps.get(environment or "", caps.get("default", max(caps.values(), default=64)))
+
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "zones": {
+        "us": {
+            "geography": "us",
+            "regions": {
+                "aws": ["us-east-1", "us-east-2", "us-west-2"],
+                "gcp": ["us-central1", "us-east1", "us-east4", "us-west1"],
+                "azure": ["eastus", "eastus2", "westus3"],
+            },
+            "edge_sites": ["austin-lab"],
+        },
+        "eu": {
+            "geography": "eu",
+            "regions": {
+                "aws": ["eu-central-1", "eu-west-1"],
+                "gcp": ["europe-west4", "europe-west3", "europe-west1"],
+                "azure": ["westeurope", "germanywestcentral", "swedencentral"],
+            },
+            "edge_sites": ["munich-plant"],
+        },
+    },
+    "data_classes": {
+        "public": {"placement": "any"},
+        "internal": {"placement": "zone"},
+        "confidential": {"placement": "zone"},
+        "restricted": {"placement": "edge"},
+    },
+}
+
+
+def default_policy() -> OrgPolicy:
+    """The policy the shipped stacks are written against."""
+    return parse_policy(DEFAULT_POLICY, "built-in default policy")
+
+
+def parse_policy(data: object, source: str) -> OrgPolicy:
+    if not isinstance(data, Mapping):
+        raise SpecError([Issue("(root)", "expected a mapping", None)], source)
+    merged = {**DEFAULT_POLICY, **data}
+    try:
+        return OrgPolicy.model_validate(merged)
+    except ValidationError as exc:
+        raise SpecError([pydantic_issue(e) for e in exc.errors()], source) from exc
+
+
+def load_policy(path: Path | None) -> OrgPolicy:
+    """The policy in ``path`` (YAML or JSON), or the default when None. Keys left out of
+    the file take the defaults (``zones`` and ``data_classes`` as a whole)."""
+    if path is None:
+        return default_policy()
+    return parse_policy(read_document(path), str(path))
+
+
+def read_document(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        if path.suffix == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise ConfigFileError(
+            f"{path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}"
+        ) from exc
+
+
+def pydantic_issue(error: Any) -> Issue:
+    """A pydantic error as an Issue naming the key path, the message and the value."""
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    value = error.get("input")
+    shown = value if isinstance(value, str | int | float | bool | dt.date) else None
+    return Issue(path or "(root)", message, shown)

@@ -1,0 +1,200 @@
+"""The rules as Pulumi CrossGuard policies. ``policies/__main__.py`` hands these to a
+PolicyPack; tests call their ``validate`` directly with hand-built
+``ResourceValidationArgs`` / ``StackValidationArgs``.
+
+CrossGuard gives a resource rule the resource's inputs and a stack rule every resource's
+state, wrapped in proxies that raise ``UnknownValueError`` on values unknown during
+preview. ``plain`` turns them into plain values with the offline ``[unknown]`` marker, so
+rules never see a proxy and never raise on an unknown.
+
+Context per pack run: the org policy from the policy config property ``orgPolicyFile``
+(or ``INFERPLANE_POLICY_CONFIG``, else the built-in default) and the stack spec from the
+stack's config (``inferplane:spec``) when the engine passes it to the pack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pulumi_policy as cg
+from pulumi_policy.proxy import UnknownValueError
+
+from inferplane.spec import StackSpec
+from policies.config import OrgPolicy, load_policy
+from policies.model import Context, Enforcement, Resource, ResourceRule, Rule, Stack, StackRule
+from policies.normalize import inherit_tags, normalize
+from policies.registry import all_rules
+from policies.values import UNKNOWN
+
+__all__ = ["CONFIG_SCHEMA", "build_policies", "initial_config", "plain"]
+
+POLICY_ENV = "INFERPLANE_POLICY_CONFIG"
+CONFIG_SCHEMA = cg.PolicyConfigSchema(
+    properties={
+        "orgPolicyFile": {
+            "type": "string",
+            "description": "Path to the org policy file (YAML/JSON, see docs/policies.md).",
+        }
+    }
+)
+PROVIDER_CONFIG = {"aws": "aws:region", "gcp": "gcp:region", "azure": "azure-native:location"}
+
+
+def plain(value: object) -> Any:
+    """A CrossGuard property value as plain data; unknowns become ``[unknown]``."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(_item(value, k)) for k in value}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [plain(_item(value, i)) for i in range(len(value))]
+    return value
+
+
+def _item(container: Any, key: Any) -> object:
+    try:
+        return container[key]
+    except UnknownValueError:
+        return UNKNOWN
+
+
+@cache
+def _policy_from(path: str | None) -> OrgPolicy:
+    return load_policy(Path(path) if path else None)
+
+
+def org_policy(config: Mapping[str, Any]) -> OrgPolicy:
+    path = config.get("orgPolicyFile") or os.environ.get(POLICY_ENV)
+    return _policy_from(str(path) if path else None)
+
+
+def stack_config() -> tuple[StackSpec | None, dict[str, str]]:
+    """The stack spec and provider regions from the config the engine passes the pack
+    (``PULUMI_CONFIG``); (None, {}) outside a pulumi run."""
+    import pulumi
+
+    raw = {k: pulumi.runtime.get_config(k) for k in ("inferplane:spec", *PROVIDER_CONFIG.values())}
+    regions = tuple(
+        (cloud, str(raw[key])) for cloud, key in PROVIDER_CONFIG.items() if raw.get(key)
+    )
+    spec_text = raw.get("inferplane:spec")
+    return _parsed_spec(str(spec_text) if spec_text else None, regions), dict(regions)
+
+
+@cache
+def _parsed_spec(text: str | None, regions: tuple[tuple[str, str], ...]) -> StackSpec | None:
+    # Parsed once per pack process: every resource's validation asks for it.
+    if text is None:
+        return None
+    from inferplane.errors import InferplaneError
+    from inferplane.spec import parse_spec
+
+    try:
+        return parse_spec(json.loads(text), "stack config", dict(regions))
+    except (InferplaneError, ValueError):
+        return None
+
+
+def resource_from_args(args: cg.ResourceValidationArgs, regions: Mapping[str, str]) -> Resource:
+    provider = plain(args.provider.props) if args.provider is not None else None
+    return normalize(
+        args.resource_type,
+        args.name,
+        args.urn,
+        plain(args.props),
+        provider=provider,
+        default_regions=regions,
+        parent=args.opts.parent if args.opts is not None else None,
+    )
+
+
+def stack_from_args(args: cg.StackValidationArgs, spec: StackSpec | None,
+                    regions: Mapping[str, str]) -> Stack:  # fmt: skip
+    resources = [
+        normalize(
+            r.resource_type,
+            r.name,
+            r.urn,
+            plain(r.props),
+            provider=plain(r.provider.props) if r.provider is not None else None,
+            default_regions=regions,
+            parent=r.parent.urn if r.parent is not None else None,
+            dependencies=tuple(d.urn for d in r.dependencies),
+        )
+        for r in args.resources
+        if not r.resource_type.startswith("pulumi:")
+    ]
+    return Stack(os.environ.get("PULUMI_STACK", "stack"), inherit_tags(resources), spec)
+
+
+ReportViolation = Callable[[str, str | None], None]
+
+
+def _resource_validate(
+    rule: ResourceRule,
+) -> Callable[[cg.ResourceValidationArgs, ReportViolation], None]:
+    def validate(args: cg.ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        spec, regions = stack_config()
+        resource = resource_from_args(args, regions)
+        if not rule.applies_to(resource):
+            return
+        ctx = Context(org_policy(args.get_config()), spec)
+        for violation in rule.evaluate(resource, ctx):
+            report_violation(violation.message, None)
+
+    return validate
+
+
+def _stack_validate(rule: StackRule) -> Callable[[cg.StackValidationArgs, ReportViolation], None]:
+    def validate(args: cg.StackValidationArgs, report_violation: ReportViolation) -> None:
+        spec, regions = stack_config()
+        stack = stack_from_args(args, spec, regions)
+        ctx = Context(org_policy(args.get_config()), spec)
+        for violation in rule.evaluate(stack, ctx):
+            report_violation(violation.message, violation.urn)
+
+    return validate
+
+
+def _level(enforcement: Enforcement) -> cg.EnforcementLevel:
+    return cg.EnforcementLevel(enforcement.value)
+
+
+def _common(rule: Rule, policy: OrgPolicy) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "description": rule.description,
+        "enforcement_level": _level(policy.enforcement(rule.id, rule.enforcement)),
+        "config_schema": CONFIG_SCHEMA,
+        "display_name": f"{rule.id} {rule.name}",
+        "severity": cg.Severity(rule.severity.value),
+        "tags": [rule.family, rule.id],
+        "remediation_steps": rule.remediation,
+    }
+
+
+def build_policies(policy: OrgPolicy | None = None) -> list[cg.Policy]:
+    """One CrossGuard policy per rule, named by the rule's kebab-case name, with the org
+    policy's per-rule enforcement as its default level."""
+    policy = policy or org_policy({})
+    built: list[cg.Policy] = []
+    for rule in all_rules():
+        if isinstance(rule, ResourceRule):
+            built.append(
+                cg.ResourceValidationPolicy(
+                    validate=_resource_validate(rule), **_common(rule, policy)
+                )
+            )
+        elif isinstance(rule, StackRule):
+            built.append(
+                cg.StackValidationPolicy(validate=_stack_validate(rule), **_common(rule, policy))
+            )
+    return built
+
+
+def initial_config(policy: OrgPolicy) -> dict[str, cg.EnforcementLevel | dict[str, Any]]:
+    """The pack's initial config: each rule's enforcement from the org policy."""
+    return {r.name: _level(policy.enforcement(r.id, r.enforcement)) for r in all_rules()}

@@ -1,0 +1,63 @@
+"""IP-RES-007: a stack's own residency declaration stays inside the org policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from inferplane.residency import PLACEMENT_RANK
+from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+
+
+def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
+    spec = ctx.spec
+    if spec is None:
+        return
+    residency = spec.residency
+    org_zone = ctx.policy.zones.get(residency.zone)
+    if org_zone is None:
+        yield Violation(f"residency zone {residency.zone!r} is not defined in the org policy")
+        return
+    for cloud, regions in residency.regions.items():
+        extra = sorted(set(regions) - set(org_zone.regions.get(cloud, ())))
+        if extra:
+            yield Violation(
+                f"zone {residency.zone!r} adds {cloud} regions the org does not allow: "
+                f"{', '.join(extra)}"
+            )
+    extra_sites = sorted(set(residency.edge_sites) - set(org_zone.edge_sites))
+    if extra_sites:
+        yield Violation(
+            f"zone {residency.zone!r} adds edge sites the org does not list: "
+            f"{', '.join(extra_sites)}"
+        )
+    geography = residency.effective_geography
+    if org_zone.geography and geography and geography != org_zone.geography:
+        yield Violation(
+            f"zone {residency.zone!r} has geography {geography!r}, "
+            f"the org's is {org_zone.geography!r}"
+        )
+    for name, data_class in spec.data_classes.items():
+        org_class = ctx.policy.data_classes.get(name)
+        if org_class and PLACEMENT_RANK[data_class.placement] < PLACEMENT_RANK[org_class.placement]:
+            yield Violation(
+                f"data class {name!r} has placement {data_class.placement!r}, weaker than the "
+                f"org's {org_class.placement!r}"
+            )
+
+
+RULE = StackRule(
+    id="IP-RES-007",
+    name="stack-residency-within-org-policy",
+    description=(
+        "The stack spec's residency zone, regions, edge sites and data-class placements "
+        "are no wider than the organisation's policy for that zone."
+    ),
+    severity=Severity.HIGH,
+    family="residency",
+    enforcement=Enforcement.MANDATORY,
+    remediation=(
+        "Remove the extra regions/sites from `residency` in the stack spec or ask the "
+        "data-protection owner to add them to the org policy file."
+    ),
+    check=check,
+)

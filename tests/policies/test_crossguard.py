@@ -1,0 +1,267 @@
+"""The CrossGuard adapter, driven the way the analyzer drives it: hand-built
+ResourceValidationArgs / StackValidationArgs with props wrapped in the SDK's
+unknown-checking proxy, calling each policy's ``validate``. No PolicyPack is built."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+from policies.config import default_policy, parse_policy
+from policies.crossguard import build_policies, initial_config, plain
+from policies.values import UNKNOWN
+from tests.policies.cases import router_config
+from tests.policies.support import stack_data, tags, urn
+
+POLICIES = {p.name: p for p in build_policies(default_policy())}
+AWS_PROVIDER = PolicyProviderResource(
+    "pulumi:providers:aws",
+    {"region": "us-east-1"},
+    "urn:pulumi:test::inferplane::pulumi:providers:aws::default",
+    "default",
+)
+
+
+def opts(parent: str | None = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+
+
+def validate_resource(
+    policy_name: str,
+    type_: str,
+    props: dict[str, Any],
+    *,
+    provider: PolicyProviderResource | None = AWS_PROVIDER,
+    config: dict[str, Any] | None = None,
+) -> list[tuple[str, str | None]]:
+    policy = POLICIES[policy_name]
+    assert isinstance(policy, ResourceValidationPolicy)
+    reported: list[tuple[str, str | None]] = []
+    args = ResourceValidationArgs(
+        type_, unknown_checking_proxy(props), urn(type_, "r"), "r", opts(), provider, config
+    )
+    policy.validate(args, lambda message, u=None: reported.append((message, u)))
+    return reported
+
+
+def policy_resource(
+    type_: str,
+    name: str,
+    props: dict[str, Any],
+    parent: PolicyResource | None = None,
+    dependencies: list[PolicyResource] | None = None,
+) -> PolicyResource:
+    return PolicyResource(
+        type_,
+        unknown_checking_proxy(props),
+        urn(type_, name, "inferplane:router:Router"),
+        name,
+        opts(parent.urn if parent else None),
+        AWS_PROVIDER,
+        parent,
+        dependencies or [],
+        {},
+    )
+
+
+def validate_stack(
+    policy_name: str, resources: list[PolicyResource]
+) -> list[tuple[str, str | None]]:
+    policy = POLICIES[policy_name]
+    assert isinstance(policy, StackValidationPolicy)
+    reported: list[tuple[str, str | None]] = []
+    policy.validate(
+        StackValidationArgs(resources, {}), lambda message, u=None: reported.append((message, u))
+    )
+    return reported
+
+
+def test_one_policy_per_rule_with_its_metadata() -> None:
+    from policies.registry import all_rules
+
+    rules = all_rules()
+    assert set(POLICIES) == {r.name for r in rules}
+    for rule in rules:
+        policy = POLICIES[rule.name]
+        assert policy.enforcement_level == EnforcementLevel(rule.enforcement.value)
+        assert policy.severity is not None
+        assert policy.severity.value == rule.severity.value
+        assert policy.remediation_steps == rule.remediation
+        expected = ResourceValidationPolicy if rule.scope == "resource" else StackValidationPolicy
+        assert isinstance(policy, expected)
+
+
+def test_org_policy_sets_enforcement_per_rule() -> None:
+    org = parse_policy(
+        {
+            "rules": {
+                "IP-SAF-005": {"enforcement": "advisory"},
+                "IP-CAP-006": {"enforcement": "disabled"},
+            }
+        },
+        "t",
+    )
+    policies = {p.name: p for p in build_policies(org)}
+    assert policies["max-scale-capped"].enforcement_level is EnforcementLevel.ADVISORY
+    assert (
+        policies["commitment-forecast-utilisation"].enforcement_level is EnforcementLevel.DISABLED
+    )
+    assert initial_config(org)["max-scale-capped"] is EnforcementLevel.ADVISORY
+
+
+def test_resource_violation_is_reported() -> None:
+    found = validate_resource(
+        "no-unauthenticated-public-endpoint",
+        "aws:lambda/functionUrl:FunctionUrl",
+        {"authorizationType": "NONE", "functionName": "fn"},
+    )
+    assert len(found) == 1
+    assert "authorizationType NONE" in found[0][0]
+
+
+def test_compliant_resource_reports_nothing() -> None:
+    props = {"bucket": "b", "tags": tags()}
+    assert (
+        validate_resource("resource-region-allowed-for-data-class", "aws:s3/bucket:Bucket", props)
+        == []
+    )
+    assert validate_resource("required-tags", "aws:s3/bucket:Bucket", props) == []
+
+
+def test_unknown_values_during_preview_do_not_raise_or_violate() -> None:
+    assert (
+        validate_resource(
+            "no-unauthenticated-public-endpoint",
+            "aws:lambda/functionUrl:FunctionUrl",
+            {"authorizationType": UNKNOWN_STRING_VALUE},
+        )
+        == []
+    )
+    lt = {
+        "metadataOptions": {"httpTokens": UNKNOWN_STRING_VALUE},
+        "blockDeviceMappings": UNKNOWN_STRING_VALUE,
+    }
+    assert validate_resource("imdsv2-required", "aws:ec2/launchTemplate:LaunchTemplate", lt) == []
+    assert validate_resource("encrypted-volumes", "aws:ec2/launchTemplate:LaunchTemplate", lt) == []
+
+
+def test_plain_unwraps_proxies_and_marks_unknowns() -> None:
+    proxied = unknown_checking_proxy(
+        {"a": [1, {"b": UNKNOWN_STRING_VALUE}], "c": UNKNOWN_STRING_VALUE}
+    )
+    assert plain(proxied) == {"a": [1, {"b": UNKNOWN}], "c": UNKNOWN}
+
+
+def test_region_comes_from_the_provider() -> None:
+    provider = PolicyProviderResource(
+        "pulumi:providers:aws", {"region": "eu-west-1"}, "urn:p", "eu"
+    )
+    found = validate_resource(
+        "resource-region-allowed-for-data-class",
+        "aws:s3/bucket:Bucket",
+        {"bucket": "b", "tags": tags(zone="us")},
+        provider=provider,
+    )
+    assert len(found) == 1
+    assert "eu-west-1" in found[0][0]
+
+
+def test_policy_config_names_the_org_policy_file(tmp_path) -> None:
+    path = tmp_path / "org.yaml"
+    path.write_text("max_scale: {prod: 4}\n")
+    asg = {"maxSize": 8.0, "minSize": 0.0, "tags": [{"key": "environment", "value": "prod"}]}
+    assert validate_resource("max-scale-capped", "aws:autoscaling/group:Group", asg) == []
+    found = validate_resource(
+        "max-scale-capped", "aws:autoscaling/group:Group", asg, config={"orgPolicyFile": str(path)}
+    )
+    assert len(found) == 1
+    assert "cap of 4" in found[0][0]
+
+
+def router_lambda(config: str) -> PolicyResource:
+    props = {
+        "environment": {"variables": {"INFERPLANE_ROUTER_CONFIG": config}},
+        "tags": tags(environment="dev", target=None, data_class="internal"),
+    }
+    return policy_resource("aws:lambda/function:Function", "router-fn", props)
+
+
+def test_stack_policy_reads_the_routing_table() -> None:
+    config = json.loads(router_config("dev"))
+    assert (
+        validate_stack("router-routes-respect-placement", [router_lambda(json.dumps(config))]) == []
+    )
+    config["targets"]["claude-haiku"]["allowed_data_classes"].append("restricted")
+    found = validate_stack("router-routes-respect-placement", [router_lambda(json.dumps(config))])
+    assert found
+    assert found[0][1] is not None
+    assert found[0][1].endswith("::router-fn")
+    assert "restricted" in found[0][0]
+
+
+def test_stack_policy_unknown_router_config_in_preview() -> None:
+    assert (
+        validate_stack("router-routes-respect-placement", [router_lambda(UNKNOWN_STRING_VALUE)])
+        == []
+    )
+
+
+def test_stack_policy_follows_dependency_objects() -> None:
+    lt = policy_resource(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "fleet-lt",
+        {"instanceType": "g5.2xlarge", "tags": tags()},
+    )
+    asg = policy_resource(
+        "aws:autoscaling/group:Group",
+        "fleet-asg",
+        {
+            "minSize": 2.0,
+            "maxSize": 4.0,
+            "launchTemplate": {"id": UNKNOWN_STRING_VALUE},
+            "tags": [{"key": "environment", "value": "prod"}],
+        },
+        dependencies=[lt],
+    )
+    found = validate_stack("prod-gpu-baseline-reserved", [lt, asg])
+    assert len(found) == 1
+    assert "g5.2xlarge" in found[0][0]
+    assert found[0][1] == asg.urn
+
+
+def test_stack_spec_from_the_engine_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = stack_data("prod-us-east-1")
+    monkeypatch.setenv(
+        "PULUMI_CONFIG",
+        json.dumps(
+            {"aws:region": "us-east-1", "inferplane:spec": json.dumps(config["inferplane:spec"])}
+        ),
+    )
+    pmt = policy_resource(
+        "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput",
+        "pt",
+        {
+            "modelUnits": 500.0,
+            "commitmentDuration": "OneMonth",
+            "tags": tags(**{"capacity-approval": "CHG-1"}),
+        },
+    )
+    found = validate_stack("commitment-forecast-utilisation", [pmt])
+    assert len(found) == 1
+    assert "tokens/min" in found[0][0]
+    monkeypatch.delenv("PULUMI_CONFIG")
+    assert validate_stack("commitment-forecast-utilisation", [pmt]) == []  # no spec, no forecast
