@@ -150,6 +150,11 @@ INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         ),
         "id": "763104351884",
     },
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args: {
+        "names": [f"{args.get('region', 'us-east-1')}{z}" for z in "abc"],
+        "zoneIds": [f"az{i}" for i in (1, 2, 3)],
+        "id": args.get("region", "us-east-1"),
+    },
     "aws:ec2/getVpc:getVpc": lambda _a: {"id": "vpc-0offline", "cidrBlock": "10.0.0.0/16"},
     "aws:ec2/getSubnets:getSubnets": lambda _a: {
         "ids": ["subnet-0offlinea", "subnet-0offlineb"],
