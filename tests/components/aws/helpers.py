@@ -40,7 +40,7 @@ def untagged_aws(graph: Graph) -> list[str]:
         if not resource.type.startswith("aws:") or tags is None:
             continue
         keys = {t["key"] for t in tags} if isinstance(tags, list) else set(tags)
-        if not TAG_KEYS <= keys:
+        if not keys >= TAG_KEYS:
             missing.append(resource.name)
     return missing
 

@@ -193,4 +193,5 @@ def test_invocation_logging_to_an_encrypted_in_region_bucket() -> None:
 def test_invalid_arguments(change: dict[str, Any], message: str) -> None:
     args = replace(BASE, **change)
     with pytest.raises(ValueError, match=message):
-        build(args)
+        # Checked before anything registers: no engine needed to see the refusal.
+        Bedrock("x", args)

@@ -186,4 +186,5 @@ def test_deployment_config_rolls_back_on_5xx(deployment: str, policy: str) -> No
 )
 def test_invalid_arguments(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        build(replace(BASE, **change))
+        # Checked before anything registers: no engine needed to see the refusal.
+        SageMakerEndpoint("x", replace(BASE, **change))

@@ -41,7 +41,8 @@ def test_physical_name_sanitises(prefix: str, role: str, limit: int, expected: s
 def test_physical_name_cut_to_limit_stays_unique() -> None:
     one = physical_name("prod-us-east-1-a-very-long-target-name-one", "alb", 32)
     two = physical_name("prod-us-east-1-a-very-long-target-name-two", "alb", 32)
-    assert len(one) <= 32 and len(two) <= 32
+    assert len(one) <= 32
+    assert len(two) <= 32
     assert one != two
 
 
