@@ -660,7 +660,8 @@ class GpuFleet(TargetComponent):
                 for k, v in self._tags.items()
             ],
             region=args.region,
-            opts=self.child(),
+            # Target tracking owns the running size; a later deploy must not reset it.
+            opts=self.child(ignore_changes=["desired_capacity"]),
         )
 
     def _reservation_spec(

@@ -187,13 +187,15 @@ def lambda_function(name: str, target: LambdaTarget, ctx: DeployContext) -> Lamb
 def gpu_fleet(name: str, target: GpuFleetTarget, ctx: DeployContext) -> GpuFleet:
     scaling, spot = target.scaling, target.spot
     reservation, created = _reservations(target.capacity)
+    engine = render(target.model, target.serving)
     return GpuFleet(
         name,
         GpuFleetArgs(
             region=target.region,
             instance_type=target.instance_type,
-            engine=render(target.model, target.serving),
-            model=target.model,
+            engine=engine,
+            # Ollama serves models under their quantised tag; other engines under the ID.
+            model=engine.env.get("OLLAMA_MODEL", target.model),
             labels=ctx.labels(name),
             name_prefix=ctx.resource_name(name),
             volume_gib=target.volume_gb or fleet_volume_gib(target),

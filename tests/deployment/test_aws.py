@@ -280,3 +280,22 @@ def test_spec_errors(target: str, change: dict[str, Any], path: str, fragment: s
     assert any(i.path == path and fragment in i.message for i in caught.value.issues), (
         caught.value.issues
     )
+
+
+def test_ollama_fleet_answers_under_the_quantised_tag() -> None:
+    data = load_stack(ROOT, "prod-us-east-1").config["inferplane:spec"]
+    fleet = data["targets"]["llama-fleet"]
+    fleet["model"] = "llama3.1:8b-instruct"
+    fleet["serving"] = {"engine": "ollama", "quantization": "q4_k_m"}
+    stack_spec = parse_spec(data, "test", {"aws": "us-east-1"})
+    ctx = DeployContext(stack_spec, "prod-us-east-1", {"aws": "us-east-1"})
+    graph = record(
+        lambda: builder("gpu_fleet")("llama-fleet", stack_spec.targets["llama-fleet"], ctx)
+    )
+    [fleet_component] = [r for r in graph.resources if r.type == COMPONENT["gpu_fleet"]]
+    assert fleet_component.outputs["endpoint"]["model"] == "llama3.1:8b-instruct-q4_K_M"
+    health = one(graph, "aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
+    assert (health["path"], one(graph, "aws:lb/targetGroup:TargetGroup").inputs["port"]) == (
+        "/api/version",
+        11434,
+    )
