@@ -36,11 +36,38 @@ def _aws_arn(type_: str, name: str, inputs: dict[str, Any], region: str) -> str:
 
 
 RESOURCE_OUTPUTS: dict[str, Outputs] = {
+    "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput": lambda name, _i, region: {
+        "provisionedModelArn": (
+            f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:provisioned-model/{_short(name)}pt0"
+        ),
+    },
+    "aws:bedrock/guardrail:Guardrail": lambda name, inputs, region: {
+        "guardrailId": f"gr{_short(name)}",
+        "guardrailArn": f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:guardrail/gr{_short(name)}",
+        "version": "DRAFT",
+        "status": "READY",
+    },
+    "aws:bedrock/guardrailVersion:GuardrailVersion": lambda _n, _i, _r: {"version": "1"},
+    "aws:lambda/function:Function": lambda name, inputs, region: {
+        "arn": f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{inputs.get('name', name)}",
+        "invokeArn": (
+            f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/arn:aws:lambda:"
+            f"{region}:{ACCOUNT_ID}:function:{inputs.get('name', name)}/invocations"
+        ),
+    },
+    "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs, region: {
+        "arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{inputs.get('name', name)}",
+    },
+    "aws:lb/targetGroup:TargetGroup": lambda name, inputs, _r: {
+        "arnSuffix": f"targetgroup/{inputs.get('name', name)[:32]}/{_short(name)}{_short(name)}",
+    },
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda _n, _i, _r: {"latestVersion": 1},
     "aws:lambda/functionUrl:FunctionUrl": lambda name, _i, region: {
         "functionUrl": f"https://{_short(name)}.lambda-url.{region}.on.aws/",
     },
-    "aws:lb/loadBalancer:LoadBalancer": lambda name, _i, region: {
+    "aws:lb/loadBalancer:LoadBalancer": lambda name, inputs, region: {
         "dnsName": f"internal-{name[:20]}-{_short(name)}.{region}.elb.amazonaws.com",
+        "arnSuffix": f"app/{inputs.get('name', name)[:32]}/{_short(name)}{_short(name)}",
     },
     "aws:s3/bucket:Bucket": lambda name, inputs, _r: {"bucket": inputs.get("bucket", name)},
     "gcp:cloudrunv2/service:Service": lambda name, inputs, _r: {
@@ -106,6 +133,35 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
     return state
 
 
+# Destination regions of the system-defined geographic inference profiles (a sample of
+# AWS's, enough for the stacks here); the real list comes from GetInferenceProfile.
+PROFILE_REGIONS = {
+    "us": ("us-east-1", "us-east-2", "us-west-2"),
+    "eu": ("eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"),
+    "apac": ("ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2"),
+}
+
+
+def _inference_profile(args: dict[str, Any]) -> dict[str, Any]:
+    profile = str(args.get("inferenceProfileId", ""))
+    geo, _, model = profile.partition(".")
+    region = args.get("region", "us-east-1")
+    return {
+        "id": profile,
+        "inferenceProfileId": profile,
+        "inferenceProfileArn": (
+            f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:inference-profile/{profile}"
+        ),
+        "inferenceProfileName": profile,
+        "status": "ACTIVE",
+        "type": "SYSTEM_DEFINED",
+        "models": [
+            {"modelArn": f"arn:aws:bedrock:{r}::foundation-model/{model}"}
+            for r in PROFILE_REGIONS.get(geo, (region,))
+        ],
+    }
+
+
 INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda _a: {
         "accountId": ACCOUNT_ID,
@@ -129,6 +185,20 @@ INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "value": "ami-0abcdef1234567890",
         "type": "String",
         "id": args.get("name", ""),
+    },
+    "aws:bedrock/getInferenceProfile:getInferenceProfile": _inference_profile,
+    "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage": lambda args: {
+        "registryId": "763104351884",
+        "registryPath": (
+            f"763104351884.dkr.ecr.{args.get('region', 'us-east-1')}.amazonaws.com/"
+            f"{args.get('repositoryName', '')}:{args.get('imageTag', '1')}"
+        ),
+        "id": "763104351884",
+    },
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args: {
+        "names": [f"{args.get('region', 'us-east-1')}{z}" for z in "abc"],
+        "zoneIds": [f"az{i}" for i in (1, 2, 3)],
+        "id": args.get("region", "us-east-1"),
     },
     "aws:ec2/getVpc:getVpc": lambda _a: {"id": "vpc-0offline", "cidrBlock": "10.0.0.0/16"},
     "aws:ec2/getSubnets:getSubnets": lambda _a: {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -28,6 +29,26 @@ __all__ = [
 SAGEMAKER_INSTANCE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 EC2_INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+
+@cache
+def _botocore_enum(service: str, shape: str) -> frozenset[str]:
+    """Allowed values of an enum in botocore's model of ``service`` (moves with botocore)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    values: list[str] = getattr(model.shape_for(shape), "enum", [])
+    return frozenset(values)
+
+
+def _known_type(value: str, service: str, shape: str) -> str:
+    if value not in _botocore_enum(service, shape):
+        raise ValueError(f"{value!r} is not a {service} instance type known to botocore")
+    return value
 
 
 class AwsTarget(CloudTarget):
@@ -105,7 +126,13 @@ class SageMakerTarget(AwsTarget):
     def _ml_instance(cls, value: str) -> str:
         if not SAGEMAKER_INSTANCE.match(value):
             raise ValueError(f"{value!r} is not a SageMaker instance type (ml.<family>.<size>)")
-        return value
+        return _known_type(value, "sagemaker", "ProductionVariantInstanceType")
+
+    @model_validator(mode="after")
+    def _realtime_not_zero(self) -> SageMakerTarget:
+        if self.mode == "realtime" and self.scaling.min < 1:
+            raise ValueError("scaling.min: a realtime endpoint keeps at least 1 instance")
+        return self
 
     @field_validator("model_data")
     @classmethod
@@ -143,6 +170,14 @@ class LambdaTarget(AwsTarget):
     reserved_concurrency: int | None = Field(default=None, ge=0, le=1000)
     log_retention_days: int = 30
 
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+            raise ValueError(f"{value} days is not a CloudWatch retention; allowed: {allowed}")
+        return value
+
 
 class SpotMix(SpecModel):
     """On-demand base capacity, spot above it."""
@@ -152,6 +187,13 @@ class SpotMix(SpecModel):
     """Share of capacity above the base that runs on spot."""
     instance_types: tuple[str, ...] = ()
     """Extra instance types the spot pool may use."""
+
+    @field_validator("instance_types")
+    @classmethod
+    def _known_types(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            _known_type(value, "ec2", "InstanceType")
+        return values
 
 
 class Network(SpecModel):
@@ -171,6 +213,8 @@ class GpuFleetTarget(AwsTarget):
     warm_pool: bool = False
     volume_gb: int | None = Field(default=None, ge=20, le=16384)
     network: Network = Network()
+    hf_token_secret: str | None = None
+    """Secrets Manager secret ARN holding a Hugging Face token, for gated models."""
 
     CAPACITY_MODES: ClassVar[frozenset[CapacityMode]] = frozenset({"on_demand", "reserved"})
 
@@ -179,4 +223,13 @@ class GpuFleetTarget(AwsTarget):
     def _ec2_instance(cls, value: str) -> str:
         if not EC2_INSTANCE.match(value) or value.startswith("ml."):
             raise ValueError(f"{value!r} is not an EC2 instance type (<family>.<size>)")
+        if value[0] not in "gp":
+            raise ValueError(f"{value!r} is not a GPU instance type (g* or p* families)")
+        return _known_type(value, "ec2", "InstanceType")
+
+    @field_validator("hf_token_secret")
+    @classmethod
+    def _secret_arn(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("arn:aws") and ":secret:" in value):
+            raise ValueError(f"{value!r} is not a Secrets Manager secret ARN")
         return value

@@ -1,0 +1,698 @@
+"""GpuFleet: a self-hosted model server (vLLM, TGI, Ollama) on an EC2 Auto Scaling Group
+behind an internal Application Load Balancer.
+
+The launch template boots the Deep Learning AMI (looked up through its public SSM
+parameter), requires IMDSv2, encrypts its EBS volume (sized by the caller for the weights)
+and has no public IP; its user data starts the engine's container from the command the
+serving block rendered. The group mixes an on-demand base with spot above it, can keep a
+warm pool of stopped, already-downloaded instances, refreshes instances when the template
+changes, and targets capacity reservations (existing ODCRs, or one the stack creates with
+an end date). The ALB health-checks the engine's own health path; the group tracks ALB
+requests per target.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.shared import (
+    Statement,
+    assume_role_policy,
+    botocore_enum,
+    check_choice,
+    check_range,
+    check_region,
+    physical_name,
+    policy_document,
+)
+from components.base import EndpointInfo, Labels, TargetComponent
+from inferplane.serving.base import EngineCommand
+
+__all__ = [
+    "DLAMI_PARAMETERS",
+    "CreatedReservation",
+    "GpuFleet",
+    "GpuFleetArgs",
+    "ReservationTarget",
+    "render_user_data",
+]
+
+# Public SSM parameters of the Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04):
+# NVIDIA driver, Docker and the NVIDIA container toolkit preinstalled.
+_DLAMI = "base-oss-nvidia-driver-gpu-ubuntu-22.04"
+DLAMI_PARAMETERS = {
+    arch: f"/aws/service/deeplearning/ami/{arch}/{_DLAMI}/latest/ami-id"
+    for arch in ("x86_64", "arm64")
+}
+ROOT_DEVICE = "/dev/sda1"  # the DLAMI's root device
+PREFERENCES = ("open", "capacity-reservations-first", "capacity-reservations-only")
+SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+MODEL_CACHE = "/opt/models"
+
+
+@dataclass(frozen=True)
+class ReservationTarget:
+    """Existing On-Demand Capacity Reservations the group launches into."""
+
+    reservation_ids: tuple[str, ...] = ()
+    """ODCR IDs (``cr-...``); empty with ``open`` uses any open reservation."""
+    preference: Literal["open", "capacity-reservations-first", "capacity-reservations-only"] = (
+        "capacity-reservations-first"
+    )
+    """``first``: reservations, then on-demand; ``only``: never outside them; ``open``:
+    any matching open reservation (no targeting)."""
+
+
+@dataclass(frozen=True)
+class CreatedReservation:
+    """A targeted capacity reservation the stack creates (and pays for while it exists)."""
+
+    instance_count: int
+    """Instances reserved (at most the group's max size)."""
+    end_date: dt.date | None
+    """Last day of the reservation (it ends at 00:00 UTC the next day); None: until deleted."""
+    availability_zone: str | None = None
+    """AZ of the reservation; the region's first available AZ when None."""
+
+
+@dataclass(frozen=True)
+class GpuFleetArgs:
+    """A GPU Auto Scaling Group serving one model behind an internal ALB."""
+
+    region: str
+    """Region of every resource."""
+    instance_type: str
+    """EC2 GPU instance type (g*/p* family), one of botocore's InstanceType values."""
+    engine: EngineCommand
+    """The model server: image, arguments, environment, port, health path."""
+    model: str
+    """Model name clients send (the router's ``model``)."""
+    labels: Labels
+    """Tags for every resource."""
+    name_prefix: str
+    """Prefix of physical names."""
+    volume_gib: int = 100
+    """Root EBS volume (OS, image and weights cache), 20..16384 GiB."""
+    min_size: int = 1
+    """Smallest group size."""
+    max_size: int = 1
+    """Largest group size."""
+    desired: int | None = None
+    """Initial size (min <= desired <= max); min when None."""
+    on_demand_base: int = 1
+    """Instances always on demand (reservations apply to these)."""
+    spot_percentage: int = 0
+    """Share of capacity above the base on spot (0..100)."""
+    extra_instance_types: tuple[str, ...] = ()
+    """More types the mixed-instances policy may launch (spot diversification)."""
+    warm_pool: bool = False
+    """Keep stopped, pre-initialised instances (not with spot or mixed types)."""
+    reservation: ReservationTarget | None = None
+    """Existing reservations to target."""
+    created_reservation: CreatedReservation | None = None
+    """A reservation to create and target."""
+    target_requests: float = 60.0
+    """Target ALB requests per instance per minute."""
+    vpc_id: str | None = None
+    """VPC of the fleet; the region's default VPC when None."""
+    subnet_ids: tuple[str, ...] = ()
+    """Private subnets (two AZs or more for the ALB); the VPC's subnets when empty."""
+    ami_id: str | None = None
+    """Pin an AMI; the Deep Learning AMI from SSM when None."""
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    """AMI architecture (arm64 for g5g)."""
+    hf_token_secret_arn: str | None = None
+    """Secrets Manager secret with a Hugging Face token (for gated models)."""
+    certificate_arn: str | None = None
+    """ACM certificate: the listener speaks HTTPS on 443 instead of HTTP on 80."""
+    kms_key_arn: str | None = None
+    """KMS key for the EBS volume; the account's EBS default key when None."""
+
+
+def _check(args: GpuFleetArgs) -> None:
+    check_region("region", args.region)
+    types = botocore_enum("ec2", "InstanceType")
+    for key, instance_type in [
+        ("instance_type", args.instance_type),
+        *(("extra_instance_types", t) for t in args.extra_instance_types),
+    ]:
+        check_choice(key, instance_type, types)
+        if instance_type[:1] not in ("g", "p"):
+            raise ValueError(f"{key}: {instance_type!r} is not a GPU instance type (g*, p*)")
+    check_range("volume_gib", args.volume_gib, 20, 16384)
+    check_range("max_size", args.max_size, 1, 1000)
+    check_range("min_size", args.min_size, 0, args.max_size)
+    if args.desired is not None and not args.min_size <= args.desired <= args.max_size:
+        raise ValueError(
+            f"desired: {args.desired} is not between min_size ({args.min_size}) and"
+            f" max_size ({args.max_size})"
+        )
+    check_range("on_demand_base", args.on_demand_base, 0, args.max_size)
+    check_range("spot_percentage", args.spot_percentage, 0, 100)
+    mixed = args.spot_percentage > 0 or bool(args.extra_instance_types)
+    if args.warm_pool and mixed:
+        raise ValueError(
+            "warm_pool: Auto Scaling warm pools do not support mixed instances or spot;"
+            " set spot_percentage 0 and no extra_instance_types, or drop the warm pool"
+        )
+    if args.target_requests <= 0:
+        raise ValueError(f"target_requests: {args.target_requests} must be > 0")
+    _check_reservations(args)
+    if not args.engine.health_path.startswith("/"):
+        raise ValueError(f"engine.health_path: {args.engine.health_path!r} must start with '/'")
+
+
+def _check_reservations(args: GpuFleetArgs) -> None:
+    target, created = args.reservation, args.created_reservation
+    if target is not None and created is not None:
+        raise ValueError("reservation and created_reservation: choose one")
+    if target is not None:
+        check_choice("reservation.preference", target.preference, PREFERENCES)
+        for rid in target.reservation_ids:
+            if not rid.startswith("cr-"):
+                raise ValueError(f"reservation.reservation_ids: {rid!r} is not an ODCR ID (cr-...)")
+        if target.preference != "open" and not target.reservation_ids:
+            raise ValueError(
+                f"reservation.reservation_ids: empty with preference {target.preference!r};"
+                " name the reservations or use 'open'"
+            )
+        if target.preference == "capacity-reservations-only" and args.spot_percentage:
+            raise ValueError(
+                "reservation.preference: 'capacity-reservations-only' cannot launch spot;"
+                " set spot_percentage 0 or use 'capacity-reservations-first'"
+            )
+    if created is not None:
+        check_range("created_reservation.instance_count", created.instance_count, 1, args.max_size)
+
+
+def render_user_data(
+    engine: EngineCommand,
+    region: str,
+    model: str,
+    hf_token_secret_arn: str | None = None,
+) -> str:
+    """The boot script: start the engine's container on all GPUs, weights cached on the
+    encrypted root volume (so warm-pool restarts skip the download)."""
+    env = {
+        "HF_HOME": "/models",
+        "HUGGINGFACE_HUB_CACHE": "/models/hub",
+        "OLLAMA_MODELS": "/models/ollama",
+        **engine.env,
+    }
+    env_flags = " ".join(f"-e {shlex.quote(f'{k}={v}')}" for k, v in sorted(env.items()))
+    lines = [
+        "#!/bin/bash",
+        f"# inferplane GPU fleet: {model} ({engine.image})",
+        "set -euo pipefail",
+        f"mkdir -p {MODEL_CACHE}",
+    ]
+    token_flag = ""
+    if hf_token_secret_arn:
+        lines += [
+            "HF_TOKEN=$(aws secretsmanager get-secret-value"
+            f" --region {shlex.quote(region)} --secret-id {shlex.quote(hf_token_secret_arn)}"
+            " --query SecretString --output text)",
+            "export HF_TOKEN",
+        ]
+        token_flag = " -e HF_TOKEN"
+    port = engine.port
+    args = " ".join(shlex.quote(a) for a in engine.args)
+    lines += [
+        "docker rm -f model-server 2>/dev/null || true",
+        "docker run -d --name model-server --restart unless-stopped --gpus all --ipc=host"
+        f" -p {port}:{port} -v {MODEL_CACHE}:/models {env_flags}{token_flag}"
+        f" {shlex.quote(engine.image)} {args}".rstrip(),
+    ]
+    ollama_model = engine.env.get("OLLAMA_MODEL")
+    if ollama_model:
+        # Ollama serves models it has pulled; OLLAMA_MODEL is ours, not Ollama's.
+        lines += [
+            f"until curl -sf http://127.0.0.1:{port}{engine.health_path}; do sleep 5; done",
+            f"docker exec model-server ollama pull {shlex.quote(ollama_model)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+class GpuFleet(TargetComponent):
+    """vLLM/TGI/Ollama on a GPU Auto Scaling Group behind an internal ALB."""
+
+    url: pulumi.Output[str]
+    """OpenAI-compatible base URL (internal ALB)."""
+    alb_security_group_id: pulumi.Output[str]
+    """Security group of the ALB: callers inside the VPC reach it on the listener port."""
+    vpc_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[list[str]]
+    autoscaling_group_name: pulumi.Output[str]
+    reservation_id: pulumi.Output[str | None]
+    """The reservation the stack created, if any."""
+
+    def __init__(
+        self, name: str, args: GpuFleetArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _check(args)
+        super().__init__("inferplane:aws:GpuFleet", name, None, opts)
+        self.args = args
+        self._tags = args.labels.tags()
+        region = args.region
+        vpc_id, cidr, subnets = self._network()
+        alb_sg, instance_sg = self._security_groups(name, vpc_id, cidr)
+        template = self._launch_template(name, instance_sg)
+        reservation = self._reservation(name)
+        balancer, group_target = self._load_balancer(name, vpc_id, subnets, alb_sg)
+        group = self._group(name, template, subnets, group_target, reservation)
+        aws.autoscaling.Policy(
+            f"{name}-requests-per-target",
+            autoscaling_group_name=group.name,
+            policy_type="TargetTrackingScaling",
+            estimated_instance_warmup=900,
+            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                target_value=args.target_requests,
+                predefined_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ALBRequestCountPerTarget",
+                    resource_label=pulumi.Output.concat(
+                        balancer.arn_suffix, "/", group_target.arn_suffix
+                    ),
+                ),
+            ),
+            region=region,
+            opts=self.child(),
+        )
+
+        scheme = "https" if args.certificate_arn else "http"
+        base = args.engine.openai_base_path
+        self.url = balancer.dns_name.apply(lambda dns: f"{scheme}://{dns}{base}")
+        self.endpoint = self.url.apply(
+            lambda url: EndpointInfo(backend="openai", model=args.model, url=url, region=region)
+        )
+        self.alb_security_group_id = alb_sg.id
+        self.vpc_id = vpc_id
+        self.subnet_ids = subnets
+        self.autoscaling_group_name = group.name
+        self.reservation_id = reservation.id if reservation else pulumi.Output.from_input(None)
+        self.register_target_outputs(
+            url=self.url,
+            alb_security_group_id=self.alb_security_group_id,
+            vpc_id=self.vpc_id,
+            subnet_ids=self.subnet_ids,
+            autoscaling_group_name=self.autoscaling_group_name,
+            reservation_id=self.reservation_id,
+        )
+
+    def _network(self) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[list[str]]]:
+        args = self.args
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        vpc = (
+            aws.ec2.get_vpc_output(id=args.vpc_id, region=args.region, opts=invoke)
+            if args.vpc_id
+            else aws.ec2.get_vpc_output(default=True, region=args.region, opts=invoke)
+        )
+        if args.subnet_ids:
+            subnets: pulumi.Output[list[str]] = pulumi.Output.from_input(list(args.subnet_ids))
+        else:
+            found = aws.ec2.get_subnets_output(
+                filters=vpc.id.apply(_in_vpc),
+                region=args.region,
+                opts=invoke,
+            )
+            subnets = found.ids
+        return vpc.id, vpc.cidr_block, subnets
+
+    def _security_groups(
+        self, name: str, vpc_id: pulumi.Output[str], cidr: pulumi.Output[str]
+    ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
+        region, port = self.args.region, self.args.engine.port
+        listener_port = 443 if self.args.certificate_arn else 80
+        alb_sg = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            description="inferplane GPU fleet load balancer",
+            vpc_id=vpc_id,
+            region=region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        instance_sg = aws.ec2.SecurityGroup(
+            f"{name}-instance-sg",
+            description="inferplane GPU fleet instances",
+            vpc_id=vpc_id,
+            region=region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        # Callers inside the VPC (the router) reach the internal ALB.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-alb-in",
+            security_group_id=alb_sg.id,
+            cidr_ipv4=cidr,
+            from_port=listener_port,
+            to_port=listener_port,
+            ip_protocol="tcp",
+            region=region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-instances",
+            security_group_id=alb_sg.id,
+            referenced_security_group_id=instance_sg.id,
+            from_port=port,
+            to_port=port,
+            ip_protocol="tcp",
+            region=region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-instances-from-alb",
+            security_group_id=instance_sg.id,
+            referenced_security_group_id=alb_sg.id,
+            from_port=port,
+            to_port=port,
+            ip_protocol="tcp",
+            region=region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        # Images and weights come over HTTPS (registries, Hugging Face, S3).
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-instances-https-out",
+            security_group_id=instance_sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            from_port=443,
+            to_port=443,
+            ip_protocol="tcp",
+            region=region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        return alb_sg, instance_sg
+
+    def _instance_profile(self, name: str) -> aws.iam.InstanceProfile:
+        args = self.args
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+            description=f"GPU fleet instances of {args.name_prefix} ({args.region})",
+            tags=self._tags,
+            opts=self.child(),
+        )
+        # Session Manager instead of SSH: no key pair, no open port 22.
+        aws.iam.RolePolicyAttachment(
+            f"{name}-ssm", role=role.name, policy_arn=SSM_CORE, opts=self.child()
+        )
+        if args.hf_token_secret_arn:
+            aws.iam.RolePolicy(
+                f"{name}-read-token",
+                role=role.id,
+                policy=policy_document(
+                    [
+                        Statement(
+                            sid="ReadModelToken",
+                            actions=("secretsmanager:GetSecretValue",),
+                            resources=[args.hf_token_secret_arn],
+                        )
+                    ]
+                ),
+                opts=self.child(),
+            )
+        return aws.iam.InstanceProfile(
+            f"{name}-profile", role=role.name, tags=self._tags, opts=self.child()
+        )
+
+    def _launch_template(
+        self, name: str, instance_sg: aws.ec2.SecurityGroup
+    ) -> aws.ec2.LaunchTemplate:
+        args = self.args
+        image_id: pulumi.Input[str] = args.ami_id or (
+            aws.ssm.get_parameter_output(
+                name=DLAMI_PARAMETERS[args.architecture],
+                region=args.region,
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            ).value
+        )
+        user_data = render_user_data(args.engine, args.region, args.model, args.hf_token_secret_arn)
+        profile = self._instance_profile(name)
+        open_reservations = (
+            aws.ec2.LaunchTemplateCapacityReservationSpecificationArgs(
+                capacity_reservation_preference="open"
+            )
+            if args.reservation is not None and args.reservation.preference == "open"
+            else None
+        )
+        return aws.ec2.LaunchTemplate(
+            f"{name}-lt",
+            description=f"inferplane {args.name_prefix}: {args.model}",
+            image_id=image_id,
+            instance_type=args.instance_type,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+            user_data=base64.b64encode(user_data.encode()).decode(),
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",
+                # 1 hop: the containers cannot reach the instance's credentials.
+                http_put_response_hop_limit=1,
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name=ROOT_DEVICE,
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=args.volume_gib,
+                        volume_type="gp3",
+                        encrypted="true",
+                        kms_key_id=args.kms_key_arn,
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            network_interfaces=[
+                aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                    device_index=0,
+                    associate_public_ip_address="false",
+                    security_groups=[instance_sg.id],
+                    delete_on_termination="true",
+                )
+            ],
+            capacity_reservation_specification=open_reservations,
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=self._tags)
+                for kind in ("instance", "volume", "network-interface")
+            ],
+            update_default_version=True,
+            region=args.region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+
+    def _reservation(self, name: str) -> aws.ec2.CapacityReservation | None:
+        args, created = self.args, self.args.created_reservation
+        if created is None:
+            return None
+        zone: pulumi.Input[str] = created.availability_zone or (
+            aws.get_availability_zones_output(
+                state="available", region=args.region, opts=pulumi.InvokeOutputOptions(parent=self)
+            ).names.apply(lambda names: names[0])
+        )
+        tags = dict(self._tags)
+        if created.end_date is not None:
+            tags["capacity-end-date"] = created.end_date.isoformat()
+        return aws.ec2.CapacityReservation(
+            f"{name}-reservation",
+            instance_type=args.instance_type,
+            instance_platform="Linux/UNIX",
+            availability_zone=zone,
+            instance_count=created.instance_count,
+            # Targeted: only this group's instances consume it.
+            instance_match_criteria="targeted",
+            end_date_type="limited" if created.end_date else "unlimited",
+            end_date=_end_of_day(created.end_date) if created.end_date else None,
+            ebs_optimized=True,
+            region=args.region,
+            tags=tags,
+            opts=self.child(),
+        )
+
+    def _load_balancer(
+        self,
+        name: str,
+        vpc_id: pulumi.Output[str],
+        subnets: pulumi.Output[list[str]],
+        alb_sg: aws.ec2.SecurityGroup,
+    ) -> tuple[aws.lb.LoadBalancer, aws.lb.TargetGroup]:
+        args, engine = self.args, self.args.engine
+        balancer = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            name=physical_name(args.name_prefix, "alb", 32),
+            internal=True,
+            load_balancer_type="application",
+            security_groups=[alb_sg.id],
+            subnets=subnets,
+            drop_invalid_header_fields=True,
+            # Long generations stream for minutes; the default 60 s would cut them.
+            idle_timeout=600,
+            region=args.region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        target = aws.lb.TargetGroup(
+            f"{name}-tg",
+            port=engine.port,
+            protocol="HTTP",
+            target_type="instance",
+            vpc_id=vpc_id,
+            deregistration_delay=120,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                path=engine.health_path,
+                port="traffic-port",
+                protocol="HTTP",
+                matcher="200",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            region=args.region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        port = 443 if args.certificate_arn else 80
+        aws.lb.Listener(
+            f"{name}-listener",
+            load_balancer_arn=balancer.arn,
+            port=port,
+            protocol="HTTPS" if args.certificate_arn else "HTTP",
+            certificate_arn=args.certificate_arn,
+            ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06" if args.certificate_arn else None,
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target.arn)
+            ],
+            region=args.region,
+            tags=self._tags,
+            opts=self.child(),
+        )
+        return balancer, target
+
+    def _group(
+        self,
+        name: str,
+        template: aws.ec2.LaunchTemplate,
+        subnets: pulumi.Output[list[str]],
+        target: aws.lb.TargetGroup,
+        created: aws.ec2.CapacityReservation | None,
+    ) -> aws.autoscaling.Group:
+        args = self.args
+        # Each new template version is a new group input: that starts an instance refresh.
+        version = template.latest_version.apply(str)
+        mixed = args.spot_percentage > 0 or bool(args.extra_instance_types)
+        launch_template = None
+        mixed_policy = None
+        if mixed:
+            mixed_policy = aws.autoscaling.GroupMixedInstancesPolicyArgs(
+                launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+                    launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                        launch_template_id=template.id, version=version
+                    ),
+                    overrides=[
+                        aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(
+                            instance_type=t
+                        )
+                        for t in (args.instance_type, *args.extra_instance_types)
+                    ],
+                ),
+                instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+                    on_demand_base_capacity=args.on_demand_base,
+                    on_demand_percentage_above_base_capacity=100 - args.spot_percentage,
+                    on_demand_allocation_strategy="prioritized",
+                    spot_allocation_strategy="price-capacity-optimized",
+                ),
+            )
+        else:
+            launch_template = aws.autoscaling.GroupLaunchTemplateArgs(
+                id=template.id, version=version
+            )
+        return aws.autoscaling.Group(
+            f"{name}-asg",
+            min_size=args.min_size,
+            max_size=args.max_size,
+            desired_capacity=args.desired if args.desired is not None else args.min_size,
+            vpc_zone_identifiers=subnets,
+            launch_template=launch_template,
+            mixed_instances_policy=mixed_policy,
+            capacity_rebalance=args.spot_percentage > 0,
+            capacity_reservation_specification=self._reservation_spec(created),
+            target_group_arns=[target.arn],
+            health_check_type="ELB",
+            # Model download and load take minutes; ELB checks start after this grace.
+            health_check_grace_period=900,
+            default_instance_warmup=900,
+            warm_pool=aws.autoscaling.GroupWarmPoolArgs(
+                pool_state="Stopped",
+                min_size=0,
+                instance_reuse_policy=aws.autoscaling.GroupWarmPoolInstanceReusePolicyArgs(
+                    reuse_on_scale_in=True
+                ),
+            )
+            if args.warm_pool
+            else None,
+            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+                strategy="Rolling",
+                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                    min_healthy_percentage=100 if args.max_size > args.min_size else 50,
+                    max_healthy_percentage=200 if args.max_size > args.min_size else 100,
+                    instance_warmup="900",
+                    skip_matching=True,
+                    auto_rollback=True,
+                ),
+            ),
+            enabled_metrics=[
+                aws.autoscaling.Metric.GROUP_DESIRED_CAPACITY,
+                aws.autoscaling.Metric.GROUP_IN_SERVICE_INSTANCES,
+            ],
+            tags=[
+                aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=False)
+                for k, v in self._tags.items()
+            ],
+            region=args.region,
+            # Target tracking owns the running size; a later deploy must not reset it.
+            opts=self.child(ignore_changes=["desired_capacity"]),
+        )
+
+    def _reservation_spec(
+        self, created: aws.ec2.CapacityReservation | None
+    ) -> aws.autoscaling.GroupCapacityReservationSpecificationArgs | None:
+        target = self.args.reservation
+        if created is not None:
+            ids: pulumi.Input[list[str]] = created.id.apply(lambda rid: [rid])
+            preference = "capacity-reservations-first"
+        elif target is not None and target.preference != "open":
+            ids, preference = list(target.reservation_ids), target.preference
+        else:
+            return None  # no reservation, or "open" (set on the launch template)
+        return aws.autoscaling.GroupCapacityReservationSpecificationArgs(
+            capacity_reservation_preference=preference,
+            capacity_reservation_target=aws.autoscaling.GroupCapacityReservationSpecificationCapacityReservationTargetArgs(
+                capacity_reservation_ids=ids
+            ),
+        )
+
+
+def _in_vpc(
+    vpc_id: str,
+) -> Sequence[
+    aws.ec2.GetSubnetsFilterArgs
+    | aws.ec2.GetSubnetsFilterArgsDict
+    | aws.ec2.outputs.GetSubnetsFilterResult
+]:
+    return [aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id])]
+
+
+def _end_of_day(day: dt.date) -> str:
+    """RFC 3339 end of ``day`` in UTC (AWS ends a limited reservation at that time)."""
+    return f"{(day + dt.timedelta(days=1)).isoformat()}T00:00:00Z"

@@ -1,0 +1,259 @@
+"""LambdaFunction: serverless inference (or any HTTP service, such as the router) as a
+Lambda function behind a function URL.
+
+It takes any code archive, handler and environment, so the same building block carries
+the Bedrock proxy of a ``lambda`` target and the stack's router. The role gets only the
+log stream it writes to plus the statements the caller passes (e.g. invoke on exactly
+one model); the URL requires SigV4 (``AWS_IAM``) unless ``public`` is set, and whether a
+public URL is acceptable is for the policies to decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.shared import (
+    LOG_RETENTION_DAYS,
+    Statement,
+    assume_role_policy,
+    botocore_enum,
+    check_choice,
+    check_range,
+    check_region,
+    physical_name,
+    policy_document,
+)
+from components.base import EndpointInfo, Labels, TargetComponent
+
+__all__ = ["LambdaFunction", "LambdaFunctionArgs", "LambdaVpc"]
+
+ARCHITECTURES = ("x86_64", "arm64")
+INVOKE_MODES = ("BUFFERED", "RESPONSE_STREAM")
+VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+_HANDLER = r"^[A-Za-z0-9_.\-/]+\.[A-Za-z_][A-Za-z0-9_]*$"
+
+
+@dataclass(frozen=True)
+class LambdaVpc:
+    """Where a function that must reach private resources (Redis, an internal ALB) runs."""
+
+    subnet_ids: tuple[pulumi.Input[str], ...]
+    """Private subnets (at least one)."""
+    security_group_ids: tuple[pulumi.Input[str], ...]
+    """Security groups of the function's network interfaces (at least one)."""
+
+
+@dataclass(frozen=True)
+class LambdaFunctionArgs:
+    """A Lambda function with a function URL."""
+
+    region: str
+    """Region of the function, its URL and its log group."""
+    code: pulumi.Archive
+    """The deployment package (``AssetArchive``/``FileArchive`` of the handler and deps)."""
+    handler: str
+    """``module.function`` in the package, e.g. ``converse_handler.handler``."""
+    labels: Labels
+    """Tags for every resource."""
+    name_prefix: str
+    """Prefix of the function name (at most 64 characters in all)."""
+    runtime: str = "python3.12"
+    """Lambda runtime identifier (botocore's Runtime enum)."""
+    architecture: Literal["x86_64", "arm64"] = "arm64"
+    """Instruction set; the package's native wheels must match."""
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Environment variables (visible in the resource graph: no secrets here)."""
+    memory_mb: int = 512
+    """Memory (128..10240 MB); CPU scales with it."""
+    timeout_s: int = 60
+    """Per-invocation timeout (1..900 s); function URLs cut responses at 900 s."""
+    reserved_concurrency: int | None = None
+    """Concurrency reserved for (and capping) this function; None shares the account pool."""
+    log_retention_days: int = 30
+    """CloudWatch log retention; one of CloudWatch's allowed periods."""
+    statements: tuple[Statement, ...] = ()
+    """Extra IAM statements for the function's role (what it may call)."""
+    policy_arns: tuple[pulumi.Input[str], ...] = ()
+    """Managed policies to attach (e.g. a Bedrock target's invoke policy)."""
+    public: bool = False
+    """URL auth NONE instead of AWS_IAM. Only when the spec declares it; policies decide."""
+    invoke_mode: Literal["BUFFERED", "RESPONSE_STREAM"] = "BUFFERED"
+    """RESPONSE_STREAM streams the body (the handler must be a streaming handler)."""
+    vpc: LambdaVpc | None = None
+    """Run inside a VPC (attaches the VPC access managed policy)."""
+    model: str = ""
+    """The model the function answers for (the router's ``model`` for this target)."""
+    openai_base_path: str = "/v1"
+    """Path under the URL where the OpenAI-compatible API starts."""
+    description: str = ""
+    """Function description."""
+
+
+def _check(args: LambdaFunctionArgs) -> None:
+    import re
+
+    check_region("region", args.region)
+    if not re.match(_HANDLER, args.handler):
+        raise ValueError(f"handler: {args.handler!r} is not 'module.function'")
+    check_choice("runtime", args.runtime, botocore_enum("lambda", "Runtime"))
+    check_choice("architecture", args.architecture, ARCHITECTURES)
+    check_range("memory_mb", args.memory_mb, 128, 10240)
+    check_range("timeout_s", args.timeout_s, 1, 900)
+    if args.reserved_concurrency is not None:
+        check_range("reserved_concurrency", args.reserved_concurrency, 0, 1000)
+    check_choice("log_retention_days", args.log_retention_days, LOG_RETENTION_DAYS)
+    check_choice("invoke_mode", args.invoke_mode, INVOKE_MODES)
+    if args.vpc is not None and not (args.vpc.subnet_ids and args.vpc.security_group_ids):
+        raise ValueError("vpc: needs at least one subnet_id and one security_group_id")
+    if not args.openai_base_path.startswith("/"):
+        raise ValueError(f"openai_base_path: {args.openai_base_path!r} must start with '/'")
+    for key in args.environment:
+        if key.startswith("AWS_") or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", key):
+            raise ValueError(f"environment: {key!r} is reserved or not a variable name")
+
+
+class LambdaFunction(TargetComponent):
+    """A Lambda function, its role, log group and function URL."""
+
+    function_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    function_url: pulumi.Output[str]
+    """The URL (``https://<id>.lambda-url.<region>.on.aws/``)."""
+    url_auth: pulumi.Output[str]
+    """AWS_IAM or NONE."""
+    role_name: pulumi.Output[str]
+    """The execution role, for callers that attach more policies."""
+    role_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: LambdaFunctionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        _check(args)
+        super().__init__("inferplane:aws:LambdaFunction", name, None, opts)
+        region = args.region
+        tags = args.labels.tags()
+        function_name = physical_name(args.name_prefix, limit=64)
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=args.log_retention_days,
+            region=region,
+            tags=tags,
+            opts=self.child(),
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            description=f"Execution role of Lambda {function_name} ({region})",
+            tags=tags,
+            opts=self.child(),
+        )
+        writes_logs = Statement(
+            sid="WriteLogs",
+            actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+            resources=[pulumi.Output.concat(log_group.arn, ":*")],
+        )
+        grants: list[pulumi.Resource] = [
+            aws.iam.RolePolicy(
+                f"{name}-role-policy",
+                role=role.id,
+                policy=policy_document([writes_logs, *args.statements]),
+                opts=self.child(),
+            )
+        ]
+        attached = [*args.policy_arns, *([VPC_ACCESS_POLICY] if args.vpc else [])]
+        grants += [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-policy-{i}", role=role.name, policy_arn=arn, opts=self.child()
+            )
+            for i, arn in enumerate(attached)
+        ]
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            name=function_name,
+            description=args.description or f"inferplane {args.name_prefix}",
+            role=role.arn,
+            code=args.code,
+            handler=args.handler,
+            runtime=args.runtime,
+            architectures=[args.architecture],
+            memory_size=args.memory_mb,
+            timeout=args.timeout_s,
+            reserved_concurrent_executions=args.reserved_concurrency,
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment))
+            if args.environment
+            else None,
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="JSON", log_group=log_group.name
+            ),
+            vpc_config=aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=list(args.vpc.subnet_ids),
+                security_group_ids=list(args.vpc.security_group_ids),
+            )
+            if args.vpc
+            else None,
+            region=region,
+            tags=tags,
+            # Permissions first: the first invocation must not fail on a missing grant.
+            opts=self.child(depends_on=grants),
+        )
+        auth = "NONE" if args.public else "AWS_IAM"
+        url = aws.lambda_.FunctionUrl(
+            f"{name}-url",
+            function_name=function.name,
+            authorization_type=auth,
+            invoke_mode=args.invoke_mode,
+            region=region,
+            opts=self.child(),
+        )
+        if args.public:
+            self._public_permissions(name, function, region)
+
+        self.function_name = function.name
+        self.function_arn = function.arn
+        self.function_url = url.function_url
+        self.url_auth = pulumi.Output.from_input(auth)
+        self.role_name = role.name
+        self.role_arn = role.arn
+        base_path = args.openai_base_path
+        self.endpoint = url.function_url.apply(
+            lambda u: EndpointInfo(
+                backend="openai", model=args.model, url=u.rstrip("/") + base_path, region=region
+            )
+        )
+        self.invoke_arns = function.arn.apply(lambda arn: [arn])
+        self.register_target_outputs(
+            function_name=self.function_name,
+            function_arn=self.function_arn,
+            function_url=self.function_url,
+            url_auth=self.url_auth,
+            role_name=self.role_name,
+            role_arn=self.role_arn,
+        )
+
+    def _public_permissions(self, name: str, function: aws.lambda_.Function, region: str) -> None:
+        # An unauthenticated URL needs both grants since AWS's October 2025 change.
+        aws.lambda_.Permission(
+            f"{name}-public-url",
+            function=function.name,
+            action="lambda:InvokeFunctionUrl",
+            principal="*",
+            function_url_auth_type="NONE",
+            region=region,
+            opts=self.child(),
+        )
+        aws.lambda_.Permission(
+            f"{name}-public-invoke",
+            function=function.name,
+            action="lambda:InvokeFunction",
+            principal="*",
+            invoked_via_function_url=True,
+            region=region,
+            opts=self.child(),
+        )

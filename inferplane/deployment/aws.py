@@ -1,0 +1,239 @@
+"""AWS target kinds -> components: Bedrock, SageMaker (real-time/async, serverless),
+Lambda and the self-hosted GPU fleet. The only place that reads AWS target specs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Literal
+
+import pulumi
+
+from components.aws.bedrock import Bedrock, BedrockArgs, Commitment, GuardrailArgs
+from components.aws.gpu_fleet import (
+    CreatedReservation,
+    GpuFleet,
+    GpuFleetArgs,
+    ReservationTarget,
+)
+from components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
+from components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
+from components.aws.sagemaker_serverless import (
+    SageMakerServerlessArgs,
+    SageMakerServerlessEndpoint,
+)
+from components.aws.shared import Statement, foundation_model_arn
+from inferplane.deployment.context import DeployContext
+from inferplane.serving import render, weights_gib
+from inferplane.serving.memory import params_from_name
+from inferplane.spec.capacity import Capacity
+from inferplane.spec.targets.aws import (
+    BedrockTarget,
+    GpuFleetTarget,
+    LambdaTarget,
+    SageMakerServerlessTarget,
+    SageMakerTarget,
+)
+
+__all__ = [
+    "bedrock",
+    "fleet_volume_gib",
+    "gpu_fleet",
+    "lambda_function",
+    "sagemaker",
+    "sagemaker_serverless",
+]
+
+COMMITMENTS: dict[str, Commitment] = {
+    "none": "none",
+    "1_month": "OneMonth",
+    "6_months": "SixMonths",
+}
+FILTER_STRENGTH: dict[str, Literal["LOW", "MEDIUM", "HIGH"]] = {
+    "low": "LOW",
+    "medium": "MEDIUM",
+    "high": "HIGH",
+}
+PII_ACTION: dict[str, Literal["BLOCK", "ANONYMIZE"] | None] = {
+    "block": "BLOCK",
+    "anonymize": "ANONYMIZE",
+    "off": None,
+}
+CONVERSE_HANDLER = (
+    Path(__file__).resolve().parents[2] / "components" / "aws" / "converse_handler.py"
+)
+# Root volume of a GPU fleet instance: the Deep Learning AMI's snapshot (75 GiB), the
+# engine's container image (vLLM/TGI images unpack to ~20 GiB), and the weights twice
+# (the download plus the engine's converted or cached copy).
+AMI_GIB, IMAGE_GIB, WEIGHT_COPIES = 75, 25, 2.0
+DEFAULT_PARAMS_B = 8.0
+
+
+def bedrock(name: str, target: BedrockTarget, ctx: DeployContext) -> Bedrock:
+    capacity = target.capacity
+    provisioned = capacity.mode == "provisioned"
+    guardrail = None
+    if target.guardrail is not None:
+        spec = target.guardrail
+        guardrail = GuardrailArgs(
+            content_strength=FILTER_STRENGTH[spec.content_filter], pii_action=PII_ACTION[spec.pii]
+        )
+    return Bedrock(
+        name,
+        BedrockArgs(
+            region=target.region,
+            model_id=target.model,
+            labels=ctx.labels(name),
+            name_prefix=ctx.resource_name(name),
+            inference=target.inference,
+            geography=target.geography if target.inference == "geo" else None,
+            provisioned_units=capacity.units if provisioned else None,
+            commitment=COMMITMENTS[capacity.term] if provisioned else "none",
+            approval=capacity.approval,
+            guardrail=guardrail,
+            invocation_logging=_owns_invocation_logging(name, target, ctx),
+        ),
+    )
+
+
+def _owns_invocation_logging(name: str, target: BedrockTarget, ctx: DeployContext) -> bool:
+    """Invocation logging is one setting per account and region: the first Bedrock
+    target (in spec order) of each region that asks for it holds it for all of them."""
+    if not target.invocation_logging:
+        return False
+    for other_name, other in ctx.spec.targets.items():
+        if (
+            isinstance(other, BedrockTarget)
+            and other.region == target.region
+            and other.invocation_logging
+        ):
+            return other_name == name
+    return False
+
+
+def sagemaker(name: str, target: SageMakerTarget, ctx: DeployContext) -> SageMakerEndpoint:
+    scaling = target.scaling
+    return SageMakerEndpoint(
+        name,
+        SageMakerEndpointArgs(
+            region=target.region,
+            model_id=target.model,
+            labels=ctx.labels(name),
+            name_prefix=ctx.resource_name(name),
+            image=target.image,
+            model_data=target.model_data,
+            instance_type=target.instance_type,
+            mode=target.mode,
+            initial_instances=max(1, scaling.desired or scaling.min),
+            min_instances=scaling.min,
+            max_instances=scaling.max,
+            target_value=scaling.target,
+            scale_in_protection=ctx.spec.environment == "prod",
+            data_capture=target.data_capture,
+            deployment=target.deployment,
+        ),
+    )
+
+
+def sagemaker_serverless(
+    name: str, target: SageMakerServerlessTarget, ctx: DeployContext
+) -> SageMakerServerlessEndpoint:
+    return SageMakerServerlessEndpoint(
+        name,
+        SageMakerServerlessArgs(
+            region=target.region,
+            model_id=target.model,
+            labels=ctx.labels(name),
+            name_prefix=ctx.resource_name(name),
+            image=target.image,
+            model_data=target.model_data,
+            memory_mb=target.memory_mb,
+            max_concurrency=target.max_concurrency,
+            provisioned_concurrency=target.provisioned_concurrency,
+        ),
+    )
+
+
+def lambda_function(name: str, target: LambdaTarget, ctx: DeployContext) -> LambdaFunction:
+    """A ``lambda`` target: the Converse proxy in front of one in-region Bedrock model."""
+    model_arn = foundation_model_arn(target.region, target.model)
+    return LambdaFunction(
+        name,
+        LambdaFunctionArgs(
+            region=target.region,
+            code=pulumi.AssetArchive({"converse_handler.py": pulumi.FileAsset(CONVERSE_HANDLER)}),
+            handler="converse_handler.handler",
+            labels=ctx.labels(name),
+            name_prefix=ctx.resource_name(name),
+            environment={"MODEL_ID": target.model},
+            memory_mb=target.memory_mb,
+            timeout_s=target.timeout_s,
+            reserved_concurrency=target.reserved_concurrency,
+            log_retention_days=target.log_retention_days,
+            statements=(
+                Statement(
+                    sid="InvokeModel",
+                    actions=("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"),
+                    resources=[model_arn],
+                ),
+            ),
+            public=target.public,
+            model=target.model,
+            description=f"inferplane {name}: OpenAI-compatible proxy to {target.model}",
+        ),
+    )
+
+
+def gpu_fleet(name: str, target: GpuFleetTarget, ctx: DeployContext) -> GpuFleet:
+    scaling, spot = target.scaling, target.spot
+    reservation, created = _reservations(target.capacity)
+    engine = render(target.model, target.serving)
+    return GpuFleet(
+        name,
+        GpuFleetArgs(
+            region=target.region,
+            instance_type=target.instance_type,
+            engine=engine,
+            # Ollama serves models under their quantised tag; other engines under the ID.
+            model=engine.env.get("OLLAMA_MODEL", target.model),
+            labels=ctx.labels(name),
+            name_prefix=ctx.resource_name(name),
+            volume_gib=target.volume_gb or fleet_volume_gib(target),
+            min_size=scaling.min,
+            max_size=scaling.max,
+            desired=scaling.desired,
+            on_demand_base=min(spot.on_demand_base, scaling.max),
+            spot_percentage=spot.spot_percentage,
+            extra_instance_types=spot.instance_types,
+            warm_pool=target.warm_pool,
+            reservation=reservation,
+            created_reservation=created,
+            target_requests=scaling.target or 60.0,
+            vpc_id=target.network.vpc_id,
+            subnet_ids=target.network.subnet_ids,
+            architecture="arm64" if target.instance_type.split(".")[0].endswith("g") else "x86_64",
+            hf_token_secret_arn=target.hf_token_secret,
+        ),
+    )
+
+
+def fleet_volume_gib(target: GpuFleetTarget) -> int:
+    """Root volume for the fleet's model: AMI + engine image + the weights twice, rounded
+    up to 10 GiB."""
+    serving = target.serving
+    params = serving.params_b or params_from_name(target.model) or DEFAULT_PARAMS_B
+    need = AMI_GIB + IMAGE_GIB + WEIGHT_COPIES * weights_gib(params, serving.quantization)
+    return int(math.ceil(need / 10) * 10)
+
+
+def _reservations(
+    capacity: Capacity,
+) -> tuple[ReservationTarget | None, CreatedReservation | None]:
+    if capacity.mode != "reserved":
+        return None, None
+    if capacity.reservation_ids:
+        preference = capacity.preference or "capacity-reservations-first"
+        return ReservationTarget(capacity.reservation_ids, preference), None
+    if capacity.units:
+        return None, CreatedReservation(capacity.units, capacity.end_date)
+    return ReservationTarget((), capacity.preference or "open"), None

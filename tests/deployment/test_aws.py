@@ -1,0 +1,301 @@
+"""The AWS builders on the targets of the stacks we ship, each under the recording mock
+engine (the router and edge builders live elsewhere, so whole stacks are not planned
+here)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inferplane.deployment import BUILDERS, DeployContext
+from inferplane.deployment.aws import fleet_volume_gib
+from inferplane.errors import SpecError
+from inferplane.plan.graph import Graph
+from inferplane.spec import StackSpec, parse_spec
+from inferplane.spec.load import load_stack
+from inferplane.spec.targets.aws import GpuFleetTarget
+from tests.support.recording import one, record
+
+ROOT = Path(__file__).resolve().parents[2]
+AWS_KINDS = {"bedrock", "sagemaker", "sagemaker_serverless", "lambda", "gpu_fleet"}
+COMPONENT = {
+    "bedrock": "inferplane:aws:Bedrock",
+    "sagemaker": "inferplane:aws:SageMakerEndpoint",
+    "sagemaker_serverless": "inferplane:aws:SageMakerServerlessEndpoint",
+    "lambda": "inferplane:aws:LambdaFunction",
+    "gpu_fleet": "inferplane:aws:GpuFleet",
+}
+BACKEND = {
+    "bedrock": "bedrock",
+    "sagemaker": "sagemaker",
+    "sagemaker_serverless": "sagemaker",
+    "lambda": "openai",
+    "gpu_fleet": "openai",
+}
+
+
+@cache
+def spec(stack: str) -> StackSpec:
+    return load_stack(ROOT, stack).spec
+
+
+def builder(kind: str) -> Callable[..., Any]:
+    module, _, attr = BUILDERS[kind].partition(":")
+    found: Callable[..., Any] = getattr(import_module(module), attr)
+    return found
+
+
+def build(stack: str, *targets: str) -> Graph:
+    stack_spec = spec(stack)
+    ctx = DeployContext(stack_spec, stack, {"aws": "us-east-1"})
+
+    def program() -> None:
+        for name in targets:
+            target = stack_spec.targets[name]
+            builder(target.kind)(name, target, ctx)
+
+    return record(program)
+
+
+def aws_targets() -> list[tuple[str, str]]:
+    return [
+        (stack, name)
+        for stack in ("dev", "prod-us-east-1", "prod-eu-central-1")
+        for name, target in spec(stack).targets.items()
+        if target.kind in AWS_KINDS
+    ]
+
+
+def test_the_prod_stacks_use_every_aws_kind() -> None:
+    kinds = {spec(s).targets[n].kind for s, n in aws_targets()}
+    assert kinds == AWS_KINDS
+
+
+@pytest.mark.parametrize(("stack", "name"), aws_targets())
+def test_every_aws_target_builds_its_component(stack: str, name: str) -> None:
+    target = spec(stack).targets[name]
+    graph = build(stack, name)
+    [component] = [r for r in graph.resources if r.type == COMPONENT[target.kind]]
+    assert component.name == name
+    endpoint = component.outputs["endpoint"]
+    assert endpoint["backend"] == BACKEND[target.kind]
+    assert endpoint["region"] == target.region
+    for resource in graph.resources:
+        if resource.custom and "tags" in resource.inputs:
+            tags = resource.inputs["tags"]
+            tags = {t["key"]: t["value"] for t in tags} if isinstance(tags, list) else tags
+            assert tags["inferplane-target"] == name
+            assert tags["environment"] == spec(stack).environment
+        if resource.custom and not resource.type.startswith("aws:iam/"):
+            assert resource.inputs.get("region") == target.region, resource.name
+
+
+def test_geo_profile_target_invokes_its_profile_and_us_models() -> None:
+    graph = build("prod-us-east-1", "claude-sonnet")
+    policy = json.loads(one(graph, "aws:iam/policy:Policy").inputs["policy"])
+    resources = [r for s in policy["Statement"] for r in s["Resource"]]
+    model = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+    assert resources[0] == f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{model}"
+    assert all(r.split(":")[3].startswith("us-") for r in resources[1:-1])
+    assert resources[-1].startswith("arn:aws:bedrock:us-east-1:123456789012:guardrail/")
+    assert (
+        one(graph, "aws:bedrock/guardrail:Guardrail").inputs["tags"]["bedrock-inference"] == "geo"
+    )
+
+
+def test_eu_geo_profile_stays_in_eu() -> None:
+    graph = build("prod-eu-central-1", "claude-haiku-eu")
+    policy = json.loads(one(graph, "aws:iam/policy:Policy").inputs["policy"])
+    regions = {r.split(":")[3] for s in policy["Statement"] for r in s["Resource"]}
+    assert regions
+    assert all(r.startswith("eu-") for r in regions)
+
+
+def test_provisioned_throughput_commitment_from_capacity_term() -> None:
+    graph = build("prod-us-east-1", "claude-haiku-pt")
+    throughput = one(graph, "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput")
+    assert throughput.inputs["commitmentDuration"] == "OneMonth"
+    assert throughput.inputs["modelUnits"] == 1
+    assert throughput.inputs["tags"]["capacity-approval"] == "CHG-2041"
+
+
+def test_one_invocation_logging_configuration_per_region() -> None:
+    graph = build("prod-us-east-1", "claude-sonnet", "claude-haiku-pt")
+    logging = graph.by_type(
+        "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration"
+    )
+    assert [r.name for r in logging] == ["claude-sonnet-invocation-logging"]
+
+
+def test_sagemaker_prod_scaling_is_protected() -> None:
+    graph = build("prod-us-east-1", "mistral-sm")
+    target = one(graph, "aws:appautoscaling/target:Target")
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (1, 4)
+    tracking = one(graph, "aws:appautoscaling/policy:Policy").inputs[
+        "targetTrackingScalingPolicyConfiguration"
+    ]
+    assert tracking["targetValue"] == 20
+    assert tracking["disableScaleIn"] is True
+    endpoint = one(graph, "aws:sagemaker/endpoint:Endpoint")
+    assert endpoint.inputs["name"] == "prod-us-east-1-mistral-sm"
+
+
+def test_serverless_target() -> None:
+    graph = build("prod-eu-central-1", "mistral-serverless")
+    variant = one(graph, "aws:sagemaker/endpointConfiguration:EndpointConfiguration").inputs[
+        "productionVariants"
+    ][0]
+    assert variant["serverlessConfig"] == {"memorySizeInMb": 6144, "maxConcurrency": 20}
+
+
+def test_lambda_target_is_an_iam_authenticated_converse_proxy() -> None:
+    graph = build("prod-us-east-1", "summarize-fn")
+    assert one(graph, "aws:lambda/functionUrl:FunctionUrl").inputs["authorizationType"] == "AWS_IAM"
+    function = one(graph, "aws:lambda/function:Function").inputs
+    assert function["handler"] == "converse_handler.handler"
+    assert function["reservedConcurrentExecutions"] == 20
+    assert function["code"] == {"archive": "<assets>"}
+    policy = json.loads(one(graph, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert policy["Statement"][1]["Resource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+    ]
+
+
+def test_gpu_fleet_target() -> None:
+    graph = build("prod-us-east-1", "llama-fleet")
+    group = one(graph, "aws:autoscaling/group:Group").inputs
+    assert group["capacityReservationSpecification"]["capacityReservationTarget"] == {
+        "capacityReservationIds": ["cr-0a1b2c3d4e5f60718"]
+    }
+    distribution = group["mixedInstancesPolicy"]["instancesDistribution"]
+    assert (
+        distribution["onDemandBaseCapacity"],
+        distribution["onDemandPercentageAboveBaseCapacity"],
+    ) == (2, 50)
+    template = one(graph, "aws:ec2/launchTemplate:LaunchTemplate").inputs
+    assert template["metadataOptions"]["httpTokens"] == "required"
+    assert template["blockDeviceMappings"][0]["ebs"]["volumeSize"] == 110
+    script = base64.b64decode(template["userData"]).decode()
+    assert "--quantization awq" in script
+    assert "--max-model-len 16384" in script
+    health = one(graph, "aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
+    assert health["path"] == "/health"
+
+
+def test_fleet_volume_follows_the_weights() -> None:
+    fleet = spec("prod-us-east-1").targets["llama-fleet"]
+    assert isinstance(fleet, GpuFleetTarget)
+    # 75 (AMI) + 25 (image) + 2 x 3.7 GiB (8B at AWQ int4) = 107.5 -> 110.
+    assert fleet_volume_gib(fleet) == 110
+    bigger = fleet.model_copy(
+        update={"serving": fleet.serving.model_copy(update={"quantization": "none"})}
+    )
+    # 2 x 14.9 GiB at fp16 -> 129.8 -> 130.
+    assert fleet_volume_gib(bigger) == 130
+
+
+def test_created_reservation_from_units() -> None:
+    data = load_stack(ROOT, "prod-us-east-1").config["inferplane:spec"]
+    fleet = data["targets"]["llama-fleet"]
+    fleet["capacity"] = {
+        "mode": "reserved",
+        "units": 2,
+        "end_date": "2027-06-30",
+        "approval": "CHG-1",
+    }
+    stack_spec = parse_spec(data, "test", {"aws": "us-east-1"})
+    ctx = DeployContext(stack_spec, "prod-us-east-1", {"aws": "us-east-1"})
+    graph = record(
+        lambda: builder("gpu_fleet")("llama-fleet", stack_spec.targets["llama-fleet"], ctx)
+    )
+    reservation = one(graph, "aws:ec2/capacityReservation:CapacityReservation").inputs
+    assert (reservation["instanceCount"], reservation["endDate"]) == (2, "2027-07-01T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("target", "change", "path", "fragment"),
+    [
+        (
+            "mistral-sm",
+            {"instance_type": "ml.g5.3xlarge"},
+            "targets.mistral-sm.instance_type",
+            "not a sagemaker instance type known to botocore",
+        ),
+        (
+            "mistral-sm",
+            {"scaling": {"min": 0, "max": 2}},
+            "targets.mistral-sm",
+            "a realtime endpoint keeps at least 1 instance",
+        ),
+        (
+            "llama-fleet",
+            {"instance_type": "m5.large"},
+            "targets.llama-fleet.instance_type",
+            "not a GPU instance type",
+        ),
+        (
+            "llama-fleet",
+            {"instance_type": "g5.3xlarge"},
+            "targets.llama-fleet.instance_type",
+            "not a ec2 instance type known to botocore",
+        ),
+        (
+            "llama-fleet",
+            {"spot": {"instance_types": ["g5.huge"]}},
+            "targets.llama-fleet.spot.instance_types",
+            "known to botocore",
+        ),
+        (
+            "llama-fleet",
+            {"hf_token_secret": "hf-token"},
+            "targets.llama-fleet.hf_token_secret",
+            "not a Secrets Manager secret ARN",
+        ),
+        (
+            "summarize-fn",
+            {"log_retention_days": 31},
+            "targets.summarize-fn.log_retention_days",
+            "not a CloudWatch retention",
+        ),
+        (
+            "claude-sonnet",
+            {"capacity": {"mode": "provisioned", "units": 1}},
+            "targets.claude-sonnet",
+            "set inference: region",
+        ),
+    ],
+)
+def test_spec_errors(target: str, change: dict[str, Any], path: str, fragment: str) -> None:
+    data = load_stack(ROOT, "prod-us-east-1").config["inferplane:spec"]
+    data["targets"][target].update(change)
+    with pytest.raises(SpecError) as caught:
+        parse_spec(data, "test", {"aws": "us-east-1"})
+    assert any(i.path == path and fragment in i.message for i in caught.value.issues), (
+        caught.value.issues
+    )
+
+
+def test_ollama_fleet_answers_under_the_quantised_tag() -> None:
+    data = load_stack(ROOT, "prod-us-east-1").config["inferplane:spec"]
+    fleet = data["targets"]["llama-fleet"]
+    fleet["model"] = "llama3.1:8b-instruct"
+    fleet["serving"] = {"engine": "ollama", "quantization": "q4_k_m"}
+    stack_spec = parse_spec(data, "test", {"aws": "us-east-1"})
+    ctx = DeployContext(stack_spec, "prod-us-east-1", {"aws": "us-east-1"})
+    graph = record(
+        lambda: builder("gpu_fleet")("llama-fleet", stack_spec.targets["llama-fleet"], ctx)
+    )
+    [fleet_component] = [r for r in graph.resources if r.type == COMPONENT["gpu_fleet"]]
+    assert fleet_component.outputs["endpoint"]["model"] == "llama3.1:8b-instruct-q4_K_M"
+    health = one(graph, "aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
+    assert (health["path"], one(graph, "aws:lb/targetGroup:TargetGroup").inputs["port"]) == (
+        "/api/version",
+        11434,
+    )
