@@ -5,7 +5,7 @@ classes whose placement allows its location. Output is deterministic (sorted key
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from components.base import EndpointInfo
 from inferplane.errors import PlanError
@@ -30,10 +30,19 @@ __all__ = ["endpoints_from_graph", "render_router_config"]
 
 
 def render_router_config(
-    spec: StackSpec, stack: str, endpoints: Mapping[str, EndpointInfo]
+    spec: StackSpec,
+    stack: str,
+    endpoints: Mapping[str, EndpointInfo],
+    router_classes: Sequence[str] | None = None,
 ) -> RouterConfig:
-    """The RouterConfig of ``stack``; ``endpoints`` maps each target to its outputs."""
+    """The RouterConfig of ``stack``; ``endpoints`` maps each target to its outputs.
+
+    ``router_classes`` are the data classes the router itself may handle where it runs
+    (``checks.classes_allowed_at(spec, router_location(...))``); a target receives a class
+    only when both the target and the router may process it. The others are refused at
+    the router with the reason in ``refused_data_classes``."""
     router = spec.router
+    handled = tuple(spec.data_classes) if router_classes is None else tuple(router_classes)
     return RouterConfig(
         stack=stack,
         environment=spec.environment,
@@ -42,7 +51,16 @@ def render_router_config(
             name: DataClassConfig(placement=dc.placement, rank=PLACEMENT_RANK[dc.placement])
             for name, dc in sorted(spec.data_classes.items())
         },
-        targets={name: _target(spec, name, endpoints[name]) for name in sorted(spec.targets)},
+        targets={
+            name: _target(spec, name, endpoints[name], handled) for name in sorted(spec.targets)
+        },
+        refused_data_classes={
+            name: f"data class {name!r} (placement {dc.placement}) may not pass through this "
+            "router's location; send it to a router at an allowed location (e.g. the edge "
+            "site's own router)"
+            for name, dc in sorted(spec.data_classes.items())
+            if name not in handled
+        },
         routes=tuple(
             RouteConfig(
                 name=spec.route_name(i),
@@ -78,7 +96,9 @@ def render_router_config(
     )
 
 
-def _target(spec: StackSpec, name: str, endpoint: EndpointInfo) -> TargetConfig:
+def _target(
+    spec: StackSpec, name: str, endpoint: EndpointInfo, handled: Sequence[str]
+) -> TargetConfig:
     target = spec.target(name)
     return TargetConfig(
         backend=endpoint["backend"],
@@ -87,7 +107,7 @@ def _target(spec: StackSpec, name: str, endpoint: EndpointInfo) -> TargetConfig:
         endpoint_name=endpoint.get("endpoint_name"),
         region=endpoint.get("region"),
         location=str(target.location),
-        allowed_data_classes=spec.data_classes_routed_to(name),
+        allowed_data_classes=tuple(c for c in spec.data_classes_routed_to(name) if c in handled),
         latency_ms_p50=target.latency_ms_p50,
     )
 

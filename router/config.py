@@ -168,6 +168,9 @@ class RouterConfig(_Model):
     cache: CacheConfig = CacheConfig()
     limits: LimitsConfig = LimitsConfig()
     state: StateConfig = StateConfig()
+    refused_data_classes: dict[str, str] = Field(default_factory=dict)
+    """Data classes this router must not handle where it runs, with the reason (shown to
+    the client). A request of such a class is refused before any target is considered."""
     pii_data_class: str | None = None
     """Data class a request is raised to when its prompt carries PII (None: detection off)."""
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from inferplane.errors import Issue
-from inferplane.residency import placement_refusal
+from inferplane.residency import Location, placement_refusal
 from inferplane.serving import engine
 from inferplane.spec.regions import is_region
 from inferplane.spec.targets import EdgeTarget, KubernetesTarget
@@ -16,7 +16,7 @@ from inferplane.spec.targets import EdgeTarget, KubernetesTarget
 if TYPE_CHECKING:
     from inferplane.spec.stack import StackSpec
 
-__all__ = ["allowed_data_classes", "cross_check"]
+__all__ = ["allowed_data_classes", "classes_allowed_at", "cross_check", "router_location"]
 
 _PLATFORM_CLOUD = {"lambda": "aws", "cloud_run": "gcp", "container_app": "azure"}
 _PLATFORM_KIND = {"kubernetes": KubernetesTarget, "edge": EdgeTarget}
@@ -24,13 +24,27 @@ _PLATFORM_KIND = {"kubernetes": KubernetesTarget, "edge": EdgeTarget}
 
 def allowed_data_classes(spec: StackSpec, target: str) -> tuple[str, ...]:
     """The data classes whose placement allows ``target``'s location."""
-    location = spec.target(target).location
+    return classes_allowed_at(spec, spec.target(target).location)
+
+
+def classes_allowed_at(spec: StackSpec, location: Location) -> tuple[str, ...]:
+    """The data classes whose placement allows ``location``."""
     zone = spec.residency.as_zone()
     return tuple(
         name
         for name, data_class in spec.data_classes.items()
         if placement_refusal(data_class.placement, location, zone) is None
     )
+
+
+def router_location(spec: StackSpec, provider_regions: Mapping[str, str]) -> Location:
+    """Where the stack's router processes requests: it sees every request it routes, so a
+    data class may only pass through it where that class may be processed."""
+    router = spec.router
+    cloud = _PLATFORM_CLOUD.get(router.platform)
+    if cloud is not None:
+        return Location("cloud", cloud, router.region or provider_regions.get(cloud))
+    return spec.target(str(router.target)).location
 
 
 def cross_check(spec: StackSpec, provider_regions: Mapping[str, str] | None = None) -> list[Issue]:
@@ -153,6 +167,19 @@ def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iter
             )
         elif not is_region(cloud, region):  # type: ignore[arg-type]
             yield Issue("router.region", f"not a {cloud} region", region)
+    if router.platform in ("cloud_run", "container_app", "kubernetes"):
+        if router.image is None:
+            yield Issue(
+                "router.image",
+                f"platform {router.platform!r} runs the router's OCI "
+                "image: build it (inferplane package router), push it, set its reference",
+            )
+        elif spec.environment == "prod" and "@sha256:" not in router.image:
+            yield Issue(
+                "router.image",
+                "prod images must be pinned by digest (repo@sha256:...)",
+                router.image,
+            )
     kind = _PLATFORM_KIND.get(router.platform)
     if kind is not None:
         if router.target not in spec.targets:

@@ -39,7 +39,12 @@ class RouterSpec(SpecModel):
     region: str | None = None
     """Cloud region for lambda/cloud_run/container_app; defaults to the stack's provider region."""
     target: str | None = None
-    """For ``kubernetes``/``edge``: the kubernetes or edge target to run beside."""
+    """For ``kubernetes``/``edge``: the kubernetes or edge target to run beside. For
+    ``container_app``: a container_app target whose environment the router joins (default:
+    the first container_app target in the router's region, if any)."""
+    image: str | None = None
+    """The router's OCI image as pushed to your registry (``repo@sha256:...``), built by
+    ``inferplane package router``; required on cloud_run, container_app and kubernetes."""
     public: bool = False
     """Serve without cloud-level auth (API keys still apply). Policies must allow it."""
     keys: tuple[ApiKey, ...] = ()

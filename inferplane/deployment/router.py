@@ -1,0 +1,94 @@
+"""The stack's router: RouterConfig from the targets' outputs, on the spec's platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from components.azure.container_app_service import ContainerAppService
+from components.base import TargetComponent
+from components.kubernetes.model_server import ModelServer
+from components.router import RouterService, RouterServiceArgs
+from inferplane.deployment.context import DeployContext
+from inferplane.residency import PLACEMENT_RANK
+from inferplane.routerconfig import render_router_config
+from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.targets import ContainerAppTarget
+
+__all__ = ["LAMBDA_PACKAGE", "router"]
+
+LAMBDA_PACKAGE = Path("build") / "router" / "router-lambda.zip"
+"""Where ``inferplane package router --out build/router`` writes the Lambda zip."""
+
+_PROVIDER_CLOUD = {"lambda": "aws", "cloud_run": "gcp", "container_app": "azure"}
+
+
+def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterService:
+    spec, router_spec = ctx.spec, ctx.spec.router
+    location = router_location(spec, ctx.provider_regions)
+    handled = classes_allowed_at(spec, location)
+    endpoints = pulumi.Output.all(**{name: t.endpoint for name, t in targets.items()})
+    config_json = endpoints.apply(
+        lambda eps: render_router_config(spec, ctx.stack, eps, handled).to_json()
+    )
+    strictest = max(
+        handled, key=lambda c: PLACEMENT_RANK[spec.data_classes[c].placement], default="none"
+    )
+    labels = ctx.base_labels.for_target("router", strictest)
+    cloud = _PROVIDER_CLOUD.get(router_spec.platform)
+    region = (router_spec.region or ctx.provider_regions.get(cloud)) if cloud else None
+    args = RouterServiceArgs(
+        platform=router_spec.platform,
+        config_json=config_json,
+        labels=labels,
+        region=region,
+        public=router_spec.public,
+        replicas=router_spec.replicas,
+        memory_mb=router_spec.memory_mb,
+        name_prefix=ctx.resource_name("router"),
+        image=router_spec.image,
+        **_platform_args(targets, ctx),
+    )
+    return RouterService("router", args)
+
+
+def _platform_args(targets: dict[str, TargetComponent], ctx: DeployContext) -> dict[str, object]:
+    spec, router_spec = ctx.spec, ctx.spec.router
+    platform = router_spec.platform
+    if platform == "lambda":
+        aws_targets = [name for name in targets if spec.target(name).cloud == "aws"]
+        arns = pulumi.Output.all(*[targets[name].invoke_arns for name in aws_targets])
+        return {
+            "code": pulumi.FileArchive(str(LAMBDA_PACKAGE)),
+            "invoke_arns": arns.apply(lambda lists: sorted({a for arns in lists for a in arns}))
+            if aws_targets
+            else (),
+        }
+    if platform == "kubernetes":
+        server = targets[str(router_spec.target)]
+        assert isinstance(server, ModelServer)  # spec checks: target is a kubernetes target
+        return {"kubernetes_provider": server.provider, "namespace": server.namespace}
+    if platform == "edge":
+        site = targets[str(router_spec.target)]
+        return {"edge_url": site.endpoint.apply(lambda e: e["url"].removesuffix("/v1"))}
+    if platform == "container_app":
+        return {"container_app_environment": _shared_environment(targets, ctx)}
+    return {}
+
+
+def _shared_environment(targets: dict[str, TargetComponent], ctx: DeployContext) -> object:
+    """The managed environment of the container_app target the router joins, if any:
+    internal ingress only reaches apps in the same environment."""
+    spec, router_spec = ctx.spec, ctx.spec.router
+    region = router_spec.region or ctx.provider_regions.get("azure")
+    candidates = [
+        name
+        for name, target in spec.targets.items()
+        if isinstance(target, ContainerAppTarget) and target.region == region
+    ]
+    chosen = (
+        router_spec.target if router_spec.target in candidates else next(iter(candidates), None)
+    )
+    app = targets.get(chosen) if chosen else None
+    return app.environment if isinstance(app, ContainerAppService) else None
