@@ -4,7 +4,8 @@
     ├── SpecError                   the stack spec is invalid; carries one Issue per problem
     ├── StackNotFoundError          no stacks/Pulumi.<name>.yaml
     ├── ConfigFileError             a file could not be read or parsed (YAML/JSON)
-    └── PlanError                   the program failed under the mock runtime
+    ├── PlanError                   the program failed under the mock runtime
+    └── BuildError                  a package, image or edge bundle could not be built
 
 Lower-level errors (pydantic, yaml, OSError) are translated at the boundary with
 ``raise ... from exc`` so the CLI can print them without a traceback.
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "BuildError",
     "ConfigFileError",
     "InferplaneError",
     "Issue",
@@ -66,3 +68,8 @@ class ConfigFileError(InferplaneError):
 
 class PlanError(InferplaneError):
     """The Pulumi program failed while it ran under the mock runtime."""
+
+
+class BuildError(InferplaneError):
+    """A package, image or edge bundle could not be built: a tool is missing or failed,
+    a download failed, or an input (profile, image pin, source tree) is unusable."""
