@@ -20,9 +20,18 @@ from inferplane.packaging import lambda_entry
 from inferplane.packaging.source import router_files
 from inferplane.packaging.wheels import Target, download_wheels, install_wheels
 
-__all__ = ["HANDLER", "LAMBDA_ARCHES", "RUNTIME", "LambdaPackage", "build_lambda_zip"]
+__all__ = [
+    "HANDLER",
+    "LAMBDA_ARCHES",
+    "RUNTIME",
+    "RUNTIMES",
+    "LambdaPackage",
+    "build_lambda_zip",
+]
 
 RUNTIME = "python3.12"
+RUNTIMES = ("python3.11", "python3.12", "python3.13")
+"""Lambda's managed Python runtimes the wheels can target."""
 HANDLER = "lambda_entry.handler"
 LAMBDA_ARCHES = {"amd64": "x86_64", "arm64": "arm64"}
 """Our architecture names -> Lambda's ``architectures`` values."""
@@ -58,13 +67,16 @@ def build_lambda_zip(
     cache: Path,
     *,
     arch: str = "arm64",
+    runtime: str = RUNTIME,
     config_json: str | None = None,
 ) -> LambdaPackage:
     """Write the deployment zip to ``out``. ``config_json`` is bundled as ``router.json``
     when given (otherwise the function reads ``INFERPLANE_ROUTER_CONFIG``)."""
     if arch not in LAMBDA_ARCHES:
         raise BuildError(f"unknown Lambda architecture {arch!r}; allowed: amd64, arm64")
-    python = RUNTIME.removeprefix("python")
+    if runtime not in RUNTIMES:
+        raise BuildError(f"unknown Lambda runtime {runtime!r}; allowed: {', '.join(RUNTIMES)}")
+    python = runtime.removeprefix("python")
     wheels = download_wheels(Target(arch, python), cache)
     members: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +103,7 @@ def build_lambda_zip(
         hashlib.sha256(data).hexdigest(),
         len(data),
         unzipped,
-        RUNTIME,
+        runtime,
         HANDLER,
         LAMBDA_ARCHES[arch],
     )
