@@ -5,6 +5,7 @@
     ├── StackNotFoundError          no stacks/Pulumi.<name>.yaml
     ├── ConfigFileError             a file could not be read or parsed (YAML/JSON)
     ├── PlanError                   the program failed under the mock runtime
+    ├── BuildError                  a package, image or edge bundle could not be built
     └── CloudAccessError            a cloud API could not be used (preflight, verify)
         ├── CredentialsMissingError no credentials: says what to set
         └── AccessDeniedError       a call was denied: names the missing permission
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AccessDeniedError",
+    "BuildError",
     "CloudAccessError",
     "ConfigFileError",
     "CredentialsMissingError",
@@ -88,3 +90,8 @@ class AccessDeniedError(CloudAccessError):
     def __init__(self, permission: str, message: str) -> None:
         self.permission = permission
         super().__init__(f"access denied: needs {permission} ({message})")
+
+
+class BuildError(InferplaneError):
+    """A package, image or edge bundle could not be built: a tool is missing or failed,
+    a download failed, or an input (profile, image pin, source tree) is unusable."""

@@ -1,0 +1,351 @@
+"""The edge bundle builder: one profile + one stack's site -> a directory a site installs
+offline. Same inputs, same bytes (every file, hence ``manifest.json``).
+
+Linux profiles (k3s install)::
+
+    images/router-oci/                 router OCI layout (multi-arch index + manifests)
+    images/router-oci.tar              the same as an OCI archive
+    k3s/agent/images/inferplane-router.tar   airgap image (containerd-named OCI archive)
+    k3s/server/manifests/*.yaml        router, one model server per target, NVIDIA (GPU)
+    k3s/registries.yaml                /etc/rancher/k3s/registries.yaml
+    systemd/*.service, systemd/router.json   the non-Kubernetes alternative
+    seed/user-data, meta-data, network-config, seed/seed.iso   cloud-init NoCloud
+    install.sh, fetch-images.sh, images.json
+    manifest.json                      every other file: size and sha256
+
+Apple silicon (launchd install): ``macos/`` holds the router source, macOS wheels,
+launchd plists, router.json and install-macos.sh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from edge_images import launchd, manifests, scripts, seed, systemd
+from edge_images.profiles import DIGEST_REF, Profile, load_profile
+from edge_images.site import Site, site_router_config
+from inferplane.errors import BuildError
+from inferplane.packaging.oci import canonical_json
+from inferplane.packaging.rootfs import BaseSystem
+from inferplane.packaging.router_image import (
+    CONTAINERD_NAME,
+    IMAGE_NAME,
+    RouterImage,
+    build_router_image,
+    write_named_archive,
+)
+from inferplane.packaging.source import router_files
+from inferplane.packaging.wheels import LOCK_FILE, Target, download_wheels, lock_text
+from inferplane.serving import EngineCommand, render
+from inferplane.spec import StackSpec
+
+__all__ = ["MAC_PYTHON", "Bundle", "BundleInputs", "build_bundle"]
+
+MAC_PYTHON = "3.12"
+"""Homebrew's python@3.12: the interpreter the macOS router venv is built with."""
+HOST_PORT_BASE = 18080
+"""Loopback ports of model servers under systemd/launchd: 18080, 18081, ..."""
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BundleInputs:
+    """Everything a bundle depends on; the same inputs give the same bundle bytes."""
+
+    spec: StackSpec
+    stack: str
+    site: str
+    source_root: Path
+    """The checkout holding the ``router`` package."""
+    cache: Path
+    """Download and base-rootfs cache (see ``inferplane.packaging.default_cache``)."""
+    profile: str | None = None
+    """Must match the site's targets' profile when given."""
+    images: Mapping[str, str] = field(default_factory=dict)
+    """Per target name: a model-server image pinned by digest, overriding the profile's."""
+    registry_mirror: str | None = None
+    """A registry on the site network that mirrors docker.io, ghcr.io and nvcr.io."""
+    base: BaseSystem = field(default_factory=BaseSystem)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    profile: str
+    files: dict[str, dict[str, Any]]
+    """Relative path -> {size, sha256}, as in manifest.json."""
+    manifest_sha256: str
+    router_image: RouterImage | None
+
+
+@dataclass(frozen=True)
+class _Server:
+    name: str
+    engine: str
+    image: str
+    command: EngineCommand
+    host_port: int
+
+
+def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = None) -> Bundle:
+    say = progress or (lambda _message: None)
+    site = Site.from_spec(inputs.spec, inputs.stack, inputs.site)
+    if inputs.profile is not None and inputs.profile != site.profile:
+        raise BuildError(
+            f"site {site.name!r} runs profile {site.profile!r} in stack {inputs.stack!r}, "
+            f"not {inputs.profile!r}"
+        )
+    profile = load_profile(site.profile)
+    unknown = sorted(set(inputs.images) - set(site.targets))
+    if unknown:
+        raise BuildError(
+            f"image overrides name unknown targets {unknown}; the site's targets: "
+            f"{', '.join(site.targets)}"
+        )
+    servers = _servers(site, profile, inputs.images)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    say(f"site {site.name}: profile {profile.name} ({', '.join(profile.arches)}), "
+        f"targets {', '.join(site.targets)}")  # fmt: skip
+    image = None
+    if profile.containers:
+        image = _linux_bundle(inputs, site, profile, servers, out, say=say)
+    else:
+        _mac_bundle(inputs, site, servers, out, say)
+    say("manifest.json")
+    files = _write_manifest(out, inputs, site, profile, servers, image=image)
+    digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+    return Bundle(out, profile.name, files, digest, image)
+
+
+def _servers(site: Site, profile: Profile, overrides: Mapping[str, str]) -> list[_Server]:
+    servers = []
+    for index, (name, target) in enumerate(site.targets.items()):
+        engine = target.serving.engine
+        native = profile.engines.get(engine)
+        if native is None:
+            raise BuildError(
+                f"target {name!r}: profile {profile.name!r} has no {engine!r} server; "
+                f"it offers {', '.join(sorted(profile.engines))}"
+            )
+        command = render(target.model, target.serving)
+        image = overrides.get(name) or target.serving.image or native.image or ""
+        if profile.containers and not DIGEST_REF.match(image):
+            raise BuildError(
+                f"target {name!r}: model-server image {image!r} is not pinned by digest. "
+                f"Set targets.{name}.serving.image to repo:tag@sha256:<digest> or pass "
+                f"--image {name}=repo:tag@sha256:<digest> (resolve it where the registry "
+                "is reachable: skopeo inspect --format '{{.Digest}}' docker://repo:tag)"
+            )
+        servers.append(_Server(name, engine, image, command, HOST_PORT_BASE + index))
+    return servers
+
+
+def _model_urls_k8s(servers: list[_Server]) -> dict[str, str]:
+    return {
+        s.name: f"http://{s.name}.{manifests.NAMESPACE}.svc.cluster.local:{s.command.port}"
+        f"{s.command.openai_base_path}"
+        for s in servers
+    }
+
+
+def _model_urls_host(servers: list[_Server]) -> dict[str, str]:
+    return {s.name: f"http://127.0.0.1:{s.host_port}{s.command.openai_base_path}" for s in servers}
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+
+
+def _yaml_docs(docs: list[dict[str, Any]]) -> str:
+    return "".join(
+        "---\n" + yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, width=1000)
+        for doc in docs
+    )
+
+
+def _linux_bundle(
+    inputs: BundleInputs,
+    site: Site,
+    profile: Profile,
+    servers: list[_Server],
+    out: Path,
+    *,
+    say: Progress,
+) -> RouterImage:
+    image = build_router_image(
+        inputs.source_root,
+        out / "images",
+        inputs.cache,
+        arches=profile.arches,
+        base=inputs.base,
+        progress=say,
+    )
+    say(f"router image {image.reference()}")
+    say("k3s airgap bundle")
+    write_named_archive(image, out / "k3s/agent/images/inferplane-router.tar")
+    k8s_config = site_router_config(site, _model_urls_k8s(servers)).to_json()
+    docs = manifests.router_objects(site.name, image.reference(), k8s_config)
+    _write(out / "k3s/server/manifests/inferplane-router.yaml", _yaml_docs(docs))
+    runtime_class = "nvidia" if profile.gpu else None
+    for server in servers:
+        model = manifests.ModelServer(server.name, server.image, server.command, int(profile.gpu))
+        docs = manifests.model_server_objects(site.name, model, runtime_class)
+        _write(out / f"k3s/server/manifests/inferplane-model-{server.name}.yaml", _yaml_docs(docs))
+    if profile.gpu and profile.device_plugin is not None:
+        docs = manifests.gpu_objects(site.name, profile.device_plugin, "nvidia")
+        _write(out / "k3s/server/manifests/nvidia-device-plugin.yaml", _yaml_docs(docs))
+    _write(out / "k3s/registries.yaml", _registries(servers, profile, inputs.registry_mirror))
+    say("systemd units")
+    units = _systemd(site, profile, servers, inputs.base)
+    for name, text in units.items():
+        _write(out / "systemd" / name, text)
+    say("cloud-init seed")
+    _seed(site, units, out / "seed")
+    _write(
+        out / "install.sh",
+        scripts.install_sh(image, [unit for unit in units if unit.endswith(".service")]),
+    )
+    _write(out / "fetch-images.sh", scripts.fetch_images_sh(_pulled_images(servers, profile)))
+    (out / "install.sh").chmod(0o755)
+    (out / "fetch-images.sh").chmod(0o755)
+    return image
+
+
+def _pulled_images(servers: list[_Server], profile: Profile) -> dict[str, str]:
+    images = {f"model-{s.name}": s.image for s in servers}
+    if profile.gpu and profile.device_plugin is not None:
+        images["nvidia-device-plugin"] = profile.device_plugin
+    return images
+
+
+def _registries(servers: list[_Server], profile: Profile, mirror: str | None) -> str:
+    """k3s registries.yaml: the registries the site's pinned images come from. Without a
+    site mirror the entries are empty, which turns on k3s's embedded (peer-to-peer)
+    registry mirror for them when k3s runs with --embedded-registry."""
+    refs = [s.image for s in servers] + ([profile.device_plugin] if profile.device_plugin else [])
+    hosts = sorted({_registry_host(ref) for ref in refs})
+    entry: dict[str, Any] = {"endpoint": [mirror]} if mirror else {}
+    return yaml.safe_dump({"mirrors": {host: dict(entry) for host in hosts}}, sort_keys=True)
+
+
+def _registry_host(ref: str) -> str:
+    first = ref.split("/", 1)[0]
+    return first if "." in first or ":" in first or first == "localhost" else "docker.io"
+
+
+def _systemd(
+    site: Site, profile: Profile, servers: list[_Server], base: BaseSystem
+) -> dict[str, str]:
+    units: dict[str, str] = {}
+    names = []
+    for server in servers:
+        model = manifests.ModelServer(server.name, server.image, server.command, int(profile.gpu))
+        name = systemd.unit_name(model)
+        units[name] = systemd.model_server_unit(model, server.host_port, profile.gpu)
+        names.append(name)
+    units[systemd.ROUTER_UNIT] = systemd.router_unit(base.python, names)
+    units["router.json"] = site_router_config(site, _model_urls_host(servers)).to_json() + "\n"
+    return dict(sorted(units.items()))
+
+
+def _seed(site: Site, units: dict[str, str], out: Path) -> None:
+    hostname = f"{site.name}-edge"
+    files = {
+        (systemd.HOST_CONFIG if name == "router.json" else f"/etc/systemd/system/{name}"): text
+        for name, text in units.items()
+    }
+    services = [name for name in units if name.endswith(".service")]
+    user_data = seed.user_data(hostname, files, enable=services, start=services)
+    texts = {
+        "user-data": user_data,
+        "meta-data": seed.meta_data(site.name, hostname, user_data),
+        "network-config": seed.network_config(),
+    }
+    for name, text in texts.items():
+        _write(out / name, text)
+    seed.write_seed_iso(texts, out / "seed.iso")
+
+
+def _mac_bundle(
+    inputs: BundleInputs, site: Site, servers: list[_Server], out: Path, say: Progress
+) -> None:
+    profile = load_profile(site.profile)
+    mac = out / "macos"
+    say(f"router source and macOS wheels (cp{MAC_PYTHON.replace('.', '')}, arm64)")
+    for name, path in router_files(inputs.source_root, require="__main__.py"):
+        _write(mac / "app" / name, path.read_bytes())
+    for wheel in download_wheels(Target("arm64", MAC_PYTHON, os="macos"), inputs.cache):
+        _write(mac / "wheels" / wheel.name, wheel.read_bytes())
+    _write(mac / "requirements.txt", lock_text(LOCK_FILE))
+    say("launchd plists")
+    plists = {"io.inferplane.router.plist": launchd.router_plist()}
+    for server in servers:
+        native = profile.engines[server.engine]
+        mac_server = launchd.MacServer(
+            server.name, server.engine, native, server.command, server.host_port
+        )
+        plists[f"{launchd.server_label(server.name)}.plist"] = launchd.model_server_plist(
+            mac_server
+        )
+    for name, data in plists.items():
+        _write(mac / "launchd" / name, data)
+    _write(
+        mac / "router.json", site_router_config(site, _model_urls_host(servers)).to_json() + "\n"
+    )
+    formulas = sorted({str(profile.engines[s.engine].formula) for s in servers})
+    _write(mac / "install-macos.sh", scripts.install_macos_sh(MAC_PYTHON, formulas, sorted(plists)))
+    (mac / "install-macos.sh").chmod(0o755)
+
+
+def _write_manifest(
+    out: Path,
+    inputs: BundleInputs,
+    site: Site,
+    profile: Profile,
+    servers: list[_Server],
+    *,
+    image: RouterImage | None,
+) -> dict[str, dict[str, Any]]:
+    files: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        relative = path.relative_to(out).as_posix()
+        with path.open("rb") as handle:
+            sha = hashlib.file_digest(handle, "sha256").hexdigest()
+        files[relative] = {"size": path.stat().st_size, "sha256": sha}
+    doc: dict[str, Any] = {
+        "format": "inferplane-edge-bundle/1",
+        "stack": inputs.stack,
+        "site": site.name,
+        "profile": profile.name,
+        "arches": list(profile.arches),
+        "host": profile.host,
+        "targets": {
+            s.name: {"engine": s.engine, "image": s.image, "model": site.targets[s.name].model}
+            for s in servers
+        },
+        "files": files,
+    }
+    if image is not None:
+        doc["router_image"] = {
+            "reference": image.reference(),
+            "tag": image.tag,
+            "index": image.index.digest,
+            "manifests": {arch: m.digest for arch, m in image.manifests.items()},
+            CONTAINERD_NAME: f"{IMAGE_NAME}:{image.tag}",
+        }
+    if profile.l4t_base:
+        doc["l4t_base"] = profile.l4t_base
+    (out / "manifest.json").write_bytes(canonical_json(doc) + b"\n")
+    return files

@@ -1,0 +1,78 @@
+"""``inferplane edge build``: an offline install bundle for one edge site."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inferplane.cli.output import console, err
+from inferplane.errors import InferplaneError
+from inferplane.spec import find_project, load_stack
+
+__all__ = ["register"]
+
+edge_app = typer.Typer(help="Edge sites: build the bundle a site installs offline.")
+
+
+def _overrides(values: list[str]) -> dict[str, str]:
+    images: dict[str, str] = {}
+    for value in values:
+        target, sep, ref = value.partition("=")
+        if not sep or not target or not ref:
+            raise InferplaneError(f"--image {value!r}: expected TARGET=repo:tag@sha256:<digest>")
+        images[target] = ref
+    return images
+
+
+@edge_app.command("build")
+def build(
+    *,
+    site: Annotated[str, typer.Option("--site", help="Edge site name (a target's site).")],
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack holding the site.")],
+    out: Annotated[Path, typer.Option("--out", help="Bundle directory (replaced).")],
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Device profile; checked against the site.")
+    ] = None,
+    image: Annotated[
+        list[str] | None,
+        typer.Option("--image", help="TARGET=repo:tag@sha256:DIGEST, a pinned model-server image."),
+    ] = None,
+    registry_mirror: Annotated[
+        str | None, typer.Option("--registry-mirror", help="Site registry mirror URL for k3s.")
+    ] = None,
+    project: Annotated[Path | None, typer.Option("--project", help="Project directory.")] = None,
+) -> None:
+    """Build the bundle for SITE: router image, k3s airgap files or launchd plists,
+    systemd units, cloud-init seed ISO and manifest.json."""
+    from edge_images.bundle import BundleInputs, build_bundle
+    from inferplane.packaging import default_cache
+
+    root = find_project(project)
+    spec = load_stack(root, stack).spec
+    inputs = BundleInputs(
+        spec=spec,
+        stack=stack,
+        site=site,
+        source_root=root,
+        cache=default_cache(),
+        profile=profile,
+        images=_overrides(image or []),
+        registry_mirror=registry_mirror,
+    )
+    started = time.perf_counter()
+    bundle = build_bundle(inputs, out, progress=lambda m: err.print(f"[dim]•[/] {m}"))
+    elapsed = time.perf_counter() - started
+    total = sum(f["size"] for f in bundle.files.values())
+    console.print(
+        f"[green]built[/] {out}: profile {bundle.profile}, {len(bundle.files)} files, "
+        f"{total / 1e6:.1f} MB in {elapsed:.1f}s; manifest.json sha256 {bundle.manifest_sha256}"
+    )
+    if bundle.router_image is not None:
+        console.print(f"router image {bundle.router_image.reference()}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(edge_app, name="edge")

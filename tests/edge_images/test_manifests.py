@@ -1,0 +1,80 @@
+"""Every Kubernetes object the edge bundle writes passes kubernetes-validate --strict for
+KUBERNETES_VERSION, and carries the probes, GPU limits and security context it should."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes_validate
+import pytest
+
+from edge_images import manifests
+from edge_images.manifests import KUBERNETES_VERSION, ModelServer
+from edge_images.profiles import load_profile
+from inferplane.serving import render
+from inferplane.spec.serving import Serving
+
+ROUTER_IMAGE = "registry.inferplane.local/inferplane/router:abc@sha256:" + "a" * 64
+SERVER_IMAGE = "ghcr.io/ggml-org/llama.cpp:server-cuda@sha256:" + "b" * 64
+
+
+def _server(gpus: int) -> ModelServer:
+    serving = Serving(engine="llamacpp", quantization="q4_k_m", context_length=8192)
+    return ModelServer("llama-lab", SERVER_IMAGE, render("llama-3.1-8b-instruct", serving), gpus)
+
+
+def _all_objects() -> list[dict[str, Any]]:
+    profile = load_profile("x86-nvidia")
+    assert profile.device_plugin is not None
+    return [
+        *manifests.router_objects("austin-lab", ROUTER_IMAGE, "{}"),
+        *manifests.model_server_objects("austin-lab", _server(1), "nvidia"),
+        *manifests.gpu_objects("austin-lab", profile.device_plugin, "nvidia"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "obj", _all_objects(), ids=lambda o: f"{o['kind']}-{o['metadata']['name']}"
+)
+def test_object_is_valid_strict(obj: dict[str, Any]) -> None:
+    kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+def _kind(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    return next(o for o in objects if o["kind"] == kind)
+
+
+def test_gpu_model_server_requests_the_gpu_through_the_nvidia_runtime() -> None:
+    objects = manifests.model_server_objects("austin-lab", _server(1), "nvidia")
+    pod = _kind(objects, "Deployment")["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert pod["runtimeClassName"] == "nvidia"
+    assert container["resources"]["limits"] == {"nvidia.com/gpu": 1}
+    assert container["image"] == SERVER_IMAGE
+    assert container["readinessProbe"]["httpGet"] == {"path": "/health", "port": 8080}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+
+
+def test_cpu_model_server_has_no_gpu_or_runtime_class() -> None:
+    objects = manifests.model_server_objects("lab", _server(0), None)
+    pod = _kind(objects, "Deployment")["spec"]["template"]["spec"]
+    assert "runtimeClassName" not in pod
+    assert "limits" not in pod["containers"][0]["resources"]
+
+
+def test_only_the_router_may_reach_the_model_server() -> None:
+    policy = _kind(manifests.model_server_objects("lab", _server(0), None), "NetworkPolicy")
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["from"] == [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "inferplane-router"}}}
+    ]
+
+
+def test_router_runs_non_root_read_only_with_health_probes() -> None:
+    objects = manifests.router_objects("lab", ROUTER_IMAGE, '{"x": 1}')
+    container = _kind(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == ROUTER_IMAGE
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert _kind(objects, "ConfigMap")["data"] == {"router.json": '{"x": 1}'}
