@@ -3,6 +3,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from inferplane.errors import SpecError
+
 from inferplane.preflight.checks import ec2_instance_offered
 from tests.preflight.conftest import FakeCapacity, check, fleet, spec_with
 
@@ -57,12 +59,10 @@ def test_unknown_subnet_fails(capacity: FakeCapacity) -> None:
     assert result.reason.startswith("subnets not found in us-east-1")
 
 
-def test_nonexistent_type_fails(capacity: FakeCapacity) -> None:
-    (result,) = check(
-        ec2_instance_offered, spec_with({"fleet": fleet(instance_type="g99.huge")}), capacity
-    )
-    assert result.status == "fail"
-    assert result.reason.startswith("g99.huge:")
+def test_nonexistent_type_is_refused_before_preflight() -> None:
+    # The spec checks instance types against botocore's list, so preflight never sees one.
+    with pytest.raises(SpecError, match=r"targets\.fleet\.instance_type"):
+        spec_with({"fleet": fleet(instance_type="g99.huge")})
 
 
 def test_every_spot_type_is_checked(capacity: FakeCapacity) -> None:

@@ -61,8 +61,13 @@ def test_quota_without_value_could_not_be_checked(capacity: FakeCapacity) -> Non
     assert G_QUOTA in result.reason
 
 
-def test_family_without_known_quota_could_not_be_checked(capacity: FakeCapacity) -> None:
-    (result,) = check(gpu_quota, spec_with({"fleet": fleet(instance_type="m5.large")}), capacity)
+def test_family_without_known_quota_could_not_be_checked(
+    capacity: FakeCapacity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inferplane.preflight.checks import gpu_quota as module
+
+    monkeypatch.delitem(module.ON_DEMAND_QUOTAS, "g")
+    (result,) = check(gpu_quota, spec_with({"fleet": fleet(instance_type="g5.2xlarge")}), capacity)
     assert result.status == "could-not-check"
     assert "no on-demand vCPU quota known" in result.reason
 
