@@ -215,7 +215,7 @@ class RouterService(pulumi.ComponentResource):
                 memory_gib=max(0.5, args.memory_mb / 1024),
                 min_instances=0,
                 max_instances=args.replicas,
-                ingress="all" if args.public else "internal-and-cloud-load-balancing",
+                ingress="all" if args.public else "internal_and_cloud_load_balancing",
                 public=args.public,
                 labels=args.labels.gcp(),
             ),

@@ -130,7 +130,11 @@ def _spec(target: dict[str, Any]) -> dict[str, Any]:
         "data_classes": {"public": {"placement": "any"}},
         "targets": {"gpt": target},
         "routes": [{"targets": ["gpt"]}],
-        "router": {"platform": "container_app", "region": "westeurope"},
+        "router": {
+            "platform": "container_app",
+            "region": "westeurope",
+            "image": "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        },
     }
 
 

@@ -101,7 +101,11 @@ def _spec(target: dict[str, Any]) -> dict[str, Any]:
         "data_classes": {"public": {"placement": "any"}},
         "targets": {"tt": target},
         "routes": [{"targets": ["tt"]}],
-        "router": {"platform": "cloud_run", "region": "europe-west4"},
+        "router": {
+            "platform": "cloud_run",
+            "region": "europe-west4",
+            "image": "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        },
     }
 
 

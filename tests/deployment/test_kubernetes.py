@@ -36,7 +36,11 @@ def raw_spec(**target: Any) -> dict[str, Any]:
         "data_classes": {"public": {"placement": "any"}, "confidential": {"placement": "zone"}},
         "targets": {"llama": {**base, **target}},
         "routes": [{"targets": ["llama"]}],
-        "router": {"platform": "kubernetes", "target": "llama"},
+        "router": {
+            "platform": "kubernetes",
+            "target": "llama",
+            "image": "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        },
     }
 
 
