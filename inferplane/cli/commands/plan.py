@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import RenderableType
 
 from inferplane.cli.output import console, err
 from inferplane.cli.stacks import selected_stacks
 from inferplane.plan import Graph, run_program
 from inferplane.plan.render import OFFLINE_NOTICE, counts_table, resource_tree
+from inferplane.spec import StackFile, provider_regions
 
 __all__ = ["register"]
 
@@ -27,6 +29,7 @@ ProjectOpt = Annotated[
 
 
 def plan(
+    *,
     stack: StackOpt = None,
     all_stacks: AllOpt = False,
     json_file: Annotated[
@@ -39,6 +42,9 @@ def plan(
     ] = None,
     tree: Annotated[
         bool, typer.Option("--tree/--no-tree", help="Print the component tree.")
+    ] = True,
+    cost: Annotated[
+        bool, typer.Option("--cost/--no-cost", help="Print the monthly cost estimate.")
     ] = True,
     project: ProjectOpt = None,
 ) -> None:
@@ -55,6 +61,8 @@ def plan(
         if tree:
             console.print(resource_tree(graph))
         console.print(counts_table(graph))
+        if cost:
+            console.print(_cost_view(stack_file))
         console.print(
             f"[green]planned[/] {stack_file.name}: {len(graph.resources)} resources, "
             f"{len(graph.invokes)} invokes in {elapsed:.2f}s"
@@ -67,6 +75,15 @@ def plan(
         )
         json_file.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
         console.print(f"wrote {json_file}")
+
+
+def _cost_view(stack_file: StackFile) -> RenderableType:
+    from inferplane.cost import estimate_stack
+    from inferplane.cost.render import estimate_view
+
+    return estimate_view(
+        estimate_stack(stack_file.spec, stack_file.name, provider_regions(stack_file.config))
+    )
 
 
 def register(app: typer.Typer) -> None:
