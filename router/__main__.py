@@ -1,0 +1,28 @@
+"""``python -m router --config FILE --host HOST --port PORT``"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from router.errors import ConfigError
+from router.serve import CONFIG_ENV, load_config, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m router", description=__doc__)
+    parser.add_argument("--config", help=f"RouterConfig JSON file (default: ${CONFIG_ENV})")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    run(config, args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
