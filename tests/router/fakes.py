@@ -143,8 +143,16 @@ class FakeOpenAI:
             usage = {"prompt_tokens": 7, "completion_tokens": self.chunks, "total_tokens": 12}
             await response.write(
                 b"data: "
-                + orjson.dumps({"id": "c", "object": "chat.completion.chunk", "created": 0,
-                                "model": body["model"], "choices": [], "usage": usage})
+                + orjson.dumps(
+                    {
+                        "id": "c",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [],
+                        "usage": usage,
+                    }
+                )
                 + b"\n\n"
             )
         await response.write(b"data: [DONE]\n\n")
