@@ -14,8 +14,9 @@ calls, so every adapter gets them the same way.
 from __future__ import annotations
 
 import asyncio
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -26,6 +27,8 @@ from router.config import SecretRef, TargetConfig
 from router.credentials import resolve_secret as default_resolve
 
 __all__ = ["BackendContext", "ChatBackend", "Completion", "Usage"]
+
+_ITEM, _END, _ERROR = 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -68,6 +71,41 @@ class BackendContext:
 
     async def run_blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    async def iterate_blocking(self, open_items: Callable[[], Iterable[Any]]) -> AsyncIterator[Any]:
+        """Items of a blocking iterator (a boto3 event stream), produced in the thread pool
+        and handed to the loop one by one; stops the producer when the consumer leaves."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+        stop = threading.Event()
+
+        def hand_over(kind: int, value: Any) -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+        def produce() -> None:
+            try:
+                for item in open_items():
+                    if stop.is_set():
+                        return
+                    hand_over(_ITEM, item)
+                hand_over(_END, None)
+            except Exception as exc:  # handed to the consumer, translated there
+                hand_over(_ERROR, exc)
+
+        producer = loop.run_in_executor(self.executor, produce)
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == _ITEM:
+                    yield value
+                elif kind == _END:
+                    return
+                else:
+                    raise value
+        finally:
+            stop.set()
+            del producer
 
     async def close(self) -> None:
         if self._session is not None:
