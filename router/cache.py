@@ -67,15 +67,33 @@ class ExactCache:
 
 
 class _Namespace:
-    """A ring buffer of unit vectors and their answers."""
+    """A ring buffer of unit vectors and their answers; grows by doubling up to ``size``
+    so that a rarely used namespace costs kilobytes, not the full matrix."""
 
     def __init__(self, size: int, dimensions: int) -> None:
         import numpy as np  # noqa: PLC0415 - optional dependency, only when enabled
 
-        self.vectors: npt.NDArray[np.float32] = np.zeros((size, dimensions), dtype=np.float32)
-        self.answers: list[CachedAnswer | None] = [None] * size
+        self.size = size
+        self.vectors: npt.NDArray[np.float32] = np.zeros(
+            (min(size, 64), dimensions), dtype=np.float32
+        )
+        self.answers: list[CachedAnswer | None] = []
         self.count = 0
         self.next = 0
+
+    def put(self, vector: Sequence[float], answer: CachedAnswer) -> None:
+        import numpy as np  # noqa: PLC0415
+
+        if self.next == len(self.vectors) and len(self.vectors) < self.size:
+            grown = min(self.size, 2 * len(self.vectors))
+            self.vectors = np.resize(self.vectors, (grown, self.vectors.shape[1]))
+        self.vectors[self.next] = vector
+        if self.next < len(self.answers):
+            self.answers[self.next] = answer
+        else:
+            self.answers.append(answer)
+        self.next = (self.next + 1) % self.size
+        self.count = min(self.count + 1, self.size)
 
 
 class SemanticCache:
@@ -113,7 +131,4 @@ class SemanticCache:
         space = self._namespaces.get(namespace)
         if space is None:
             space = self._namespaces[namespace] = _Namespace(self._size, len(vector))
-        space.vectors[space.next] = vector
-        space.answers[space.next] = answer
-        space.next = (space.next + 1) % self._size
-        space.count = min(space.count + 1, self._size)
+        space.put(vector, answer)

@@ -38,6 +38,23 @@ DATA_CLASS_HEADER = "x-inferplane-data-class"
 LATENCY_HEADER = "x-inferplane-latency-budget-ms"
 
 # Words that signal multi-step reasoning; searched only in the last user message's head.
+# Substring tests (C speed) rule most prompts out; the regex confirms word boundaries
+# ("improve" contains "prove").
+_COMPLEX_STEMS = (
+    "prov",
+    "proof",
+    "deriv",
+    "step",
+    "analy",
+    "architect",
+    "refactor",
+    "optimi",
+    "debug",
+    "trade",
+    "contrast",
+    "design",
+    "algorithm",
+)
 _COMPLEX_WORDS = re.compile(
     r"\b(?:prove|proof|derive|step[- ]by[- ]step|analy[sz]e|architect|refactor|optimi[sz]e|"
     r"debug|trade-?offs?|compare and contrast|design a|algorithm)\b",
@@ -59,9 +76,16 @@ class Classification:
 
 
 def estimate_tier(text: str, last_user_text: str) -> Tier:
-    if len(text) > _COMPLEX_CHARS or _COMPLEX_WORDS.search(last_user_text, 0, _HEAD):
+    if len(text) > _COMPLEX_CHARS or _asks_for_reasoning(last_user_text[:_HEAD]):
         return "complex"
     return "simple" if len(text) < _SIMPLE_CHARS else "moderate"
+
+
+def _asks_for_reasoning(head: str) -> bool:
+    lowered = head.lower()
+    if not any(stem in lowered for stem in _COMPLEX_STEMS):
+        return False
+    return _COMPLEX_WORDS.search(lowered) is not None
 
 
 class Classifier:
