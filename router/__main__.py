@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from router.errors import ConfigError
+from router.errors import RouterError
 from router.serve import CONFIG_ENV, load_config, run
 
 
@@ -16,11 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config)
-    except ConfigError as exc:
+        run(load_config(args.config), args.host, args.port)
+    except RouterError as exc:  # config or a secret could not be loaded
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    run(config, args.host, args.port)
     return 0
 
 

@@ -8,7 +8,8 @@
     await gateway.close()
 
 ``Request.headers`` must have lower-case names. ``handle`` never raises for a bad request
-or a failing target: every error becomes an OpenAI-style error body with its status. The
+or a failing target: every error becomes an OpenAI-style error body with its status.
+A client may send ``x-inferplane-cache: off`` to bypass both caches for one request. The
 aiohttp app (``router.app``) and any other front (a Lambda function URL handler) only
 translate their request into ``Request`` and write ``Response`` back; for a stream they
 iterate ``response.stream`` and must ``aclose()`` it if the client goes away.
@@ -22,6 +23,7 @@ first byte reached the client a failure ends the stream with an SSE error event 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +60,7 @@ from router.state import MemoryStore, RedisStore, StateStore
 __all__ = ["CACHE_HEADER", "Gateway", "Request", "Response"]
 
 CACHE_HEADER = "x-inferplane-cache"
+logger = logging.getLogger("inferplane.router")
 _JSON = "application/json"
 _STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 T = TypeVar("T")
@@ -163,6 +166,9 @@ class Gateway:
             return await handler(request)
         except RouterError as exc:
             return _error(exc)
+        except Exception as exc:  # a bug: answer in the API's shape and keep serving
+            logger.exception("unhandled error on %s %s", request.method, request.path)
+            return _error(RouterError(f"internal error: {type(exc).__name__}"))
 
     # --- chat completions -------------------------------------------------------------
 

@@ -28,8 +28,13 @@ from typing import Any
 import orjson
 
 ROOT = Path(__file__).resolve().parents[2]
-LITELLM = ROOT / ".bench" / "litellm-venv" / "bin" / "litellm"
-KEY = "sk-bench"
+LITELLM_VENV = ROOT / ".bench" / "litellm-venv"
+LITELLM = LITELLM_VENV / "bin" / "litellm"
+# 1.110.x's proxy extra needs a separate litellm-proxy package the index does not carry;
+# 1.106.12 is the newest whose proxy extra installs here. (1.107.0 was a compromised
+# release and is gone from the index.)
+LITELLM_REQUIREMENT = "litellm[proxy]==1.106.12"
+KEY = "sk-bench-5f0c8a1e9d2b4c6f8e0a1b3c5d7e9f21"
 TICKS = os.sysconf("SC_CLK_TCK")
 PROMPT = (
     "Summarise request {n}: the quarterly report shows revenue growth in several regions "
@@ -45,6 +50,21 @@ request = function()
     {["Content-Type"]="application/json", ["Authorization"]="Bearer %s"}, body)
 end
 """
+
+
+def ensure_litellm() -> bool:
+    """Install LiteLLM into its own venv under .bench/ (gitignored) if it is not there."""
+    if LITELLM.exists():
+        return True
+    print(f"installing {LITELLM_REQUIREMENT} into {LITELLM_VENV} ...", file=sys.stderr)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(LITELLM_VENV)], check=True)
+        pip = [str(LITELLM_VENV / "bin" / "pip"), "install", "-q", LITELLM_REQUIREMENT]
+        subprocess.run(pip, check=True, timeout=1800)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        print(f"LiteLLM could not be installed: {exc}", file=sys.stderr)
+        return False
+    return LITELLM.exists()
 
 
 def free_port() -> int:
@@ -96,18 +116,22 @@ def rss_mb(pid: int) -> float:
 def start(
     cmd: list[str], port: int, health: str, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
+    # The proxy's own logs, shown only if it fails to start; open for its lifetime.
+    log = tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
         cmd,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{cmd[0:3]} exited with {process.returncode}")
+            log.seek(0)
+            tail = log.read()[-3000:].decode("utf-8", "replace")
+            raise RuntimeError(f"{cmd[0:3]} exited with {process.returncode}:\n{tail}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
                 sock.sendall(
@@ -131,7 +155,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[int, float]:
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -156,7 +191,9 @@ def scripts(directory: Path) -> dict[str, Path]:
 
 
 async def _ttft(port: int, n: int) -> float:
-    """Median seconds from sending a streamed request to its first body byte."""
+    """Median seconds from sending a streamed request to the first byte of its body, on
+    one keep-alive connection (no connection setup in the number), like a chat client."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     samples = []
     for i in range(n):
         body = orjson.dumps(
@@ -166,23 +203,25 @@ async def _ttft(port: int, n: int) -> float:
                 "messages": [{"role": "user", "content": PROMPT.format(n=f"t{i}")}],
             }
         )
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
         request = (
-            f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Authorization: Bearer {KEY}\r\nContent-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n"
+            f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Type: application/json\r\nAuthorization: Bearer {KEY}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
         began = time.perf_counter()
-        writer.write(request)
-        await writer.drain()
+        writer.write(request)  # one write, as wrk and most clients send a small request
         head = await reader.readuntil(b"\r\n\r\n")
-        if b"chunked" in head.lower():
-            await reader.readline()  # chunk size line
-        await reader.readexactly(1)
+        size = int(await reader.readline(), 16)
+        first = await reader.readexactly(1)
         samples.append(time.perf_counter() - began)
-        writer.close()
-        await reader.read()
-        await writer.wait_closed()
+        assert b" 200 " in head.split(b"\r\n", 1)[0], head
+        assert first
+        await reader.readexactly(size + 1)  # rest of the chunk and its CRLF
+        while size:
+            size = int(await reader.readline(), 16)
+            await reader.readexactly(size + 2)
+    writer.close()
+    await writer.wait_closed()
     return statistics.median(samples)
 
 
@@ -239,9 +278,12 @@ def litellm_config(directory: Path, upstream_port: int) -> Path:
     return path
 
 
-def measure(name: str, port: int, pid: int, paths: dict[str, Path], seconds: int) -> dict[str, Any]:
+def measure_cpu(
+    name: str, port: int, pid: int, paths: dict[str, Path], seconds: int
+) -> dict[str, Any]:
+    """CPU per request and throughput at concurrency 16, JSON and streamed."""
     url = f"http://127.0.0.1:{port}"
-    row: dict[str, Any] = {"name": name}
+    row: dict[str, Any] = {"name": name, "port": port, "pid": pid}
     wrk(url, paths["json"], 4, 1)  # warm up connection pools and caches
     for mode in ("json", "stream"):
         before = cpu_seconds(pid)
@@ -249,10 +291,24 @@ def measure(name: str, port: int, pid: int, paths: dict[str, Path], seconds: int
         spent = cpu_seconds(pid) - before
         row[f"cpu_ms_{mode}"] = spent / requests * 1000
         row[f"rps_{mode}"] = requests / seconds
-    _, row["p50_ms_c1"] = wrk(url, paths["json"], 1, seconds)
-    row["ttft_ms"] = asyncio.run(_ttft(port, 200)) * 1000
-    row["rss_mb"] = rss_mb(pid)
     return row
+
+
+def measure_latency(rows: list[dict[str, Any]], paths: dict[str, Path], rounds: int) -> None:
+    """p50 at concurrency 1 and time to first token, in interleaved rounds so that load
+    from elsewhere on the machine hits every proxy alike; the median round is kept."""
+    p50: dict[str, list[float]] = {row["name"]: [] for row in rows}
+    ttft: dict[str, list[float]] = {row["name"]: [] for row in rows}
+    for _ in range(rounds):
+        for row in rows:
+            url = f"http://127.0.0.1:{row['port']}"
+            p50[row["name"]].append(wrk(url, paths["json"], 1, 2)[1])
+            ttft[row["name"]].append(asyncio.run(_ttft(row["port"], 50)) * 1000)
+    for row in rows:
+        row["p50_ms_c1"] = statistics.median(p50[row["name"]])
+        row["ttft_ms"] = statistics.median(ttft[row["name"]])
+        if "pid" in row:
+            row["rss_mb"] = rss_mb(row["pid"])
 
 
 def boto_stall_demo() -> dict[str, float]:
@@ -343,107 +399,68 @@ async def _boto_stall() -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.router")
-    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=5, help="length of each c16 run")
+    parser.add_argument("--rounds", type=int, default=5, help="latency rounds (interleaved)")
     parser.add_argument("--chunks", type=int, default=20)
     parser.add_argument("--no-litellm", action="store_true")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
         return 2
-    py = sys.executable
     processes: list[subprocess.Popen[bytes]] = []
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        paths = scripts(directory)
         try:
-            up_port = free_port()
-            upstream = start(
-                [
-                    py,
-                    "-m",
-                    "bench.router.upstream",
-                    "--port",
-                    str(up_port),
-                    "--chunks",
-                    str(args.chunks),
-                ],
-                up_port,
-                "/health",
-            )
-            processes.append(upstream)
-            direct = {"name": "upstream direct"}
-            _, direct["p50_ms_c1"] = wrk(
-                f"http://127.0.0.1:{up_port}", paths["json"], 1, args.seconds
-            )
-            direct["ttft_ms"] = asyncio.run(_ttft(up_port, 200)) * 1000
-            rows.append(direct)
-
-            config_path = directory / "router.json"
-            config_path.write_bytes(orjson.dumps(router_config(up_port)))
-            port = free_port()
-            router = start(
-                [py, "-m", "router", "--config", str(config_path), "--port", str(port)],
-                port,
-                "/healthz",
-            )
-            processes.append(router)
-            rows.append(measure("inferplane router", port, router.pid, paths, args.seconds))
-            stop(router)
-
-            port = free_port()
-            bare = start(
-                [
-                    py,
-                    "-m",
-                    "bench.router.passthrough",
-                    "--port",
-                    str(port),
-                    "--upstream",
-                    f"http://127.0.0.1:{up_port}",
-                ],
-                port,
-                "/healthz",
-            )
-            processes.append(bare)
-            rows.append(measure("bare aiohttp pass-through", port, bare.pid, paths, args.seconds))
-            stop(bare)
-
-            if LITELLM.exists() and not args.no_litellm:
-                port = free_port()
-                env = {
-                    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-                    "LITELLM_TELEMETRY": "False",
-                    "LITELLM_LOG": "ERROR",
-                    "DISABLE_SCHEMA_UPDATE": "True",
-                }
-                lite = start(
-                    [
-                        str(LITELLM),
-                        "--config",
-                        str(litellm_config(directory, up_port)),
-                        "--port",
-                        str(port),
-                        "--host",
-                        "127.0.0.1",
-                        "--num_workers",
-                        "1",
-                    ],
-                    port,
-                    "/health/liveliness",
-                    env,
-                )
-                processes.append(lite)
-                rows.append(measure("LiteLLM proxy", port, lite.pid, paths, args.seconds))
-                stop(lite)
-            else:
-                print(f"LiteLLM not run: {LITELLM} missing (see README)", file=sys.stderr)
+            rows = _run_all(Path(tmp), args, processes)
         finally:
             for process in processes:
                 if process.poll() is None:
                     stop(process)
     report(rows, boto_stall_demo())
     return 0
+
+
+def _run_all(
+    directory: Path, args: argparse.Namespace, processes: list[subprocess.Popen[bytes]]
+) -> list[dict[str, Any]]:
+    py = sys.executable
+    paths = scripts(directory)
+    up_port = free_port()
+    upstream_cmd = [py, "-m", "bench.router.upstream", "--port", str(up_port)]
+    processes.append(start([*upstream_cmd, "--chunks", str(args.chunks)], up_port, "/health"))
+    upstream_url = f"http://127.0.0.1:{up_port}"
+    config_path = directory / "router.json"
+    config_path.write_bytes(orjson.dumps(router_config(up_port)))
+    proxies: list[tuple[str, list[str], str, dict[str, str] | None]] = [
+        ("inferplane router", [py, "-m", "router", "--config", str(config_path)], "/healthz", None),
+        (
+            "bare aiohttp pass-through",
+            [py, "-m", "bench.router.passthrough", "--upstream", upstream_url],
+            "/healthz",
+            None,
+        ),
+    ]
+    if not args.no_litellm and ensure_litellm():
+        lite_cmd = [str(LITELLM), "--config", str(litellm_config(directory, up_port))]
+        lite_cmd += ["--host", "127.0.0.1", "--num_workers", "1"]
+        env = {
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_TELEMETRY": "False",
+            "LITELLM_LOG": "ERROR",
+            "DISABLE_SCHEMA_UPDATE": "True",
+            # Auth on, as in the router: the master key is the bench's API key.
+            "LITELLM_MASTER_KEY": KEY,
+        }
+        proxies.append(("LiteLLM proxy", lite_cmd, "/health/liveliness", env))
+    else:
+        print("LiteLLM not run (--no-litellm or install failed)", file=sys.stderr)
+    rows: list[dict[str, Any]] = [{"name": "upstream direct", "port": up_port}]
+    for name, cmd, health, env in proxies:
+        port = free_port()
+        process = start([*cmd, "--port", str(port)], port, health, env)
+        processes.append(process)
+        rows.append(measure_cpu(name, port, process.pid, paths, args.seconds))
+    measure_latency(rows, paths, args.rounds)
+    return rows
 
 
 def report(rows: list[dict[str, Any]], stall: dict[str, float]) -> None:

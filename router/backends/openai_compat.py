@@ -92,7 +92,10 @@ async def relay_openai_stream(
 def _inspect(block: bytes, usage: Usage, include_usage: bool, target: str) -> bytes:
     kept: list[bytes] = []
     for event in block.split(b"\n\n"):
-        if not event.startswith(b"data: {"):
+        # Parse only the rare events that may carry usage or an error.
+        if not event.startswith(b"data: {") or (
+            b'"usage"' not in event and b'"error"' not in event
+        ):
             if event:
                 kept.append(event)
             continue

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 import pytest
 
+from router.__main__ import main as router_main
+from router.backends import ChatBackend, Completion, Usage
 from router.chat import parse_chat_request
 from router.core import Gateway, Request, Response, _capped
 from router.decide import Decision
@@ -136,3 +139,47 @@ def test_max_tokens_is_capped_by_the_route() -> None:
     )
     assert _capped(parse_chat_request(orjson.dumps(chat())), decision)["max_tokens"] == 100
     asyncio.run(gateway.close())
+
+
+class _Scripted(ChatBackend):
+    """An in-process backend: the core needs no HTTP server (as a Lambda front would)."""
+
+    kind = "scripted"
+
+    async def complete(self, body: dict[str, Any]) -> Completion:
+        raise AssertionError("not used")
+
+    async def stream(
+        self, body: dict[str, Any], usage: Usage, include_usage: bool
+    ) -> AsyncIterator[bytes]:
+        for word in ("a", "b"):
+            yield (
+                b'data: {"choices":[{"index":0,"delta":{"content":"' + word.encode() + b'"}}]}\n\n'
+            )
+        yield b"data: [DONE]\n\n"
+
+
+def test_core_streams_without_any_http_server() -> None:
+    gateway = _gateway()
+    gateway.backends["t"] = _Scripted("t", gateway.config.targets["t"], gateway.context)
+
+    async def go() -> tuple[Response, list[bytes]]:
+        response = await gateway.handle(
+            Request("POST", "/v1/chat/completions", auth(), orjson.dumps(chat(stream=True)))
+        )
+        assert response.stream is not None
+        blocks = [block async for block in response.stream]
+        await gateway.close()
+        return response, blocks
+
+    response, blocks = asyncio.run(go())
+    assert response.status == 200
+    assert response.headers["content-type"] == "text/event-stream"
+    assert blocks[-1] == b"data: [DONE]\n\n"
+    assert len(blocks) == 3
+
+
+def test_python_m_router_reports_a_bad_config(tmp_path: Any) -> None:
+    (tmp_path / "bad.json").write_text('{"stack": 1}')
+    assert router_main(["--config", str(tmp_path / "missing.json")]) == 2
+    assert router_main(["--config", str(tmp_path / "bad.json")]) == 2
