@@ -100,6 +100,7 @@ class AnthropicBackend(ChatBackend):
                             counts = usage_dict(usage.prompt_tokens, usage.completion_tokens)
                             yield chunk_event(*ids, {}, usage=counts)
                         yield DONE
+                        await resp.content.read()  # to the end, so the connection is pooled
                         return
                     elif kind == "error":
                         error = event.get("error", {})

@@ -83,6 +83,11 @@ async def relay_openai_stream(
             block = _inspect(block, usage, include_usage, target)
         if block.endswith(DONE):
             yield block
+            # Read to the end of the upstream response (the chunked terminator): a response
+            # released before its end closes the connection instead of pooling it, and the
+            # next request would pay a new TCP connection.
+            async for _ in source:
+                pass
             return
         if block:
             yield block

@@ -88,6 +88,7 @@ class FakeOpenAI:
         self.status = 503
         self.chunks = chunks
         self.requests: list[dict[str, Any]] = []
+        self.peers: list[object] = []
         self.release = asyncio.Event()
         self.app = web.Application()
         self.app.router.add_post("/v1/chat/completions", self._chat)
@@ -95,6 +96,8 @@ class FakeOpenAI:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = orjson.loads(await request.read())
         self.requests.append(body)
+        assert request.transport is not None
+        self.peers.append(request.transport.get_extra_info("peername"))
         if self.mode == "status":
             return web.json_response(
                 {"error": {"message": f"{self.name} is overloaded", "type": "server_error"}},
@@ -156,6 +159,8 @@ class FakeOpenAI:
                 + b"\n\n"
             )
         await response.write(b"data: [DONE]\n\n")
+        # The chunked terminator in its own segment, as from a real server under load.
+        await asyncio.sleep(0.01)
         await response.write_eof()
         return response
 

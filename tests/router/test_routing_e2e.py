@@ -265,3 +265,15 @@ def test_official_openai_client_works_unchanged(loop: LoopThread) -> None:
             openai.OpenAI(
                 base_url=f"{router.url}/v1", api_key="wrong", max_retries=0
             ).chat.completions.create(model="default", messages=[{"role": "user", "content": "x"}])
+
+
+def test_upstream_connections_are_reused_after_streams(loop: LoopThread) -> None:
+    primary, fallback = FakeOpenAI("primary"), FakeOpenAI("fallback")
+    _serve(loop, primary, fallback)
+    router = loop.served[-1]
+    with httpx.Client(base_url=router.url, headers=auth()) as client:
+        for _ in range(3):
+            response = client.post("/v1/chat/completions", json=chat(stream=True))
+            assert response.text.endswith("data: [DONE]\n\n")
+    # A stream released before the upstream's end would close its connection each time.
+    assert len(set(primary.peers)) == 1
