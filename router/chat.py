@@ -160,7 +160,7 @@ def _check_messages(messages: list[Any]) -> tuple[list[str], str]:
         if not isinstance(message, dict):
             raise RequestError(f"'{where}' must be an object, got {_kind(message)}", param=where)
         role = message.get("role")
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:
             allowed = ", ".join(sorted(ROLES))
             raise RequestError(
                 f"'{where}.role' must be one of {allowed}, got {role!r}", param=f"{where}.role"

@@ -56,6 +56,7 @@ def _call(
         ({"model": "m"}, 400, "'messages' is required"),
         ({"model": "m", "messages": []}, 400, "at least one message"),
         ({"model": "m", "messages": [{"role": "robot", "content": "x"}]}, 400, "role"),
+        ({"model": "m", "messages": [{"role": []}]}, 400, "role"),  # found by the fuzzer
         ({"model": "m", "messages": [{"role": "user", "content": 5}]}, 400, "content"),
         (chat(temperature=7), 400, "between 0 and 2"),
         (chat(max_tokens="many"), 400, "must be an integer"),
