@@ -8,12 +8,16 @@ import subprocess
 import time
 from collections.abc import Iterator
 
+import orjson
 import pytest
 import redis
 
 from router.cache import CachedAnswer, ExactCache
 from router.config import ExactCacheConfig
+from router.core import Gateway, Request
 from router.state import RedisStore
+from tests.router import configs
+from tests.router.configs import KEY_CONFIDENTIAL
 from tests.router.fakes import free_port
 
 REDIS = shutil.which("redis-server")
@@ -62,3 +66,32 @@ def test_redis_store_counts_windows_and_caches(redis_url: str) -> None:
     assert shared is not None
     assert (shared.target, shared.body) == ("edge", b'{"x":1}')
     assert missing is None
+
+
+def test_replicas_share_one_rate_limit_through_redis(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROUTER_REDIS_URL", redis_url)
+    cfg = configs.config(
+        {"t": configs.target("http://127.0.0.1:9", ("confidential",))},
+        [{"name": "default", "targets": ["t"]}],
+        state={"backend": "redis", "url": {"store": "env", "name": "ROUTER_REDIS_URL"}},
+    )
+
+    async def scenario() -> list[int]:
+        replicas = [Gateway(cfg), Gateway(cfg)]
+        statuses = []
+        for index in range(4):
+            request = Request(
+                "POST",
+                "/v1/chat/completions",
+                configs.auth(KEY_CONFIDENTIAL),
+                orjson.dumps(configs.chat()),
+            )
+            statuses.append((await replicas[index % 2].handle(request)).status)
+        for gateway in replicas:
+            await gateway.close()
+        return statuses
+
+    # The key allows 3 requests a minute in total; the target is down (503) for those.
+    assert asyncio.run(scenario()) == [503, 503, 503, 429]
