@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "Backend",
+    "BreakerConfig",
     "CacheConfig",
     "DataClassConfig",
     "ExactCacheConfig",
@@ -83,6 +84,8 @@ class TargetConfig(_Model):
     output_cost_per_1k: float | None = None
     latency_ms_p50: float | None = None
     """Expected latency, used to skip targets that cannot meet a request's budget."""
+    api_version: str | None = None
+    """API version query parameter (Azure OpenAI ``api-version``, Anthropic version header)."""
 
 
 class RouteMatch(_Model):
@@ -144,6 +147,16 @@ class LimitsConfig(_Model):
     max_body_bytes: int = 1_048_576
     max_tokens: int | None = None
     """Cap applied to every request's max_tokens (routes may cap lower)."""
+    blocking_threads: int = Field(default=16, ge=1, le=256)
+    """Size of the thread pool that runs blocking SDK calls (boto3) off the event loop."""
+
+
+class BreakerConfig(_Model):
+    """Circuit breaker per target: open after ``failure_threshold`` consecutive failures,
+    let one probe through after ``reset_timeout_s``; a good probe closes it again."""
+
+    failure_threshold: int = Field(default=5, ge=1)
+    reset_timeout_s: float = Field(default=10.0, gt=0)
 
 
 class StateConfig(_Model):
@@ -168,6 +181,9 @@ class RouterConfig(_Model):
     cache: CacheConfig = CacheConfig()
     limits: LimitsConfig = LimitsConfig()
     state: StateConfig = StateConfig()
+    breaker: BreakerConfig = BreakerConfig()
+    access_log: bool = True
+    """Write one structured JSON line per request to stderr (off the request path)."""
     refused_data_classes: dict[str, str] = Field(default_factory=dict)
     """Data classes this router must not handle where it runs, with the reason (shown to
     the client). A request of such a class is refused before any target is considered."""
@@ -182,9 +198,9 @@ class RouterConfig(_Model):
         if self.pii_data_class is not None and self.pii_data_class not in classes:
             raise ValueError(f"pii_data_class {self.pii_data_class!r} is not a data class")
         for route in self.routes:
-            for name in route.targets:
-                if name not in self.targets:
-                    raise ValueError(f"route {route.name!r} names unknown target {name!r}")
+            for target_name in route.targets:
+                if target_name not in self.targets:
+                    raise ValueError(f"route {route.name!r} names unknown target {target_name!r}")
         for name, target in self.targets.items():
             unknown = set(target.allowed_data_classes) - classes
             if unknown:

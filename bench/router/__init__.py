@@ -1,0 +1,1 @@
+"""Router overhead benchmark: ``python -m bench.router`` (see README.md)."""

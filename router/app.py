@@ -1,0 +1,85 @@
+"""The aiohttp front of the router: ``create_app(config)`` returns a ready Application.
+
+aiohttp serves the hot path because it costs ~0.2 ms of CPU per proxied request on these
+machines against ~1-1.8 ms for starlette + httpx; the client side is aiohttp too (one
+pooled session). All routing logic lives in ``router.core``; this module only moves bytes
+between aiohttp and ``Gateway.handle``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from router.backends import ChatBackend
+from router.config import RouterConfig
+from router.core import Gateway, Request, Response
+from router.errors import BodyTooLargeError, RequestError
+
+__all__ = ["GATEWAY", "create_app"]
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+def create_app(
+    config: RouterConfig,
+    *,
+    backends: Mapping[str, ChatBackend] | None = None,
+    gateway: Gateway | None = None,
+) -> web.Application:
+    """The router as an aiohttp Application. ``backends`` replaces adapters by target
+    name (tests, custom transports); ``gateway`` replaces the whole core."""
+    core = gateway or Gateway(config, backends=backends)
+    limit = config.limits.max_body_bytes
+    app = web.Application(client_max_size=limit + 1)
+    app[GATEWAY] = core
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        length = request.content_length
+        if length is not None and length > limit:
+            return _plain(_too_large(length, limit))
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _plain(_too_large(None, limit))
+        except UnicodeDecodeError:
+            return _plain(Response(400, {}, RequestError("unreadable body").to_json()))
+        response = await core.handle(Request(request.method, request.path, request.headers, body))
+        if response.stream is None:
+            return _plain(response)
+        return await _write_stream(request, response)
+
+    async def start(_: web.Application) -> None:
+        await core.start()
+
+    async def stop(_: web.Application) -> None:
+        await core.close()
+
+    app.router.add_route("*", "/{tail:.*}", handle)
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return app
+
+
+def _plain(response: Response) -> web.Response:
+    return web.Response(status=response.status, body=response.body, headers=response.headers)
+
+
+def _too_large(length: int | None, limit: int) -> Response:
+    size = f"{length} bytes" if length is not None else "the request body"
+    exc = BodyTooLargeError(f"{size} exceeds the limit of {limit} bytes")
+    return Response(exc.status, {"content-type": "application/json"}, exc.to_json())
+
+
+async def _write_stream(request: web.Request, response: Response) -> web.StreamResponse:
+    assert response.stream is not None
+    out = web.StreamResponse(status=response.status, headers=response.headers)
+    try:
+        await out.prepare(request)
+        async for block in response.stream:
+            await out.write(block)
+        await out.write_eof()
+    finally:
+        await response.stream.aclose()  # type: ignore[attr-defined]
+    return out

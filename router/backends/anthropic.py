@@ -1,0 +1,146 @@
+"""Anthropic's Messages API (``POST {url}/v1/messages``), mapped to and from OpenAI's shape.
+
+``target.url`` defaults to ``https://api.anthropic.com``; the key comes from
+``target.credentials``; ``target.api_version`` sets the ``anthropic-version`` header.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+from router.backends.base import BackendContext, ChatBackend, Completion, Usage
+from router.backends.http import client_timeout, parse_json, post
+from router.chat import message_text
+from router.config import TargetConfig
+from router.errors import UpstreamProtocolError, UpstreamStatusError
+from router.sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
+
+__all__ = ["AnthropicBackend", "to_messages"]
+
+DEFAULT_URL = "https://api.anthropic.com"
+DEFAULT_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 1024  # required by the Messages API; OpenAI's is optional
+FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+
+class AnthropicBackend(ChatBackend):
+    kind = "anthropic"
+
+    def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
+        super().__init__(name, target, context)
+        self.url = (target.url or DEFAULT_URL).rstrip("/") + "/v1/messages"
+        self.headers = {
+            "content-type": "application/json",
+            "anthropic-version": target.api_version or DEFAULT_VERSION,
+        }
+        if target.credentials is not None:
+            self.headers["x-api-key"] = context.resolve_secret(target.credentials)
+        self.timeout = client_timeout(target)
+
+    async def complete(self, body: dict[str, Any]) -> Completion:
+        data = orjson.dumps(to_messages(body, self.target.model, stream=False))
+        session = self.context.session
+        async with post(
+            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+        ) as resp:
+            answer = parse_json(await resp.read(), self.name)
+        text = "".join(
+            b.get("text", "") for b in answer.get("content", []) if b.get("type") == "text"
+        )
+        found = answer.get("usage", {})
+        usage = Usage(int(found.get("input_tokens", 0)), int(found.get("output_tokens", 0)))
+        finish = FINISH_REASONS.get(answer.get("stop_reason") or "end_turn", "stop")
+        body_out = completion_body(
+            self.target.model, text, finish, usage.prompt_tokens, usage.completion_tokens
+        )
+        return Completion(body_out, usage)
+
+    async def stream(
+        self, body: dict[str, Any], usage: Usage, include_usage: bool
+    ) -> AsyncIterator[bytes]:
+        data = orjson.dumps(to_messages(body, self.target.model, stream=True))
+        ids = (new_completion_id(), self.target.model, int(time.time()))
+        parser = SseParser()
+        session = self.context.session
+        async with post(
+            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+        ) as resp:
+            async for raw in resp.content.iter_any():
+                for name, payload in parser.feed(raw):
+                    event = orjson.loads(payload)
+                    kind = name or event.get("type")
+                    if kind == "message_start":
+                        found = event.get("message", {}).get("usage", {})
+                        usage.prompt_tokens = int(found.get("input_tokens", 0))
+                        yield chunk_event(*ids, {"role": "assistant", "content": ""})
+                    elif kind == "content_block_delta":
+                        text = event.get("delta", {}).get("text")
+                        if text:
+                            yield chunk_event(*ids, {"content": text})
+                    elif kind == "message_delta":
+                        usage.completion_tokens = int(
+                            event.get("usage", {}).get("output_tokens", 0)
+                        )
+                        reason = event.get("delta", {}).get("stop_reason") or "end_turn"
+                        yield chunk_event(
+                            *ids, {}, finish_reason=FINISH_REASONS.get(reason, "stop")
+                        )
+                    elif kind == "message_stop":
+                        if include_usage:
+                            counts = usage_dict(usage.prompt_tokens, usage.completion_tokens)
+                            yield chunk_event(*ids, {}, usage=counts)
+                        yield DONE
+                        await resp.content.read()  # to the end, so the connection is pooled
+                        return
+                    elif kind == "error":
+                        error = event.get("error", {})
+                        raise UpstreamStatusError(
+                            f"target {self.name!r} failed mid-stream: {error.get('message')}",
+                            target=self.name,
+                            upstream_status=529 if error.get("type") == "overloaded_error" else 502,
+                        )
+        raise UpstreamProtocolError(f"target {self.name!r} ended the stream before message_stop")
+
+
+def to_messages(body: dict[str, Any], model: str, *, stream: bool) -> dict[str, Any]:
+    system: list[str] = []
+    messages: list[dict[str, Any]] = []
+    for message in body["messages"]:
+        text = message_text(message.get("content")) or " "
+        role = message["role"]
+        if role in ("system", "developer"):
+            system.append(text)
+            continue
+        role = "assistant" if role == "assistant" else "user"
+        if messages and messages[-1]["role"] == role:
+            messages[-1]["content"] += "\n\n" + text
+        else:
+            messages.append({"role": role, "content": text})
+    request: dict[str, Any] = {
+        "model": model,
+        "messages": messages,
+        "max_tokens": body.get("max_completion_tokens")
+        or body.get("max_tokens")
+        or DEFAULT_MAX_TOKENS,
+        "stream": stream,
+    }
+    if system:
+        request["system"] = "\n\n".join(system)
+    if body.get("temperature") is not None:
+        request["temperature"] = min(float(body["temperature"]), 1.0)
+    if body.get("top_p") is not None:
+        request["top_p"] = body["top_p"]
+    stop = body.get("stop")
+    if stop:
+        request["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+    return request

@@ -1,0 +1,28 @@
+"""Azure OpenAI: OpenAI's API behind a deployment URL and an ``api-key`` header.
+
+``target.url`` is the resource endpoint (``https://<resource>.openai.azure.com``),
+``target.model`` the deployment name and ``target.api_version`` the ``api-version``.
+"""
+
+from __future__ import annotations
+
+from router.backends.openai_compat import OpenAICompatBackend
+
+__all__ = ["AzureOpenAIBackend"]
+
+DEFAULT_API_VERSION = "2024-10-21"
+
+
+class AzureOpenAIBackend(OpenAICompatBackend):
+    kind = "azure_openai"
+
+    def chat_url(self, base: str) -> str:
+        version = self.target.api_version or DEFAULT_API_VERSION
+        return (
+            f"{base}/openai/deployments/{self.target.model}/chat/completions?api-version={version}"
+        )
+
+    def auth_headers(self) -> dict[str, str]:
+        if self.target.credentials is None:
+            return {}
+        return {"api-key": self.context.resolve_secret(self.target.credentials)}

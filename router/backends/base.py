@@ -1,0 +1,137 @@
+"""The backend interface: one adapter per kind of target, all speaking OpenAI's shape.
+
+An adapter takes the OpenAI chat request (already carrying the target's model ID and
+capped ``max_tokens``) and returns either a ``Completion`` (an OpenAI ``chat.completion``
+body plus its usage) or, for streams, an async iterator of OpenAI SSE bytes that ends with
+``data: [DONE]`` only when the upstream finished cleanly. Every failure is raised as an
+``UpstreamError`` subclass; SDK and transport errors never cross this boundary.
+
+Timeouts: adapters enforce the connect timeout and, for streams, the total timeout; the
+core enforces the first-byte timeout (first stream item) and the total for non-streamed
+calls, so every adapter gets them the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import aiohttp
+
+from router.config import SecretRef, TargetConfig
+from router.credentials import resolve_secret as default_resolve
+
+__all__ = ["BackendContext", "ChatBackend", "Completion", "Usage"]
+
+_ITEM, _END, _ERROR = 0, 1, 2
+
+
+@dataclass(slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(slots=True)
+class Completion:
+    body: bytes
+    """OpenAI ``chat.completion`` JSON, as sent to the client."""
+    usage: Usage
+
+
+class BackendContext:
+    """What adapters share: one HTTP session, one bounded thread pool, secret lookup."""
+
+    def __init__(
+        self,
+        *,
+        blocking_threads: int = 16,
+        resolve_secret: Callable[[SecretRef], str] | None = None,
+    ) -> None:
+        self.executor = ThreadPoolExecutor(blocking_threads, thread_name_prefix="router-sdk")
+        self.resolve_secret = resolve_secret or default_resolve
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        # Created on first use so that it binds to the running loop.
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=0, ttl_dns_cache=300, enable_cleanup_closed=False
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, skip_auto_headers=("User-Agent",), auto_decompress=True
+            )
+        return self._session
+
+    async def run_blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    async def iterate_blocking(self, open_items: Callable[[], Iterable[Any]]) -> AsyncIterator[Any]:
+        """Items of a blocking iterator (a boto3 event stream), produced in the thread pool
+        and handed to the loop one by one; stops the producer when the consumer leaves."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+        stop = threading.Event()
+
+        def hand_over(kind: int, value: Any) -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+        def produce() -> None:
+            try:
+                for item in open_items():
+                    if stop.is_set():
+                        return
+                    hand_over(_ITEM, item)
+                hand_over(_END, None)
+            except Exception as exc:  # handed to the consumer, translated there
+                hand_over(_ERROR, exc)
+
+        producer = loop.run_in_executor(self.executor, produce)
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == _ITEM:
+                    yield value
+                elif kind == _END:
+                    return
+                else:
+                    raise value
+        finally:
+            stop.set()
+            del producer
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class ChatBackend(ABC):
+    """One target's adapter. ``kind`` is the config's ``backend`` value."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
+        self.name = name
+        self.target = target
+        self.context = context
+
+    @abstractmethod
+    async def complete(self, body: dict[str, Any]) -> Completion: ...
+
+    @abstractmethod
+    def stream(
+        self, body: dict[str, Any], usage: Usage, include_usage: bool
+    ) -> AsyncIterator[bytes]:
+        """OpenAI SSE bytes (whole events). Fills ``usage`` as the upstream reports it; sends
+        the usage chunk to the client only if ``include_usage``."""
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,90 @@
+"""What the HTTP adapters share: posting with timeouts and translating aiohttp errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, NoReturn
+
+import aiohttp
+import orjson
+
+from router.config import TargetConfig
+from router.errors import (
+    UpstreamConnectError,
+    UpstreamError,
+    UpstreamProtocolError,
+    UpstreamStatusError,
+    UpstreamTimeoutError,
+)
+
+__all__ = ["client_timeout", "error_message", "parse_json", "post", "translate_error"]
+
+
+def client_timeout(target: TargetConfig) -> aiohttp.ClientTimeout:
+    t = target.timeouts
+    return aiohttp.ClientTimeout(total=t.total, sock_connect=t.connect)
+
+
+def translate_error(exc: BaseException, target: str) -> UpstreamError:
+    if isinstance(exc, UpstreamError):
+        return exc
+    if isinstance(exc, asyncio.TimeoutError):
+        return UpstreamTimeoutError(f"target {target!r} timed out", target=target)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return UpstreamConnectError(f"target {target!r} is unreachable: {exc}", target=target)
+    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
+        return UpstreamConnectError(f"target {target!r} closed the connection", target=target)
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return UpstreamConnectError(f"target {target!r}: {exc}", target=target)
+    return UpstreamProtocolError(f"target {target!r}: {exc!r}", target=target)
+
+
+def error_message(data: bytes) -> str:
+    """The message of an error body in OpenAI, Anthropic or Google shape, else its text."""
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return data[:500].decode("utf-8", "replace")
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return data[:500].decode("utf-8", "replace")
+
+
+def parse_json(data: bytes, target: str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise UpstreamProtocolError(f"target {target!r} sent invalid JSON", target=target) from exc
+
+
+def raise_for_status(status: int, data: bytes, target: str) -> NoReturn:
+    raise UpstreamStatusError(
+        f"target {target!r} answered {status}: {error_message(data)}",
+        target=target,
+        upstream_status=status,
+    )
+
+
+@asynccontextmanager
+async def post(
+    session: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    timeout: aiohttp.ClientTimeout,
+    target: str,
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """POST; an error status raises ``UpstreamStatusError`` with the upstream's message."""
+    try:
+        async with session.post(url, data=body, headers=headers, timeout=timeout) as response:
+            if response.status >= 400:
+                raise_for_status(response.status, await response.read(), target)
+            yield response
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise translate_error(exc, target) from exc

@@ -1,0 +1,137 @@
+"""OpenAI-compatible targets: vLLM, TGI, Ollama, llama.cpp server, OpenAI itself.
+
+The hot path: the request is forwarded as it is (model and max_tokens already set by the
+core), a JSON answer is relayed byte for byte (parsed once for usage), and a stream is
+relayed in whole-event blocks without parsing chunks. ``target.url`` is the base URL up to
+and including ``/v1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+from router.backends.base import BackendContext, ChatBackend, Completion, Usage
+from router.backends.http import client_timeout, parse_json, post
+from router.config import TargetConfig
+from router.errors import UpstreamProtocolError, UpstreamStatusError
+from router.sse import DONE
+
+__all__ = ["OpenAICompatBackend", "relay_openai_stream", "usage_of"]
+
+
+class OpenAICompatBackend(ChatBackend):
+    kind = "openai"
+
+    def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
+        super().__init__(name, target, context)
+        if target.url is None:
+            raise ValueError(f"target {name!r}: backend {target.backend!r} needs a url")
+        self.url = self.chat_url(target.url.rstrip("/"))
+        self.headers = {"content-type": "application/json", **self.auth_headers()}
+        self.timeout = client_timeout(target)
+
+    def chat_url(self, base: str) -> str:
+        return base + "/chat/completions"
+
+    def auth_headers(self) -> dict[str, str]:
+        if self.target.credentials is None:
+            return {}
+        return {"authorization": "Bearer " + self.context.resolve_secret(self.target.credentials)}
+
+    async def complete(self, body: dict[str, Any]) -> Completion:
+        session = self.context.session
+        data = orjson.dumps(body)
+        async with post(
+            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+        ) as resp:
+            raw = await resp.read()
+        return Completion(raw, usage_of(parse_json(raw, self.name)))
+
+    async def stream(
+        self, body: dict[str, Any], usage: Usage, include_usage: bool
+    ) -> AsyncIterator[bytes]:
+        # Always ask for usage (metering needs it); drop that chunk if the client did not.
+        body = {**body, "stream": True, "stream_options": {"include_usage": True}}
+        session = self.context.session
+        data = orjson.dumps(body)
+        async with post(
+            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+        ) as resp:
+            async for block in relay_openai_stream(
+                resp.content.iter_any(), usage, include_usage, self.name
+            ):
+                yield block
+
+
+async def relay_openai_stream(
+    source: AsyncIterator[bytes], usage: Usage, include_usage: bool, target: str
+) -> AsyncIterator[bytes]:
+    """Whole events from an OpenAI SSE byte stream, in order; raises if it ends early."""
+    pending = b""
+    async for data in source:
+        pending += data
+        cut = pending.rfind(b"\n\n")
+        if cut < 0:
+            if b"\r" in pending:
+                pending = pending.replace(b"\r\n", b"\n")
+            continue
+        block, pending = pending[: cut + 2], pending[cut + 2 :]
+        if b'"usage"' in block or b'"error"' in block:
+            block = _inspect(block, usage, include_usage, target)
+        if block.endswith(DONE):
+            yield block
+            # Read to the end of the upstream response (the chunked terminator): a response
+            # released before its end closes the connection instead of pooling it, and the
+            # next request would pay a new TCP connection.
+            async for _ in source:
+                pass
+            return
+        if block:
+            yield block
+    raise UpstreamProtocolError(f"target {target!r} ended the stream before [DONE]", target=target)
+
+
+def _inspect(block: bytes, usage: Usage, include_usage: bool, target: str) -> bytes:
+    kept: list[bytes] = []
+    for event in block.split(b"\n\n"):
+        # Parse only the rare events that may carry usage or an error.
+        if not event.startswith(b"data: {") or (
+            b'"usage"' not in event and b'"error"' not in event
+        ):
+            if event:
+                kept.append(event)
+            continue
+        try:
+            chunk = orjson.loads(event[6:])
+        except orjson.JSONDecodeError:
+            chunk = None
+        if not isinstance(chunk, dict):
+            kept.append(event)
+            continue
+        error = chunk.get("error")
+        if isinstance(error, dict):
+            raise UpstreamStatusError(
+                f"target {target!r} failed mid-stream: {error.get('message')}",
+                target=target,
+                upstream_status=502,
+            )
+        found = chunk.get("usage")
+        if isinstance(found, dict):
+            usage.prompt_tokens = int(found.get("prompt_tokens") or 0)
+            usage.completion_tokens = int(found.get("completion_tokens") or 0)
+            if not include_usage and not chunk.get("choices"):
+                continue
+        kept.append(event)
+    return b"\n\n".join(kept) + b"\n\n" if kept else b""
+
+
+def usage_of(body: Any) -> Usage:
+    if not isinstance(body, dict):
+        raise UpstreamProtocolError("answer is not a JSON object")
+    found = body.get("usage")
+    if not isinstance(found, dict):
+        return Usage()
+    return Usage(int(found.get("prompt_tokens") or 0), int(found.get("completion_tokens") or 0))

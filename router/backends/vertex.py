@@ -1,0 +1,151 @@
+"""Vertex AI Gemini models (``generateContent`` / ``streamGenerateContent?alt=sse``).
+
+``target.url`` is the models base, e.g.
+``https://europe-west4-aiplatform.googleapis.com/v1/projects/P/locations/europe-west4/publishers/google/models``;
+``target.model`` the model ID. The bearer token comes from ``target.credentials`` (short-lived
+OAuth tokens need a refresher in front; not built yet).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+from router.backends.base import BackendContext, ChatBackend, Completion, Usage
+from router.backends.http import client_timeout, parse_json, post
+from router.chat import message_text
+from router.config import TargetConfig
+from router.errors import UpstreamProtocolError
+from router.sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
+
+__all__ = ["VertexBackend", "to_gemini"]
+
+FINISH_REASONS = {
+    "STOP": "stop",
+    "MAX_TOKENS": "length",
+    "SAFETY": "content_filter",
+    "RECITATION": "content_filter",
+    "BLOCKLIST": "content_filter",
+    "PROHIBITED_CONTENT": "content_filter",
+    "SPII": "content_filter",
+}
+
+
+class VertexBackend(ChatBackend):
+    kind = "vertex"
+
+    def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
+        super().__init__(name, target, context)
+        if target.url is None:
+            raise ValueError(f"target {name!r}: backend 'vertex' needs a url")
+        base = f"{target.url.rstrip('/')}/{target.model}"
+        self.url = base + ":generateContent"
+        self.stream_url = base + ":streamGenerateContent?alt=sse"
+        self.headers = {"content-type": "application/json"}
+        if target.credentials is not None:
+            token = context.resolve_secret(target.credentials)
+            self.headers["authorization"] = "Bearer " + token
+        self.timeout = client_timeout(target)
+
+    async def complete(self, body: dict[str, Any]) -> Completion:
+        data = orjson.dumps(to_gemini(body))
+        session = self.context.session
+        async with post(
+            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+        ) as resp:
+            answer = parse_json(await resp.read(), self.name)
+        text, reason = _candidate(answer)
+        usage = _usage(answer)
+        finish = FINISH_REASONS.get(reason or "STOP", "stop")
+        out = completion_body(
+            self.target.model, text, finish, usage.prompt_tokens, usage.completion_tokens
+        )
+        return Completion(out, usage)
+
+    async def stream(
+        self, body: dict[str, Any], usage: Usage, include_usage: bool
+    ) -> AsyncIterator[bytes]:
+        data = orjson.dumps(to_gemini(body))
+        ids = (new_completion_id(), self.target.model, int(time.time()))
+        parser = SseParser()
+        finished = False
+        first = True
+        session = self.context.session
+        async with post(
+            session, self.stream_url, data, self.headers, timeout=self.timeout, target=self.name
+        ) as resp:
+            async for raw in resp.content.iter_any():
+                for _, payload in parser.feed(raw):
+                    answer = orjson.loads(payload)
+                    text, reason = _candidate(answer)
+                    if "usageMetadata" in answer:
+                        found = _usage(answer)
+                        usage.prompt_tokens = found.prompt_tokens
+                        usage.completion_tokens = found.completion_tokens
+                    if text or first:
+                        delta = (
+                            {"role": "assistant", "content": text} if first else {"content": text}
+                        )
+                        first = False
+                        yield chunk_event(*ids, delta)
+                    if reason:
+                        finished = True
+                        yield chunk_event(
+                            *ids, {}, finish_reason=FINISH_REASONS.get(reason, "stop")
+                        )
+        # Gemini ends a stream by closing it; only a finish reason tells complete from cut.
+        if not finished:
+            raise UpstreamProtocolError(f"target {self.name!r} ended the stream without finishing")
+        if include_usage:
+            yield chunk_event(
+                *ids, {}, usage=usage_dict(usage.prompt_tokens, usage.completion_tokens)
+            )
+        yield DONE
+
+
+def to_gemini(body: dict[str, Any]) -> dict[str, Any]:
+    system: list[dict[str, str]] = []
+    contents: list[dict[str, Any]] = []
+    for message in body["messages"]:
+        text = message_text(message.get("content")) or " "
+        if message["role"] in ("system", "developer"):
+            system.append({"text": text})
+            continue
+        role = "model" if message["role"] == "assistant" else "user"
+        if contents and contents[-1]["role"] == role:
+            contents[-1]["parts"].append({"text": text})
+        else:
+            contents.append({"role": role, "parts": [{"text": text}]})
+    request: dict[str, Any] = {"contents": contents}
+    if system:
+        request["systemInstruction"] = {"parts": system}
+    config: dict[str, Any] = {}
+    max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+    if max_tokens is not None:
+        config["maxOutputTokens"] = max_tokens
+    for ours, theirs in (("temperature", "temperature"), ("top_p", "topP"), ("seed", "seed")):
+        if body.get(ours) is not None:
+            config[theirs] = body[ours]
+    stop = body.get("stop")
+    if stop:
+        config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
+    if config:
+        request["generationConfig"] = config
+    return request
+
+
+def _candidate(answer: Any) -> tuple[str, str | None]:
+    candidates = answer.get("candidates") if isinstance(answer, dict) else None
+    if not candidates:
+        return "", None
+    first = candidates[0]
+    parts = first.get("content", {}).get("parts", [])
+    return "".join(p.get("text", "") for p in parts), first.get("finishReason")
+
+
+def _usage(answer: dict[str, Any]) -> Usage:
+    found = answer.get("usageMetadata", {})
+    return Usage(int(found.get("promptTokenCount", 0)), int(found.get("candidatesTokenCount", 0)))

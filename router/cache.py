@@ -1,0 +1,134 @@
+"""Response caches: exact (canonical JSON + blake2b, in the state store) and semantic.
+
+Both are namespaced by data class and route, so an answer computed for one data class is
+never served to a request of another. Only complete, successful, non-streamed answers are
+stored; a hit can be replayed to a streaming client as a short stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from router.config import ExactCacheConfig, SemanticCacheConfig
+from router.embedder import EMBEDDERS, Embedder
+from router.errors import ConfigError
+from router.state import StateStore
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["CachedAnswer", "ExactCache", "SemanticCache", "cache_key"]
+
+# Fields that change how an answer is delivered, not what it is.
+_DELIVERY = frozenset({"stream", "stream_options", "user", "metadata", "store"})
+
+
+class CachedAnswer:
+    __slots__ = ("body", "target")
+
+    def __init__(self, target: str, body: bytes) -> None:
+        self.target = target
+        self.body = body
+
+    def encode(self) -> bytes:
+        return self.target.encode() + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CachedAnswer:
+        target, _, body = raw.partition(b"\n")
+        return cls(target.decode(), body)
+
+
+def cache_key(namespace: str, body: dict[str, Any]) -> str:
+    content = {k: v for k, v in body.items() if k not in _DELIVERY}
+    canonical = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.blake2b(canonical, digest_size=16, person=b"inferplane-exact")
+    digest.update(namespace.encode())
+    return digest.hexdigest()
+
+
+class ExactCache:
+    def __init__(self, config: ExactCacheConfig, store: StateStore) -> None:
+        self.enabled = config.enabled
+        self._ttl = config.ttl_s
+        self._store = store
+
+    async def get(self, key: str) -> CachedAnswer | None:
+        raw = await self._store.get(key)
+        return CachedAnswer.decode(raw) if raw is not None else None
+
+    async def put(self, key: str, answer: CachedAnswer) -> None:
+        await self._store.set(key, answer.encode(), self._ttl)
+
+
+class _Namespace:
+    """A ring buffer of unit vectors and their answers; grows by doubling up to ``size``
+    so that a rarely used namespace costs kilobytes, not the full matrix."""
+
+    def __init__(self, size: int, dimensions: int) -> None:
+        import numpy as np  # noqa: PLC0415 - optional dependency, only when enabled
+
+        self.size = size
+        self.vectors: npt.NDArray[np.float32] = np.zeros(
+            (min(size, 64), dimensions), dtype=np.float32
+        )
+        self.answers: list[CachedAnswer | None] = []
+        self.count = 0
+        self.next = 0
+
+    def put(self, vector: Sequence[float], answer: CachedAnswer) -> None:
+        import numpy as np  # noqa: PLC0415
+
+        if self.next == len(self.vectors) and len(self.vectors) < self.size:
+            grown = min(self.size, 2 * len(self.vectors))
+            self.vectors = np.resize(self.vectors, (grown, self.vectors.shape[1]))
+        self.vectors[self.next] = vector
+        if self.next < len(self.answers):
+            self.answers[self.next] = answer
+        else:
+            self.answers.append(answer)
+        self.next = (self.next + 1) % self.size
+        self.count = min(self.count + 1, self.size)
+
+
+class SemanticCache:
+    """Top-1 cosine lookup among earlier prompts of the same namespace (in process)."""
+
+    def __init__(self, config: SemanticCacheConfig, embedder: Embedder | None = None) -> None:
+        self.enabled = config.enabled
+        self._threshold = config.threshold
+        self._size = config.max_entries
+        self._namespaces: dict[str, _Namespace] = {}
+        if embedder is None and self.enabled:
+            factory = EMBEDDERS.get(config.embedder)
+            if factory is None:
+                known = ", ".join(sorted(EMBEDDERS))
+                raise ConfigError(f"cache.semantic.embedder {config.embedder!r}; known: {known}")
+            embedder = factory()
+        self._embed = embedder
+
+    def embed(self, text: str) -> Sequence[float]:
+        assert self._embed is not None
+        return self._embed(text)
+
+    def get(self, namespace: str, vector: Sequence[float]) -> CachedAnswer | None:
+        import numpy as np  # noqa: PLC0415 - optional dependency, only when enabled
+
+        space = self._namespaces.get(namespace)
+        if space is None or space.count == 0:
+            return None
+        query = np.asarray(vector, dtype=np.float32)
+        scores = space.vectors[: space.count] @ query
+        best = int(np.argmax(scores))
+        return space.answers[best] if scores[best] >= self._threshold else None
+
+    def put(self, namespace: str, vector: Sequence[float], answer: CachedAnswer) -> None:
+        space = self._namespaces.get(namespace)
+        if space is None:
+            space = self._namespaces[namespace] = _Namespace(self._size, len(vector))
+        space.put(vector, answer)

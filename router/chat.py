@@ -1,0 +1,195 @@
+"""The chat-completions request as the router sees it: parsed, validated at the edge.
+
+``parse_chat_request`` turns a raw body into a ``ChatRequest`` or raises ``RequestError``
+naming the field, the bad value and what is allowed. Validation is hand-written over the
+orjson-parsed dict (a pydantic model per request would cost more than the whole routing
+decision); fields the router does not interpret are checked for type and passed upstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from router.errors import RequestError
+
+__all__ = ["ChatRequest", "message_text", "parse_chat_request"]
+
+ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+
+# OpenAI chat-completions parameters and the JSON types each accepts.
+_NUMBER = (int, float)
+_PARAMS: dict[str, tuple[type, ...]] = {
+    "model": (str,),
+    "messages": (list,),
+    "stream": (bool,),
+    "stream_options": (dict,),
+    "max_tokens": (int,),
+    "max_completion_tokens": (int,),
+    "temperature": _NUMBER,
+    "top_p": _NUMBER,
+    "n": (int,),
+    "stop": (str, list),
+    "presence_penalty": _NUMBER,
+    "frequency_penalty": _NUMBER,
+    "logit_bias": (dict,),
+    "logprobs": (bool,),
+    "top_logprobs": (int,),
+    "user": (str,),
+    "seed": (int,),
+    "tools": (list,),
+    "tool_choice": (str, dict),
+    "parallel_tool_calls": (bool,),
+    "response_format": (dict,),
+    "metadata": (dict,),
+    "store": (bool,),
+    "service_tier": (str,),
+    "modalities": (list,),
+    "reasoning_effort": (str,),
+    "prediction": (dict,),
+    "audio": (dict,),
+    "web_search_options": (dict,),
+    "verbosity": (str,),
+    "safety_identifier": (str,),
+    "prompt_cache_key": (str,),
+    "functions": (list,),
+    "function_call": (str, dict),
+}
+_RANGES: dict[str, tuple[float, float]] = {
+    "temperature": (0, 2),
+    "top_p": (0, 1),
+    "presence_penalty": (-2, 2),
+    "frequency_penalty": (-2, 2),
+    "n": (1, 128),
+    "max_tokens": (1, 10_000_000),
+    "max_completion_tokens": (1, 10_000_000),
+    "top_logprobs": (0, 20),
+}
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    """A validated request. ``body`` is the parsed JSON, forwarded upstream after the
+    router sets ``model`` and caps ``max_tokens``."""
+
+    body: dict[str, Any]
+    model: str
+    stream: bool
+    text: str
+    """All message text joined: what the PII scan and the tier heuristic read."""
+    last_user_text: str
+
+    @property
+    def max_tokens(self) -> int | None:
+        value = self.body.get("max_completion_tokens", self.body.get("max_tokens"))
+        return value if isinstance(value, int) else None
+
+    @property
+    def include_usage(self) -> bool:
+        options = self.body.get("stream_options")
+        return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def parse_chat_request(raw: bytes) -> ChatRequest:
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestError(f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise RequestError(f"request body must be a JSON object, got {_kind(body)}")
+    _check_params(body)
+    if "model" not in body:
+        raise RequestError("'model' is required", param="model")
+    if "messages" not in body:
+        raise RequestError("'messages' is required", param="messages")
+    texts, last_user = _check_messages(body["messages"])
+    return ChatRequest(
+        body=body,
+        model=body["model"],
+        stream=body.get("stream") is True,
+        text="\n".join(texts),
+        last_user_text=last_user,
+    )
+
+
+def message_text(content: object) -> str:
+    """Text of a message's ``content``: a string or a list of parts with ``text``."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
+def _check_params(body: dict[str, Any]) -> None:
+    for name, value in body.items():
+        allowed = _PARAMS.get(name)
+        if allowed is None:
+            raise RequestError(f"unrecognized request argument supplied: {name}", param=name)
+        if value is None and name not in ("model", "messages"):
+            continue
+        # bool is an int in Python; JSON true is not a number.
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            names = " or ".join(_JSON_NAMES[t] for t in allowed)
+            raise RequestError(f"'{name}' must be {names}, got {_kind(value)}", param=name)
+        bounds = _RANGES.get(name)
+        if (
+            bounds is not None
+            and isinstance(value, int | float)
+            and not (bounds[0] <= value <= bounds[1])
+        ):
+            raise RequestError(
+                f"'{name}' must be between {bounds[0]} and {bounds[1]}, got {value!r}",
+                param=name,
+            )
+
+
+def _check_messages(messages: list[Any]) -> tuple[list[str], str]:
+    if not messages:
+        raise RequestError("'messages' must contain at least one message", param="messages")
+    texts: list[str] = []
+    last_user = ""
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if not isinstance(message, dict):
+            raise RequestError(f"'{where}' must be an object, got {_kind(message)}", param=where)
+        role = message.get("role")
+        if not isinstance(role, str) or role not in ROLES:
+            allowed = ", ".join(sorted(ROLES))
+            raise RequestError(
+                f"'{where}.role' must be one of {allowed}, got {role!r}", param=f"{where}.role"
+            )
+        content = message.get("content")
+        if content is not None and not isinstance(content, str | list):
+            raise RequestError(
+                f"'{where}.content' must be a string, an array of parts or null, "
+                f"got {_kind(content)}",
+                param=f"{where}.content",
+            )
+        text = message_text(content)
+        texts.append(text)
+        if role == "user":
+            last_user = text
+    return texts, last_user
+
+
+_JSON_NAMES: dict[type, str] = {
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+}
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    return _JSON_NAMES.get(type(value), type(value).__name__)

@@ -1,0 +1,470 @@
+"""The router's request handling, independent of any HTTP server.
+
+    gateway = Gateway(config, backends=None)
+    await gateway.start()
+    response = await gateway.handle(Request(method, path, headers, body))
+    # response.status: int, response.headers: dict[str, str]
+    # response.body: bytes, or response.stream: AsyncIterator[bytes] (SSE) when not None
+    await gateway.close()
+
+``Request.headers`` must have lower-case names. ``handle`` never raises for a bad request
+or a failing target: every error becomes an OpenAI-style error body with its status.
+A client may send ``x-inferplane-cache: off`` to bypass both caches for one request. The
+aiohttp app (``router.app``) and any other front (a Lambda function URL handler) only
+translate their request into ``Request`` and write ``Response`` back; for a stream they
+iterate ``response.stream`` and must ``aclose()`` it if the client goes away.
+
+A streamed response is returned only after the first block arrived from a target, so a
+target that fails before its first byte is replaced by the next allowed one; after the
+first byte reached the client a failure ends the stream with an SSE error event and no
+``[DONE]``, never as a clean, truncated 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import orjson
+
+from router.accesslog import AccessLog
+from router.auth import KeyRing
+from router.backends import BackendContext, ChatBackend, Usage, build_backend
+from router.cache import CachedAnswer, ExactCache, SemanticCache, cache_key
+from router.chat import ChatRequest, parse_chat_request
+from router.classify import Classification, Classifier
+from router.config import KeyConfig, RouterConfig
+from router.decide import Decision, RouteTable
+from router.embedder import Embedder
+from router.errors import (
+    BodyTooLargeError,
+    MethodNotAllowedError,
+    NoTargetError,
+    NotFoundError,
+    RateLimitError,
+    RouterError,
+    UpstreamError,
+    UpstreamProtocolError,
+    UpstreamTimeoutError,
+)
+from router.metrics import Metrics
+from router.pii import PiiRegistry
+from router.resilience import CircuitBreaker, backoff_delay
+from router.sse import DONE, chunk_event, error_event
+from router.state import MemoryStore, RedisStore, StateStore
+
+__all__ = ["CACHE_HEADER", "Gateway", "Request", "Response"]
+
+CACHE_HEADER = "x-inferplane-cache"
+logger = logging.getLogger("inferplane.router")
+_JSON = "application/json"
+_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Request:
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    """Lower-case names."""
+    body: bytes = b""
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
+
+
+@dataclass(slots=True)
+class _Call:
+    """One chat request on its way through the router."""
+
+    chat: ChatRequest
+    key: KeyConfig | None
+    classification: Classification
+    decision: Decision
+    body: dict[str, Any]
+    started: float
+    cache_key: str | None = None
+    vector: Any = None
+
+
+class Gateway:
+    """Routes OpenAI chat requests by one RouterConfig."""
+
+    def __init__(
+        self,
+        config: RouterConfig,
+        *,
+        backends: Mapping[str, ChatBackend] | None = None,
+        store: StateStore | None = None,
+        pii: PiiRegistry | None = None,
+        embedder: Embedder | None = None,
+        access_log: AccessLog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.context = BackendContext(blocking_threads=config.limits.blocking_threads)
+        given = dict(backends or {})
+        self.backends = {
+            name: given.get(name) or build_backend(name, target, self.context)
+            for name, target in config.targets.items()
+        }
+        self.store = store or self._default_store()
+        self.keys = KeyRing(config.keys)
+        self.classifier = Classifier(config, pii)
+        self.table = RouteTable(config)
+        self.exact = ExactCache(config.cache.exact, self.store)
+        self.semantic = SemanticCache(config.cache.semantic, embedder)
+        self.breakers = {name: CircuitBreaker(config.breaker, clock) for name in config.targets}
+        self.metrics = Metrics()
+        self.access_log = access_log or AccessLog()
+        self._routes: dict[str, tuple[str, Callable[[Request], Awaitable[Response]]]] = {
+            "/v1/chat/completions": ("POST", self._chat),
+            "/v1/models": ("GET", self._models),
+            "/healthz": ("GET", self._healthz),
+            "/readyz": ("GET", self._readyz),
+            "/metrics": ("GET", self._metrics),
+        }
+
+    def _default_store(self) -> StateStore:
+        state = self.config.state
+        if state.backend == "redis":
+            if state.url is None:
+                raise RouterError("state.backend is 'redis' but state.url is not set")
+            url = self.context.resolve_secret(state.url)
+            return RedisStore.from_url(url, prefix=f"inferplane:{self.config.stack}")
+        return MemoryStore(self.config.cache.exact.max_entries)
+
+    async def start(self) -> None:
+        if self.config.access_log:
+            self.access_log.start()
+
+    async def close(self) -> None:
+        for backend in self.backends.values():
+            await backend.close()
+        await self.context.close()
+        await self.store.close()
+        await self.access_log.stop()
+
+    async def handle(self, request: Request) -> Response:
+        entry = self._routes.get(request.path)
+        try:
+            if entry is None:
+                raise NotFoundError(f"unknown path {request.path!r}")
+            method, handler = entry
+            if request.method != method:
+                raise MethodNotAllowedError(f"{request.path} accepts {method} only")
+            return await handler(request)
+        except RouterError as exc:
+            return _error(exc)
+        except Exception as exc:  # a bug: answer in the API's shape and keep serving
+            logger.exception("unhandled error on %s %s", request.method, request.path)
+            return _error(RouterError(f"internal error: {type(exc).__name__}"))
+
+    # --- chat completions -------------------------------------------------------------
+
+    async def _chat(self, request: Request) -> Response:
+        started = time.perf_counter()
+        if len(request.body) > self.config.limits.max_body_bytes:
+            raise BodyTooLargeError(
+                f"request body of {len(request.body)} bytes exceeds the limit of "
+                f"{self.config.limits.max_body_bytes}"
+            )
+        headers = request.headers
+        key = None
+        if self.config.auth_required:
+            key = self.keys.authenticate(headers.get("authorization"), headers.get("api-key"))
+        chat = parse_chat_request(request.body)
+        if key is not None and key.rate_limit_rpm is not None:  # noqa: SIM102 - await below
+            if await self.store.hit(f"key:{key.id}", 60) > key.rate_limit_rpm:
+                raise RateLimitError(
+                    f"API key {key.id!r} exceeded {key.rate_limit_rpm} requests/min"
+                )
+        classification = self.classifier.classify(chat, key, headers)
+        if classification.pii:
+            self.metrics.pii[(("kind", classification.pii[0]),)] += 1
+        try:
+            decision = self.table.decide(classification, key)
+        except NoTargetError as exc:
+            self._finish_error(classification, "-", exc, started)
+            raise
+        call = _Call(chat, key, classification, decision, _capped(chat, decision), started)
+        if headers.get(CACHE_HEADER) != "off":
+            hit = await self._cache_lookup(call)
+            if hit is not None:
+                return hit
+        try:
+            if chat.stream:
+                return await self._stream(call)
+            return await self._complete(call)
+        except RouterError as exc:
+            self._finish_error(classification, decision.route.name, exc, started)
+            raise
+
+    async def _complete(self, call: _Call) -> Response:
+        async def attempt(name: str) -> Any:
+            async with asyncio.timeout(self.config.targets[name].timeouts.total):
+                return await self.backends[name].complete(self._body_for(call, name))
+
+        name, completion = await self._attempts(call.decision, attempt)
+        self._finish(call, name, 200, completion.usage)
+        await self._cache_store(call, name, completion.body)
+        return Response(200, self._headers(call, name, _JSON, "miss"), completion.body)
+
+    async def _stream(self, call: _Call) -> Response:
+        async def attempt(name: str) -> tuple[bytes, AsyncIterator[bytes], Usage]:
+            usage = Usage()
+            blocks = self.backends[name].stream(
+                self._body_for(call, name), usage, call.chat.include_usage
+            )
+            try:
+                async with asyncio.timeout(self.config.targets[name].timeouts.first_byte):
+                    first = await anext(blocks)
+            except StopAsyncIteration:
+                raise UpstreamProtocolError(f"target {name!r} sent an empty stream") from None
+            except BaseException:
+                await blocks.aclose()  # type: ignore[attr-defined]
+                raise
+            return first, blocks, usage
+
+        name, (first, blocks, usage) = await self._attempts(call.decision, attempt)
+        headers = self._headers(call, name, "text/event-stream", "miss")
+        headers["cache-control"] = "no-cache"
+        return Response(200, headers, stream=self._relay(call, name, first, blocks, usage))
+
+    async def _relay(
+        self, call: _Call, name: str, first: bytes, blocks: AsyncIterator[bytes], usage: Usage
+    ) -> AsyncIterator[bytes]:
+        status = 200
+        try:
+            yield first
+            async for block in blocks:
+                yield block
+        except Exception as exc:  # adapter bugs included: the client gets an error event
+            status = 502
+            error = _as_upstream_error(exc, name)
+            self.breakers[name].record_failure()
+            self.metrics.attempt(name, error.code or "error")
+            yield error_event(
+                f"target {name!r} failed after the stream started: {error.message}",
+                "upstream_error",
+                "stream_interrupted",
+            )
+        finally:
+            await blocks.aclose()  # type: ignore[attr-defined]
+            self._finish(call, name, status, usage)
+
+    async def _attempts(
+        self, decision: Decision, attempt: Callable[[str], Awaitable[T]]
+    ) -> tuple[str, T]:
+        failures: list[str] = []
+        for name in decision.targets:
+            breaker = self.breakers[name]
+            if not breaker.allow():
+                failures.append(f"{name}: circuit open")
+                continue
+            retries = self.config.targets[name].max_retries
+            for tried in range(retries + 1):
+                try:
+                    result = await attempt(name)
+                except (UpstreamError, TimeoutError) as exc:
+                    error = _as_upstream_error(exc, name)
+                    self.metrics.attempt(name, error.code or "error")
+                    if not error.fallback:
+                        breaker.record_success()  # it answered: the request was at fault
+                        raise error from exc
+                    breaker.record_failure()
+                    failures.append(f"{name}: {error.message}")
+                    if error.retry and tried < retries and breaker.allow():
+                        await asyncio.sleep(backoff_delay(tried))
+                        continue
+                    break
+                except Exception as exc:  # an adapter bug must not become a 500
+                    breaker.record_failure()
+                    self.metrics.attempt(name, "adapter_error")
+                    failures.append(f"{name}: adapter error {exc!r}")
+                    break
+                else:
+                    breaker.record_success()
+                    self.metrics.attempt(name, "ok")
+                    return name, result
+        raise NoTargetError(
+            f"no allowed target could answer (route {decision.route.name!r}): "
+            + "; ".join(failures),
+            code="all_targets_failed",
+        )
+
+    def _body_for(self, call: _Call, name: str) -> dict[str, Any]:
+        return {**call.body, "model": self.config.targets[name].model}
+
+    # --- caches -----------------------------------------------------------------------
+
+    async def _cache_lookup(self, call: _Call) -> Response | None:
+        namespace = f"{call.classification.data_class}|{call.decision.route.name}"
+        answer = None
+        if self.exact.enabled:
+            call.cache_key = cache_key(namespace, call.body)
+            answer = await self.exact.get(call.cache_key)
+            self.metrics.cache[(("cache", "exact"), ("result", "hit" if answer else "miss"))] += 1
+        if answer is None and self.semantic.enabled:
+            call.vector = self.semantic.embed(call.chat.text)
+            answer = self.semantic.get(namespace + "|" + _params_of(call.body), call.vector)
+            self.metrics.cache[
+                (("cache", "semantic"), ("result", "hit" if answer else "miss"))
+            ] += 1
+        if answer is None:
+            return None
+        self._finish(call, answer.target, 200, Usage(), cached=True)
+        if call.chat.stream:
+            headers = self._headers(call, answer.target, "text/event-stream", "hit")
+            return Response(200, headers, stream=_replay(answer.body, call.chat.include_usage))
+        return Response(200, self._headers(call, answer.target, _JSON, "hit"), answer.body)
+
+    async def _cache_store(self, call: _Call, name: str, body: bytes) -> None:
+        answer = CachedAnswer(name, body)
+        namespace = f"{call.classification.data_class}|{call.decision.route.name}"
+        if call.cache_key is not None:
+            await self.exact.put(call.cache_key, answer)
+        if call.vector is not None:
+            self.semantic.put(namespace + "|" + _params_of(call.body), call.vector, answer)
+
+    # --- bookkeeping ------------------------------------------------------------------
+
+    def _headers(self, call: _Call, target: str, content_type: str, cache: str) -> dict[str, str]:
+        return {
+            "content-type": content_type,
+            "x-inferplane-target": target,
+            "x-inferplane-route": call.decision.route.name,
+            "x-inferplane-data-class": call.classification.data_class,
+            CACHE_HEADER: cache,
+        }
+
+    def _finish(
+        self, call: _Call, target: str, status: int, usage: Usage, *, cached: bool = False
+    ) -> None:
+        c = call.classification
+        route = call.decision.route.name
+        self.metrics.request(route, target, status, c.data_class)
+        cost = 0.0
+        if not cached:
+            config = self.config.targets[target]
+            cost = (
+                usage.prompt_tokens * (config.input_cost_per_1k or 0.0)
+                + usage.completion_tokens * (config.output_cost_per_1k or 0.0)
+            ) / 1000
+            self.metrics.usage(target, usage.prompt_tokens, usage.completion_tokens, cost)
+            self.metrics.upstream_latency(target, time.perf_counter() - call.started)
+        if self.config.access_log:
+            self.access_log.record(
+                {
+                    "ts": time.time(),
+                    "route": route,
+                    "target": target,
+                    "status": status,
+                    "data_class": c.data_class,
+                    "pii": c.pii,
+                    "tier": c.tier,
+                    "key": call.key.id if call.key else None,
+                    "stream": call.chat.stream,
+                    "cached": cached,
+                    "prompt_tokens": usage.prompt_tokens,
+                    "completion_tokens": usage.completion_tokens,
+                    "cost_usd": cost,
+                    "ms": round((time.perf_counter() - call.started) * 1000, 3),
+                }
+            )
+
+    def _finish_error(
+        self, c: Classification, route: str, exc: RouterError, started: float
+    ) -> None:
+        self.metrics.request(route, "-", exc.status, c.data_class)
+        if self.config.access_log:
+            self.access_log.record(
+                {
+                    "ts": time.time(),
+                    "route": route,
+                    "status": exc.status,
+                    "data_class": c.data_class,
+                    "error": exc.message,
+                    "ms": round((time.perf_counter() - started) * 1000, 3),
+                }
+            )
+
+    # --- other endpoints --------------------------------------------------------------
+
+    async def _models(self, request: Request) -> Response:
+        if self.config.auth_required:
+            self.keys.authenticate(
+                request.headers.get("authorization"), request.headers.get("api-key")
+            )
+        names = [r.match.alias for r in self.config.routes if r.match.alias]
+        names += [n for n in self.config.targets if n not in names]
+        data = [{"id": n, "object": "model", "created": 0, "owned_by": "inferplane"} for n in names]
+        return Response(
+            200, {"content-type": _JSON}, orjson.dumps({"object": "list", "data": data})
+        )
+
+    async def _healthz(self, request: Request) -> Response:
+        return Response(200, {"content-type": _JSON}, b'{"status":"ok"}')
+
+    async def _readyz(self, request: Request) -> Response:
+        healthy = [n for n, b in self.breakers.items() if b.available()]
+        body = orjson.dumps({"status": "ready" if healthy else "unavailable", "healthy": healthy})
+        return Response(200 if healthy else 503, {"content-type": _JSON}, body)
+
+    async def _metrics(self, request: Request) -> Response:
+        for name, breaker in self.breakers.items():
+            self.metrics.breaker_state[name] = _STATE_VALUES[breaker.state]
+        self.metrics.log_dropped = self.access_log.dropped
+        return Response(
+            200, {"content-type": "text/plain; version=0.0.4; charset=utf-8"}, self.metrics.render()
+        )
+
+
+def _capped(chat: ChatRequest, decision: Decision) -> dict[str, Any]:
+    cap = decision.max_tokens
+    requested = chat.max_tokens
+    if cap is None or (requested is not None and requested <= cap):
+        return chat.body
+    field_name = "max_completion_tokens" if "max_completion_tokens" in chat.body else "max_tokens"
+    return {**chat.body, field_name: cap}
+
+
+def _params_of(body: dict[str, Any]) -> str:
+    """Everything but the messages: a semantic hit must have asked for the same thing."""
+    params = {k: v for k, v in body.items() if k not in ("messages", "stream", "stream_options")}
+    return orjson.dumps(params, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _as_upstream_error(exc: BaseException, name: str) -> UpstreamError:
+    if isinstance(exc, UpstreamError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return UpstreamTimeoutError(f"target {name!r} timed out", target=name)
+    return UpstreamProtocolError(f"target {name!r}: {exc!r}", target=name)
+
+
+def _error(exc: RouterError) -> Response:
+    return Response(exc.status, {"content-type": _JSON}, exc.to_json())
+
+
+async def _replay(body: bytes, include_usage: bool) -> AsyncIterator[bytes]:
+    """A cached answer as a short stream: role and content, finish, [DONE]."""
+    answer = orjson.loads(body)
+    choice = answer["choices"][0]
+    ids = (answer.get("id", "chatcmpl-cached"), answer.get("model", ""), int(time.time()))
+    content = choice["message"].get("content") or ""
+    yield chunk_event(*ids, {"role": "assistant", "content": content})
+    yield chunk_event(*ids, {}, finish_reason=choice.get("finish_reason") or "stop")
+    if include_usage and isinstance(answer.get("usage"), dict):
+        yield chunk_event(*ids, {}, usage=answer["usage"])
+    yield DONE

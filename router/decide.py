@@ -1,0 +1,102 @@
+"""Route selection: the first matching route, then its targets that may take the request.
+
+A target is a candidate only if the request's data class is in its
+``allowed_data_classes`` (residency, decided when the config was rendered) and, when the
+request has a latency budget and the target an expected latency, the target can meet it.
+Health is not decided here: the core skips targets whose breaker is open, in order, so a
+non-resident target can never become a fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from router.classify import Classification
+from router.config import KeyConfig, RouteConfig, RouterConfig
+from router.errors import NoTargetError, PermissionDeniedError
+
+__all__ = ["Decision", "RouteTable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    route: RouteConfig
+    targets: tuple[str, ...]
+    """Candidates in preference order; every one may receive the request's data class."""
+    max_tokens: int | None
+    """The tightest cap of the route and the global limit (None: no cap)."""
+
+
+class RouteTable:
+    """The routing table of one RouterConfig."""
+
+    def __init__(self, config: RouterConfig) -> None:
+        self._config = config
+        self._routes = config.routes
+
+    def decide(self, classification: Classification, key: KeyConfig | None) -> Decision:
+        route = self._match(classification, key)
+        if classification.alias in self._config.targets:
+            targets = self._pinned(route, classification)
+        else:
+            targets = self._candidates(route, classification)
+        caps = [c for c in (route.max_tokens, self._config.limits.max_tokens) if c is not None]
+        return Decision(route=route, targets=targets, max_tokens=min(caps) if caps else None)
+
+    def _match(self, c: Classification, key: KeyConfig | None) -> RouteConfig:
+        allowed = key.routes if key is not None and key.routes else None
+        key_id = key.id if key is not None else ""
+        for route in self._routes:
+            if allowed is not None and route.name not in allowed:
+                continue
+            match = route.match
+            if match.data_class is not None and match.data_class != c.data_class:
+                continue
+            if match.alias is not None and match.alias != c.alias:
+                continue
+            if match.tier is not None and match.tier != c.tier:
+                continue
+            if match.latency_ms_max is not None and (
+                c.latency_budget_ms is None or c.latency_budget_ms > match.latency_ms_max
+            ):
+                continue
+            return route
+        if allowed is not None:
+            raise PermissionDeniedError(
+                f"API key {key_id!r} may use routes {', '.join(allowed)}; "
+                "none of them matches this request",
+                code="route_not_allowed",
+            )
+        raise NoTargetError(
+            f"no route matches data class {c.data_class!r}, tier {c.tier!r}, model {c.alias!r}"
+        )
+
+    def _pinned(self, route: RouteConfig, c: Classification) -> tuple[str, ...]:
+        """A request naming a target as its model goes only there, if residency allows."""
+        if c.data_class not in self._config.targets[c.alias].allowed_data_classes:
+            raise NoTargetError(
+                f"target {c.alias!r} may not receive data class {c.data_class!r} (residency)",
+                code="no_resident_target",
+            )
+        return (c.alias,)
+
+    def _candidates(self, route: RouteConfig, c: Classification) -> tuple[str, ...]:
+        targets = self._config.targets
+        resident = [t for t in route.targets if c.data_class in targets[t].allowed_data_classes]
+        if not resident:
+            raise NoTargetError(
+                f"route {route.name!r}: no target may receive data class {c.data_class!r} "
+                f"(residency); targets: {', '.join(route.targets)}",
+                code="no_resident_target",
+            )
+        budget = c.latency_budget_ms
+        if budget is None:
+            return tuple(resident)
+        fast = [t for t in resident if (targets[t].latency_ms_p50 or 0) <= budget]
+        if not fast:
+            raise NoTargetError(
+                f"route {route.name!r}: no target allowed for data class {c.data_class!r} "
+                f"meets the latency budget of {budget} ms",
+                code="latency_budget_unmet",
+            )
+        return tuple(fast)

@@ -1,0 +1,196 @@
+"""PII detectors: an extensible registry, scanned in two cheap stages.
+
+A ``PiiDetector`` names an *anchor*: a simple regex for the part every match must contain
+(a literal ``@`` for e-mail addresses, a run of digits for card numbers, IBANs and national
+IDs). Stage one scans the text once per distinct anchor, which costs about as much as a
+``str.find`` for ``@`` and one character-class pass for digits. Only anchor hits long enough
+to matter (``min_anchor_len``) open a small window, where stage two runs the combined
+pattern of that anchor's detectors and then each candidate's validator (Luhn for card
+numbers, mod-97 for IBANs, range rules for US SSNs). Ordinary prose with years and
+quantities never reaches stage two; a naive multi-regex over the whole body would cost
+ten times more on every request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "DEFAULT_DETECTORS",
+    "PiiDetector",
+    "PiiRegistry",
+    "iban_valid",
+    "luhn_valid",
+    "ssn_valid",
+]
+
+DIGIT_RUN = r"[0-9](?:[ -]?[0-9])*"
+"""Anchor for number-like PII: digits with single spaces or hyphens between them."""
+DIGITS = "0123456789"
+
+
+@dataclass(frozen=True)
+class PiiDetector:
+    """One kind of PII."""
+
+    name: str
+    """Reported in metrics and logs (``email``, ``card``...); a valid Python identifier."""
+    pattern: str
+    """Regex for a whole candidate; must not contain capturing groups."""
+    anchor: str = DIGIT_RUN
+    """Simple regex for the part every match contains; detectors sharing it share a pass."""
+    triggers: str = DIGITS
+    """ASCII characters every match contains; counting them is the cheapest prefilter."""
+    min_triggers: int = 1
+    """Texts with fewer trigger characters than this are not scanned for this detector."""
+    min_anchor_len: int = 1
+    """Anchor hits shorter than this cannot be part of a match and are skipped."""
+    before: int = 16
+    """How far before an anchor hit a match may start."""
+    after: int = 16
+    """How far after an anchor hit a match may end."""
+    validate: Callable[[str], bool] | None = None
+    """Checksum or range check applied to a candidate; None accepts every match."""
+
+
+def luhn_valid(candidate: str) -> bool:
+    digits = [ord(c) - 48 for c in candidate if c.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        doubled = digit * 2 if index % 2 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    return total % 10 == 0
+
+
+def iban_valid(candidate: str) -> bool:
+    compact = candidate.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    # Letters count as two-digit numbers (A=10 ... Z=35), per ISO 13616.
+    numeric = "".join(str(int(c, 36)) for c in rearranged)
+    return int(numeric) % 97 == 1
+
+
+def ssn_valid(candidate: str) -> bool:
+    area, group, serial = candidate.split("-")
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
+DEFAULT_DETECTORS: tuple[PiiDetector, ...] = (
+    PiiDetector(
+        "email",
+        r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+",
+        anchor="@",
+        triggers="@",
+        before=64,
+        after=256,
+    ),
+    PiiDetector(
+        "card",
+        r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])",
+        min_triggers=13,
+        min_anchor_len=13,
+        validate=luhn_valid,
+    ),
+    PiiDetector(
+        "iban",
+        r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",
+        # Every country's IBAN has a run of at least ten digits in its BBAN.
+        min_triggers=12,
+        min_anchor_len=10,
+        before=40,
+        after=40,
+        validate=iban_valid,
+    ),
+    PiiDetector(
+        "us_ssn",
+        r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])",
+        min_triggers=9,
+        min_anchor_len=11,
+        validate=ssn_valid,
+    ),
+    PiiDetector(
+        "uk_nino",
+        r"\b[A-CEGHJ-PR-TW-Z]{2} ?\d\d ?\d\d ?\d\d ?[A-D]\b",
+        min_triggers=6,
+        min_anchor_len=6,
+    ),
+)
+
+
+class _AnchorGroup:
+    """The detectors sharing one anchor, with their patterns compiled together."""
+
+    def __init__(self, anchor: str, triggers: str, detectors: list[PiiDetector]) -> None:
+        self.anchor = re.compile(anchor)
+        self.triggers = triggers.encode("ascii")
+        self.min_triggers = min(d.min_triggers for d in detectors)
+        self.detectors = {d.name: d for d in detectors}
+        self.pattern = re.compile("|".join(f"(?P<{d.name}>{d.pattern})" for d in detectors))
+        self.min_len = min(d.min_anchor_len for d in detectors)
+        self.before = max(d.before for d in detectors)
+        self.after = max(d.after for d in detectors)
+
+    def scan(self, text: str, encoded: bytes, found: list[str], first_only: bool) -> None:
+        present = len(encoded) - len(encoded.translate(None, self.triggers))
+        if present < self.min_triggers:
+            return
+        searched_to = 0
+        for hit in self.anchor.finditer(text):
+            start, end = hit.span()
+            if end - start < self.min_len or end <= searched_to:
+                continue
+            start = max(searched_to, start - self.before)
+            searched_to = min(len(text), end + self.after)
+            for match in self.pattern.finditer(text, start, searched_to):
+                if self._accept(match, found) and first_only:
+                    return
+
+    def _accept(self, match: re.Match[str], found: list[str]) -> bool:
+        name = match.lastgroup
+        if name is None or name in found:
+            return False
+        validate = self.detectors[name].validate
+        if validate is not None and not validate(match.group()):
+            return False
+        found.append(name)
+        return True
+
+
+class PiiRegistry:
+    """The detectors in use; ``scan`` returns the names of the kinds found."""
+
+    def __init__(self, detectors: Iterable[PiiDetector] = DEFAULT_DETECTORS) -> None:
+        self._detectors: dict[str, PiiDetector] = {}
+        self._groups: list[_AnchorGroup] = []
+        for detector in detectors:
+            self.register(detector)
+
+    def register(self, detector: PiiDetector) -> None:
+        """Add or replace a detector (by name)."""
+        if not detector.name.isidentifier():
+            raise ValueError(f"PII detector name {detector.name!r} must be an identifier")
+        re.compile(detector.pattern)  # fail at registration, not on the first request
+        self._detectors[detector.name] = detector
+        by_anchor: dict[tuple[str, str], list[PiiDetector]] = {}
+        for each in self._detectors.values():
+            by_anchor.setdefault((each.anchor, each.triggers), []).append(each)
+        self._groups = [_AnchorGroup(a, t, group) for (a, t), group in by_anchor.items()]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._detectors)
+
+    def scan(self, text: str, *, first_only: bool = True) -> tuple[str, ...]:
+        found: list[str] = []
+        encoded = text.encode("utf-8", "surrogatepass")
+        for group in self._groups:
+            group.scan(text, encoded, found, first_only)
+            if found and first_only:
+                break
+        return tuple(found)

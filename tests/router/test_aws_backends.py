@@ -1,0 +1,281 @@
+"""Bedrock (botocore Stubber: moto has no Converse) and SageMaker (moto) adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import orjson
+import pytest
+import requests
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from router.backends import BackendContext, Usage
+from router.backends.bedrock import BedrockBackend
+from router.backends.sagemaker import SageMakerBackend
+from router.config import TargetConfig
+from router.core import Gateway, Request
+from router.errors import UpstreamStatusError
+from tests.router import configs
+from tests.router.configs import auth, chat
+
+REGION = "eu-central-1"
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def _target(backend: str, **extra: Any) -> TargetConfig:
+    return TargetConfig.model_validate(
+        {
+            "backend": backend,
+            "model": MODEL,
+            "region": REGION,
+            "location": f"cloud:aws:{REGION}",
+            "allowed_data_classes": ["public"],
+            **extra,
+        }
+    )
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def _collect(stream: Any) -> list[bytes]:
+    return [block async for block in stream]
+
+
+CONVERSE_ANSWER = {
+    "output": {"message": {"role": "assistant", "content": [{"text": "Hallo Welt"}]}},
+    "stopReason": "end_turn",
+    "usage": {"inputTokens": 12, "outputTokens": 3, "totalTokens": 15},
+    "metrics": {"latencyMs": 100},
+}
+
+
+def test_bedrock_converse_maps_to_and_from_openai() -> None:
+    client = boto3.client("bedrock-runtime", region_name=REGION)
+    context = BackendContext(blocking_threads=2)
+    body = {
+        "model": MODEL,
+        "messages": [
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": "hi"},
+            {"role": "user", "content": [{"type": "text", "text": "there"}]},
+        ],
+        "max_tokens": 50,
+        "temperature": 0.2,
+        "stop": "END",
+    }
+    expected = {
+        "modelId": MODEL,
+        "messages": [{"role": "user", "content": [{"text": "hi"}, {"text": "there"}]}],
+        "system": [{"text": "be brief"}],
+        "inferenceConfig": {"maxTokens": 50, "temperature": 0.2, "stopSequences": ["END"]},
+    }
+    with Stubber(client) as stub:
+        stub.add_response("converse", CONVERSE_ANSWER, expected)
+        backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+        completion = _run(backend.complete(body))
+    context.executor.shutdown()
+    answer = orjson.loads(completion.body)
+    assert answer["choices"][0]["message"]["content"] == "Hallo Welt"
+    assert answer["choices"][0]["finish_reason"] == "stop"
+    assert answer["usage"] == {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15}
+
+
+def test_bedrock_throttling_becomes_a_429_that_falls_back() -> None:
+    client = boto3.client("bedrock-runtime", region_name=REGION)
+    context = BackendContext(blocking_threads=2)
+    with Stubber(client) as stub:
+        stub.add_client_error("converse", "ThrottlingException", "Too many requests", 429)
+        backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+        with pytest.raises(UpstreamStatusError) as caught:
+            _run(backend.complete(chat()))
+    context.executor.shutdown()
+    assert caught.value.upstream_status == 429
+    assert caught.value.fallback
+    assert not caught.value.retry
+
+
+class _ConverseStreamClient:
+    """Stubber validates ``stream`` as a plain structure and cannot carry an event stream:
+    a narrow fake that returns the events as botocore yields them."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events = events
+        self.requests: list[dict[str, Any]] = []
+
+    def converse_stream(self, **request: Any) -> dict[str, Any]:
+        self.requests.append(request)
+        return {"stream": iter(self.events)}
+
+
+def test_bedrock_converse_stream_becomes_openai_chunks() -> None:
+    context = BackendContext(blocking_threads=2)
+    events = [
+        {"messageStart": {"role": "assistant"}},
+        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hal"}}},
+        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "lo"}}},
+        {"messageStop": {"stopReason": "max_tokens"}},
+        {
+            "metadata": {
+                "usage": {"inputTokens": 4, "outputTokens": 2, "totalTokens": 6},
+                "metrics": {"latencyMs": 5},
+            }
+        },
+    ]
+    usage = Usage()
+    client = _ConverseStreamClient(events)
+    backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+    blocks = _run(_collect(backend.stream(chat(stream=True), usage, include_usage=True)))
+    assert client.requests[0]["messages"] == [{"role": "user", "content": [{"text": "hello"}]}]
+    context.executor.shutdown()
+    data = [orjson.loads(b[6:]) for b in blocks[:-1]]
+    assert blocks[-1] == b"data: [DONE]\n\n"
+    assert (
+        "".join(d["choices"][0]["delta"].get("content", "") for d in data if d["choices"])
+        == "Hallo"
+    )
+    assert data[3]["choices"][0]["finish_reason"] == "length"
+    assert data[-1]["usage"]["total_tokens"] == 6
+    assert (usage.prompt_tokens, usage.completion_tokens) == (4, 2)
+
+
+def test_bedrock_stream_throttled_before_first_event_raises_for_fallback() -> None:
+    client = boto3.client("bedrock-runtime", region_name=REGION)
+    context = BackendContext(blocking_threads=2)
+    with Stubber(client) as stub:
+        stub.add_client_error("converse_stream", "ThrottlingException", "slow down", 429)
+        backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+        with pytest.raises(UpstreamStatusError):
+            _run(_collect(backend.stream(chat(stream=True), Usage(), include_usage=False)))
+    context.executor.shutdown()
+
+
+class _BlockingBedrock:
+    """A bedrock-runtime client whose converse blocks until released, as a slow call does."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def converse(self, **_: Any) -> dict[str, Any]:
+        self.entered.set()
+        self.release.wait(10)
+        return CONVERSE_ANSWER
+
+
+def test_blocking_boto_calls_do_not_stall_the_event_loop() -> None:
+    cfg = configs.config(
+        {
+            "br": {**_target("bedrock").model_dump(), "allowed_data_classes": ["public"]},
+        },
+        [{"name": "default", "targets": ["br"]}],
+    )
+    gateway = Gateway(cfg)
+    slow = _BlockingBedrock()
+    gateway.backends["br"] = BedrockBackend("br", cfg.targets["br"], gateway.context, client=slow)
+
+    async def scenario() -> tuple[int, int, bool]:
+        request = Request("POST", "/v1/chat/completions", auth(), orjson.dumps(chat()))
+        pending = asyncio.ensure_future(gateway.handle(request))
+        await asyncio.to_thread(slow.entered.wait, 10)
+        # The Bedrock call holds a pool thread; the loop still answers other requests.
+        health = await gateway.handle(Request("GET", "/healthz", {}, b""))
+        still_waiting = not pending.done()
+        slow.release.set()
+        answer = await pending
+        await gateway.close()
+        return health.status, answer.status, still_waiting
+
+    assert _run(scenario()) == (200, 200, True)
+
+
+def _queue_sagemaker_result(body: dict[str, Any]) -> None:
+    requests.post(
+        "http://motoapi.amazonaws.com/moto-api/static/sagemaker/endpoint-results",
+        json={
+            "account_id": "123456789012",
+            "region": REGION,
+            "results": [{"Body": orjson.dumps(body).decode(), "ContentType": "application/json"}],
+        },
+        timeout=5,
+    )
+
+
+@mock_aws
+def test_sagemaker_invoke_endpoint_against_moto() -> None:
+    openai_answer = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "mistral",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "bonjour"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+    }
+    _queue_sagemaker_result(openai_answer)
+    context = BackendContext(blocking_threads=2)
+    backend = SageMakerBackend("sm", _target("sagemaker", endpoint_name="mistral-ep"), context)
+    completion = _run(backend.complete(chat()))
+    context.executor.shutdown()
+    assert orjson.loads(completion.body)["choices"][0]["message"]["content"] == "bonjour"
+    assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (5, 1)
+
+
+@mock_aws
+def test_sagemaker_tgi_answer_is_mapped() -> None:
+    _queue_sagemaker_result([{"generated_text": "hola"}])  # type: ignore[arg-type]
+    context = BackendContext(blocking_threads=2)
+    backend = SageMakerBackend("sm", _target("sagemaker", endpoint_name="tgi-ep"), context)
+    completion = _run(backend.complete(chat("something else")))
+    context.executor.shutdown()
+    assert orjson.loads(completion.body)["choices"][0]["message"]["content"] == "hola"
+
+
+class _StreamingSageMaker:
+    """moto lacks invoke_endpoint_with_response_stream: a narrow fake of its event stream."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts = parts
+
+    def invoke_endpoint_with_response_stream(self, **_: Any) -> dict[str, Iterator[Any]]:
+        return {"Body": iter([{"PayloadPart": {"Bytes": part}} for part in self.parts])}
+
+
+def test_sagemaker_stream_reframes_payload_parts() -> None:
+    chunk = {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"content": "hé"}, "finish_reason": None}],
+    }
+    raw = b"data: " + orjson.dumps(chunk) + b"\n\ndata: [DONE]\n\n"
+    parts = [raw[:7], raw[7:30], raw[30:]]  # split mid-event, as the wire does
+    context = BackendContext(blocking_threads=2)
+    backend = SageMakerBackend(
+        "sm", _target("sagemaker", endpoint_name="ep"), context, client=_StreamingSageMaker(parts)
+    )
+    blocks = _run(_collect(backend.stream(chat(stream=True), Usage(), include_usage=False)))
+    context.executor.shutdown()
+    assert blocks == [b"data: " + orjson.dumps(chunk) + b"\n\n", b"data: [DONE]\n\n"]

@@ -1,0 +1,234 @@
+"""Anthropic, Vertex and Azure OpenAI adapters against fake upstreams on loopback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from aiohttp import web
+
+from router.app import create_app
+from tests.router import configs
+from tests.router.configs import auth, chat
+from tests.router.fakes import LoopThread
+
+
+def _sse(events: list[tuple[str | None, dict[str, Any]]]) -> bytes:
+    out = b""
+    for name, data in events:
+        out += (
+            (f"event: {name}\n".encode() if name else b"")
+            + b"data: "
+            + orjson.dumps(data)
+            + b"\n\n"
+        )
+    return out
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+
+    async def record(self, request: web.Request) -> dict[str, Any]:
+        body = orjson.loads(await request.read())
+        self.requests.append((str(request.rel_url), dict(request.headers), body))
+        return body
+
+
+def anthropic_app(recorder: Recorder, *, cut: bool = False) -> web.Application:
+    async def messages(request: web.Request) -> web.StreamResponse:
+        body = await recorder.record(request)
+        if not body["stream"]:
+            return web.json_response(
+                {
+                    "type": "message",
+                    "content": [{"type": "text", "text": "hi from claude"}],
+                    "stop_reason": "max_tokens",
+                    "usage": {"input_tokens": 9, "output_tokens": 4},
+                }
+            )
+        events = [
+            ("message_start", {"type": "message_start", "message": {"usage": {"input_tokens": 9}}}),
+            (
+                "content_block_delta",
+                {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "hi "}},
+            ),
+            (
+                "content_block_delta",
+                {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "there"}},
+            ),
+        ]
+        if cut:
+            events.append(
+                (
+                    "error",
+                    {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}},
+                )
+            )
+        else:
+            events += [
+                (
+                    "message_delta",
+                    {
+                        "type": "message_delta",
+                        "delta": {"stop_reason": "end_turn"},
+                        "usage": {"output_tokens": 2},
+                    },
+                ),
+                ("message_stop", {"type": "message_stop"}),
+            ]
+        return web.Response(body=_sse(events), content_type="text/event-stream")
+
+    app = web.Application()
+    app.router.add_post("/v1/messages", messages)
+    return app
+
+
+def vertex_app(recorder: Recorder) -> web.Application:
+    async def generate(request: web.Request) -> web.StreamResponse:
+        await recorder.record(request)
+        usage = {"promptTokenCount": 6, "candidatesTokenCount": 2}
+        if request.path.endswith(":generateContent"):
+            return web.json_response(
+                {
+                    "candidates": [
+                        {
+                            "content": {"role": "model", "parts": [{"text": "hallo"}]},
+                            "finishReason": "STOP",
+                        }
+                    ],
+                    "usageMetadata": usage,
+                }
+            )
+        events = [
+            (None, {"candidates": [{"content": {"role": "model", "parts": [{"text": "hal"}]}}]}),
+            (
+                None,
+                {
+                    "candidates": [
+                        {
+                            "content": {"role": "model", "parts": [{"text": "lo"}]},
+                            "finishReason": "STOP",
+                        }
+                    ],
+                    "usageMetadata": usage,
+                },
+            ),
+        ]
+        return web.Response(body=_sse(events), content_type="text/event-stream")
+
+    app = web.Application()
+    app.router.add_post("/v1/models/{tail:.*}", generate)
+    return app
+
+
+def azure_app(recorder: Recorder) -> web.Application:
+    async def chat_completions(request: web.Request) -> web.Response:
+        await recorder.record(request)
+        return web.json_response(
+            {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "gpt",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "azure"},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        )
+
+    app = web.Application()
+    app.router.add_post("/openai/deployments/{name}/chat/completions", chat_completions)
+    return app
+
+
+def _router(loop: LoopThread, backend: str, url: str, **extra: Any) -> str:
+    target = {**configs.target(url, ("public",)), "backend": backend, "url": url, **extra}
+    cfg = configs.config({"t": target}, [{"name": "default", "targets": ["t"]}])
+    return loop.serve(create_app(cfg)).url
+
+
+def _content(response: httpx.Response) -> str:
+    events = [line[6:] for line in response.text.split("\n") if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [orjson.loads(e) for e in events[:-1]]
+    return "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
+
+
+def test_anthropic_messages_json_and_stream(
+    loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_KEY", "sk-ant")
+    recorder = Recorder()
+    up = loop.serve(anthropic_app(recorder))
+    router = _router(
+        loop, "anthropic", up.url, credentials={"store": "env", "name": "ANTHROPIC_KEY"}
+    )
+    body = {
+        "model": "default",
+        "messages": [{"role": "system", "content": "brief"}, {"role": "user", "content": "hi"}],
+        "temperature": 1.5,
+    }
+    with httpx.Client(base_url=router, headers=auth()) as client:
+        answer = client.post("/v1/chat/completions", json=body).json()
+        streamed = client.post("/v1/chat/completions", json={**body, "stream": True})
+    assert answer["choices"][0]["message"]["content"] == "hi from claude"
+    assert answer["choices"][0]["finish_reason"] == "length"
+    assert answer["usage"]["total_tokens"] == 13
+    assert _content(streamed) == "hi there"
+    _, headers, sent = recorder.requests[0]
+    assert headers["x-api-key"] == "sk-ant"
+    assert sent["system"] == "brief"
+    assert sent["max_tokens"] == 1024
+    assert sent["temperature"] == 1.0
+
+
+def test_anthropic_error_event_mid_stream_becomes_an_error_event(loop: LoopThread) -> None:
+    up = loop.serve(anthropic_app(Recorder(), cut=True))
+    router = _router(loop, "anthropic", up.url)
+    response = httpx.post(f"{router}/v1/chat/completions", json=chat(stream=True), headers=auth())
+    assert "[DONE]" not in response.text
+    assert "stream_interrupted" in response.text
+
+
+def test_vertex_gemini_json_and_stream(loop: LoopThread) -> None:
+    recorder = Recorder()
+    up = loop.serve(vertex_app(recorder))
+    router = _router(loop, "vertex", up.url + "/v1/models")
+    with httpx.Client(base_url=router, headers=auth()) as client:
+        answer = client.post("/v1/chat/completions", json=chat(max_tokens=20)).json()
+        streamed = client.post("/v1/chat/completions", json=chat(stream=True))
+    assert answer["choices"][0]["message"]["content"] == "hallo"
+    assert answer["usage"]["prompt_tokens"] == 6
+    assert _content(streamed) == "hallo"
+    url, _, sent = recorder.requests[0]
+    assert url == "/v1/models/m:generateContent"
+    assert sent["generationConfig"] == {"maxOutputTokens": 20}
+    assert recorder.requests[1][0] == "/v1/models/m:streamGenerateContent?alt=sse"
+
+
+def test_azure_openai_deployment_url_and_key(
+    loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AZURE_KEY", "az")
+    recorder = Recorder()
+    up = loop.serve(azure_app(recorder))
+    router = _router(
+        loop,
+        "azure_openai",
+        up.url,
+        api_version="2024-06-01",
+        credentials={"store": "env", "name": "AZURE_KEY"},
+    )
+    answer = httpx.post(f"{router}/v1/chat/completions", json=chat(), headers=auth()).json()
+    assert answer["choices"][0]["message"]["content"] == "azure"
+    url, headers, _ = recorder.requests[0]
+    assert url == "/openai/deployments/m/chat/completions?api-version=2024-06-01"
+    assert headers["api-key"] == "az"
