@@ -71,7 +71,7 @@ class _Namespace:
     so that a rarely used namespace costs kilobytes, not the full matrix."""
 
     def __init__(self, size: int, dimensions: int) -> None:
-        import numpy as np  # noqa: PLC0415 - optional dependency, only when enabled
+        import numpy as np
 
         self.size = size
         self.vectors: npt.NDArray[np.float32] = np.zeros(
@@ -82,7 +82,7 @@ class _Namespace:
         self.next = 0
 
     def put(self, vector: Sequence[float], answer: CachedAnswer) -> None:
-        import numpy as np  # noqa: PLC0415
+        import numpy as np
 
         if self.next == len(self.vectors) and len(self.vectors) < self.size:
             grown = min(self.size, 2 * len(self.vectors))
@@ -117,7 +117,7 @@ class SemanticCache:
         return self._embed(text)
 
     def get(self, namespace: str, vector: Sequence[float]) -> CachedAnswer | None:
-        import numpy as np  # noqa: PLC0415 - optional dependency, only when enabled
+        import numpy as np
 
         space = self._namespaces.get(namespace)
         if space is None or space.count == 0:

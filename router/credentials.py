@@ -53,8 +53,8 @@ def _read(ref: SecretRef) -> str:
 
 
 def _aws_secret(name: str) -> str:
-    import boto3  # noqa: PLC0415 - only stacks on AWS pay for importing boto3
-    import botocore.exceptions  # noqa: PLC0415
+    import boto3
+    import botocore.exceptions
 
     try:
         response = boto3.client("secretsmanager").get_secret_value(SecretId=name)

@@ -35,6 +35,11 @@ class RouteTable:
         self._routes = config.routes
 
     def decide(self, classification: Classification, key: KeyConfig | None) -> Decision:
+        refusal = self._config.refused_data_classes.get(classification.data_class)
+        if refusal is not None:
+            # This router itself may not see the class where it runs (e.g. restricted
+            # data at a cloud router): refuse before any route or target is considered.
+            raise PermissionDeniedError(refusal, code="data_class_not_allowed_here")
         route = self._match(classification, key)
         if classification.alias in self._config.targets:
             targets = self._pinned(route, classification)

@@ -80,7 +80,7 @@ class RedisStore:
 
     @classmethod
     def from_url(cls, url: str, prefix: str) -> RedisStore:
-        import redis.asyncio  # noqa: PLC0415 - only multi-replica stacks need redis
+        import redis.asyncio
 
         return cls(redis.asyncio.Redis.from_url(url), prefix)
 

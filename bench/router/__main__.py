@@ -226,7 +226,7 @@ async def _ttft(port: int, n: int) -> float:
 
 
 def router_config(upstream_port: int) -> dict[str, Any]:
-    from router.auth import hash_key  # noqa: PLC0415 - bench imports the router lazily
+    from router.auth import hash_key
 
     return {
         "stack": "bench",
@@ -318,12 +318,12 @@ def boto_stall_demo() -> dict[str, float]:
 
 
 async def _boto_stall() -> dict[str, float]:
-    from aiohttp import web  # noqa: PLC0415
+    from aiohttp import web
 
-    from bench.router.upstream import make_app  # noqa: PLC0415
-    from router.backends.bedrock import BedrockBackend  # noqa: PLC0415
-    from router.config import RouterConfig  # noqa: PLC0415
-    from router.core import Gateway, Request  # noqa: PLC0415
+    from bench.router.upstream import make_app
+    from router.backends.bedrock import BedrockBackend
+    from router.config import RouterConfig
+    from router.core import Gateway, Request
 
     runner = web.AppRunner(make_app(20), access_log=None)
     await runner.setup()

@@ -39,8 +39,8 @@ _STATUS_BY_CODE = {
 def boto_client(
     service: Literal["bedrock-runtime", "sagemaker-runtime"], target: TargetConfig
 ) -> Any:
-    import boto3  # noqa: PLC0415 - boto3 is heavy; only AWS targets import it
-    from botocore.config import Config  # noqa: PLC0415
+    import boto3
+    from botocore.config import Config
 
     config = Config(
         connect_timeout=target.timeouts.connect,
@@ -55,7 +55,7 @@ def boto_client(
 
 
 def translate_aws_error(exc: BaseException, target: str) -> UpstreamError:
-    from botocore import exceptions as boto  # noqa: PLC0415
+    from botocore import exceptions as boto
 
     if isinstance(exc, UpstreamError):
         return exc

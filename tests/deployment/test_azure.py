@@ -14,6 +14,8 @@ from inferplane.errors import SpecError
 from inferplane.spec import load_stack, parse_spec, provider_regions
 from tests.support.recording import component_outputs, only, record
 
+ROUTER_IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = {"azure_openai": azure_openai, "azure_ml": azure_ml, "container_app": container_app}
 
@@ -133,7 +135,7 @@ def _spec(target: dict[str, Any]) -> dict[str, Any]:
         "router": {
             "platform": "container_app",
             "region": "westeurope",
-            "image": "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "image": ROUTER_IMAGE,
         },
     }
 

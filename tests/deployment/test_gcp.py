@@ -14,6 +14,8 @@ from inferplane.errors import SpecError
 from inferplane.spec import StackFile, load_stack, parse_spec, provider_regions
 from tests.support.recording import component_outputs, only, record
 
+ROUTER_IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
+
 ROOT = Path(__file__).resolve().parents[2]
 GARDEN = "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"
 SERVICE = "gcp:cloudrunv2/service:Service"
@@ -104,7 +106,7 @@ def _spec(target: dict[str, Any]) -> dict[str, Any]:
         "router": {
             "platform": "cloud_run",
             "region": "europe-west4",
-            "image": "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "image": ROUTER_IMAGE,
         },
     }
 

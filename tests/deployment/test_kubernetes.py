@@ -16,6 +16,8 @@ from inferplane.spec import StackSpec, parse_spec
 from inferplane.spec.targets import KubernetesTarget
 from tests.support.recording import one, record
 
+ROUTER_IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
+
 DIGEST = "sha256:" + "ef" * 32
 KUBECONFIG = {"inferplane:kubeconfig": "apiVersion: v1\nkind: Config\n"}
 
@@ -39,7 +41,7 @@ def raw_spec(**target: Any) -> dict[str, Any]:
         "router": {
             "platform": "kubernetes",
             "target": "llama",
-            "image": "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "image": ROUTER_IMAGE,
         },
     }
 

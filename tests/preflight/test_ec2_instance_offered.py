@@ -4,7 +4,6 @@ import boto3
 import pytest
 
 from inferplane.errors import SpecError
-
 from inferplane.preflight.checks import ec2_instance_offered
 from tests.preflight.conftest import FakeCapacity, check, fleet, spec_with
 

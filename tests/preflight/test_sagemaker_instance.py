@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from inferplane.errors import SpecError
-
 from inferplane.preflight.checks import sagemaker_instance
 from tests.preflight.conftest import FakeCapacity, check, spec_with
 

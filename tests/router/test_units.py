@@ -102,6 +102,18 @@ def test_complex_tier_never_sends_restricted_data_to_a_cloud_target() -> None:
     assert decision.targets == ("edge",)
 
 
+def test_data_class_refused_at_this_routers_location_never_reaches_a_route() -> None:
+    base = _config()
+    config = base.model_copy(
+        update={"refused_data_classes": {"restricted": "restricted may not pass through here"}}
+    )
+    request = parse_chat_request(orjson.dumps(chat("card 4111 1111 1111 1111", model="complex")))
+    classification = Classifier(config).classify(request, config.keys[0], {})
+    assert classification.data_class == "restricted"
+    with pytest.raises(PermissionDeniedError, match="may not pass through here"):
+        RouteTable(config).decide(classification, config.keys[0])
+
+
 def test_pinned_target_outside_residency_is_refused() -> None:
     config = _config()
     request = parse_chat_request(orjson.dumps(chat("mail a@b.io", model="cloud")))
@@ -251,9 +263,9 @@ def test_config_from_file_or_environment(tmp_path: Any, monkeypatch: pytest.Monk
 
 
 def test_semantic_cache_grows_and_wraps_within_its_bound() -> None:
-    from router.cache import SemanticCache  # noqa: PLC0415
-    from router.config import SemanticCacheConfig  # noqa: PLC0415
-    from router.embedder import hashing_embedder  # noqa: PLC0415
+    from router.cache import SemanticCache
+    from router.config import SemanticCacheConfig
+    from router.embedder import hashing_embedder
 
     cache = SemanticCache(SemanticCacheConfig(enabled=True, max_entries=100, threshold=0.99))
     for index in range(150):

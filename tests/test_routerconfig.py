@@ -1,0 +1,50 @@
+"""RouterConfig rendering: residency decided once, the router's own location respected,
+deterministic bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from components.base import EndpointInfo
+from inferplane.routerconfig import render_router_config
+from inferplane.spec import load_stack
+from inferplane.spec.checks import classes_allowed_at, router_location
+from router.config import RouterConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _endpoints(names: list[str]) -> dict[str, EndpointInfo]:
+    return {n: EndpointInfo(backend="openai", model=n, url=f"http://{n}/v1") for n in names}
+
+
+def _render(stack: str) -> RouterConfig:
+    stack_file = load_stack(ROOT, stack)
+    spec = stack_file.spec
+    regions = {"aws": str(stack_file.config["aws:region"])}
+    handled = classes_allowed_at(spec, router_location(spec, regions))
+    return render_router_config(spec, stack, _endpoints(list(spec.targets)), handled)
+
+
+def test_cloud_router_refuses_edge_only_data() -> None:
+    config = _render("dev")  # router on Lambda in us-east-1, restricted is edge-only
+    assert set(config.refused_data_classes) == {"restricted"}
+    assert "restricted" not in config.targets["llama-lab"].allowed_data_classes
+    assert config.targets["claude-haiku"].allowed_data_classes == ("public", "internal")
+
+
+def test_targets_carry_their_locations() -> None:
+    config = _render("prod-eu-central-1")
+    assert config.targets["claude-haiku-eu"].location == "geo:aws:eu"
+    assert config.targets["llama-plant"].location == "edge:munich-plant"
+
+
+def test_rendering_is_deterministic_and_round_trips() -> None:
+    first, second = _render("prod-us-east-1"), _render("prod-us-east-1")
+    assert first.to_json() == second.to_json()
+    assert RouterConfig.from_json(first.to_json()) == first
+
+
+def test_router_config_fits_a_lambda_environment() -> None:
+    for stack in ("dev", "prod-us-east-1", "prod-eu-central-1"):
+        assert len(_render(stack).to_json()) < 4096 - 256
