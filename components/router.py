@@ -17,6 +17,7 @@ on AWS one IAM statement per service over the targets' ARNs, never ``*``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -233,6 +234,8 @@ class RouterService(pulumi.ComponentResource):
 
         assert args.region is not None
         assert args.image is not None
+        # Consumption replicas come in 0.25 vCPU steps with 2 GiB per vCPU.
+        cpu = max(0.25, math.ceil(args.memory_mb / 1024 / 2 * 4) / 4)
         app = ContainerAppService(
             f"{name}-app",
             ContainerAppServiceArgs(
@@ -242,7 +245,8 @@ class RouterService(pulumi.ComponentResource):
                 port=ROUTER_PORT,
                 env=env,
                 health_path="/healthz",
-                memory_gib=max(0.5, args.memory_mb / 1024),
+                cpu=cpu,
+                memory_gib=cpu * 2,
                 min_replicas=0,
                 max_replicas=args.replicas,
                 external=args.public,

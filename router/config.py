@@ -36,7 +36,9 @@ __all__ = [
     "Timeouts",
 ]
 
-Backend = Literal["openai", "azure_openai", "bedrock", "sagemaker", "vertex", "anthropic"]
+Backend = Literal[
+    "openai", "lambda_url", "azure_openai", "bedrock", "sagemaker", "vertex", "anthropic"
+]
 Tier = Literal["simple", "moderate", "complex"]
 Placement = Literal["any", "zone", "edge"]
 

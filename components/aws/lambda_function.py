@@ -222,9 +222,11 @@ class LambdaFunction(TargetComponent):
         self.role_name = role.name
         self.role_arn = role.arn
         base_path = args.openai_base_path
+        # An AWS_IAM URL answers only SigV4-signed requests: the router's lambda_url backend.
+        backend = "openai" if args.public else "lambda_url"
         self.endpoint = url.function_url.apply(
             lambda u: EndpointInfo(
-                backend="openai", model=args.model, url=u.rstrip("/") + base_path, region=region
+                backend=backend, model=args.model, url=u.rstrip("/") + base_path, region=region
             )
         )
         self.invoke_arns = function.arn.apply(lambda arn: [arn])

@@ -11,6 +11,7 @@ __all__ = ["BACKENDS", "BackendContext", "ChatBackend", "Completion", "Usage", "
 
 BACKENDS: dict[str, str] = {
     "openai": "router.backends.openai_compat:OpenAICompatBackend",
+    "lambda_url": "router.backends.lambda_url:LambdaUrlBackend",
     "azure_openai": "router.backends.azure_openai:AzureOpenAIBackend",
     "anthropic": "router.backends.anthropic:AnthropicBackend",
     "vertex": "router.backends.vertex:VertexBackend",

@@ -36,6 +36,10 @@ class OpenAICompatBackend(ChatBackend):
     def chat_url(self, base: str) -> str:
         return base + "/chat/completions"
 
+    def request_headers(self, data: bytes) -> dict[str, str]:
+        """Headers of one request; fixed unless the target signs each request body."""
+        return self.headers
+
     def auth_headers(self) -> dict[str, str]:
         if self.target.credentials is None:
             return {}
@@ -44,8 +48,9 @@ class OpenAICompatBackend(ChatBackend):
     async def complete(self, body: dict[str, Any]) -> Completion:
         session = self.context.session
         data = orjson.dumps(body)
+        headers = self.request_headers(data)
         async with post(
-            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+            session, self.url, data, headers, timeout=self.timeout, target=self.name
         ) as resp:
             raw = await resp.read()
         return Completion(raw, usage_of(parse_json(raw, self.name)))
@@ -57,8 +62,9 @@ class OpenAICompatBackend(ChatBackend):
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
         session = self.context.session
         data = orjson.dumps(body)
+        headers = self.request_headers(data)
         async with post(
-            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+            session, self.url, data, headers, timeout=self.timeout, target=self.name
         ) as resp:
             async for block in relay_openai_stream(
                 resp.content.iter_any(), usage, include_usage, self.name

@@ -36,7 +36,7 @@ BACKEND = {
     "bedrock": "bedrock",
     "sagemaker": "sagemaker",
     "sagemaker_serverless": "sagemaker",
-    "lambda": "openai",
+    "lambda": "lambda_url",
     "gpu_fleet": "openai",
 }
 

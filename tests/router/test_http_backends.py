@@ -124,7 +124,9 @@ def vertex_app(recorder: Recorder) -> web.Application:
     return app
 
 
-def azure_app(recorder: Recorder) -> web.Application:
+def azure_app(
+    recorder: Recorder, path: str = "/openai/deployments/{name}/chat/completions"
+) -> web.Application:
     async def chat_completions(request: web.Request) -> web.Response:
         await recorder.record(request)
         return web.json_response(
@@ -145,7 +147,7 @@ def azure_app(recorder: Recorder) -> web.Application:
         )
 
     app = web.Application()
-    app.router.add_post("/openai/deployments/{name}/chat/completions", chat_completions)
+    app.router.add_post(path, chat_completions)
     return app
 
 
@@ -232,3 +234,21 @@ def test_azure_openai_deployment_url_and_key(
     url, headers, _ = recorder.requests[0]
     assert url == "/openai/deployments/m/chat/completions?api-version=2024-06-01"
     assert headers["api-key"] == "az"
+
+
+def test_lambda_url_requests_are_sigv4_signed(
+    loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAOFFLINE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "offline-secret")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    recorder = Recorder()
+    up = loop.serve(azure_app(recorder, "/v1/chat/completions"))
+    router = _router(loop, "lambda_url", up.url + "/v1", region="us-east-1")
+    answer = httpx.post(f"{router}/v1/chat/completions", json=chat(), headers=auth()).json()
+    assert answer["choices"][0]["message"]["content"] == "azure"
+    _, headers, _ = recorder.requests[0]
+    authorization = headers["Authorization"]
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIAOFFLINE/")
+    assert "/us-east-1/lambda/aws4_request" in authorization
+    assert "X-Amz-Date" in headers

@@ -60,7 +60,7 @@ def test_function_url_requires_iam_and_role_names_exactly_the_model() -> None:
     assert function["loggingConfig"]["logGroup"] == "/aws/lambda/p-summarize"
     assert one(graph, "aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 30
     outputs = component(graph, "inferplane:aws:LambdaFunction").outputs
-    assert outputs["endpoint"]["backend"] == "openai"
+    assert outputs["endpoint"]["backend"] == "lambda_url"  # AWS_IAM: signed calls
     assert outputs["endpoint"]["url"].endswith(".lambda-url.us-east-1.on.aws/v1")
     assert outputs["endpoint"]["model"] == "claude-haiku"
     assert outputs["invoke_arns"] == ["arn:aws:lambda:us-east-1:123456789012:function:p-summarize"]
