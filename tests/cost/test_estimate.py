@@ -184,7 +184,11 @@ def test_azure_ptu_hourly(base_spec: dict[str, Any]) -> None:
             "capacity": {"mode": "provisioned", "units": 50},
         }
     }
-    base_spec["router"] = {"platform": "container_app", "region": "eastus"}
+    base_spec["router"] = {
+        "platform": "container_app",
+        "region": "eastus",
+        "image": "acme.azurecr.io/inferplane/router@sha256:" + "a" * 64,
+    }
     prices = (
         {"service": "azure_openai", "sku": "gpt-4o", "unit": "1k_input_tokens", "usd": 0.0025},
         {"service": "azure_openai", "sku": "gpt-4o", "unit": "1k_output_tokens", "usd": 0.01},
