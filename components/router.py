@@ -265,6 +265,7 @@ class RouterService(pulumi.ComponentResource):
 
         assert args.image is not None
         assert args.namespace is not None
+        assert args.kubernetes_provider is not None
         workload = Workload(
             name="router",
             namespace=args.namespace,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pulumi
@@ -48,33 +49,36 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
         memory_mb=router_spec.memory_mb,
         name_prefix=ctx.resource_name("router"),
         image=router_spec.image,
-        **_platform_args(targets, ctx),
     )
-    return RouterService("router", args)
+    return RouterService("router", _on_platform(args, targets, ctx))
 
 
-def _platform_args(targets: dict[str, TargetComponent], ctx: DeployContext) -> dict[str, object]:
+def _on_platform(
+    args: RouterServiceArgs, targets: dict[str, TargetComponent], ctx: DeployContext
+) -> RouterServiceArgs:
+    """``args`` completed with what the platform needs from the stack's targets."""
     spec, router_spec = ctx.spec, ctx.spec.router
     platform = router_spec.platform
     if platform == "lambda":
         aws_targets = [name for name in targets if spec.target(name).cloud == "aws"]
         arns = pulumi.Output.all(*[targets[name].invoke_arns for name in aws_targets])
-        return {
-            "code": pulumi.FileArchive(str(LAMBDA_PACKAGE)),
-            "invoke_arns": arns.apply(lambda lists: sorted({a for arns in lists for a in arns}))
+        return replace(
+            args,
+            code=pulumi.FileArchive(str(LAMBDA_PACKAGE)),
+            invoke_arns=arns.apply(lambda lists: sorted({a for arns in lists for a in arns}))
             if aws_targets
             else (),
-        }
+        )
     if platform == "kubernetes":
         server = targets[str(router_spec.target)]
         assert isinstance(server, ModelServer)  # spec checks: target is a kubernetes target
-        return {"kubernetes_provider": server.provider, "namespace": server.namespace}
+        return replace(args, kubernetes_provider=server.provider, namespace=server.namespace)
     if platform == "edge":
         site = targets[str(router_spec.target)]
-        return {"edge_url": site.endpoint.apply(lambda e: e["url"].removesuffix("/v1"))}
+        return replace(args, edge_url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")))
     if platform == "container_app":
-        return {"container_app_environment": _shared_environment(targets, ctx)}
-    return {}
+        return replace(args, container_app_environment=_shared_environment(targets, ctx))
+    return args
 
 
 def _shared_environment(targets: dict[str, TargetComponent], ctx: DeployContext) -> object:

@@ -86,7 +86,7 @@ def _session(
     )
     saved_trace, sdk_resource._get_stack_trace = sdk_resource._get_stack_trace, _no_stack_trace
     try:
-        _sync_await(run_pulumi_func(program))
+        _sync_await(run_pulumi_func(lambda: _discard(program)))
         graph.stack_outputs = _sync_await(_stack_outputs())
     finally:
         sdk_resource._get_stack_trace = saved_trace
@@ -102,6 +102,10 @@ async def _stack_outputs() -> dict[str, Any]:
     root = get_root_resource()
     outputs = getattr(root, "outputs", None) or {}
     return plain(await serialize_properties(outputs, {}))
+
+
+def _discard(program: Callable[[], object]) -> None:
+    program()  # run_pulumi_func awaits a returned awaitable; programs return nothing to wait on
 
 
 def _exec(program: Path) -> None:
