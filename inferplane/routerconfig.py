@@ -21,6 +21,7 @@ from router.config import (
     RouteConfig,
     RouteMatch,
     RouterConfig,
+    SecretRef,
     SemanticCacheConfig,
     StateConfig,
     TargetConfig,
@@ -89,7 +90,9 @@ def render_router_config(
             ),
         ),
         limits=LimitsConfig(max_body_bytes=router.max_body_bytes, max_tokens=router.max_tokens),
-        state=StateConfig(backend="redis" if router.replicas > 1 else "memory"),
+        state=StateConfig(backend="redis", url=SecretRef(**router.redis.model_dump()))
+        if router.redis is not None
+        else StateConfig(),
         pii_data_class=(router.pii_data_class or spec.strictest_data_class)
         if router.pii_detection
         else None,

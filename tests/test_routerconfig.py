@@ -48,3 +48,22 @@ def test_rendering_is_deterministic_and_round_trips() -> None:
 def test_router_config_fits_a_lambda_environment() -> None:
     for stack in ("dev", "prod-us-east-1", "prod-eu-central-1"):
         assert len(_render(stack).to_json()) < 4096 - 256
+
+
+def test_state_is_shared_only_when_a_redis_is_named() -> None:
+    assert _render("prod-us-east-1").state.backend == "memory"
+    stack_file = load_stack(ROOT, "dev")
+    data = stack_file.config["inferplane:spec"] | {
+        "router": {
+            "platform": "lambda",
+            "replicas": 4,
+            "redis": {"store": "aws_secretsmanager", "name": "inferplane/redis-url"},
+        }
+    }
+    from inferplane.spec import parse_spec
+
+    spec = parse_spec(data, "test", {"aws": "us-east-1"})
+    config = render_router_config(spec, "dev", _endpoints(list(spec.targets)))
+    assert config.state.backend == "redis"
+    assert config.state.url is not None
+    assert config.state.url.name == "inferplane/redis-url"

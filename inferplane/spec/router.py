@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from inferplane.spec.base import Name, SpecModel
 
-__all__ = ["ApiKey", "RouterCache", "RouterPlatform", "RouterSpec"]
+__all__ = ["ApiKey", "RouterCache", "RouterPlatform", "RouterSpec", "SecretLocation"]
 
 RouterPlatform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
 
@@ -23,6 +23,14 @@ class ApiKey(SpecModel):
     """Data classes this key may send; its requests default to the first."""
     routes: tuple[str, ...] = ()
     rate_limit_rpm: int | None = Field(default=None, ge=1)
+
+
+class SecretLocation(SpecModel):
+    """A secret the router reads at start-up with its own identity (never the value)."""
+
+    store: Literal["env", "aws_secretsmanager", "k8s"]
+    name: str = Field(min_length=1)
+    key: str | None = None
 
 
 class RouterCache(SpecModel):
@@ -55,7 +63,10 @@ class RouterSpec(SpecModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     max_tokens: int | None = Field(default=None, ge=1)
     replicas: int = Field(default=1, ge=1, le=1000)
-    """Maximum replicas; above 1 the rate limits and exact cache move to Redis."""
+    """Maximum replicas (Lambda: reserved concurrency)."""
+    redis: SecretLocation | None = None
+    """Where the URL of a shared Redis lives. With it, rate limits and the exact cache are
+    shared by all replicas; without it each replica keeps its own (limits per replica)."""
     memory_mb: int = Field(default=512, ge=128, le=10240)
 
     @model_validator(mode="after")
