@@ -44,9 +44,10 @@ def starter_spec(requirements: Requirements, decision: Decision) -> dict[str, An
         }
     if decision.cloud is not None:
         targets.update(_cloud_targets(r, decision.cloud))
-    cloud_zone = "zone" if r.regulated or r.data_sensitivity == "confidential" else "any"
+    # Internal data stays in the zone whatever the workload: that is the org default the
+    # policy pack enforces (IP-RES-007), so a starter stack passes `inferplane check`.
     data_classes: dict[str, Any] = {"public": {"placement": "any"}}
-    data_classes["internal"] = {"placement": cloud_zone}
+    data_classes["internal"] = {"placement": "zone"}
     if r.data_sensitivity == "confidential" or r.regulated:
         data_classes["confidential"] = {"placement": "zone"}
     if edge:

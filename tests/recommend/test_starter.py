@@ -1,7 +1,5 @@
-"""recommend -> starter stack written into a temporary project -> parse_spec.
-
-The end-to-end test is split so the lead can extend it to plan -> check after merge with
-two lines at the marked place (``run_program`` and the offline check on the graph)."""
+"""recommend -> starter stack written into a temporary project -> parse_spec -> offline
+plan -> policy check, end to end for every row of the decision table."""
 
 from __future__ import annotations
 
@@ -14,6 +12,9 @@ from inferplane.errors import InferplaneError
 from inferplane.recommend import Requirements, decide, starter_config, starter_spec, write_stack
 from inferplane.recommend.tradeoffs import cloud_options, model_price_ratio
 from inferplane.spec import StackFile, load_stack
+from inferplane.spec.residency import Residency
+from policies.config import OrgPolicy, default_policy
+from policies.offline import check_stack
 from tests.recommend.test_table import CASES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +25,14 @@ def _project(tmp_path: Path) -> Path:
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     (tmp_path / "__main__.py").write_text((ROOT / "__main__.py").read_text())
     return tmp_path
+
+
+def _approving_sites(residency: Residency) -> OrgPolicy:
+    policy = default_policy()
+    zone = policy.zones[residency.zone]
+    sites = (*zone.edge_sites, *residency.edge_sites)
+    zones = {**policy.zones, residency.zone: zone.model_copy(update={"edge_sites": sites})}
+    return OrgPolicy.model_validate(policy.model_dump() | {"zones": zones})
 
 
 def recommend_into(project: Path, name: str, data: dict[str, Any]) -> StackFile:
@@ -48,9 +57,9 @@ def test_recommend_writes_a_starter_stack_that_parses(tmp_path: Path, rule_id: s
     if architecture == "edge":
         assert kinds == {"edge"}
         assert spec.router.platform == "edge"
-    # After merge, plan -> check extends this test here (two lines):
-    #   graph = run_program(project, stack)
-    #   assert not check_graph(graph).failures
+    # Plan offline, then the policy pack, with the org policy approving the new edge site.
+    report, _ = check_stack(project, stack, _approving_sites(spec.residency))
+    assert not [f for f in report.findings if f.blocking]
 
 
 def test_stack_is_not_overwritten_without_force(tmp_path: Path) -> None:
