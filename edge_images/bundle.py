@@ -45,6 +45,7 @@ from inferplane.packaging.source import router_files
 from inferplane.packaging.wheels import LOCK_FILE, Target, download_wheels, lock_text
 from inferplane.serving import EngineCommand, render
 from inferplane.spec import StackSpec
+from inferplane.spec.targets.selfhosted import cache_floor_gib
 
 __all__ = ["MAC_PYTHON", "Bundle", "BundleInputs", "build_bundle"]
 
@@ -87,11 +88,24 @@ class Bundle:
 
 @dataclass(frozen=True)
 class _Server:
-    name: str
-    engine: str
-    image: str
-    command: EngineCommand
+    model: manifests.ModelServer
     host_port: int
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def engine(self) -> str:
+        return self.model.engine
+
+    @property
+    def image(self) -> str:
+        return self.model.image
+
+    @property
+    def command(self) -> EngineCommand:
+        return self.model.command
 
 
 def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = None) -> Bundle:
@@ -145,7 +159,16 @@ def _servers(site: Site, profile: Profile, overrides: Mapping[str, str]) -> list
                 f"--image {name}=repo:tag@sha256:<digest> (resolve it where the registry "
                 "is reachable: skopeo inspect --format '{{.Digest}}' docker://repo:tag)"
             )
-        servers.append(_Server(name, engine, image, command, HOST_PORT_BASE + index))
+        model = manifests.ModelServer(
+            name,
+            image,
+            command,
+            int(profile.gpu),
+            engine,
+            target.model,
+            cache_floor_gib(target.model, target.serving),
+        )
+        servers.append(_Server(model, HOST_PORT_BASE + index))
     return servers
 
 
@@ -200,8 +223,7 @@ def _linux_bundle(
     _write(out / "k3s/server/manifests/inferplane-router.yaml", _yaml_docs(docs))
     runtime_class = "nvidia" if profile.gpu else None
     for server in servers:
-        model = manifests.ModelServer(server.name, server.image, server.command, int(profile.gpu))
-        docs = manifests.model_server_objects(site.name, model, runtime_class)
+        docs = manifests.model_server_objects(site.name, server.model, runtime_class)
         _write(out / f"k3s/server/manifests/inferplane-model-{server.name}.yaml", _yaml_docs(docs))
     if profile.gpu and profile.device_plugin is not None:
         docs = manifests.gpu_objects(site.name, profile.device_plugin, "nvidia")
@@ -251,9 +273,8 @@ def _systemd(
     units: dict[str, str] = {}
     names = []
     for server in servers:
-        model = manifests.ModelServer(server.name, server.image, server.command, int(profile.gpu))
-        name = systemd.unit_name(model)
-        units[name] = systemd.model_server_unit(model, server.host_port, profile.gpu)
+        name = systemd.unit_name(server.model)
+        units[name] = systemd.model_server_unit(server.model, server.host_port, profile.gpu)
         names.append(name)
     units[systemd.ROUTER_UNIT] = systemd.router_unit(base.python, names)
     units["router.json"] = site_router_config(site, _model_urls_host(servers)).to_json() + "\n"

@@ -328,71 +328,69 @@ class GpuFleet(TargetComponent):
     def _security_groups(
         self, name: str, vpc_id: pulumi.Output[str], cidr: pulumi.Output[str]
     ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
-        region, port = self.args.region, self.args.engine.port
+        port = self.args.engine.port
         listener_port = 443 if self.args.certificate_arn else 80
-        alb_sg = aws.ec2.SecurityGroup(
-            f"{name}-alb-sg",
-            description="inferplane GPU fleet load balancer",
-            vpc_id=vpc_id,
-            region=region,
-            tags=self._tags,
-            opts=self.child(),
-        )
-        instance_sg = aws.ec2.SecurityGroup(
-            f"{name}-instance-sg",
-            description="inferplane GPU fleet instances",
-            vpc_id=vpc_id,
-            region=region,
-            tags=self._tags,
-            opts=self.child(),
-        )
+        alb_sg = self._security_group(f"{name}-alb-sg", "load balancer", vpc_id)
+        instance_sg = self._security_group(f"{name}-instance-sg", "instances", vpc_id)
         # Callers inside the VPC (the router) reach the internal ALB.
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-alb-in",
-            security_group_id=alb_sg.id,
-            cidr_ipv4=cidr,
-            from_port=listener_port,
-            to_port=listener_port,
-            ip_protocol="tcp",
-            region=region,
-            tags=self._tags,
-            opts=self.child(),
-        )
-        aws.vpc.SecurityGroupEgressRule(
+        self._tcp_rule(f"{name}-alb-in", "in", alb_sg, listener_port, cidr_ipv4=cidr)
+        self._tcp_rule(
             f"{name}-alb-to-instances",
-            security_group_id=alb_sg.id,
+            "out",
+            alb_sg,
+            port,
             referenced_security_group_id=instance_sg.id,
-            from_port=port,
-            to_port=port,
-            ip_protocol="tcp",
-            region=region,
-            tags=self._tags,
-            opts=self.child(),
         )
-        aws.vpc.SecurityGroupIngressRule(
+        self._tcp_rule(
             f"{name}-instances-from-alb",
-            security_group_id=instance_sg.id,
+            "in",
+            instance_sg,
+            port,
             referenced_security_group_id=alb_sg.id,
-            from_port=port,
-            to_port=port,
-            ip_protocol="tcp",
-            region=region,
-            tags=self._tags,
-            opts=self.child(),
         )
         # Images and weights come over HTTPS (registries, Hugging Face, S3).
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-instances-https-out",
-            security_group_id=instance_sg.id,
-            cidr_ipv4="0.0.0.0/0",
-            from_port=443,
-            to_port=443,
-            ip_protocol="tcp",
-            region=region,
+        self._tcp_rule(
+            f"{name}-instances-https-out", "out", instance_sg, 443, cidr_ipv4="0.0.0.0/0"
+        )
+        return alb_sg, instance_sg
+
+    def _security_group(
+        self, name: str, role: str, vpc_id: pulumi.Output[str]
+    ) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            name,
+            description=f"inferplane GPU fleet {role}",
+            vpc_id=vpc_id,
+            region=self.args.region,
             tags=self._tags,
             opts=self.child(),
         )
-        return alb_sg, instance_sg
+
+    def _tcp_rule(
+        self,
+        name: str,
+        direction: Literal["in", "out"],
+        group: aws.ec2.SecurityGroup,
+        port: int,
+        **peer: pulumi.Input[str],
+    ) -> None:
+        """One TCP port of ``group``, to or from ``peer`` (a CIDR or another group)."""
+        rule = (
+            aws.vpc.SecurityGroupIngressRule
+            if direction == "in"
+            else aws.vpc.SecurityGroupEgressRule
+        )
+        rule(
+            name,
+            security_group_id=group.id,
+            from_port=port,
+            to_port=port,
+            ip_protocol="tcp",
+            region=self.args.region,
+            tags=self._tags,
+            opts=self.child(),
+            **peer,
+        )
 
     def _instance_profile(self, name: str) -> aws.iam.InstanceProfile:
         args = self.args

@@ -30,6 +30,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from components.azure.group import resource_group_name
+from components.azure.roles import grant_role
 from components.base import EndpointInfo, TargetComponent
 
 __all__ = ["DATA_SCIENTIST_ROLE", "AzureMlEndpoint", "AzureMlEndpointArgs"]
@@ -139,18 +140,12 @@ class AzureMlEndpoint(TargetComponent):
         self, role_name: str, principal_id: pulumi.Input[str]
     ) -> azure.authorization.RoleAssignment:
         """Let ``principal_id`` (e.g. the router's managed identity) score the endpoint."""
-        subscription = azure.authorization.get_client_config_output().subscription_id
-        return azure.authorization.RoleAssignment(
+        return grant_role(
+            self,
             f"{self._name}-caller-{role_name}",
-            principal_id=principal_id,
-            principal_type=azure.authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=pulumi.Output.concat(
-                "/subscriptions/",
-                subscription,
-                f"/providers/Microsoft.Authorization/roleDefinitions/{DATA_SCIENTIST_ROLE}",
-            ),
-            scope=self.online_endpoint.id,
-            opts=self.child(),
+            principal_id,
+            DATA_SCIENTIST_ROLE,
+            self.online_endpoint.id,
         )
 
     def _workspace(

@@ -21,6 +21,7 @@ import pulumi_azure_native as azure
 
 from components.azure.catalog import OPENAI_PROVISIONED_SKUS, OPENAI_SKUS
 from components.azure.group import resource_group_name
+from components.azure.roles import grant_role
 from components.base import EndpointInfo, TargetComponent
 
 __all__ = ["OPENAI_USER_ROLE", "AzureOpenAI", "AzureOpenAIArgs"]
@@ -133,18 +134,12 @@ class AzureOpenAI(TargetComponent):
         self, role_name: str, principal_id: pulumi.Input[str]
     ) -> azure.authorization.RoleAssignment:
         """Let ``principal_id`` (e.g. the router's managed identity) call the deployments."""
-        subscription = azure.authorization.get_client_config_output().subscription_id
-        return azure.authorization.RoleAssignment(
+        return grant_role(
+            self,
             f"{self._name}-caller-{role_name}",
-            principal_id=principal_id,
-            principal_type=azure.authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=pulumi.Output.concat(
-                "/subscriptions/",
-                subscription,
-                f"/providers/Microsoft.Authorization/roleDefinitions/{OPENAI_USER_ROLE}",
-            ),
-            scope=self.account.id,
-            opts=self.child(),
+            principal_id,
+            OPENAI_USER_ROLE,
+            self.account.id,
         )
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "Workload",
     "image_digest",
     "model_server_manifests",
+    "model_server_namespace",
     "model_server_workload",
     "namespace_manifest",
     "workload_manifests",
@@ -79,6 +80,8 @@ class ModelServerConfig:
     cache_gib: int | None = None
     """Cache size; default: the weights plus 25% (100 GiB if the size is unknown)."""
     cache_host_path: str = "/var/lib/inferplane/models"
+    cache_read_only: bool = False
+    """Mount the cache read-only (a hostPath the operator fills: an edge box's models)."""
     storage_class: str | None = None
     model_secret: str | None = None
     """Existing Secret whose keys become the server's environment (e.g. ``HF_TOKEN``)."""
@@ -124,7 +127,13 @@ def model_server_workload(config: ModelServerConfig) -> Workload:
         runtime_class=config.runtime_class,
         node_selector=config.node_selector,
         tolerations=config.tolerations,
-        cache=CacheVolume(config.cache, cache_gib, config.cache_host_path, config.storage_class),
+        cache=CacheVolume(
+            config.cache,
+            cache_gib,
+            config.cache_host_path,
+            config.storage_class,
+            read_only=config.cache_read_only,
+        ),
         read_only_root=config.engine in _READ_ONLY_ROOT,
         # Loading from a warm cache runs at ~1 GiB/s; a cold download is slower.
         startup_seconds=min(7200, 300 + 30 * math.ceil(weights or 16)),
@@ -134,8 +143,17 @@ def model_server_workload(config: ModelServerConfig) -> Workload:
     )
 
 
+def model_server_namespace(config: ModelServerConfig) -> Manifest:
+    """The server's namespace; Pod Security ``privileged`` when the cache is a node
+    directory (baseline admits no hostPath volume)."""
+    enforce: Literal["baseline", "privileged"] = (
+        "privileged" if config.cache == "hostpath" else "baseline"
+    )
+    return namespace_manifest(config.namespace, config.labels, enforce)
+
+
 def model_server_manifests(config: ModelServerConfig, namespace: bool = True) -> list[Manifest]:
     """Every object of a model server, its namespace first when ``namespace``."""
     workload = model_server_workload(config)
-    head = [namespace_manifest(config.namespace, config.labels)] if namespace else []
+    head = [model_server_namespace(config)] if namespace else []
     return head + workload_manifests(workload)

@@ -16,8 +16,8 @@ import pulumi
 from components.base import EndpointInfo, TargetComponent
 from components.kubernetes.manifests import (
     ModelServerConfig,
+    model_server_namespace,
     model_server_workload,
-    namespace_manifest,
 )
 from components.kubernetes.resources import register_manifest
 from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
@@ -66,7 +66,7 @@ class ModelServer(TargetComponent):
         self.namespace = args.namespace
         depends: list[pulumi.Resource] = []
         if args.create_namespace:
-            manifest = namespace_manifest(args.namespace, args.labels)
+            manifest = model_server_namespace(args)
             depends.append(register_manifest(name, manifest, self.child(provider=self.provider)))
         # Loading weights can outlast Pulumi's default 10-minute rollout wait.
         minutes = 10 + -(-workload.startup_seconds // 60)

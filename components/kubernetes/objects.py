@@ -84,6 +84,9 @@ class CacheVolume:
     """Claim size of a PVC; size limit of an emptyDir; unused for a hostPath."""
     host_path: str = "/var/lib/inferplane/models"
     storage_class: str | None = None
+    read_only: bool = False
+    """Mount the files read-only: a node directory the operator provisions (an edge
+    box's preloaded models). A read-only hostPath must exist (not created empty)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,9 @@ class Workload:
     files_digest: Any = None
     """Pod-template annotation that rolls the pods when ``files`` change; computed here
     when every file is a string."""
+    service_type: Literal["ClusterIP", "LoadBalancer"] = "ClusterIP"
+    """``LoadBalancer`` publishes the Service outside the cluster (on k3s, ServiceLB
+    answers on the node's own address: an edge site's router)."""
 
     @property
     def selector(self) -> dict[str, str]:
@@ -198,11 +204,16 @@ def _check_name(key: str, value: str) -> None:
         )
 
 
-def namespace_manifest(name: str, labels: Mapping[str, str]) -> Manifest:
+def namespace_manifest(
+    name: str,
+    labels: Mapping[str, str],
+    enforce: Literal["baseline", "privileged"] = "baseline",
+) -> Manifest:
     """The namespace, labelled for the restricted Pod Security Standard where it can be.
 
     GPU pods mount nothing privileged here (the device plugin injects devices), so the
-    namespace enforces ``baseline`` and warns on ``restricted``."""
+    namespace enforces ``baseline`` and warns on ``restricted``. Pods mounting a node
+    directory (a ``hostpath`` cache) need ``privileged``: baseline forbids hostPath."""
     _check_name("namespace", name)
     return {
         "apiVersion": "v1",
@@ -211,7 +222,7 @@ def namespace_manifest(name: str, labels: Mapping[str, str]) -> Manifest:
             "name": name,
             "labels": {
                 **labels,
-                "pod-security.kubernetes.io/enforce": "baseline",
+                "pod-security.kubernetes.io/enforce": enforce,
                 "pod-security.kubernetes.io/warn": "restricted",
             },
         },
@@ -409,7 +420,8 @@ def _volumes(workload: Workload) -> list[Manifest]:
     if cache.kind == "pvc":
         source: Manifest = {"persistentVolumeClaim": {"claimName": f"{workload.name}-cache"}}
     elif cache.kind == "hostpath":
-        source = {"hostPath": {"path": cache.host_path, "type": "DirectoryOrCreate"}}
+        kind = "Directory" if cache.read_only else "DirectoryOrCreate"
+        source = {"hostPath": {"path": cache.host_path, "type": kind}}
     else:
         source = {"emptyDir": {"sizeLimit": f"{cache.size_gib}Gi"}}
     volumes.append({"name": "models", **source})
@@ -423,7 +435,10 @@ def _mounts(workload: Workload) -> list[Manifest]:
     if workload.files:
         mounts.append({"name": "files", "mountPath": workload.files_mount, "readOnly": True})
     if workload.cache is not None:
-        mounts.append({"name": "models", "mountPath": CACHE_MOUNT})
+        mount: Manifest = {"name": "models", "mountPath": CACHE_MOUNT}
+        if workload.cache.read_only:
+            mount["readOnly"] = True
+        mounts.append(mount)
     return mounts
 
 
@@ -433,7 +448,7 @@ def _service(workload: Workload) -> Manifest:
         "kind": "Service",
         "metadata": _metadata(workload),
         "spec": {
-            "type": "ClusterIP",
+            "type": workload.service_type,
             "selector": workload.selector,
             "ports": [
                 {"name": "http", "port": workload.port, "targetPort": "http", "protocol": "TCP"}

@@ -48,24 +48,30 @@ def _token_item(
     )
 
 
-def _throughput_commitment(
+def _provisioned(
     name: str,
+    service: str,
     label: str,
     *,
     monthly: float | None,
-    per_request: float | None,
+    basis: str,
+    per_request: tuple[float | None, str],
     usage: TargetUsage,
-    why_unknown: str,
-) -> Commitment:
-    """A throughput commitment against the on-demand token cost of the traffic it serves."""
+) -> TargetCost:
+    """Provisioned throughput: its line item, and the commitment it is against the
+    on-demand token cost of the traffic it serves."""
+    cost, why_no_cost = per_request
     on_demand = None
-    if per_request is not None and usage.requests is not None:
-        on_demand = usage.requests * per_request
+    if cost is not None and usage.requests is not None:
+        on_demand = usage.requests * cost
     break_even = None
-    if monthly is not None and per_request:
-        break_even = monthly / per_request / (HOURS_PER_MONTH * 3600)
-    note = "" if monthly is not None and per_request is not None else why_unknown
-    return Commitment(name, label, True, monthly, on_demand, break_even, "rps", usage.avg_rps, note)
+    if monthly is not None and cost:
+        break_even = monthly / cost / (HOURS_PER_MONTH * 3600)
+    note = "" if monthly is not None and cost is not None else f"{basis}; {why_no_cost}"
+    commitment = Commitment(
+        name, label, True, monthly, on_demand, break_even, "rps", usage.avg_rps, note
+    )
+    return TargetCost([LineItem(name, service, label, monthly, basis)], [commitment])
 
 
 def bedrock(name: str, target: BedrockTarget, usage: TargetUsage, prices: PriceTable) -> TargetCost:
@@ -82,16 +88,9 @@ def bedrock(name: str, target: BedrockTarget, usage: TargetUsage, prices: PriceT
     else:
         monthly = units * price.usd * HOURS_PER_MONTH
         basis = f"{units} MU x ${price.usd}/h x {HOURS_PER_MONTH} h"
-    item = LineItem(name, "bedrock", label, monthly, basis)
-    commitment = _throughput_commitment(
-        name,
-        label,
-        monthly=monthly,
-        per_request=per_request[0],
-        usage=usage,
-        why_unknown=f"{basis}; {per_request[1]}",
+    return _provisioned(
+        name, "bedrock", label, monthly=monthly, basis=basis, per_request=per_request, usage=usage
     )
-    return TargetCost([item], [commitment])
 
 
 def azure_openai(
@@ -116,16 +115,15 @@ def azure_openai(
     else:
         monthly = units * price.usd * hours
         basis = f"{units} PTU x ${price.usd}" + (f"/h x {hours} h" if hours > 1 else "/month")
-    item = LineItem(name, "azure_openai", label, monthly, basis)
-    commitment = _throughput_commitment(
+    return _provisioned(
         name,
+        "azure_openai",
         label,
         monthly=monthly,
-        per_request=per_request[0],
+        basis=basis,
+        per_request=per_request,
         usage=usage,
-        why_unknown=f"{basis}; {per_request[1]}",
     )
-    return TargetCost([item], [commitment])
 
 
 def lambda_function(

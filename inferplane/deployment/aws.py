@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 
 import pulumi
 
@@ -23,6 +23,7 @@ from components.aws.sagemaker_serverless import (
     SageMakerServerlessEndpoint,
 )
 from components.aws.shared import Statement, foundation_model_arn
+from components.base import Labels
 from inferplane.deployment.context import DeployContext
 from inferplane.serving import render, weights_gib
 from inferplane.serving.memory import params_from_name
@@ -116,12 +117,7 @@ def sagemaker(name: str, target: SageMakerTarget, ctx: DeployContext) -> SageMak
     return SageMakerEndpoint(
         name,
         SageMakerEndpointArgs(
-            region=target.region,
-            model_id=target.model,
-            labels=ctx.labels(name),
-            name_prefix=ctx.resource_name(name),
-            image=target.image,
-            model_data=target.model_data,
+            **_sagemaker_model(name, target, ctx),
             instance_type=target.instance_type,
             mode=target.mode,
             initial_instances=max(1, scaling.desired or scaling.min),
@@ -135,18 +131,37 @@ def sagemaker(name: str, target: SageMakerTarget, ctx: DeployContext) -> SageMak
     )
 
 
+class _SageMakerModel(TypedDict):
+    """The ``SageMakerModelArgs`` fields both SageMaker kinds take from their target."""
+
+    region: str
+    model_id: str
+    labels: Labels
+    name_prefix: str
+    image: str
+    model_data: str | None
+
+
+def _sagemaker_model(
+    name: str, target: SageMakerTarget | SageMakerServerlessTarget, ctx: DeployContext
+) -> _SageMakerModel:
+    return _SageMakerModel(
+        region=target.region,
+        model_id=target.model,
+        labels=ctx.labels(name),
+        name_prefix=ctx.resource_name(name),
+        image=target.image,
+        model_data=target.model_data,
+    )
+
+
 def sagemaker_serverless(
     name: str, target: SageMakerServerlessTarget, ctx: DeployContext
 ) -> SageMakerServerlessEndpoint:
     return SageMakerServerlessEndpoint(
         name,
         SageMakerServerlessArgs(
-            region=target.region,
-            model_id=target.model,
-            labels=ctx.labels(name),
-            name_prefix=ctx.resource_name(name),
-            image=target.image,
-            model_data=target.model_data,
+            **_sagemaker_model(name, target, ctx),
             memory_mb=target.memory_mb,
             max_concurrency=target.max_concurrency,
             provisioned_concurrency=target.provisioned_concurrency,

@@ -10,14 +10,12 @@ from components.azure.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
 )
+from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext
-from inferplane.serving import render
 from inferplane.spec.targets import AzureMlTarget, AzureOpenAITarget, ContainerAppTarget
 
 __all__ = ["azure_ml", "azure_openai", "container_app"]
 
-IMAGE_PORT = 8080
-"""Port a ready ``image`` must listen on."""
 DEFAULT_UTILIZATION = 70
 _GPU_VM_PREFIX = "Standard_N"
 _NAME_LIMIT = 32
@@ -64,26 +62,19 @@ def azure_ml(name: str, target: AzureMlTarget, ctx: DeployContext) -> AzureMlEnd
 
 
 def container_app(name: str, target: ContainerAppTarget, ctx: DeployContext) -> ContainerAppService:
-    if target.serving is not None:
-        command = render(target.model, target.serving)
-        image, args, env = command.image, command.args, command.env
-        port, health, base = command.port, command.health_path, command.openai_base_path
-    else:
-        assert target.image is not None  # the spec requires serving or image
-        image, args, env = target.image, (), {}
-        port, health, base = IMAGE_PORT, None, "/v1"
+    run = container(target.model, target.serving, target.image)
     return ContainerAppService(
         name,
         ContainerAppServiceArgs(
             location=target.region,
             app_name=_short(ctx.resource_name(name)),
-            image=image,
-            port=port,
-            args=args,
-            env=env,
-            health_path=health,
+            image=run.image,
+            port=run.port,
+            args=run.args,
+            env=run.env,
+            health_path=run.health_path,
             model=target.model,
-            openai_base_path=base,
+            openai_base_path=run.openai_base_path,
             cpu=target.cpu,
             memory_gib=target.memory_gib,
             gpu_profile=target.gpu_profile,

@@ -7,15 +7,13 @@ import pulumi
 
 from components.gcp.cloud_run_service import CloudRunService, CloudRunServiceArgs
 from components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
+from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
-from inferplane.serving import render
 from inferplane.spec.targets import CloudRunTarget, VertexTarget
 
 __all__ = ["cloud_run", "vertex"]
 
-IMAGE_PORT = 8080
-"""Port a ready ``image`` must listen on (Cloud Run's default ``$PORT``)."""
 DEFAULT_UTILIZATION = 60
 
 
@@ -53,26 +51,19 @@ def vertex(name: str, target: VertexTarget, ctx: DeployContext) -> VertexEndpoin
 
 
 def cloud_run(name: str, target: CloudRunTarget, ctx: DeployContext) -> CloudRunService:
-    if target.serving is not None:
-        command = render(target.model, target.serving)
-        image, args, env = command.image, command.args, command.env
-        port, health, base = command.port, command.health_path, command.openai_base_path
-    else:
-        assert target.image is not None  # the spec requires serving or image
-        image, args, env = target.image, (), {}
-        port, health, base = IMAGE_PORT, None, "/v1"
+    run = container(target.model, target.serving, target.image)
     return CloudRunService(
         name,
         CloudRunServiceArgs(
             location=target.region,
             service_name=ctx.resource_name(name),
-            image=image,
-            port=port,
-            args=args,
-            env=env,
-            health_path=health,
+            image=run.image,
+            port=run.port,
+            args=run.args,
+            env=run.env,
+            health_path=run.health_path,
             model=target.model,
-            openai_base_path=base,
+            openai_base_path=run.openai_base_path,
             cpu=target.cpu,
             memory_gib=target.memory_gib,
             gpu=target.gpu.type if target.gpu else None,

@@ -3,10 +3,14 @@ with the reason."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-__all__ = ["CheckResult", "Report", "Status"]
+from inferplane.errors import CloudAccessError, CredentialsMissingError
+
+__all__ = ["CheckResult", "Report", "Status", "timed"]
 
 Status = Literal["pass", "fail", "could-not-check"]
 
@@ -47,3 +51,19 @@ class Report:
         counts = {s: sum(r.status == s for r in self.results) for s in ("pass", "fail")}
         counts["could-not-check"] = len(self.unchecked)
         return {"stack": self.stack, "counts": counts, "results": [asdict(r) for r in self.results]}
+
+
+def timed(check: str, subject: str, run: Callable[[], Iterable[CheckResult]]) -> list[CheckResult]:
+    """The results of one check on one subject, each with the time the check took.
+
+    A denied or failed cloud call makes the check could-not-check (with the reason) and
+    the run goes on; missing credentials stop the run, since no check could succeed."""
+    started = time.perf_counter()
+    try:
+        results = list(run())
+    except CredentialsMissingError:
+        raise
+    except CloudAccessError as exc:  # AccessDeniedError names the missing permission
+        results = [CheckResult(check, subject, "could-not-check", str(exc))]
+    elapsed = (time.perf_counter() - started) * 1000
+    return [replace(result, elapsed_ms=elapsed) for result in results]

@@ -6,11 +6,10 @@ the run goes on; missing credentials stop the run, since no check could succeed.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
+from functools import partial
 from types import ModuleType
 
-from inferplane.errors import AccessDeniedError, CloudAccessError, CredentialsMissingError
 from inferplane.preflight.adapter import Boto3CapacityApi, CapacityApi
 from inferplane.preflight.aws import AwsClients
 from inferplane.preflight.checks import (
@@ -23,7 +22,7 @@ from inferplane.preflight.checks import (
     service_offered,
 )
 from inferplane.preflight.context import PreflightContext, subjects
-from inferplane.preflight.result import CheckResult, Report
+from inferplane.preflight.result import CheckResult, Report, timed
 from inferplane.spec import StackSpec
 
 __all__ = ["CHECKS", "run_preflight"]
@@ -54,19 +53,5 @@ def run_preflight(
 def _results(ctx: PreflightContext, provider_regions: Mapping[str, str]) -> Iterator[CheckResult]:
     for subject in subjects(ctx.spec, provider_regions):
         for check in CHECKS:
-            if not check.applies(subject):
-                continue
-            started = time.perf_counter()
-            try:
-                results = list(check.run(ctx, subject))
-            except CredentialsMissingError:
-                raise
-            except AccessDeniedError as exc:
-                results = [CheckResult(check.NAME, subject.name, "could-not-check", str(exc))]
-            except CloudAccessError as exc:
-                results = [CheckResult(check.NAME, subject.name, "could-not-check", str(exc))]
-            elapsed = (time.perf_counter() - started) * 1000
-            for result in results:
-                yield CheckResult(
-                    result.check, result.subject, result.status, result.reason, elapsed
-                )
+            if check.applies(subject):
+                yield from timed(check.NAME, subject.name, partial(check.run, ctx, subject))

@@ -7,9 +7,35 @@ from typing import Any
 import httpx
 
 from inferplane.preflight.aws import AwsClients
-from inferplane.verify.context import RouterAccess
+from inferplane.preflight.context import Subject
+from inferplane.preflight.result import CheckResult
+from inferplane.verify.context import RouterAccess, VerifyContext
 
-__all__ = ["router_request"]
+__all__ = ["is_router", "router_call", "router_request"]
+
+
+def is_router(ctx: VerifyContext, subject: Subject) -> bool:
+    """``applies`` of the checks that talk to the router itself."""
+    return subject.name == "router" and subject.target is None
+
+
+def router_call(
+    check: str, ctx: VerifyContext, method: str, path: str, body: bytes | None = None
+) -> tuple[str, httpx.Response] | CheckResult:
+    """The URL and the router's 200 response to ``method path``, or ``check``'s result
+    saying why there is none (no router URL in the outputs, no connection, not 200)."""
+    base = ctx.outputs.router_url
+    if base is None:
+        return CheckResult(check, "router", "could-not-check", "the outputs have no router_url")
+    url = base.rstrip("/") + path
+    try:
+        response = router_request(method, url, ctx.router, ctx.clients, body)
+    except httpx.HTTPError as exc:
+        return CheckResult(check, "router", "fail", f"{method} {url}: {type(exc).__name__}: {exc}")
+    if response.status_code != 200:
+        reason = f"{method} {url}: {response.status_code} {response.text[:200]}"
+        return CheckResult(check, "router", "fail", reason)
+    return url, response
 
 
 def router_request(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
+from functools import partial
 from types import ModuleType
 
-from inferplane.errors import CloudAccessError, CredentialsMissingError
 from inferplane.preflight.aws import AwsClients
 from inferplane.preflight.context import subjects
-from inferplane.preflight.result import CheckResult, Report
+from inferplane.preflight.result import CheckResult, Report, timed
 from inferplane.spec import StackSpec
 from inferplane.verify.checks import lambda_function, router_chat, router_health, sagemaker_endpoint
 from inferplane.verify.context import RouterAccess, VerifyContext
@@ -36,15 +35,5 @@ def run_verify(
 def _results(ctx: VerifyContext, provider_regions: Mapping[str, str]) -> Iterator[CheckResult]:
     for subject in subjects(ctx.spec, provider_regions):
         for check in CHECKS:
-            if not check.applies(ctx, subject):
-                continue
-            started = time.perf_counter()
-            try:
-                results = list(check.run(ctx, subject))
-            except CredentialsMissingError:
-                raise
-            except CloudAccessError as exc:
-                results = [CheckResult(check.NAME, subject.name, "could-not-check", str(exc))]
-            elapsed = (time.perf_counter() - started) * 1000
-            for r in results:
-                yield CheckResult(r.check, r.subject, r.status, r.reason, elapsed)
+            if check.applies(ctx, subject):
+                yield from timed(check.NAME, subject.name, partial(check.run, ctx, subject))

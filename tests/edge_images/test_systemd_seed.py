@@ -22,7 +22,8 @@ IMAGE = "ghcr.io/ggml-org/llama.cpp:server-cuda@sha256:" + "b" * 64
 
 def _server() -> ModelServer:
     serving = Serving(engine="llamacpp", quantization="q4_k_m")
-    return ModelServer("llama-lab", IMAGE, render("llama-3.1-8b-instruct", serving), 1)
+    command = render("llama-3.1-8b-instruct", serving)
+    return ModelServer("llama-lab", IMAGE, command, 1, "llamacpp", "llama-3.1-8b-instruct")
 
 
 @pytest.mark.parametrize("gpu", [True, False])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from inferplane.cli.output import console
+from inferplane.cli.reports import check_format, show_report
 from inferplane.cli.stacks import selected_stacks
 from inferplane.spec import provider_regions
 
@@ -16,8 +15,6 @@ if TYPE_CHECKING:
     from inferplane.preflight import AwsClients
 
 __all__ = ["aws_clients", "register"]
-
-Format = Literal["table", "json"]
 
 
 def aws_clients(profile: str | None) -> AwsClients:
@@ -44,27 +41,13 @@ def preflight(
     Exits 1 when a check fails; could-not-check results are listed with the reason.
     """
     from inferplane.preflight import run_preflight
-    from inferplane.preflight.render import report_table, summary
 
-    _format(output)
+    check_format(output)
     _, (stack_file,) = selected_stacks(stack, False, project)
     report = run_preflight(
         stack_file.spec, stack_file.name, provider_regions(stack_file.config), aws_clients(profile)
     )
-    if output == "json":
-        console.print_json(json.dumps(report.to_dict()))
-    else:
-        console.print(report_table(report, "preflight"))
-        console.print(summary(report))
-    if not report.ok:
-        raise typer.Exit(1)
-
-
-def _format(value: str) -> None:
-    from inferplane.errors import InferplaneError
-
-    if value not in ("table", "json"):
-        raise InferplaneError(f"--format {value!r}: allowed: table, json")
+    show_report(report, output, "preflight")
 
 
 def register(app: typer.Typer) -> None:

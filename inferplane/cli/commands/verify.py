@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from inferplane.cli.commands.preflight import aws_clients
-from inferplane.cli.output import console
+from inferplane.cli.reports import check_format, show_report
 from inferplane.cli.stacks import selected_stacks
-from inferplane.errors import InferplaneError
 from inferplane.spec import provider_regions
 
 __all__ = ["register"]
@@ -45,11 +43,9 @@ def verify(
 
     Exits 1 when a check fails.
     """
-    from inferplane.preflight.render import report_table, summary
     from inferplane.verify import RouterAccess, load_outputs, run_verify
 
-    if output not in ("table", "json"):
-        raise InferplaneError(f"--format {output!r}: allowed: table, json")
+    check_format(output)
     _, (stack_file,) = selected_stacks(stack, False, project)
     spec, regions = stack_file.spec, provider_regions(stack_file.config)
     router = spec.router
@@ -70,13 +66,7 @@ def verify(
         router=access,
         clients=aws_clients(profile),
     )
-    if output == "json":
-        console.print_json(json.dumps(report.to_dict()))
-    else:
-        console.print(report_table(report, "verify"))
-        console.print(summary(report))
-    if not report.ok:
-        raise typer.Exit(1)
+    show_report(report, output, "verify")
 
 
 def register(app: typer.Typer) -> None:

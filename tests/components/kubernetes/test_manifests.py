@@ -231,6 +231,24 @@ def test_cache_volume_is_sized_from_the_weights(cache: str, volume: dict[str, An
         assert claim is None
 
 
+def test_a_preloaded_host_directory_is_mounted_read_only_and_must_exist() -> None:
+    spec = pod(model_server_manifests(config(cache="hostpath", cache_read_only=True)))
+    assert {
+        "name": "models",
+        "hostPath": {"path": "/var/lib/inferplane/models", "type": "Directory"},
+    } in spec["volumes"]
+    mount = {"name": "models", "mountPath": "/models", "readOnly": True}
+    assert mount in spec["containers"][0]["volumeMounts"]
+
+
+@pytest.mark.parametrize(("cache", "level"), [("pvc", "baseline"), ("hostpath", "privileged")])
+def test_namespace_enforces_baseline_unless_the_cache_is_a_host_directory(
+    cache: str, level: str
+) -> None:
+    namespace = kinds(model_server_manifests(config(cache=cache)))["Namespace"]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == level
+
+
 def test_explicit_cache_size_and_class_win() -> None:
     claim = kinds(model_server_manifests(config(cache_gib=500, storage_class="fast")))[
         "PersistentVolumeClaim"
