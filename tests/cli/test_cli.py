@@ -1,7 +1,8 @@
-"""User errors print what is wrong, without a traceback, and exit 2."""
+"""The CLI end to end: user errors exit 2 with no traceback; plan --all --json."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,17 @@ def test_no_project(tmp_path: Path) -> None:
     result = _cli("plan", "--stack", "dev", cwd=tmp_path)
     assert result.returncode == 2
     assert "no Pulumi.yaml" in result.stderr
+
+
+def test_plan_all_writes_every_stacks_graph(tmp_path: Path) -> None:
+    out = tmp_path / "graph.json"
+    result = _cli("plan", "--all", "--no-tree", "--no-cost", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "offline synthesis" in result.stderr
+    data = json.loads(out.read_text())
+    stacks = {graph["stack"]: graph for graph in data["stacks"]}
+    assert {"dev", "prod-us-east-1", "prod-eu-central-1"} <= set(stacks)
+    for graph in stacks.values():
+        for resource in graph["resources"]:
+            assert {"type", "name", "parent", "inputs", "provider", "dependencies"} <= set(resource)
+        assert any(r["type"] == "inferplane:index:RouterService" for r in graph["resources"])
