@@ -71,7 +71,7 @@ class RouterServiceArgs:
     public: bool = False
     """Serve without cloud-level auth (API keys still apply)."""
     replicas: int = 1
-    """Maximum concurrent instances / replicas."""
+    """Maximum instances / replicas on container platforms (Lambda scales per request)."""
     memory_mb: int = 512
     """Memory per instance."""
     name_prefix: str = "router"
@@ -176,7 +176,9 @@ class RouterService(pulumi.ComponentResource):
                 environment=env,
                 memory_mb=args.memory_mb,
                 timeout_s=900,
-                reserved_concurrency=args.replicas,
+                # One request per execution environment: capping concurrency would queue
+                # clients, so the router scales with requests (share state via Redis).
+                reserved_concurrency=None,
                 public=args.public,
                 description="inferplane router: OpenAI-compatible, residency-aware",
             ),

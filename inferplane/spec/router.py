@@ -63,7 +63,8 @@ class RouterSpec(SpecModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     max_tokens: int | None = Field(default=None, ge=1)
     replicas: int = Field(default=1, ge=1, le=1000)
-    """Maximum replicas (Lambda: reserved concurrency)."""
+    """Maximum replicas on cloud_run, container_app and kubernetes; Lambda scales with
+    requests (one request per execution environment)."""
     redis: SecretLocation | None = None
     """Where the URL of a shared Redis lives. With it, rate limits and the exact cache are
     shared by all replicas; without it each replica keeps its own (limits per replica)."""
