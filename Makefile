@@ -38,8 +38,12 @@ test-fast: setup
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
 
+# Benchmarks (not part of the tests). bench.router needs wrk and installs LiteLLM into
+# .bench/ on first use.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.plan
+	$(BIN)/python -m bench.policies
+	$(BIN)/python -m bench.router
 
 docs: setup
 	$(BIN)/inferplane docs rules > docs/policy-rules.md
