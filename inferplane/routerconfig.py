@@ -12,6 +12,7 @@ from inferplane.errors import PlanError
 from inferplane.plan.graph import Graph
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
+from inferplane.spec.checks import classes_allowed_at, router_location
 from router.config import (
     CacheConfig,
     DataClassConfig,
@@ -27,7 +28,27 @@ from router.config import (
     TargetConfig,
 )
 
-__all__ = ["endpoints_from_graph", "render_router_config"]
+__all__ = [
+    "endpoints_from_graph",
+    "render_router_config",
+    "router_data_classes",
+    "stack_router_config",
+]
+
+
+def router_data_classes(spec: StackSpec, provider_regions: Mapping[str, str]) -> tuple[str, ...]:
+    """The data classes the stack's router may handle where it runs."""
+    return classes_allowed_at(spec, router_location(spec, provider_regions))
+
+
+def stack_router_config(
+    spec: StackSpec,
+    stack: str,
+    endpoints: Mapping[str, EndpointInfo],
+    provider_regions: Mapping[str, str],
+) -> RouterConfig:
+    """The RouterConfig the stack's router runs with, where it runs."""
+    return render_router_config(spec, stack, endpoints, router_data_classes(spec, provider_regions))
 
 
 def render_router_config(

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from components.base import EndpointInfo
-from inferplane.routerconfig import render_router_config
-from inferplane.spec import load_stack
-from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.routerconfig import render_router_config, stack_router_config
+from inferplane.spec import load_stack, provider_regions
 from router.config import RouterConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,9 +20,8 @@ def _endpoints(names: list[str]) -> dict[str, EndpointInfo]:
 def _render(stack: str) -> RouterConfig:
     stack_file = load_stack(ROOT, stack)
     spec = stack_file.spec
-    regions = {"aws": str(stack_file.config["aws:region"])}
-    handled = classes_allowed_at(spec, router_location(spec, regions))
-    return render_router_config(spec, stack, _endpoints(list(spec.targets)), handled)
+    regions = provider_regions(stack_file.config)
+    return stack_router_config(spec, stack, _endpoints(list(spec.targets)), regions)
 
 
 def test_cloud_router_refuses_edge_only_data() -> None:

@@ -13,8 +13,7 @@ from components.kubernetes.model_server import ModelServer
 from components.router import RouterService, RouterServiceArgs
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
-from inferplane.routerconfig import render_router_config
-from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.routerconfig import render_router_config, router_data_classes
 from inferplane.spec.targets import ContainerAppTarget
 
 __all__ = ["LAMBDA_PACKAGE", "router"]
@@ -27,8 +26,7 @@ _PROVIDER_CLOUD = {"lambda": "aws", "cloud_run": "gcp", "container_app": "azure"
 
 def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterService:
     spec, router_spec = ctx.spec, ctx.spec.router
-    location = router_location(spec, ctx.provider_regions)
-    handled = classes_allowed_at(spec, location)
+    handled = router_data_classes(spec, ctx.provider_regions)
     endpoints = pulumi.Output.all(**{name: t.endpoint for name, t in targets.items()})
     config_json = endpoints.apply(
         lambda eps: render_router_config(spec, ctx.stack, eps, handled).to_json()

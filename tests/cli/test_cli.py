@@ -82,3 +82,12 @@ def test_plan_all_writes_every_stacks_graph(tmp_path: Path) -> None:
         for resource in graph["resources"]:
             assert {"type", "name", "parent", "inputs", "provider", "dependencies"} <= set(resource)
         assert any(r["type"] == "inferplane:index:RouterService" for r in graph["resources"])
+
+
+def test_router_config_is_what_the_deployed_router_runs_with() -> None:
+    result = _cli("router", "config", "--stack", "dev")
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    # The dev router runs on Lambda in us-east-1: edge-only data may not pass through it.
+    assert set(config["refused_data_classes"]) == {"restricted"}
+    assert set(config["targets"]) == {"claude-haiku", "llama-lab"}

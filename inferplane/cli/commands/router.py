@@ -26,13 +26,16 @@ ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project dire
 
 def _stack_config_json(stack: str, project: Path | None) -> str:
     from inferplane.plan import run_program
-    from inferplane.routerconfig import endpoints_from_graph, render_router_config
+    from inferplane.routerconfig import endpoints_from_graph, stack_router_config
+    from inferplane.spec import provider_regions
 
     root, (stack_file,) = selected_stacks(stack, False, project)
     spec = stack_file.spec
     with err.status(f"planning {stack} offline for its targets' endpoints …"):
         graph = run_program(root, stack_file)
-    return render_router_config(spec, stack, endpoints_from_graph(graph, spec)).to_json()
+    endpoints = endpoints_from_graph(graph, spec)
+    regions = provider_regions(stack_file.config)
+    return stack_router_config(spec, stack, endpoints, regions).to_json()
 
 
 @router_app.command("config")
