@@ -21,8 +21,6 @@ __all__ = ["LAMBDA_PACKAGE", "router"]
 LAMBDA_PACKAGE = Path("build") / "router" / "router-lambda.zip"
 """Where ``inferplane package router --out build/router`` writes the Lambda zip."""
 
-_PROVIDER_CLOUD = {"lambda": "aws", "cloud_run": "gcp", "container_app": "azure"}
-
 
 def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterService:
     spec, router_spec = ctx.spec, ctx.spec.router
@@ -35,13 +33,11 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
         handled, key=lambda c: PLACEMENT_RANK[spec.data_classes[c].placement], default="none"
     )
     labels = ctx.base_labels.for_target("router", strictest)
-    cloud = _PROVIDER_CLOUD.get(router_spec.platform)
-    region = (router_spec.region or ctx.provider_regions.get(cloud)) if cloud else None
     args = RouterServiceArgs(
         platform=router_spec.platform,
         config_json=config_json,
         labels=labels,
-        region=region,
+        region=router_spec.cloud_region(ctx.provider_regions),
         public=router_spec.public,
         replicas=router_spec.replicas,
         memory_mb=router_spec.memory_mb,

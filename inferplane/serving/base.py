@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from inferplane.spec.serving import Serving
 
-__all__ = ["EngineCommand", "ServingEngine"]
+__all__ = ["HF_QUANTIZATION_FLAG", "EngineCommand", "ServingEngine"]
+
+HF_QUANTIZATION_FLAG = {"fp8": "fp8", "int8": "bitsandbytes", "awq": "awq", "gptq": "gptq"}
+"""The quantization flag value vLLM and TGI both take for each spec quantization."""
 
 
 @dataclass(frozen=True)

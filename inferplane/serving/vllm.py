@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import EngineCommand, ServingEngine
+from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -18,14 +18,12 @@ ENGINE = ServingEngine(
     batching=frozenset({"max_seqs", "max_batched_tokens"}),
 )
 
-_QUANT_FLAG = {"fp8": "fp8", "int8": "bitsandbytes", "awq": "awq", "gptq": "gptq"}
-
 
 def command(model: str, serving: Serving) -> EngineCommand:
     port = serving.port or ENGINE.default_port
     args = ["--model", model, "--host", "0.0.0.0", "--port", str(port)]
     if serving.quantization != "none":
-        args += ["--quantization", _QUANT_FLAG[serving.quantization]]
+        args += ["--quantization", HF_QUANTIZATION_FLAG[serving.quantization]]
     if serving.context_length:
         args += ["--max-model-len", str(serving.context_length)]
     if serving.batching.max_seqs:

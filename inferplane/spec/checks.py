@@ -11,6 +11,7 @@ from inferplane.errors import Issue
 from inferplane.residency import Location, placement_refusal
 from inferplane.serving import engine
 from inferplane.spec.regions import is_region
+from inferplane.spec.router import PLATFORM_CLOUD
 from inferplane.spec.targets import EdgeTarget, KubernetesTarget
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["allowed_data_classes", "classes_allowed_at", "cross_check", "router_location"]
 
-_PLATFORM_CLOUD = {"lambda": "aws", "cloud_run": "gcp", "container_app": "azure"}
 _PLATFORM_KIND = {"kubernetes": KubernetesTarget, "edge": EdgeTarget}
 
 
@@ -41,9 +41,9 @@ def router_location(spec: StackSpec, provider_regions: Mapping[str, str]) -> Loc
     """Where the stack's router processes requests: it sees every request it routes, so a
     data class may only pass through it where that class may be processed."""
     router = spec.router
-    cloud = _PLATFORM_CLOUD.get(router.platform)
+    cloud = PLATFORM_CLOUD.get(router.platform)
     if cloud is not None:
-        return Location("cloud", cloud, router.region or provider_regions.get(cloud))
+        return Location("cloud", cloud, router.cloud_region(provider_regions))
     return spec.target(str(router.target)).location
 
 
@@ -156,9 +156,9 @@ def _data_class_refs(spec: StackSpec) -> Iterator[Issue]:
 
 def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iterator[Issue]:
     router = spec.router
-    cloud = _PLATFORM_CLOUD.get(router.platform)
+    cloud = PLATFORM_CLOUD.get(router.platform)
     if cloud is not None:
-        region = router.region or provider_regions.get(cloud)
+        region = router.cloud_region(provider_regions)
         if region is None:
             yield Issue(
                 "router.region",

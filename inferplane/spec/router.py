@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from inferplane.spec.base import Name, SpecModel
 
-__all__ = ["ApiKey", "RouterCache", "RouterPlatform", "RouterSpec", "SecretLocation"]
+__all__ = [
+    "PLATFORM_CLOUD",
+    "ApiKey",
+    "RouterCache",
+    "RouterPlatform",
+    "RouterSpec",
+    "SecretLocation",
+]
 
 RouterPlatform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
+PLATFORM_CLOUD: dict[str, str] = {"lambda": "aws", "cloud_run": "gcp", "container_app": "azure"}
+"""The cloud of each serverless router platform (kubernetes/edge run beside a target)."""
 
 
 class ApiKey(SpecModel):
@@ -69,6 +79,11 @@ class RouterSpec(SpecModel):
     """Where the URL of a shared Redis lives. With it, rate limits and the exact cache are
     shared by all replicas; without it each replica keeps its own (limits per replica)."""
     memory_mb: int = Field(default=512, ge=128, le=10240)
+
+    def cloud_region(self, provider_regions: Mapping[str, str]) -> str | None:
+        """The region of a serverless router: ``region``, else the stack's provider region."""
+        cloud = PLATFORM_CLOUD.get(self.platform)
+        return (self.region or provider_regions.get(cloud)) if cloud else None
 
     @model_validator(mode="after")
     def _placed(self) -> RouterSpec:
