@@ -14,6 +14,8 @@ from typing import Any, TypedDict
 
 import pulumi
 
+from components.wiring import Grant, Reach
+
 __all__ = ["EndpointInfo", "Labels", "TargetComponent"]
 
 
@@ -26,6 +28,12 @@ class EndpointInfo(TypedDict, total=False):
     url: str
     endpoint_name: str
     region: str
+    auth: dict[str, Any]
+    """How a caller authenticates: ``router.config.TargetAuth`` as a dict (wiring)."""
+    reach: Reach
+    """How it is reached on the network (wiring)."""
+    grants: list[Grant]
+    """What the caller's identity must be granted (wiring)."""
 
 
 @dataclass(frozen=True)

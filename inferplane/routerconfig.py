@@ -25,6 +25,7 @@ from router.config import (
     SecretRef,
     SemanticCacheConfig,
     StateConfig,
+    TargetAuth,
     TargetConfig,
 )
 
@@ -132,6 +133,7 @@ def _target(
         region=endpoint.get("region"),
         location=str(target.location),
         allowed_data_classes=tuple(c for c in spec.data_classes_routed_to(name) if c in handled),
+        auth=TargetAuth.model_validate(endpoint.get("auth", {})),
         latency_ms_p50=target.latency_ms_p50,
     )
 

@@ -32,6 +32,7 @@ __all__ = [
     "SecretRef",
     "SemanticCacheConfig",
     "StateConfig",
+    "TargetAuth",
     "TargetConfig",
     "Timeouts",
 ]
@@ -53,6 +54,88 @@ class SecretRef(_Model):
     store: Literal["env", "aws_secretsmanager", "gcp_secretmanager", "azure_keyvault", "k8s"]
     name: str
     key: str | None = None
+
+
+AuthScheme = Literal[
+    "none", "sigv4", "azure_entra", "google_access_token", "google_id_token", "api_key"
+]
+"""How the router proves who it is to a target (docs/wiring.md has the table)."""
+
+Federation = Literal["native", "google"]
+"""Where the router's own identity comes from when it calls another cloud: ``native`` (the
+platform's identity in the target's own cloud) or ``google`` (a Google-signed ID token of the
+router's service account, exchanged for the target cloud's credentials)."""
+
+
+class TargetAuth(_Model):
+    """How the router authenticates to one target. Credentials are minted and refreshed by
+    the router's credential provider for ``scheme``, off the request path; none is stored
+    here, only where they come from.
+
+    ========================  =====================================================
+    scheme                    what the router sends
+    ========================  =====================================================
+    ``none``                  nothing (local upstreams; refused by policy in a stack)
+    ``sigv4``                 AWS Signature V4 for ``service`` (bedrock, sagemaker,
+                              lambda); with ``federation: google`` the credentials
+                              come from ``sts:AssumeRoleWithWebIdentity`` on
+                              ``role_arn`` with a Google ID token
+    ``azure_entra``           ``Authorization: Bearer`` Entra token for ``scope``
+                              (managed identity; with ``federation: google`` a
+                              client-assertion exchange for ``client_id``/``tenant_id``)
+    ``google_access_token``   ``Authorization: Bearer`` OAuth access token (metadata
+                              server), e.g. Vertex AI
+    ``google_id_token``       ``Authorization: Bearer`` ID token for ``audience``,
+                              e.g. a Cloud Run service with IAM invoker auth
+    ``api_key``               the key from ``secret`` in ``header``; ``authorization``
+                              sends ``Bearer <key>``
+    ========================  =====================================================
+    """
+
+    scheme: AuthScheme = "none"
+    service: str | None = None
+    """sigv4: the signing service name (``bedrock``, ``sagemaker``, ``lambda``)."""
+    scope: str | None = None
+    """azure_entra: token scope, e.g. ``https://cognitiveservices.azure.com/.default``."""
+    audience: str | None = None
+    """google_id_token: the audience, e.g. the Cloud Run service URL."""
+    secret: SecretRef | None = None
+    """api_key: where the key lives."""
+    header: str = "authorization"
+    """api_key: the header that carries it (``authorization``, ``api-key``, ``x-api-key``)."""
+    federation: Federation = "native"
+    role_arn: str | None = None
+    """sigv4 with ``federation: google``: the AWS role to assume with web identity."""
+    client_id: str | None = None
+    """azure_entra: the user-assigned managed identity (client ID) to act as."""
+    tenant_id: str | None = None
+    """azure_entra with ``federation: google``: the Entra tenant of ``client_id``."""
+    ca: SecretRef | None = None
+    """PEM CA bundle that signs the target's TLS certificate (edge sites' own CA)."""
+
+    @model_validator(mode="after")
+    def _scheme_fields(self) -> TargetAuth:
+        needs = _AUTH_NEEDS.get(self.scheme, ())
+        if self.federation == "google":
+            if self.scheme not in _FEDERATED_NEEDS:
+                raise ValueError(f"federation 'google' does not apply to scheme {self.scheme!r}")
+            needs += _FEDERATED_NEEDS[self.scheme]
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"auth scheme {self.scheme!r} needs {', '.join(missing)}")
+        return self
+
+
+_AUTH_NEEDS: dict[str, tuple[str, ...]] = {
+    "sigv4": ("service",),
+    "azure_entra": ("scope",),
+    "google_id_token": ("audience",),
+    "api_key": ("secret",),
+}
+_FEDERATED_NEEDS: dict[str, tuple[str, ...]] = {
+    "sigv4": ("role_arn",),
+    "azure_entra": ("client_id", "tenant_id"),
+}
 
 
 class Timeouts(_Model):
@@ -79,7 +162,8 @@ class TargetConfig(_Model):
     """Where data is processed: ``cloud:<cloud>:<region>``, ``geo:<cloud>:<geo>``,
     ``global:<cloud>`` or ``edge:<site>``."""
     allowed_data_classes: tuple[str, ...]
-    credentials: SecretRef | None = None
+    auth: TargetAuth = TargetAuth()
+    """How the router authenticates to this target."""
     timeouts: Timeouts = Timeouts()
     max_retries: int = Field(default=1, ge=0, le=5)
     input_cost_per_1k: float | None = None

@@ -1,7 +1,7 @@
 """Anthropic's Messages API (``POST {url}/v1/messages``), mapped to and from OpenAI's shape.
 
 ``target.url`` defaults to ``https://api.anthropic.com``; the key comes from
-``target.credentials``; ``target.api_version`` sets the ``anthropic-version`` header.
+``target.auth.secret``; ``target.api_version`` sets the ``anthropic-version`` header.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ class AnthropicBackend(ChatBackend):
             "content-type": "application/json",
             "anthropic-version": target.api_version or DEFAULT_VERSION,
         }
-        if target.credentials is not None:
-            self.headers["x-api-key"] = context.resolve_secret(target.credentials)
+        if target.auth.secret is not None:
+            self.headers["x-api-key"] = context.resolve_secret(target.auth.secret)
         self.timeout = client_timeout(target)
 
     async def complete(self, body: dict[str, Any]) -> Completion:

@@ -23,6 +23,6 @@ class AzureOpenAIBackend(OpenAICompatBackend):
         )
 
     def auth_headers(self) -> dict[str, str]:
-        if self.target.credentials is None:
+        if self.target.auth.secret is None:
             return {}
-        return {"api-key": self.context.resolve_secret(self.target.credentials)}
+        return {"api-key": self.context.resolve_secret(self.target.auth.secret)}

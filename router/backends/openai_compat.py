@@ -41,9 +41,9 @@ class OpenAICompatBackend(ChatBackend):
         return self.headers
 
     def auth_headers(self) -> dict[str, str]:
-        if self.target.credentials is None:
+        if self.target.auth.secret is None:
             return {}
-        return {"authorization": "Bearer " + self.context.resolve_secret(self.target.credentials)}
+        return {"authorization": "Bearer " + self.context.resolve_secret(self.target.auth.secret)}
 
     async def complete(self, body: dict[str, Any]) -> Completion:
         session = self.context.session

@@ -2,7 +2,7 @@
 
 ``target.url`` is the models base, e.g.
 ``https://europe-west4-aiplatform.googleapis.com/v1/projects/P/locations/europe-west4/publishers/google/models``;
-``target.model`` the model ID. The bearer token comes from ``target.credentials`` (short-lived
+``target.model`` the model ID. The bearer token comes from ``target.auth.secret`` (short-lived
 OAuth tokens need a refresher in front; not built yet).
 """
 
@@ -45,8 +45,8 @@ class VertexBackend(ChatBackend):
         self.url = base + ":generateContent"
         self.stream_url = base + ":streamGenerateContent?alt=sse"
         self.headers = {"content-type": "application/json"}
-        if target.credentials is not None:
-            token = context.resolve_secret(target.credentials)
+        if target.auth.secret is not None:
+            token = context.resolve_secret(target.auth.secret)
             self.headers["authorization"] = "Bearer " + token
         self.timeout = client_timeout(target)
 

@@ -171,7 +171,10 @@ def test_anthropic_messages_json_and_stream(
     recorder = Recorder()
     up = loop.serve(anthropic_app(recorder))
     router = _router(
-        loop, "anthropic", up.url, credentials={"store": "env", "name": "ANTHROPIC_KEY"}
+        loop,
+        "anthropic",
+        up.url,
+        auth={"scheme": "api_key", "secret": {"store": "env", "name": "ANTHROPIC_KEY"}},
     )
     body = {
         "model": "default",
@@ -227,7 +230,7 @@ def test_azure_openai_deployment_url_and_key(
         "azure_openai",
         up.url,
         api_version="2024-06-01",
-        credentials={"store": "env", "name": "AZURE_KEY"},
+        auth={"scheme": "api_key", "secret": {"store": "env", "name": "AZURE_KEY"}},
     )
     answer = httpx.post(f"{router}/v1/chat/completions", json=chat(), headers=auth()).json()
     assert answer["choices"][0]["message"]["content"] == "azure"
