@@ -25,6 +25,7 @@ from typing import Literal
 import pulumi
 
 from components.base import Labels
+from components.wiring import RouterIdentity, RouterNetwork
 
 __all__ = [
     "CONFIG_ENV",
@@ -131,6 +132,10 @@ class RouterService(pulumi.ComponentResource):
     """Base URL of the router (``/v1/chat/completions`` below it)."""
     config_json: pulumi.Output[str]
     """The RouterConfig it runs with."""
+    network: pulumi.Output[RouterNetwork]
+    """Where it sits: internet egress, networks, interface endpoints (docs/wiring.md)."""
+    identity: pulumi.Output[list[RouterIdentity]]
+    """Who it is in each cloud it calls (docs/wiring.md)."""
     platform: str
 
     def __init__(
@@ -140,6 +145,11 @@ class RouterService(pulumi.ComponentResource):
         super().__init__("inferplane:index:RouterService", name, None, opts)
         self.platform = args.platform
         self.config_json = pulumi.Output.from_input(args.config_json)
+        # Each platform below replaces these with what it knows of its placement.
+        self.network = pulumi.Output.from_input(
+            RouterNetwork(internet=True, networks=[], interface_endpoints=[])
+        )
+        self.identity = pulumi.Output.from_input([])
         env = {CONFIG_ENV: self.config_json, **args.environment}
         deploy = {
             "lambda": self._on_lambda,
@@ -150,7 +160,13 @@ class RouterService(pulumi.ComponentResource):
         }[args.platform]
         self.url = deploy(name, args, env)
         self.register_outputs(
-            {"url": self.url, "config_json": self.config_json, "platform": args.platform}
+            {
+                "url": self.url,
+                "config_json": self.config_json,
+                "platform": args.platform,
+                "network": self.network,
+                "identity": self.identity,
+            }
         )
 
     def _on_lambda(
