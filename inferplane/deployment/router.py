@@ -7,14 +7,16 @@ from pathlib import Path
 
 import pulumi
 
+from components.azure.azure_ml_endpoint import AzureMlEndpoint
+from components.azure.azure_openai import AzureOpenAI
 from components.azure.container_app_service import ContainerAppService
 from components.base import TargetComponent
 from components.kubernetes.model_server import ModelServer
 from components.router import RouterService, RouterServiceArgs
+from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
-from inferplane.spec.targets import ContainerAppTarget
 
 __all__ = ["LAMBDA_PACKAGE", "router"]
 
@@ -71,22 +73,20 @@ def _on_platform(
         site = targets[str(router_spec.target)]
         return replace(args, edge_url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")))
     if platform == "container_app":
-        return replace(args, container_app_environment=_shared_environment(targets, ctx))
+        assert args.region is not None  # the spec requires an Azure region for the router
+        joined = router_environment_target(ctx)
+        app = targets.get(joined) if joined else None
+        return replace(
+            args,
+            container_app_environment=app.environment
+            if isinstance(app, ContainerAppService)
+            else None,
+            azure_network=stack_network(ctx, args.region),
+            # The router's managed identity gets every Azure target's published grants.
+            azure_grants={
+                name: target.azure_grants
+                for name, target in targets.items()
+                if isinstance(target, AzureOpenAI | AzureMlEndpoint) and target.azure_grants
+            },
+        )
     return args
-
-
-def _shared_environment(targets: dict[str, TargetComponent], ctx: DeployContext) -> object:
-    """The managed environment of the container_app target the router joins, if any:
-    internal ingress only reaches apps in the same environment."""
-    spec, router_spec = ctx.spec, ctx.spec.router
-    region = router_spec.region or ctx.provider_regions.get("azure")
-    candidates = [
-        name
-        for name, target in spec.targets.items()
-        if isinstance(target, ContainerAppTarget) and target.region == region
-    ]
-    chosen = (
-        router_spec.target if router_spec.target in candidates else next(iter(candidates), None)
-    )
-    app = targets.get(chosen) if chosen else None
-    return app.environment if isinstance(app, ContainerAppService) else None

@@ -104,6 +104,8 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     },
     "azure-native:app:ContainerApp": lambda name, inputs, _r: {
         "name": inputs.get("containerAppName", name),
+        # A system-assigned identity gets a principal (object) ID when the app is created.
+        "identity": {**inputs.get("identity", {}), "principalId": _guid(name)},
     },
     "azure-native:machinelearningservices:Workspace": lambda name, inputs, _r: {
         "name": inputs.get("workspaceName", name),
@@ -115,6 +117,11 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
         "name": inputs.get("resourceGroupName", name),
     },
 }
+
+
+def _guid(name: str) -> str:
+    digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
 
 
 def _numeric_id(name: str) -> str:
