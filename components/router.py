@@ -81,6 +81,14 @@ class RouterServiceArgs:
     """The cluster's provider (kubernetes platform)."""
     namespace: str | None = None
     """Namespace beside the model server (kubernetes platform)."""
+    kubernetes_targets: Sequence[object] = ()
+    """``EgressPeer`` of each model server the router calls (kubernetes platform): its
+    NetworkPolicy lets it reach exactly these pods and ports, and the cluster DNS."""
+    kubernetes_callers: Sequence[str] = ()
+    """Namespaces whose pods may call the router besides its own (the ingress
+    controller's); nothing else reaches it (kubernetes platform)."""
+    kubernetes_internet: bool = False
+    """The router also calls targets outside the cluster over HTTPS (kubernetes platform)."""
     container_app_environment: object | None = None
     """An existing Container Apps managed environment to join (container_app platform)."""
     azure_network: object | None = None
@@ -308,7 +316,7 @@ class RouterService(pulumi.ComponentResource):
     def _on_kubernetes(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.kubernetes.manifests import ROUTER_POD_LABELS, Workload
+        from components.kubernetes.manifests import ROUTER_POD_LABELS, EgressPeer, Workload
         from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 
         assert args.image is not None
@@ -333,6 +341,10 @@ class RouterService(pulumi.ComponentResource):
             replicas_min=1,
             replicas_max=args.replicas,
             memory_mib=args.memory_mb,
+            # Default closed: callers from its own and the declared namespaces only.
+            allow_namespaces=tuple(dict.fromkeys((args.namespace, *args.kubernetes_callers))),
+            egress_to=tuple(p for p in args.kubernetes_targets if isinstance(p, EgressPeer)),
+            egress_https_internet=args.kubernetes_internet,
         )
         deployed = KubernetesWorkload(
             f"{name}-workload",

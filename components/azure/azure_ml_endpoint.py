@@ -383,12 +383,6 @@ def _auth(args: AzureMlEndpointArgs) -> dict[str, dict[str, str]]:
 
 
 def _check(args: AzureMlEndpointArgs) -> None:
-    if not args.public_network_access and args.private_network is None:
-        raise ValueError(
-            "public_network_access is off and there is no private_network: nothing could "
-            "reach the endpoint; give the VNet for the workspace's private endpoint, or "
-            "turn public access on (callers still need an Entra token)"
-        )
     if args.auth not in AUTH_MODES:
         raise ValueError(f"auth {args.auth!r} is not allowed; allowed: {', '.join(AUTH_MODES)}")
     if args.scale_metric not in SCALE_METRICS:
@@ -419,6 +413,13 @@ def _check(args: AzureMlEndpointArgs) -> None:
     if args.max_concurrent_requests < 1:
         raise ValueError(
             f"max_concurrent_requests {args.max_concurrent_requests} is not allowed; use >= 1"
+        )
+
+    if not args.public_network_access and args.private_network is None:
+        raise ValueError(
+            "public_network_access is off and there is no private_network: nothing could "
+            "reach the endpoint; give the VNet for the workspace's private endpoint, or "
+            "turn public access on (callers still need an Entra token)"
         )
 
 

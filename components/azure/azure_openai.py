@@ -176,12 +176,6 @@ class AzureOpenAI(TargetComponent):
 
 
 def _check(args: AzureOpenAIArgs) -> None:
-    if not args.public_network_access and args.private_network is None:
-        raise ValueError(
-            "public_network_access is off and there is no private_network: nothing could "
-            "reach the account; give the VNet for its private endpoint, or turn public "
-            "access on (callers still need an Entra token)"
-        )
     if args.sku not in OPENAI_SKUS:
         raise ValueError(f"sku {args.sku!r} is not allowed; allowed: {', '.join(OPENAI_SKUS)}")
     if not 1 <= args.capacity <= MAX_CAPACITY:
@@ -196,4 +190,10 @@ def _check(args: AzureOpenAIArgs) -> None:
         raise ValueError(
             f"deployment_name {args.deployment_name!r} is not allowed; use 2-64 letters, "
             "digits, '.', '_' and '-'"
+        )
+    if not args.public_network_access and args.private_network is None:
+        raise ValueError(
+            "public_network_access is off and there is no private_network: nothing could "
+            "reach the account; give the VNet for its private endpoint, or turn public "
+            "access on (callers still need an Entra token)"
         )

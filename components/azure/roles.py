@@ -57,6 +57,8 @@ def assign_grant(
     """The role assignment that gives ``principal_id`` (a managed identity, system- or
     user-assigned: both are service principals) what ``grant`` asks for, as a child
     ``name`` of ``owner``."""
+    if isinstance(grant, dict):
+        _checked(grant)  # a plain Grant is refused before anything is registered
     checked = pulumi.Output.from_input(grant).apply(_checked)
     subscription = azure.authorization.get_client_config_output().subscription_id
     return azure.authorization.RoleAssignment(

@@ -68,7 +68,14 @@ def _on_platform(
     if platform == "kubernetes":
         server = targets[str(router_spec.target)]
         assert isinstance(server, ModelServer)  # spec checks: target is a kubernetes target
-        return replace(args, kubernetes_provider=server.provider, namespace=server.namespace)
+        servers = [t for t in targets.values() if isinstance(t, ModelServer)]
+        return replace(
+            args,
+            kubernetes_provider=server.provider,
+            namespace=server.namespace,
+            kubernetes_targets=[s.router_peer for s in servers],
+            kubernetes_internet=len(servers) < len(targets),
+        )
     if platform == "edge":
         site = targets[str(router_spec.target)]
         return replace(args, edge_url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")))
