@@ -168,16 +168,7 @@ class AzureMlEndpoint(TargetComponent):
             else []
         )
         self.endpoint = pulumi.Output.all(self.scoring_url, reach, *self.azure_grants).apply(
-            lambda parts: EndpointInfo(
-                backend="openai",
-                model=args.deployment_name,
-                url=f"{parts[0]}/v1",
-                endpoint_name=args.endpoint_name,
-                region=args.location,
-                **_auth(args),
-                reach=parts[1],
-                grants=list(parts[2:]),
-            )
+            lambda parts: _endpoint_info(args, parts[0], parts[1], list(parts[2:]))
         )
         self.register_target_outputs(endpoint_id=self.endpoint_id, scoring_url=self.scoring_url)
 
@@ -376,10 +367,21 @@ def _scale_rule(
     )
 
 
-def _auth(args: AzureMlEndpointArgs) -> dict[str, dict[str, str]]:
+def _endpoint_info(
+    args: AzureMlEndpointArgs, scoring_url: str, reach: Reach, grants: list[Grant]
+) -> EndpointInfo:
+    info = EndpointInfo(
+        backend="openai",
+        model=args.deployment_name,
+        url=f"{scoring_url}/v1",
+        endpoint_name=args.endpoint_name,
+        region=args.location,
+        reach=reach,
+        grants=grants,
+    )
     if args.auth == "aad_token":
-        return {"auth": {"scheme": "azure_entra", "scope": AML_SCOPE}}
-    return {}
+        info["auth"] = {"scheme": "azure_entra", "scope": AML_SCOPE}
+    return info
 
 
 def _check(args: AzureMlEndpointArgs) -> None:

@@ -164,7 +164,7 @@ class AzureNetwork(pulumi.ComponentResource):
         return zone
 
 
-def private_endpoint(
+def private_endpoint(  # noqa: PLR0917 - each argument is a distinct ARM reference
     owner: pulumi.ComponentResource,
     name: str,
     network: AzureNetwork,

@@ -558,7 +558,9 @@ def _network_policy(workload: Workload) -> Manifest:
     if workload.allow_from is not None:
         peer: Manifest = {"podSelector": {"matchLabels": dict(workload.allow_from)}}
         if workload.allow_from_namespace not in (None, workload.namespace):
-            peer["namespaceSelector"] = {"matchLabels": _namespace_labels(workload.allow_from_namespace)}
+            peer["namespaceSelector"] = {
+                "matchLabels": _namespace_labels(workload.allow_from_namespace)
+            }
         peers.append(peer)
     peers += [
         {"namespaceSelector": {"matchLabels": _namespace_labels(namespace)}}

@@ -33,6 +33,7 @@ LINK = "azure-native:privatedns:VirtualNetworkLink"
 SUBNET = "azure-native:network:Subnet"
 ROLE = "azure-native:authorization:RoleAssignment"
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"
+ROLES = f"{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions"
 PRINCIPAL = "11111111-2222-3333-4444-555555555555"
 
 GPT = AzureOpenAIArgs(
@@ -135,9 +136,12 @@ def test_private_ml_endpoint_publishes_ml_scope_and_scoring_role_on_the_endpoint
         }
     ]
     assert AML_SCOPE == "https://ml.azure.com/.default"
-    assert only(graph, "azure-native:machinelearningservices:OnlineEndpoint").inputs[
-        "properties"
-    ]["authMode"] == "AADToken"
+    assert (
+        only(graph, "azure-native:machinelearningservices:OnlineEndpoint").inputs["properties"][
+            "authMode"
+        ]
+        == "AADToken"
+    )
 
 
 def test_private_ml_workspace_endpoint_writes_both_azureml_zones() -> None:
@@ -240,7 +244,9 @@ def test_environment_in_a_subnet_is_vnet_integrated_and_internal() -> None:
         network = _network()
         ContainerAppService(
             "phi",
-            replace(PHI, infrastructure_subnet_id=network.apps_subnet_id, internal_environment=True),
+            replace(
+                PHI, infrastructure_subnet_id=network.apps_subnet_id, internal_environment=True
+            ),
         )
 
     environment = only(record(program), "azure-native:app:ManagedEnvironment").inputs
@@ -269,7 +275,11 @@ def test_assign_grant_turns_the_published_grant_into_the_role_assignment(
         component()
 
     graph = record(program)
-    [target] = [r for r in graph.resources if r.type.startswith("inferplane:azure:Azure") and "endpoint" in r.outputs]
+    [target] = [
+        r
+        for r in graph.resources
+        if r.type.startswith("inferplane:azure:Azure") and "endpoint" in r.outputs
+    ]
     [grant] = target.outputs["endpoint"]["grants"]
 
     assignment = only(
@@ -278,7 +288,7 @@ def test_assign_grant_turns_the_published_grant_into_the_role_assignment(
     assert assignment == {
         "principalId": PRINCIPAL,
         "principalType": "ServicePrincipal",
-        "roleDefinitionId": f"{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{role}",
+        "roleDefinitionId": f"{ROLES}/{role}",
         "scope": scope,
     }
 
