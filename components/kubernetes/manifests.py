@@ -143,7 +143,9 @@ def model_server_workload(config: ModelServerConfig) -> Workload:
         startup_seconds=min(7200, 300 + 30 * math.ceil(weights or 16)),
         allow_from=config.router_labels,
         allow_from_namespace=config.router_namespace,
-        # Weights are downloaded over HTTPS unless an operator preloaded them (read-only).
+        # Egress: the cluster DNS, and HTTPS for weight downloads unless an operator
+        # preloaded them (read-only); never another pod.
+        egress_to=(),
         egress_https_internet=not config.cache_read_only,
         require_digest=config.require_digest,
     )

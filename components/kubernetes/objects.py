@@ -152,8 +152,10 @@ class Workload:
     source is admitted on the port (a LoadBalancer on an edge site's LAN)."""
     allow_cidrs: tuple[str, ...] = ()
     """Address ranges that may connect (a load balancer's or LAN's addresses)."""
-    egress_to: tuple[EgressPeer, ...] = ()
-    """Pods the workload may connect to, besides the cluster DNS."""
+    egress_to: tuple[EgressPeer, ...] | None = None
+    """Pods the workload may connect to, besides the cluster DNS (and the internet when
+    ``egress_https_internet``); None leaves egress unrestricted by this policy (only a
+    namespace default-deny would restrict it)."""
     egress_https_internet: bool = False
     """May open HTTPS (443) connections to the internet (never to private ranges or
     link-local metadata): model downloads, cloud-API targets."""
@@ -221,7 +223,12 @@ class Workload:
                 )
         for namespace in self.allow_namespaces:
             _check_name("allow_namespaces", namespace)
-        for peer in self.egress_to:
+        if self.egress_https_internet and self.egress_to is None:
+            raise ValueError(
+                "egress_https_internet needs egress_to: egress is unrestricted without it "
+                "(use egress_to=() for DNS and HTTPS only)"
+            )
+        for peer in self.egress_to or ():
             _check_name("egress_to.namespace", peer.namespace)
             if not 1 <= peer.port <= 65535 or not peer.pod_labels:
                 raise ValueError(
@@ -569,16 +576,19 @@ def _network_policy(workload: Workload) -> Manifest:
     peers += [{"ipBlock": {"cidr": cidr}} for cidr in workload.allow_cidrs]
     if peers:
         ingress["from"] = peers
+    spec: Manifest = {
+        "podSelector": {"matchLabels": workload.selector},
+        "policyTypes": ["Ingress"],
+        "ingress": [ingress],
+    }
+    if workload.egress_to is not None:
+        spec["policyTypes"] = ["Ingress", "Egress"]
+        spec["egress"] = _egress(workload, workload.egress_to)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": _metadata(workload),
-        "spec": {
-            "podSelector": {"matchLabels": workload.selector},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [ingress],
-            "egress": _egress(workload),
-        },
+        "spec": spec,
     }
 
 
@@ -587,7 +597,7 @@ def _namespace_labels(namespace: str | None) -> dict[str, str]:
     return {"kubernetes.io/metadata.name": str(namespace)}
 
 
-def _egress(workload: Workload) -> list[Manifest]:
+def _egress(workload: Workload, peers: tuple[EgressPeer, ...]) -> list[Manifest]:
     rules: list[Manifest] = [
         {
             "to": [
@@ -599,7 +609,7 @@ def _egress(workload: Workload) -> list[Manifest]:
             "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
         }
     ]
-    for peer in workload.egress_to:
+    for peer in peers:
         to: Manifest = {"podSelector": {"matchLabels": dict(peer.pod_labels)}}
         if peer.namespace != workload.namespace:
             to["namespaceSelector"] = {"matchLabels": _namespace_labels(peer.namespace)}
