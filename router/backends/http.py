@@ -67,11 +67,14 @@ def raise_for_status(status: int, data: bytes, target: str) -> NoReturn:
     if status in (401, 403):
         # The target refused the router's own credentials, not the caller's request:
         # another target may serve it (as for AWS AccessDenied).
-        raise UpstreamStatusError(
-            f"target {target!r} refused the router's credentials ({status}): {error_message(data)}",
+        refused = UpstreamStatusError(
+            f"target {target!r} refused the router's credentials ({status}): "
+            + error_message(data),
             target=target,
             upstream_status=503,
         )
+        refused.retry = False  # the same credentials would be refused again
+        raise refused
     raise UpstreamStatusError(
         f"target {target!r} answered {status}: {error_message(data)}",
         target=target,

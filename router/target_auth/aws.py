@@ -167,9 +167,13 @@ class _FederatedCredentials:
     ``get_frozen_credentials`` in its signer, in the adapter's worker thread)."""
 
     method = "inferplane-web-identity"
+    account_id: str | None = None
 
     def __init__(self, cache: TokenCache[AwsKeys]) -> None:
         self._cache = cache
+
+    def get_deferred_property(self, name: str) -> Callable[[], Any]:
+        return lambda: getattr(self, name, None)
 
     def get_frozen_credentials(self) -> AwsKeys:
         return self._cache.current_blocking()
