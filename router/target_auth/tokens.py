@@ -1,7 +1,8 @@
 """A cached credential with a lifetime: minted at start-up, refreshed in the background.
 
-The request path only reads memory (``current``). The one exception is the first call
-after a failed warm-up, which may mint inline once. A failed refresh keeps the old token
+The request path only reads memory (``current``). The exceptions: the first call after a
+failed warm-up, and a token that expired while no refresh could run (a frozen Lambda
+environment), mint inline once. A failed refresh keeps the old token
 until it expires (logged once, not per attempt); an expired token raises
 ``CredentialsUnavailableError`` so the core fails over as for any unreachable target.
 """
@@ -87,17 +88,25 @@ class TokenCache(Generic[T]):
     async def current(self) -> T:
         """The valid token, from memory."""
         self._ensure_loop()
-        if self._token is None and not self._inline_tried:
-            self._inline_tried = True
+        if self._mint_inline():
             await self._refresh()
         return self._valid()
 
     def current_blocking(self) -> T:
         """``current`` for code already in a worker thread (botocore's signer)."""
-        if self._token is None and not self._inline_tried:
-            self._inline_tried = True
+        if self._mint_inline():
             self._refresh_blocking()
         return self._valid()
+
+    def _mint_inline(self) -> bool:
+        """Whether this call must mint: the first call after a failed warm-up, or a token
+        that expired while no refresh ran at all (a Lambda environment frozen between
+        invocations runs no background task). An expiry after failed refreshes is not
+        retried here: the target fails over instead of stalling requests on the issuer."""
+        if self._token is None:
+            first, self._inline_tried = not self._inline_tried, True
+            return first
+        return not self._failing and self._clock() >= self._token.expires_at
 
     def _valid(self) -> T:
         token = self._token

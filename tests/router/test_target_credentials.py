@@ -20,15 +20,18 @@ from router.backends import BackendContext, build_backend
 from router.config import RouterConfig, SecretRef, TargetConfig
 from router.credentials import resolve_secret
 from router.errors import ConfigError
-from router.target_auth import OutgoingRequest
+from router.target_auth import CredentialsUnavailableError, OutgoingRequest
 from router.target_auth.aws import SigV4
+from router.target_auth.fetch import IssuerError
 from router.target_auth.options import CredentialOptions
+from router.target_auth.tokens import Token, TokenCache
 from tests.router import configs
 from tests.router.configs import auth, chat
 from tests.router.fakes import LoopThread
 from tests.support.token_issuers import (
     ANSWER,
     AuthenticatedUpstream,
+    Clock,
     Cloud,
     EntraTokenEndpoint,
     GceMetadata,
@@ -529,3 +532,39 @@ def _key_check(header: str, value: str) -> Callable[[HttpCall], tuple[int, str] 
         return None if sent == value else (403, "wrong key")
 
     return check
+
+
+# --- the cache alone ---------------------------------------------------------------------
+
+
+def test_token_that_expired_while_frozen_is_minted_once_inline() -> None:
+    """A Lambda environment runs no background task between invocations: a token that
+    expired meanwhile, with no failed refresh, is minted on the next call; after a failed
+    refresh an expired token is refused instead (the target fails over)."""
+    clock = Clock()
+    minted: list[str] = []
+    fail = False
+
+    def mint() -> Token[str]:
+        if fail:
+            raise IssuerError("issuer down")
+        minted.append(f"t{len(minted)}")
+        return Token(minted[-1], clock() + 100, clock())
+
+    async def scenario() -> None:
+        nonlocal fail
+        cache: TokenCache[str] = TokenCache(mint, what="t", clock=clock, poll_s=1000)
+        await cache.start()
+        assert await cache.current() == "t0"
+        clock.advance(150)  # frozen past expiry: the refresh loop never woke
+        assert await cache.current() == "t1"
+        fail = True
+        clock.advance(150)
+        with pytest.raises(CredentialsUnavailableError):
+            await cache.current()  # the inline attempt failed ...
+        with pytest.raises(CredentialsUnavailableError):
+            await cache.current()  # ... and is not repeated per request
+        assert minted == ["t0", "t1"]
+        await cache.close()
+
+    asyncio.run(scenario())
