@@ -237,6 +237,19 @@ def test_sigv4_native_for_a_lambda_url(loop: LoopThread, cloud: Cloud, aws_env: 
         assert up.refusals == []
 
 
+def test_sigv4_native_for_sagemaker_through_boto3(
+    loop: LoopThread, cloud: Cloud, aws_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with AuthenticatedUpstream(sigv4_check(cloud, "sagemaker", "eu-central-1")) as up:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", up.url)
+        scheme = {"scheme": "sigv4", "service": "sagemaker"}
+        sm = target(up.url, "sagemaker", scheme, region="eu-central-1", endpoint_name="llm-ep")
+        router = serve(loop, cloud, {"sm": sm})
+        assert ask(router).json()["choices"][0]["message"]["content"] == ANSWER
+        assert up.refusals == []
+        assert up.calls[0].path == "/endpoints/llm-ep/invocations"
+
+
 def test_sigv4_check_rejects_a_tampered_body(cloud: Cloud, aws_env: None) -> None:
     """The upstream fake really verifies: a signature over another body is refused."""
     lambda_auth = {"scheme": "sigv4", "service": "lambda"}
@@ -346,6 +359,30 @@ def test_upstream_refusing_the_routers_credentials_fails_over(
         )
         assert ask(both).json()["choices"][0]["message"]["content"] == ANSWER
         assert backup.accepted == 1
+
+
+def test_id_token_for_another_audience_is_refused_and_fails_over(
+    loop: LoopThread, cloud: Cloud, gce: GceMetadata
+) -> None:
+    with AuthenticatedUpstream(lambda call: None) as up:
+        up.check = bearer_check(cloud, up.url, id_token=True)
+        scheme = {"scheme": "google_id_token", "audience": "https://other.run.app"}
+        router = serve(loop, cloud, {"run": target(up.url + "/v1", "openai", scheme)})
+        response = ask(router)
+    assert response.status_code == 503
+    assert up.refusals == [(403, f"audience 'https://other.run.app' is not {up.url!r}")]
+
+
+def test_the_fakes_refuse_expired_and_forged_tokens(cloud: Cloud) -> None:
+    token, _ = cloud.issue_bearer("google", 10)
+    id_token = cloud.issue_id_token("aud", 10)
+    assert cloud.bearer_problem(token, "google") is None
+    assert cloud.id_token_problem(id_token, "aud") is None
+    forged = id_token[:-4] + ("AAAA" if not id_token.endswith("AAAA") else "BBBB")
+    assert cloud.id_token_problem(forged, "aud") == "bad signature"
+    cloud.clock.advance(10)
+    assert cloud.bearer_problem(token, "google") == "expired"
+    assert cloud.id_token_problem(id_token, "aud") == "expired"
 
 
 # --- refresh off the hot path ----------------------------------------------------------

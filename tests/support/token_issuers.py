@@ -445,7 +445,8 @@ def sigv4_check(cloud: Cloud, service: str, region: str) -> Check:
 
 class AuthenticatedUpstream(_Server):
     """A model endpoint behind ``check``: OpenAI chat (``.../chat/completions``, JSON and
-    SSE), Vertex ``:generateContent`` and Bedrock ``/model/<id>/converse``."""
+    SSE), Vertex ``:generateContent``, Bedrock ``/model/<id>/converse`` and SageMaker
+    ``/endpoints/<name>/invocations``."""
 
     def __init__(self, check: Check, tls: ssl.SSLContext | None = None) -> None:
         self.check = check
@@ -470,6 +471,8 @@ class AuthenticatedUpstream(_Server):
             return _json(200, _gemini())
         if call.path.startswith("/model/") and call.path.endswith("/converse"):
             return _json(200, _converse())
+        if call.path.startswith("/endpoints/") and call.path.endswith("/invocations"):
+            return _json(200, _chat_completion(body.get("model", "m")))  # SageMaker (LMI)
         return _json(404, {"error": {"message": f"no route {call.path}"}})
 
     def _sse(self, body: dict[str, Any]) -> Reply:
