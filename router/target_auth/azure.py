@@ -83,9 +83,11 @@ def _token(answer: Any, now: float, issuer: str) -> Token[str]:
         if answer.get("expires_on") is not None:  # epoch seconds, often as a string
             expires = float(answer["expires_on"])
         else:
-            expires = now + float(answer.get("expires_in", 0))
-    except (TypeError, ValueError) as exc:
+            expires = now + float(answer["expires_in"])
+    except (KeyError, TypeError, ValueError) as exc:
         raise IssuerError(f"the {issuer} answer has no usable expiry") from exc
+    if expires <= now:
+        raise IssuerError(f"the {issuer} answered an already expired token")
     return Token(answer["access_token"], expires, now)
 
 

@@ -38,7 +38,10 @@ def mint_access_token(clock: Callable[[], float]) -> Token[str]:
     answer = get_json(metadata_url("token"), FLAVOR, direct=True)
     if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):
         raise IssuerError("the metadata server's token answer has no access_token")
-    return Token(answer["access_token"], now + float(answer.get("expires_in", 0)), now)
+    lifetime = answer.get("expires_in")
+    if not isinstance(lifetime, int | float) or lifetime <= 0:
+        raise IssuerError("the metadata server's token answer has no expires_in")
+    return Token(answer["access_token"], now + float(lifetime), now)
 
 
 def mint_id_token(audience: str, clock: Callable[[], float]) -> Token[str]:

@@ -30,6 +30,8 @@ REFRESH_AT = 0.8
 """Refresh when this share of a token's lifetime has passed (SDKs use 5 min before expiry
 for 1 h tokens; 80 % leaves ~12 min to retry and also works for short-lived tokens)."""
 RETRY_MAX_S = 30.0
+MIN_REFRESH_S = 1.0
+"""At most one mint per second, whatever lifetime an issuer states."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +146,7 @@ class TokenCache(Generic[T]):
                 self._failed(exc, now)
                 return
             self._token = token
-            self._next_at = token.refresh_at()
+            self._next_at = max(token.refresh_at(), now + MIN_REFRESH_S)
             self.mints += 1
             if self._failing:
                 logger.warning("%s: credential refreshed again", self.what)

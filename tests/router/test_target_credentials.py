@@ -605,3 +605,21 @@ def test_token_that_expired_while_frozen_is_minted_once_inline() -> None:
         await cache.close()
 
     asyncio.run(scenario())
+
+
+def test_an_issuer_stating_no_lifetime_is_not_hammered() -> None:
+    clock = Clock()
+    calls: list[float] = []
+
+    def mint() -> Token[str]:
+        calls.append(clock())
+        return Token("t", clock(), clock())  # expires the moment it is issued
+
+    async def scenario() -> None:
+        cache: TokenCache[str] = TokenCache(mint, what="t", clock=clock, poll_s=0.01)
+        await cache.start()
+        await asyncio.sleep(0.3)
+        await cache.close()
+
+    asyncio.run(scenario())
+    assert len(calls) == 1  # next attempt no sooner than a second later
