@@ -19,14 +19,15 @@ from router.state import RedisStore
 from tests.router import configs
 from tests.router.configs import KEY_CONFIDENTIAL
 from tests.router.fakes import free_port
+from tests.support.tools import require_tool
 
 REDIS = shutil.which("redis-server")
 
 
 @pytest.fixture
 def redis_url(tmp_path: object) -> Iterator[str]:
-    if REDIS is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
+    require_tool("redis-server")
+    assert REDIS is not None
     port = free_port()
     process = subprocess.Popen(
         [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
