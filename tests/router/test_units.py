@@ -115,7 +115,9 @@ def test_data_class_refused_at_this_routers_location_never_reaches_a_route() -> 
 
 
 def test_pinned_target_outside_residency_is_refused() -> None:
-    config = _config()
+    base = _config()
+    # Without the restricted route, restricted data matches "default", which lists cloud.
+    config = base.model_copy(update={"routes": base.routes[1:]})
     request = parse_chat_request(orjson.dumps(chat("mail a@b.io", model="cloud")))
     classification = Classifier(config).classify(request, config.keys[0], {})
     with pytest.raises(NoTargetError, match="residency"):
