@@ -39,12 +39,13 @@ class RateLimiter:
                     f"API key {key.id!r}",
                 )
             return
-        if self._anonymous is not None:
-            await self._count("anonymous:all", self._anonymous, "this router (no API keys)")
+        # Per client first: a client over its own limit does not spend the shared one.
         if self._per_client is not None:
             await self._count(
                 f"anonymous:client:{client}", self._per_client, f"client {client or '-'}"
             )
+        if self._anonymous is not None:
+            await self._count("anonymous:all", self._anonymous, "this router (no API keys)")
 
     async def _count(self, name: str, rpm: int, who: str) -> None:
         try:
