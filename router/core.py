@@ -364,13 +364,13 @@ class Gateway:
                     self.metrics.attempt(name, "ok")
                     return name, result
         route = call.decision.route.name
-        error = NoTargetError(
+        exhausted = NoTargetError(
             f"no allowed target could answer (route {route!r}): {'; '.join(reasons)}; "
             f"request id {call.request_id}",
             code="all_targets_failed",
         )
-        error.detail = f"no target could answer (route {route!r}): {'; '.join(details)}"
-        raise error
+        exhausted.detail = f"no target could answer (route {route!r}): {'; '.join(details)}"
+        raise exhausted
 
     def _body_for(self, call: _Call, name: str) -> dict[str, Any]:
         return {**call.body, "model": self.config.targets[name].model}
