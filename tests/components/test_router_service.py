@@ -8,7 +8,6 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.base import Labels
 from components.aws.wiring import (
     SAGEMAKER_ACTIONS,
     aws_grant,
@@ -16,6 +15,7 @@ from components.aws.wiring import (
     grant_statements,
     lambda_url_grants,
 )
+from components.base import Labels
 from components.router import CONFIG_ENV, RouterService, RouterServiceArgs
 from components.wiring import Grant
 from inferplane.plan import Graph
