@@ -267,7 +267,9 @@ class RouterService(pulumi.ComponentResource):
         ]
         for index, peer in enumerate(vpc.peers):
             peer.admit(f"{name}-admitted-{index}", group.id, self)
-            to_peer = {"referenced_security_group_id": peer.alb_security_group_id}
+            to_peer: dict[str, pulumi.Input[str]] = {
+                "referenced_security_group_id": peer.alb_security_group_id
+            }
             egress.append((f"peer-{index}", peer.listener_port, to_peer))
         for label, port, peer_args in egress:
             aws.vpc.SecurityGroupEgressRule(

@@ -12,6 +12,7 @@ public, and instances without a public IP (and every Lambda ENI) have no route o
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -60,6 +61,10 @@ def subnet_ranges(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     return [str(n) for n in private], [str(n) for n in public]
 
 
+def _nth(index: int, names: list[str]) -> str:
+    return names[index % len(names)]
+
+
 class PrivateNetwork(pulumi.ComponentResource):
     """VPC, private and public subnets, internet gateway, NAT gateways and routes."""
 
@@ -103,7 +108,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         for index, (private_cidr, public_cidr) in enumerate(
             zip(private_cidrs, public_cidrs, strict=True)
         ):
-            zone = zones.apply(lambda names, i=index: names[i % len(names)])
+            zone = zones.apply(functools.partial(_nth, index))
             public = self._subnet(f"{name}-public-{index}", vpc.id, public_cidr, zone, args)
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-{index}-rt",
