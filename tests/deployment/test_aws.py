@@ -285,13 +285,13 @@ def test_created_reservation_from_units() -> None:
         ),
         (
             "llama-fleet",
-            {"network": {"vpc_id": "vpc-0abc"}},
+            {"network": {"vpc_id": "vpc-0a1b2c3d4e5f60718"}},
             "targets.llama-fleet.network",
             "subnet_ids: name the VPC's private subnets",
         ),
         (
             "llama-fleet",
-            {"network": {"subnet_ids": ["subnet-1"]}},
+            {"network": {"subnet_ids": ["subnet-0a1b2c3d4e5f60718"]}},
             "targets.llama-fleet.network",
             "vpc_id: required with subnet_ids",
         ),
