@@ -177,5 +177,3 @@ def test_invalid_arguments_create_nothing(args: dict[str, object], message: str)
     )
     assert message in str(error)
     assert graph.resources == []
-
-

@@ -257,7 +257,10 @@ def test_a_lambda_router_cannot_reach_fleets_outside_one_vpc(
 
 
 def test_fleets_sharing_a_named_vpc_are_accepted() -> None:
-    network = {"vpc_id": "vpc-0a1b2c3d4e5f60718", "subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]}
+    network = {
+        "vpc_id": "vpc-0a1b2c3d4e5f60718",
+        "subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"],
+    }
     data = _second_fleet(_us_spec(), network=network)
     data["targets"]["llama-fleet"]["network"] = network
     assert parse_spec(data, "test", {"aws": "us-east-1"}).targets["llama-fleet-2"]
