@@ -177,3 +177,43 @@ def test_invalid_arguments_create_nothing(args: dict[str, object], message: str)
     )
     assert message in str(error)
     assert graph.resources == []
+
+
+def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> None:
+    from components.aws.gpu_fleet import GpuFleet
+    from components.router import RouterVpc
+    from tests.components.aws.test_gpu_fleet import BASE as FLEET
+
+    def program() -> None:
+        fleet = GpuFleet("llama", FLEET)
+        RouterService(
+            "router",
+            RouterServiceArgs(
+                platform="lambda",
+                config_json=CONFIG,
+                labels=LABELS,
+                region="us-east-1",
+                code=pulumi.FileArchive("build/router/router-lambda.zip"),
+                vpc=RouterVpc(fleet.vpc_id, fleet.subnet_ids, peers=(fleet,)),
+            ),
+        )
+
+    graph = record(program)
+    function = only(graph, "aws:lambda/function:Function").inputs
+    assert function["vpcConfig"] == {
+        "subnetIds": ["llama-net-private-0-id", "llama-net-private-1-id"],
+        "securityGroupIds": ["router-sg-id"],
+    }
+    admitted = [
+        r.inputs
+        for r in graph.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == "llama-alb-sg-id"
+    ]
+    assert [(a["referencedSecurityGroupId"], a["fromPort"]) for a in admitted] == [
+        ("router-sg-id", 80)
+    ]
+    assert only(graph, "inferplane:index:RouterService").outputs["network"] == {
+        "internet": True,
+        "networks": ["llama-net-vpc-id"],
+        "interface_endpoints": [],
+    }

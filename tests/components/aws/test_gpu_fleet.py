@@ -301,3 +301,19 @@ def test_https_listener_under_a_private_name() -> None:
     outputs = component(graph, "inferplane:aws:GpuFleet").outputs
     assert outputs["endpoint"]["url"] == "https://llama.ml.example.com/v1"
     assert outputs["listener_port"] == 443
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"cidr": "10.64.0.0/12"}, r"cidr prefix length: 12 is out of range; allowed: 16\.\.20"),
+        ({"cidr": "10.64.0.1/16"}, "cidr: '10.64.0.1/16' is not an IPv4 network"),
+        ({"zones": 1}, r"zones: 1 is out of range; allowed: 2\.\.4"),
+    ],
+)
+def test_invalid_network_arguments(change: dict[str, Any], message: str) -> None:
+    from components.aws.network import PrivateNetwork, PrivateNetworkArgs
+
+    args = PrivateNetworkArgs(region="us-east-1", labels=LABELS, **change)
+    with pytest.raises(ValueError, match=message):
+        PrivateNetwork("net", args)
