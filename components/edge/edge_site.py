@@ -164,15 +164,15 @@ class EdgeSite(TargetComponent):
             opts=self.child(),
         )
         layout = SiteLayout(args.install_dir)
+        # The script carries the private key: a secret in state and in the preview.
+        script: pulumi.Input[str] = pulumi.Output.from_input(tls.key).apply(
+            lambda key: tls_script(args.runtime, tls.cert, key, tls.ca, layout)
+        )
         tls_files = remote.Command(
             f"{name}-tls",
             connection=connection,
             create=f"{sudo}bash -s",
-            stdin=pulumi.Output.secret(
-                pulumi.Output.from_input(tls.key).apply(
-                    lambda key: tls_script(args.runtime, tls.cert, key, tls.ca, layout)
-                )
-            ),
+            stdin=pulumi.Output.secret(script),
             triggers=[cert_sha],
             opts=self.child(depends_on=[prepare]),
         )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.edge.bundle import Bundle, read_bundle
 from edge_images import bundle as builder
 from edge_images.bundle import BundleInputs, build_bundle
 from inferplane.packaging import default_cache
@@ -30,7 +31,6 @@ from inferplane.packaging.oci import ImageConfig, Layout, platform, write_archiv
 from inferplane.packaging.router_image import RouterImage, image_config
 from inferplane.packaging.source import router_files
 from inferplane.packaging.tarball import Entry
-from components.edge.bundle import Bundle, read_bundle
 from inferplane.spec import StackSpec, load_stack
 
 __all__ = [

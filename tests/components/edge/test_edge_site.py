@@ -182,8 +182,10 @@ def test_endpoint_is_the_sites_router_over_https_with_a_key(bundle: Bundle) -> N
     from router.config import TargetAuth
 
     auth = TargetAuth.model_validate(holder["endpoint"]["auth"])
-    assert auth.secret is not None and auth.secret.name == "edge/munich-plant/key"
-    assert auth.ca is not None and auth.ca.name == "edge/munich-plant/ca"
+    assert auth.secret is not None
+    assert auth.secret.name == "edge/munich-plant/key"
+    assert auth.ca is not None
+    assert auth.ca.name == "edge/munich-plant/ca"
     component = one(graph, "inferplane:edge:EdgeSite")
     assert component.outputs["bundle_digest"] == bundle.digest
     assert component.outputs["labels"]["data-class"] == "restricted"
