@@ -1,7 +1,8 @@
 """The edge bundle builder: one profile + one stack's site -> a directory a site installs
-offline. Same inputs, same bytes (every file, hence ``manifest.json``).
+offline. Same inputs (and the same site secrets), same bytes (every file, hence
+``manifest.json``). Paths come from ``components.edge.layout``, which the installers read.
 
-Linux profiles (k3s install)::
+Linux profiles (k3s or systemd install)::
 
     images/router-oci/                 router OCI layout (multi-arch index + manifests)
     images/router-oci.tar              the same as an OCI archive
@@ -10,11 +11,18 @@ Linux profiles (k3s install)::
     k3s/registries.yaml                /etc/rancher/k3s/registries.yaml
     systemd/*.service, systemd/router.json   the non-Kubernetes alternative
     seed/user-data, meta-data, network-config, seed/seed.iso   cloud-init NoCloud
-    install.sh, fetch-images.sh, images.json
-    manifest.json                      every other file: size and sha256
+    install.sh, fetch-images.sh
+    manifest.json                      every other file (size, sha256); ``install``: the
+                                       exact files each runtime installs, and the pinned
+                                       model-server images fetch-images.sh brings into
+                                       k3s/agent/images/ (checked by digest)
 
 Apple silicon (launchd install): ``macos/`` holds the router source, macOS wheels,
-launchd plists, router.json and install-macos.sh.
+launchd plists (``macos/launchd``), router.json and install-macos.sh.
+
+Beside the bundle, never in it: the site's secrets (``<out>.secrets``, see
+``edge_images.secrets``): its TLS certificate and key, its CA, the API key the stack's
+router presents, and ``seed/seed.iso`` with the TLS files for seed-only provisioning.
 """
 
 from __future__ import annotations
@@ -35,6 +43,9 @@ from components.edge.layout import (
     LAUNCHD_DIR,
     MACOS_DIR,
     ROUTER_OCI,
+    SITE_CA,
+    SITE_TLS_CERT,
+    SITE_TLS_KEY,
     SYSTEMD_CONFIG,
     SYSTEMD_DIR,
     InstallPlan,
@@ -171,7 +182,7 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
         f"targets {', '.join(site.targets)}")  # fmt: skip
     image = None
     if profile.containers:
-        image, plan = _linux_bundle(inputs, site, profile, servers, out, say=say)
+        image, plan = _linux_bundle(inputs, site, profile, servers, out, secrets=secrets, say=say)
     else:
         plan = _mac_bundle(inputs, site, servers, out, say)
     say("manifest.json")
@@ -247,6 +258,7 @@ def _linux_bundle(
     servers: list[_Server],
     out: Path,
     *,
+    secrets: SiteSecrets,
     say: Progress,
 ) -> tuple[RouterImage, InstallPlan]:
     image = build_router_image(
@@ -282,6 +294,10 @@ def _linux_bundle(
         _write(out / SYSTEMD_DIR / name, text)
     say("cloud-init seed")
     _seed(site, units, out / "seed")
+    # The same first boot with the site's TLS files: for devices provisioned from the
+    # seed alone (and the VM boot test). It holds the private key, so it lives with the
+    # secrets, never in the bundle.
+    _seed(site, units, secrets.directory / "seed", tls=secrets)
     services = [unit for unit in units if unit.endswith(".service")]
     plan = InstallPlan(
         k3s_images=(router_archive,),
@@ -343,14 +359,19 @@ def _systemd(
     return dict(sorted(units.items()))
 
 
-def _seed(site: Site, units: dict[str, str], out: Path) -> None:
+def _seed(site: Site, units: dict[str, str], out: Path, tls: SiteSecrets | None = None) -> None:
     hostname = f"{site.name}-edge"
     files = {
         (systemd.HOST_CONFIG if name == "router.json" else f"/etc/systemd/system/{name}"): text
         for name, text in units.items()
     }
+    private: set[str] = set()
+    if tls is not None:
+        for path, source in ((SITE_TLS_CERT, tls.cert), (SITE_CA, tls.ca), (SITE_TLS_KEY, tls.key)):
+            files[path] = source.read_text()
+        private.add(SITE_TLS_KEY)
     services = [name for name in units if name.endswith(".service")]
-    user_data = seed.user_data(hostname, files, enable=services, start=services)
+    user_data = seed.user_data(hostname, files, enable=services, start=services, private=private)
     texts = {
         "user-data": user_data,
         "meta-data": seed.meta_data(site.name, hostname, user_data),
