@@ -4,19 +4,17 @@ install-macos.sh (Apple silicon). Rendered from fixed text, so they are determin
 
 from __future__ import annotations
 
-import shlex
-
 from components.edge.install import ROOT_ENV, runtime_part
 from components.edge.layout import K3S_IMAGES, InstallPlan, ModelImage
 from components.edge.verify import program
+from components.shell import quote
 from edge_images.launchd import MAC_ROOT
 
 __all__ = ["fetch_images_sh", "install_macos_sh", "install_sh"]
 
 
 def _q(value: str) -> str:
-    # TODO(shell): use components.shell.quote once the lead's helper is on main.
-    return shlex.quote(value)
+    return quote(value, "edge bundle value")
 
 
 def install_sh(plan: InstallPlan) -> str:
@@ -97,7 +95,7 @@ mkdir -p "$here"/{_q(K3S_IMAGES)}
 
 
 def install_macos_sh(python: str, formulas: list[str], plists: list[str]) -> str:
-    brew = " ".join(shlex.quote(f) for f in [*formulas, f"python@{python}"])
+    brew = " ".join(_q(f) for f in [*formulas, f"python@{python}"])
     return f"""\
 #!/bin/bash
 # Install this inferplane edge bundle on an Apple silicon Mac (Homebrew in /opt/homebrew).

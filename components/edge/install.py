@@ -22,7 +22,6 @@ bundle's own ``install.sh`` (written by ``edge_images``) runs the same runtime p
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,6 +37,7 @@ from components.edge.layout import (
     InstallPlan,
     SitePaths,
 )
+from components.shell import quote
 
 __all__ = [
     "ROOT_ENV",
@@ -56,8 +56,7 @@ ROOT_ENV = "INFERPLANE_ROOT"
 
 
 def _q(value: str) -> str:
-    # TODO(shell): use components.shell.quote once the lead's helper is on main.
-    return shlex.quote(value)
+    return quote(value, "edge bundle value")
 
 
 @dataclass(frozen=True)

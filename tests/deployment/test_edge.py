@@ -43,7 +43,11 @@ def raw_spec(**target: Any) -> dict[str, Any]:
         "data_classes": {"restricted": {"placement": "edge"}},
         "targets": {"llama-plant": {**base, **target}},
         "routes": [{"match": {"data_class": "restricted"}, "targets": ["llama-plant"]}],
-        "router": {"platform": "edge", "target": "llama-plant"},
+        "router": {
+            "platform": "edge",
+            "target": "llama-plant",
+            "keys": [{"id": "plant-app", "salt": "0123456789abcdef", "sha256": "0" * 64}],
+        },
     }
 
 

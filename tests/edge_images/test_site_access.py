@@ -58,7 +58,8 @@ def test_every_site_router_config_requires_the_site_key(built: SiteBundle) -> No
     for where, config in _configs(built).items():
         assert config.auth_required is True, where
         ids = [k.id for k in config.keys]
-        assert ids == ["stack-router-1"], where
+        # The stack router's key first, then the stack's client keys (for site-LAN clients).
+        assert ids == ["stack-router-1", *(k.id for k in dev_spec().router.keys)], where
         assert config.keys[0].sha256 == hash_key(key["key"], key["salt"]), where
         assert config.keys[0].salt == key["salt"]
 
