@@ -166,14 +166,11 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
         # A site may mirror the plugin image; the profile's pin is the default.
         profile = profile.model_copy(update={"device_plugin": plugin})
     servers = _servers(site, profile, inputs.images)
-    secrets = site_secrets(
-        inputs.secrets or secrets_dir(out),
-        site.name,
-        site_names(site),
-        rotate_key=inputs.rotate_key,
-    )
-    if out.resolve() in (secrets.directory.resolve(), *secrets.directory.resolve().parents):
-        raise BuildError(f"the secrets directory {secrets.directory} must be outside {out}")
+    where = inputs.secrets or secrets_dir(out)
+    # The bundle directory is replaced and copied whole: its secrets live beside it.
+    if out.resolve() in (where.resolve(), *where.resolve().parents):
+        raise BuildError(f"the secrets directory {where} must be outside the bundle {out}")
+    secrets = site_secrets(where, site.name, site_names(site), rotate_key=inputs.rotate_key)
     site = replace(site, keys=secrets.keys)
     if out.exists():
         shutil.rmtree(out)

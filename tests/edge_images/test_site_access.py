@@ -223,3 +223,15 @@ def test_the_provisioning_seed_carries_tls_and_lives_with_the_secrets(built: Sit
     assert {p for p in files if not p.startswith("/etc/inferplane/tls")} == {
         f["path"] for f in bundled["write_files"]
     }
+
+
+def test_secrets_inside_the_bundle_are_refused(tmp_path: Path) -> None:
+    from inferplane.errors import BuildError
+
+    inputs = BundleInputs(
+        spec=dev_spec(), stack="dev", site="austin-lab", source_root=router_source(),
+        cache=default_cache(), secrets=tmp_path / "b" / "secrets",
+    )  # fmt: skip
+    with pytest.raises(BuildError, match="must be outside the bundle"):
+        build_bundle(inputs, tmp_path / "b")
+    assert not (tmp_path / "b" / "secrets").exists()
