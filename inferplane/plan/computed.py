@@ -80,17 +80,23 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
             f"serviceAccount:{inputs.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com"
         ),
         "project": inputs.get("project", GCP_PROJECT),
+        # 21 digits, like Google's: what other clouds' federation trusts as the subject.
+        "uniqueId": f"1{int(_short(name) * 3, 16):020d}"[:21],
     },
     # Vertex endpoint IDs are numeric; the endpoint's URL is built from ID + project.
     "gcp:vertex/aiEndpoint:AiEndpoint": lambda name, inputs, _r: {
         "name": inputs.get("name", _numeric_id(name)),
         "project": inputs.get("project", GCP_PROJECT),
+        **_psc_automation(name, inputs, ("privateServiceConnectConfig",)),
     },
     "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": (
         lambda name, inputs, _r: {
             "endpoint": _numeric_id(name),
             "deployedModelId": _numeric_id(f"{name}/model"),
             "project": inputs.get("project", GCP_PROJECT),
+            **_psc_automation(
+                name, inputs, ("endpointConfig", "privateServiceConnectConfig")
+            ),
         }
     ),
     # azure-native resources output their physical name as ``name``.
@@ -115,6 +121,24 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
         "name": inputs.get("resourceGroupName", name),
     },
 }
+
+
+def _psc_automation(name: str, inputs: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """PSC automation's computed forwarding-rule address, beside the given config."""
+    top = dict(inputs.get(path[0]) or {})
+    node = top
+    for key in path[1:]:
+        node[key] = dict(node.get(key) or {})
+        node = node[key]
+    automation = node.get("pscAutomationConfigs")
+    if not automation:
+        return {}
+    address = f"10.128.0.{int(_short(name), 16) % 200 + 10}"
+    if isinstance(automation, list):
+        node["pscAutomationConfigs"] = [{**a, "ipAddress": address} for a in automation]
+    else:
+        node["pscAutomationConfigs"] = {**automation, "ipAddress": address}
+    return {path[0]: top}
 
 
 def _numeric_id(name: str) -> str:
@@ -163,6 +187,11 @@ def _inference_profile(args: dict[str, Any]) -> dict[str, Any]:
 
 
 INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "gcp:organizations/getProject:getProject": lambda args: {
+        "projectId": args.get("projectId", GCP_PROJECT),
+        "number": "123456789012",
+        "id": f"projects/{args.get('projectId', GCP_PROJECT)}",
+    },
     "aws:index/getCallerIdentity:getCallerIdentity": lambda _a: {
         "accountId": ACCOUNT_ID,
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",

@@ -65,7 +65,8 @@ class RecordingMonitor(MockMonitor):
         state = struct_pb2.Struct()
         state.CopyFrom(request.object)
         computed = self.mocks.new_resource_state(request.type, request.name, inputs)
-        state.update({k: v for k, v in computed.items() if k not in inputs})
+        # Computed values the inputs lack, or nested outputs merged into an input (PSC).
+        state.update({k: v for k, v in computed.items() if inputs.get(k, state) != v})
         resource_id = f"{request.name}-id" if request.custom else ""
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state)
 
