@@ -28,6 +28,7 @@ __all__ = [
     "SecretEnv",
     "VpcEgress",
     "invoker_grant",
+    "service_account_id",
 ]
 
 Ingress = Literal["internal", "internal_and_cloud_load_balancing", "all"]
@@ -194,7 +195,7 @@ class CloudRunService(TargetComponent):
             return pulumi.Output.from_input(args.service_account)
         account = gcp.serviceaccount.Account(
             f"{name}-sa",
-            account_id=_account_id(args.service_name),
+            account_id=service_account_id(args.service_name),
             display_name=f"Cloud Run runtime identity of {args.service_name}",
             project=args.project,
             opts=self.child(),
@@ -353,7 +354,7 @@ def _memory(gib: float) -> str:
     return f"{gib:g}Gi" if gib == int(gib) else f"{round(gib * 1024)}Mi"
 
 
-def _account_id(service_name: str) -> str:
+def service_account_id(service_name: str) -> str:
     """A service-account ID (6-30 chars) unique per service name."""
     digest = hashlib.blake2b(service_name.encode(), digest_size=2).hexdigest()
     return f"{service_name[:25].rstrip('-')}-{digest}"

@@ -16,6 +16,9 @@ class DeployContext:
     spec: StackSpec
     stack: str
     provider_regions: dict[str, str] = field(default_factory=dict)
+    shared: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    """Components several builders share in one deployment (e.g. the stack's GCP network),
+    created by the first builder that needs them."""
 
     @property
     def base_labels(self) -> Labels:

@@ -117,6 +117,12 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     "azure-native:machinelearningservices:OnlineEndpoint": lambda name, inputs, _r: {
         "name": inputs.get("endpointName", name),
     },
+    "azure-native:managedidentity:UserAssignedIdentity": lambda name, inputs, _r: {
+        "name": inputs.get("resourceName", name),
+        "clientId": _guid(f"{name}/client"),
+        "principalId": _guid(f"{name}/principal"),
+        "tenantId": _guid("tenant"),
+    },
     "azure-native:resources:ResourceGroup": lambda name, inputs, _r: {
         "name": inputs.get("resourceGroupName", name),
     },
@@ -139,6 +145,11 @@ def _psc_automation(name: str, inputs: dict[str, Any], path: tuple[str, ...]) ->
     else:
         node["pscAutomationConfigs"] = {**automation, "ipAddress": address}
     return {path[0]: top}
+
+
+def _guid(name: str) -> str:
+    h = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _numeric_id(name: str) -> str:
