@@ -116,6 +116,7 @@ def cloud_run(name: str, target: CloudRunTarget, ctx: DeployContext) -> CloudRun
             public=target.public,
             invokers=target.invokers,
             network=network.path if network else None,
+            project=pulumi.Config("gcp").get("project"),
             labels=ctx.labels(name).gcp(),
         ),
     )

@@ -75,10 +75,8 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
         "project": inputs.get("project", GCP_PROJECT),
     },
     "gcp:serviceaccount/account:Account": lambda name, inputs, _r: {
-        "email": f"{inputs.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com",
-        "member": (
-            f"serviceAccount:{inputs.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com"
-        ),
+        "email": _sa_email(inputs, name),
+        "member": f"serviceAccount:{_sa_email(inputs, name)}",
         "project": inputs.get("project", GCP_PROJECT),
         # 21 digits, like Google's: what other clouds' federation trusts as the subject.
         "uniqueId": f"1{int(_short(name) * 3, 16):020d}"[:21],
@@ -145,6 +143,11 @@ def _psc_automation(name: str, inputs: dict[str, Any], path: tuple[str, ...]) ->
     else:
         node["pscAutomationConfigs"] = {**automation, "ipAddress": address}
     return {path[0]: top}
+
+
+def _sa_email(inputs: dict[str, Any], name: str) -> str:
+    project = inputs.get("project", GCP_PROJECT)
+    return f"{inputs.get('accountId', name)}@{project}.iam.gserviceaccount.com"
 
 
 def _guid(name: str) -> str:
