@@ -82,7 +82,7 @@ def federate(targets: Mapping[str, TargetComponent], ctx: DeployContext) -> Rout
         way = federation_of(spec, name)
         if way is not None:
             by_cloud[way].append(name)
-    tags = ctx.base_labels.for_target("router", "none").tags()
+    tags = ctx.router_labels().tags()
     if by_cloud["aws"]:
         grants = pulumi.Output.all(*[_aws_grants(targets[n]) for n in by_cloud["aws"]]).apply(
             lambda lists: [g for grants in lists for g in grants]

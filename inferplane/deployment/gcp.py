@@ -47,7 +47,7 @@ def stack_network(ctx: DeployContext) -> VpcNetwork | None:
     network = VpcNetwork(
         "gcp-network",
         VpcNetworkArgs(
-            project=project, name=name, region=region, labels=ctx.base_labels.gcp()
+            project=project, name=name, region=region, labels=ctx.router_labels().gcp()
         ),
     )
     ctx.shared[_NETWORK_KEY] = network
