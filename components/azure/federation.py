@@ -84,9 +84,7 @@ class GoogleFederatedIdentity(pulumi.ComponentResource):
             )
         super().__init__("inferplane:azure:GoogleFederatedIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        group = resource_group_name(
-            self, name, args.location, args.tags, args.resource_group_name
-        )
+        group = resource_group_name(self, name, args.location, args.tags, args.resource_group_name)
         identity = azure.managedidentity.UserAssignedIdentity(
             f"{name}-identity",
             resource_name_=args.identity_name,

@@ -59,7 +59,9 @@ class VpcNetwork(pulumi.ComponentResource):
         self._name, self._args = name, args
         self.region = args.region
         self.path = f"projects/{args.project}/global/networks/{args.name}"
-        self.subnetwork_path = f"projects/{args.project}/regions/{args.region}/subnetworks/{args.name}"
+        self.subnetwork_path = (
+            f"projects/{args.project}/regions/{args.region}/subnetworks/{args.name}"
+        )
         self.internet = False
         child = pulumi.ResourceOptions(parent=self)
         self.network = gcp.compute.Network(

@@ -147,7 +147,11 @@ class VertexEndpoint(TargetComponent):
                 auth={"scheme": "google_access_token"},
                 reach=reach,
                 grants=[
-                    Grant(cloud="gcp", actions=[VERTEX_CALLER_ROLE], resources=[f"projects/{parts[2]}"])
+                    Grant(
+                        cloud="gcp",
+                        actions=[VERTEX_CALLER_ROLE],
+                        resources=[f"projects/{parts[2]}"],
+                    )
                 ],
             )
         )

@@ -45,9 +45,7 @@ class DeployContext:
 
         handled = router_data_classes(self.spec, self.provider_regions)
         classes = self.spec.data_classes
-        strictest = max(
-            handled, key=lambda c: PLACEMENT_RANK[classes[c].placement], default="none"
-        )
+        strictest = max(handled, key=lambda c: PLACEMENT_RANK[classes[c].placement], default="none")
         return self.base_labels.for_target("router", strictest)
 
     def resource_name(self, target: str) -> str:

@@ -53,7 +53,9 @@ class RouterFederation:
     """Per cross-cloud target: the TargetAuth fields federation adds."""
     identities: list[pulumi.Output[RouterIdentity]] = field(default_factory=list)
 
-    def endpoints(self, endpoints: Mapping[str, EndpointInfo], extra: Mapping[str, Any]) -> dict[str, EndpointInfo]:
+    def endpoints(
+        self, endpoints: Mapping[str, EndpointInfo], extra: Mapping[str, Any]
+    ) -> dict[str, EndpointInfo]:
         """``endpoints`` with each cross-cloud target's auth federated (``extra``: resolved
         ``auth`` values)."""
         out = dict(endpoints)
@@ -97,10 +99,16 @@ def federate(targets: Mapping[str, TargetComponent], ctx: DeployContext) -> Rout
             ),
         )
         for name in by_cloud["aws"]:
-            found.auth[name] = _auth(targets[name], spec.target(name).kind, {"role_arn": role.role_arn})
-        found.identities.append(role.role_arn.apply(lambda a: RouterIdentity(cloud="aws", principal=a)))
+            found.auth[name] = _auth(
+                targets[name], spec.target(name).kind, {"role_arn": role.role_arn}
+            )
+        found.identities.append(
+            role.role_arn.apply(lambda a: RouterIdentity(cloud="aws", principal=a))
+        )
     if by_cloud["azure"]:
-        location = ctx.provider_regions.get("azure") or getattr(spec.target(by_cloud["azure"][0]), "region")
+        location = ctx.provider_regions.get("azure") or getattr(
+            spec.target(by_cloud["azure"][0]), "region"
+        )
         identity = GoogleFederatedIdentity(
             "router-azure-federation",
             GoogleFederatedIdentityArgs(
@@ -139,11 +147,13 @@ def _auth(
 def _aws_grants(target: TargetComponent) -> pulumi.Output[list[Grant]]:
     """The target's AWS grants; from its invoke ARNs while it publishes none."""
     return pulumi.Output.all(target.endpoint, target.invoke_arns).apply(
-        lambda parts: [g for g in parts[0].get("grants", []) if g["cloud"] == "aws"]
-        or [
-            Grant(cloud="aws", actions=list(INVOKE_ACTIONS[arn.split(":")[2]]), resources=[arn])
-            for arn in parts[1]
-        ]
+        lambda parts: (
+            [g for g in parts[0].get("grants", []) if g["cloud"] == "aws"]
+            or [
+                Grant(cloud="aws", actions=list(INVOKE_ACTIONS[arn.split(":")[2]]), resources=[arn])
+                for arn in parts[1]
+            ]
+        )
     )
 
 

@@ -46,9 +46,7 @@ def stack_network(ctx: DeployContext) -> VpcNetwork | None:
     name = re.sub(r"[^a-z0-9-]", "-", ctx.resource_name("vpc").lower()).strip("-")
     network = VpcNetwork(
         "gcp-network",
-        VpcNetworkArgs(
-            project=project, name=name, region=region, labels=ctx.router_labels().gcp()
-        ),
+        VpcNetworkArgs(project=project, name=name, region=region, labels=ctx.router_labels().gcp()),
     )
     ctx.shared[_NETWORK_KEY] = network
     return network

@@ -92,9 +92,7 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
             "endpoint": _numeric_id(name),
             "deployedModelId": _numeric_id(f"{name}/model"),
             "project": inputs.get("project", GCP_PROJECT),
-            **_psc_automation(
-                name, inputs, ("endpointConfig", "privateServiceConnectConfig")
-            ),
+            **_psc_automation(name, inputs, ("endpointConfig", "privateServiceConnectConfig")),
         }
     ),
     # azure-native resources output their physical name as ``name``.

@@ -59,7 +59,11 @@ def cross_cloud_issues(spec: StackSpec, _provider_regions: Mapping[str, str]) ->
     platform = spec.router.platform
     for name in sorted(routed & set(spec.targets)):
         target = spec.target(name)
-        if target.cloud not in _CLOUDS or target.cloud == router_cloud or target.kind == "kubernetes":
+        if (
+            target.cloud not in _CLOUDS
+            or target.cloud == router_cloud
+            or target.kind == "kubernetes"
+        ):
             continue
         if (router_cloud, target.kind) not in FEDERATED_KINDS or (
             isinstance(target, AzureMlTarget) and target.auth != "aad_token"
