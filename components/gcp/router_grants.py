@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 
 import pulumi
 import pulumi_gcp as gcp
@@ -36,7 +37,7 @@ def grant_members(
     for i, (role, resource) in enumerate(grants):
         parts = pulumi.Output.from_input(resource)
         if role == INVOKER_ROLE:
-            service = parts.apply(lambda r: _match(_SERVICE, r, role))
+            service = parts.apply(partial(_match, _SERVICE, role=role))
             created.append(
                 gcp.cloudrunv2.ServiceIamMember(
                     f"{name}-invoke-{i}",
@@ -55,7 +56,7 @@ def grant_members(
         created.append(
             gcp.projects.IAMMember(
                 f"{name}-{_slug(role)}",
-                project=parts.apply(lambda r: _match(_PROJECT, r, role)[0]),
+                project=parts.apply(partial(_match, _PROJECT, role=role)).apply(lambda m: m[0]),
                 role=role,
                 member=member,
                 opts=opts,

@@ -25,6 +25,7 @@ from components.router import INVOKE_ACTIONS
 from components.wiring import Grant, RouterIdentity
 from inferplane.deployment.context import DeployContext
 from inferplane.spec.crosscloud import federation_of
+from inferplane.spec.targets.base import CloudTarget
 
 __all__ = ["RouterFederation", "federate"]
 
@@ -54,16 +55,13 @@ class RouterFederation:
     identities: list[pulumi.Output[RouterIdentity]] = field(default_factory=list)
 
     def endpoints(
-        self, endpoints: Mapping[str, EndpointInfo], extra: Mapping[str, Any]
+        self, endpoints: Mapping[str, EndpointInfo], auth: Mapping[str, Mapping[str, Any]]
     ) -> dict[str, EndpointInfo]:
-        """``endpoints`` with each cross-cloud target's auth federated (``extra``: resolved
-        ``auth`` values)."""
+        """``endpoints`` with each cross-cloud target's auth replaced by its federated auth
+        (``auth``: the resolved values of ``self.auth``)."""
         out = dict(endpoints)
-        for name, fields in extra.items():
-            endpoint = dict(out[name])
-            native = endpoint.get("auth") or {}
-            endpoint["auth"] = {**native, **fields}
-            out[name] = EndpointInfo(**endpoint)  # type: ignore[typeddict-item]
+        for name, federated in auth.items():
+            out[name] = EndpointInfo(**{**out[name], "auth": dict(federated)})
         return out
 
 
@@ -100,15 +98,15 @@ def federate(targets: Mapping[str, TargetComponent], ctx: DeployContext) -> Rout
         )
         for name in by_cloud["aws"]:
             found.auth[name] = _auth(
-                targets[name], spec.target(name).kind, {"role_arn": role.role_arn}
+                targets[name], spec.targets[name].kind, {"role_arn": role.role_arn}
             )
         found.identities.append(
             role.role_arn.apply(lambda a: RouterIdentity(cloud="aws", principal=a))
         )
     if by_cloud["azure"]:
-        location = ctx.provider_regions.get("azure") or getattr(
-            spec.target(by_cloud["azure"][0]), "region"
-        )
+        first = spec.target(by_cloud["azure"][0])
+        assert isinstance(first, CloudTarget)  # azure_openai / azure_ml
+        location = ctx.provider_regions.get("azure") or first.region
         identity = GoogleFederatedIdentity(
             "router-azure-federation",
             GoogleFederatedIdentityArgs(
@@ -122,7 +120,7 @@ def federate(targets: Mapping[str, TargetComponent], ctx: DeployContext) -> Rout
         for name in by_cloud["azure"]:
             found.auth[name] = _auth(
                 targets[name],
-                spec.target(name).kind,
+                spec.targets[name].kind,
                 {"client_id": identity.client_id, "tenant_id": identity.tenant_id},
             )
         found.identities.append(

@@ -199,11 +199,6 @@ def _inference_profile(args: dict[str, Any]) -> dict[str, Any]:
 
 
 INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "gcp:organizations/getProject:getProject": lambda args: {
-        "projectId": args.get("projectId", GCP_PROJECT),
-        "number": "123456789012",
-        "id": f"projects/{args.get('projectId', GCP_PROJECT)}",
-    },
     "aws:index/getCallerIdentity:getCallerIdentity": lambda _a: {
         "accountId": ACCOUNT_ID,
         "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline",

@@ -44,7 +44,7 @@ def federation_of(spec: StackSpec, target: str) -> FederatedCloud | None:
     """The cloud the router federates into to call ``target``; None when it calls it with
     its own identity (same cloud, edge, Kubernetes)."""
     router_cloud = _router_cloud(spec)
-    found = spec.target(target)
+    found = spec.targets[target]
     if router_cloud is None or found.cloud not in _CLOUDS or found.cloud == router_cloud:
         return None
     return FEDERATED_KINDS.get((router_cloud, found.kind))
@@ -58,7 +58,7 @@ def cross_cloud_issues(spec: StackSpec, _provider_regions: Mapping[str, str]) ->
     routed = {t for route in spec.routes for t in route.targets}
     platform = spec.router.platform
     for name in sorted(routed & set(spec.targets)):
-        target = spec.target(name)
+        target = spec.targets[name]
         if (
             target.cloud not in _CLOUDS
             or target.cloud == router_cloud

@@ -125,7 +125,8 @@ def test_prod_europe_west4_router_config_carries_google_auth_and_the_psc_url() -
         }
     ]
     [record] = graph.by_type("gcp:dns/recordSet:RecordSet")
-    assert record.inputs["type"] == "A" and record.inputs["rrdatas"][0].startswith("10.128.0.")
+    assert record.inputs["type"] == "A"
+    assert record.inputs["rrdatas"][0].startswith("10.128.0.")
     [deployment] = graph.by_type(
         "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"
     )
@@ -139,7 +140,8 @@ def test_hybrid_aws_federation_role_trusts_only_the_router_account() -> None:
     graph = planned("hybrid")
     [credential] = graph.by_type("azure-native:managedidentity:FederatedIdentityCredential")
     unique_id = credential.inputs["subject"]  # the router account's unique ID, numeric
-    assert unique_id.isdigit() and len(unique_id) == 21
+    assert unique_id.isdigit()
+    assert len(unique_id) == 21
     [role] = graph.by_type("aws:iam/role:Role")
     assert json.loads(role.inputs["assumeRolePolicy"]) == {
         "Version": "2012-10-17",
