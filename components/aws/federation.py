@@ -22,7 +22,13 @@ import pulumi_aws as aws
 
 from components.wiring import Grant
 
-__all__ = ["GOOGLE_ISSUER", "GoogleFederatedRole", "GoogleFederatedRoleArgs", "grant_statements"]
+__all__ = [
+    "GOOGLE_ISSUER",
+    "GoogleFederatedRole",
+    "GoogleFederatedRoleArgs",
+    "grant_statements",
+    "trust_policy",
+]
 
 GOOGLE_ISSUER = "accounts.google.com"
 MAX_SESSION_S = 3600

@@ -28,6 +28,7 @@ __all__ = [
     "TOKEN_EXCHANGE_AUDIENCE",
     "GoogleFederatedIdentity",
     "GoogleFederatedIdentityArgs",
+    "azure_grant",
     "role_id",
 ]
 
@@ -105,7 +106,7 @@ class GoogleFederatedIdentity(pulumi.ComponentResource):
         )
         subscription = azure.authorization.get_client_config_output().subscription_id
         for i, grant in enumerate(args.grants):
-            resolved = pulumi.Output.from_input(grant).apply(_azure_grant)
+            resolved = pulumi.Output.from_input(grant).apply(azure_grant)
             azure.authorization.RoleAssignment(
                 f"{name}-role-{i}",
                 principal_id=identity.principal_id,
@@ -150,7 +151,8 @@ def _subject(unique_id: str) -> str:
     return unique_id
 
 
-def _azure_grant(grant: Grant) -> Grant:
+def azure_grant(grant: Grant) -> Grant:
+    """``grant``, checked to be one Azure role on one scope."""
     if grant["cloud"] != "azure" or len(grant["actions"]) != 1 or len(grant["resources"]) != 1:
         raise ValueError(
             f"grant {grant!r}: need an Azure grant with one role definition and one scope"
