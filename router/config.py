@@ -98,11 +98,15 @@ class TargetAuth(_Model):
     scope: str | None = None
     """azure_entra: token scope, e.g. ``https://cognitiveservices.azure.com/.default``."""
     audience: str | None = None
-    """google_id_token: the audience, e.g. the Cloud Run service URL."""
+    """google_id_token: the audience, e.g. the Cloud Run service URL. sigv4 with
+    ``federation: google``: the audience of the Google ID token given to STS (default
+    ``sts.amazonaws.com``)."""
     secret: SecretRef | None = None
     """api_key: where the key lives."""
     header: str = "authorization"
-    """api_key: the header that carries it (``authorization``, ``api-key``, ``x-api-key``)."""
+    """api_key: the header that carries it (``authorization``, ``api-key``, ``x-api-key``).
+    Left at ``authorization``, Anthropic and Azure OpenAI targets use their own key header
+    (``x-api-key``, ``api-key``), the only one those APIs accept for keys."""
     federation: Federation = "native"
     role_arn: str | None = None
     """sigv4 with ``federation: google``: the AWS role to assume with web identity."""

@@ -147,6 +147,8 @@ class Gateway:
     async def start(self) -> None:
         if self.config.access_log:
             self.access_log.start()
+        # Mint every target's credentials before the first request (failures are logged).
+        await asyncio.gather(*(backend.start() for backend in self.backends.values()))
 
     async def close(self) -> None:
         for backend in self.backends.values():
