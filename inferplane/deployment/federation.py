@@ -21,7 +21,6 @@ from components.azure.azure_openai import OPENAI_USER_ROLE, AzureOpenAI
 from components.azure.federation import GoogleFederatedIdentity, GoogleFederatedIdentityArgs
 from components.base import EndpointInfo, TargetComponent
 from components.gcp.cloud_run_service import service_account_id
-from components.router import INVOKE_ACTIONS
 from components.wiring import Grant, RouterIdentity
 from inferplane.deployment.context import DeployContext
 from inferplane.spec.crosscloud import federation_of
@@ -41,6 +40,14 @@ _NATIVE_AUTH: dict[str, dict[str, Any]] = {
         "scope": "https://cognitiveservices.azure.com/.default",
     },
     "azure_ml": {"scheme": "azure_entra", "scope": "https://ml.azure.com/.default"},
+}
+
+
+# AWS actions by ARN service, for AWS components that publish no ``grants`` yet; what a
+# component publishes wins (the aws-wiring grants, with lambda:InvokeFunction's condition).
+_UNPUBLISHED_AWS_ACTIONS: dict[str, list[str]] = {
+    "bedrock": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+    "sagemaker": ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
 }
 
 
@@ -148,7 +155,11 @@ def _aws_grants(target: TargetComponent) -> pulumi.Output[list[Grant]]:
         lambda parts: (
             [g for g in parts[0].get("grants", []) if g["cloud"] == "aws"]
             or [
-                Grant(cloud="aws", actions=list(INVOKE_ACTIONS[arn.split(":")[2]]), resources=[arn])
+                Grant(
+                    cloud="aws",
+                    actions=_UNPUBLISHED_AWS_ACTIONS[arn.split(":")[2]],
+                    resources=[arn],
+                )
                 for arn in parts[1]
             ]
         )

@@ -12,7 +12,6 @@ from components.base import TargetComponent
 from components.kubernetes.model_server import ModelServer
 from components.router import RouterService, RouterServiceArgs
 from inferplane.deployment.context import DeployContext
-from inferplane.deployment.federation import RouterFederation, federate
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
 from inferplane.spec.targets import ContainerAppTarget
@@ -27,14 +26,17 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
     spec, router_spec = ctx.spec, ctx.spec.router
     handled = router_data_classes(spec, ctx.provider_regions)
     endpoints = pulumi.Output.all(**{name: t.endpoint for name, t in targets.items()})
-    # Cloud Run: its service account exists first, so other clouds can trust it and the
-    # cross-cloud targets' auth names the identities it federates into.
-    federation = federate(targets, ctx) if router_spec.platform == "cloud_run" else None
-    if federation is not None and federation.auth:
-        found = federation
-        endpoints = pulumi.Output.all(endpoints, pulumi.Output.all(**found.auth)).apply(
-            lambda parts: found.endpoints(parts[0], parts[1])
-        )
+    federation = None
+    if router_spec.platform == "cloud_run":
+        # Its service account exists first, so other clouds can trust it and the
+        # cross-cloud targets' auth names the identities it federates into.
+        from inferplane.deployment.federation import federate
+
+        federation = found = federate(targets, ctx)
+        if found.auth:
+            endpoints = pulumi.Output.all(endpoints, pulumi.Output.all(**found.auth)).apply(
+                lambda parts: found.endpoints(parts[0], parts[1])
+            )
     config_json = endpoints.apply(
         lambda eps: render_router_config(spec, ctx.stack, eps, handled).to_json()
     )
@@ -53,14 +55,15 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
         name_prefix=ctx.resource_name("router"),
         image=router_spec.image,
     )
-    return RouterService("router", _on_platform(args, targets, ctx, federation))
+    if federation is not None:
+        from inferplane.deployment.gcp import router_on_cloud_run
+
+        args = router_on_cloud_run(args, targets, ctx, federation)
+    return RouterService("router", _on_platform(args, targets, ctx))
 
 
 def _on_platform(
-    args: RouterServiceArgs,
-    targets: dict[str, TargetComponent],
-    ctx: DeployContext,
-    federation: RouterFederation | None = None,
+    args: RouterServiceArgs, targets: dict[str, TargetComponent], ctx: DeployContext
 ) -> RouterServiceArgs:
     """``args`` completed with what the platform needs from the stack's targets."""
     spec, router_spec = ctx.spec, ctx.spec.router
@@ -82,10 +85,6 @@ def _on_platform(
     if platform == "edge":
         site = targets[str(router_spec.target)]
         return replace(args, edge_url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")))
-    if platform == "cloud_run" and federation is not None:
-        from inferplane.deployment.gcp import router_on_cloud_run
-
-        return router_on_cloud_run(args, targets, ctx, federation)
     if platform == "container_app":
         return replace(args, container_app_environment=_shared_environment(targets, ctx))
     return args

@@ -125,6 +125,15 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
 }
 
 
+def _guid(name: str) -> str:
+    digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
+
+
+def _numeric_id(name: str) -> str:
+    return str(int(_short(name), 16) % 10**10)
+
+
 def _psc_automation(name: str, inputs: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     """PSC automation's computed forwarding-rule address, beside the given config."""
     top = dict(inputs.get(path[0]) or {})
@@ -146,15 +155,6 @@ def _psc_automation(name: str, inputs: dict[str, Any], path: tuple[str, ...]) ->
 def _sa_email(inputs: dict[str, Any], name: str) -> str:
     project = inputs.get("project", GCP_PROJECT)
     return f"{inputs.get('accountId', name)}@{project}.iam.gserviceaccount.com"
-
-
-def _guid(name: str) -> str:
-    h = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _numeric_id(name: str) -> str:
-    return str(int(_short(name), 16) % 10**10)
 
 
 def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
