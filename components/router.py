@@ -69,6 +69,20 @@ class RouterServiceArgs:
     """Lambda instruction set; the package's native wheels must match."""
     image: str | None = None
     """The router's OCI image, pushed to a registry the platform can pull from."""
+    service_account: pulumi.Input[str] | None = None
+    """cloud_run: email of the router's own service account (created by the deployment so
+    federation can trust it before the config is rendered); None creates a dedicated one."""
+    gcp_vpc_egress: tuple[str, str] | None = None
+    """cloud_run: (network, subnetwork) paths for Direct VPC egress, to reach internal Cloud
+    Run services and Vertex PSC endpoints; None keeps the router off any VPC."""
+    gcp_internet: bool = True
+    """cloud_run with VPC egress: whether the network has Cloud NAT (internet egress)."""
+    gcp_grants: Sequence[tuple[str, pulumi.Input[str]]] = ()
+    """cloud_run: the GCP targets' grants as (role, resource name); each becomes an IAM
+    member for the router's service account (service-level for ``roles/run.invoker``)."""
+    federated_identities: Sequence[pulumi.Input[RouterIdentity]] = ()
+    """Identities the router acts as in other clouds through federation (AWS role, Azure
+    user-assigned identity), published with its own in ``identity``."""
     public: bool = False
     """Serve without cloud-level auth (API keys still apply)."""
     replicas: int = 1
@@ -87,20 +101,6 @@ class RouterServiceArgs:
     """The site router's base URL (edge platform)."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Extra environment variables."""
-    service_account: pulumi.Input[str] | None = None
-    """cloud_run: email of the router's own service account (created by the deployment so
-    federation can trust it before the config is rendered); None creates a dedicated one."""
-    gcp_vpc_egress: tuple[str, str] | None = None
-    """cloud_run: (network, subnetwork) paths for Direct VPC egress, to reach internal Cloud
-    Run services and Vertex PSC endpoints; None keeps the router off any VPC."""
-    gcp_internet: bool = True
-    """cloud_run with VPC egress: whether the network has Cloud NAT (internet egress)."""
-    gcp_grants: Sequence[tuple[str, pulumi.Input[str]]] = ()
-    """cloud_run: the GCP targets' grants as (role, resource name); each becomes an IAM
-    member for the router's service account (service-level for ``roles/run.invoker``)."""
-    federated_identities: Sequence[pulumi.Input[RouterIdentity]] = ()
-    """Identities the router acts as in other clouds through federation (AWS role, Azure
-    user-assigned identity), published with its own in ``identity``."""
 
 
 def _check(args: RouterServiceArgs) -> None:
