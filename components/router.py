@@ -99,6 +99,20 @@ class RouterServiceArgs:
     """Lambda instruction set; the package's native wheels must match."""
     image: str | None = None
     """The router's OCI image, pushed to a registry the platform can pull from."""
+    service_account: pulumi.Input[str] | None = None
+    """cloud_run: email of the router's own service account (created by the deployment so
+    federation can trust it before the config is rendered); None creates a dedicated one."""
+    gcp_vpc_egress: tuple[str, str] | None = None
+    """cloud_run: (network, subnetwork) paths for Direct VPC egress, to reach internal Cloud
+    Run services and Vertex PSC endpoints; None keeps the router off any VPC."""
+    gcp_internet: bool = True
+    """cloud_run with VPC egress: whether the network has Cloud NAT (internet egress)."""
+    gcp_grants: Sequence[tuple[str, pulumi.Input[str]]] = ()
+    """cloud_run: the GCP targets' grants as (role, resource name); each becomes an IAM
+    member for the router's service account (service-level for ``roles/run.invoker``)."""
+    federated_identities: Sequence[pulumi.Input[RouterIdentity]] = ()
+    """Identities the router acts as in other clouds through federation (AWS role, Azure
+    user-assigned identity), published with its own in ``identity``."""
     public: bool = False
     """Serve without cloud-level auth (API keys still apply)."""
     replicas: int = 1
@@ -288,10 +302,16 @@ class RouterService(pulumi.ComponentResource):
     def _on_cloud_run(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.gcp.cloud_run_service import CloudRunService, CloudRunServiceArgs
+        from components.gcp.cloud_run_service import (
+            CloudRunService,
+            CloudRunServiceArgs,
+            VpcEgress,
+        )
+        from components.gcp.router_grants import grant_members
 
         assert args.region is not None
         assert args.image is not None
+        egress = args.gcp_vpc_egress
         service = CloudRunService(
             f"{name}-run",
             CloudRunServiceArgs(
@@ -306,10 +326,26 @@ class RouterService(pulumi.ComponentResource):
                 max_instances=args.replicas,
                 ingress="all" if args.public else "internal_and_cloud_load_balancing",
                 public=args.public,
+                service_account=args.service_account,
+                vpc_egress=None if egress is None else VpcEgress(*egress),
                 labels=args.labels.gcp(),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        email = service.service_account_email
+        grant_members(self, name, email, args.gcp_grants)
+        self.network = pulumi.Output.from_input(
+            RouterNetwork(
+                # Direct VPC egress sends all traffic into the VPC: the internet only via NAT.
+                internet=egress is None or args.gcp_internet,
+                networks=[] if egress is None else [egress[0]],
+                interface_endpoints=[],
+            )
+        )
+        self.identity = pulumi.Output.all(
+            email.apply(lambda e: RouterIdentity(cloud="gcp", principal=e)),
+            *args.federated_identities,
+        ).apply(list)
         return service.url
 
     def _on_container_app(

@@ -27,6 +27,17 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
     spec, router_spec = ctx.spec, ctx.spec.router
     handled = router_data_classes(spec, ctx.provider_regions)
     endpoints = pulumi.Output.all(**{name: t.endpoint for name, t in targets.items()})
+    federation = None
+    if router_spec.platform == "cloud_run":
+        # Its service account exists first, so other clouds can trust it and the
+        # cross-cloud targets' auth names the identities it federates into.
+        from inferplane.deployment.federation import federate
+
+        federation = found = federate(targets, ctx)
+        if found.auth:
+            endpoints = pulumi.Output.all(endpoints, pulumi.Output.all(**found.auth)).apply(
+                lambda parts: found.endpoints(parts[0], parts[1])
+            )
     config_json = endpoints.apply(
         lambda eps: render_router_config(spec, ctx.stack, eps, handled).to_json()
     )
@@ -45,6 +56,10 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
         name_prefix=ctx.resource_name("router"),
         image=router_spec.image,
     )
+    if federation is not None:
+        from inferplane.deployment.gcp import router_on_cloud_run
+
+        args = router_on_cloud_run(args, targets, ctx, federation)
     return RouterService("router", _on_platform(args, targets, ctx))
 
 
