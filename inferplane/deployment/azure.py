@@ -51,8 +51,9 @@ def azure_openai(name: str, target: AzureOpenAITarget, ctx: DeployContext) -> Az
             deployment_name=name,
             sku=target.sku,
             capacity=(target.capacity.units or 0) if provisioned else target.tpm_thousands,
-            public_network_access=target.public,
-            private_network=None if target.public else stack_network(ctx, target.region),
+            # Keys stay disabled either way (local_auth off): public means Entra-only.
+            public_network_access=_public(target),
+            private_network=None if _public(target) else stack_network(ctx, target.region),
             tags=ctx.labels(name).tags(),
         ),
     )
@@ -73,8 +74,8 @@ def azure_ml(name: str, target: AzureMlTarget, ctx: DeployContext) -> AzureMlEnd
             max_instances=target.scaling.max,
             target_utilization=int(target.scaling.target or DEFAULT_UTILIZATION),
             scale_metric="gpu" if target.instance_type.startswith(_GPU_VM_PREFIX) else "cpu",
-            public_network_access=target.public,
-            private_network=None if target.public else stack_network(ctx, target.region),
+            public_network_access=_public(target),
+            private_network=None if _public(target) else stack_network(ctx, target.region),
             tags=ctx.labels(name).tags(),
         ),
     )
@@ -163,6 +164,12 @@ def stack_network(ctx: DeployContext, fallback_region: str) -> AzureNetwork:
     )
     _NETWORKS[id(ctx)] = (ctx, network)
     return network
+
+
+def _public(target: AzureOpenAITarget | AzureMlTarget) -> bool:
+    """Reached from the internet (with Entra auth): declared public, or opened for a
+    router in another cloud (``network_access: public_entra_only``)."""
+    return target.public or target.network_access == "public_entra_only"
 
 
 def _short(name: str) -> str:
