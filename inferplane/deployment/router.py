@@ -132,4 +132,3 @@ def _lambda_vpc(targets: dict[str, TargetComponent]) -> RouterVpc | None:
         peers=tuple(fleets[name] for name in sorted(fleets)),
         internet=True,  # the fleet's private subnets route out through NAT
     )
-
