@@ -8,7 +8,12 @@ from policies.registry import all_rules
 
 __all__ = ["catalogue"]
 
-FAMILIES = {"residency": "Data residency", "capacity": "Reserved capacity", "safety": "Safety"}
+FAMILIES = {
+    "residency": "Data residency",
+    "capacity": "Reserved capacity",
+    "safety": "Safety",
+    "wiring": "Wiring (router -> target)",
+}
 
 
 def _applies(rule: Rule) -> str:
