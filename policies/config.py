@@ -40,9 +40,9 @@ __all__ = [
     "load_policy",
     "parse_policy",
     "pinned_hashes",
-    "weakenings",
     "pydantic_issue",
     "read_document",
+    "weakenings",
 ]
 
 
@@ -275,8 +275,8 @@ def parse_policy(data: object, source: str, *, approved: bool = False) -> OrgPol
 
 def weakenings(policy: OrgPolicy) -> list[Issue]:
     """What in ``policy`` weakens a critical rule, as issues naming the key."""
-    from policies.registry import all_rules
     from policies.model import Severity
+    from policies.registry import all_rules
 
     issues = [
         Issue(

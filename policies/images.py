@@ -19,12 +19,14 @@ USER_DATA_KEYS = ("userData", "userDataBase64", "user_data")
 RUNTIMES = frozenset({"docker", "podman", "nerdctl"})
 # Options of `docker run` / `podman run` that take the next word as their value.
 VALUED = frozenset(
-    "-p -v -e -u -w -h -l -m --publish --volume --env --env-file --name --restart --user "
-    "--workdir --hostname --label --memory --gpus --network --net --ipc --entrypoint "
-    "--mount --shm-size --log-driver --log-opt --cpus --runtime --device --ulimit "
-    "--add-host --cap-add --cap-drop --security-opt --tmpfs --pull --platform --pid "
-    "--health-cmd --stop-signal --cgroupns --dns --expose --label-file".split()
-)
+    ["-p", "-v", "-e", "-u", "-w", "-h", "-l", "-m", "--publish", "--volume", "--env",
+     "--env-file", "--name", "--restart", "--user", "--workdir", "--hostname", "--label",
+     "--memory", "--gpus", "--network", "--net", "--ipc", "--entrypoint", "--mount",
+     "--shm-size", "--log-driver", "--log-opt", "--cpus", "--runtime", "--device", "--ulimit",
+     "--add-host", "--cap-add", "--cap-drop", "--security-opt", "--tmpfs", "--pull",
+     "--platform", "--pid", "--health-cmd", "--stop-signal", "--cgroupns", "--dns", "--expose",
+     "--label-file"]
+)  # fmt: skip
 
 
 def images_of(resource: Resource) -> Iterator[str]:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from inferplane.errors import SpecError
-
 from tests.policies.support import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -210,18 +209,23 @@ def test_broad_or_long_waivers_fail_the_file(capsys, monkeypatch, tmp_path, entr
     # Each of these passed on the old pack (globs, no stack, any expiry).
     path = waiver_file(tmp_path, [entry])
     code, _ = run(
-        capsys, monkeypatch, "check", "--project", str(PROJECT), "--graph", str(BAD_GRAPH),
-        "--waivers", str(path),
-    )  # fmt: skip
+        capsys,
+        monkeypatch,
+        "check",
+        "--project",
+        str(PROJECT),
+        "--graph",
+        str(BAD_GRAPH),
+        "--waivers",
+        str(path),
+    )
     assert code == 2
     assert key.replace(".0.", "[0].") in LAST_ERR[0].replace("\n", "")
 
 
 def test_stack_level_waiver_names_a_stack_rule(capsys, monkeypatch, tmp_path) -> None:
     path = waiver_file(tmp_path, [waiver("IP-RES-007", None)])
-    code, report = json_report(
-        capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path)
-    )
+    _, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path))
     assert [w["problem"] for w in report["waivers"]] == ["unused"]
 
 

@@ -333,8 +333,12 @@ def test_wiring_rules_run_the_same_in_crossguard() -> None:
 
     graph = wire_container_app(planned("prod-westeurope"))
     resources = graph_as_policy_resources(graph)
-    for name in ("router-reaches-every-target", "router-granted-what-it-calls",
-                 "router-auth-matches-target", "private-target-not-internet-reachable"):  # fmt: skip
+    for name in (
+        "router-reaches-every-target",
+        "router-granted-what-it-calls",
+        "router-auth-matches-target",
+        "private-target-not-internet-reachable",
+    ):
         assert validate_stack(name, resources) == [], name
     graph.resources = [r for r in graph.resources if r.name != "gpt-4o-mini-router-role"]
     found = validate_stack("router-granted-what-it-calls", graph_as_policy_resources(graph))

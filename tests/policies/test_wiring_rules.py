@@ -46,7 +46,7 @@ TODAY: dict[str, set[tuple[str, str | None]]] = {
             ("IP-WIR-002", t)
             for t in ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")
         },
-    },  # fmt: skip
+    },
     "prod-eu-central-1": {("IP-WIR-002", t) for t in ("claude-haiku-eu", "mistral-serverless")},
     "dev": {("IP-WIR-002", "claude-haiku")},
     "prod-westeurope": {
@@ -83,8 +83,11 @@ def test_unpublished_wiring_fails_closed() -> None:
         named(graph, "mistral-sm").outputs["endpoint"].pop("grants")
         named(graph, "mistral-sm").outputs["endpoint"].pop("auth")
     found = findings(graph, WIRING)
-    assert {("IP-WIR-001", "mistral-sm"), ("IP-WIR-002", "mistral-sm"),
-            ("IP-WIR-003", "mistral-sm")} <= found  # fmt: skip
+    assert {
+        ("IP-WIR-001", "mistral-sm"),
+        ("IP-WIR-002", "mistral-sm"),
+        ("IP-WIR-003", "mistral-sm"),
+    } <= found
 
 
 @pytest.mark.parametrize("stack", sorted(WIRED))
@@ -185,90 +188,152 @@ def edge_router(auth_required: bool, url: str) -> Mutation:
 
 MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
     # IP-WIR-001 network path
-    "drop the VPC config": (
-        "prod-us-east-1", drop_vpc_config, {("IP-WIR-001", "llama-fleet")}),
+    "drop the VPC config": ("prod-us-east-1", drop_vpc_config, {("IP-WIR-001", "llama-fleet")}),
     "no internet and no interface endpoints": (
-        "prod-us-east-1", no_internet,
-        {("IP-WIR-001", t) for t in
-         ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")}),
+        "prod-us-east-1",
+        no_internet,
+        {
+            ("IP-WIR-001", t)
+            for t in ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")
+        },
+    ),
     "public access off without a private endpoint": (
-        "prod-westeurope", lambda g: drop(g, "gpt-4o-mini-account-pe",
-                                          "azure-native:network:PrivateEndpoint"),
-        {("IP-WIR-001", "gpt-4o-mini")}),
+        "prod-westeurope",
+        lambda g: drop(g, "gpt-4o-mini-account-pe", "azure-native:network:PrivateEndpoint"),
+        {("IP-WIR-001", "gpt-4o-mini")},
+    ),
     "public reach claimed for a closed account": (
-        "prod-westeurope", public_reach("gpt-4o-mini"), {("IP-WIR-001", "gpt-4o-mini")}),
+        "prod-westeurope",
+        public_reach("gpt-4o-mini"),
+        {("IP-WIR-001", "gpt-4o-mini")},
+    ),
     "drop the Cloud Run VPC egress": (
-        "prod-europe-west4", lambda g: named(g, "router-run-service").inputs["template"].pop(
-            "vpcAccess"), {("IP-WIR-001", "llama-run")}),
+        "prod-europe-west4",
+        lambda g: named(g, "router-run-service").inputs["template"].pop("vpcAccess"),
+        {("IP-WIR-001", "llama-run")},
+    ),
     # IP-WIR-002 identity grant
     "drop lambda:InvokeFunction": (
-        "prod-us-east-1", drop_statement("InvokeLambdaViaUrl"), {("IP-WIR-002", "summarize-fn")}),
+        "prod-us-east-1",
+        drop_statement("InvokeLambdaViaUrl"),
+        {("IP-WIR-002", "summarize-fn")},
+    ),
     "lambda:InvokeFunction without its condition": (
-        "prod-us-east-1", unconditioned, {("IP-WIR-002", "summarize-fn")}),
+        "prod-us-east-1",
+        unconditioned,
+        {("IP-WIR-002", "summarize-fn")},
+    ),
     "drop the SageMaker statement": (
-        "prod-us-east-1", drop_statement("InvokeSagemaker"), {("IP-WIR-002", "mistral-sm")}),
+        "prod-us-east-1",
+        drop_statement("InvokeSagemaker"),
+        {("IP-WIR-002", "mistral-sm")},
+    ),
     "a Deny over the SageMaker endpoint": (
-        "prod-us-east-1", deny_sagemaker, {("IP-WIR-002", "mistral-sm")}),
+        "prod-us-east-1",
+        deny_sagemaker,
+        {("IP-WIR-002", "mistral-sm")},
+    ),
     "the invoke policy on another role": (
-        "prod-us-east-1", other_role,
-        {("IP-WIR-002", t) for t in
-         ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")}),
+        "prod-us-east-1",
+        other_role,
+        {
+            ("IP-WIR-002", t)
+            for t in ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")
+        },
+    ),
     "drop the role assignment": (
-        "prod-westeurope", lambda g: drop(g, "gpt-4o-mini-router-role",
-                                          "azure-native:authorization:RoleAssignment"),
-        {("IP-WIR-002", "gpt-4o-mini")}),
+        "prod-westeurope",
+        lambda g: drop(g, "gpt-4o-mini-router-role", "azure-native:authorization:RoleAssignment"),
+        {("IP-WIR-002", "gpt-4o-mini")},
+    ),
     "role assignment at another scope": (
-        "prod-westeurope", wrong_scope, {("IP-WIR-002", "gpt-4o-mini")}),
+        "prod-westeurope",
+        wrong_scope,
+        {("IP-WIR-002", "gpt-4o-mini")},
+    ),
     "drop the run.invoker member": (
-        "prod-europe-west4", lambda g: drop(g, "llama-run-router-member",
-                                            "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"),
-        {("IP-WIR-002", "llama-run")}),
+        "prod-europe-west4",
+        lambda g: drop(
+            g, "llama-run-router-member", "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+        ),
+        {("IP-WIR-002", "llama-run")},
+    ),
     # IP-WIR-003 auth scheme
     "RouterConfig sends no auth to Bedrock": (
-        "prod-us-east-1", target_auth("claude-sonnet"), {("IP-WIR-003", "claude-sonnet")}),
+        "prod-us-east-1",
+        target_auth("claude-sonnet"),
+        {("IP-WIR-003", "claude-sonnet")},
+    ),
     "wrong Entra scope": (
         "prod-westeurope",
         target_auth("gpt-4o-mini", scheme="azure_entra", scope="https://ml.azure.com/.default"),
-        {("IP-WIR-003", "gpt-4o-mini")}),
+        {("IP-WIR-003", "gpt-4o-mini")},
+    ),
     "scheme none over a public reach": (
         "prod-europe-west4",
-        lambda g: (endpoint(g, "gemma-vertex").update(auth={"scheme": "none"}),
-                   target_auth("gemma-vertex", scheme="none")(g)),
-        {("IP-WIR-003", "gemma-vertex")}),
+        lambda g: (
+            endpoint(g, "gemma-vertex").update(auth={"scheme": "none"}),
+            target_auth("gemma-vertex", scheme="none")(g),
+        ),
+        {("IP-WIR-003", "gemma-vertex")},
+    ),
     # IP-WIR-004 private target closed to the internet
     "internet-facing ALB": (
-        "prod-us-east-1", set_input("llama-fleet-alb", "internal", False),
-        {("IP-WIR-004", "llama-fleet-alb")}),
+        "prod-us-east-1",
+        set_input("llama-fleet-alb", "internal", False),
+        {("IP-WIR-004", "llama-fleet-alb")},
+    ),
     "Azure OpenAI public access on": (
-        "prod-westeurope", set_input("gpt-4o-mini-account", "properties.publicNetworkAccess",
-                                     "Enabled"), {("IP-WIR-004", "gpt-4o-mini-account")}),
+        "prod-westeurope",
+        set_input("gpt-4o-mini-account", "properties.publicNetworkAccess", "Enabled"),
+        {("IP-WIR-004", "gpt-4o-mini-account")},
+    ),
     "Container App external ingress": (
-        "prod-westeurope", set_input("phi-aca-app", "configuration.ingress.external", True),
-        {("IP-WIR-004", "phi-aca-app")}),
+        "prod-westeurope",
+        set_input("phi-aca-app", "configuration.ingress.external", True),
+        {("IP-WIR-004", "phi-aca-app")},
+    ),
     "Cloud Run ingress all": (
-        "prod-europe-west4", set_input("llama-run-service", "ingress", "INGRESS_TRAFFIC_ALL"),
-        {("IP-WIR-004", "llama-run-service")}),
+        "prod-europe-west4",
+        set_input("llama-run-service", "ingress", "INGRESS_TRAFFIC_ALL"),
+        {("IP-WIR-004", "llama-run-service")},
+    ),
     # IP-WIR-005 edge auth and TLS
     "edge auth off": (
-        "dev", lambda g: (endpoint(g, "llama-lab").update(auth={"scheme": "none"}),
-                          target_auth("llama-lab", scheme="none")(g)),
-        {("IP-WIR-005", "llama-lab"), ("IP-WIR-003", "llama-lab")}),
+        "dev",
+        lambda g: (
+            endpoint(g, "llama-lab").update(auth={"scheme": "none"}),
+            target_auth("llama-lab", scheme="none")(g),
+        ),
+        {("IP-WIR-005", "llama-lab"), ("IP-WIR-003", "llama-lab")},
+    ),
     "edge over plain HTTP": (
-        "dev", target_field("llama-lab", "url", "http://austin-lab:8088/v1"),
-        {("IP-WIR-005", "llama-lab")}),
+        "dev",
+        target_field("llama-lab", "url", "http://austin-lab:8088/v1"),
+        {("IP-WIR-005", "llama-lab")},
+    ),
     "edge TLS without the site CA": (
-        "dev", lambda g: (endpoint(g, "llama-lab")["auth"].pop("ca"),
-                          target_auth("llama-lab", scheme="api_key",
-                                      secret={"store": "env", "name": "EDGE_KEY"})(g)),
-        {("IP-WIR-005", "llama-lab")}),
+        "dev",
+        lambda g: (
+            endpoint(g, "llama-lab")["auth"].pop("ca"),
+            target_auth("llama-lab", scheme="api_key", secret={"store": "env", "name": "EDGE_KEY"})(
+                g
+            ),
+        ),
+        {("IP-WIR-005", "llama-lab")},
+    ),
     "edge router without keys or TLS": (
-        "dev", edge_router(False, "http://austin-lab:8088"),
-        {("IP-WIR-005", "router"), ("IP-SAF-008", "router")}),
+        "dev",
+        edge_router(False, "http://austin-lab:8088"),
+        {("IP-WIR-005", "router"), ("IP-SAF-008", "router")},
+    ),
     # IP-SAF-008 public router without keys
     "public Lambda URL, no keys": (
-        "prod-us-east-1", set_input("router-fn-url", "authorizationType", "NONE"),
-        {("IP-SAF-008", "router")}),
-}  # fmt: skip
+        "prod-us-east-1",
+        set_input("router-fn-url", "authorizationType", "NONE"),
+        {("IP-SAF-008", "router")},
+    ),
+}
 
 
 @pytest.mark.parametrize("label", sorted(MUTATIONS))
@@ -295,8 +360,8 @@ def test_every_finding_says_how_to_fix() -> None:
 
     graph = WIRED["prod-us-east-1"](planned("prod-us-east-1"))
     drop_vpc_config(graph)
-    from policies.normalize import stack_from_graph
     from policies.engine import evaluate
+    from policies.normalize import stack_from_graph
     from tests.policies.support import context
 
     spec = load_stack(ROOT, "prod-us-east-1").spec

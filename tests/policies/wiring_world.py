@@ -112,8 +112,11 @@ def _contract(component: GraphResource, graph: Graph) -> dict[str, Any]:
         ]
         return _aws("lambda", "lambda", grants)
     if kind == "GpuFleet":
-        return {"auth": {"scheme": "none"}, "reach": {"path": "vpc", "network": out["vpc_id"]},
-                "grants": []}  # fmt: skip
+        return {
+            "auth": {"scheme": "none"},
+            "reach": {"path": "vpc", "network": out["vpc_id"]},
+            "grants": [],
+        }
     if kind == "CloudRunService":
         service = next(
             r.inputs["name"]
@@ -141,8 +144,11 @@ def _contract(component: GraphResource, graph: Graph) -> dict[str, Any]:
     if kind == "AzureMlEndpoint":
         return _entra("https://ml.azure.com/.default", "AzureML Data Scientist", out["endpoint_id"])
     if kind == "ContainerAppService":
-        return {"auth": {"scheme": "none"},
-                "reach": {"path": "vpc", "network": out["environment_id"]}, "grants": []}  # fmt: skip
+        return {
+            "auth": {"scheme": "none"},
+            "reach": {"path": "vpc", "network": out["environment_id"]},
+            "grants": [],
+        }
     if kind == "EdgeSite":
         return {
             "auth": {
@@ -206,8 +212,10 @@ def wire_lambda(graph: Graph) -> Graph:
     out["identity"] = [{"cloud": "aws", "principal": role_arn}]
     if vpcs:
         function = named(graph, "router-fn-function")
-        function.inputs["vpcConfig"] = {"subnetIds": ["subnet-0offlinea"],
-                                        "securityGroupIds": ["sg-router"]}  # fmt: skip
+        function.inputs["vpcConfig"] = {
+            "subnetIds": ["subnet-0offlinea"],
+            "securityGroupIds": ["sg-router"],
+        }
     _grant_lambda_invoke(graph)
     return graph
 
@@ -216,14 +224,21 @@ def _grant_lambda_invoke(graph: Graph) -> None:
     policy = named(graph, "router-invoke", "aws:iam/rolePolicy:RolePolicy")
     document = json.loads(policy.inputs["policy"])
     arns = [
-        a for c in graph.resources if c.type == "inferplane:aws:LambdaFunction"
-        and c.name != "router-fn" for a in c.outputs["invoke_arns"]
-    ]  # fmt: skip
+        a
+        for c in graph.resources
+        if c.type == "inferplane:aws:LambdaFunction" and c.name != "router-fn"
+        for a in c.outputs["invoke_arns"]
+    ]
     if arns:
         document["Statement"].append(
-            {"Sid": "InvokeLambdaViaUrl", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-             "Resource": arns, "Condition": FUNCTION_URL_CONDITION}
-        )  # fmt: skip
+            {
+                "Sid": "InvokeLambdaViaUrl",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": arns,
+                "Condition": FUNCTION_URL_CONDITION,
+            }
+        )
     policy.inputs["policy"] = json.dumps(document)
 
 
@@ -233,22 +248,36 @@ def wire_container_app(graph: Graph) -> Graph:
     publish(graph)
     out = router(graph).outputs
     env = named(graph, "router-app").outputs["environment_id"]
-    out["network"] = {"internet": True, "networks": ["router-vnet", env],
-                      "interface_endpoints": []}  # fmt: skip
+    out["network"] = {"internet": True, "networks": ["router-vnet", env], "interface_endpoints": []}
     out["identity"] = [{"cloud": "azure", "principal": ROUTER_PRINCIPAL}]
     parent = router(graph).urn
     for account in [r for r in graph.resources if r.type in PRIVATE_LINKED]:
-        add(graph, "azure-native:network:PrivateEndpoint", f"{account.name}-pe",
-            {"privateLinkServiceConnections": [
-                {"privateLinkServiceId": f"{SUBSCRIPTION}/providers/x/{account.name}-id"}]},
-            account.parent or parent)  # fmt: skip
+        add(
+            graph,
+            "azure-native:network:PrivateEndpoint",
+            f"{account.name}-pe",
+            {
+                "privateLinkServiceConnections": [
+                    {"privateLinkServiceId": f"{SUBSCRIPTION}/providers/x/{account.name}-id"}
+                ]
+            },
+            account.parent or parent,
+        )
     for name, target in config(graph)["targets"].items():
         for grant in named(graph, name).outputs["endpoint"]["grants"]:
-            add(graph, "azure-native:authorization:RoleAssignment", f"{name}-router-role",
-                {"principalId": ROUTER_PRINCIPAL, "principalType": "ServicePrincipal",
-                 "roleDefinitionId": f"{SUBSCRIPTION}/providers/Microsoft.Authorization/"
-                 f"roleDefinitions/{AZURE_ROLE_IDS[grant['actions'][0]]}",
-                 "scope": grant["resources"][0]}, parent)  # fmt: skip
+            add(
+                graph,
+                "azure-native:authorization:RoleAssignment",
+                f"{name}-router-role",
+                {
+                    "principalId": ROUTER_PRINCIPAL,
+                    "principalType": "ServicePrincipal",
+                    "roleDefinitionId": f"{SUBSCRIPTION}/providers/Microsoft.Authorization/"
+                    f"roleDefinitions/{AZURE_ROLE_IDS[grant['actions'][0]]}",
+                    "scope": grant["resources"][0],
+                },
+                parent,
+            )
         del target
     return graph
 
@@ -285,7 +314,11 @@ def wire_cloud_run(graph: Graph) -> Graph:
             else:
                 inputs = {"name": resource, "location": "europe-west4"}
                 type_ = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
-            add(graph, type_, f"{name}-router-member",
+            add(
+                graph,
+                type_,
+                f"{name}-router-member",
                 {**inputs, "role": grant["actions"][0], "member": f"serviceAccount:{email}"},
-                parent)  # fmt: skip
+                parent,
+            )
     return graph
