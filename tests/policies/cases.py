@@ -40,6 +40,11 @@ def rename_class(old: str, new: str) -> Callable[[dict[str, Any]], None]:
     def edit(data: dict[str, Any]) -> None:
         data["data_classes"].pop(old)
         data["data_classes"][new] = {"placement": "any"}
+        for key in data.get("router", {}).get("keys", []):
+            key["data_classes"] = [new if c == old else c for c in key.get("data_classes", [])]
+        for route in data.get("routes", []):
+            if route.get("match", {}).get("data_class") == old:
+                route["match"]["data_class"] = new
 
     return edit
 

@@ -330,7 +330,7 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
     # IP-SAF-008 public router without keys
     "public Lambda URL, no keys": (
         "prod-us-east-1",
-        set_input("router-fn-url", "authorizationType", "NONE"),
+        lambda g: (set_input("router-fn-url", "authorizationType", "NONE")(g), keyless(g)),
         {("IP-SAF-008", "router")},
     ),
 }
@@ -372,7 +372,13 @@ def test_every_finding_says_how_to_fix() -> None:
 
 # --- IP-SAF-008 on real plans of the spec itself -----------------------------------------
 
-KEY = {"id": "ops", "salt": "0123456789abcdef", "sha256": "ab" * 32}
+
+def keyless(graph: Graph) -> None:
+    """The rendered RouterConfig without API keys (as every shipped router was before
+    the spec required keys for a router without platform auth)."""
+    data = config(graph)
+    data.update(auth_required=False, keys=[])
+    set_config(graph, data)
 
 
 def planned_with(stack: str, **router_spec: object) -> Graph:
@@ -384,7 +390,12 @@ def planned_with(stack: str, **router_spec: object) -> Graph:
 
 @pytest.mark.parametrize("stack", ["prod-westeurope", "prod-us-east-1", "prod-europe-west4"])
 def test_public_router_without_keys_fails(stack: str) -> None:
-    # Old main: `router.public: true` with no keys passed every rule (issue 19).
-    assert findings(planned_with(stack, public=True), ["IP-SAF-008"]) == {("IP-SAF-008", "router")}
-    assert findings(planned_with(stack, public=True, keys=[KEY]), ["IP-SAF-008"]) == set()
-    assert findings(planned(stack), ["IP-SAF-008"]) == set()
+    # Old main: `router.public: true` with no keys passed every rule (issue 19). The spec
+    # now refuses it too; the rule holds for graphs and configs made any other way.
+    public = planned_with(stack, public=True)
+    assert findings(public, ["IP-SAF-008"]) == set()  # the shipped keys: auth_required
+    keyless(public)
+    assert findings(public, ["IP-SAF-008"]) == {("IP-SAF-008", "router")}
+    private = planned(stack)
+    keyless(private)
+    assert findings(private, ["IP-SAF-008"]) == set()  # platform auth / internal ingress
