@@ -13,6 +13,11 @@ from policies.wiring import MISSING, Pair, RouterWiring, pairs, router_network, 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+# What an Azure private endpoint connects to for each Azure target (its
+# privateLinkServiceId names the account or workspace).
+PRIVATE_LINK_TARGETS = frozenset(
+    {"azure-native:cognitiveservices:Account", "azure-native:machinelearningservices:Workspace"}
+)
 
 
 def backed_network(router: RouterWiring, stack: Stack) -> tuple[RouterNetwork | None, str | None]:
@@ -71,8 +76,9 @@ def _connects(endpoint: Resource, own: list[Resource]) -> bool:
     text = endpoint.properties_text
     if UNKNOWN in text:
         return True  # preview: the linked resource ID is not known yet
-    names = [as_str(r.properties.get(k)) for r in own for k in ("accountName", "workspaceName")]
-    names += [r.name for r in own]
+    linked = [r for r in own if r.type in PRIVATE_LINK_TARGETS]
+    names = [as_str(r.properties.get(k)) for r in linked for k in ("accountName", "workspaceName")]
+    names += [r.name for r in linked]
     return any(n and n in text for n in names)
 
 
