@@ -94,10 +94,72 @@ class FakeOpenAI:
         self.release = asyncio.Event()
         self.app = web.Application()
         self.app.router.add_post("/v1/chat/completions", self._chat)
+        self.app.router.add_post("/v1/completions", self._legacy)
+        self.app.router.add_post("/v1/embeddings", self._embeddings)
+        self.paths: list[str] = []
+        """The path of every request, in order (which endpoint a request reached)."""
+
+    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
+        body = orjson.loads(await request.read())
+        self.requests.append(body)
+        self.paths.append(request.path)
+        inputs = [body["input"]] if isinstance(body["input"], str) else body["input"]
+        data = [
+            {"object": "embedding", "index": i, "embedding": [float(len(text)), 0.5, -0.5]}
+            for i, text in enumerate(inputs)
+        ]
+        return web.json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": 4, "total_tokens": 4},
+            }
+        )
+
+    async def _legacy(self, request: web.Request) -> web.StreamResponse:
+        """Legacy text completions, JSON or streamed."""
+        body = orjson.loads(await request.read())
+        self.requests.append(body)
+        self.paths.append(request.path)
+        if body.get("stream"):
+            response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+            await response.prepare(request)
+            for index in range(self.chunks):
+                choice = {"index": 0, "text": f"{self.name}-{index} ", "finish_reason": None}
+                chunk = {
+                    "id": "cmpl-1",
+                    "object": "text_completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [choice],
+                }
+                await response.write(b"data: " + orjson.dumps(chunk) + b"\n\n")
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+            return response
+        return web.json_response(
+            {
+                "id": "cmpl-1",
+                "object": "text_completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "text": f"completion from {self.name}",
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+            }
+        )
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = orjson.loads(await request.read())
         self.requests.append(body)
+        self.paths.append(request.path)
         assert request.transport is not None
         self.peers.append(request.transport.get_extra_info("peername"))
         if self.mode == "status":
