@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from router.api.chunks import chat_events
+from router.api.chunks import ChatBlocks
 from router.api.parse import json_object, kind, require
 from router.chat import ChatRequest, chat_request, message_text
 from router.errors import RequestError, RouterError
@@ -300,6 +300,19 @@ def _arguments(raw: Any) -> Any:
     return raw if isinstance(raw, dict) else {}
 
 
+def _plain_text(chunk: dict[str, Any]) -> str | None:
+    """The text of a chunk that carries only text (no usage, tool calls or finish)."""
+    choices = chunk.get("choices")
+    if not choices or len(choices) != 1 or chunk.get("usage") is not None:
+        return None
+    choice = choices[0]
+    delta = choice.get("delta")
+    if choice.get("finish_reason") or not delta or delta.get("tool_calls"):
+        return None
+    text = delta.get("content")
+    return text if isinstance(text, str) and text else None
+
+
 def _event(name: str, data: dict[str, Any]) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
@@ -307,24 +320,28 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
 async def _events(
     blocks: AsyncIterator[bytes], model: str, include_usage: bool
 ) -> AsyncIterator[bytes]:
-    """The chat chunk stream as Anthropic's message events."""
+    """The chat chunk stream as Anthropic's message events, block for block."""
     del include_usage
     writer = _StreamWriter(model)
-    async for event in chat_events(blocks):
-        if event.chunk is not None:
-            out = writer.chunk(event.chunk)
-        elif event.error is not None:
-            out = _event(
-                "error",
-                {
-                    "type": "error",
-                    "error": {"type": "api_error", "message": str(event.error.get("message"))},
-                },
-            )
-        else:
-            out = writer.finish()
-        if out:
-            yield out
+    reader = ChatBlocks()
+    try:
+        async for block in blocks:
+            out = b""
+            for event in reader.feed(block):
+                if event.chunk is not None:
+                    out += writer.chunk(event.chunk)
+                elif event.error is not None:
+                    message = str(event.error.get("message"))
+                    out += _event(
+                        "error",
+                        {"type": "error", "error": {"type": "api_error", "message": message}},
+                    )
+                else:
+                    out += writer.finish()
+            if out:
+                yield out
+    finally:
+        await blocks.aclose()  # type: ignore[attr-defined]
 
 
 class _StreamWriter:
@@ -371,6 +388,18 @@ class _StreamWriter:
         start = {"type": "content_block_start", "index": self.block, "content_block": block}
         return out + _event("content_block_start", start)
 
+    def _text_delta(self, text: str) -> bytes:
+        """The hot event, written from a template: one dumps of the text only."""
+        return b"".join(
+            (
+                b'event: content_block_delta\ndata: {"type":"content_block_delta","index":',
+                str(self.block).encode(),
+                b',"delta":{"type":"text_delta","text":',
+                orjson.dumps(text),
+                b"}}\n\n",
+            )
+        )
+
     def _delta(self, delta: dict[str, Any]) -> bytes:
         return _event(
             "content_block_delta",
@@ -378,6 +407,9 @@ class _StreamWriter:
         )
 
     def chunk(self, chunk: dict[str, Any]) -> bytes:
+        text = _plain_text(chunk)
+        if text is not None and self.open == "text":
+            return self._text_delta(text)  # the common event: more text of the open block
         out = b"" if self.started else self._start()
         usage = chunk.get("usage")
         if isinstance(usage, dict):
@@ -389,7 +421,7 @@ class _StreamWriter:
             if isinstance(text, str) and text:
                 if self.open != "text":
                     out += self._open("text", {"type": "text", "text": ""})
-                out += self._delta({"type": "text_delta", "text": text})
+                out += self._text_delta(text)
             for call in delta.get("tool_calls") or ():
                 name = f"tool:{call.get('index', 0)}"
                 function = call.get("function") or {}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from router.api.chunks import chat_events
+from router.api.chunks import ChatBlocks
 from router.api.parse import json_object, kind, require
 from router.chat import ChatRequest, chat_request, message_text
 from router.errors import RequestError
@@ -359,17 +359,24 @@ def to_response(completion: dict[str, Any], echo: dict[str, Any]) -> dict[str, A
 
 
 async def _events(blocks: AsyncIterator[bytes], echo: dict[str, Any]) -> AsyncIterator[bytes]:
+    """The chat chunk stream as Responses events, block for block."""
     writer = _StreamWriter(echo)
-    yield writer.created()
-    async for event in chat_events(blocks):
-        if event.chunk is not None:
-            out = writer.chunk(event.chunk)
-        elif event.error is not None:
-            out = writer.failed(str(event.error.get("message")))
-        else:
-            out = writer.completed()
-        if out:
-            yield out
+    created = writer.created()
+    reader = ChatBlocks()
+    try:
+        async for block in blocks:
+            out, created = created, b""
+            for event in reader.feed(block):
+                if event.chunk is not None:
+                    out += writer.chunk(event.chunk)
+                elif event.error is not None:
+                    out += writer.failed(str(event.error.get("message")))
+                else:
+                    out += writer.completed()
+            if out:
+                yield out
+    finally:
+        await blocks.aclose()  # type: ignore[attr-defined]
 
 
 class _StreamWriter:
@@ -389,6 +396,26 @@ class _StreamWriter:
         data = {"type": kind_, "sequence_number": self.sequence, **data}
         self.sequence += 1
         return b"event: " + kind_.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+    def _text_delta(self, text: str) -> bytes:
+        """The hot event, written from a template: one dumps of the text only."""
+        assert self.text_item is not None
+        sequence = self.sequence
+        self.sequence += 1
+        return b"".join(
+            (
+                b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta",'
+                b'"sequence_number":',
+                str(sequence).encode(),
+                b',"item_id":"',
+                self.text_item["id"].encode(),
+                b'","output_index":',
+                str(len(self.output) - 1).encode(),
+                b',"content_index":0,"delta":',
+                orjson.dumps(text),
+                b',"logprobs":[]}\n\n',
+            )
+        )
 
     def created(self) -> bytes:
         shell = _shell(self.echo, "in_progress")
@@ -427,6 +454,10 @@ class _StreamWriter:
         )
 
     def chunk(self, chunk: dict[str, Any]) -> bytes:
+        text = _plain_text(chunk)
+        if text is not None and self.text_item is not None:
+            self.text.append(text)  # the common event: more text of the open item
+            return self._text_delta(text)
         out = b""
         usage = chunk.get("usage")
         if isinstance(usage, dict):
@@ -441,16 +472,7 @@ class _StreamWriter:
                     out += self._open_text()
                 assert self.text_item is not None
                 self.text.append(text)
-                out += self._event(
-                    "response.output_text.delta",
-                    {
-                        "item_id": self.text_item["id"],
-                        "output_index": self.output.index(self.text_item),
-                        "content_index": 0,
-                        "delta": text,
-                        "logprobs": [],
-                    },
-                )
+                out += self._text_delta(text)
             for call in delta.get("tool_calls") or ():
                 out += self._call_delta(call)
             if choice.get("finish_reason") == "length":
@@ -517,3 +539,16 @@ class _StreamWriter:
         response["output"] = self.output
         response["error"] = {"code": "server_error", "message": message}
         return self._event("response.failed", {"response": response})
+
+
+def _plain_text(chunk: dict[str, Any]) -> str | None:
+    """The text of a chunk that carries only text (no usage, tool calls or finish)."""
+    choices = chunk.get("choices")
+    if not choices or len(choices) != 1 or chunk.get("usage") is not None:
+        return None
+    choice = choices[0]
+    delta = choice.get("delta")
+    if choice.get("finish_reason") or not delta or delta.get("tool_calls"):
+        return None
+    text = delta.get("content")
+    return text if isinstance(text, str) and text else None
