@@ -426,7 +426,7 @@ class _StreamWriter:
                 name = f"tool:{call.get('index', 0)}"
                 function = call.get("function") or {}
                 if self.open != name:
-                    block = {
+                    block: dict[str, Any] = {
                         "type": "tool_use",
                         "id": call.get("id") or "toolu_" + secrets.token_hex(8),
                         "name": function.get("name") or "",

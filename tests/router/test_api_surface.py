@@ -189,7 +189,8 @@ def test_responses_with_the_openai_client(site: Site) -> None:
     )
     assert response.output_text == "answer from global"
     assert response.status == "completed"
-    assert response.usage is not None and response.usage.total_tokens == 10
+    assert response.usage is not None
+    assert response.usage.total_tokens == 10
     assert site.glob.requests[0]["messages"] == [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": "hello"},

@@ -55,7 +55,7 @@ def test_refusals_are_in_the_access_log_with_their_reason(loop: LoopThread) -> N
     assert loop.run(run()) == [401, 503, 200]
     lines = [orjson.loads(line) for line in sink.getvalue().splitlines()]
     refused = [
-        (l["path"], l["status"], l["reason"], l["data_class"]) for l in lines if "reason" in l
+        (e["path"], e["status"], e["reason"], e["data_class"]) for e in lines if "reason" in e
     ]
     assert refused == [
         ("/v1/messages", 401, "invalid_api_key", "-"),
