@@ -34,7 +34,8 @@ def azure_openai(name: str, target: AzureOpenAITarget, ctx: DeployContext) -> Az
             deployment_name=name,
             sku=target.sku,
             capacity=(target.capacity.units or 0) if provisioned else target.tpm_thousands,
-            public_network_access=target.public,
+            # Keys stay disabled either way (local_auth off): public means Entra-only.
+            public_network_access=target.public or target.network_access == "public_entra_only",
             tags=ctx.labels(name).tags(),
         ),
     )
@@ -55,7 +56,7 @@ def azure_ml(name: str, target: AzureMlTarget, ctx: DeployContext) -> AzureMlEnd
             max_instances=target.scaling.max,
             target_utilization=int(target.scaling.target or DEFAULT_UTILIZATION),
             scale_metric="gpu" if target.instance_type.startswith(_GPU_VM_PREFIX) else "cpu",
-            public_network_access=target.public,
+            public_network_access=target.public or target.network_access == "public_entra_only",
             tags=ctx.labels(name).tags(),
         ),
     )

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pulumi
 
+from components.aws.gpu_fleet import GpuFleet
 from components.azure.container_app_service import ContainerAppService
 from components.base import TargetComponent
 from components.kubernetes.model_server import ModelServer
-from components.router import RouterService, RouterServiceArgs
+from components.router import RouterService, RouterServiceArgs, RouterVpc
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
@@ -26,6 +27,17 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
     spec, router_spec = ctx.spec, ctx.spec.router
     handled = router_data_classes(spec, ctx.provider_regions)
     endpoints = pulumi.Output.all(**{name: t.endpoint for name, t in targets.items()})
+    federation = None
+    if router_spec.platform == "cloud_run":
+        # Its service account exists first, so other clouds can trust it and the
+        # cross-cloud targets' auth names the identities it federates into.
+        from inferplane.deployment.federation import federate
+
+        federation = found = federate(targets, ctx)
+        if found.auth:
+            endpoints = pulumi.Output.all(endpoints, pulumi.Output.all(**found.auth)).apply(
+                lambda parts: found.endpoints(parts[0], parts[1])
+            )
     config_json = endpoints.apply(
         lambda eps: render_router_config(spec, ctx.stack, eps, handled).to_json()
     )
@@ -44,6 +56,10 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
         name_prefix=ctx.resource_name("router"),
         image=router_spec.image,
     )
+    if federation is not None:
+        from inferplane.deployment.gcp import router_on_cloud_run
+
+        args = router_on_cloud_run(args, targets, ctx, federation)
     return RouterService("router", _on_platform(args, targets, ctx))
 
 
@@ -55,13 +71,16 @@ def _on_platform(
     platform = router_spec.platform
     if platform == "lambda":
         aws_targets = [name for name in targets if spec.target(name).cloud == "aws"]
-        arns = pulumi.Output.all(*[targets[name].invoke_arns for name in aws_targets])
+        endpoints = pulumi.Output.all(*[targets[name].endpoint for name in aws_targets])
         return replace(
             args,
             code=pulumi.FileArchive(str(LAMBDA_PACKAGE)),
-            invoke_arns=arns.apply(lambda lists: sorted({a for arns in lists for a in arns}))
+            grants=endpoints.apply(
+                lambda eps: [g for e in eps for g in e.get("grants", []) if g["cloud"] == "aws"]
+            )
             if aws_targets
             else (),
+            vpc=_lambda_vpc(targets),
         )
     if platform == "kubernetes":
         server = targets[str(router_spec.target)]
@@ -73,6 +92,22 @@ def _on_platform(
     if platform == "container_app":
         return replace(args, container_app_environment=_shared_environment(targets, ctx))
     return args
+
+
+def _lambda_vpc(targets: dict[str, TargetComponent]) -> RouterVpc | None:
+    """The VPC a Lambda router must join: that of the GPU fleets it routes to (their ALBs
+    are internal), or None when every target is reachable from outside a VPC."""
+    fleets = {name: t for name, t in targets.items() if isinstance(t, GpuFleet)}
+    if not fleets:
+        return None
+    # spec.checks refuses fleets outside the router's region or in different VPCs.
+    first = fleets[min(fleets)]
+    return RouterVpc(
+        vpc_id=first.vpc_id,
+        subnet_ids=first.subnet_ids,
+        peers=tuple(fleets[name] for name in sorted(fleets)),
+        internet=True,  # the fleet's private subnets route out through NAT
+    )
 
 
 def _shared_environment(targets: dict[str, TargetComponent], ctx: DeployContext) -> object:
