@@ -180,6 +180,54 @@ def test_messages_tool_use_round_trip_translates_both_ways(site: Site) -> None:
     assert sent["messages"][2] == {"role": "tool", "tool_call_id": "t1", "content": "sunny"}
 
 
+def test_messages_tool_use_answers_json_and_streamed(site: Site) -> None:
+    site.glob.tool_call = ("weather", '{"city":"Berlin"}')
+    client = site.anthropic()
+    ask: dict[str, Any] = {
+        "model": "default",
+        "max_tokens": 64,
+        "tools": [{"name": "weather", "input_schema": {"type": "object"}}],
+        "messages": [{"role": "user", "content": "weather?"}],
+    }
+    message = client.messages.create(**ask)
+    assert message.stop_reason == "tool_use"
+    (block,) = message.content
+    assert (block.type, block.id, block.name, block.input) == (  # type: ignore[union-attr]
+        "tool_use",
+        "call_1",
+        "weather",
+        {"city": "Berlin"},
+    )
+    with client.messages.stream(**ask) as stream:
+        final = stream.get_final_message()
+    assert final.stop_reason == "tool_use"
+    (block,) = final.content
+    assert (block.type, block.name, block.input) == ("tool_use", "weather", {"city": "Berlin"})  # type: ignore[union-attr]
+
+
+def test_responses_function_calls_json_and_streamed(site: Site) -> None:
+    site.glob.tool_call = ("weather", '{"city":"Berlin"}')
+    client = site.openai()
+    tools: Any = [{"type": "function", "name": "weather", "parameters": {"type": "object"}}]
+    response = client.responses.create(model="default", input="weather?", tools=tools)
+    (item,) = response.output
+    assert (item.type, item.call_id, item.name, item.arguments) == (  # type: ignore[union-attr]
+        "function_call",
+        "call_1",
+        "weather",
+        '{"city":"Berlin"}',
+    )
+    events = list(
+        client.responses.create(model="default", input="weather?", tools=tools, stream=True)
+    )
+    deltas = [e.delta for e in events if e.type == "response.function_call_arguments.delta"]
+    assert "".join(deltas) == '{"city":"Berlin"}'
+    done = events[-1].response  # type: ignore[union-attr]
+    assert [(o.type, o.name, o.arguments) for o in done.output] == [  # type: ignore[union-attr]
+        ("function_call", "weather", '{"city":"Berlin"}')
+    ]
+
+
 # --- /v1/responses -------------------------------------------------------------------------
 
 
