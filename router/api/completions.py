@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from router.api.openai_only import keep_openai_targets, text_inputs
+from router.api.capable import keep_capable_targets, text_inputs
 from router.api.parse import json_object, kind, require
-from router.backends import Completion, Usage
+from router.backends import ChatBackend, Completion, Usage
+from router.backends.openai_compat import OpenAICompatBackend
 from router.chat import ChatRequest
 from router.errors import RequestError
 
@@ -48,7 +49,7 @@ def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
 
     async def handle(request: Request, request_id: str) -> Response:
         call = await gateway.admit(request, request_id, parse)
-        backends = keep_openai_targets(gateway, call, PATH)
+        backends = keep_capable_targets(gateway, call, PATH, _openai, _SERVED_BY)
 
         async def send(name: str, body: dict[str, Any]) -> Completion:
             return await backends[name].send("completions", body)
@@ -63,6 +64,13 @@ def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
         return await gateway.complete(call, send)
 
     return {PATH: Endpoint("POST", handle)}
+
+
+_SERVED_BY = "OpenAI-compatible and Azure OpenAI targets"
+
+
+def _openai(backend: ChatBackend) -> OpenAICompatBackend | None:
+    return backend if isinstance(backend, OpenAICompatBackend) else None
 
 
 def parse(raw: bytes) -> ChatRequest:

@@ -1,13 +1,15 @@
 """``POST /v1/embeddings``: routed by the same rules as chat (the input is what the PII
 scan reads, so an embedding of restricted text goes only to a target allowed to see it),
-to the route's OpenAI-compatible and Azure OpenAI targets. Bedrock and Vertex embedding
-models are not adapted yet: a route with only those answers a 400 naming the backends."""
+to the route's targets that can embed (``embedding_backends``: OpenAI-compatible, Azure
+OpenAI, Bedrock Titan / Cohere, Vertex); a route with none answers a 400 naming the
+backends."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from router.api.openai_only import keep_openai_targets, text_inputs
+from router.api.capable import keep_capable_targets, text_inputs
+from router.api.embedding_backends import embedder_for
 from router.api.parse import json_object, require
 from router.backends import Completion
 from router.chat import ChatRequest
@@ -34,14 +36,17 @@ def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
 
     async def handle(request: Request, request_id: str) -> Response:
         call = await gateway.admit(request, request_id, parse)
-        backends = keep_openai_targets(gateway, call, PATH)
+        embedders = keep_capable_targets(gateway, call, PATH, embedder_for, _SERVED_BY)
 
         async def send(name: str, body: dict[str, Any]) -> Completion:
-            return await backends[name].send("embeddings", body)
+            return await embedders[name](body)
 
         return await gateway.complete(call, send)
 
     return {PATH: Endpoint("POST", handle)}
+
+
+_SERVED_BY = "OpenAI-compatible, Azure OpenAI, Bedrock Titan / Cohere embedding and Vertex targets"
 
 
 def parse(raw: bytes) -> ChatRequest:

@@ -157,7 +157,7 @@ def document() -> dict[str, Any]:
                 True,
             ),
             "/v1/embeddings": _routed(
-                "Embeddings (OpenAI-compatible and Azure OpenAI targets)",
+                "Embeddings (OpenAI-compatible, Azure OpenAI, Bedrock Titan / Cohere, Vertex)",
                 "OpenAI embeddings",
                 _OPENAI_ERROR,
                 False,

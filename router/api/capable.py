@@ -1,38 +1,46 @@
-"""Endpoints only OpenAI-protocol targets serve (legacy completions, embeddings): which of
-an admitted call's targets can take them, and the refusal when none can."""
+"""Endpoints only some targets serve (legacy completions, embeddings): which of an
+admitted call's targets can take them, and the refusal when none can."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from router.api.parse import kind
-from router.backends.openai_compat import OpenAICompatBackend
+from router.backends import ChatBackend
 from router.errors import RequestError
 
 if TYPE_CHECKING:
     from router.core import Call, Gateway
 
-__all__ = ["keep_openai_targets", "text_inputs"]
+__all__ = ["keep_capable_targets", "text_inputs"]
+
+T = TypeVar("T")
 
 
-def keep_openai_targets(
-    gateway: Gateway, call: Call, endpoint: str
-) -> dict[str, OpenAICompatBackend]:
-    """Narrow ``call`` to its targets that speak the OpenAI protocol (residency was decided
-    already: this only removes targets). None left: a 400 naming each target's backend."""
-    usable: dict[str, OpenAICompatBackend] = {}
+def keep_capable_targets(
+    gateway: Gateway,
+    call: Call,
+    endpoint: str,
+    capable: Callable[[ChatBackend], T | None],
+    served_by: str,
+) -> dict[str, T]:
+    """Narrow ``call`` to its targets for which ``capable`` gives a handler (residency was
+    decided already: this only removes targets). None left: a 400 naming each target's
+    backend and ``served_by`` (which backends serve ``endpoint``)."""
+    usable: dict[str, T] = {}
     for name in call.decision.targets:
-        backend = gateway.backends[name]
-        if isinstance(backend, OpenAICompatBackend):
-            usable[name] = backend
+        handler = capable(gateway.backends[name])
+        if handler is not None:
+            usable[name] = handler
     if not usable:
         backends = ", ".join(
             f"{name} ({gateway.config.targets[name].backend})" for name in call.decision.targets
         )
         refusal = RequestError(
-            f"{endpoint} is served by OpenAI-compatible and Azure OpenAI targets only; route "
-            f"{call.decision.route.name!r} may send this request to: {backends}",
+            f"{endpoint} is served by {served_by} only; route {call.decision.route.name!r} "
+            f"may send this request to: {backends}",
             param="model",
             code="endpoint_not_supported",
         )
