@@ -476,3 +476,31 @@ def test_openapi_describes_every_endpoint(site: Site) -> None:
 
     assert set(document["paths"]) == set(Gateway(site.config).endpoints)
     assert document["openapi"].startswith("3.1")
+
+
+def test_cache_hits_are_answered_in_each_apis_shape(loop: LoopThread) -> None:
+    cached = Site(loop, cache={"exact": {"enabled": True}})
+    ask: dict[str, Any] = {
+        "model": "default",
+        "max_tokens": 16,
+        "messages": [{"role": "user", "content": "cache me"}],
+    }
+    try:
+        client = cached.anthropic()
+        first = client.messages.create(**ask)
+        again = client.messages.with_raw_response.create(**ask)
+        assert again.headers["x-inferplane-cache"] == "hit"
+        assert again.parse().content[0].text == first.content[0].text  # type: ignore[union-attr]
+        with client.messages.stream(**ask) as stream:
+            replayed = stream.get_final_message()
+        # The cached chat answer replayed as a short stream, in Anthropic's events.
+        assert replayed.content[0].text == "answer from global"  # type: ignore[union-attr]
+        assert replayed.stop_reason == "end_turn"
+        responses = cached.openai().responses
+        one = responses.create(model="default", input="cache me too")
+        two = responses.with_raw_response.create(model="default", input="cache me too")
+        assert two.headers["x-inferplane-cache"] == "hit"
+        assert two.parse().output_text == one.output_text == "answer from global"
+    finally:
+        cached.close()
+    assert len(cached.glob.requests) == 2
