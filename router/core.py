@@ -296,9 +296,7 @@ class Gateway:
         headers = request.headers
         key = None
         if self.config.auth_required:
-            key = self.keys.authenticate(
-                headers.get("authorization"), headers.get("api-key") or headers.get("x-api-key")
-            )
+            key = self.authenticate(headers)
         chat = parse(request.body)
         await self.limiter.check(key, request.client)
         classification = self.classifier.classify(chat, key, headers)
@@ -320,6 +318,13 @@ class Gateway:
         call = Call(chat, key, classification, decision, body, started, request_id, tenant)
         call.use_cache = headers.get(CACHE_HEADER) != "off"
         return call
+
+    def authenticate(self, headers: Mapping[str, str]) -> KeyConfig:
+        """The API key of a request: ``Authorization: Bearer``, or the key headers of the
+        APIs the router speaks (Azure OpenAI's ``api-key``, Anthropic's ``x-api-key``)."""
+        return self.keys.authenticate(
+            headers.get("authorization"), headers.get("api-key") or headers.get("x-api-key")
+        )
 
     async def answer(self, call: Call) -> Response:
         """A chat answer for an admitted call: from a cache or a target, JSON or a stream
@@ -556,9 +561,7 @@ class Gateway:
     async def _models(self, request: Request, request_id: str) -> Response:
         key = None
         if self.config.auth_required:
-            key = self.keys.authenticate(
-                request.headers.get("authorization"), request.headers.get("api-key")
-            )
+            key = self.authenticate(request.headers)
         routes = [
             r for r in self.config.routes if key is None or not key.routes or r.name in key.routes
         ]

@@ -504,3 +504,8 @@ def test_cache_hits_are_answered_in_each_apis_shape(loop: LoopThread) -> None:
     finally:
         cached.close()
     assert len(cached.glob.requests) == 2
+
+
+def test_models_list_with_the_anthropic_client(site: Site) -> None:
+    ids = [model.id for model in site.anthropic().models.list()]
+    assert ids == ["global", "zone"]
