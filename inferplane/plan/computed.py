@@ -108,6 +108,8 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     },
     "azure-native:app:ContainerApp": lambda name, inputs, _r: {
         "name": inputs.get("containerAppName", name),
+        # A system-assigned identity gets a principal (object) ID when the app is created.
+        "identity": {**inputs.get("identity", {}), "principalId": _guid(name)},
     },
     "azure-native:machinelearningservices:Workspace": lambda name, inputs, _r: {
         "name": inputs.get("workspaceName", name),
