@@ -35,7 +35,12 @@ def parse_config(text: str, source: str = "router config") -> RouterConfig:
 
 
 def _yaml(text: str, source: str) -> Any:
-    import yaml  # only for files people write; rendered configs are JSON
+    try:
+        import yaml  # only for files people write; rendered configs are JSON
+    except ImportError:  # a packaged router (zip, image) may ship without PyYAML
+        raise ConfigError(
+            f"{source} is not JSON, and YAML needs PyYAML, which this router lacks"
+        ) from None
 
     try:
         return yaml.safe_load(text)
