@@ -72,8 +72,9 @@ def cross_cloud_issues(spec: StackSpec, _provider_regions: Mapping[str, str]) ->
                 f"targets.{name}",
                 f"router platform {platform!r} ({router_cloud}) cannot call {target.kind} "
                 f"target {name!r} in {target.cloud}: no federated identity or network path "
-                "exists for this pair. Either give the target api_key auth from a secret, or "
-                f"move the router to a {target.cloud} platform",
+                f"exists for this pair. Move the router to a {target.cloud} platform, or put "
+                "this target in a stack whose router runs there (federation is built from a "
+                "Cloud Run router to AWS and Azure targets only)",
                 target.kind,
             )
             continue

@@ -267,5 +267,4 @@ def test_unsupported_cross_cloud_pair_names_platform_target_and_ways_out() -> No
     [issue] = [i for i in issues if "targets.fleet" in i]
     assert "router platform 'cloud_run'" in issue
     assert "'fleet'" in issue
-    assert "api_key auth from a secret" in issue
-    assert "move the router to a aws platform" in issue
+    assert "Move the router to a aws platform" in issue
