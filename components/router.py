@@ -133,6 +133,11 @@ class RouterServiceArgs:
     controller's); nothing else reaches it (kubernetes platform)."""
     kubernetes_internet: bool = False
     """The router also calls targets outside the cluster over HTTPS (kubernetes platform)."""
+    eks_cluster: str | None = None
+    """kubernetes platform on EKS: the cluster's name. With AWS ``grants`` the router gets
+    an IAM role holding them, bound to its own service account by an EKS Pod Identity
+    association (the cluster needs the ``eks-pod-identity-agent`` add-on); ``region`` is
+    the cluster's region."""
     container_app_environment: object | None = None
     """An existing Container Apps managed environment to join (container_app platform)."""
     azure_network: object | None = None
@@ -428,6 +433,21 @@ class RouterService(pulumi.ComponentResource):
         assert args.image is not None
         assert args.namespace is not None
         assert args.kubernetes_provider is not None
+        namespaces = sorted(
+            {
+                args.namespace,
+                *(p.namespace for p in args.kubernetes_targets if isinstance(p, EgressPeer)),
+            }
+        )
+        self.network = pulumi.Output.from_input(
+            RouterNetwork(
+                internet=args.kubernetes_internet,
+                networks=[f"k8s:{ns}" for ns in namespaces],
+                interface_endpoints=[],
+            )
+        )
+        if args.grants:  # statically empty when the stack has no AWS targets
+            self.identity = self._eks_pod_identity(name, args)
         workload = Workload(
             name="router",
             namespace=args.namespace,
@@ -451,6 +471,8 @@ class RouterService(pulumi.ComponentResource):
             allow_namespaces=tuple(dict.fromkeys((args.namespace, *args.kubernetes_callers))),
             egress_to=tuple(p for p in args.kubernetes_targets if isinstance(p, EgressPeer)),
             egress_https_internet=args.kubernetes_internet,
+            # Its own account, so a cloud identity binds to the router and nothing else.
+            service_account={},
         )
         deployed = KubernetesWorkload(
             f"{name}-workload",
@@ -458,6 +480,69 @@ class RouterService(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, providers=[args.kubernetes_provider]),
         )
         return pulumi.Output.from_input(deployed.url)
+
+    def _eks_pod_identity(
+        self, name: str, args: RouterServiceArgs
+    ) -> pulumi.Output[list[RouterIdentity]]:
+        """An IAM role holding the AWS targets' grants, assumed by the router's service
+        account through EKS Pod Identity: no long-lived key in the cluster, and no OIDC
+        provider ARN to carry in the spec (the association names cluster, namespace and
+        service account; the trust policy names only the Pod Identity service)."""
+        import json
+
+        import pulumi_aws as aws
+
+        from components.aws.wiring import grant_statements
+
+        if args.eks_cluster is None or args.region is None:
+            raise ValueError(
+                "eks_cluster: None, but the router on Kubernetes calls AWS targets; allowed: "
+                "the EKS cluster's name (and region), whose Pod Identity gives the router "
+                "an AWS identity"
+            )
+        tags = args.labels.tags()
+        role = aws.iam.Role(
+            f"{name}-pod-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "pods.eks.amazonaws.com"},
+                            # Pod Identity tags the session (cluster, namespace, account).
+                            "Action": ["sts:AssumeRole", "sts:TagSession"],
+                        }
+                    ],
+                },
+                sort_keys=True,
+            ),
+            description=f"inferplane router on EKS {args.eks_cluster}/{args.namespace}",
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-invoke",
+            role=role.id,
+            policy=pulumi.Output.from_input(args.grants).apply(
+                lambda grants: json.dumps(
+                    {"Version": "2012-10-17", "Statement": grant_statements(grants)},
+                    sort_keys=True,
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.eks.PodIdentityAssociation(
+            f"{name}-pod-identity",
+            cluster_name=args.eks_cluster,
+            namespace=str(args.namespace),
+            service_account="router",
+            role_arn=role.arn,
+            region=args.region,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role.arn.apply(lambda arn: [RouterIdentity(cloud="aws", principal=arn)])
 
     def _on_edge(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]

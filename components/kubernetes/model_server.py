@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.base import EndpointInfo, TargetComponent
+from components.wiring import Reach
 from components.kubernetes.manifests import (
     EgressPeer,
     ModelServerConfig,
@@ -91,6 +92,15 @@ class ModelServer(TargetComponent):
         base = self.workload.url + args.command.openai_base_path
         # Ollama serves the quantized build under its tag, not the bare model name.
         served = args.command.env.get("OLLAMA_MODEL", args.model)
-        endpoint: EndpointInfo = {"backend": "openai", "model": served, "url": base}
+        # Wiring (docs/wiring.md): the NetworkPolicy admits only the router's pods, so the
+        # namespace is the boundary and the server needs no caller auth of its own.
+        endpoint: EndpointInfo = {
+            "backend": "openai",
+            "model": served,
+            "url": base,
+            "auth": {"scheme": "none"},
+            "reach": Reach(path="vpc", network=f"k8s:{args.namespace}"),
+            "grants": [],
+        }
         self.endpoint = pulumi.Output.from_input(endpoint)
         self.register_target_outputs(namespace=self.namespace, service=self.workload.service_name)

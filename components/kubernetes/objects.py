@@ -168,6 +168,11 @@ class Workload:
     files_digest: Any = None
     """Pod-template annotation that rolls the pods when ``files`` change; computed here
     when every file is a string."""
+    service_account: Mapping[str, str] | None = None
+    """Annotations of a ServiceAccount of its own (named like the workload), e.g. EKS's
+    ``eks.amazonaws.com/role-arn``; None runs the pods as the namespace's ``default``
+    account. The API token stays unmounted either way: the cloud identity webhooks
+    project their own audience-bound token."""
     service_type: Literal["ClusterIP", "LoadBalancer"] = "ClusterIP"
     """``LoadBalancer`` publishes the Service outside the cluster (on k3s, ServiceLB
     answers on the node's own address: an edge site's router)."""
@@ -281,6 +286,8 @@ def workload_manifests(workload: Workload) -> list[Manifest]:
     HPA (when it scales), PodDisruptionBudget, NetworkPolicy."""
     workload.check()
     found: list[Manifest] = []
+    if workload.service_account is not None:
+        found.append(_service_account(workload))
     if workload.files:
         found.append(_files(workload))
     cache = workload.cache
@@ -291,6 +298,18 @@ def workload_manifests(workload: Workload) -> list[Manifest]:
         found.append(_autoscaler(workload))
     found += [_disruption_budget(workload), _network_policy(workload)]
     return found
+
+
+def _service_account(workload: Workload) -> Manifest:
+    metadata = _metadata(workload)
+    if workload.service_account:
+        metadata["annotations"] = dict(workload.service_account)
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata,
+        "automountServiceAccountToken": False,
+    }
 
 
 def _metadata(workload: Workload, name: str | None = None) -> Manifest:
@@ -395,6 +414,8 @@ def _pod(workload: Workload) -> Manifest:
         "containers": [_container(workload)],
         "volumes": _volumes(workload),
     }
+    if workload.service_account is not None:
+        pod["serviceAccountName"] = workload.name
     if workload.gpus and workload.runtime_class:
         pod["runtimeClassName"] = workload.runtime_class
     if workload.node_selector:

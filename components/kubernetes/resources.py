@@ -13,6 +13,7 @@ __all__ = ["ROLES", "register_manifest"]
 
 ROLES: dict[tuple[str, str], str] = {
     ("v1", "Namespace"): "namespace",
+    ("v1", "ServiceAccount"): "service-account",
     ("v1", "ConfigMap"): "files",
     ("v1", "PersistentVolumeClaim"): "cache",
     ("apps/v1", "Deployment"): "deployment",
@@ -23,6 +24,14 @@ ROLES: dict[tuple[str, str], str] = {
 }
 """Kinds the renderers emit, and the role that names their Pulumi resource."""
 
+_KEYWORDS = {
+    "metadata": "metadata",
+    "spec": "spec",
+    "data": "data",
+    "automountServiceAccountToken": "automount_service_account_token",
+}
+"""A manifest's top-level fields and the constructor keyword each is passed as."""
+
 
 def register_manifest(
     name: str, manifest: Manifest, opts: pulumi.ResourceOptions
@@ -32,6 +41,7 @@ def register_manifest(
 
     classes: dict[str, Any] = {
         "namespace": k8s.core.v1.Namespace,
+        "service-account": k8s.core.v1.ServiceAccount,
         "files": k8s.core.v1.ConfigMap,
         "cache": k8s.core.v1.PersistentVolumeClaim,
         "deployment": k8s.apps.v1.Deployment,
@@ -44,7 +54,6 @@ def register_manifest(
     role = ROLES.get(key)
     if role is None:
         raise ValueError(f"manifest kind {key} is not registrable; allowed: {sorted(ROLES)}")
-    # The wire names of a manifest's top-level fields are the constructor's keywords.
-    fields = {k: v for k, v in manifest.items() if k in ("metadata", "spec", "data")}
+    fields = {_KEYWORDS[k]: v for k, v in manifest.items() if k in _KEYWORDS}
     resource: pulumi.CustomResource = classes[role](f"{name}-{role}", opts=opts, **fields)
     return resource

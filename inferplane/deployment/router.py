@@ -13,6 +13,7 @@ from components.azure.azure_openai import AzureOpenAI
 from components.azure.container_app_service import ContainerAppService
 from components.base import TargetComponent
 from components.kubernetes.model_server import ModelServer
+from components.wiring import Grant
 from components.router import RouterService, RouterServiceArgs, RouterVpc
 from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext
@@ -72,24 +73,23 @@ def _on_platform(
     spec, router_spec = ctx.spec, ctx.spec.router
     platform = router_spec.platform
     if platform == "lambda":
-        aws_targets = [name for name in targets if spec.target(name).cloud == "aws"]
-        endpoints = pulumi.Output.all(*[targets[name].endpoint for name in aws_targets])
         return replace(
             args,
             code=pulumi.FileArchive(str(LAMBDA_PACKAGE)),
-            grants=endpoints.apply(
-                lambda eps: [g for e in eps for g in e.get("grants", []) if g["cloud"] == "aws"]
-            )
-            if aws_targets
-            else (),
+            grants=_aws_grants(targets, ctx),
             vpc=_lambda_vpc(targets),
         )
     if platform == "kubernetes":
         server = targets[str(router_spec.target)]
         assert isinstance(server, ModelServer)  # spec checks: target is a kubernetes target
         servers = [t for t in targets.values() if isinstance(t, ModelServer)]
+        cluster = spec.target(str(router_spec.target)).cluster  # type: ignore[union-attr]
         return replace(
             args,
+            # AWS targets' grants go to an EKS Pod Identity role (docs/kubernetes.md).
+            grants=_aws_grants(targets, ctx),
+            eks_cluster=cluster.name if cluster.cloud == "aws" else None,
+            region=cluster.region,
             kubernetes_provider=server.provider,
             namespace=server.namespace,
             kubernetes_targets=[s.router_peer for s in servers],
@@ -116,6 +116,19 @@ def _on_platform(
             },
         )
     return args
+
+
+def _aws_grants(
+    targets: dict[str, TargetComponent], ctx: DeployContext
+) -> pulumi.Output[list[Grant]] | tuple[()]:
+    """The AWS grants the AWS targets publish; statically empty without AWS targets."""
+    aws_targets = [name for name in targets if ctx.spec.target(name).cloud == "aws"]
+    if not aws_targets:
+        return ()
+    endpoints = pulumi.Output.all(*[targets[name].endpoint for name in aws_targets])
+    return endpoints.apply(
+        lambda eps: [g for e in eps for g in e.get("grants", []) if g["cloud"] == "aws"]
+    )
 
 
 def _lambda_vpc(targets: dict[str, TargetComponent]) -> RouterVpc | None:

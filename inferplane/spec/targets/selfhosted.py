@@ -38,6 +38,9 @@ class ClusterRef(SpecModel):
     """Cloud region of a managed cluster (EKS/GKE/AKS)."""
     site: Name | None = None
     """Edge site of an on-premises cluster (k3s)."""
+    name: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
+    """The managed cluster's name. On EKS a router beside the model server gets its AWS
+    identity (for Bedrock/SageMaker/Lambda targets) from EKS Pod Identity on it."""
 
     @model_validator(mode="after")
     def _placed(self) -> ClusterRef:
