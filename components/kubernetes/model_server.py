@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pulumi
 
 from components.base import EndpointInfo, TargetComponent
-from components.wiring import Reach
 from components.kubernetes.manifests import (
     EgressPeer,
     ModelServerConfig,
@@ -24,6 +23,7 @@ from components.kubernetes.manifests import (
 )
 from components.kubernetes.resources import register_manifest
 from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from components.wiring import Reach
 
 __all__ = ["ModelServer", "ModelServerArgs"]
 

@@ -13,12 +13,13 @@ from components.azure.azure_openai import AzureOpenAI
 from components.azure.container_app_service import ContainerAppService
 from components.base import TargetComponent
 from components.kubernetes.model_server import ModelServer
-from components.wiring import Grant
 from components.router import RouterService, RouterServiceArgs, RouterVpc
+from components.wiring import Grant
 from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
+from inferplane.spec.targets.aws import AwsTarget
 
 __all__ = ["LAMBDA_PACKAGE", "router"]
 
@@ -122,7 +123,8 @@ def _aws_grants(
     targets: dict[str, TargetComponent], ctx: DeployContext
 ) -> pulumi.Output[list[Grant]] | tuple[()]:
     """The AWS grants the AWS targets publish; statically empty without AWS targets."""
-    aws_targets = [name for name in targets if ctx.spec.target(name).cloud == "aws"]
+    # AWS services (not a model server on an EKS cluster: it publishes no grants).
+    aws_targets = [name for name in targets if isinstance(ctx.spec.target(name), AwsTarget)]
     if not aws_targets:
         return ()
     endpoints = pulumi.Output.all(*[targets[name].endpoint for name in aws_targets])

@@ -188,6 +188,9 @@ def test_endpoint_is_the_services_cluster_url() -> None:
         "backend": "openai",
         "model": "llama-3.1-8b-instruct",
         "url": "http://llama.inference.svc.cluster.local:8000/v1",
+        "auth": {"scheme": "none"},
+        "reach": {"path": "vpc", "network": "k8s:inference"},
+        "grants": [],
     }
     assert holder["server"].namespace == "inference"
 
