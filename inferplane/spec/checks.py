@@ -58,6 +58,7 @@ def cross_check(spec: StackSpec, provider_regions: Mapping[str, str] | None = No
         *_router_checks(spec, provider_regions or {}),
         *_lambda_router_vpc(spec, provider_regions or {}),
         *_kubernetes_checks(spec),
+        *_kubernetes_router_identity(spec),
         *_forecast_refs(spec),
         *cross_cloud_issues(spec, provider_regions or {}),
     ]
@@ -209,6 +210,27 @@ def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iter
                 f"platform {router.platform!r} runs beside a {router.platform} target",
                 router.target,
             )
+
+
+def _kubernetes_router_identity(spec: StackSpec) -> Iterator[Issue]:
+    """A router on Kubernetes that calls AWS services (Bedrock, SageMaker, Lambda) needs an
+    AWS identity: EKS Pod Identity on the cluster named by ``cluster.name``. Other clusters
+    have no keyless AWS identity wired here, and static keys are never used."""
+    from inferplane.spec.targets.aws import AwsTarget
+
+    router = spec.router
+    beside = spec.targets.get(str(router.target))
+    if router.platform != "kubernetes" or not isinstance(beside, KubernetesTarget):
+        return
+    aws = sorted(n for n, t in spec.targets.items() if isinstance(t, AwsTarget))
+    if aws and (beside.cluster.cloud != "aws" or beside.cluster.name is None):
+        yield Issue(
+            f"targets.{router.target}.cluster.name",
+            f"the router on Kubernetes calls AWS targets ({', '.join(aws)}) and gets its AWS"
+            " identity from EKS Pod Identity; allowed: an aws cluster with name set to the"
+            " EKS cluster's name",
+            beside.cluster.name,
+        )
 
 
 def _lambda_router_vpc(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iterator[Issue]:

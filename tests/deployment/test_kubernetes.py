@@ -180,6 +180,12 @@ SECOND = {
     "serving": {"engine": "vllm"},
 }
 
+BEDROCK = {
+    "kind": "bedrock",
+    "region": "eu-central-1",
+    "model": "anthropic.claude-3-haiku-20240307-v1:0",
+}
+
 
 @pytest.mark.parametrize(
     ("path", "value", "issue", "message"),
@@ -212,6 +218,8 @@ SECOND = {
             "targets.other.namespace",
             "already used by target 'llama'",
         ),
+        # A router on Kubernetes calling Bedrock needs EKS Pod Identity: a named EKS cluster.
+        ("targets.other", BEDROCK, "targets.llama.cluster.name", "EKS Pod Identity"),
     ],
 )
 def test_invalid_kubernetes_targets(path: str, value: Any, issue: str, message: str) -> None:
@@ -219,6 +227,15 @@ def test_invalid_kubernetes_targets(path: str, value: Any, issue: str, message: 
         spec_of(_with(raw_spec(), path, value))
     assert any(p.startswith(issue) for p in caught.value.paths), caught.value.paths
     assert message in str(caught.value)
+
+
+def test_named_eks_cluster_gives_the_router_its_aws_identity() -> None:
+    raw = _with(
+        raw_spec(cluster={"cloud": "aws", "region": "eu-central-1", "name": "prod-eks"}),
+        "targets.other",
+        BEDROCK,
+    )
+    assert set(spec_of(raw).targets) == {"llama", "other"}
 
 
 def test_two_servers_in_two_namespaces_are_fine() -> None:
