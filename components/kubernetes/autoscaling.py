@@ -11,41 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 from components.kubernetes.objects import Manifest
+from inferplane.serving.autoscaling import ENGINE_METRICS, Signal
 
-__all__ = ["ENGINE_METRICS", "Signal", "SignalScaling", "default_threshold", "scaled_object"]
-
-Signal = Literal["queue", "kv_cache", "cpu"]
-
-ENGINE_METRICS: Mapping[str, Mapping[str, str]] = {
-    # vLLM v0.11 /metrics (docs.vllm.ai "Production Metrics").
-    "vllm": {"queue": "vllm:num_requests_waiting", "kv_cache": "vllm:gpu_cache_usage_perc"},
-    # TGI /metrics: requests waiting in the batcher's queue; no KV-cache gauge.
-    "tgi": {"queue": "tgi_queue_size"},
-    # llama.cpp server with --metrics: requests deferred for lack of a free slot.
-    "llamacpp": {"queue": "llamacpp:requests_deferred"},
-}
-"""Per engine and signal, the Prometheus metric the trigger sums or averages."""
+__all__ = ["SignalScaling", "external_autoscaler", "scaled_object"]
 
 _PROMETHEUS = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._/-]*)?$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-def default_threshold(signal: Signal, max_batch: int | None) -> float:
-    """Per-replica target: a quarter of the engine's batch waiting (a replica that
-    queues more than that adds latency faster than a new one starts), or 80 % KV fill."""
-    if signal == "kv_cache":
-        return 0.8
-    if signal == "queue":
-        return float(max(1, (max_batch or 16) // 4))
-    raise ValueError(f"signal {signal!r} has no LLM threshold; allowed: queue, kv_cache")
-
-
 @dataclass(frozen=True)
 class SignalScaling:
-    """A ScaledObject for the Deployment ``name`` in ``namespace``."""
+    """Scaling of the model server's Deployment ``name`` in ``namespace`` on an engine
+    signal (``inferplane.serving.autoscaling``)."""
 
     name: str
     namespace: str
@@ -56,6 +35,7 @@ class SignalScaling:
     replicas_min: int
     replicas_max: int
     threshold: float
+    """Per replica: waiting requests (queue) or KV-cache fraction (kv_cache)."""
     production: bool
     """Scale to zero is refused in production: a cold start costs minutes of weights."""
     labels: Mapping[str, str]
@@ -91,48 +71,24 @@ class SignalScaling:
             )
 
     @property
+    def metric(self) -> str:
+        return ENGINE_METRICS[self.engine][self.signal]
+
+    @property
     def query(self) -> str:
-        metric = ENGINE_METRICS[self.engine][self.signal]
+        # One model server per namespace (a spec check): the namespace scopes the series;
+        # the pod prefix keeps out anything else scraped there.
         scope = f'namespace="{self.namespace}",pod=~"{self.name}-.*"'
-        # Queue: total waiting, divided by the threshold per replica (KEDA's AverageValue).
-        # KV cache: the mean fill over replicas, compared with the fraction.
-        if self.signal == "queue":
-            return f"sum({metric}{{{scope}}})"
-        return f"avg({metric}{{{scope}}})"
+        return f"sum({self.metric}{{{scope}}})"
 
 
 def scaled_object(scaling: SignalScaling) -> Manifest:
-    """The KEDA ``ScaledObject`` (keda.sh/v1alpha1) scaling the Deployment on its signal."""
+    """The KEDA ``ScaledObject`` (keda.sh/v1alpha1) scaling the Deployment on its signal.
+
+    The trigger's value is the sum over the server's pods and its type ``AverageValue``:
+    KEDA's HPA then asks for ceil(sum / threshold) replicas, i.e. each replica holds the
+    threshold (waiting requests, or KV-cache fraction)."""
     scaling.check()
-    metric_type = "AverageValue" if scaling.signal == "queue" else "Value"
-    spec: Manifest = {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": scaling.name},
-        "minReplicaCount": scaling.replicas_min,
-        "maxReplicaCount": scaling.replicas_max,
-        "pollingInterval": 15,
-        # A warm replica is expensive to rebuild: the same 10-minute window as the CPU HPA.
-        "cooldownPeriod": 600,
-        "advanced": {
-            "horizontalPodAutoscalerConfig": {
-                "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}}
-            }
-        },
-        "triggers": [
-            {
-                "type": "prometheus",
-                "metricType": metric_type,
-                "metadata": {
-                    "serverAddress": scaling.prometheus_url,
-                    "query": scaling.query,
-                    "threshold": _number(scaling.threshold),
-                    # From zero, one waiting request wakes the server.
-                    "activationThreshold": "0",
-                    # No sample (Prometheus down) must not read as "no load".
-                    "ignoreNullValues": "false",
-                },
-            }
-        ],
-    }
     return {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
@@ -141,7 +97,84 @@ def scaled_object(scaling: SignalScaling) -> Manifest:
             "namespace": scaling.namespace,
             "labels": dict(scaling.labels),
         },
-        "spec": spec,
+        "spec": {
+            "scaleTargetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": scaling.name,
+            },
+            "minReplicaCount": scaling.replicas_min,
+            "maxReplicaCount": scaling.replicas_max,
+            "pollingInterval": 15,
+            # A warm replica is expensive to rebuild: the CPU HPA's 10-minute window, and
+            # as long before going to zero.
+            "cooldownPeriod": 600,
+            "advanced": {
+                "horizontalPodAutoscalerConfig": {
+                    "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}}
+                }
+            },
+            "triggers": [
+                {
+                    "type": "prometheus",
+                    "metricType": "AverageValue",
+                    "metadata": {
+                        "serverAddress": scaling.prometheus_url,
+                        "query": scaling.query,
+                        "threshold": _number(scaling.threshold),
+                        # From zero, one waiting request wakes the server.
+                        "activationThreshold": "0",
+                        # No sample (Prometheus down) is an error, never "no load".
+                        "ignoreNullValues": "false",
+                    },
+                }
+            ],
+        },
+    }
+
+
+def external_autoscaler(scaling: SignalScaling) -> Manifest:
+    """Without KEDA: an autoscaling/v2 HPA on the engine metric as an External metric
+    (a Prometheus adapter must serve it under its Prometheus name, with a ``namespace``
+    label). Same arithmetic as the ScaledObject: ``AverageValue`` over the series' sum."""
+    scaling.check()
+    if scaling.replicas_min < 1:
+        raise ValueError(
+            f"scaling.min {scaling.replicas_min}: an HPA keeps at least 1 replica; allowed: >= 1"
+        )
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {
+            "name": scaling.name,
+            "namespace": scaling.namespace,
+            "labels": dict(scaling.labels),
+        },
+        "spec": {
+            "scaleTargetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": scaling.name,
+            },
+            "minReplicas": scaling.replicas_min,
+            "maxReplicas": scaling.replicas_max,
+            "metrics": [
+                {
+                    "type": "External",
+                    "external": {
+                        "metric": {
+                            "name": scaling.metric,
+                            "selector": {"matchLabels": {"namespace": scaling.namespace}},
+                        },
+                        "target": {
+                            "type": "AverageValue",
+                            "averageValue": _number(scaling.threshold),
+                        },
+                    },
+                }
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}},
+        },
     }
 
 

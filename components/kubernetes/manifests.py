@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from components.kubernetes.autoscaling import SignalScaling, external_autoscaler, scaled_object
 from components.kubernetes.objects import (
     CACHE_MOUNT,
     GPU_RESOURCE,
@@ -20,6 +21,7 @@ from components.kubernetes.objects import (
     ROUTER_POD_LABELS,
     CacheVolume,
     EgressPeer,
+    IngressPeer,
     Manifest,
     Toleration,
     Workload,
@@ -36,6 +38,7 @@ __all__ = [
     "ROUTER_POD_LABELS",
     "CacheVolume",
     "EgressPeer",
+    "IngressPeer",
     "Manifest",
     "ModelServerConfig",
     "Toleration",
@@ -98,6 +101,12 @@ class ModelServerConfig:
     router_namespace: str | None = None
     """The router's namespace when it is not this one."""
     require_digest: bool = True
+    signal_scaling: SignalScaling | None = None
+    """Scale on an engine signal instead of CPU (``replicas_min/max`` are then its)."""
+    keda: bool = True
+    """With ``signal_scaling``: a KEDA ScaledObject; False: an HPA on the external metric."""
+    scrapers: tuple[IngressPeer, ...] = ()
+    """Prometheus pods admitted to the port's ``/metrics`` (needed by ``signal_scaling``)."""
 
 
 def model_server_workload(config: ModelServerConfig) -> Workload:
@@ -112,6 +121,15 @@ def model_server_workload(config: ModelServerConfig) -> Workload:
     # Host memory: the engine maps the weights while loading them (CPU-only llama.cpp
     # keeps them there), plus runtime overhead.
     memory_gib = max(4, math.ceil((weights or 8) * 1.25) + 2)
+    scaler: Manifest | None = None
+    if config.signal_scaling is not None:
+        if not config.scrapers:
+            raise ValueError(
+                "scrapers: empty, but signal_scaling reads the server's metrics; allowed: "
+                "the Prometheus pods (namespace and labels) the NetworkPolicy must admit"
+            )
+        render = scaled_object if config.keda else external_autoscaler
+        scaler = render(config.signal_scaling)
     return Workload(
         name=config.name,
         namespace=config.namespace,
@@ -123,9 +141,13 @@ def model_server_workload(config: ModelServerConfig) -> Workload:
         env={**_ENGINE_ENV.get(config.engine, {}), **config.command.env},
         env_from_secret=config.model_secret,
         labels=config.labels,
-        replicas_min=config.replicas_min,
+        # A ScaledObject may scale to zero; the Deployment's own bounds stay >= 1 (it
+        # has no replica count while a scaler owns it).
+        replicas_min=max(1, config.replicas_min) if scaler else config.replicas_min,
         replicas_max=config.replicas_max,
         cpu_target_percent=config.cpu_target_percent,
+        scaler=scaler,
+        scrapers=config.scrapers,
         cpu=str(max(2, 4 * config.gpus)),
         memory_mib=memory_gib * 1024,
         gpus=config.gpus,

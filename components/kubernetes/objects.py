@@ -19,6 +19,7 @@ __all__ = [
     "ROUTER_POD_LABELS",
     "RUN_AS",
     "CacheVolume",
+    "IngressPeer",
     "Manifest",
     "Toleration",
     "Workload",
@@ -72,6 +73,14 @@ class Toleration:
         if self.effect is not None:
             found["effect"] = self.effect
         return found
+
+
+@dataclass(frozen=True)
+class IngressPeer:
+    """Pods admitted to a workload's port: ``pod_labels`` in ``namespace``."""
+
+    namespace: str
+    pod_labels: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -168,6 +177,12 @@ class Workload:
     files_digest: Any = None
     """Pod-template annotation that rolls the pods when ``files`` change; computed here
     when every file is a string."""
+    scaler: Mapping[str, Any] | None = None
+    """An autoscaler object replacing the CPU HPA (``components.kubernetes.autoscaling``:
+    a KEDA ScaledObject or an HPA on an external metric); the Deployment then leaves the
+    replica count to it."""
+    scrapers: tuple[IngressPeer, ...] = ()
+    """Pods that may scrape the port's ``/metrics`` (the Prometheus behind ``scaler``)."""
     service_account: Mapping[str, str] | None = None
     """Annotations of a ServiceAccount of its own (named like the workload), e.g. EKS's
     ``eks.amazonaws.com/role-arn``; None runs the pods as the namespace's ``default``
@@ -294,7 +309,9 @@ def workload_manifests(workload: Workload) -> list[Manifest]:
     if cache is not None and cache.kind == "pvc":
         found.append(_claim(workload, cache))
     found += [_deployment(workload), _service(workload)]
-    if workload.hpa:
+    if workload.scaler is not None:
+        found.append(dict(workload.scaler))
+    elif workload.hpa:
         found.append(_autoscaler(workload))
     found += [_disruption_budget(workload), _network_policy(workload)]
     return found
@@ -354,7 +371,7 @@ def _deployment(workload: Workload) -> Manifest:
             "spec": _pod(workload),
         },
     }
-    if not workload.hpa:
+    if not workload.hpa and workload.scaler is None:
         # With an HPA the replica count is the HPA's: a fixed count here would fight it.
         spec["replicas"] = workload.replicas_min
     return {
@@ -595,6 +612,13 @@ def _network_policy(workload: Workload) -> Manifest:
         for namespace in workload.allow_namespaces
     ]
     peers += [{"ipBlock": {"cidr": cidr}} for cidr in workload.allow_cidrs]
+    peers += [
+        {
+            "namespaceSelector": {"matchLabels": _namespace_labels(peer.namespace)},
+            "podSelector": {"matchLabels": dict(peer.pod_labels)},
+        }
+        for peer in workload.scrapers
+    ]
     if peers:
         ingress["from"] = peers
     spec: Manifest = {

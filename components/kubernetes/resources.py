@@ -19,6 +19,7 @@ ROLES: dict[tuple[str, str], str] = {
     ("apps/v1", "Deployment"): "deployment",
     ("v1", "Service"): "service",
     ("autoscaling/v2", "HorizontalPodAutoscaler"): "hpa",
+    ("keda.sh/v1alpha1", "ScaledObject"): "scaled-object",
     ("policy/v1", "PodDisruptionBudget"): "pdb",
     ("networking.k8s.io/v1", "NetworkPolicy"): "network-policy",
 }
@@ -54,6 +55,17 @@ def register_manifest(
     role = ROLES.get(key)
     if role is None:
         raise ValueError(f"manifest kind {key} is not registrable; allowed: {sorted(ROLES)}")
+    if role == "scaled-object":
+        # A CRD's object (KEDA must be installed): apiVersion and kind are inputs too.
+        custom: pulumi.CustomResource = k8s.apiextensions.CustomResource(
+            f"{name}-{role}",
+            api_version=manifest["apiVersion"],
+            kind=manifest["kind"],
+            metadata=manifest["metadata"],
+            spec=manifest["spec"],
+            opts=opts,
+        )
+        return custom
     fields = {_KEYWORDS[k]: v for k, v in manifest.items() if k in _KEYWORDS}
     resource: pulumi.CustomResource = classes[role](f"{name}-{role}", opts=opts, **fields)
     return resource

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pulumi
 
-from components.kubernetes.manifests import Toleration
+from components.kubernetes.autoscaling import SignalScaling
+from components.kubernetes.manifests import IngressPeer, Toleration
 from components.kubernetes.model_server import ModelServer, ModelServerArgs
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
 from inferplane.serving import render
+from inferplane.serving.autoscaling import default_target
 from inferplane.spec.targets.selfhosted import KubernetesTarget, cache_floor_gib
 
 __all__ = ["model_server", "secret_config"]
@@ -17,12 +21,35 @@ __all__ = ["model_server", "secret_config"]
 def model_server(name: str, target: KubernetesTarget, ctx: DeployContext) -> ModelServer:
     kubeconfig = secret_config(target.cluster.kubeconfig, f"targets.{name}.cluster.kubeconfig")
     serving = target.serving
+    command = render(target.model, serving)
+    scaling = target.scaling
+    signal: SignalScaling | None = None
+    scrapers: tuple[IngressPeer, ...] = ()
+    if scaling.signal != "cpu":
+        assert scaling.prometheus is not None  # the spec requires it with an LLM signal
+        signal = SignalScaling(
+            name=name,
+            namespace=target.namespace,
+            engine=serving.engine,
+            signal=scaling.signal,
+            prometheus_url=scaling.prometheus.url,
+            replicas_min=scaling.min,
+            replicas_max=scaling.max,
+            threshold=scaling.target
+            or default_target(serving.engine, scaling.signal, serving.batching.max_seqs),
+            production=ctx.spec.environment == "prod",
+            labels=ctx.labels(name).kubernetes(),
+        )
+        scrapers = (IngressPeer(scaling.prometheus.namespace, dict(scaling.prometheus.pod_labels)),)
+        if serving.engine == "llamacpp" and "--metrics" not in command.args:
+            # llama-server serves /metrics only when asked.
+            command = replace(command, args=(*command.args, "--metrics"))
     args = ModelServerArgs(
         name=name,
         namespace=target.namespace,
         model=target.model,
         engine=serving.engine,
-        command=render(target.model, serving),
+        command=command,
         weights_gib=cache_floor_gib(target.model, serving),
         gpus=target.gpus,
         runtime_class=target.runtime_class,
@@ -35,7 +62,10 @@ def model_server(name: str, target: KubernetesTarget, ctx: DeployContext) -> Mod
         model_secret=target.model_secret,
         replicas_min=target.scaling.min,
         replicas_max=target.scaling.max,
-        cpu_target_percent=round(target.scaling.target or 70),
+        cpu_target_percent=round(scaling.target or 70) if signal is None else 70,
+        signal_scaling=signal,
+        keda=scaling.keda,
+        scrapers=scrapers,
         labels=ctx.labels(name).kubernetes(),
         # Outside prod a tag is accepted (and pulled with imagePullPolicy Always); the
         # spec check refuses a prod server without a digest before anything is built.

@@ -278,6 +278,13 @@ def _kubernetes_checks(spec: StackSpec) -> Iterator[Issue]:
                 target.namespace,
             )
         owners.setdefault(key, name)
+        if spec.environment == "prod" and target.scaling.min < 1:
+            # A cold start loads the weights for minutes: prod keeps a warm replica.
+            yield Issue(
+                f"targets.{name}.scaling.min",
+                "scale to zero is allowed only outside prod; allowed: >= 1",
+                target.scaling.min,
+            )
         if spec.environment == "prod":
             image = target.serving.image or engine(target.serving.engine).default_image
             if not _DIGEST.search(image):

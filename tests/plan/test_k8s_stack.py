@@ -42,6 +42,8 @@ def _endpoints() -> dict[str, dict[str, Any]]:
 
 
 def test_plan_has_the_kubernetes_server_its_autoscaler_policies_and_the_router() -> None:
+    """bars: Deployment, a ScaledObject (KEDA on vLLM's queue) or HPA, NetworkPolicies and
+    the router on Kubernetes."""
     kinds = {
         (r.type.removeprefix("kubernetes:"), r.name)
         for r in planned().resources
@@ -53,7 +55,7 @@ def test_plan_has_the_kubernetes_server_its_autoscaler_policies_and_the_router()
         ("core/v1:PersistentVolumeClaim", "llama-eks-server-cache"),
         ("apps/v1:Deployment", "llama-eks-server-deployment"),
         ("core/v1:Service", "llama-eks-server-service"),
-        ("autoscaling/v2:HorizontalPodAutoscaler", "llama-eks-server-hpa"),
+        ("keda.sh/v1alpha1:ScaledObject", "llama-eks-server-scaled-object"),
         ("policy/v1:PodDisruptionBudget", "llama-eks-server-pdb"),
         ("networking.k8s.io/v1:NetworkPolicy", "llama-eks-server-network-policy"),
         ("core/v1:ServiceAccount", "router-workload-service-account"),
@@ -71,6 +73,18 @@ def test_plan_has_the_kubernetes_server_its_autoscaler_policies_and_the_router()
         "vllm/vllm-openai:v0.11.0@sha256:"
         "014a95f21c9edf6abe0aea6b07353f96baa4ec291c427bb1176dc7c93a85845c"
     )
+
+
+def test_vllm_scales_on_its_waiting_requests_through_keda() -> None:
+    spec = _one("kubernetes:keda.sh/v1alpha1:ScaledObject", "llama-eks-server-scaled-object")[
+        "spec"
+    ]
+    [trigger] = spec["triggers"]
+    assert trigger["metadata"]["query"] == (
+        'sum(vllm:num_requests_waiting{namespace="llm",pod=~"llama-eks-.*"})'
+    )
+    assert trigger["metadata"]["threshold"] == "16"  # max_seqs 64 / 4
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 4)
 
 
 def test_model_server_publishes_its_wiring() -> None:

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from inferplane.residency import Location
 from inferplane.spec.base import Name, SpecModel, SpecPath
+from inferplane.spec.capacity import Scaling
 from inferplane.spec.regions import is_region
 from inferplane.spec.router import SecretLocation
 from inferplane.spec.serving import Serving
@@ -18,7 +19,9 @@ __all__ = [
     "ClusterRef",
     "EdgeSsh",
     "EdgeTarget",
+    "KubernetesScaling",
     "KubernetesTarget",
+    "Prometheus",
     "Toleration",
     "cache_floor_gib",
 ]
@@ -83,6 +86,48 @@ def cache_floor_gib(model: str, serving: Serving) -> float | None:
     return None if params is None else weights_gib(params, serving.quantization)
 
 
+class Prometheus(SpecModel):
+    """The Prometheus that scrapes the model server (KEDA's trigger queries it)."""
+
+    url: str = Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._/-]*)?$")
+    """Query URL, e.g. ``http://prometheus-server.monitoring.svc:9090``."""
+    namespace: Name = "monitoring"
+    """Namespace of the Prometheus pods: the server's NetworkPolicy admits them."""
+    pod_labels: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/name": "prometheus"}, min_length=1
+    )
+    """Labels of the Prometheus pods (only they may scrape, not the whole namespace)."""
+
+
+class KubernetesScaling(Scaling):
+    """Replica bounds and the signal a Kubernetes model server scales on."""
+
+    signal: Literal["queue", "kv_cache", "cpu"] = "cpu"
+    """``queue``: requests waiting in the engine (vLLM, TGI, llama.cpp); ``kv_cache``: KV
+    cache fill (vLLM); ``cpu``: the plain HPA on CPU utilisation. ``target`` is waiting
+    requests per replica, a cache fraction (0-1) or a CPU %, defaulting from the engine's
+    batch size (queue), 0.8 (kv_cache) or 70 (cpu)."""
+    keda: bool = True
+    """LLM signals: a KEDA ScaledObject (Prometheus trigger; ``min: 0`` allowed outside
+    prod); false: an HPA on the external metric (a Prometheus adapter must serve it)."""
+    prometheus: Prometheus | None = None
+    """Required for ``queue`` and ``kv_cache``."""
+
+    @model_validator(mode="after")
+    def _signal_needs(self) -> KubernetesScaling:
+        if self.signal == "cpu":
+            if self.prometheus is not None:
+                raise ValueError("prometheus is only used with signal queue or kv_cache")
+            return self
+        if self.prometheus is None:
+            raise ValueError(f"signal {self.signal!r} needs prometheus (url, namespace)")
+        if self.signal == "kv_cache" and self.target is not None and self.target > 1:
+            raise ValueError(
+                f"target {self.target}: a kv_cache target is a fraction; allowed: 0 < target <= 1"
+            )
+        return self
+
+
 class KubernetesTarget(TargetBase):
     """Self-hosted: a model server Deployment on any Kubernetes cluster."""
 
@@ -92,6 +137,7 @@ class KubernetesTarget(TargetBase):
     """Namespace of the model server (and of a router deployed beside it); one model
     server per namespace and cluster."""
     serving: Serving
+    scaling: KubernetesScaling = KubernetesScaling()
     gpus: int = Field(default=1, ge=0, le=16)
     runtime_class: str | None = "nvidia"
     """RuntimeClass of the pods (``nvidia`` on clusters with the NVIDIA container toolkit's
@@ -111,10 +157,20 @@ class KubernetesTarget(TargetBase):
 
     @model_validator(mode="after")
     def _fits_cluster(self) -> KubernetesTarget:
-        if self.scaling.min < 1:
+        scaling = self.scaling
+        if scaling.min < 1 and (scaling.signal == "cpu" or not scaling.keda):
             raise ValueError(
-                f"scaling.min {self.scaling.min}: a Kubernetes model server keeps at least "
-                "1 replica (HPA scale-to-zero is an alpha feature); allowed: >= 1"
+                f"scaling.min {scaling.min}: a Kubernetes model server keeps at least "
+                "1 replica (HPA scale-to-zero is an alpha feature); allowed: >= 1, or 0 "
+                "with a KEDA signal (queue, kv_cache) outside prod"
+            )
+        from inferplane.serving.autoscaling import ENGINE_SIGNALS
+
+        signals = ENGINE_SIGNALS.get(self.serving.engine, ())
+        if scaling.signal != "cpu" and scaling.signal not in signals:
+            raise ValueError(
+                f"scaling.signal {scaling.signal!r}: engine {self.serving.engine!r} exposes no"
+                f" such metric; allowed: cpu{''.join(', ' + s for s in signals)}"
             )
         floor = cache_floor_gib(self.model, self.serving)
         if self.cache_gb is not None and floor is not None and self.cache_gb < floor:
