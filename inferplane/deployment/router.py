@@ -20,6 +20,7 @@ from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
 from inferplane.spec.targets.aws import AwsTarget
+from inferplane.spec.targets.selfhosted import KubernetesTarget
 
 __all__ = ["LAMBDA_PACKAGE", "router"]
 
@@ -84,7 +85,9 @@ def _on_platform(
         server = targets[str(router_spec.target)]
         assert isinstance(server, ModelServer)  # spec checks: target is a kubernetes target
         servers = [t for t in targets.values() if isinstance(t, ModelServer)]
-        cluster = spec.target(str(router_spec.target)).cluster  # type: ignore[union-attr]
+        beside = spec.target(str(router_spec.target))
+        assert isinstance(beside, KubernetesTarget)
+        cluster = beside.cluster
         return replace(
             args,
             # AWS targets' grants go to an EKS Pod Identity role (docs/kubernetes.md).

@@ -13,7 +13,10 @@ ENGINE = ServingEngine(
     default_port=8000,
     health_path="/health",
     quantizations=frozenset({"none", "fp8", "int8", "awq", "gptq"}),
-    speculative_draft=True,
+    # Draft-model speculation raises NotImplementedError in vLLM's V1 engine from v0.10
+    # through v0.13 (vllm-project/vllm#21797, #31883); v0.11 speculates with n-grams
+    # (or EAGLE/Medusa heads, not modelled here).
+    speculative_draft=False,
     speculative_ngram=True,
     batching=frozenset({"max_seqs", "max_batched_tokens"}),
 )
@@ -30,10 +33,12 @@ def command(model: str, serving: Serving) -> EngineCommand:
         args += ["--max-num-seqs", str(serving.batching.max_seqs)]
     if serving.batching.max_batched_tokens:
         args += ["--max-num-batched-tokens", str(serving.batching.max_batched_tokens)]
-    if serving.speculative:
-        draft = serving.speculative.draft_model
-        method = {"model": draft} if draft else {"method": "ngram", "prompt_lookup_max": 4}
-        config = {**method, "num_speculative_tokens": serving.speculative.num_tokens}
+    if serving.speculative:  # n-gram only (``speculative_draft`` above)
+        config = {
+            "method": "ngram",
+            "num_speculative_tokens": serving.speculative.num_tokens,
+            "prompt_lookup_max": 4,
+        }
         args += ["--speculative-config", _json(config)]
     return EngineCommand(
         serving.image or ENGINE.default_image, tuple(args), {}, port, ENGINE.health_path

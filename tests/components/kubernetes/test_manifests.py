@@ -109,6 +109,22 @@ def test_router_workload_passes_strict_schema() -> None:
         assert kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
 
 
+def test_a_service_account_of_its_own_without_an_api_token() -> None:
+    import kubernetes_validate
+
+    annotated = dataclasses.replace(router(), service_account={"example.com/role": "r"})
+    manifests = workload_manifests(annotated)
+    for manifest in manifests:
+        assert kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+    account = kinds(manifests)["ServiceAccount"]
+    assert account["metadata"]["name"] == "router"
+    assert account["metadata"]["annotations"] == {"example.com/role": "r"}
+    assert account["automountServiceAccountToken"] is False
+    assert pod(manifests)["serviceAccountName"] == "router"
+    assert pod(manifests)["automountServiceAccountToken"] is False
+    assert "serviceAccountName" not in pod(workload_manifests(router()))
+
+
 def test_the_cli_accepts_the_yaml_stream(tmp_path: Path) -> None:
     """What an edge bundle writes (one YAML stream) through the CLI, as CI would run it."""
     objects = model_server_manifests(config("llamacpp")) + workload_manifests(router())
