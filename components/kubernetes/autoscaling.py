@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components.kubernetes.objects import Manifest
-from inferplane.serving.autoscaling import ENGINE_METRICS, Signal
+from inferplane.catalog.engine_metrics import ENGINE_METRICS, Signal
 
 __all__ = ["SignalScaling", "external_autoscaler", "scaled_object"]
 
@@ -24,7 +24,7 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 @dataclass(frozen=True)
 class SignalScaling:
     """Scaling of the model server's Deployment ``name`` in ``namespace`` on an engine
-    signal (``inferplane.serving.autoscaling``)."""
+    signal (``inferplane.catalog.engine_metrics``)."""
 
     name: str
     namespace: str

@@ -12,7 +12,7 @@ from components.kubernetes.model_server import ModelServer, ModelServerArgs
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
 from inferplane.serving import render
-from inferplane.serving.autoscaling import default_target
+from inferplane.catalog.engine_metrics import default_target
 from inferplane.spec.targets.selfhosted import KubernetesTarget, cache_floor_gib
 
 __all__ = ["model_server", "secret_config"]

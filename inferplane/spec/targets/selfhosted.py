@@ -164,7 +164,7 @@ class KubernetesTarget(TargetBase):
                 "1 replica (HPA scale-to-zero is an alpha feature); allowed: >= 1, or 0 "
                 "with a KEDA signal (queue, kv_cache) outside prod"
             )
-        from inferplane.serving.autoscaling import ENGINE_SIGNALS
+        from inferplane.catalog.engine_metrics import ENGINE_SIGNALS
 
         signals = ENGINE_SIGNALS.get(self.serving.engine, ())
         if scaling.signal != "cpu" and scaling.signal not in signals:
