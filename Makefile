@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: setup plan check test test-fast test-slow lint typecheck bench docs clean lock
+.PHONY: setup plan check test test-fast test-slow lint typecheck bench docs clean lock router-requirements
 
 setup: $(STAMP)
 
@@ -54,6 +54,12 @@ lock:
 	.lock-venv/bin/pip install --quiet -r requirements.in
 	.lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock
 	rm -rf .lock-venv
+	@echo "now: make setup router-requirements"
+
+# The router's pinned run-time closure (Lambda zip, OCI image): the `router` extra of
+# pyproject.toml, versions from requirements.lock. Rerun after `make lock`.
+router-requirements: setup
+	$(BIN)/python -m inferplane.packaging.requirements > inferplane/packaging/router-requirements.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache out

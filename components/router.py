@@ -26,6 +26,7 @@ import pulumi
 
 from components.base import Labels
 from components.wiring import RouterIdentity, RouterNetwork
+from router.contract import CONFIG_ENV, CONFIG_FILE, CONFIG_PATH, ROUTER_PORT
 
 __all__ = [
     "CONFIG_ENV",
@@ -35,8 +36,6 @@ __all__ = [
     "RouterServiceArgs",
 ]
 
-CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
-ROUTER_PORT = 8088
 LAMBDA_HANDLER = "lambda_entry.handler"
 Platform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
 PLATFORMS: tuple[str, ...] = ("lambda", "cloud_run", "container_app", "kubernetes", "edge")
@@ -293,7 +292,7 @@ class RouterService(pulumi.ComponentResource):
             health_path="/healthz",
             args=(
                 "--config",
-                "/etc/inferplane/router.json",
+                CONFIG_PATH,
                 "--host",
                 "0.0.0.0",
                 "--port",
@@ -306,7 +305,7 @@ class RouterService(pulumi.ComponentResource):
         )
         deployed = KubernetesWorkload(
             f"{name}-workload",
-            KubernetesWorkloadArgs(workload, files={"router.json": env[CONFIG_ENV]}),
+            KubernetesWorkloadArgs(workload, files={CONFIG_FILE: env[CONFIG_ENV]}),
             opts=pulumi.ResourceOptions(parent=self, providers=[args.kubernetes_provider]),
         )
         return pulumi.Output.from_input(deployed.url)

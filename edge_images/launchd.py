@@ -9,8 +9,8 @@ import plistlib
 from dataclasses import dataclass
 
 from edge_images.profiles import EngineImage
-from inferplane.packaging.router_image import ROUTER_PORT
 from inferplane.serving import EngineCommand
+from router.contract import ROUTER_PORT
 
 __all__ = ["MAC_ROOT", "MacServer", "model_server_plist", "router_plist", "server_label"]
 

@@ -21,13 +21,14 @@ import pulumi
 from components.base import EndpointInfo, Labels, TargetComponent
 from components.edge.bundle import Bundle
 from components.edge.install import Runtime, SiteLayout, install_script, uninstall_script
+from router.contract import ROUTER_PORT
 
 if TYPE_CHECKING:
     from pulumi_command.remote import ConnectionArgs
 
 __all__ = ["SITE_ROUTER_PORT", "EdgeSite", "EdgeSiteArgs", "SshAccess", "ssh_connection"]
 
-SITE_ROUTER_PORT = 8088
+SITE_ROUTER_PORT = ROUTER_PORT
 """Port of the site's own router (the edge image's ``ROUTER_PORT``): the stack's router
 calls the site's router, which alone may reach the site's model server."""
 _HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9A-Fa-f:]+$")
