@@ -136,6 +136,8 @@ class RouterService(pulumi.ComponentResource):
     identity: pulumi.Output[list[RouterIdentity]]
     """Who it is in each cloud it calls (docs/wiring.md)."""
     platform: str
+    function_name: pulumi.Output[str] | None = None
+    """The Lambda function's name (lambda platform): ``inferplane verify`` checks it."""
 
     def __init__(
         self, name: str, args: RouterServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -199,6 +201,7 @@ class RouterService(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.function_name = function.function_name
         if args.invoke_arns:  # statically empty when the stack has no AWS targets
             document = pulumi.Output.from_input(args.invoke_arns).apply(
                 lambda arns: json.dumps(

@@ -33,8 +33,8 @@ from inferplane.errors import BuildError
 __all__ = [
     "EXTRA",
     "PYPROJECT",
-    "REQUIREMENTS_LOCK",
     "PYTHON_VERSIONS",
+    "REQUIREMENTS_LOCK",
     "RouterRequirements",
     "derive",
     "render",
