@@ -20,10 +20,8 @@ def token_prices(target: Target, prices: PriceTable) -> tuple[Price, Price] | No
     if isinstance(target, BedrockTarget | AzureOpenAITarget):
         if target.capacity.mode == "provisioned":
             return None  # billed per hour/month: a request adds no cost
-        key = ("bedrock" if isinstance(target, BedrockTarget) else "azure_openai",) + (
-            target.model,
-            target.region,
-        )
+        service = "bedrock" if isinstance(target, BedrockTarget) else "azure_openai"
+        key = (service, target.model, target.region)
     elif isinstance(target, LambdaTarget):
         key = ("bedrock", target.model, target.region)  # the function calls Bedrock
     if key is None:
