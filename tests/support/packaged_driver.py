@@ -74,26 +74,14 @@ def _via_core() -> tuple[object, list[dict[str, object]]]:
     gateway = Gateway(RouterConfig.from_json(os.environ[CONFIG_ENV]))
     loop = asyncio.new_event_loop()
     loop.run_until_complete(gateway.start())
+    chats = [
+        _chat("what is the capital of france"),
+        _chat("what is the capital of france?"),
+        _chat("name three rivers", stream=True),
+    ]
     requests = [
         Request("GET", "/healthz", {}, b""),
-        Request(
-            "POST",
-            "/v1/chat/completions",
-            {},
-            json.dumps(_chat("what is the capital of france")).encode(),
-        ),
-        Request(
-            "POST",
-            "/v1/chat/completions",
-            {},
-            json.dumps(_chat("what is the capital of france?")).encode(),
-        ),
-        Request(
-            "POST",
-            "/v1/chat/completions",
-            {},
-            json.dumps(_chat("name three rivers", stream=True)).encode(),
-        ),
+        *[Request("POST", "/v1/chat/completions", {}, json.dumps(c).encode()) for c in chats],
         Request("GET", "/metrics", {}, b""),
     ]
 
