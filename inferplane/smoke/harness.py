@@ -1,0 +1,314 @@
+"""The smoke run: a stack's RouterConfig with only its URLs/endpoints moved to loopback
+fakes, the packaged router started on it, and a chat and a stream sent on every route for
+every data class the route admits.
+
+A probe passes when the router answered 200 with the answer of the target it names in
+``x-inferplane-target``, on the route it was meant for, and that fake recorded the
+request as accepted (wire protocol and auth). The run passes when every probe passed and
+no fake received a data class its target is not allowed (residency)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from inferplane.smoke.credentials import Book
+from inferplane.smoke.issuers import Issuers
+from inferplane.smoke.redis import LocalRedis
+from inferplane.smoke.server import LoopbackServer
+from inferplane.smoke.targets import AwsApis, Recorder, TargetFake, secret_id
+from router.config import RouterConfig, SecretRef
+from router.contract import CONFIG_ENV
+
+__all__ = ["Outcome", "Probe", "SmokeReport", "Stage", "probes", "run_smoke", "stage"]
+
+AWS_BACKENDS = ("bedrock", "sagemaker")
+"""Backends that reach their target through an AWS SDK endpoint, not a URL."""
+AWS_ENDPOINT_ENV = (
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request of the smoke run."""
+
+    route: str
+    data_class: str
+    stream: bool
+    smoke_id: str
+    model: str
+    headers: dict[str, str]
+
+    def body(self) -> bytes:
+        text = f"{self.smoke_id}: say hello"
+        message = {"role": "user", "content": text}
+        return json.dumps(
+            {"model": self.model, "messages": [message], "stream": self.stream}
+        ).encode()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    probe: Probe
+    status: int
+    target: str | None
+    """The target that answered (``x-inferplane-target``)."""
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class SmokeReport:
+    stack: str
+    outcomes: tuple[Outcome, ...]
+    leaks: tuple[str, ...]
+    """Requests that reached a target outside its allowed data classes."""
+    issuer_refusals: tuple[str, ...]
+    seconds: float
+    cost_usd: dict[str, float] = field(default_factory=dict)
+    """``inferplane_cost_usd_total`` per target after the run."""
+    problems: tuple[str, ...] = ()
+    """What the stage could not provide (a secret store without a fake, ...)."""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.outcomes) and all(o.ok for o in self.outcomes) and not self.leaks
+
+
+def probes(config: RouterConfig, api_key: str | None = None) -> list[Probe]:
+    """A chat and a stream per route and admitted data class, then per target and data
+    class it may receive (the target named as the model, so every target is called, not
+    only each route's first); each probe with its own id."""
+    found = []
+    ranked = sorted(config.data_classes, key=lambda c: (config.data_classes[c].rank, c))
+    for route in config.routes:
+        for data_class in ranked:
+            if route.match.data_class not in (None, data_class):
+                continue
+            if data_class in config.refused_data_classes:
+                continue
+            allowed = [
+                t for t in route.targets if data_class in config.targets[t].allowed_data_classes
+            ]
+            if not allowed:
+                continue
+            model = route.match.alias or route.match.tier or "smoke"
+            latency = route.match.latency_ms_max
+            found += _pair(route.name, data_class, model, latency, api_key)
+    for name, target in config.targets.items():
+        for data_class in ranked:
+            if data_class in target.allowed_data_classes:
+                found += _pair(f"{PINNED}{name}", data_class, name, None, api_key)
+    return found
+
+
+PINNED = "pin:"
+"""Route label of a probe that names its target as the model (any route may serve it)."""
+
+
+def _pair(
+    route: str, data_class: str, model: str, latency: int | None, api_key: str | None
+) -> list[Probe]:
+    headers = {
+        "content-type": "application/json",
+        "x-inferplane-data-class": data_class,
+        # Every probe must reach a target: no cache may answer it.
+        "x-inferplane-cache": "off",
+    }
+    if latency is not None:
+        headers["x-inferplane-latency-budget-ms"] = str(latency)
+    if api_key is not None:
+        headers["authorization"] = f"Bearer {api_key}"
+    return [
+        Probe(route, data_class, stream, "smoke-" + secrets.token_hex(6), model, headers)
+        for stream in (False, True)
+    ]
+
+
+def rebase(url: str, base: str) -> str:
+    """``url`` with scheme and host:port of ``base``; path and query kept."""
+    parts, new = urlsplit(url), urlsplit(base)
+    return urlunsplit((new.scheme, new.netloc, parts.path, parts.query, parts.fragment))
+
+
+@dataclass
+class Stage:
+    """The fakes, issuers and secrets of one smoke run."""
+
+    config: RouterConfig
+    """The rewritten config the router runs with."""
+    env: dict[str, str]
+    book: Book
+    recorder: Recorder
+    issuers: Issuers
+    problems: list[str]
+
+
+@contextmanager
+def stage(config: RouterConfig) -> Iterator[Stage]:
+    """Start a fake per URL target, one for the AWS APIs, the issuers and (when the state
+    is Redis) a redis-server; provision every secret the config references."""
+    book, recorder, problems = Book(), Recorder(), []
+    issuers = Issuers(book)
+    with ExitStack() as stack:
+        issuer_server = stack.enter_context(LoopbackServer(issuers))
+        aws_targets = {n: t for n, t in config.targets.items() if t.backend in AWS_BACKENDS}
+        aws = AwsApis(book, aws_targets, recorder)
+        aws_server = stack.enter_context(LoopbackServer(aws))
+        aws.host_url = aws_server.url
+        targets = dict(config.targets)
+        for name, target in config.targets.items():
+            if target.backend in AWS_BACKENDS:
+                continue
+            fake = TargetFake(book, {name: target}, recorder)
+            server = stack.enter_context(LoopbackServer(fake))
+            fake.host_url = server.url
+            if target.url is None:
+                problems.append(f"target {name!r} ({target.backend}) has no url to point at a fake")
+                continue
+            targets[name] = target.model_copy(update={"url": rebase(target.url, server.url)})
+        env: dict[str, str] = {}
+        for target in config.targets.values():
+            if target.auth.secret is not None:
+                value = secrets.token_urlsafe(24)
+                book.api_keys[secret_id(target.auth.secret)] = value
+                _provide(target.auth.secret, value, env, book, problems)
+        if config.state.backend == "redis" and config.state.url is not None:
+            redis = stack.enter_context(LocalRedis())
+            _provide(config.state.url, redis.url, env, book, problems)
+        key_id, key = book.aws_key()
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": key_id,
+                "AWS_SECRET_ACCESS_KEY": key.secret,
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "NO_PROXY": "127.0.0.1,localhost",
+                **dict.fromkeys(AWS_ENDPOINT_ENV, aws_server.url),
+                **issuers.env(issuer_server.url),
+            }
+        )
+        rewritten = RouterConfig.from_json(config.model_copy(update={"targets": targets}).to_json())
+        env[CONFIG_ENV] = rewritten.to_json()
+        yield Stage(rewritten, env, book, recorder, issuers, problems)
+
+
+def _provide(
+    ref: SecretRef, value: str, env: dict[str, str], book: Book, problems: list[str]
+) -> None:
+    text = json.dumps({ref.key: value}) if ref.key else value
+    if ref.store == "env":
+        env[ref.name] = text
+    elif ref.store == "aws_secretsmanager":
+        book.secrets[ref.name] = text
+    else:
+        problems.append(f"secret {secret_id(ref)}: the smoke has no fake {ref.store} yet")
+
+
+class PackagedRouter(Protocol):
+    def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, dict[str, str], str]: ...
+
+    def stderr_tail(self, lines: int = 20) -> str: ...
+
+
+RouterFactory = Callable[[dict[str, str]], AbstractContextManager[PackagedRouter]]
+
+
+def run_smoke(
+    stack_name: str,
+    config: RouterConfig,
+    start_router: RouterFactory,
+    api_key: str | None = None,
+) -> SmokeReport:
+    """Run every probe against the packaged router that ``start_router(env)`` starts."""
+    started = time.perf_counter()
+    planned = probes(config, api_key)
+    with stage(config) as staged, start_router(staged.env) as router:
+        outcomes = [_send(router, probe, staged.recorder) for probe in planned]
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        _, _, metrics = router.request("GET", "/metrics", headers)
+        if not all(o.ok for o in outcomes):
+            tail = router.stderr_tail(5)
+            staged.problems.extend(f"router: {line}" for line in tail.splitlines() if line)
+    by_id = {p.smoke_id: p for p in planned}
+    leaks = tuple(
+        f"{r.target} received {by_id[r.smoke_id].data_class!r} (route {by_id[r.smoke_id].route}); "
+        f"it may receive {', '.join(config.targets[r.target].allowed_data_classes)}"
+        for r in staged.recorder.received
+        if r.target is not None
+        and r.smoke_id in by_id
+        and by_id[r.smoke_id].data_class not in config.targets[r.target].allowed_data_classes
+    )
+    return SmokeReport(
+        stack_name,
+        tuple(outcomes),
+        leaks,
+        tuple(staged.issuers.refused),
+        time.perf_counter() - started,
+        _costs(metrics),
+        tuple(staged.problems),
+    )
+
+
+def _send(router: PackagedRouter, probe: Probe, recorder: Recorder) -> Outcome:
+    status, headers, body = router.request(
+        "POST", "/v1/chat/completions", probe.headers, probe.body()
+    )
+    target = headers.get("x-inferplane-target")
+    accepted = {
+        (r.target, r.operation)
+        for r in recorder.received
+        if r.smoke_id == probe.smoke_id and r.refused is None
+    }
+    refused = [
+        f"{r.target}: {r.refused}"
+        for r in recorder.received
+        if r.smoke_id == probe.smoke_id and r.refused is not None
+    ]
+    operation = "stream" if probe.stream else "chat"
+    problems = []
+    if status != 200:
+        problems.append(f"HTTP {status}: {_error_message(body)}")
+    elif target is None or f"answer from {target} ({probe.smoke_id})" not in body:
+        problems.append("the answer is not the named target's")
+    if probe.route.startswith(PINNED) and target not in (None, probe.model):
+        problems.append(f"pinned to {probe.model}, answered by {target}")
+    elif (
+        not probe.route.startswith(PINNED)
+        and status == 200
+        and headers.get("x-inferplane-route") != probe.route
+    ):
+        problems.append(f"served by route {headers.get('x-inferplane-route')!r}")
+    if status == 200 and probe.stream and not body.rstrip().endswith("data: [DONE]"):
+        problems.append("the stream did not end with [DONE]")
+    if status == 200 and (target, operation) not in accepted:
+        problems.append(f"no fake accepted a {operation} for {target}")
+    problems.extend(f"refused by {reason}" for reason in refused)
+    return Outcome(probe, status, target, not problems, "; ".join(problems) or "ok")
+
+
+def _error_message(body: str) -> str:
+    try:
+        return str(json.loads(body)["error"]["message"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return body[:300]
+
+
+def _costs(metrics: str) -> dict[str, float]:
+    costs = {}
+    for line in metrics.splitlines():
+        if line.startswith('inferplane_cost_usd_total{target="'):
+            labels, _, value = line.rpartition(" ")
+            costs[labels.split('"')[1]] = float(value)
+    return costs
