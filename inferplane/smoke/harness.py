@@ -23,8 +23,11 @@ from inferplane.smoke.issuers import Issuers
 from inferplane.smoke.redis import LocalRedis
 from inferplane.smoke.server import LoopbackServer
 from inferplane.smoke.targets import AwsApis, Recorder, TargetFake, secret_id
+from router.classify import TIERS, Classification, estimate_tier
 from router.config import RouterConfig, SecretRef
 from router.contract import CONFIG_ENV
+from router.decide import RouteTable
+from router.errors import RouterError
 
 __all__ = ["Outcome", "Probe", "SmokeReport", "Stage", "probes", "run_smoke", "stage"]
 
@@ -90,25 +93,34 @@ def probes(config: RouterConfig, api_key: str | None = None) -> list[Probe]:
     only each route's first); each probe with its own id."""
     found = []
     ranked = sorted(config.data_classes, key=lambda c: (config.data_classes[c].rank, c))
+    table = RouteTable(config)
     for route in config.routes:
         for data_class in ranked:
             if route.match.data_class not in (None, data_class):
                 continue
             if data_class in config.refused_data_classes:
                 continue
-            allowed = [
-                t for t in route.targets if data_class in config.targets[t].allowed_data_classes
-            ]
-            if not allowed:
-                continue
             model = route.match.alias or route.match.tier or "smoke"
             latency = route.match.latency_ms_max
-            found += _pair(route.name, data_class, model, latency, api_key)
+            if _served_by(table, data_class, model, latency) == route.name:
+                found += _pair(route.name, data_class, model, latency, api_key)
     for name, target in config.targets.items():
         for data_class in ranked:
             if data_class in target.allowed_data_classes:
                 found += _pair(f"{PINNED}{name}", data_class, name, None, api_key)
     return found
+
+
+def _served_by(table: RouteTable, data_class: str, model: str, latency: int | None) -> str | None:
+    """The route the router's own table picks for such a probe (None: refused). A route an
+    earlier one shadows for a data class, or none of whose targets may receive it, does
+    not admit that class."""
+    tier = model if model in TIERS else estimate_tier("smoke", "smoke")
+    c = Classification(data_class, data_class, (), latency, tier, model)  # type: ignore[arg-type]
+    try:
+        return table.decide(c, None).route.name
+    except RouterError:
+        return None
 
 
 PINNED = "pin:"
@@ -240,7 +252,10 @@ def run_smoke(
         _, _, metrics = router.request("GET", "/metrics", headers)
         if not all(o.ok for o in outcomes):
             tail = router.stderr_tail(5)
-            staged.problems.extend(f"router: {line}" for line in tail.splitlines() if line)
+            # Tracebacks and errors; the JSON lines are the access log.
+            staged.problems.extend(
+                f"router: {line}" for line in tail.splitlines() if line and line[0] != "{"
+            )
     by_id = {p.smoke_id: p for p in planned}
     leaks = tuple(
         f"{r.target} received {by_id[r.smoke_id].data_class!r} (route {by_id[r.smoke_id].route}); "
