@@ -8,12 +8,13 @@ from inferplane.cost.model import Commitment, LineItem, TargetCost
 from inferplane.cost.money import usd
 from inferplane.cost.prices import Price, PriceTable
 from inferplane.cost.usage import TargetUsage
-from inferplane.spec.targets import AzureOpenAITarget, BedrockTarget, LambdaTarget, Target
+from inferplane.spec.targets import AzureOpenAITarget, BedrockTarget, LambdaTarget
+from inferplane.spec.targets.base import TargetBase
 
 __all__ = ["azure_openai", "bedrock", "lambda_function", "per_request_usd", "token_prices"]
 
 
-def token_prices(target: Target, prices: PriceTable) -> tuple[Price, Price] | None:
+def token_prices(target: TargetBase, prices: PriceTable) -> tuple[Price, Price] | None:
     """The per-1k input and output token prices a request to ``target`` is billed at,
     or None when unknown or not billed per token (provisioned capacity, own GPUs)."""
     key: tuple[str, str, str | None] | None = None

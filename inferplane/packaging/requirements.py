@@ -117,10 +117,10 @@ def _lock_pins(lock: Path) -> dict[str, str]:
         if not line:
             continue
         requirement = Requirement(line)
-        (spec,) = requirement.specifier or [None]  # type: ignore[list-item]
-        if spec is None or spec.operator != "==":
+        specifiers = list(requirement.specifier)
+        if len(specifiers) != 1 or specifiers[0].operator != "==":
             raise BuildError(f"{lock}: {line!r} is not pinned (expected name==version)")
-        pins[canonicalize_name(requirement.name)] = f"{requirement.name}=={spec.version}"
+        pins[canonicalize_name(requirement.name)] = f"{requirement.name}=={specifiers[0].version}"
     return pins
 
 

@@ -9,6 +9,7 @@ so the router runs with exactly what the zip ships."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import traceback
@@ -17,7 +18,7 @@ import traceback
 def main() -> None:
     root = sys.argv[1]
     sys.path[:] = [root] + [p for p in sys.path if "site-packages" not in p and p != ""]
-    import lambda_entry
+    lambda_entry = importlib.import_module("lambda_entry")
 
     assert str(lambda_entry.__file__).startswith(root), lambda_entry.__file__
     out = sys.stdout
