@@ -66,7 +66,13 @@ def test_metrics_cost_is_nonzero_after_a_request_to_a_priced_target(
                 await gateway.close()
             return answer.status, metrics.body.decode()
 
-        status, metrics = asyncio.run(scenario())
+        # Not asyncio.run: it leaves the main thread without an event loop, which the
+        # Pulumi mock runtime of later plans in this session needs.
+        loop = asyncio.new_event_loop()
+        try:
+            status, metrics = loop.run_until_complete(scenario())
+        finally:
+            loop.close()
     assert status == 200
     sonnet = config.targets["claude-sonnet"]
     assert sonnet.input_cost_per_1k is not None
