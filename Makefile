@@ -7,14 +7,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
+# Tools installed from PyPI into the venv (shellcheck) come first on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup plan check test test-fast test-slow lint typecheck bench docs clean lock router-requirements
+.PHONY: setup debian-tools plan check test test-fast test-slow lint typecheck bench docs clean lock router-requirements
 
 setup: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
@@ -29,8 +31,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck debian-tools
 	$(BIN)/python -m pytest -q
+
+debian-tools:
+	@tools/debian-tools.sh
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
@@ -54,6 +59,7 @@ lock:
 	.lock-venv/bin/pip install --quiet -r requirements.in
 	.lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock
 	rm -rf .lock-venv
+	$(PYTHON) tools/hash_lock.py requirements.lock
 	@echo "now: make setup router-requirements"
 
 # The router's pinned run-time closure (Lambda zip, OCI image): the `router` extra of

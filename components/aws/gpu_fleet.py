@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,6 +33,7 @@ from components.aws.shared import (
     policy_document,
 )
 from components.base import EndpointInfo, Labels, TargetComponent
+from components.shell import comment, quote
 from inferplane.serving.base import EngineCommand
 
 __all__ = [
@@ -207,10 +207,10 @@ def render_user_data(
         "OLLAMA_MODELS": "/models/ollama",
         **engine.env,
     }
-    env_flags = " ".join(f"-e {shlex.quote(f'{k}={v}')}" for k, v in sorted(env.items()))
+    env_flags = " ".join(f"-e {quote(f'{k}={v}')}" for k, v in sorted(env.items()))
     lines = [
         "#!/bin/bash",
-        f"# inferplane GPU fleet: {model} ({engine.image})",
+        f"# inferplane GPU fleet: {comment(model, 'model')} ({comment(engine.image, 'image')})",
         "set -euo pipefail",
         f"mkdir -p {MODEL_CACHE}",
     ]
@@ -218,25 +218,25 @@ def render_user_data(
     if hf_token_secret_arn:
         lines += [
             "HF_TOKEN=$(aws secretsmanager get-secret-value"
-            f" --region {shlex.quote(region)} --secret-id {shlex.quote(hf_token_secret_arn)}"
+            f" --region {quote(region)} --secret-id {quote(hf_token_secret_arn)}"
             " --query SecretString --output text)",
             "export HF_TOKEN",
         ]
         token_flag = " -e HF_TOKEN"
     port = engine.port
-    args = " ".join(shlex.quote(a) for a in engine.args)
+    args = " ".join(quote(a) for a in engine.args)
     lines += [
         "docker rm -f model-server 2>/dev/null || true",
         "docker run -d --name model-server --restart unless-stopped --gpus all --ipc=host"
         f" -p {port}:{port} -v {MODEL_CACHE}:/models {env_flags}{token_flag}"
-        f" {shlex.quote(engine.image)} {args}".rstrip(),
+        f" {quote(engine.image)} {args}".rstrip(),
     ]
     ollama_model = engine.env.get("OLLAMA_MODEL")
     if ollama_model:
         # Ollama serves models it has pulled; OLLAMA_MODEL is ours, not Ollama's.
         lines += [
             f"until curl -sf http://127.0.0.1:{port}{engine.health_path}; do sleep 5; done",
-            f"docker exec model-server ollama pull {shlex.quote(ollama_model)}",
+            f"docker exec model-server ollama pull {quote(ollama_model)}",
         ]
     return "\n".join(lines) + "\n"
 

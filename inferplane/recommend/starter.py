@@ -14,6 +14,8 @@ from inferplane.recommend.decide import Decision
 from inferplane.recommend.requirements import Architecture, Requirements
 from inferplane.spec import SPEC_KEY, StackSpec, parse_spec
 from inferplane.spec.regions import geography
+from router.auth import new_key
+from router.config import KeyConfig
 
 __all__ = ["INSTANCE_RPS", "starter_config", "starter_spec", "write_stack"]
 
@@ -27,8 +29,11 @@ INSTANCE_RPS = 10.0
 (~200 output tokens each): sizes starter fleets and endpoints; measure and adjust."""
 
 
-def starter_spec(requirements: Requirements, decision: Decision) -> dict[str, Any]:
-    """The ``inferplane:spec`` block for ``decision``."""
+def starter_spec(
+    requirements: Requirements, decision: Decision, client_key: KeyConfig | None = None
+) -> dict[str, Any]:
+    """The ``inferplane:spec`` block for ``decision``, with ``client_key`` as the router's
+    one API key (a fresh one, its secret discarded, when None: routers are closed)."""
     r = requirements
     architecture = decision.architecture
     edge = architecture in ("edge", "hybrid")
@@ -67,11 +72,14 @@ def starter_spec(requirements: Requirements, decision: Decision) -> dict[str, An
         else ("confidential" if "confidential" in data_classes else "internal"),
         "targets": targets,
         "routes": _routes(r, targets),
-        "router": (
-            {"platform": "edge", "target": "edge-llm"}
-            if architecture == "edge"
-            else {"platform": "lambda", "cache": {"exact": True, "semantic": False}}
-        ),
+        "router": {
+            **(
+                {"platform": "edge", "target": "edge-llm"}
+                if architecture == "edge"
+                else {"platform": "lambda", "cache": {"exact": True, "semantic": False}}
+            ),
+            "keys": [(client_key or new_key("app")[1]).model_dump(exclude_defaults=True)],
+        },
         "forecast": {
             "steady_rps": r.rps,
             "peak_rps": r.peak_rps if r.peak_rps is not None else r.rps * _peak_factor(r),

@@ -154,6 +154,11 @@ def _data_class_refs(spec: StackSpec) -> Iterator[Issue]:
                 )
 
 
+_PLATFORM_AUTH = frozenset({"lambda", "cloud_run"})
+"""Router platforms whose endpoint authenticates callers itself unless ``public`` (a Lambda
+function URL with AWS_IAM, Cloud Run with IAM invoker); every other router needs keys."""
+
+
 def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iterator[Issue]:
     router = spec.router
     cloud = PLATFORM_CLOUD.get(router.platform)
@@ -180,6 +185,13 @@ def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iter
                 "prod images must be pinned by digest (repo@sha256:...)",
                 router.image,
             )
+    if not router.keys and (router.public or router.platform not in _PLATFORM_AUTH):
+        how = "is public" if router.public else f"on {router.platform!r} has no platform auth"
+        yield Issue(
+            "router.keys",
+            f"the router {how}, so clients must present API keys: add at least one "
+            "(inferplane router key NAME prints a new key and its spec entry)",
+        )
     kind = _PLATFORM_KIND.get(router.platform)
     if kind is not None:
         if router.target not in spec.targets:

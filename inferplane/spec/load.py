@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from inferplane.errors import ConfigFileError, Issue, SpecError, StackNotFoundError
-from inferplane.spec.base import NAME_PATTERN
+from inferplane.spec.base import GRAMMARS
 from inferplane.spec.checks import cross_check
 from inferplane.spec.stack import StackSpec
 from inferplane.spec.targets import KINDS
@@ -79,8 +79,8 @@ def _issue(error: Any) -> Issue:
         loc.pop()
     path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == NAME_PATTERN:
-        message = "must be 2-40 lowercase letters, digits or '-', starting with a letter"
+    if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] in GRAMMARS:
+        message = GRAMMARS[error["ctx"]["pattern"]]
     if is_key:
         message = f"invalid name: {message}"
     if error["type"] == "extra_forbidden":

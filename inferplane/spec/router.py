@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from inferplane.spec.base import Name, SpecModel
+from inferplane.spec.base import ImageRef, Name, SpecModel
 
 __all__ = [
     "PLATFORM_CLOUD",
@@ -33,6 +33,8 @@ class ApiKey(SpecModel):
     """Data classes this key may send; its requests default to the first."""
     routes: tuple[str, ...] = ()
     rate_limit_rpm: int | None = Field(default=None, ge=1)
+    team: Name | None = None
+    """The tenant the key belongs to: keys of one team share cached answers."""
 
 
 class SecretLocation(SpecModel):
@@ -60,7 +62,7 @@ class RouterSpec(SpecModel):
     """For ``kubernetes``/``edge``: the kubernetes or edge target to run beside. For
     ``container_app``: a container_app target whose environment the router joins (default:
     the first container_app target in the router's region, if any)."""
-    image: str | None = None
+    image: ImageRef | None = None
     """The router's OCI image as pushed to your registry (``repo@sha256:...``), built by
     ``inferplane package router``; required on cloud_run, container_app and kubernetes."""
     public: bool = False

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from inferplane.spec.base import SpecModel
+from inferplane.spec.base import ImageRef, ModelId, SpecModel
 
 __all__ = ["Batching", "Engine", "Quantization", "Serving", "Speculative"]
 
@@ -23,7 +23,7 @@ Quantization = Literal[
 class Speculative(SpecModel):
     """Speculative decoding: a small draft model proposes tokens the main model verifies."""
 
-    draft_model: str | None = None
+    draft_model: ModelId | None = None
     num_tokens: int = Field(default=4, ge=1, le=16)
 
 
@@ -39,7 +39,7 @@ class Serving(SpecModel):
     """How a self-hosted model server runs its model."""
 
     engine: Engine
-    image: str | None = None
+    image: ImageRef | None = None
     """Container image; pin by digest (``repo@sha256:...``). Defaults to the engine's image."""
     quantization: Quantization = "none"
     params_b: float | None = Field(default=None, gt=0, le=2000)

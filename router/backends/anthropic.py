@@ -1,7 +1,8 @@
 """Anthropic's Messages API (``POST {url}/v1/messages``), mapped to and from OpenAI's shape.
 
-``target.url`` defaults to ``https://api.anthropic.com``; the key comes from
-``target.auth.secret``; ``target.api_version`` sets the ``anthropic-version`` header.
+``target.url`` defaults to ``https://api.anthropic.com``; an ``api_key`` auth sends the key
+in ``x-api-key`` (unless ``auth.header`` names another); ``target.api_version`` sets the
+``anthropic-version`` header.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ FINISH_REASONS = {
 
 class AnthropicBackend(ChatBackend):
     kind = "anthropic"
+    key_header = "x-api-key"
 
     def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
         super().__init__(name, target, context)
@@ -43,15 +45,20 @@ class AnthropicBackend(ChatBackend):
             "content-type": "application/json",
             "anthropic-version": target.api_version or DEFAULT_VERSION,
         }
-        if target.auth.secret is not None:
-            self.headers["x-api-key"] = context.resolve_secret(target.auth.secret)
         self.timeout = client_timeout(target)
 
     async def complete(self, body: dict[str, Any]) -> Completion:
         data = orjson.dumps(to_messages(body, self.target.model, stream=False))
         session = self.context.session
+        headers = await self.authorized_headers(self.url, data, self.headers)
         async with post(
-            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+            session,
+            self.url,
+            data,
+            headers,
+            timeout=self.timeout,
+            target=self.name,
+            tls=self.credentials.ssl,
         ) as resp:
             answer = parse_json(await resp.read(), self.name)
         text = "".join(
@@ -72,8 +79,15 @@ class AnthropicBackend(ChatBackend):
         ids = (new_completion_id(), self.target.model, int(time.time()))
         parser = SseParser()
         session = self.context.session
+        headers = await self.authorized_headers(self.url, data, self.headers)
         async with post(
-            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+            session,
+            self.url,
+            data,
+            headers,
+            timeout=self.timeout,
+            target=self.name,
+            tls=self.credentials.ssl,
         ) as resp:
             async for raw in resp.content.iter_any():
                 for name, payload in parser.feed(raw):

@@ -12,6 +12,7 @@ from router.errors import (
     UpstreamStatusError,
     UpstreamTimeoutError,
 )
+from router.target_auth import TargetCredentials
 
 __all__ = ["boto_client", "translate_aws_error"]
 
@@ -37,10 +38,16 @@ _STATUS_BY_CODE = {
 
 
 def boto_client(
-    service: Literal["bedrock-runtime", "sagemaker-runtime"], target: TargetConfig
+    service: Literal["bedrock-runtime", "sagemaker-runtime"],
+    target: TargetConfig,
+    credentials: TargetCredentials,
 ) -> Any:
+    """A client that signs with the target's credentials: a ``sigv4`` target's own source
+    (its botocore session, federated or not), else botocore's default chain."""
     import boto3
     from botocore.config import Config
+
+    from router.target_auth.aws import SigV4
 
     config = Config(
         connect_timeout=target.timeouts.connect,
@@ -49,9 +56,31 @@ def boto_client(
         retries={"max_attempts": 1, "mode": "standard"},
         max_pool_connections=64,
     )
+    if isinstance(credentials, SigV4):
+        session = boto3.Session(botocore_session=credentials.botocore_session())
+    else:
+        session = boto3.Session()
+    verify = _ca_file(target, credentials)
     if service == "bedrock-runtime":
-        return boto3.client("bedrock-runtime", region_name=target.region, config=config)
-    return boto3.client("sagemaker-runtime", region_name=target.region, config=config)
+        return session.client(
+            "bedrock-runtime", region_name=target.region, config=config, verify=verify
+        )
+    return session.client(
+        "sagemaker-runtime", region_name=target.region, config=config, verify=verify
+    )
+
+
+def _ca_file(target: TargetConfig, credentials: TargetCredentials) -> str | None:
+    """botocore verifies against a CA bundle file: write ``auth.ca`` to one."""
+    if credentials.ssl is None:
+        return None
+    import ssl
+    import tempfile
+
+    certs = credentials.ssl.get_ca_certs(binary_form=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as handle:
+        handle.write("".join(ssl.DER_cert_to_PEM_cert(der) for der in certs))
+    return handle.name
 
 
 def translate_aws_error(exc: BaseException, target: str) -> UpstreamError:

@@ -1,4 +1,5 @@
-"""Azure OpenAI: OpenAI's API behind a deployment URL and an ``api-key`` header.
+"""Azure OpenAI: OpenAI's API behind a deployment URL; an Entra token (``azure_entra``,
+``Authorization: Bearer``) or, when ``auth.scheme`` is ``api_key``, the ``api-key`` header.
 
 ``target.url`` is the resource endpoint (``https://<resource>.openai.azure.com``),
 ``target.model`` the deployment name and ``target.api_version`` the ``api-version``.
@@ -15,14 +16,10 @@ DEFAULT_API_VERSION = "2024-10-21"
 
 class AzureOpenAIBackend(OpenAICompatBackend):
     kind = "azure_openai"
+    key_header = "api-key"
 
     def chat_url(self, base: str) -> str:
         version = self.target.api_version or DEFAULT_API_VERSION
         return (
             f"{base}/openai/deployments/{self.target.model}/chat/completions?api-version={version}"
         )
-
-    def auth_headers(self) -> dict[str, str]:
-        if self.target.auth.secret is None:
-            return {}
-        return {"api-key": self.context.resolve_secret(self.target.auth.secret)}

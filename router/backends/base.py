@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,12 @@ import aiohttp
 
 from router.config import SecretRef, TargetConfig
 from router.credentials import resolve_secret as default_resolve
+from router.target_auth import (
+    CredentialOptions,
+    CredentialsUnavailableError,
+    OutgoingRequest,
+    build_credentials,
+)
 
 __all__ = ["BackendContext", "ChatBackend", "Completion", "Usage"]
 
@@ -45,17 +52,30 @@ class Completion:
 
 
 class BackendContext:
-    """What adapters share: one HTTP session, one bounded thread pool, secret lookup."""
+    """What adapters share: one HTTP session, one bounded thread pool, secret lookup, and
+    the clock the credential caches run on (tests inject one)."""
 
     def __init__(
         self,
         *,
         blocking_threads: int = 16,
         resolve_secret: Callable[[SecretRef], str] | None = None,
+        clock: Callable[[], float] = time.time,
+        refresh_poll_s: float = 30.0,
     ) -> None:
         self.executor = ThreadPoolExecutor(blocking_threads, thread_name_prefix="router-sdk")
         self.resolve_secret = resolve_secret or default_resolve
+        self.clock = clock
+        self.refresh_poll_s = refresh_poll_s
         self._session: aiohttp.ClientSession | None = None
+
+    def credential_options(self, key_header: str | None = None) -> CredentialOptions:
+        return CredentialOptions(
+            resolve_secret=self.resolve_secret,
+            clock=self.clock,
+            poll_s=self.refresh_poll_s,
+            key_header=key_header,
+        )
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -114,14 +134,32 @@ class BackendContext:
 
 
 class ChatBackend(ABC):
-    """One target's adapter. ``kind`` is the config's ``backend`` value."""
+    """One target's adapter. ``kind`` is the config's ``backend`` value; ``credentials``
+    prove the router's identity to the target (``target.auth``)."""
 
     kind: ClassVar[str]
+    key_header: ClassVar[str | None] = None
+    """The API's own header for an ``api_key`` left at the default ``authorization``."""
 
     def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
         self.name = name
         self.target = target
         self.context = context
+        self.credentials = build_credentials(
+            name, target, context.credential_options(self.key_header)
+        )
+
+    async def authorized_headers(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> dict[str, str]:
+        """``headers`` plus this target's credentials for one POST of ``body`` to ``url``."""
+        request = OutgoingRequest("POST", url, dict(headers), body)
+        try:
+            await self.credentials.authorize(request)
+        except CredentialsUnavailableError as exc:
+            exc.target = exc.target or self.name
+            raise
+        return request.headers
 
     @abstractmethod
     async def complete(self, body: dict[str, Any]) -> Completion: ...
@@ -133,5 +171,9 @@ class ChatBackend(ABC):
         """OpenAI SSE bytes (whole events). Fills ``usage`` as the upstream reports it; sends
         the usage chunk to the client only if ``include_usage``."""
 
+    async def start(self) -> None:
+        """Mint credentials before the first request (failures are logged, not raised)."""
+        await self.credentials.start()
+
     async def close(self) -> None:
-        return None
+        await self.credentials.close()

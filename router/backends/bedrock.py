@@ -39,10 +39,15 @@ class BedrockBackend(ChatBackend):
         super().__init__(name, target, context)
         self._client = client
 
+    async def start(self) -> None:
+        await super().start()
+        # Building a boto3 client takes ~100 ms: do it before the first request, off the loop.
+        await self.context.run_blocking(lambda: self.client)
+
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = boto_client("bedrock-runtime", self.target)
+            self._client = boto_client("bedrock-runtime", self.target, self.credentials)
         return self._client
 
     async def complete(self, body: dict[str, Any]) -> Completion:

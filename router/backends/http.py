@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn
@@ -63,6 +64,17 @@ def parse_json(data: bytes, target: str) -> Any:
 
 
 def raise_for_status(status: int, data: bytes, target: str) -> NoReturn:
+    if status in (401, 403):
+        # The target refused the router's own credentials, not the caller's request:
+        # another target may serve it (as for AWS AccessDenied).
+        refused = UpstreamStatusError(
+            f"target {target!r} refused the router's credentials ({status}): "
+            + error_message(data),
+            target=target,
+            upstream_status=503,
+        )
+        refused.retry = False  # the same credentials would be refused again
+        raise refused
     raise UpstreamStatusError(
         f"target {target!r} answered {status}: {error_message(data)}",
         target=target,
@@ -79,10 +91,15 @@ async def post(
     *,
     timeout: aiohttp.ClientTimeout,
     target: str,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[aiohttp.ClientResponse]:
-    """POST; an error status raises ``UpstreamStatusError`` with the upstream's message."""
+    """POST; an error status raises ``UpstreamStatusError`` with the upstream's message.
+    ``tls`` verifies the target against its own CA (``auth.ca``) instead of the system's."""
+    verify: ssl.SSLContext | bool = tls if tls is not None else True
     try:
-        async with session.post(url, data=body, headers=headers, timeout=timeout) as response:
+        async with session.post(
+            url, data=body, headers=headers, timeout=timeout, ssl=verify
+        ) as response:
             if response.status >= 400:
                 raise_for_status(response.status, await response.read(), target)
             yield response

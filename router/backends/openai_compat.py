@@ -1,4 +1,5 @@
-"""OpenAI-compatible targets: vLLM, TGI, Ollama, llama.cpp server, OpenAI itself.
+"""OpenAI-compatible targets: vLLM, TGI, Ollama, llama.cpp server, OpenAI itself, edge
+sites. Credentials come from ``target.auth`` (an ``api_key`` sends ``Bearer <key>``).
 
 The hot path: the request is forwarded as it is (model and max_tokens already set by the
 core), a JSON answer is relayed byte for byte (parsed once for usage), and a stream is
@@ -30,27 +31,24 @@ class OpenAICompatBackend(ChatBackend):
         if target.url is None:
             raise ValueError(f"target {name!r}: backend {target.backend!r} needs a url")
         self.url = self.chat_url(target.url.rstrip("/"))
-        self.headers = {"content-type": "application/json", **self.auth_headers()}
+        self.headers = {"content-type": "application/json"}
         self.timeout = client_timeout(target)
 
     def chat_url(self, base: str) -> str:
         return base + "/chat/completions"
 
-    def request_headers(self, data: bytes) -> dict[str, str]:
-        """Headers of one request; fixed unless the target signs each request body."""
-        return self.headers
-
-    def auth_headers(self) -> dict[str, str]:
-        if self.target.auth.secret is None:
-            return {}
-        return {"authorization": "Bearer " + self.context.resolve_secret(self.target.auth.secret)}
-
     async def complete(self, body: dict[str, Any]) -> Completion:
         session = self.context.session
         data = orjson.dumps(body)
-        headers = self.request_headers(data)
+        headers = await self.authorized_headers(self.url, data, self.headers)
         async with post(
-            session, self.url, data, headers, timeout=self.timeout, target=self.name
+            session,
+            self.url,
+            data,
+            headers,
+            timeout=self.timeout,
+            target=self.name,
+            tls=self.credentials.ssl,
         ) as resp:
             raw = await resp.read()
         return Completion(raw, usage_of(parse_json(raw, self.name)))
@@ -62,9 +60,15 @@ class OpenAICompatBackend(ChatBackend):
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
         session = self.context.session
         data = orjson.dumps(body)
-        headers = self.request_headers(data)
+        headers = await self.authorized_headers(self.url, data, self.headers)
         async with post(
-            session, self.url, data, headers, timeout=self.timeout, target=self.name
+            session,
+            self.url,
+            data,
+            headers,
+            timeout=self.timeout,
+            target=self.name,
+            tls=self.credentials.ssl,
         ) as resp:
             async for block in relay_openai_stream(
                 resp.content.iter_any(), usage, include_usage, self.name

@@ -38,10 +38,15 @@ class SageMakerBackend(ChatBackend):
         self.endpoint = target.endpoint_name
         self._client = client
 
+    async def start(self) -> None:
+        await super().start()
+        # Building a boto3 client takes ~100 ms: do it before the first request, off the loop.
+        await self.context.run_blocking(lambda: self.client)
+
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = boto_client("sagemaker-runtime", self.target)
+            self._client = boto_client("sagemaker-runtime", self.target, self.credentials)
         return self._client
 
     def _invoke(self, payload: bytes) -> bytes:

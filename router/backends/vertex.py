@@ -2,8 +2,8 @@
 
 ``target.url`` is the models base, e.g.
 ``https://europe-west4-aiplatform.googleapis.com/v1/projects/P/locations/europe-west4/publishers/google/models``;
-``target.model`` the model ID. The bearer token comes from ``target.auth.secret`` (short-lived
-OAuth tokens need a refresher in front; not built yet).
+``target.model`` the model ID. The bearer token is the router's Google access token
+(``google_access_token``: metadata server, refreshed in the background).
 """
 
 from __future__ import annotations
@@ -45,16 +45,20 @@ class VertexBackend(ChatBackend):
         self.url = base + ":generateContent"
         self.stream_url = base + ":streamGenerateContent?alt=sse"
         self.headers = {"content-type": "application/json"}
-        if target.auth.secret is not None:
-            token = context.resolve_secret(target.auth.secret)
-            self.headers["authorization"] = "Bearer " + token
         self.timeout = client_timeout(target)
 
     async def complete(self, body: dict[str, Any]) -> Completion:
         data = orjson.dumps(to_gemini(body))
         session = self.context.session
+        headers = await self.authorized_headers(self.url, data, self.headers)
         async with post(
-            session, self.url, data, self.headers, timeout=self.timeout, target=self.name
+            session,
+            self.url,
+            data,
+            headers,
+            timeout=self.timeout,
+            target=self.name,
+            tls=self.credentials.ssl,
         ) as resp:
             answer = parse_json(await resp.read(), self.name)
         text, reason = _candidate(answer)
@@ -74,8 +78,15 @@ class VertexBackend(ChatBackend):
         finished = False
         first = True
         session = self.context.session
+        headers = await self.authorized_headers(self.stream_url, data, self.headers)
         async with post(
-            session, self.stream_url, data, self.headers, timeout=self.timeout, target=self.name
+            session,
+            self.stream_url,
+            data,
+            headers,
+            timeout=self.timeout,
+            target=self.name,
+            tls=self.credentials.ssl,
         ) as resp:
             async for raw in resp.content.iter_any():
                 for _, payload in parser.feed(raw):

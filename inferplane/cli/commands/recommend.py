@@ -11,7 +11,7 @@ import typer
 import yaml
 from pydantic import ValidationError
 
-from inferplane.cli.output import console
+from inferplane.cli.output import console, err
 from inferplane.errors import ConfigFileError, InferplaneError
 
 __all__ = ["register"]
@@ -51,6 +51,7 @@ def recommend(
     from inferplane.recommend import write_stack as write
     from inferplane.recommend.report import recommend as build
     from inferplane.spec import find_project
+    from router.auth import new_key
 
     if output not in ("table", "json"):
         raise InferplaneError(f"--format {output!r}: allowed: table, json")
@@ -78,11 +79,15 @@ def recommend(
     else:
         console.print(result.view())
     if write_stack is not None:
-        config = starter_config(starter_spec(requirements, result.decision), requirements.region)
+        secret, key = new_key("app")
+        spec = starter_spec(requirements, result.decision, key)
+        config = starter_config(spec, requirements.region)
         path, _ = write(find_project(project), write_stack, config, result.header(), force=force)
         console.print(
             f"wrote {path} (valid stack spec); next: inferplane plan --stack {write_stack}"
         )
+        err.print("[bold]the router's API key 'app' (shown once; give it to the client):[/]")
+        print(secret)
 
 
 def _requirements(path: Path | None, flags: dict[str, Any]) -> Any:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from inferplane.cli.output import console, err
 from inferplane.cli.stacks import selected_stacks
@@ -93,14 +92,18 @@ def key(
     rpm: Annotated[int | None, typer.Option(help="Requests per minute for this key.")] = None,
 ) -> None:
     """Create an API key: prints the secret once, and the spec entry that stores its hash."""
-    secret = "ipk-" + secrets.token_urlsafe(32)
-    salt = secrets.token_hex(8)
-    digest = hashlib.sha256((salt + secret).encode()).hexdigest()
-    entry: dict[str, object] = {"id": key_id, "salt": salt, "sha256": digest}
-    if data_class:
-        entry["data_classes"] = data_class
-    if rpm:
-        entry["rate_limit_rpm"] = rpm
+    from router.auth import new_key
+
+    binding: dict[str, object] = {"data_classes": tuple(data_class or ()), "rate_limit_rpm": rpm}
+    from inferplane.spec.router import ApiKey
+
+    secret, config = new_key(key_id, **binding)
+    entry = config.model_dump(mode="json", exclude_defaults=True)
+    try:
+        ApiKey.model_validate(entry)  # the spec's grammar for key names and bindings
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InferplaneError(f"router key {key_id!r}: {problems}") from exc
     err.print("[bold]secret (shown once; give it to the client):[/]")
     print(secret)
     err.print("[bold]add to inferplane:spec.router.keys:[/]")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from inferplane.residency import Location
 from inferplane.spec.base import SpecModel
@@ -26,6 +26,9 @@ __all__ = [
     "SpotMix",
 ]
 
+_S3_URI = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:/[A-Za-z0-9!_.*()/-]*)?$"
+_SECRET_ARN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$"
+SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 SAGEMAKER_INSTANCE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 EC2_INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -114,7 +117,7 @@ class SageMakerTarget(AwsTarget):
     kind: Literal["sagemaker"]
     image: str = "tgi"
     """Container: ``tgi``, ``vllm``, ``lmi`` (the AWS Deep Learning Containers) or an ECR URI."""
-    model_data: str | None = None
+    model_data: str | None = Field(default=None, pattern=_S3_URI)
     """``s3://`` URI of model artifacts; without it the container downloads ``model``."""
     instance_type: str
     mode: Literal["realtime", "async"] = "realtime"
@@ -147,7 +150,7 @@ class SageMakerServerlessTarget(AwsTarget):
 
     kind: Literal["sagemaker_serverless"]
     image: str = "tgi"
-    model_data: str | None = None
+    model_data: str | None = Field(default=None, pattern=_S3_URI)
     memory_mb: int = 6144
     max_concurrency: int = Field(default=10, ge=1, le=200)
     provisioned_concurrency: int | None = Field(default=None, ge=1, le=200)
@@ -199,8 +202,8 @@ class SpotMix(SpecModel):
 class Network(SpecModel):
     """Where fleet instances and their load balancer live; default VPC when absent."""
 
-    vpc_id: str | None = None
-    subnet_ids: tuple[str, ...] = ()
+    vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
+    subnet_ids: tuple[SubnetId, ...] = ()
 
 
 class GpuFleetTarget(AwsTarget):
@@ -213,7 +216,7 @@ class GpuFleetTarget(AwsTarget):
     warm_pool: bool = False
     volume_gb: int | None = Field(default=None, ge=20, le=16384)
     network: Network = Network()
-    hf_token_secret: str | None = None
+    hf_token_secret: str | None = Field(default=None, pattern=_SECRET_ARN)
     """Secrets Manager secret ARN holding a Hugging Face token, for gated models."""
 
     CAPACITY_MODES: ClassVar[frozenset[CapacityMode]] = frozenset({"on_demand", "reserved"})

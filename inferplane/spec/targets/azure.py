@@ -13,6 +13,7 @@ from components.azure.catalog import (
     container_app_size_refusal,
 )
 from inferplane.residency import Location
+from inferplane.spec.base import ImageRef
 from inferplane.spec.capacity import CapacityMode
 from inferplane.spec.regions import geography
 from inferplane.spec.serving import Serving
@@ -92,7 +93,7 @@ class ContainerAppTarget(AzureTarget):
 
     kind: Literal["container_app"]
     serving: Serving | None = None
-    image: str | None = None
+    image: ImageRef | None = None
     gpu_profile: Literal["Consumption-GPU-NC8as-T4", "Consumption-GPU-NC24-A100"] | None = None
     """Serverless GPU workload profile; each replica gets the profile's CPU, memory and GPU."""
     cpu: float = Field(default=2, gt=0, le=4)

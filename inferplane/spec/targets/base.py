@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from inferplane.residency import Location
-from inferplane.spec.base import SpecModel
+from inferplane.spec.base import ModelId, SpecModel
 from inferplane.spec.capacity import Capacity, CapacityMode, CommitmentTerm, Scaling
 from inferplane.spec.regions import Cloud, is_region
 
@@ -17,7 +17,7 @@ __all__ = ["CloudTarget", "TargetBase"]
 class TargetBase(SpecModel):
     """Fields every target has."""
 
-    model: str = Field(min_length=1)
+    model: ModelId
     """The model this target serves (provider model ID, Hugging Face ID or GGUF name)."""
     capacity: Capacity = Capacity()
     scaling: Scaling = Scaling()

@@ -11,7 +11,7 @@ from components.gcp.catalog import (
     cloud_run_size_refusal,
     vertex_machine_refusal,
 )
-from inferplane.spec.base import SpecModel
+from inferplane.spec.base import ImageRef, SpecModel
 from inferplane.spec.serving import Serving
 from inferplane.spec.targets.base import CloudTarget
 
@@ -96,7 +96,7 @@ class CloudRunTarget(GcpTarget):
 
     kind: Literal["cloud_run"]
     serving: Serving | None = None
-    image: str | None = None
+    image: ImageRef | None = None
     """A ready image instead of ``serving`` (it must expose an OpenAI-compatible API)."""
     gpu: CloudRunGpu | None = None
     cpu: float = Field(default=4, gt=0, le=32)

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from inferplane.residency import Location
-from inferplane.spec.base import Name, SpecModel
+from inferplane.spec.base import Name, SpecModel, SpecPath
 from inferplane.spec.regions import is_region
 from inferplane.spec.serving import Serving
 from inferplane.spec.targets.base import TargetBase
@@ -25,7 +25,6 @@ __all__ = [
 EDGE_PROFILES = ("jetson-orin", "x86-nvidia", "cpu", "apple-m")
 
 _CONFIG_KEY = r"^[A-Za-z][A-Za-z0-9_-]*:[A-Za-z][A-Za-z0-9_.-]*$"
-_PATH = r"^/[A-Za-z0-9._/-]+$"
 
 
 class ClusterRef(SpecModel):
@@ -98,7 +97,7 @@ class KubernetesTarget(TargetBase):
     cache: Literal["pvc", "hostpath", "emptydir"] = "pvc"
     cache_gb: int | None = Field(default=None, ge=1, le=16384)
     """GiB of model cache; default: the weights plus 25% (100 if the size is unknown)."""
-    cache_host_path: str = Field(default="/var/lib/inferplane/models", pattern=_PATH)
+    cache_host_path: SpecPath = "/var/lib/inferplane/models"
     """Node directory of a ``hostpath`` cache (owned by uid 1000, the server's user)."""
     storage_class: str | None = None
     """StorageClass of a ``pvc`` cache; the cluster default when absent."""
@@ -136,10 +135,10 @@ class EdgeSsh(SpecModel):
     port: int = Field(default=22, ge=1, le=65535)
     private_key: str = Field(default="inferplane:edgeSshKey", pattern=_CONFIG_KEY)
     """Stack config key holding the private key (``pulumi config set --secret``)."""
-    host_key: str = Field(pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+")
+    host_key: str = Field(pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+$")
     """The site's public host key (``ssh-keyscan``); required, so the key is verified
     instead of trusted on first use."""
-    install_dir: str = Field(default="/opt/inferplane", pattern=_PATH)
+    install_dir: SpecPath = "/opt/inferplane"
     """Where releases are unpacked on the site."""
 
 

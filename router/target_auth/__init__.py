@@ -1,0 +1,46 @@
+"""How the router authenticates to each target: one ``TargetCredentials`` class per
+``TargetAuth.scheme``, chosen by name (``SCHEMES``), imported only when a target uses it.
+
+    creds = build_credentials(name, target, CredentialOptions(...))
+    await creds.start()                 # mint before the first request, refresh behind
+    await creds.authorize(request)      # decorate one OutgoingRequest (memory only)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from router.config import TargetConfig
+from router.target_auth.base import CredentialsUnavailableError, OutgoingRequest, TargetCredentials
+from router.target_auth.options import CredentialOptions
+from router.target_auth.tls import ca_context
+
+__all__ = [
+    "SCHEMES",
+    "CredentialOptions",
+    "CredentialsUnavailableError",
+    "OutgoingRequest",
+    "TargetCredentials",
+    "build_credentials",
+]
+
+SCHEMES: dict[str, str] = {
+    "none": "router.target_auth.keys:NoAuth",
+    "api_key": "router.target_auth.keys:ApiKey",
+    "sigv4": "router.target_auth.aws:SigV4",
+    "azure_entra": "router.target_auth.azure:AzureEntra",
+    "google_access_token": "router.target_auth.google:GoogleAccessToken",
+    "google_id_token": "router.target_auth.google:GoogleIdToken",
+}
+
+
+def build_credentials(
+    name: str, target: TargetConfig, options: CredentialOptions
+) -> TargetCredentials:
+    module_name, _, class_name = SCHEMES[target.auth.scheme].partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    credentials = cls(name, target, options)
+    assert isinstance(credentials, TargetCredentials)
+    if target.auth.ca is not None:
+        credentials.ssl = ca_context(name, target.auth.ca, options.resolve_secret)
+    return credentials
