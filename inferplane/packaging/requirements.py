@@ -112,16 +112,22 @@ def _extra_requirements(pyproject: Path, extra: str) -> list[Requirement]:
 
 def _lock_pins(lock: Path) -> dict[str, str]:
     pins: dict[str, str] = {}
-    for raw in lock.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
+    for line in _logical_lines(lock.read_text(encoding="utf-8")):
         requirement = Requirement(line)
         specifiers = list(requirement.specifier)
         if len(specifiers) != 1 or specifiers[0].operator != "==":
             raise BuildError(f"{lock}: {line!r} is not pinned (expected name==version)")
         pins[canonicalize_name(requirement.name)] = f"{requirement.name}=={specifiers[0].version}"
     return pins
+
+
+def _logical_lines(text: str) -> Iterable[str]:
+    """Requirement lines of a pip requirements file: continuations joined, comments and
+    options (``--hash=...``) dropped."""
+    for line in text.replace("\\\n", " ").splitlines():
+        requirement = line.split("#", 1)[0].split(" --", 1)[0].strip()
+        if requirement and not requirement.startswith("-"):
+            yield requirement
 
 
 def _installed_requirements(name: str, pin: str) -> list[Requirement]:

@@ -12,21 +12,24 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from inferplane.errors import InferplaneError
 from inferplane.smoke.credentials import Book
 from inferplane.smoke.issuers import Issuers
 from inferplane.smoke.redis import LocalRedis
 from inferplane.smoke.server import LoopbackServer
 from inferplane.smoke.targets import AwsApis, Recorder, TargetFake, secret_id
-from router.classify import TIERS, Classification, estimate_tier
-from router.config import RouterConfig, SecretRef
+from router.auth import KeyRing, hash_key
+from router.chat import parse_chat_request
+from router.classify import Classifier
+from router.config import KeyConfig, RouterConfig, SecretRef
 from router.contract import CONFIG_ENV
-from router.decide import RouteTable
+from router.decide import Decision, RouteTable
 from router.errors import RouterError
 
 __all__ = ["Outcome", "Probe", "SmokeReport", "Stage", "probes", "run_smoke", "stage"]
@@ -52,11 +55,7 @@ class Probe:
     headers: dict[str, str]
 
     def body(self) -> bytes:
-        text = f"{self.smoke_id}: say hello"
-        message = {"role": "user", "content": text}
-        return json.dumps(
-            {"model": self.model, "messages": [message], "stream": self.stream}
-        ).encode()
+        return _probe_body(self.model, self.smoke_id, stream=self.stream)
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class SmokeReport:
     issuer_refusals: tuple[str, ...]
     seconds: float
     cost_usd: dict[str, float] = field(default_factory=dict)
-    """``inferplane_cost_usd_total`` per target after the run."""
+    """Cost per target the router logged for the run (its access log's ``cost_usd``)."""
     problems: tuple[str, ...] = ()
     """What the stage could not provide (a secret store without a fake, ...)."""
 
@@ -87,49 +86,79 @@ class SmokeReport:
         return bool(self.outcomes) and all(o.ok for o in self.outcomes) and not self.leaks
 
 
-def probes(config: RouterConfig, api_key: str | None = None) -> list[Probe]:
-    """A chat and a stream per route and admitted data class, then per target and data
-    class it may receive (the target named as the model, so every target is called, not
-    only each route's first); each probe with its own id."""
+def probes(config: RouterConfig, keys: Mapping[str, str] | None = None) -> list[Probe]:
+    """A chat and a stream per route and data class the router's own tables serve, then
+    per target and data class it may receive (the target named as the model, so every
+    target is called, not only each route's first); each probe with its own id.
+
+    ``keys`` (key id -> secret) are the clients when the router requires API keys: each
+    probe goes with the first key the router lets send it there (its data classes and
+    routes); a (route, data class) that no client may reach is not probed."""
     found = []
     ranked = sorted(config.data_classes, key=lambda c: (config.data_classes[c].rank, c))
-    table = RouteTable(config)
+    judge = _Judge(config, keys)
     for route in config.routes:
         for data_class in ranked:
             if route.match.data_class not in (None, data_class):
                 continue
-            if data_class in config.refused_data_classes:
-                continue
             model = route.match.alias or route.match.tier or "smoke"
             latency = route.match.latency_ms_max
-            if _served_by(table, data_class, model, latency) == route.name:
-                found += _pair(route.name, data_class, model, latency, api_key)
+            client = judge.client(data_class, model, latency, _on_route(route.name))
+            if client is not None:
+                found += _pair(route.name, data_class, model, latency, client)
     for name, target in config.targets.items():
         for data_class in ranked:
-            if data_class in target.allowed_data_classes:
-                found += _pair(f"{PINNED}{name}", data_class, name, None, api_key)
+            if data_class not in target.allowed_data_classes:
+                continue
+            client = judge.client(data_class, name, None, _only_to(name))
+            if client is not None:
+                found += _pair(f"{PINNED}{name}", data_class, name, None, client)
     return found
-
-
-def _served_by(table: RouteTable, data_class: str, model: str, latency: int | None) -> str | None:
-    """The route the router's own table picks for such a probe (None: refused). A route an
-    earlier one shadows for a data class, or none of whose targets may receive it, does
-    not admit that class."""
-    tier = model if model in TIERS else estimate_tier("smoke", "smoke")
-    c = Classification(data_class, data_class, (), latency, tier, model)  # type: ignore[arg-type]
-    try:
-        return table.decide(c, None).route.name
-    except RouterError:
-        return None
 
 
 PINNED = "pin:"
 """Route label of a probe that names its target as the model (any route may serve it)."""
 
 
-def _pair(
-    route: str, data_class: str, model: str, latency: int | None, api_key: str | None
-) -> list[Probe]:
+def _on_route(name: str) -> Callable[[Decision], bool]:
+    return lambda decision: decision.route.name == name
+
+
+def _only_to(target: str) -> Callable[[Decision], bool]:
+    return lambda decision: decision.targets == (target,)
+
+
+class _Judge:
+    """Asks the router's own classifier and route table whether a probe would be served
+    as wanted, and with which client's key."""
+
+    def __init__(self, config: RouterConfig, keys: Mapping[str, str] | None) -> None:
+        self.table = RouteTable(config)
+        self.classifier = Classifier(config)
+        self.clients: list[tuple[KeyConfig | None, str]] = [(None, "")]
+        if config.auth_required:
+            known = keys or {}
+            self.clients = [(k, known[k.id]) for k in config.keys if k.id in known]
+
+    def client(
+        self, data_class: str, model: str, latency: int | None, wanted: Callable[[Decision], bool]
+    ) -> str | None:
+        """The ``authorization`` header value ("" without keys), or None: not served."""
+        headers = _headers(data_class, latency, None)
+        chat = parse_chat_request(_probe_body(model, "smoke-000000000000", stream=False))
+        for key, secret in self.clients:
+            try:
+                classified = self.classifier.classify(chat, key, headers)
+                if classified.data_class == data_class and wanted(
+                    self.table.decide(classified, key)
+                ):
+                    return f"Bearer {secret}" if key is not None else ""
+            except RouterError:
+                continue
+        return None
+
+
+def _headers(data_class: str, latency: int | None, authorization: str | None) -> dict[str, str]:
     headers = {
         "content-type": "application/json",
         "x-inferplane-data-class": data_class,
@@ -138,8 +167,18 @@ def _pair(
     }
     if latency is not None:
         headers["x-inferplane-latency-budget-ms"] = str(latency)
-    if api_key is not None:
-        headers["authorization"] = f"Bearer {api_key}"
+    if authorization:
+        headers["authorization"] = authorization
+    return headers
+
+
+def _probe_body(model: str, smoke_id: str, *, stream: bool) -> bytes:
+    message = {"role": "user", "content": f"{smoke_id}: say hello"}
+    return json.dumps({"model": model, "messages": [message], "stream": stream}).encode()
+
+
+def _pair(route: str, data_class: str, model: str, latency: int | None, client: str) -> list[Probe]:
+    headers = _headers(data_class, latency, client)
     return [
         Probe(route, data_class, stream, "smoke-" + secrets.token_hex(6), model, headers)
         for stream in (False, True)
@@ -163,12 +202,18 @@ class Stage:
     recorder: Recorder
     issuers: Issuers
     problems: list[str]
+    keys: dict[str, str] = field(default_factory=dict)
+    """Client key id -> the secret the smoke gave it (see ``stage``)."""
 
 
 @contextmanager
-def stage(config: RouterConfig) -> Iterator[Stage]:
+def stage(config: RouterConfig, *, rekey: bool = True) -> Iterator[Stage]:
     """Start a fake per URL target, one for the AWS APIs, the issuers and (when the state
-    is Redis) a redis-server; provision every secret the config references."""
+    is Redis) a redis-server; provision every secret the config references.
+
+    The stack's client keys are stored as hashes whose secrets nobody has, so with
+    ``rekey`` each key keeps its id, data classes, routes, rate limit and team and gets a
+    fresh secret (a new salt and hash): the only change besides URLs and endpoints."""
     book, recorder, problems = Book(), Recorder(), []
     issuers = Issuers(book)
     with ExitStack() as stack:
@@ -209,9 +254,18 @@ def stage(config: RouterConfig) -> Iterator[Stage]:
                 **issuers.env(issuer_server.url),
             }
         )
-        rewritten = RouterConfig.from_json(config.model_copy(update={"targets": targets}).to_json())
+        keys: dict[str, str] = {}
+        client_keys = list(config.keys)
+        if rekey:
+            for i, key in enumerate(client_keys):
+                keys[key.id] = "smoke-key-" + secrets.token_urlsafe(24)
+                salt = secrets.token_hex(8)
+                update = {"salt": salt, "sha256": hash_key(keys[key.id], salt)}
+                client_keys[i] = key.model_copy(update=update)
+        update = {"targets": targets, "keys": tuple(client_keys)}
+        rewritten = RouterConfig.from_json(config.model_copy(update=update).to_json())
         env[CONFIG_ENV] = rewritten.to_json()
-        yield Stage(rewritten, env, book, recorder, issuers, problems)
+        yield Stage(rewritten, env, book, recorder, issuers, problems, keys)
 
 
 def _provide(
@@ -245,11 +299,12 @@ def run_smoke(
 ) -> SmokeReport:
     """Run every probe against the packaged router that ``start_router(env)`` starts."""
     started = time.perf_counter()
-    planned = probes(config, api_key)
-    with stage(config) as staged, start_router(staged.env) as router:
+    with stage(config, rekey=api_key is None) as staged, start_router(staged.env) as router:
+        planned = probes(config, staged.keys if api_key is None else _key_of(config, api_key))
         outcomes = [_send(router, probe, staged.recorder) for probe in planned]
-        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        _, _, metrics = router.request("GET", "/metrics", headers)
+        # /metrics is for operators (admin.keys), which the smoke does not add: the cost
+        # comes from the access log, the same number per request.
+        log = router.stderr_tail(100_000)
         if not all(o.ok for o in outcomes):
             tail = router.stderr_tail(5)
             # Tracebacks and errors; the JSON lines are the access log.
@@ -271,9 +326,18 @@ def run_smoke(
         leaks,
         tuple(staged.issuers.refused),
         time.perf_counter() - started,
-        _costs(metrics),
+        _costs(log),
         tuple(staged.problems),
     )
+
+
+def _key_of(config: RouterConfig, api_key: str) -> dict[str, str]:
+    try:
+        key = KeyRing(config.keys).authenticate(f"Bearer {api_key}")
+    except RouterError:
+        ids = ", ".join(k.id for k in config.keys) or "none"
+        raise InferplaneError(f"--api-key matches none of the stack's keys ({ids})") from None
+    return {key.id: api_key}
 
 
 def _send(router: PackagedRouter, probe: Probe, recorder: Recorder) -> Outcome:
@@ -320,10 +384,15 @@ def _error_message(body: str) -> str:
         return body[:300]
 
 
-def _costs(metrics: str) -> dict[str, float]:
-    costs = {}
-    for line in metrics.splitlines():
-        if line.startswith('inferplane_cost_usd_total{target="'):
-            labels, _, value = line.rpartition(" ")
-            costs[labels.split('"')[1]] = float(value)
+def _costs(access_log: str) -> dict[str, float]:
+    """``cost_usd`` per target, summed over the router's access-log lines."""
+    costs: dict[str, float] = {}
+    for line in access_log.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("target"), str):
+            cost = float(entry.get("cost_usd") or 0.0)
+            costs[entry["target"]] = costs.get(entry["target"], 0.0) + cost
     return costs

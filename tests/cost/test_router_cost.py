@@ -61,7 +61,8 @@ def test_metrics_cost_is_nonzero_after_a_request_to_a_priced_target(
                 answer = await gateway.handle(
                     Request("POST", "/v1/chat/completions", {}, json.dumps(body).encode())
                 )
-                metrics = await gateway.handle(Request("GET", "/metrics", {}, b""))
+                # As on the operator listener (admin.port): /metrics is operators' only.
+                metrics = await gateway.handle(Request("GET", "/metrics", {}, b"", operator=True))
             finally:
                 await gateway.close()
             return answer.status, metrics.body.decode()

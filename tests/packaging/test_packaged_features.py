@@ -7,6 +7,7 @@ caches to a fake upstream. (numpy was missing from both: every chat would have b
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -32,6 +33,9 @@ DRIVER = Path(__file__).resolve().parents[1] / "support" / "packaged_driver.py"
 HOST_RUNTIME = f"python3.{sys.version_info.minor}"
 REDIS_ENV = "SMOKE_REDIS_URL"
 BACKENDS: tuple[str, ...] = typing.get_args(Backend)
+OPS_KEY = "ops-key-for-metrics"  # the driver sends it for /metrics (operators only)
+OPS_SALT = "5a17"
+OPS_SHA = hashlib.sha256((OPS_SALT + OPS_KEY).encode()).hexdigest()
 
 
 def every_feature_config(upstream_url: str) -> str:
@@ -75,6 +79,7 @@ def every_feature_config(upstream_url: str) -> str:
             "auth_required": False,
             "cache": {"semantic": {"enabled": True, "threshold": 0.8}},
             "state": {"backend": "redis", "url": {"store": "env", "name": REDIS_ENV}},
+            "admin": {"keys": [{"id": "ops", "salt": OPS_SALT, "sha256": OPS_SHA}]},
         }
     )
     return config.to_json()

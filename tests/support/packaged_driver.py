@@ -25,11 +25,15 @@ def _chat(content: str, stream: bool = False) -> dict[str, object]:
     }
 
 
+OPERATOR = {"authorization": "Bearer ops-key-for-metrics"}
+"""The admin key of the test's config (tests/packaging/test_packaged_features.py)."""
+
+
 def _event(method: str, path: str, body: object = None) -> dict[str, object]:
     return {
         "version": "2.0",
         "rawPath": path,
-        "headers": {"content-type": "application/json"},
+        "headers": {"content-type": "application/json", **(OPERATOR if path == "/metrics" else {})},
         "requestContext": {"http": {"method": method, "path": path}},
         "body": None if body is None else json.dumps(body),
         "isBase64Encoded": False,
@@ -82,7 +86,7 @@ def _via_core() -> tuple[object, list[dict[str, object]]]:
     requests = [
         Request("GET", "/healthz", {}, b""),
         *[Request("POST", "/v1/chat/completions", {}, json.dumps(c).encode()) for c in chats],
-        Request("GET", "/metrics", {}, b""),
+        Request("GET", "/metrics", OPERATOR, b""),
     ]
 
     async def answer(request: Request) -> dict[str, object]:

@@ -26,7 +26,12 @@ def smoke(
         typer.Option("--zip", help="A Lambda zip built for this machine (default: build one)."),
     ] = None,
     api_key: Annotated[
-        str | None, typer.Option("--api-key", help="Router API key, when the stack has keys.")
+        str | None,
+        typer.Option(
+            "--api-key",
+            help="Probe with this client key of the stack (default: every key of the stack "
+            "gets a fresh secret for the run, keeping its data classes and routes).",
+        ),
     ] = None,
     project: Annotated[Path | None, typer.Option("--project", help="Project directory.")] = None,
 ) -> None:
@@ -48,11 +53,6 @@ def smoke(
         graph = run_program(root, stack_file)
     regions = provider_regions(stack_file.config)
     config = stack_router_config(spec, stack, endpoints_from_graph(graph, spec), regions)
-    if config.auth_required and api_key is None:
-        raise InferplaneError(
-            f"stack {stack}'s router requires an API key: pass --api-key with one of "
-            f"{', '.join(k.id for k in config.keys)}"
-        )
     package = zip_path or host_zip(
         root, root / "build" / "smoke", default_cache(), lambda m: err.print(f"[dim]•[/] {m}")
     )
@@ -94,7 +94,7 @@ def _print(report: object) -> None:
         console.print(f"[yellow]note[/] {line}")
     costs = ", ".join(f"{t} ${c:.6f}" for t, c in sorted(report.cost_usd.items()) if c)
     if costs:
-        console.print(f"cost in /metrics: {costs}")
+        console.print(f"cost (router access log): {costs}")
 
 
 def register(app: typer.Typer) -> None:
