@@ -8,8 +8,10 @@ the same value from the request as received."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import threading
@@ -21,6 +23,19 @@ from inferplane.smoke.wire import Call
 __all__ = ["AwsKey", "Book", "Token", "verify_sigv4"]
 
 TOKEN_TTL_S = 3600
+ISSUERS = {
+    "azure": "https://sts.windows.net/smoke-tenant/",
+    "google_access": "https://accounts.google.com",
+    "google_id": "https://accounts.google.com",
+}
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64(document: dict[str, object]) -> str:
+    return _b64url(json.dumps(document, separators=(",", ":")).encode())
 
 
 @dataclass(frozen=True)
@@ -57,9 +72,26 @@ class Book:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def mint(self, kind: str, audience: str, client_id: str | None = None) -> str:
-        token = f"smoke-{kind}-{secrets.token_urlsafe(24)}"
+        """A JWT-shaped token (the clients read ``exp`` from ID tokens); its signature is
+        random: only this book can tell it was issued."""
+        now = int(time.time())
+        claims = {
+            "iss": ISSUERS[kind],
+            "aud": audience,
+            "sub": client_id or "smoke-router",
+            "iat": now,
+            "exp": now + TOKEN_TTL_S,
+            "jti": secrets.token_hex(8),
+        }
+        token = ".".join(
+            [
+                _b64({"alg": "RS256", "typ": "JWT", "kid": "smoke"}),
+                _b64(claims),
+                _b64url(secrets.token_bytes(32)),
+            ]
+        )
         with self._lock:
-            self.tokens[token] = Token(kind, audience, client_id, time.time() + TOKEN_TTL_S)
+            self.tokens[token] = Token(kind, audience, client_id, now + TOKEN_TTL_S)
         return token
 
     def aws_key(self, role_arn: str | None = None, session: bool = False) -> tuple[str, AwsKey]:

@@ -57,9 +57,10 @@ def test_metrics_cost_is_nonzero_after_a_request_to_a_priced_target(
             gateway = Gateway(staged.config)
             await gateway.start()
             body = {"model": "claude-sonnet", "messages": [{"role": "user", "content": "hi"}]}
+            client = {"authorization": f"Bearer {staged.keys['app-backend']}"}
             try:
                 answer = await gateway.handle(
-                    Request("POST", "/v1/chat/completions", {}, json.dumps(body).encode())
+                    Request("POST", "/v1/chat/completions", client, json.dumps(body).encode())
                 )
                 # As on the operator listener (admin.port): /metrics is operators' only.
                 metrics = await gateway.handle(Request("GET", "/metrics", {}, b"", operator=True))

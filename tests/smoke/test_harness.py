@@ -30,7 +30,8 @@ def dev() -> RouterConfig:
 
 
 def test_probes_cover_each_served_route_and_every_target(dev: RouterConfig) -> None:
-    planned = {(p.route, p.data_class, p.stream) for p in probes(dev)}
+    keys = {key.id: f"secret-of-{key.id}" for key in dev.keys}
+    planned = {(p.route, p.data_class, p.stream) for p in probes(dev, keys)}
     # restricted is refused at this (cloud) router, so its route serves nothing here.
     assert {(route, dc) for route, dc, _ in planned} == {
         (route, dc)
@@ -38,7 +39,13 @@ def test_probes_cover_each_served_route_and_every_target(dev: RouterConfig) -> N
         for dc in ("public", "internal")
     }
     assert {stream for _, _, stream in planned} == {False, True}
-    assert len({p.smoke_id for p in probes(dev)}) == len(probes(dev))
+    # The first key that may send each probe: app-backend sends internal and public.
+    assert {p.headers["authorization"] for p in probes(dev, keys)} == {
+        "Bearer secret-of-app-backend"
+    }
+    assert len({p.smoke_id for p in probes(dev, keys)}) == len(probes(dev, keys))
+    # Without any usable key the router requires, nothing can be probed.
+    assert probes(dev, {}) == []
 
 
 def test_a_stack_with_supported_schemes_passes(dev: RouterConfig) -> None:
@@ -48,18 +55,37 @@ def test_a_stack_with_supported_schemes_passes(dev: RouterConfig) -> None:
     assert report.leaks == ()
 
 
-def test_a_scheme_the_router_does_not_send_fails_the_smoke(dev: RouterConfig) -> None:
-    targets = dict(dev.targets)
-    targets["llama-lab"] = targets["llama-lab"].model_copy(
-        update={"auth": TargetAuth(scheme="google_id_token", audience="http://austin-lab:8088")}
+def _with_auth(config: RouterConfig, target: str, auth: TargetAuth) -> RouterConfig:
+    targets = dict(config.targets)
+    targets[target] = targets[target].model_copy(update={"auth": auth})
+    return config.model_copy(update={"targets": targets})
+
+
+def test_router_credentials_from_the_fake_issuers_pass(dev: RouterConfig) -> None:
+    # The router mints an ID token from the fake metadata server (GCE_METADATA_HOST).
+    auth = TargetAuth(scheme="google_id_token", audience="http://austin-lab:8088")
+    report = run_smoke("dev", _with_auth(dev, "llama-lab", auth), InProcessRouter)
+    assert report.ok, [o.detail for o in report.outcomes if not o.ok]
+
+
+def test_a_credential_the_target_does_not_accept_fails_the_smoke(dev: RouterConfig) -> None:
+    fakes_want = TargetAuth(scheme="google_id_token", audience="http://austin-lab:8088")
+    router_sends = TargetAuth(scheme="google_id_token", audience="http://elsewhere:8088")
+
+    def wrong_audience(config: RouterConfig) -> RouterConfig:
+        return _with_auth(config, "llama-lab", router_sends)
+
+    report = run_smoke(
+        "dev",
+        _with_auth(dev, "llama-lab", fakes_want),
+        lambda env: InProcessRouter(env, tamper=wrong_audience),
     )
-    report = run_smoke("dev", dev.model_copy(update={"targets": targets}), InProcessRouter)
     assert not report.ok
     failed = {o.probe.route for o in report.outcomes if not o.ok}
     assert "pin:llama-lab" in failed
     assert "pin:claude-haiku" not in failed
     details = " ".join(o.detail for o in report.outcomes if not o.ok)
-    assert "llama-lab: no Authorization: Bearer token" in details
+    assert "token for 'http://elsewhere:8088', the target is 'http://austin-lab:8088'" in details
 
 
 def test_a_router_that_ignores_residency_is_caught(dev: RouterConfig) -> None:
