@@ -61,10 +61,25 @@ def _with_auth(config: RouterConfig, target: str, auth: TargetAuth) -> RouterCon
     return config.model_copy(update={"targets": targets})
 
 
-def test_router_credentials_from_the_fake_issuers_pass(dev: RouterConfig) -> None:
-    # The router mints an ID token from the fake metadata server (GCE_METADATA_HOST).
-    auth = TargetAuth(scheme="google_id_token", audience="http://austin-lab:8088")
-    report = run_smoke("dev", _with_auth(dev, "llama-lab", auth), InProcessRouter)
+@pytest.mark.parametrize(
+    ("target", "auth"),
+    [
+        # ID token from the fake metadata server (GCE_METADATA_HOST)
+        ("llama-lab", {"scheme": "google_id_token", "audience": "http://austin-lab:8088"}),
+        ("llama-lab", {"scheme": "google_access_token"}),
+        # managed identity through IDENTITY_ENDPOINT / IDENTITY_HEADER
+        ("llama-lab", {"scheme": "azure_entra", "scope": "https://ml.azure.com/.default"}),
+        ("llama-lab", {"scheme": "api_key", "secret": {"store": "env", "name": "LAB_KEY"}}),
+        # SigV4 by boto3 with the router's (fake) AWS identity, verified by botocore
+        ("claude-haiku", {"scheme": "sigv4", "service": "bedrock"}),
+    ],
+    ids=lambda value: value if isinstance(value, str) else value["scheme"],
+)
+def test_router_credentials_from_the_fake_issuers_pass(
+    dev: RouterConfig, target: str, auth: dict[str, object]
+) -> None:
+    config = _with_auth(dev, target, TargetAuth.model_validate(auth))
+    report = run_smoke("dev", config, InProcessRouter)
     assert report.ok, [o.detail for o in report.outcomes if not o.ok]
 
 
