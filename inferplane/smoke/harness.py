@@ -257,13 +257,13 @@ def stage(config: RouterConfig, *, rekey: bool = True) -> Iterator[Stage]:
         keys: dict[str, str] = {}
         client_keys = list(config.keys)
         if rekey:
-            for i, key in enumerate(client_keys):
-                keys[key.id] = "smoke-key-" + secrets.token_urlsafe(24)
+            for i, client in enumerate(client_keys):
+                keys[client.id] = "smoke-key-" + secrets.token_urlsafe(24)
                 salt = secrets.token_hex(8)
-                update = {"salt": salt, "sha256": hash_key(keys[key.id], salt)}
-                client_keys[i] = key.model_copy(update=update)
-        update = {"targets": targets, "keys": tuple(client_keys)}
-        rewritten = RouterConfig.from_json(config.model_copy(update=update).to_json())
+                hashed = {"salt": salt, "sha256": hash_key(keys[client.id], salt)}
+                client_keys[i] = client.model_copy(update=hashed)
+        moved = {"targets": targets, "keys": tuple(client_keys)}
+        rewritten = RouterConfig.from_json(config.model_copy(update=moved).to_json())
         env[CONFIG_ENV] = rewritten.to_json()
         yield Stage(rewritten, env, book, recorder, issuers, problems, keys)
 
