@@ -115,7 +115,8 @@ def main() -> None:
                 "modules": modules,
                 "backends": {n: type(b).__name__ for n, b in gateway.backends.items()},  # type: ignore[attr-defined]
                 "clients": clients,
-                "store": type(gateway.store).__name__,  # type: ignore[attr-defined]
+                # The Redis store, possibly behind the fail-safe wrapper.
+                "store": type(getattr(gateway.store, "_store", gateway.store)).__name__,  # type: ignore[attr-defined]
                 "semantic": gateway.semantic.enabled,  # type: ignore[attr-defined]
                 "answers": answers,
             }
