@@ -43,6 +43,11 @@ AWS_ENDPOINT_ENV = (
 )
 
 
+TASKS = ("say hello", "prove it step by step")
+"""Probe texts: a simple one, and one the router's tier estimate calls complex (so a
+target only on a ``tier: complex`` route can be reached by name)."""
+
+
 @dataclass(frozen=True)
 class Probe:
     """One request of the smoke run."""
@@ -53,9 +58,11 @@ class Probe:
     smoke_id: str
     model: str
     headers: dict[str, str]
+    task: str = ""
+    """Text after the id: a reasoning task makes the router's tier estimate ``complex``."""
 
     def body(self) -> bytes:
-        return _probe_body(self.model, self.smoke_id, stream=self.stream)
+        return _probe_body(self.model, self.smoke_id, self.task, stream=self.stream)
 
 
 @dataclass(frozen=True)
@@ -110,9 +117,11 @@ def probes(config: RouterConfig, keys: Mapping[str, str] | None = None) -> list[
         for data_class in ranked:
             if data_class not in target.allowed_data_classes:
                 continue
-            client = judge.client(data_class, name, None, _only_to(name))
-            if client is not None:
-                found += _pair(f"{PINNED}{name}", data_class, name, None, client)
+            for task, latency in _variants(config, name):
+                client = judge.client(data_class, name, latency, _only_to(name), task)
+                if client is not None:
+                    found += _pair(f"{PINNED}{name}", data_class, name, latency, client, task=task)
+                    break
     return found
 
 
@@ -141,11 +150,16 @@ class _Judge:
             self.clients = [(k, known[k.id]) for k in config.keys if k.id in known]
 
     def client(
-        self, data_class: str, model: str, latency: int | None, wanted: Callable[[Decision], bool]
+        self,
+        data_class: str,
+        model: str,
+        latency: int | None,
+        wanted: Callable[[Decision], bool],
+        task: str = TASKS[0],
     ) -> str | None:
         """The ``authorization`` header value ("" without keys), or None: not served."""
         headers = _headers(data_class, latency, None)
-        chat = parse_chat_request(_probe_body(model, "smoke-000000000000", stream=False))
+        chat = parse_chat_request(_probe_body(model, "smoke-000000000000", task, stream=False))
         for key, secret in self.clients:
             try:
                 classified = self.classifier.classify(chat, key, headers)
@@ -172,15 +186,31 @@ def _headers(data_class: str, latency: int | None, authorization: str | None) ->
     return headers
 
 
-def _probe_body(model: str, smoke_id: str, *, stream: bool) -> bytes:
-    message = {"role": "user", "content": f"{smoke_id}: say hello"}
+def _probe_body(model: str, smoke_id: str, task: str = TASKS[0], *, stream: bool) -> bytes:
+    message = {"role": "user", "content": f"{smoke_id}: {task or TASKS[0]}"}
     return json.dumps({"model": model, "messages": [message], "stream": stream}).encode()
 
 
-def _pair(route: str, data_class: str, model: str, latency: int | None, client: str) -> list[Probe]:
+def _variants(config: RouterConfig, target: str) -> list[tuple[str, int | None]]:
+    """(task, latency budget) to try so a pinned probe matches a route that holds the
+    target: the router serves a pinned request only on a route it is part of."""
+    budgets = {r.match.latency_ms_max for r in config.routes if target in r.targets}
+    ordered: list[int | None] = [None, *sorted(b for b in budgets if b is not None)]
+    return [(task, budget) for task in TASKS for budget in ordered]
+
+
+def _pair(
+    route: str,
+    data_class: str,
+    model: str,
+    latency: int | None,
+    client: str,
+    *,
+    task: str = TASKS[0],
+) -> list[Probe]:
     headers = _headers(data_class, latency, client)
     return [
-        Probe(route, data_class, stream, "smoke-" + secrets.token_hex(6), model, headers)
+        Probe(route, data_class, stream, "smoke-" + secrets.token_hex(6), model, headers, task)
         for stream in (False, True)
     ]
 
