@@ -12,7 +12,10 @@ to run an HTTP service per platform:
 The RouterConfig JSON travels as ``INFERPLANE_ROUTER_CONFIG`` (environment) or as the
 ``router.json`` file of a ConfigMap, so it is visible in the resource graph and the
 policies can check the routing table. Its identity may call exactly the stack's targets:
-on AWS one IAM statement per service over the targets' ARNs, never ``*``.
+on AWS the IAM statements come from the targets' wiring ``grants`` (exact ARNs, conditions
+kept), never ``*``. On Lambda with a ``vpc`` it runs in that VPC's private subnets with a
+security group each peer (a GPU fleet's internal ALB) admits, and reaches AWS APIs and
+function URLs through the subnets' NAT gateways.
 """
 
 from __future__ import annotations
@@ -20,32 +23,57 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pulumi
 
 from components.base import Labels
-from components.wiring import RouterIdentity, RouterNetwork
+from components.wiring import Grant, RouterIdentity, RouterNetwork
 from router.contract import CONFIG_ENV, CONFIG_FILE, CONFIG_PATH, ROUTER_PORT
+
+if TYPE_CHECKING:
+    from components.aws.lambda_function import LambdaVpc
 
 __all__ = [
     "CONFIG_ENV",
-    "INVOKE_ACTIONS",
     "ROUTER_PORT",
     "RouterService",
     "RouterServiceArgs",
+    "RouterVpc",
+    "VpcPeer",
 ]
 
 LAMBDA_HANDLER = "lambda_entry.handler"
 Platform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
 PLATFORMS: tuple[str, ...] = ("lambda", "cloud_run", "container_app", "kubernetes", "edge")
 
-INVOKE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "bedrock": ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"),
-    "sagemaker": ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"),
-    "lambda": ("lambda:InvokeFunctionUrl",),
-}
-"""What the router may do with a target's ARN, by the ARN's service."""
+
+class VpcPeer(Protocol):
+    """A load-balanced target in the router's VPC that admits it by security group (a
+    GpuFleet)."""
+
+    listener_port: int
+    alb_security_group_id: pulumi.Output[str]
+
+    def admit(
+        self, name: str, security_group_id: pulumi.Input[str], parent: pulumi.Resource
+    ) -> pulumi.Resource: ...
+
+
+@dataclass(frozen=True)
+class RouterVpc:
+    """Where a Lambda router runs when a target is reachable only inside a VPC."""
+
+    vpc_id: pulumi.Input[str]
+    """The VPC of the targets it must reach."""
+    subnet_ids: pulumi.Input[Sequence[str]]
+    """Private subnets whose default route is a NAT gateway."""
+    peers: tuple[VpcPeer, ...] = ()
+    """Targets that admit the router's security group on their listener port."""
+    internet: bool = True
+    """The subnets route to the internet through NAT (AWS APIs, function URLs)."""
+    interface_endpoints: tuple[str, ...] = ()
+    """Interface endpoint services in the VPC (``bedrock-runtime``...), if any."""
 
 
 @dataclass(frozen=True)
@@ -60,14 +88,30 @@ class RouterServiceArgs:
     """Tags/labels of every resource; ``data_class`` is the strictest class it handles."""
     region: str | None = None
     """Cloud region (lambda, cloud_run, container_app)."""
-    invoke_arns: pulumi.Input[Sequence[str]] = ()
-    """AWS ARNs of the targets the router may call (lambda platform)."""
+    grants: pulumi.Input[Sequence[Grant]] = ()
+    """The AWS targets' wiring grants: what the router's role may call (lambda platform)."""
+    vpc: RouterVpc | None = None
+    """Run the Lambda inside this VPC (a target is reachable only there)."""
     code: pulumi.Archive | None = None
     """The router's Lambda deployment package (lambda platform)."""
     architecture: Literal["x86_64", "arm64"] = "arm64"
     """Lambda instruction set; the package's native wheels must match."""
     image: str | None = None
     """The router's OCI image, pushed to a registry the platform can pull from."""
+    service_account: pulumi.Input[str] | None = None
+    """cloud_run: email of the router's own service account (created by the deployment so
+    federation can trust it before the config is rendered); None creates a dedicated one."""
+    gcp_vpc_egress: tuple[str, str] | None = None
+    """cloud_run: (network, subnetwork) paths for Direct VPC egress, to reach internal Cloud
+    Run services and Vertex PSC endpoints; None keeps the router off any VPC."""
+    gcp_internet: bool = True
+    """cloud_run with VPC egress: whether the network has Cloud NAT (internet egress)."""
+    gcp_grants: Sequence[tuple[str, pulumi.Input[str]]] = ()
+    """cloud_run: the GCP targets' grants as (role, resource name); each becomes an IAM
+    member for the router's service account (service-level for ``roles/run.invoker``)."""
+    federated_identities: Sequence[pulumi.Input[RouterIdentity]] = ()
+    """Identities the router acts as in other clouds through federation (AWS role, Azure
+    user-assigned identity), published with its own in ``identity``."""
     public: bool = False
     """Serve without cloud-level auth (API keys still apply)."""
     replicas: int = 1
@@ -80,8 +124,22 @@ class RouterServiceArgs:
     """The cluster's provider (kubernetes platform)."""
     namespace: str | None = None
     """Namespace beside the model server (kubernetes platform)."""
+    kubernetes_targets: Sequence[object] = ()
+    """``EgressPeer`` of each model server the router calls (kubernetes platform): its
+    NetworkPolicy lets it reach exactly these pods and ports, and the cluster DNS."""
+    kubernetes_callers: Sequence[str] = ()
+    """Namespaces whose pods may call the router besides its own (the ingress
+    controller's); nothing else reaches it (kubernetes platform)."""
+    kubernetes_internet: bool = False
+    """The router also calls targets outside the cluster over HTTPS (kubernetes platform)."""
     container_app_environment: object | None = None
     """An existing Container Apps managed environment to join (container_app platform)."""
+    azure_network: object | None = None
+    """The stack's ``AzureNetwork`` (container_app platform): a new environment is
+    VNet-integrated in its apps subnet; a joined one must already be."""
+    azure_grants: Mapping[str, Sequence[pulumi.Output[Grant]]] = field(default_factory=dict)
+    """Per Azure target, the grants its endpoint publishes: each becomes a role assignment
+    to the router's managed identity (container_app platform)."""
     edge_url: pulumi.Input[str] | None = None
     """The site router's base URL (edge platform)."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -103,25 +161,6 @@ def _check(args: RouterServiceArgs) -> None:
             raise ValueError(f"{key}: required on platform {args.platform!r}")
     if args.replicas < 1:
         raise ValueError(f"replicas: {args.replicas} must be at least 1")
-
-
-def invoke_statements(arns: Sequence[str]) -> list[dict[str, object]]:
-    """IAM statements allowing exactly ``arns``, one per service, actions by service."""
-    by_service: dict[str, list[str]] = {}
-    for arn in sorted(set(arns)):
-        service = arn.split(":")[2]
-        if service not in INVOKE_ACTIONS:
-            raise ValueError(f"invoke_arns: no router action for {service!r} ARN {arn!r}")
-        by_service.setdefault(service, []).append(arn)
-    return [
-        {
-            "Sid": f"Invoke{service.title()}",
-            "Effect": "Allow",
-            "Action": list(INVOKE_ACTIONS[service]),
-            "Resource": resources,
-        }
-        for service, resources in sorted(by_service.items())
-    ]
 
 
 class RouterService(pulumi.ComponentResource):
@@ -178,9 +217,11 @@ class RouterService(pulumi.ComponentResource):
         import pulumi_aws as aws
 
         from components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
+        from components.aws.wiring import grant_statements
 
         assert args.region is not None
         assert args.code is not None
+        placement = self._lambda_vpc(name, args) if args.vpc is not None else None
         function = LambdaFunction(
             f"{name}-fn",
             LambdaFunctionArgs(
@@ -197,15 +238,16 @@ class RouterService(pulumi.ComponentResource):
                 # clients, so the router scales with requests (share state via Redis).
                 reserved_concurrency=None,
                 public=args.public,
+                vpc=placement,
                 description="inferplane router: OpenAI-compatible, residency-aware",
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.function_name = function.function_name
-        if args.invoke_arns:  # statically empty when the stack has no AWS targets
-            document = pulumi.Output.from_input(args.invoke_arns).apply(
-                lambda arns: json.dumps(
-                    {"Version": "2012-10-17", "Statement": invoke_statements(arns)},
+        if args.grants:  # statically empty when the stack has no AWS targets
+            document = pulumi.Output.from_input(args.grants).apply(
+                lambda grants: json.dumps(
+                    {"Version": "2012-10-17", "Statement": grant_statements(grants)},
                     sort_keys=True,
                 )
             )
@@ -215,15 +257,77 @@ class RouterService(pulumi.ComponentResource):
                 policy=document,
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        self.identity = function.role_arn.apply(
+            lambda arn: [RouterIdentity(cloud="aws", principal=arn)]
+        )
+        vpc = args.vpc
+        if vpc is not None:
+            self.network = pulumi.Output.from_input(vpc.vpc_id).apply(
+                lambda vpc_id: RouterNetwork(
+                    internet=vpc.internet,
+                    networks=[vpc_id],
+                    interface_endpoints=sorted(vpc.interface_endpoints),
+                )
+            )
         return function.function_url
+
+    def _lambda_vpc(self, name: str, args: RouterServiceArgs) -> LambdaVpc:
+        """A security group for the router's ENIs in ``args.vpc``: out to each peer's
+        listener (which admits it) and to HTTPS anywhere (AWS APIs and function URLs,
+        through NAT); nothing in."""
+        import pulumi_aws as aws
+
+        from components.aws.lambda_function import LambdaVpc
+
+        vpc, region = args.vpc, args.region
+        assert vpc is not None
+        assert region is not None
+        tags = args.labels.tags()
+        opts = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            description="inferplane router (Lambda ENIs)",
+            vpc_id=vpc.vpc_id,
+            region=region,
+            tags=tags,
+            opts=opts,
+        )
+        egress: list[tuple[str, int, dict[str, pulumi.Input[str]]]] = [
+            ("https", 443, {"cidr_ipv4": "0.0.0.0/0"})
+        ]
+        for index, peer in enumerate(vpc.peers):
+            peer.admit(f"{name}-admitted-{index}", group.id, self)
+            to_peer: dict[str, pulumi.Input[str]] = {
+                "referenced_security_group_id": peer.alb_security_group_id
+            }
+            egress.append((f"peer-{index}", peer.listener_port, to_peer))
+        for label, port, peer_args in egress:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-out-{label}",
+                security_group_id=group.id,
+                from_port=port,
+                to_port=port,
+                ip_protocol="tcp",
+                region=region,
+                tags=tags,
+                opts=opts,
+                **peer_args,
+            )
+        return LambdaVpc(subnet_ids=vpc.subnet_ids, security_group_ids=(group.id,))
 
     def _on_cloud_run(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.gcp.cloud_run_service import CloudRunService, CloudRunServiceArgs
+        from components.gcp.cloud_run_service import (
+            CloudRunService,
+            CloudRunServiceArgs,
+            VpcEgress,
+        )
+        from components.gcp.router_grants import grant_members
 
         assert args.region is not None
         assert args.image is not None
+        egress = args.gcp_vpc_egress
         service = CloudRunService(
             f"{name}-run",
             CloudRunServiceArgs(
@@ -238,10 +342,26 @@ class RouterService(pulumi.ComponentResource):
                 max_instances=args.replicas,
                 ingress="all" if args.public else "internal_and_cloud_load_balancing",
                 public=args.public,
+                service_account=args.service_account,
+                vpc_egress=None if egress is None else VpcEgress(*egress),
                 labels=args.labels.gcp(),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        email = service.service_account_email
+        grant_members(self, name, email, args.gcp_grants)
+        self.network = pulumi.Output.from_input(
+            RouterNetwork(
+                # Direct VPC egress sends all traffic into the VPC: the internet only via NAT.
+                internet=egress is None or args.gcp_internet,
+                networks=[] if egress is None else [egress[0]],
+                interface_endpoints=[],
+            )
+        )
+        self.identity = pulumi.Output.all(
+            email.apply(lambda e: RouterIdentity(cloud="gcp", principal=e)),
+            *args.federated_identities,
+        ).apply(list)
         return service.url
 
     def _on_container_app(
@@ -251,9 +371,14 @@ class RouterService(pulumi.ComponentResource):
             ContainerAppService,
             ContainerAppServiceArgs,
         )
+        from components.azure.network import AzureNetwork
+        from components.azure.roles import assign_grant
 
         assert args.region is not None
         assert args.image is not None
+        network = args.azure_network
+        assert network is None or isinstance(network, AzureNetwork)
+        own_environment = args.container_app_environment is None
         # Consumption replicas come in 0.25 vCPU steps with 2 GiB per vCPU.
         cpu = max(0.25, math.ceil(args.memory_mb / 1024 / 2 * 4) / 4)
         app = ContainerAppService(
@@ -271,16 +396,35 @@ class RouterService(pulumi.ComponentResource):
                 max_replicas=args.replicas,
                 external=args.public,
                 environment=args.container_app_environment,  # type: ignore[arg-type]
+                infrastructure_subnet_id=network.apps_subnet_id
+                if network is not None and own_environment
+                else None,
+                internal_environment=network is not None and own_environment and not args.public,
                 tags=args.labels.tags(),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        principal = app.principal_id.apply(_principal)
+        for target, grants in sorted(args.azure_grants.items()):
+            for index, grant in enumerate(grants):
+                suffix = f"-{index}" if index else ""
+                assign_grant(self, f"{name}-{target}-role{suffix}", grant, principal)
+        networks = [app.environment_id] + ([network.vnet_id] if network is not None else [])
+        self.network = pulumi.Output.all(*networks).apply(
+            lambda ids: RouterNetwork(
+                # Container Apps egress reaches the internet unless a route table stops it.
+                internet=True,
+                networks=sorted(ids),
+                interface_endpoints=[],
+            )
+        )
+        self.identity = principal.apply(lambda p: [RouterIdentity(cloud="azure", principal=p)])
         return app.url
 
     def _on_kubernetes(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.kubernetes.manifests import ROUTER_POD_LABELS, Workload
+        from components.kubernetes.manifests import ROUTER_POD_LABELS, EgressPeer, Workload
         from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 
         assert args.image is not None
@@ -305,6 +449,10 @@ class RouterService(pulumi.ComponentResource):
             replicas_min=1,
             replicas_max=args.replicas,
             memory_mib=args.memory_mb,
+            # Default closed: callers from its own and the declared namespaces only.
+            allow_namespaces=tuple(dict.fromkeys((args.namespace, *args.kubernetes_callers))),
+            egress_to=tuple(p for p in args.kubernetes_targets if isinstance(p, EgressPeer)),
+            egress_https_internet=args.kubernetes_internet,
         )
         deployed = KubernetesWorkload(
             f"{name}-workload",
@@ -320,3 +468,9 @@ class RouterService(pulumi.ComponentResource):
         # component records its config (for the policies) and where it answers.
         assert args.edge_url is not None
         return pulumi.Output.from_input(args.edge_url)
+
+
+def _principal(principal_id: str | None) -> str:
+    if not principal_id:
+        raise ValueError("the router's container app has no managed identity principal")
+    return principal_id

@@ -67,7 +67,7 @@ def check(
     from policies.waivers import load_waivers
 
     org = load_policy(policy_config)
-    accepted = load_waivers(waivers)
+    accepted = load_waivers(waivers, max_days=org.waiver_max_days)
     started = time.perf_counter()
     planned = 0.0
     if graph is not None:
