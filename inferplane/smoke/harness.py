@@ -24,6 +24,7 @@ from inferplane.smoke.issuers import Issuers
 from inferplane.smoke.redis import LocalRedis
 from inferplane.smoke.server import LoopbackServer
 from inferplane.smoke.targets import AwsApis, Recorder, TargetFake, secret_id
+from inferplane.smoke.tls import TestCa, make_ca
 from router.auth import KeyRing, hash_key
 from router.chat import parse_chat_request
 from router.classify import Classifier
@@ -253,17 +254,23 @@ def stage(config: RouterConfig, *, rekey: bool = True) -> Iterator[Stage]:
         aws_server = stack.enter_context(LoopbackServer(aws))
         aws.host_url = aws_server.url
         targets = dict(config.targets)
+        env: dict[str, str] = {}
+        test_ca: TestCa | None = None
         for name, target in config.targets.items():
             if target.backend in AWS_BACKENDS:
                 continue
             fake = TargetFake(book, {name: target}, recorder)
-            server = stack.enter_context(LoopbackServer(fake))
+            tls = None
+            if target.auth.ca is not None:  # the site's own CA: serve TLS signed by it
+                test_ca = test_ca or make_ca()
+                tls = test_ca.server
+                _provide(target.auth.ca, test_ca.ca_pem, env, book, problems)
+            server = stack.enter_context(LoopbackServer(fake, tls))
             fake.host_url = server.url
             if target.url is None:
                 problems.append(f"target {name!r} ({target.backend}) has no url to point at a fake")
                 continue
             targets[name] = target.model_copy(update={"url": rebase(target.url, server.url)})
-        env: dict[str, str] = {}
         for target in config.targets.values():
             if target.auth.secret is not None:
                 value = secrets.token_urlsafe(24)

@@ -1,8 +1,9 @@
-"""A loopback HTTP server in a thread that hands each request to a plain function
+"""A loopback HTTP(S) server in a thread that hands each request to a plain function
 ``app(Call) -> Reply`` (the shape of httpx's MockTransport, over a real socket)."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +19,7 @@ App = Callable[[Call], Reply]
 class LoopbackServer:
     """``with LoopbackServer(app) as server: server.url`` (``http://127.0.0.1:PORT``)."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, tls: ssl.SSLContext | None = None) -> None:
         self.app = app
         owner = self
 
@@ -48,7 +49,11 @@ class LoopbackServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> LoopbackServer:
