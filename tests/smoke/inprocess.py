@@ -25,11 +25,15 @@ class InProcessRouter:
     def __enter__(self) -> InProcessRouter:
         self._saved = {name: os.environ.get(name) for name in self.env}
         os.environ.update(self.env)
-        config = RouterConfig.from_json(self.env[CONFIG_ENV])
-        if callable(self.tamper):
-            config = self.tamper(config)
-        self._gateway = Gateway(config)
-        self._loop.run_until_complete(self._gateway.start())
+        try:
+            config = RouterConfig.from_json(self.env[CONFIG_ENV])
+            if callable(self.tamper):
+                config = self.tamper(config)
+            self._gateway = Gateway(config)
+            self._loop.run_until_complete(self._gateway.start())
+        except BaseException:
+            self.__exit__(None, None, None)  # leave no environment behind for other tests
+            raise
         return self
 
     def request(
