@@ -245,7 +245,8 @@ def stage(config: RouterConfig, *, rekey: bool = True) -> Iterator[Stage]:
     The stack's client keys are stored as hashes whose secrets nobody has, so with
     ``rekey`` each key keeps its id, data classes, routes, rate limit and team and gets a
     fresh secret (a new salt and hash): the only change besides URLs and endpoints."""
-    book, recorder, problems = Book(), Recorder(), []
+    book, recorder = Book(), Recorder()
+    problems: list[str] = []
     issuers = Issuers(book)
     with ExitStack() as stack:
         issuer_server = stack.enter_context(LoopbackServer(issuers))
