@@ -61,8 +61,9 @@ class Issue:
         object.__setattr__(self, "value", redact(self.value))
 
     def __str__(self) -> str:
-        shown = "" if self.value is None else f" (got {self.value!r}{_code_points(self.value)})"
-        return f"{self.path}: {self.message}{shown}"
+        shown = "" if self.value is None else f" (got {self.value!r})"
+        text = f"{self.path}: {self.message}{shown}"
+        return text + _code_points(text)
 
 
 def key_path(parts: Iterable[str | int]) -> str:
@@ -70,15 +71,13 @@ def key_path(parts: Iterable[str | int]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
 
 
-def _code_points(value: object) -> str:
-    if not isinstance(value, str) or value.isascii():
+def _code_points(text: str) -> str:
+    """A note naming each non-ASCII character of ``text`` (a homoglyph looks valid)."""
+    odd = dict.fromkeys(c for c in text if not c.isascii())
+    if not odd:
         return ""
-    odd = [
-        f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')} at character {i + 1}"
-        for i, c in enumerate(value)
-        if not c.isascii()
-    ]
-    return f", which contains non-ASCII {'; '.join(odd)}"
+    named = "; ".join(f"{c!r} is U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in odd)
+    return f" [non-ASCII: {named}]"
 
 
 class SpecError(InferplaneError):

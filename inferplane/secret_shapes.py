@@ -13,6 +13,7 @@ import re
 
 __all__ = [
     "Redacted",
+    "a_kind",
     "credential_kind",
     "is_reference",
     "names_a_secret",
@@ -63,6 +64,11 @@ def credential_kind(value: str) -> str | None:
         if pattern.search(value):
             return kind
     return None
+
+
+def a_kind(kind: str) -> str:
+    """``kind`` with its indefinite article: "an AWS access key ID", "a GitHub token"."""
+    return f"{'an' if kind[0] in 'AEIOU' else 'a'} {kind}"
 
 
 def names_a_secret(key: str) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from inferplane.errors import Issue, key_path
-from inferplane.secret_shapes import credential_kind, is_reference, names_a_secret
+from inferplane.secret_shapes import a_kind, credential_kind, is_reference, names_a_secret
 
 __all__ = ["config_secrets", "pasted_credentials"]
 
@@ -30,7 +30,7 @@ def pasted_credentials(data: object) -> Iterator[Issue]:
         if kind is not None:
             yield Issue(
                 key_path(path),
-                f"looks like a {kind}: the spec holds references to secrets, never their "
+                f"looks like {a_kind(kind)}: the spec holds references to secrets, never their "
                 "values. Keep the value in a secret store (Secrets Manager, Key Vault, Secret "
                 "Manager, a Kubernetes secret) and reference it here",
             )
@@ -42,7 +42,7 @@ def _config_value(key: str, value: object) -> Iterator[Issue]:
         named = names_a_secret(key) or any(isinstance(p, str) and names_a_secret(p) for p in path)
         if kind is None and not (named and text and not is_reference(text)):
             continue
-        why = f"its value looks like a {kind}" if kind else "its name says it holds a secret"
+        why = f"its value looks like {a_kind(kind)}" if kind else "its name says it holds a secret"
         where = key_path((key, *path))
         command = (
             f"pulumi config set --secret --path '{where}'"
