@@ -28,47 +28,45 @@ def advise(spec: StackSpec, provider_regions: Mapping[str, str]) -> list[Issue]:
     return [*_router_refuses(spec, provider_regions, defaults), *_targets_skipped(spec, defaults)]
 
 
-def _default_classes(spec: StackSpec) -> dict[str, str]:
-    """Data class of unlabelled requests -> the key path that sets it."""
+def _default_classes(spec: StackSpec) -> dict[str, tuple[str, str]]:
+    """Data class of unlabelled requests -> (the key path that sets it, whose default)."""
     keys = spec.router.keys
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     if not keys or any(not key.data_classes for key in keys):
-        found[spec.request_default_data_class] = "default_data_class"
+        found[spec.request_default_data_class] = ("default_data_class", "the stack's default")
     for k, key in enumerate(keys):
         if key.data_classes:
-            found.setdefault(key.data_classes[0], f"router.keys[{k}].data_classes[0]")
+            found.setdefault(
+                key.data_classes[0],
+                (f"router.keys[{k}].data_classes[0]", f"the default of API key {key.id!r}"),
+            )
     return found
 
 
-def _who(path: str) -> str:
-    if path == "default_data_class":
-        return "the stack's default for requests without a data class"
-    return f"the default of API key {path.split('.')[1]} for requests without a data class"
-
-
 def _router_refuses(
-    spec: StackSpec, provider_regions: Mapping[str, str], defaults: Mapping[str, str]
+    spec: StackSpec, provider_regions: Mapping[str, str], defaults: Mapping[str, tuple[str, str]]
 ) -> Iterator[Issue]:
     location = router_location(spec, provider_regions)
     zone = spec.residency.as_zone()
     allowed = classes_allowed_at(spec, location)
-    for data_class, path in defaults.items():
+    for data_class, (path, who) in defaults.items():
         placement = spec.data_classes[data_class].placement
         refusal = placement_refusal(placement, location, zone)
         if refusal:
             yield Issue(
                 path,
-                f"data class {data_class!r} ({_who(path)}) may not pass through the router "
-                f"at {location}: {refusal}. Every such request will be refused (403). Use a "
-                f"class the router may handle ({', '.join(allowed) or 'none'}) or run the "
+                f"data class {data_class!r} ({who} for requests without a data class) may "
+                f"not pass through the router at {location}: {refusal}. Every such request "
+                f"will be refused (403). Use a class the router may handle "
+                f"({', '.join(allowed) or 'none'}) or run the "
                 f"router where {data_class!r} may go",
                 data_class,
             )
 
 
-def _targets_skipped(spec: StackSpec, defaults: Mapping[str, str]) -> Iterator[Issue]:
+def _targets_skipped(spec: StackSpec, defaults: Mapping[str, tuple[str, str]]) -> Iterator[Issue]:
     zone = spec.residency.as_zone()
-    for data_class, path in defaults.items():
+    for data_class, (_, who) in defaults.items():
         placement = spec.data_classes[data_class].placement
         warned: set[str] = set()
         for route_name, target_name in _routes_reached(spec, data_class):
@@ -78,13 +76,14 @@ def _targets_skipped(spec: StackSpec, defaults: Mapping[str, str]) -> Iterator[I
                 continue
             warned.add(target_name)
             key = _placement_key(target)
+            served = ", ".join(spec.data_classes_routed_to(target_name))
+            value = getattr(target, key, None)
             yield Issue(
                 f"targets.{target_name}.{key}",
                 f"route {route_name!r} lists this target, but data class {data_class!r} "
-                f"({_who(path)}) may not go to it: {refusal}. It is skipped for those "
-                f"requests and serves only: {', '.join(spec.data_classes_routed_to(target_name))}"
-                f"{_fix(target)}",
-                getattr(target, key.split(".")[-1], None),
+                f"({who} for requests without a data class) may not go to it: {refusal}. "
+                f"It is skipped for those requests and serves only: {served}{_fix(target)}",
+                value if isinstance(value, str) else None,
             )
 
 
