@@ -7,8 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
+# Tools installed from PyPI into the venv (shellcheck) come first on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup plan check test test-fast test-slow lint typecheck bench docs clean lock
+.PHONY: setup debian-tools plan check test test-fast test-slow lint typecheck bench docs clean lock
 
 setup: $(STAMP)
 
@@ -29,8 +31,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck debian-tools
 	$(BIN)/python -m pytest -q
+
+debian-tools:
+	@tools/debian-tools.sh
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"

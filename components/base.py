@@ -2,8 +2,8 @@
 the router needs from a target.
 
 Every target component subclasses ``TargetComponent`` and sets ``self.endpoint`` (how the
-router reaches it) and ``self.invoke_arns`` (what the router's identity may call) before
-calling ``register_outputs``.
+router reaches it, authenticates and what it must be granted) before calling
+``register_target_outputs``; ``invoke_arns`` is derived from the endpoint's AWS grants.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ class TargetComponent(pulumi.ComponentResource):
     endpoint: pulumi.Output[EndpointInfo]
     """How the router reaches this target."""
     invoke_arns: pulumi.Output[list[str]]
-    """AWS ARNs the router's identity must be allowed to invoke (empty off AWS)."""
+    """AWS ARNs the router's identity must be allowed to invoke (empty off AWS): the
+    resources of the endpoint's AWS ``grants``, kept for callers that want only ARNs."""
 
     def __init__(
         self,
@@ -105,4 +106,15 @@ class TargetComponent(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, **more)
 
     def register_target_outputs(self, **more: Any) -> None:
+        self.invoke_arns = self.endpoint.apply(_aws_grant_arns)
         self.register_outputs({"endpoint": self.endpoint, "invoke_arns": self.invoke_arns, **more})
+
+
+def _aws_grant_arns(endpoint: EndpointInfo) -> list[str]:
+    arns = (
+        arn
+        for grant in endpoint.get("grants", [])
+        if grant["cloud"] == "aws"
+        for arn in grant["resources"]
+    )
+    return list(dict.fromkeys(arns))

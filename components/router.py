@@ -12,7 +12,10 @@ to run an HTTP service per platform:
 The RouterConfig JSON travels as ``INFERPLANE_ROUTER_CONFIG`` (environment) or as the
 ``router.json`` file of a ConfigMap, so it is visible in the resource graph and the
 policies can check the routing table. Its identity may call exactly the stack's targets:
-on AWS one IAM statement per service over the targets' ARNs, never ``*``.
+on AWS the IAM statements come from the targets' wiring ``grants`` (exact ARNs, conditions
+kept), never ``*``. On Lambda with a ``vpc`` it runs in that VPC's private subnets with a
+security group each peer (a GPU fleet's internal ALB) admits, and reaches AWS APIs and
+function URLs through the subnets' NAT gateways.
 """
 
 from __future__ import annotations
@@ -20,19 +23,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pulumi
 
 from components.base import Labels
-from components.wiring import RouterIdentity, RouterNetwork
+from components.wiring import Grant, RouterIdentity, RouterNetwork
+
+if TYPE_CHECKING:
+    from components.aws.lambda_function import LambdaVpc
 
 __all__ = [
     "CONFIG_ENV",
-    "INVOKE_ACTIONS",
     "ROUTER_PORT",
     "RouterService",
     "RouterServiceArgs",
+    "RouterVpc",
+    "VpcPeer",
 ]
 
 CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
@@ -41,12 +48,33 @@ LAMBDA_HANDLER = "lambda_entry.handler"
 Platform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
 PLATFORMS: tuple[str, ...] = ("lambda", "cloud_run", "container_app", "kubernetes", "edge")
 
-INVOKE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "bedrock": ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"),
-    "sagemaker": ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"),
-    "lambda": ("lambda:InvokeFunctionUrl",),
-}
-"""What the router may do with a target's ARN, by the ARN's service."""
+
+class VpcPeer(Protocol):
+    """A load-balanced target in the router's VPC that admits it by security group (a
+    GpuFleet)."""
+
+    listener_port: int
+    alb_security_group_id: pulumi.Output[str]
+
+    def admit(
+        self, name: str, security_group_id: pulumi.Input[str], parent: pulumi.Resource
+    ) -> pulumi.Resource: ...
+
+
+@dataclass(frozen=True)
+class RouterVpc:
+    """Where a Lambda router runs when a target is reachable only inside a VPC."""
+
+    vpc_id: pulumi.Input[str]
+    """The VPC of the targets it must reach."""
+    subnet_ids: pulumi.Input[Sequence[str]]
+    """Private subnets whose default route is a NAT gateway."""
+    peers: tuple[VpcPeer, ...] = ()
+    """Targets that admit the router's security group on their listener port."""
+    internet: bool = True
+    """The subnets route to the internet through NAT (AWS APIs, function URLs)."""
+    interface_endpoints: tuple[str, ...] = ()
+    """Interface endpoint services in the VPC (``bedrock-runtime``...), if any."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +89,10 @@ class RouterServiceArgs:
     """Tags/labels of every resource; ``data_class`` is the strictest class it handles."""
     region: str | None = None
     """Cloud region (lambda, cloud_run, container_app)."""
-    invoke_arns: pulumi.Input[Sequence[str]] = ()
-    """AWS ARNs of the targets the router may call (lambda platform)."""
+    grants: pulumi.Input[Sequence[Grant]] = ()
+    """The AWS targets' wiring grants: what the router's role may call (lambda platform)."""
+    vpc: RouterVpc | None = None
+    """Run the Lambda inside this VPC (a target is reachable only there)."""
     code: pulumi.Archive | None = None
     """The router's Lambda deployment package (lambda platform)."""
     architecture: Literal["x86_64", "arm64"] = "arm64"
@@ -104,25 +134,6 @@ def _check(args: RouterServiceArgs) -> None:
             raise ValueError(f"{key}: required on platform {args.platform!r}")
     if args.replicas < 1:
         raise ValueError(f"replicas: {args.replicas} must be at least 1")
-
-
-def invoke_statements(arns: Sequence[str]) -> list[dict[str, object]]:
-    """IAM statements allowing exactly ``arns``, one per service, actions by service."""
-    by_service: dict[str, list[str]] = {}
-    for arn in sorted(set(arns)):
-        service = arn.split(":")[2]
-        if service not in INVOKE_ACTIONS:
-            raise ValueError(f"invoke_arns: no router action for {service!r} ARN {arn!r}")
-        by_service.setdefault(service, []).append(arn)
-    return [
-        {
-            "Sid": f"Invoke{service.title()}",
-            "Effect": "Allow",
-            "Action": list(INVOKE_ACTIONS[service]),
-            "Resource": resources,
-        }
-        for service, resources in sorted(by_service.items())
-    ]
 
 
 class RouterService(pulumi.ComponentResource):
@@ -177,9 +188,11 @@ class RouterService(pulumi.ComponentResource):
         import pulumi_aws as aws
 
         from components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
+        from components.aws.wiring import grant_statements
 
         assert args.region is not None
         assert args.code is not None
+        placement = self._lambda_vpc(name, args) if args.vpc is not None else None
         function = LambdaFunction(
             f"{name}-fn",
             LambdaFunctionArgs(
@@ -196,14 +209,15 @@ class RouterService(pulumi.ComponentResource):
                 # clients, so the router scales with requests (share state via Redis).
                 reserved_concurrency=None,
                 public=args.public,
+                vpc=placement,
                 description="inferplane router: OpenAI-compatible, residency-aware",
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        if args.invoke_arns:  # statically empty when the stack has no AWS targets
-            document = pulumi.Output.from_input(args.invoke_arns).apply(
-                lambda arns: json.dumps(
-                    {"Version": "2012-10-17", "Statement": invoke_statements(arns)},
+        if args.grants:  # statically empty when the stack has no AWS targets
+            document = pulumi.Output.from_input(args.grants).apply(
+                lambda grants: json.dumps(
+                    {"Version": "2012-10-17", "Statement": grant_statements(grants)},
                     sort_keys=True,
                 )
             )
@@ -213,7 +227,63 @@ class RouterService(pulumi.ComponentResource):
                 policy=document,
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        self.identity = function.role_arn.apply(
+            lambda arn: [RouterIdentity(cloud="aws", principal=arn)]
+        )
+        vpc = args.vpc
+        if vpc is not None:
+            self.network = pulumi.Output.from_input(vpc.vpc_id).apply(
+                lambda vpc_id: RouterNetwork(
+                    internet=vpc.internet,
+                    networks=[vpc_id],
+                    interface_endpoints=sorted(vpc.interface_endpoints),
+                )
+            )
         return function.function_url
+
+    def _lambda_vpc(self, name: str, args: RouterServiceArgs) -> LambdaVpc:
+        """A security group for the router's ENIs in ``args.vpc``: out to each peer's
+        listener (which admits it) and to HTTPS anywhere (AWS APIs and function URLs,
+        through NAT); nothing in."""
+        import pulumi_aws as aws
+
+        from components.aws.lambda_function import LambdaVpc
+
+        vpc, region = args.vpc, args.region
+        assert vpc is not None
+        assert region is not None
+        tags = args.labels.tags()
+        opts = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            description="inferplane router (Lambda ENIs)",
+            vpc_id=vpc.vpc_id,
+            region=region,
+            tags=tags,
+            opts=opts,
+        )
+        egress: list[tuple[str, int, dict[str, pulumi.Input[str]]]] = [
+            ("https", 443, {"cidr_ipv4": "0.0.0.0/0"})
+        ]
+        for index, peer in enumerate(vpc.peers):
+            peer.admit(f"{name}-admitted-{index}", group.id, self)
+            to_peer: dict[str, pulumi.Input[str]] = {
+                "referenced_security_group_id": peer.alb_security_group_id
+            }
+            egress.append((f"peer-{index}", peer.listener_port, to_peer))
+        for label, port, peer_args in egress:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-out-{label}",
+                security_group_id=group.id,
+                from_port=port,
+                to_port=port,
+                ip_protocol="tcp",
+                region=region,
+                tags=tags,
+                opts=opts,
+                **peer_args,
+            )
+        return LambdaVpc(subnet_ids=vpc.subnet_ids, security_group_ids=(group.id,))
 
     def _on_cloud_run(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]

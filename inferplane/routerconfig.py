@@ -101,6 +101,7 @@ def render_router_config(
                 data_classes=k.data_classes,
                 routes=k.routes,
                 rate_limit_rpm=k.rate_limit_rpm,
+                team=k.team,
             )
             for k in router.keys
         ),

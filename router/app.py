@@ -8,16 +8,18 @@ between aiohttp and ``Gateway.handle``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from router.backends import ChatBackend
 from router.config import RouterConfig
 from router.core import Gateway, Request, Response
-from router.errors import BodyTooLargeError, RequestError
+from router.errors import BodyTooLargeError, NotFoundError, RequestError
 
-__all__ = ["GATEWAY", "create_app"]
+__all__ = ["GATEWAY", "create_app", "create_operator_app"]
 
 GATEWAY = web.AppKey("gateway", Gateway)
 
@@ -45,7 +47,10 @@ def create_app(
             return _plain(_too_large(None, limit))
         except UnicodeDecodeError:
             return _plain(Response(400, {}, RequestError("unreadable body").to_json()))
-        response = await core.handle(Request(request.method, request.path, request.headers, body))
+        client = request.remote or ""
+        response = await core.handle(
+            Request(request.method, request.path, request.headers, body, client)
+        )
         if response.stream is None:
             return _plain(response)
         return await _write_stream(request, response)
@@ -59,7 +64,65 @@ def create_app(
     app.router.add_route("*", "/{tail:.*}", handle)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
+    if config.admin.port is not None:
+        _add_operator_listener(app, core, config.admin.host, config.admin.port)
+    _quiet_parse_errors()
     return app
+
+
+def _add_operator_listener(app: web.Application, core: Gateway, host: str, port: int) -> None:
+    runner = web.AppRunner(create_operator_app(core), access_log=None)
+
+    async def start(_: web.Application) -> None:
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+
+    async def stop(_: web.Application) -> None:
+        await runner.cleanup()
+
+    app.on_startup.append(start)
+    app.on_cleanup.insert(0, stop)
+
+
+class _OneLine(logging.Filter):
+    """aiohttp logs an unparsable HTTP request with its traceback (at debug level); one
+    line with the reason is what an operator needs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = str(exc.message).strip().splitlines()[0] if exc.message else ""
+            record.msg = f"{record.getMessage()}: {exc.code} {reason}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_parse_errors() -> None:
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, _OneLine) for f in server.filters):
+        server.addFilter(_OneLine())
+
+
+def create_operator_app(core: Gateway) -> web.Application:
+    """The operator listener (``admin.port``): ``/metrics``, ``/readyz`` (with the target
+    list) and ``/healthz`` without a credential, nothing else. It shares the core of the
+    main app, which starts and closes it."""
+    app = web.Application(client_max_size=1024)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.path not in _OPERATOR_PATHS:
+            missing = NotFoundError(f"the operator listener serves {', '.join(_OPERATOR_PATHS)}")
+            return _plain(Response(404, {"content-type": "application/json"}, missing.to_json()))
+        operator = Request(request.method, request.path, {}, b"", request.remote or "", True)
+        return _plain(await core.handle(operator))
+
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+_OPERATOR_PATHS = ("/metrics", "/readyz", "/healthz")
 
 
 def _plain(response: Response) -> web.Response:

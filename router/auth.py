@@ -43,6 +43,10 @@ class KeyRing:
         presented = _bearer(authorization) or api_key
         if not presented:
             raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
+        if not presented.isascii():
+            # Keys are ASCII; a header with other bytes (decoded with surrogate escapes by
+            # the HTTP server) is simply a wrong key, not a reason to fail.
+            raise AuthenticationError("invalid API key")
         digest = hashlib.blake2b(presented.encode(), digest_size=20).digest()
         if digest in self._memo:
             found = self._memo[digest]

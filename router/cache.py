@@ -1,13 +1,19 @@
 """Response caches: exact (canonical JSON + blake2b, in the state store) and semantic.
 
-Both are namespaced by data class and route, so an answer computed for one data class is
-never served to a request of another. Only complete, successful, non-streamed answers are
-stored; a hit can be replayed to a streaming client as a short stream.
+Both are namespaced by tenant, data class and route (``namespace``): an answer computed
+for one tenant (an API key, or its team) is never served to another, and neither is one
+computed for another data class. The semantic cache compares the last user turn only, in
+a namespace that also holds the request parameters and a digest of everything before that
+turn (system prompt, earlier turns): a long shared system prompt cannot make two different
+questions look alike, and "and in French?" after two different questions is not a hit.
+Only complete, successful, non-streamed answers are stored; a hit can be replayed to a
+streaming client as a short stream.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +28,14 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["CachedAnswer", "ExactCache", "SemanticCache", "cache_key"]
+__all__ = [
+    "CachedAnswer",
+    "ExactCache",
+    "SemanticCache",
+    "cache_key",
+    "namespace",
+    "semantic_namespace",
+]
 
 # Fields that change how an answer is delivered, not what it is.
 _DELIVERY = frozenset({"stream", "stream_options", "user", "metadata", "store"})
@@ -42,6 +55,30 @@ class CachedAnswer:
     def decode(cls, raw: bytes) -> CachedAnswer:
         target, _, body = raw.partition(b"\n")
         return cls(target.decode(), body)
+
+
+def namespace(tenant: str, data_class: str, route: str) -> str:
+    """Where one tenant's answers for one data class and route live (unambiguous: names
+    may contain any character)."""
+    return orjson.dumps((tenant, data_class, route)).decode()
+
+
+def semantic_namespace(namespace: str, body: dict[str, Any]) -> str | None:
+    """The semantic namespace of a request whose last message is the user's: its
+    namespace, its parameters and a digest of the conversation before that turn. None
+    when the conversation does not end with a user turn (tool results are answered fresh)."""
+    messages = body["messages"]
+    if messages[-1].get("role") != "user":
+        return None
+    params = {k: v for k, v in body.items() if k not in _SEMANTIC_EXCLUDED}
+    digest = hashlib.blake2b(digest_size=16, person=b"inferplane-sem")
+    digest.update(orjson.dumps(messages[:-1], option=orjson.OPT_SORT_KEYS))
+    digest.update(orjson.dumps(params, option=orjson.OPT_SORT_KEYS))
+    return namespace + digest.hexdigest()
+
+
+# The semantic namespace holds everything but the compared turn and delivery fields.
+_SEMANTIC_EXCLUDED = _DELIVERY | {"messages"}
 
 
 def cache_key(namespace: str, body: dict[str, Any]) -> str:
@@ -68,14 +105,14 @@ class ExactCache:
 
 class _Namespace:
     """A ring buffer of unit vectors and their answers; grows by doubling up to ``size``
-    so that a rarely used namespace costs kilobytes, not the full matrix."""
+    so that a rarely used namespace costs a few kilobytes, not the full matrix."""
 
     def __init__(self, size: int, dimensions: int) -> None:
         import numpy as np
 
         self.size = size
         self.vectors: npt.NDArray[np.float32] = np.zeros(
-            (min(size, 64), dimensions), dtype=np.float32
+            (min(size, _FIRST_ROWS), dimensions), dtype=np.float32
         )
         self.answers: list[CachedAnswer | None] = []
         self.count = 0
@@ -96,14 +133,20 @@ class _Namespace:
         self.count = min(self.count + 1, self.size)
 
 
+_FIRST_ROWS = 8
+
+
 class SemanticCache:
-    """Top-1 cosine lookup among earlier prompts of the same namespace (in process)."""
+    """Top-1 cosine lookup among earlier prompts of the same namespace (in process).
+    At most ``max_entries`` answers in all namespaces together: the least recently used
+    namespaces are dropped first (there is one per tenant, route and conversation prefix)."""
 
     def __init__(self, config: SemanticCacheConfig, embedder: Embedder | None = None) -> None:
         self.enabled = config.enabled
         self._threshold = config.threshold
         self._size = config.max_entries
-        self._namespaces: dict[str, _Namespace] = {}
+        self._namespaces: OrderedDict[str, _Namespace] = OrderedDict()
+        self._entries = 0
         if embedder is None and self.enabled:
             factory = EMBEDDERS.get(config.embedder)
             if factory is None:
@@ -122,6 +165,7 @@ class SemanticCache:
         space = self._namespaces.get(namespace)
         if space is None or space.count == 0:
             return None
+        self._namespaces.move_to_end(namespace)
         query = np.asarray(vector, dtype=np.float32)
         scores = space.vectors[: space.count] @ query
         best = int(np.argmax(scores))
@@ -131,4 +175,13 @@ class SemanticCache:
         space = self._namespaces.get(namespace)
         if space is None:
             space = self._namespaces[namespace] = _Namespace(self._size, len(vector))
+        self._namespaces.move_to_end(namespace)
+        before = space.count
         space.put(vector, answer)
+        self._entries += space.count - before
+        while self._entries > self._size and len(self._namespaces) > 1:
+            _, dropped = self._namespaces.popitem(last=False)
+            self._entries -= dropped.count
+
+    def __len__(self) -> int:
+        return self._entries

@@ -1,8 +1,11 @@
 """Classification: what a request is, before deciding where it may go.
 
-    data class      the key's binding (its first data class), or the header
-                    ``x-inferplane-data-class`` if the key may send that class; then raised
-                    to ``pii_data_class`` when the prompt carries PII. Never lowered.
+    data class      the key's binding (its first data class; ``default_data_class`` for a
+                    key without one and when auth is off), or the header
+                    ``x-inferplane-data-class`` when it names a stricter class (higher rank)
+                    or one the key is granted (``KeyConfig.data_classes``); then raised to
+                    ``pii_data_class`` when the prompt carries PII. A header never lowers
+                    the class below the floor on its own: that is a 403.
     latency budget  header ``x-inferplane-latency-budget-ms`` (positive integer).
     tier            the requested model when it names a tier (``simple``, ``moderate``,
                     ``complex``), else a cheap heuristic over length and a few keywords.
@@ -117,23 +120,29 @@ class Classifier:
         )
 
     def _declared_data_class(self, key: KeyConfig | None, header: str | None) -> str:
-        allowed = key.data_classes if key is not None else ()
-        if header is None:
-            return allowed[0] if allowed else self._config.default_data_class
-        if header not in self._ranks:
+        granted = key.data_classes if key is not None else ()
+        floor = granted[0] if granted else self._config.default_data_class
+        if header is None or header == floor:
+            return floor
+        rank = self._ranks.get(header)
+        if rank is None:
             known = ", ".join(sorted(self._ranks))
             raise RequestError(
                 f"header {DATA_CLASS_HEADER} names unknown data class {header!r}; known: {known}",
                 param=DATA_CLASS_HEADER,
             )
-        if allowed and header not in allowed:
-            key_id = key.id if key is not None else ""
-            raise PermissionDeniedError(
-                f"API key {key_id!r} may not send data class {header!r}; "
-                f"allowed: {', '.join(allowed)}",
-                code="data_class_not_allowed",
-            )
-        return header
+        if rank > self._ranks[floor] or header in granted:
+            return header  # stricter is always safe; a lower class only when granted
+        who = f"API key {key.id!r}" if key is not None else "a request without an API key"
+        allowed = sorted({floor, *granted} | self._stricter_than(floor))
+        raise PermissionDeniedError(
+            f"{who} may not send data class {header!r} (below its class {floor!r}); "
+            f"allowed: {', '.join(allowed)}",
+            code="data_class_not_allowed",
+        )
+
+    def _stricter_than(self, floor: str) -> set[str]:
+        return {name for name, rank in self._ranks.items() if rank > self._ranks[floor]}
 
 
 def _latency_budget(value: str | None) -> int | None:

@@ -19,6 +19,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "ANONYMOUS_TENANT",
+    "AdminConfig",
     "Backend",
     "BreakerConfig",
     "CacheConfig",
@@ -202,6 +204,10 @@ class DataClassConfig(_Model):
     """Sensitivity: higher is stricter. PII detection only ever raises the rank."""
 
 
+ANONYMOUS_TENANT = "anonymous"
+"""The one tenant of a router without API keys (``auth_required: false``)."""
+
+
 class KeyConfig(_Model):
     """An API key, stored as ``sha256(salt + key)`` hex; compared in constant time."""
 
@@ -209,10 +215,21 @@ class KeyConfig(_Model):
     salt: str
     sha256: str
     data_classes: tuple[str, ...] = ()
-    """Data classes this key may send; its requests default to the first one."""
+    """Data classes this key may send; its requests default to the first one. A request
+    may always raise its class (header ``x-inferplane-data-class``), and lower it only to
+    a class listed here."""
     routes: tuple[str, ...] = ()
-    """Route names this key may use; empty means all."""
+    """Route names this key may use; empty means all. A request that names a target as
+    its ``model`` reaches it only if the target is on one of these routes."""
     rate_limit_rpm: int | None = None
+    team: str | None = None
+    """The tenant this key belongs to: keys of one team share cached answers; keys without
+    a team are each their own tenant. Nothing cached is ever shared across tenants."""
+
+    @property
+    def tenant(self) -> str:
+        """Scopes caches and cache headers; prefixed so a team and a key id never collide."""
+        return f"team:{self.team}" if self.team is not None else f"key:{self.id}"
 
 
 class ExactCacheConfig(_Model):
@@ -239,6 +256,11 @@ class LimitsConfig(_Model):
     """Cap applied to every request's max_tokens (routes may cap lower)."""
     blocking_threads: int = Field(default=16, ge=1, le=256)
     """Size of the thread pool that runs blocking SDK calls (boto3) off the event loop."""
+    anonymous_rpm_per_client: int | None = Field(default=600, ge=1)
+    """Without API keys (``auth_required: false``): requests per minute per client address
+    (the TCP peer: behind a load balancer, per balancer node). None: no per-client limit."""
+    anonymous_rpm: int | None = Field(default=None, ge=1)
+    """Without API keys: requests per minute across all clients. None: no global limit."""
 
 
 class BreakerConfig(_Model):
@@ -254,6 +276,29 @@ class StateConfig(_Model):
 
     backend: Literal["memory", "redis"] = "memory"
     url: SecretRef | None = None
+    timeout_s: float = Field(default=0.25, gt=0, le=10)
+    """Connect and read timeout of one Redis call; a slower store counts as down."""
+    retry_s: float = Field(default=2.0, gt=0)
+    """While Redis is down, try it again at most this often (requests in between skip it)."""
+    degraded_share: float = Field(default=0.25, gt=0, le=1)
+    """While Redis is down, each replica enforces this share of every rate limit in process
+    (rounded up): 100/min becomes 25/min per replica, so up to 1/share replicas together
+    stay within the limit. Caches are skipped meanwhile."""
+
+
+class AdminConfig(_Model):
+    """Operator access to ``/metrics`` and to the target list of ``/readyz``: closed unless
+    one of the two is configured. API keys never grant it (a tenant must not see other
+    tenants' targets, traffic or cost)."""
+
+    keys: tuple[KeyConfig, ...] = ()
+    """Operator credentials (``Authorization: Bearer``), hashed like API keys; they do not
+    authenticate chat requests."""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """A separate listener that serves ``/metrics``, ``/readyz`` and ``/healthz`` without a
+    credential (for a scraper in the pod or host network): never expose it publicly."""
+    host: str = "127.0.0.1"
+    """Address of the ``port`` listener."""
 
 
 class RouterConfig(_Model):
@@ -272,6 +317,7 @@ class RouterConfig(_Model):
     limits: LimitsConfig = LimitsConfig()
     state: StateConfig = StateConfig()
     breaker: BreakerConfig = BreakerConfig()
+    admin: AdminConfig = AdminConfig()
     access_log: bool = True
     """Write one structured JSON line per request to stderr (off the request path)."""
     refused_data_classes: dict[str, str] = Field(default_factory=dict)

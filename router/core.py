@@ -9,7 +9,12 @@
 
 ``Request.headers`` must have lower-case names. ``handle`` never raises for a bad request
 or a failing target: every error becomes an OpenAI-style error body with its status.
-A client may send ``x-inferplane-cache: off`` to bypass both caches for one request. The
+A client may send ``x-inferplane-cache: off`` to bypass both caches for one request.
+Every response carries ``x-request-id``; the log line of a failed request carries the same
+id, and error bodies name it where the details (upstream addresses, exception text) stay in
+the log. Caches, cache headers and rate limits are scoped by tenant (``KeyConfig.tenant``,
+or ``anonymous`` when auth is off). ``/metrics`` and the target list of ``/readyz`` need an
+operator credential (``admin.keys``) or the operator listener (``admin.port``). The
 aiohttp app (``router.app``) and any other front (a Lambda function URL handler) only
 translate their request into ``Request`` and write ``Response`` back; for a stream they
 iterate ``response.stream`` and must ``aclose()`` it if the client goes away.
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,32 +40,43 @@ import orjson
 from router.accesslog import AccessLog
 from router.auth import KeyRing
 from router.backends import BackendContext, ChatBackend, Usage, build_backend
-from router.cache import CachedAnswer, ExactCache, SemanticCache, cache_key
+from router.cache import (
+    CachedAnswer,
+    ExactCache,
+    SemanticCache,
+    cache_key,
+    namespace,
+    semantic_namespace,
+)
 from router.chat import ChatRequest, parse_chat_request
 from router.classify import Classification, Classifier
-from router.config import KeyConfig, RouterConfig
+from router.config import ANONYMOUS_TENANT, KeyConfig, RouterConfig
 from router.decide import Decision, RouteTable
 from router.embedder import Embedder
 from router.errors import (
+    AuthenticationError,
     BodyTooLargeError,
     MethodNotAllowedError,
     NoTargetError,
     NotFoundError,
-    RateLimitError,
+    PermissionDeniedError,
+    RequestError,
     RouterError,
     UpstreamError,
     UpstreamProtocolError,
     UpstreamTimeoutError,
 )
+from router.limits import RateLimiter
 from router.metrics import Metrics
 from router.pii import PiiRegistry
 from router.resilience import CircuitBreaker, backoff_delay
 from router.sse import DONE, chunk_event, error_event
-from router.state import MemoryStore, RedisStore, StateStore
+from router.state import FailSafeStore, MemoryStore, RedisStore, StateStore
 
-__all__ = ["CACHE_HEADER", "Gateway", "Request", "Response"]
+__all__ = ["CACHE_HEADER", "REQUEST_ID_HEADER", "Gateway", "Request", "Response"]
 
 CACHE_HEADER = "x-inferplane-cache"
+REQUEST_ID_HEADER = "x-request-id"
 logger = logging.getLogger("inferplane.router")
 _JSON = "application/json"
 _STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
@@ -73,6 +90,10 @@ class Request:
     headers: Mapping[str, str]
     """Lower-case names."""
     body: bytes = b""
+    client: str = ""
+    """The client's address, for the per-client rate limit when auth is off."""
+    operator: bool = False
+    """True when the request came in on the operator listener (``admin.port``)."""
 
 
 @dataclass(slots=True)
@@ -93,7 +114,10 @@ class _Call:
     decision: Decision
     body: dict[str, Any]
     started: float
+    request_id: str
+    tenant: str
     cache_key: str | None = None
+    semantic_space: str | None = None
     vector: Any = None
 
 
@@ -119,7 +143,9 @@ class Gateway:
             for name, target in config.targets.items()
         }
         self.store = store or self._default_store()
+        self.limiter = RateLimiter(config, self.store)
         self.keys = KeyRing(config.keys)
+        self.operators = KeyRing(config.admin.keys)
         self.classifier = Classifier(config, pii)
         self.table = RouteTable(config)
         self.exact = ExactCache(config.cache.exact, self.store)
@@ -127,7 +153,7 @@ class Gateway:
         self.breakers = {name: CircuitBreaker(config.breaker, clock) for name in config.targets}
         self.metrics = Metrics()
         self.access_log = access_log or AccessLog()
-        self._routes: dict[str, tuple[str, Callable[[Request], Awaitable[Response]]]] = {
+        self._routes: dict[str, tuple[str, Callable[[Request, str], Awaitable[Response]]]] = {
             "/v1/chat/completions": ("POST", self._chat),
             "/v1/models": ("GET", self._models),
             "/healthz": ("GET", self._healthz),
@@ -141,7 +167,10 @@ class Gateway:
             if state.url is None:
                 raise RouterError("state.backend is 'redis' but state.url is not set")
             url = self.context.resolve_secret(state.url)
-            return RedisStore.from_url(url, prefix=f"inferplane:{self.config.stack}")
+            redis = RedisStore.from_url(
+                url, prefix=f"inferplane:{self.config.stack}", timeout_s=state.timeout_s
+            )
+            return FailSafeStore(redis, retry_s=state.retry_s)
         return MemoryStore(self.config.cache.exact.max_entries)
 
     async def start(self) -> None:
@@ -158,23 +187,51 @@ class Gateway:
         await self.access_log.stop()
 
     async def handle(self, request: Request) -> Response:
-        entry = self._routes.get(request.path)
+        request_id = secrets.token_hex(8)
         try:
-            if entry is None:
-                raise NotFoundError(f"unknown path {request.path!r}")
-            method, handler = entry
-            if request.method != method:
-                raise MethodNotAllowedError(f"{request.path} accepts {method} only")
-            return await handler(request)
+            response = await self._dispatch(request, request_id)
         except RouterError as exc:
-            return _error(exc)
+            response = self._refused(request, request_id, exc)
+        except UnicodeError as exc:  # a header or body with bytes that are not UTF-8
+            reason = getattr(exc, "reason", type(exc).__name__)
+            refusal = RequestError(f"request is not valid UTF-8 ({reason})")
+            response = self._refused(request, request_id, refusal)
         except Exception as exc:  # a bug: answer in the API's shape and keep serving
-            logger.exception("unhandled error on %s %s", request.method, request.path)
-            return _error(RouterError(f"internal error: {type(exc).__name__}"))
+            logger.exception(
+                "request %s: unhandled error on %s %s", request_id, request.method, request.path
+            )
+            response = _error(
+                RouterError(f"internal error: {type(exc).__name__} (request id {request_id})")
+            )
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+    async def _dispatch(self, request: Request, request_id: str) -> Response:
+        entry = self._routes.get(request.path)
+        if entry is None:
+            raise NotFoundError(f"unknown path {request.path!r}")
+        method, handler = entry
+        if request.method != method:
+            raise MethodNotAllowedError(f"{request.path} accepts {method} only")
+        return await handler(request, request_id)
+
+    def _refused(self, request: Request, request_id: str, exc: RouterError) -> Response:
+        """One log line per refused request: the reason, never a traceback."""
+        logger.log(
+            logging.WARNING if exc.status >= 500 else logging.INFO,
+            "request %s: %s %s -> %d %s: %s",
+            request_id,
+            request.method,
+            request.path,
+            exc.status,
+            exc.code or exc.type,
+            exc.detail or exc.message,
+        )
+        return _error(exc)
 
     # --- chat completions -------------------------------------------------------------
 
-    async def _chat(self, request: Request) -> Response:
+    async def _chat(self, request: Request, request_id: str) -> Response:
         started = time.perf_counter()
         if len(request.body) > self.config.limits.max_body_bytes:
             raise BodyTooLargeError(
@@ -186,20 +243,18 @@ class Gateway:
         if self.config.auth_required:
             key = self.keys.authenticate(headers.get("authorization"), headers.get("api-key"))
         chat = parse_chat_request(request.body)
-        if key is not None and key.rate_limit_rpm is not None:  # noqa: SIM102 - await below
-            if await self.store.hit(f"key:{key.id}", 60) > key.rate_limit_rpm:
-                raise RateLimitError(
-                    f"API key {key.id!r} exceeded {key.rate_limit_rpm} requests/min"
-                )
+        await self.limiter.check(key, request.client)
         classification = self.classifier.classify(chat, key, headers)
         if classification.pii:
             self.metrics.pii[(("kind", classification.pii[0]),)] += 1
         try:
             decision = self.table.decide(classification, key)
         except NoTargetError as exc:
-            self._finish_error(classification, "-", exc, started)
+            self._finish_error(classification, "-", exc, started, request_id)
             raise
-        call = _Call(chat, key, classification, decision, _capped(chat, decision), started)
+        tenant = key.tenant if key is not None else ANONYMOUS_TENANT
+        body = _capped(chat, decision)
+        call = _Call(chat, key, classification, decision, body, started, request_id, tenant)
         if headers.get(CACHE_HEADER) != "off":
             hit = await self._cache_lookup(call)
             if hit is not None:
@@ -209,7 +264,7 @@ class Gateway:
                 return await self._stream(call)
             return await self._complete(call)
         except RouterError as exc:
-            self._finish_error(classification, decision.route.name, exc, started)
+            self._finish_error(classification, decision.route.name, exc, started, request_id)
             raise
 
     async def _complete(self, call: _Call) -> Response:
@@ -217,7 +272,7 @@ class Gateway:
             async with asyncio.timeout(self.config.targets[name].timeouts.total):
                 return await self.backends[name].complete(self._body_for(call, name))
 
-        name, completion = await self._attempts(call.decision, attempt)
+        name, completion = await self._attempts(call, attempt)
         self._finish(call, name, 200, completion.usage)
         await self._cache_store(call, name, completion.body)
         return Response(200, self._headers(call, name, _JSON, "miss"), completion.body)
@@ -238,7 +293,7 @@ class Gateway:
                 raise
             return first, blocks, usage
 
-        name, (first, blocks, usage) = await self._attempts(call.decision, attempt)
+        name, (first, blocks, usage) = await self._attempts(call, attempt)
         headers = self._headers(call, name, "text/event-stream", "miss")
         headers["cache-control"] = "no-cache"
         return Response(200, headers, stream=self._relay(call, name, first, blocks, usage))
@@ -256,8 +311,15 @@ class Gateway:
             error = _as_upstream_error(exc, name)
             self.breakers[name].record_failure()
             self.metrics.attempt(name, error.code or "error")
+            logger.warning(
+                "request %s: target %r failed after the stream started: %s",
+                call.request_id,
+                name,
+                error.message,
+            )
             yield error_event(
-                f"target {name!r} failed after the stream started: {error.message}",
+                f"target {name!r} failed after the stream started ({error.code or 'error'}); "
+                f"request id {call.request_id}",
                 "upstream_error",
                 "stream_interrupted",
             )
@@ -265,14 +327,16 @@ class Gateway:
             await blocks.aclose()  # type: ignore[attr-defined]
             self._finish(call, name, status, usage)
 
-    async def _attempts(
-        self, decision: Decision, attempt: Callable[[str], Awaitable[T]]
-    ) -> tuple[str, T]:
-        failures: list[str] = []
-        for name in decision.targets:
+    async def _attempts(self, call: _Call, attempt: Callable[[str], Awaitable[T]]) -> tuple[str, T]:
+        # Reasons for the client name targets and error codes only; upstream addresses and
+        # exception text go to the log line with the same request id.
+        reasons: list[str] = []
+        details: list[str] = []
+        for name in call.decision.targets:
             breaker = self.breakers[name]
             if not breaker.allow():
-                failures.append(f"{name}: circuit open")
+                reasons.append(f"{name}: circuit open")
+                details.append(f"{name}: circuit open")
                 continue
             retries = self.config.targets[name].max_retries
             for tried in range(retries + 1):
@@ -285,7 +349,8 @@ class Gateway:
                         breaker.record_success()  # it answered: the request was at fault
                         raise error from exc
                     breaker.record_failure()
-                    failures.append(f"{name}: {error.message}")
+                    reasons.append(f"{name}: {error.code or 'error'}")
+                    details.append(f"{name}: {error.message}")
                     if error.retry and tried < retries and breaker.allow():
                         await asyncio.sleep(backoff_delay(tried))
                         continue
@@ -293,17 +358,21 @@ class Gateway:
                 except Exception as exc:  # an adapter bug must not become a 500
                     breaker.record_failure()
                     self.metrics.attempt(name, "adapter_error")
-                    failures.append(f"{name}: adapter error {exc!r}")
+                    reasons.append(f"{name}: adapter_error")
+                    details.append(f"{name}: adapter error {exc!r}")
                     break
                 else:
                     breaker.record_success()
                     self.metrics.attempt(name, "ok")
                     return name, result
-        raise NoTargetError(
-            f"no allowed target could answer (route {decision.route.name!r}): "
-            + "; ".join(failures),
+        route = call.decision.route.name
+        exhausted = NoTargetError(
+            f"no allowed target could answer (route {route!r}): {'; '.join(reasons)}; "
+            f"request id {call.request_id}",
             code="all_targets_failed",
         )
+        exhausted.detail = f"no target could answer (route {route!r}): {'; '.join(details)}"
+        raise exhausted
 
     def _body_for(self, call: _Call, name: str) -> dict[str, Any]:
         return {**call.body, "model": self.config.targets[name].model}
@@ -311,18 +380,19 @@ class Gateway:
     # --- caches -----------------------------------------------------------------------
 
     async def _cache_lookup(self, call: _Call) -> Response | None:
-        namespace = f"{call.classification.data_class}|{call.decision.route.name}"
+        space = namespace(call.tenant, call.classification.data_class, call.decision.route.name)
         answer = None
         if self.exact.enabled:
-            call.cache_key = cache_key(namespace, call.body)
+            call.cache_key = cache_key(space, call.body)
             answer = await self.exact.get(call.cache_key)
             self.metrics.cache[(("cache", "exact"), ("result", "hit" if answer else "miss"))] += 1
         if answer is None and self.semantic.enabled:
-            call.vector = self.semantic.embed(call.chat.text)
-            answer = self.semantic.get(namespace + "|" + _params_of(call.body), call.vector)
-            self.metrics.cache[
-                (("cache", "semantic"), ("result", "hit" if answer else "miss"))
-            ] += 1
+            call.semantic_space = semantic_namespace(space, call.body)
+            if call.semantic_space is not None:
+                call.vector = self.semantic.embed(call.chat.last_user_text)
+                answer = self.semantic.get(call.semantic_space, call.vector)
+                result = "hit" if answer else "miss"
+                self.metrics.cache[(("cache", "semantic"), ("result", result))] += 1
         if answer is None:
             return None
         self._finish(call, answer.target, 200, Usage(), cached=True)
@@ -333,11 +403,10 @@ class Gateway:
 
     async def _cache_store(self, call: _Call, name: str, body: bytes) -> None:
         answer = CachedAnswer(name, body)
-        namespace = f"{call.classification.data_class}|{call.decision.route.name}"
         if call.cache_key is not None:
             await self.exact.put(call.cache_key, answer)
-        if call.vector is not None:
-            self.semantic.put(namespace + "|" + _params_of(call.body), call.vector, answer)
+        if call.semantic_space is not None and call.vector is not None:
+            self.semantic.put(call.semantic_space, call.vector, answer)
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -375,6 +444,8 @@ class Gateway:
                     "data_class": c.data_class,
                     "pii": c.pii,
                     "tier": c.tier,
+                    "request_id": call.request_id,
+                    "tenant": call.tenant,
                     "key": call.key.id if call.key else None,
                     "stream": call.chat.stream,
                     "cached": cached,
@@ -386,13 +457,14 @@ class Gateway:
             )
 
     def _finish_error(
-        self, c: Classification, route: str, exc: RouterError, started: float
+        self, c: Classification, route: str, exc: RouterError, started: float, request_id: str
     ) -> None:
         self.metrics.request(route, "-", exc.status, c.data_class)
         if self.config.access_log:
             self.access_log.record(
                 {
                     "ts": time.time(),
+                    "request_id": request_id,
                     "route": route,
                     "status": exc.status,
                     "data_class": c.data_class,
@@ -403,33 +475,63 @@ class Gateway:
 
     # --- other endpoints --------------------------------------------------------------
 
-    async def _models(self, request: Request) -> Response:
+    async def _models(self, request: Request, request_id: str) -> Response:
+        key = None
         if self.config.auth_required:
-            self.keys.authenticate(
+            key = self.keys.authenticate(
                 request.headers.get("authorization"), request.headers.get("api-key")
             )
-        names = [r.match.alias for r in self.config.routes if r.match.alias]
-        names += [n for n in self.config.targets if n not in names]
+        routes = [
+            r for r in self.config.routes if key is None or not key.routes or r.name in key.routes
+        ]
+        names = [r.match.alias for r in routes if r.match.alias]
+        names += [t for r in routes for t in r.targets if t not in names]
         data = [{"id": n, "object": "model", "created": 0, "owned_by": "inferplane"} for n in names]
         return Response(
             200, {"content-type": _JSON}, orjson.dumps({"object": "list", "data": data})
         )
 
-    async def _healthz(self, request: Request) -> Response:
+    async def _healthz(self, request: Request, request_id: str) -> Response:
         return Response(200, {"content-type": _JSON}, b'{"status":"ok"}')
 
-    async def _readyz(self, request: Request) -> Response:
+    async def _readyz(self, request: Request, request_id: str) -> Response:
+        """Anyone may ask whether the router is ready; only an operator sees which targets."""
         healthy = [n for n, b in self.breakers.items() if b.available()]
-        body = orjson.dumps({"status": "ready" if healthy else "unavailable", "healthy": healthy})
-        return Response(200 if healthy else 503, {"content-type": _JSON}, body)
+        document: dict[str, object] = {"status": "ready" if healthy else "unavailable"}
+        if self._is_operator(request):
+            document["healthy"] = healthy
+        return Response(200 if healthy else 503, {"content-type": _JSON}, orjson.dumps(document))
 
-    async def _metrics(self, request: Request) -> Response:
+    async def _metrics(self, request: Request, request_id: str) -> Response:
+        if not self._is_operator(request):
+            if not self.config.admin.keys:
+                raise PermissionDeniedError(
+                    "/metrics is closed: configure admin.keys (a credential) or admin.port "
+                    "(an operator listener) in the router config",
+                    code="metrics_closed",
+                )
+            raise AuthenticationError(
+                "/metrics needs an operator credential (admin.keys): "
+                "send 'Authorization: Bearer <key>'"
+            )
         for name, breaker in self.breakers.items():
             self.metrics.breaker_state[name] = _STATE_VALUES[breaker.state]
         self.metrics.log_dropped = self.access_log.dropped
+        self.metrics.state_degraded = int(getattr(self.store, "degraded", False))
         return Response(
             200, {"content-type": "text/plain; version=0.0.4; charset=utf-8"}, self.metrics.render()
         )
+
+    def _is_operator(self, request: Request) -> bool:
+        if request.operator:
+            return True
+        if not self.config.admin.keys:
+            return False
+        try:
+            self.operators.authenticate(request.headers.get("authorization"))
+        except AuthenticationError:
+            return False
+        return True
 
 
 def _capped(chat: ChatRequest, decision: Decision) -> dict[str, Any]:
@@ -439,12 +541,6 @@ def _capped(chat: ChatRequest, decision: Decision) -> dict[str, Any]:
         return chat.body
     field_name = "max_completion_tokens" if "max_completion_tokens" in chat.body else "max_tokens"
     return {**chat.body, field_name: cap}
-
-
-def _params_of(body: dict[str, Any]) -> str:
-    """Everything but the messages: a semantic hit must have asked for the same thing."""
-    params = {k: v for k, v in body.items() if k not in ("messages", "stream", "stream_options")}
-    return orjson.dumps(params, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _as_upstream_error(exc: BaseException, name: str) -> UpstreamError:

@@ -1,5 +1,9 @@
 """Route selection: the first matching route, then its targets that may take the request.
 
+A request may name a target as its ``model`` (pinning): it is used only when the matched
+route lists it; routes are matched among the key's ``routes`` only, so a key never reaches
+a target of a route it may not use.
+
 A target is a candidate only if the request's data class is in its
 ``allowed_data_classes`` (residency, decided when the config was rendered) and, when the
 request has a latency budget and the target an expected latency, the target can meet it.
@@ -77,7 +81,17 @@ class RouteTable:
         )
 
     def _pinned(self, route: RouteConfig, c: Classification) -> tuple[str, ...]:
-        """A request naming a target as its model goes only there, if residency allows."""
+        """A request naming a target as its model goes only there, if the matched route
+        uses it (the route was matched among the key's routes, so the key may use it too)
+        and residency allows. Pinning never widens what the route and the key allow."""
+        if c.alias not in route.targets:
+            raise PermissionDeniedError(
+                f"model {c.alias!r} names a target that route {route.name!r} (the route "
+                f"this request matched) does not use; targets you may name here: "
+                f"{', '.join(route.targets)}",
+                param="model",
+                code="target_not_allowed",
+            )
         if c.data_class not in self._config.targets[c.alias].allowed_data_classes:
             raise NoTargetError(
                 f"target {c.alias!r} may not receive data class {c.data_class!r} (residency)",

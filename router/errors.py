@@ -10,6 +10,8 @@
     ├── PermissionDeniedError       403 the key may not use this data class or route
     ├── RateLimitError              429 the key's requests-per-minute limit is spent
     ├── NoTargetError               503 no allowed, healthy target remains (names why)
+    ├── StateUnavailableError       the shared state store (Redis) is unreachable; never
+    │                               reaches a client: the core degrades (state.py)
     └── UpstreamError               502 one target failed; decides retry and fallback
         ├── UpstreamConnectError    refused, reset or closed before a complete answer
         ├── UpstreamTimeoutError    504 connect, first-byte or total timeout
@@ -36,6 +38,7 @@ __all__ = [
     "RateLimitError",
     "RequestError",
     "RouterError",
+    "StateUnavailableError",
     "UpstreamConnectError",
     "UpstreamError",
     "UpstreamProtocolError",
@@ -50,6 +53,9 @@ class RouterError(Exception):
     status: int = 500
     type: str = "internal_error"
     code: str | None = None
+    detail: str | None = None
+    """What the router's log line says instead of ``message`` (upstream addresses,
+    exception text); never sent to the client."""
 
     def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
         super().__init__(message)
@@ -123,6 +129,15 @@ class NoTargetError(RouterError):
     status = 503
     type = "service_unavailable"
     code = "no_target_available"
+
+
+class StateUnavailableError(RouterError):
+    """The shared state store did not answer; caught inside the router, which then skips
+    the caches and limits in process (``router.state.FailSafeStore``)."""
+
+    status = 503
+    type = "service_unavailable"
+    code = "state_unavailable"
 
 
 class UpstreamError(RouterError):

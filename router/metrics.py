@@ -1,7 +1,8 @@
 """Prometheus metrics in the text exposition format, kept in plain dicts.
 
 Recording is a few dict updates per request (no per-chunk work, no locks: the router is
-one event loop). ``render`` produces the ``/metrics`` body.
+one event loop). ``render`` produces the ``/metrics`` body, which only operators read:
+it names every target and its cost (``admin`` in the RouterConfig).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Metrics:
         self.latency: defaultdict[Labels, _Histogram] = defaultdict(_Histogram)
         self.breaker_state: dict[str, int] = {}
         self.log_dropped = 0
+        self.state_degraded = 0
 
     def request(self, route: str, target: str, status: int, data_class: str) -> None:
         self.requests[
@@ -91,6 +93,12 @@ class Metrics:
         lines.append("# HELP inferplane_log_dropped_total Log records dropped (queue full).")
         lines.append("# TYPE inferplane_log_dropped_total counter")
         lines.append(f"inferplane_log_dropped_total {self.log_dropped}")
+        lines.append(
+            "# HELP inferplane_state_degraded 1 while the shared state store (Redis) is "
+            "unreachable: caches skipped, rate limits counted per replica."
+        )
+        lines.append("# TYPE inferplane_state_degraded gauge")
+        lines.append(f"inferplane_state_degraded {self.state_degraded}")
         return ("\n".join(lines) + "\n").encode()
 
 

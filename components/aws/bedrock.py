@@ -30,7 +30,9 @@ from components.aws.shared import (
     physical_name,
     policy_document,
 )
+from components.aws.wiring import BEDROCK_ACTIONS, bedrock_grants, cloud_api, sigv4
 from components.base import EndpointInfo, Labels, TargetComponent
+from components.wiring import Grant
 
 __all__ = ["Bedrock", "BedrockArgs", "GuardrailArgs"]
 
@@ -56,7 +58,7 @@ DEFAULT_PII = (
     "PHONE",
     "US_SOCIAL_SECURITY_NUMBER",
 )
-INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+INVOKE_ACTIONS = BEDROCK_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ class BedrockArgs:
     """Guardrail to create (with a published version); None for none."""
     invocation_logging: bool = False
     """Own the region's model invocation logging (one per account and region)."""
+    log_text: bool = False
+    """Deliver full prompt and completion text to the log bucket. Off: Bedrock logs the
+    invocation metadata only (model, token counts, latency), never prompts."""
+    log_expire_days: int = 30
+    """Days after which logged objects are deleted (bucket lifecycle rule)."""
     log_kms_key_arn: str | None = None
     """KMS key for the log bucket; SSE-S3 when None."""
     extra_tags: dict[str, str] = field(default_factory=dict)
@@ -121,6 +128,9 @@ def _check(args: BedrockArgs) -> None:
             f"model_id: {args.model_id!r} is not a foundation model ID (provider.model-version)"
         )
     check_choice("inference", args.inference, INFERENCE)
+    check_range("log_expire_days", args.log_expire_days, 1, 3650)
+    if args.log_kms_key_arn is not None and not args.log_kms_key_arn.startswith("arn:aws"):
+        raise ValueError(f"log_kms_key_arn: {args.log_kms_key_arn!r} is not a KMS key ARN")
     if args.inference == "geo":
         check_choice("geography", args.geography, GEO_PREFIXES)
     elif args.geography is not None:
@@ -253,10 +263,16 @@ class Bedrock(TargetComponent):
             guardrail_version.version if guardrail_version else pulumi.Output.from_input(None)
         )
         self.log_bucket = log_bucket.bucket if log_bucket else pulumi.Output.from_input(None)
-        self.endpoint = model_ref.apply(
-            lambda ref: EndpointInfo(backend="bedrock", model=ref, region=region)
+        self.endpoint = pulumi.Output.all(model_ref, model_arns.grants).apply(
+            lambda both: EndpointInfo(
+                backend="bedrock",
+                model=both[0],
+                region=region,
+                auth=sigv4("bedrock"),
+                reach=cloud_api("bedrock-runtime"),
+                grants=both[1],
+            )
         )
-        self.invoke_arns = model_arns.all
         self.register_target_outputs(
             inference=self.inference,
             model_ref=self.model_ref,
@@ -376,6 +392,7 @@ class Bedrock(TargetComponent):
             labels=args.labels,
             parent=self,
             kms_key_arn=args.log_kms_key_arn,
+            expire_days=args.log_expire_days,
             writers=bedrock_writes,
             tags={k: v for k, v in tags.items() if k.startswith("bedrock-")},
         )
@@ -385,7 +402,8 @@ class Bedrock(TargetComponent):
                 s3_config=aws.bedrockmodel.InvocationLoggingConfigurationLoggingConfigS3ConfigArgs(
                     bucket_name=parts.bucket.bucket
                 ),
-                text_data_delivery_enabled=True,
+                # Prompt text is retained only when the spec opts in; metadata always.
+                text_data_delivery_enabled=args.log_text,
                 image_data_delivery_enabled=False,
                 embedding_data_delivery_enabled=False,
                 video_data_delivery_enabled=False,
@@ -417,9 +435,10 @@ class _ModelArns:
         return cls(direct=profile.apply(lambda a: [a]), profile=profile, via_profile=models)
 
     @property
-    def all(self) -> pulumi.Output[list[str]]:
-        if self.via_profile is None:
-            return self.direct
-        return pulumi.Output.all(self.direct, self.via_profile).apply(
-            lambda both: [*both[0], *both[1]]
+    def grants(self) -> pulumi.Output[list[Grant]]:
+        """What a caller needs: the statements of the invoke policy, as wiring grants."""
+        if self.via_profile is None or self.profile is None:
+            return self.direct.apply(bedrock_grants)
+        return pulumi.Output.all(self.direct, self.profile, self.via_profile).apply(
+            lambda parts: bedrock_grants(parts[0], parts[1], parts[2])
         )

@@ -1,6 +1,14 @@
 """GpuFleet: a self-hosted model server (vLLM, TGI, Ollama) on an EC2 Auto Scaling Group
 behind an internal Application Load Balancer.
 
+Network: the fleet runs in the private subnets of a ``PrivateNetwork`` it creates (NAT per
+zone: images and weights come from the internet), or in the VPC and private subnets the
+spec names (their default route must be a NAT gateway). The ALB is internal and admits
+no one by default: callers are admitted by security group (the stack's router, see
+``admit``). Without a certificate it listens on HTTP inside the VPC; with ``tls`` on
+HTTPS 443 under a name of the operator's domain (ACM cannot certify the ALB's
+``elb.amazonaws.com`` name), resolved in the VPC by a private hosted zone.
+
 The launch template boots the Deep Learning AMI (looked up through its public SSM
 parameter), requires IMDSv2, encrypts its EBS volume (sized by the caller for the weights)
 and has no public IP; its user data starts the engine's container from the command the
@@ -15,13 +23,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Sequence
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.network import PrivateNetwork, PrivateNetworkArgs
 from components.aws.shared import (
     Statement,
     assume_role_policy,
@@ -34,6 +43,7 @@ from components.aws.shared import (
 )
 from components.base import EndpointInfo, Labels, TargetComponent
 from components.shell import comment, quote
+from components.wiring import Reach
 from inferplane.serving.base import EngineCommand
 
 __all__ = [
@@ -56,6 +66,8 @@ ROOT_DEVICE = "/dev/sda1"  # the DLAMI's root device
 PREFERENCES = ("open", "capacity-reservations-first", "capacity-reservations-only")
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 MODEL_CACHE = "/opt/models"
+_ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$"
+_HOSTNAME = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,9 @@ class GpuFleetArgs:
     """Secrets Manager secret with a Hugging Face token (for gated models)."""
     certificate_arn: str | None = None
     """ACM certificate: the listener speaks HTTPS on 443 instead of HTTP on 80."""
+    domain_name: str | None = None
+    """The certificate's name for the fleet (required with ``certificate_arn``); a private
+    hosted zone in the fleet's VPC points it at the ALB."""
     kms_key_arn: str | None = None
     """KMS key for the EBS volume; the account's EBS default key when None."""
 
@@ -166,6 +181,26 @@ def _check(args: GpuFleetArgs) -> None:
     if args.target_requests <= 0:
         raise ValueError(f"target_requests: {args.target_requests} must be > 0")
     _check_reservations(args)
+    if (args.certificate_arn is None) != (args.domain_name is None):
+        raise ValueError(
+            "certificate_arn and domain_name: give both (HTTPS under the certificate's"
+            " name) or neither (HTTP inside the VPC)"
+        )
+    certificate = args.certificate_arn
+    if certificate is not None and not (
+        re.match(_ACM_ARN, certificate) and certificate.split(":")[3] == args.region
+    ):
+        raise ValueError(
+            f"certificate_arn: {args.certificate_arn!r} is not an ACM certificate ARN in"
+            f" {args.region} (arn:aws:acm:{args.region}:<account>:certificate/<id>)"
+        )
+    if args.domain_name is not None and not re.match(_HOSTNAME, args.domain_name):
+        raise ValueError(f"domain_name: {args.domain_name!r} is not a DNS name")
+    if args.vpc_id is not None and not args.subnet_ids:
+        raise ValueError(
+            f"subnet_ids: empty with vpc_id {args.vpc_id!r}; name the VPC's private subnets"
+            " (default route through NAT), two Availability Zones or more"
+        )
     if not args.engine.health_path.startswith("/"):
         raise ValueError(f"engine.health_path: {args.engine.health_path!r} must start with '/'")
 
@@ -247,9 +282,12 @@ class GpuFleet(TargetComponent):
     url: pulumi.Output[str]
     """OpenAI-compatible base URL (internal ALB)."""
     alb_security_group_id: pulumi.Output[str]
-    """Security group of the ALB: callers inside the VPC reach it on the listener port."""
+    """Security group of the ALB: it admits only the groups passed to ``admit``."""
+    listener_port: int
+    """443 with a certificate, else 80."""
     vpc_id: pulumi.Output[str]
     subnet_ids: pulumi.Output[list[str]]
+    """The private subnets of the instances and the ALB (NAT egress)."""
     autoscaling_group_name: pulumi.Output[str]
     reservation_id: pulumi.Output[str | None]
     """The reservation the stack created, if any."""
@@ -262,8 +300,9 @@ class GpuFleet(TargetComponent):
         self.args = args
         self._tags = args.labels.tags()
         region = args.region
-        vpc_id, cidr, subnets = self._network()
-        alb_sg, instance_sg = self._security_groups(name, vpc_id, cidr)
+        self.listener_port = 443 if args.certificate_arn else 80
+        vpc_id, subnets = self._network(name)
+        alb_sg, instance_sg = self._security_groups(name, vpc_id)
         template = self._launch_template(name, instance_sg)
         reservation = self._reservation(name)
         balancer, group_target = self._load_balancer(name, vpc_id, subnets, alb_sg)
@@ -286,12 +325,25 @@ class GpuFleet(TargetComponent):
             opts=self.child(),
         )
 
-        scheme = "https" if args.certificate_arn else "http"
         base = args.engine.openai_base_path
-        self.url = balancer.dns_name.apply(lambda dns: f"{scheme}://{dns}{base}")
-        self.endpoint = self.url.apply(
-            lambda url: EndpointInfo(backend="openai", model=args.model, url=url, region=region)
+        if args.domain_name is not None:
+            self._private_name(name, args.domain_name, vpc_id, balancer)
+            self.url = pulumi.Output.from_input(f"https://{args.domain_name}{base}")
+        else:
+            self.url = balancer.dns_name.apply(lambda dns: f"http://{dns}{base}")
+        # Network-scoped: only security groups the ALB admits can open a connection.
+        self.endpoint = pulumi.Output.all(self.url, vpc_id).apply(
+            lambda both: EndpointInfo(
+                backend="openai",
+                model=args.model,
+                url=both[0],
+                region=region,
+                auth={"scheme": "none"},
+                reach=Reach(path="vpc", network=both[1]),
+                grants=[],
+            )
         )
+        self._alb_sg = alb_sg
         self.alb_security_group_id = alb_sg.id
         self.vpc_id = vpc_id
         self.subnet_ids = subnets
@@ -300,40 +352,85 @@ class GpuFleet(TargetComponent):
         self.register_target_outputs(
             url=self.url,
             alb_security_group_id=self.alb_security_group_id,
+            listener_port=self.listener_port,
             vpc_id=self.vpc_id,
             subnet_ids=self.subnet_ids,
             autoscaling_group_name=self.autoscaling_group_name,
             reservation_id=self.reservation_id,
         )
 
-    def _network(self) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[list[str]]]:
+    def _network(self, name: str) -> tuple[pulumi.Output[str], pulumi.Output[list[str]]]:
+        """The spec's VPC and private subnets, else a private network of the fleet's own
+        (the default VPC has no egress for instances without public IPs)."""
         args = self.args
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        vpc = (
-            aws.ec2.get_vpc_output(id=args.vpc_id, region=args.region, opts=invoke)
-            if args.vpc_id
-            else aws.ec2.get_vpc_output(default=True, region=args.region, opts=invoke)
-        )
-        if args.subnet_ids:
-            subnets: pulumi.Output[list[str]] = pulumi.Output.from_input(list(args.subnet_ids))
-        else:
-            found = aws.ec2.get_subnets_output(
-                filters=vpc.id.apply(_in_vpc),
-                region=args.region,
-                opts=invoke,
+        if args.vpc_id is not None:
+            return (
+                pulumi.Output.from_input(args.vpc_id),
+                pulumi.Output.from_input(list(args.subnet_ids)),
             )
-            subnets = found.ids
-        return vpc.id, vpc.cidr_block, subnets
+        network = PrivateNetwork(
+            f"{name}-net",
+            PrivateNetworkArgs(region=args.region, labels=args.labels),
+            opts=self.child(),
+        )
+        return network.vpc_id, network.private_subnet_ids
+
+    def admit(
+        self, name: str, security_group_id: pulumi.Input[str], parent: pulumi.Resource
+    ) -> aws.vpc.SecurityGroupIngressRule:
+        """Let ``security_group_id`` (a caller in the fleet's VPC, e.g. the router) open
+        connections to the ALB's listener; the rule belongs to ``parent``."""
+        return aws.vpc.SecurityGroupIngressRule(
+            name,
+            description="inferplane: caller admitted to the GPU fleet's listener",
+            security_group_id=self._alb_sg.id,
+            referenced_security_group_id=security_group_id,
+            from_port=self.listener_port,
+            to_port=self.listener_port,
+            ip_protocol="tcp",
+            region=self.args.region,
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+
+    def _private_name(
+        self,
+        name: str,
+        domain: str,
+        vpc_id: pulumi.Output[str],
+        balancer: aws.lb.LoadBalancer,
+    ) -> None:
+        """``domain`` -> the ALB, visible only inside the fleet's VPC."""
+        zone = aws.route53.Zone(
+            f"{name}-zone",
+            name=domain,
+            comment=f"inferplane GPU fleet {self.args.name_prefix}",
+            vpcs=[aws.route53.ZoneVpcArgs(vpc_id=vpc_id, vpc_region=self.args.region)],
+            tags=self._tags,
+            opts=self.child(),
+        )
+        aws.route53.Record(
+            f"{name}-alias",
+            zone_id=zone.zone_id,
+            name=domain,
+            type="A",
+            aliases=[
+                aws.route53.RecordAliasArgs(
+                    name=balancer.dns_name,
+                    zone_id=balancer.zone_id,
+                    evaluate_target_health=True,
+                )
+            ],
+            opts=self.child(),
+        )
 
     def _security_groups(
-        self, name: str, vpc_id: pulumi.Output[str], cidr: pulumi.Output[str]
+        self, name: str, vpc_id: pulumi.Output[str]
     ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
         port = self.args.engine.port
-        listener_port = 443 if self.args.certificate_arn else 80
+        # The ALB admits no one here: each caller is admitted by its group (``admit``).
         alb_sg = self._security_group(f"{name}-alb-sg", "load balancer", vpc_id)
         instance_sg = self._security_group(f"{name}-instance-sg", "instances", vpc_id)
-        # Callers inside the VPC (the router) reach the internal ALB.
-        self._tcp_rule(f"{name}-alb-in", "in", alb_sg, listener_port, cidr_ipv4=cidr)
         self._tcp_rule(
             f"{name}-alb-to-instances",
             "out",
@@ -348,7 +445,7 @@ class GpuFleet(TargetComponent):
             port,
             referenced_security_group_id=alb_sg.id,
         )
-        # Images and weights come over HTTPS (registries, Hugging Face, S3).
+        # Images and weights come over HTTPS (registries, Hugging Face, S3), through NAT.
         self._tcp_rule(
             f"{name}-instances-https-out", "out", instance_sg, 443, cidr_ipv4="0.0.0.0/0"
         )
@@ -560,11 +657,10 @@ class GpuFleet(TargetComponent):
             tags=self._tags,
             opts=self.child(),
         )
-        port = 443 if args.certificate_arn else 80
         aws.lb.Listener(
             f"{name}-listener",
             load_balancer_arn=balancer.arn,
-            port=port,
+            port=self.listener_port,
             protocol="HTTPS" if args.certificate_arn else "HTTP",
             certificate_arn=args.certificate_arn,
             ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06" if args.certificate_arn else None,
@@ -679,16 +775,6 @@ class GpuFleet(TargetComponent):
                 capacity_reservation_ids=ids
             ),
         )
-
-
-def _in_vpc(
-    vpc_id: str,
-) -> Sequence[
-    aws.ec2.GetSubnetsFilterArgs
-    | aws.ec2.GetSubnetsFilterArgsDict
-    | aws.ec2.outputs.GetSubnetsFilterResult
-]:
-    return [aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id])]
 
 
 def _end_of_day(day: dt.date) -> str:

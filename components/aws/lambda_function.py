@@ -10,7 +10,7 @@ public URL is acceptable is for the policies to decide.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -28,7 +28,9 @@ from components.aws.shared import (
     physical_name,
     policy_document,
 )
+from components.aws.wiring import lambda_url_grants, sigv4
 from components.base import EndpointInfo, Labels, TargetComponent
+from components.wiring import Reach
 
 __all__ = ["LambdaFunction", "LambdaFunctionArgs", "LambdaVpc"]
 
@@ -42,7 +44,7 @@ _HANDLER = r"^[A-Za-z0-9_.\-/]+\.[A-Za-z_][A-Za-z0-9_]*$"
 class LambdaVpc:
     """Where a function that must reach private resources (Redis, an internal ALB) runs."""
 
-    subnet_ids: tuple[pulumi.Input[str], ...]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private subnets (at least one)."""
     security_group_ids: tuple[pulumi.Input[str], ...]
     """Security groups of the function's network interfaces (at least one)."""
@@ -193,7 +195,7 @@ class LambdaFunction(TargetComponent):
                 log_format="JSON", log_group=log_group.name
             ),
             vpc_config=aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=list(args.vpc.subnet_ids),
+                subnet_ids=args.vpc.subnet_ids,
                 security_group_ids=list(args.vpc.security_group_ids),
             )
             if args.vpc
@@ -224,12 +226,20 @@ class LambdaFunction(TargetComponent):
         base_path = args.openai_base_path
         # An AWS_IAM URL answers only SigV4-signed requests: the router's lambda_url backend.
         backend = "openai" if args.public else "lambda_url"
-        self.endpoint = url.function_url.apply(
-            lambda u: EndpointInfo(
-                backend=backend, model=args.model, url=u.rstrip("/") + base_path, region=region
+        public = args.public
+        self.endpoint = pulumi.Output.all(url.function_url, function.arn).apply(
+            lambda both: EndpointInfo(
+                backend=backend,
+                model=args.model,
+                url=both[0].rstrip("/") + base_path,
+                region=region,
+                # A function URL is a public host (no PrivateLink for URLs): the caller
+                # needs internet egress (NAT inside a VPC) whatever its auth.
+                reach=Reach(path="public"),
+                auth={"scheme": "none"} if public else sigv4("lambda"),
+                grants=[] if public else lambda_url_grants(both[1]),
             )
         )
-        self.invoke_arns = function.arn.apply(lambda arn: [arn])
         self.register_target_outputs(
             function_name=self.function_name,
             function_arn=self.function_arn,

@@ -24,6 +24,7 @@ from components.aws.shared import (
     physical_name,
     policy_document,
 )
+from components.aws.wiring import SAGEMAKER_ACTIONS, aws_grant, cloud_api, sigv4
 from components.base import EndpointInfo, Labels, TargetComponent
 
 __all__ = [
@@ -293,12 +294,17 @@ class SageMakerBase(TargetComponent):
         self.endpoint_name = endpoint.name
         self.endpoint_arn = endpoint.arn
         region = args.region
-        self.endpoint = endpoint.name.apply(
-            lambda endpoint_name: EndpointInfo(
-                backend="sagemaker", model=args.model_id, endpoint_name=endpoint_name, region=region
+        self.endpoint = pulumi.Output.all(endpoint.name, endpoint.arn).apply(
+            lambda both: EndpointInfo(
+                backend="sagemaker",
+                model=args.model_id,
+                endpoint_name=both[0],
+                region=region,
+                auth=sigv4("sagemaker"),
+                reach=cloud_api("sagemaker.runtime"),
+                grants=[aws_grant(SAGEMAKER_ACTIONS, [both[1]])],
             )
         )
-        self.invoke_arns = endpoint.arn.apply(lambda arn: [arn])
         return endpoint
 
     def _finish(self, **more: object) -> None:

@@ -197,10 +197,14 @@ def encrypted_bucket(
     kms_key_arn: pulumi.Input[str] | None = None,
     writers: Callable[[aws.s3.Bucket], Sequence[Statement]] | None = None,
     tags: Mapping[str, str] | None = None,
+    expire_days: int = 30,
 ) -> BucketParts:
     """A private bucket in ``region``: default encryption (SSE-KMS with ``kms_key_arn``,
-    else SSE-S3), public access blocked, TLS-only, plus the statements ``writers`` makes
-    for the bucket (e.g. letting Bedrock write logs). Its children are created under ``parent``."""
+    else SSE-S3), public access blocked, TLS-only, objects deleted ``expire_days`` after
+    they are written (these buckets hold prompts, answers and logs: nothing is kept
+    forever by default), plus the statements ``writers`` makes for the bucket (e.g.
+    letting Bedrock write logs). Its children are created under ``parent``."""
+    check_range("expire_days", expire_days, 1, 3650)
     opts = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(
         name,
@@ -227,6 +231,26 @@ def encrypted_bucket(
         block_public_policy=True,
         ignore_public_acls=True,
         restrict_public_buckets=True,
+        region=region,
+        opts=opts,
+    )
+    aws.s3.BucketLifecycleConfiguration(
+        f"{name}-expiry",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-objects",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expire_days),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=1
+                ),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=1
+                ),
+            )
+        ],
         region=region,
         opts=opts,
     )

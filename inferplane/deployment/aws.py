@@ -79,6 +79,7 @@ def bedrock(name: str, target: BedrockTarget, ctx: DeployContext) -> Bedrock:
         guardrail = GuardrailArgs(
             content_strength=FILTER_STRENGTH[spec.content_filter], pii_action=PII_ACTION[spec.pii]
         )
+    logging = target.invocation_logging
     return Bedrock(
         name,
         BedrockArgs(
@@ -93,6 +94,9 @@ def bedrock(name: str, target: BedrockTarget, ctx: DeployContext) -> Bedrock:
             approval=capacity.approval,
             guardrail=guardrail,
             invocation_logging=_owns_invocation_logging(name, target, ctx),
+            log_text=logging.text,
+            log_expire_days=logging.expire_days,
+            log_kms_key_arn=logging.kms_key,
         ),
     )
 
@@ -100,13 +104,13 @@ def bedrock(name: str, target: BedrockTarget, ctx: DeployContext) -> Bedrock:
 def _owns_invocation_logging(name: str, target: BedrockTarget, ctx: DeployContext) -> bool:
     """Invocation logging is one setting per account and region: the first Bedrock
     target (in spec order) of each region that asks for it holds it for all of them."""
-    if not target.invocation_logging:
+    if not target.invocation_logging.enabled:
         return False
     for other_name, other in ctx.spec.targets.items():
         if (
             isinstance(other, BedrockTarget)
             and other.region == target.region
-            and other.invocation_logging
+            and other.invocation_logging.enabled
         ):
             return other_name == name
     return False
@@ -228,6 +232,8 @@ def gpu_fleet(name: str, target: GpuFleetTarget, ctx: DeployContext) -> GpuFleet
             subnet_ids=target.network.subnet_ids,
             architecture="arm64" if target.instance_type.split(".")[0].endswith("g") else "x86_64",
             hf_token_secret_arn=target.hf_token_secret,
+            certificate_arn=target.tls.certificate_arn if target.tls else None,
+            domain_name=target.tls.domain if target.tls else None,
         ),
     )
 

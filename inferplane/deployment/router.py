@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pulumi
 
+from components.aws.gpu_fleet import GpuFleet
 from components.azure.container_app_service import ContainerAppService
 from components.base import TargetComponent
 from components.kubernetes.model_server import ModelServer
-from components.router import RouterService, RouterServiceArgs
+from components.router import RouterService, RouterServiceArgs, RouterVpc
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
@@ -55,13 +56,16 @@ def _on_platform(
     platform = router_spec.platform
     if platform == "lambda":
         aws_targets = [name for name in targets if spec.target(name).cloud == "aws"]
-        arns = pulumi.Output.all(*[targets[name].invoke_arns for name in aws_targets])
+        endpoints = pulumi.Output.all(*[targets[name].endpoint for name in aws_targets])
         return replace(
             args,
             code=pulumi.FileArchive(str(LAMBDA_PACKAGE)),
-            invoke_arns=arns.apply(lambda lists: sorted({a for arns in lists for a in arns}))
+            grants=endpoints.apply(
+                lambda eps: [g for e in eps for g in e.get("grants", []) if g["cloud"] == "aws"]
+            )
             if aws_targets
             else (),
+            vpc=_lambda_vpc(targets),
         )
     if platform == "kubernetes":
         server = targets[str(router_spec.target)]
@@ -73,6 +77,22 @@ def _on_platform(
     if platform == "container_app":
         return replace(args, container_app_environment=_shared_environment(targets, ctx))
     return args
+
+
+def _lambda_vpc(targets: dict[str, TargetComponent]) -> RouterVpc | None:
+    """The VPC a Lambda router must join: that of the GPU fleets it routes to (their ALBs
+    are internal), or None when every target is reachable from outside a VPC."""
+    fleets = {name: t for name, t in targets.items() if isinstance(t, GpuFleet)}
+    if not fleets:
+        return None
+    # spec.checks refuses fleets outside the router's region or in different VPCs.
+    first = fleets[min(fleets)]
+    return RouterVpc(
+        vpc_id=first.vpc_id,
+        subnet_ids=first.subnet_ids,
+        peers=tuple(fleets[name] for name in sorted(fleets)),
+        internet=True,  # the fleet's private subnets route out through NAT
+    )
 
 
 def _shared_environment(targets: dict[str, TargetComponent], ctx: DeployContext) -> object:

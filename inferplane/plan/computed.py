@@ -68,7 +68,9 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     "aws:lb/loadBalancer:LoadBalancer": lambda name, inputs, region: {
         "dnsName": f"internal-{name[:20]}-{_short(name)}.{region}.elb.amazonaws.com",
         "arnSuffix": f"app/{inputs.get('name', name)[:32]}/{_short(name)}{_short(name)}",
+        "zoneId": "Z35SXDOTRQ7X7K",
     },
+    "aws:route53/zone:Zone": lambda name, _i, _r: {"zoneId": f"Z{_short(name).upper()}OFFLINE"},
     "aws:s3/bucket:Bucket": lambda name, inputs, _r: {"bucket": inputs.get("bucket", name)},
     "gcp:cloudrunv2/service:Service": lambda name, inputs, _r: {
         "uri": f"https://{inputs.get('name', name)}-{_short(name)}-ew.a.run.app",

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
+from botocore.exceptions import ClientError
+
 from inferplane.errors import CloudAccessError, CredentialsMissingError
 
 __all__ = ["CheckResult", "Report", "Status", "timed"]
@@ -53,6 +55,15 @@ class Report:
         return {"stack": self.stack, "counts": counts, "results": [asdict(r) for r in self.results]}
 
 
+def _unexpected(exc: ClientError) -> str:
+    error = exc.response.get("Error", {})
+    operation = exc.operation_name
+    return (
+        f"AWS answered {operation} with {error.get('Code', '?')}: {error.get('Message', exc)}; "
+        "this check cannot interpret it (report it if it persists)"
+    )
+
+
 def timed(check: str, subject: str, run: Callable[[], Iterable[CheckResult]]) -> list[CheckResult]:
     """The results of one check on one subject, each with the time the check took.
 
@@ -65,5 +76,7 @@ def timed(check: str, subject: str, run: Callable[[], Iterable[CheckResult]]) ->
         raise
     except CloudAccessError as exc:  # AccessDeniedError names the missing permission
         results = [CheckResult(check, subject, "could-not-check", str(exc))]
+    except ClientError as exc:  # an AWS answer the check does not interpret
+        results = [CheckResult(check, subject, "could-not-check", _unexpected(exc))]
     elapsed = (time.perf_counter() - started) * 1000
     return [replace(result, elapsed_ms=elapsed) for result in results]

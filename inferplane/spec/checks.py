@@ -62,6 +62,7 @@ def cross_check(
         *_site_checks(spec),
         *_data_class_refs(spec),
         *_router_checks(spec, provider_regions or {}),
+        *_lambda_router_vpc(spec, provider_regions or {}),
         *_kubernetes_checks(spec),
         *_forecast_refs(spec),
         *_capacity_dates(spec, as_of or dt.date.today()),
@@ -252,6 +253,32 @@ def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iter
                 f"platform {router.platform!r} runs beside a {router.platform} target",
                 router.target,
             )
+
+
+def _lambda_router_vpc(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iterator[Issue]:
+    """A GPU fleet's ALB is internal: a Lambda router joins the fleets' VPC, and a Lambda
+    sits in one VPC of its own region."""
+    from inferplane.spec.targets.aws import GpuFleetTarget
+
+    if spec.router.platform != "lambda":
+        return
+    region = spec.router.cloud_region(provider_regions)
+    fleets = {n: t for n, t in spec.targets.items() if isinstance(t, GpuFleetTarget)}
+    for name, fleet in fleets.items():
+        if fleet.region != region:
+            yield Issue(
+                f"targets.{name}.region",
+                f"a gpu_fleet is reachable only inside its VPC and the Lambda router runs in"
+                f" {region!r}; put the fleet there or set router.region to its region",
+                fleet.region,
+            )
+    vpcs = {fleet.network.vpc_id for fleet in fleets.values()}
+    if len(fleets) > 1 and (None in vpcs or len(vpcs) > 1):
+        yield Issue(
+            "targets",
+            f"gpu_fleets {', '.join(sorted(fleets))} would sit in different VPCs and a Lambda"
+            " router joins one; give them the same network.vpc_id and subnet_ids",
+        )
 
 
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")

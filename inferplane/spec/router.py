@@ -33,6 +33,8 @@ class ApiKey(SpecModel):
     """Data classes this key may send; its requests default to the first."""
     routes: Unique[str] = ()
     rate_limit_rpm: int | None = Field(default=None, ge=1)
+    team: Name | None = None
+    """The tenant the key belongs to: keys of one team share cached answers."""
 
 
 class SecretLocation(SpecModel):

@@ -11,7 +11,7 @@ from inferplane.preflight.context import Subject
 from inferplane.preflight.result import CheckResult
 from inferplane.verify.context import RouterAccess, VerifyContext
 
-__all__ = ["is_router", "router_call", "router_request"]
+__all__ = ["is_router", "plain_http_refusal", "router_call", "router_request"]
 
 
 def is_router(ctx: VerifyContext, subject: Subject) -> bool:
@@ -28,6 +28,9 @@ def router_call(
     if base is None:
         return CheckResult(check, "router", "could-not-check", "the outputs have no router_url")
     url = base.rstrip("/") + path
+    refusal = plain_http_refusal(url, ctx.router)
+    if refusal is not None:
+        return CheckResult(check, "router", "fail", refusal)
     try:
         response = router_request(method, url, ctx.router, ctx.clients, body)
     except httpx.HTTPError as exc:
@@ -38,6 +41,21 @@ def router_call(
     return url, response
 
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def plain_http_refusal(url: str, access: RouterAccess) -> str | None:
+    """Why the API key must not be sent to ``url``: keys travel over TLS only (loopback,
+    where nothing is on the wire, excepted)."""
+    parsed = httpx.URL(url)
+    if not access.api_key or parsed.scheme == "https" or parsed.host in _LOOPBACK:
+        return None
+    return (
+        f"refusing to send the API key to {url} over plain HTTP: the router must be reached "
+        "over https (or on loopback)"
+    )
+
+
 def router_request(
     method: str,
     url: str,
@@ -45,6 +63,9 @@ def router_request(
     clients: AwsClients,
     body: bytes | None = None,
 ) -> httpx.Response:
+    refusal = plain_http_refusal(url, access)
+    if refusal is not None:
+        raise httpx.UnsupportedProtocol(refusal)
     headers: dict[str, str] = {"accept": "application/json"}
     if body is not None:
         headers["content-type"] = "application/json"

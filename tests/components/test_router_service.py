@@ -8,10 +8,17 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from components.aws.wiring import (
+    SAGEMAKER_ACTIONS,
+    aws_grant,
+    bedrock_grants,
+    grant_statements,
+    lambda_url_grants,
+)
 from components.base import Labels
-from components.router import CONFIG_ENV, RouterService, RouterServiceArgs, invoke_statements
-from inferplane.plan import Graph, run_program
-from inferplane.spec import load_stack
+from components.router import CONFIG_ENV, RouterService, RouterServiceArgs
+from components.wiring import Grant
+from inferplane.plan import Graph
 from tests.support.recording import only, record, refusal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,9 +27,17 @@ CONFIG = '{"stack": "test"}'
 IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
 BEDROCK = "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
 SAGEMAKER = "arn:aws:sagemaker:eu-central-1:123456789012:endpoint/mistral"
+FUNCTION = "arn:aws:lambda:eu-central-1:123456789012:function:summarize"
 
 
-def _lambda_router(arns: list[str]) -> Graph:
+GRANTS = [
+    *bedrock_grants([BEDROCK]),
+    aws_grant(SAGEMAKER_ACTIONS, [SAGEMAKER]),
+    *lambda_url_grants(FUNCTION),
+]
+
+
+def _lambda_router(grants: list[Grant]) -> Graph:
     return record(
         lambda: RouterService(
             "router",
@@ -32,48 +47,91 @@ def _lambda_router(arns: list[str]) -> Graph:
                 labels=LABELS,
                 region="eu-central-1",
                 code=pulumi.FileArchive("build/router/router-lambda.zip"),
-                invoke_arns=arns,
+                grants=grants,
             ),
         )
     )
 
 
 def test_lambda_router_carries_its_config_and_iam_url_auth() -> None:
-    graph = _lambda_router([BEDROCK])
+    graph = _lambda_router(GRANTS[:1])
     function = only(graph, "aws:lambda/function:Function")
     assert function.inputs["environment"]["variables"][CONFIG_ENV] == CONFIG
     assert function.inputs["handler"] == "lambda_entry.handler"
+    assert "vpcConfig" not in function.inputs
     assert only(graph, "aws:lambda/functionUrl:FunctionUrl").inputs["authorizationType"] == (
         "AWS_IAM"
     )
-    assert only(graph, "inferplane:index:RouterService").outputs["config_json"] == CONFIG
-
-
-def test_lambda_router_may_invoke_exactly_the_targets() -> None:
-    graph = _lambda_router([SAGEMAKER, BEDROCK, BEDROCK])
-    [invoke] = [r for r in graph.resources if r.name == "router-invoke"]
-    policy = json.loads(invoke.inputs["policy"])
-    statements = {s["Sid"]: s for s in policy["Statement"]}
-    assert statements["InvokeBedrock"]["Resource"] == [BEDROCK]
-    assert statements["InvokeSagemaker"]["Resource"] == [SAGEMAKER]
-    assert statements["InvokeSagemaker"]["Action"] == [
-        "sagemaker:InvokeEndpoint",
-        "sagemaker:InvokeEndpointWithResponseStream",
+    outputs = only(graph, "inferplane:index:RouterService").outputs
+    assert outputs["config_json"] == CONFIG
+    assert outputs["network"] == {"internet": True, "networks": [], "interface_endpoints": []}
+    assert outputs["identity"] == [
+        {"cloud": "aws", "principal": "arn:aws:iam::123456789012:role/router-fn-role"}
     ]
-    assert all("*" not in r for s in policy["Statement"] for r in s["Resource"])
+
+
+def test_lambda_router_may_invoke_exactly_the_targets_grants() -> None:
+    # Duplicates merge; each (actions, condition) set is one statement.
+    graph = _lambda_router([*GRANTS, *GRANTS[:1]])
+    [invoke] = [r for r in graph.resources if r.name == "router-invoke"]
+    assert json.loads(invoke.inputs["policy"])["Statement"] == [
+        {
+            "Sid": "Bedrock0",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": [BEDROCK],
+        },
+        {
+            "Sid": "Lambda1",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [FUNCTION],
+            "Condition": {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
+        },
+        {
+            "Sid": "Lambda2",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunctionUrl"],
+            "Resource": [FUNCTION],
+        },
+        {
+            "Sid": "Sagemaker3",
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:InvokeEndpoint",
+                "sagemaker:InvokeEndpointWithResponseStream",
+            ],
+            "Resource": [SAGEMAKER],
+        },
+    ]
 
 
 def test_no_aws_targets_means_no_invoke_policy() -> None:
     graph = _lambda_router([])
-    assert graph.by_type("aws:iam/rolePolicy:RolePolicy") == [] or all(
-        "Invoke" not in r.inputs.get("policy", "")
-        for r in graph.by_type("aws:iam/rolePolicy:RolePolicy")
-    )
+    assert [r.name for r in graph.by_type("aws:iam/rolePolicy:RolePolicy")] == [
+        "router-fn-role-policy"
+    ]
 
 
-def test_invoke_statements_refuse_unknown_services() -> None:
-    with pytest.raises(ValueError, match="no router action for 's3'"):
-        invoke_statements(["arn:aws:s3:::bucket"])
+@pytest.mark.parametrize(
+    ("grant", "message"),
+    [
+        (aws_grant(["bedrock:InvokeModel"], ["*"]), "resource '\\*' for bedrock:InvokeModel"),
+        (
+            aws_grant(["s3:GetObject"], ["arn:aws:s3:::bucket/*"]),
+            "'arn:aws:s3:::bucket/\\*' for s3:GetObject is not an exact ARN",
+        ),
+        (aws_grant(["lambda:InvokeFunction"], ["my-fn"]), "'my-fn' .* is not an exact ARN"),
+    ],
+)
+def test_grant_statements_refuse_wildcards_and_non_arns(grant: Grant, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        grant_statements([grant])
+
+
+def test_grant_statements_skip_other_clouds() -> None:
+    gcp = Grant(cloud="gcp", actions=["roles/run.invoker"], resources=["projects/p"])
+    assert grant_statements([gcp]) == []
 
 
 def test_cloud_run_router_runs_the_image_with_the_config_env() -> None:
@@ -121,24 +179,41 @@ def test_invalid_arguments_create_nothing(args: dict[str, object], message: str)
     assert graph.resources == []
 
 
-def _router_policy(stack: str) -> dict[str, object]:
-    graph = run_program(ROOT, load_stack(ROOT, stack))
-    [policy] = [
-        r
-        for r in graph.resources
-        if r.type == "aws:iam/rolePolicy:RolePolicy" and r.name == "router-invoke"
+def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> None:
+    from components.aws.gpu_fleet import GpuFleet
+    from components.router import RouterVpc
+    from tests.components.aws.test_gpu_fleet import BASE as FLEET
+
+    def program() -> None:
+        fleet = GpuFleet("llama", FLEET)
+        RouterService(
+            "router",
+            RouterServiceArgs(
+                platform="lambda",
+                config_json=CONFIG,
+                labels=LABELS,
+                region="us-east-1",
+                code=pulumi.FileArchive("build/router/router-lambda.zip"),
+                vpc=RouterVpc(fleet.vpc_id, fleet.subnet_ids, peers=(fleet,)),
+            ),
+        )
+
+    graph = record(program)
+    function = only(graph, "aws:lambda/function:Function").inputs
+    assert function["vpcConfig"] == {
+        "subnetIds": ["llama-net-private-0-id", "llama-net-private-1-id"],
+        "securityGroupIds": ["router-sg-id"],
+    }
+    admitted = [
+        r.inputs
+        for r in graph.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs["securityGroupId"] == "llama-alb-sg-id"
     ]
-    return json.loads(policy.inputs["policy"])
-
-
-def test_shipped_stack_router_names_only_its_model_and_endpoint_arns() -> None:
-    policy = _router_policy("prod-us-east-1")
-    resources = {r for s in policy["Statement"] for r in s["Resource"]}  # type: ignore[index]
-    assert resources
-    assert all(
-        ":us-east-1:" in r or ":us-east-2:" in r or ":us-west-2:" in r or "::foundation-model" in r
-        for r in resources
-    ), resources
-    assert any(r.startswith("arn:aws:sagemaker:us-east-1:") for r in resources)
-    assert any(r.startswith("arn:aws:bedrock:") for r in resources)
-    assert not any(r.endswith("*") for r in resources)
+    assert [(a["referencedSecurityGroupId"], a["fromPort"]) for a in admitted] == [
+        ("router-sg-id", 80)
+    ]
+    assert only(graph, "inferplane:index:RouterService").outputs["network"] == {
+        "internet": True,
+        "networks": ["llama-net-vpc-id"],
+        "interface_endpoints": [],
+    }

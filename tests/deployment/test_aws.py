@@ -20,10 +20,11 @@ from inferplane.errors import SpecError
 from inferplane.plan.graph import Graph
 from inferplane.spec import StackSpec, parse_spec
 from inferplane.spec.load import load_stack
-from inferplane.spec.targets.aws import GpuFleetTarget
+from inferplane.spec.targets.aws import BedrockTarget, GpuFleetTarget
 from tests.support.recording import one, record
 
 ROOT = Path(__file__).resolve().parents[2]
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 AWS_KINDS = {"bedrock", "sagemaker", "sagemaker_serverless", "lambda", "gpu_fleet"}
 COMPONENT = {
     "bedrock": "inferplane:aws:Bedrock",
@@ -270,6 +271,48 @@ def test_created_reservation_from_units() -> None:
             "targets.claude-sonnet",
             "set inference: region",
         ),
+        (
+            "claude-sonnet",
+            {"invocation_logging": {"kms_key": "alias/logs"}},
+            "targets.claude-sonnet.invocation_logging.kms_key",
+            "not a KMS key ARN",
+        ),
+        (
+            "claude-sonnet",
+            {"invocation_logging": {"expire_days": 0}},
+            "targets.claude-sonnet.invocation_logging.expire_days",
+            "greater than or equal to 1",
+        ),
+        (
+            "llama-fleet",
+            {"network": {"vpc_id": "vpc-0a1b2c3d4e5f60718"}},
+            "targets.llama-fleet.network",
+            "subnet_ids: name the VPC's private subnets",
+        ),
+        (
+            "llama-fleet",
+            {"network": {"subnet_ids": ["subnet-0a1b2c3d4e5f60718"]}},
+            "targets.llama-fleet.network",
+            "vpc_id: required with subnet_ids",
+        ),
+        (
+            "llama-fleet",
+            {"tls": {"certificate_arn": "arn:aws:acm:us-east-1:123:cert", "domain": "a.io"}},
+            "targets.llama-fleet.tls.certificate_arn",
+            "not an ACM certificate ARN",
+        ),
+        (
+            "llama-fleet",
+            {"tls": {"certificate_arn": CERT.replace("us-east-1", "eu-west-1"), "domain": "a.io"}},
+            "targets.llama-fleet",
+            "the certificate is not in the fleet's region 'us-east-1'",
+        ),
+        (
+            "llama-fleet",
+            {"tls": {"certificate_arn": CERT, "domain": "llama.example.com; rm -rf /"}},
+            "targets.llama-fleet.tls.domain",
+            "not a lowercase DNS name",
+        ),
     ],
 )
 def test_spec_errors(target: str, change: dict[str, Any], path: str, fragment: str) -> None:
@@ -299,3 +342,44 @@ def test_ollama_fleet_answers_under_the_quantised_tag() -> None:
         "/api/version",
         11434,
     )
+
+
+def test_logging_and_tls_from_the_spec_reach_the_components() -> None:
+    data = load_stack(ROOT, "prod-us-east-1").config["inferplane:spec"]
+    data["targets"]["claude-sonnet"]["invocation_logging"] = {
+        "text": True,
+        "expire_days": 14,
+        "kms_key": "arn:aws:kms:us-east-1:123456789012:key/abcd-1234",
+    }
+    data["targets"]["llama-fleet"]["tls"] = {"certificate_arn": CERT, "domain": "llama.ml.acme.io"}
+    stack_spec = parse_spec(data, "test", {"aws": "us-east-1"})
+    ctx = DeployContext(stack_spec, "prod-us-east-1", {"aws": "us-east-1"})
+
+    def program() -> None:
+        for name in ("claude-sonnet", "llama-fleet"):
+            builder(stack_spec.targets[name].kind)(name, stack_spec.targets[name], ctx)
+
+    graph = record(program)
+    logging = one(
+        graph, "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration"
+    )
+    assert logging.inputs["loggingConfig"]["textDataDeliveryEnabled"] is True
+    lifecycle = one(graph, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    assert lifecycle.inputs["rules"][0]["expiration"] == {"days": 14}
+    encryption = one(
+        graph,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    ).inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert encryption["kmsMasterKeyId"] == "arn:aws:kms:us-east-1:123456789012:key/abcd-1234"
+    listener = one(graph, "aws:lb/listener:Listener").inputs
+    assert (listener["protocol"], listener["certificateArn"]) == ("HTTPS", CERT)
+
+
+@pytest.mark.parametrize(("value", "enabled"), [(True, True), (False, False)])
+def test_invocation_logging_switch_is_short_for_enabled(value: bool, enabled: bool) -> None:
+    data = load_stack(ROOT, "prod-us-east-1").config["inferplane:spec"]
+    data["targets"]["claude-sonnet"]["invocation_logging"] = value
+    target = parse_spec(data, "test", {"aws": "us-east-1"}).targets["claude-sonnet"]
+    assert isinstance(target, BedrockTarget)
+    assert target.invocation_logging.enabled is enabled
+    assert target.invocation_logging.text is False

@@ -68,7 +68,9 @@ def test_reservation_outside_the_fleet_zones_fails(capacity: FakeCapacity) -> No
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.2.0/24", AvailabilityZone="us-east-1b")
     capacity.reservations[CR] = _reservation()
-    spec = spec_with({"fleet": _fleet(network={"subnet_ids": [subnet["Subnet"]["SubnetId"]]})})
+    spec = spec_with(
+        {"fleet": _fleet(network={"vpc_id": vpc, "subnet_ids": [subnet["Subnet"]["SubnetId"]]})}
+    )
     (result,) = check(capacity_reservation, spec, capacity)
     assert result.status == "fail"
     assert "is in us-east-1a; the fleet's subnets are in us-east-1b" in result.reason

@@ -37,7 +37,9 @@ def test_not_offered_in_region_fails(capacity: FakeCapacity) -> None:
 def test_subnet_zone_without_the_type_fails(capacity: FakeCapacity) -> None:
     # g5.2xlarge is offered in us-east-1a-d and f, not in us-east-1e.
     subnet = _subnet("us-east-1", "us-east-1e")
-    spec = spec_with({"fleet": fleet(network={"subnet_ids": [subnet]})})
+    spec = spec_with(
+        {"fleet": fleet(network={"vpc_id": "vpc-0a1b2c3d4e5f60718", "subnet_ids": [subnet]})}
+    )
     (result,) = check(ec2_instance_offered, spec, capacity)
     assert result.status == "fail"
     assert "not offered in zone(s) us-east-1e" in result.reason
@@ -45,14 +47,25 @@ def test_subnet_zone_without_the_type_fails(capacity: FakeCapacity) -> None:
 
 def test_subnet_zone_with_the_type_passes(capacity: FakeCapacity) -> None:
     subnet = _subnet("us-east-1", "us-east-1a")
-    spec = spec_with({"fleet": fleet(network={"subnet_ids": [subnet]})})
+    spec = spec_with(
+        {"fleet": fleet(network={"vpc_id": "vpc-0a1b2c3d4e5f60718", "subnet_ids": [subnet]})}
+    )
     (result,) = check(ec2_instance_offered, spec, capacity)
     assert result.status == "pass"
     assert result.reason.endswith("zones us-east-1a")
 
 
 def test_unknown_subnet_fails(capacity: FakeCapacity) -> None:
-    spec = spec_with({"fleet": fleet(network={"subnet_ids": ["subnet-0000000000000dead"]})})
+    spec = spec_with(
+        {
+            "fleet": fleet(
+                network={
+                    "vpc_id": "vpc-0a1b2c3d4e5f60718",
+                    "subnet_ids": ["subnet-0000000000000dead"],
+                }
+            )
+        }
+    )
     (result,) = check(ec2_instance_offered, spec, capacity)
     assert result.status == "fail"
     assert result.reason.startswith("subnets not found in us-east-1")

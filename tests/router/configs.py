@@ -9,6 +9,7 @@ from router.config import RouterConfig
 
 KEY = "sk-test-public"
 KEY_CONFIDENTIAL = "sk-test-confidential"
+OPERATOR_KEY = "sk-test-operator"
 
 DATA_CLASSES = {
     "public": {"placement": "any", "rank": 0},
@@ -49,6 +50,13 @@ def keys() -> list[dict[str, Any]]:
     ]
 
 
+def operators() -> dict[str, Any]:
+    """The ``admin`` section: one operator credential for /metrics and /readyz details."""
+    return {
+        "keys": [{"id": "ops", "salt": "s9", "sha256": hash_key(OPERATOR_KEY, "s9")}],
+    }
+
+
 def config(
     targets: dict[str, dict[str, Any]], routes: list[dict[str, Any]], **extra: Any
 ) -> RouterConfig:
@@ -63,6 +71,7 @@ def config(
         "pii_data_class": "restricted",
         "access_log": False,
         "cache": {"exact": {"enabled": False}},
+        "admin": operators(),
         **extra,
     }
     return RouterConfig.model_validate(document)

@@ -87,6 +87,8 @@ class FakeOpenAI:
         self.mode = "ok"
         self.status = 503
         self.chunks = chunks
+        self.echo = False
+        """Answer with the last message's content (shows which question an answer is for)."""
         self.requests: list[dict[str, Any]] = []
         self.peers: list[object] = []
         self.release = asyncio.Event()
@@ -112,6 +114,8 @@ class FakeOpenAI:
         if body.get("stream"):
             return await self._stream(request, body)
         text = f"answer from {self.name}"
+        if self.echo:
+            text += f" to: {body['messages'][-1]['content']}"
         return web.json_response(
             {
                 "id": "chatcmpl-1",

@@ -15,7 +15,7 @@ from router.chat import parse_chat_request
 from router.core import Gateway, Request, Response, _capped
 from router.decide import Decision
 from tests.router import configs
-from tests.router.configs import KEY, KEY_CONFIDENTIAL, auth, chat, target
+from tests.router.configs import KEY, KEY_CONFIDENTIAL, OPERATOR_KEY, auth, chat, target
 
 
 def _gateway(**extra: Any) -> Gateway:
@@ -114,18 +114,19 @@ def test_rate_limit_per_key() -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "method", "status"),
+    ("path", "method", "headers", "status"),
     [
-        ("/healthz", "GET", 200),
-        ("/readyz", "GET", 200),
-        ("/metrics", "GET", 200),
-        ("/v1/models", "GET", 200),
-        ("/nope", "GET", 404),
-        ("/v1/chat/completions", "GET", 405),
+        ("/healthz", "GET", auth(), 200),
+        ("/readyz", "GET", auth(), 200),
+        ("/metrics", "GET", auth(OPERATOR_KEY), 200),
+        ("/metrics", "GET", auth(), 401),  # an API key is not an operator credential
+        ("/v1/models", "GET", auth(), 200),
+        ("/nope", "GET", auth(), 404),
+        ("/v1/chat/completions", "GET", auth(), 405),
     ],
 )
-def test_small_endpoints(path: str, method: str, status: int) -> None:
-    assert _call(_gateway(), b"", auth(), path, method).status == status
+def test_small_endpoints(path: str, method: str, headers: dict[str, str], status: int) -> None:
+    assert _call(_gateway(), b"", headers, path, method).status == status
 
 
 def test_max_tokens_is_capped_by_the_route() -> None:

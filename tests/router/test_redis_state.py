@@ -3,48 +3,81 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 
+import httpx
 import orjson
 import pytest
 import redis
 
+from router.app import create_app
+from router.auth import new_key
 from router.cache import CachedAnswer, ExactCache
 from router.config import ExactCacheConfig
 from router.core import Gateway, Request
 from router.state import RedisStore
 from tests.router import configs
 from tests.router.configs import KEY_CONFIDENTIAL
-from tests.router.fakes import free_port
+from tests.router.fakes import FakeOpenAI, LoopThread, free_port
+from tests.support.tools import require_tool
 
 REDIS = shutil.which("redis-server")
 
 
+_NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
+
+
+class RedisServer:
+    """A real redis-server on a loopback port that a test may stop and start again."""
+
+    def __init__(self) -> None:
+        assert REDIS is not None
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", *_NO_PERSISTENCE],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        try:
+            for _ in range(500):  # wait for readiness, not for a time
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    time.sleep(0.01)
+            raise RuntimeError("redis-server did not start")
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(5)
+            self.process = None
+
+
 @pytest.fixture
-def redis_url(tmp_path: object) -> Iterator[str]:
-    if REDIS is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
+def redis_server() -> Iterator[RedisServer]:
+    require_tool("redis-server")
+    server = RedisServer()
+    server.start()
     try:
-        for _ in range(200):  # wait for readiness, not for a time
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.01)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server
     finally:
-        client.close()
-        process.terminate()
-        process.wait(5)
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
 
 
 def test_redis_store_counts_windows_and_caches(redis_url: str) -> None:
@@ -95,3 +128,88 @@ def test_replicas_share_one_rate_limit_through_redis(
 
     # The key allows 3 requests a minute in total; the target is down (503) for those.
     assert asyncio.run(scenario()) == [503, 503, 503, 429]
+
+
+def test_redis_going_away_degrades_to_no_cache_and_a_local_limit(
+    redis_server: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    loop: LoopThread,
+) -> None:
+    upstream = FakeOpenAI("primary")
+    up = loop.serve(upstream.app)
+    monkeypatch.setenv("ROUTER_REDIS_URL", redis_server.url)
+    plaintext, key = new_key("app", rate_limit_rpm=8)
+    cfg = configs.config(
+        {"primary": configs.target(up.url, ("public",))},
+        [{"name": "default", "targets": ["primary"]}],
+        keys=[key.model_dump(exclude_defaults=True)],
+        cache={"exact": {"enabled": True}},
+        state={
+            "backend": "redis",
+            "url": {"store": "env", "name": "ROUTER_REDIS_URL"},
+            "retry_s": 0.2,
+            "degraded_share": 0.25,  # 8/min shared becomes 2/min per replica
+        },
+    )
+    router = loop.serve(create_app(cfg)).url
+
+    def ask() -> tuple[int, str]:
+        response = httpx.post(
+            f"{router}/v1/chat/completions",
+            json=configs.chat("cache me"),
+            headers={"authorization": f"Bearer {plaintext}"},
+        )
+        return response.status_code, response.headers.get("x-inferplane-cache", "-")
+
+    assert [ask(), ask()] == [(200, "miss"), (200, "hit")]
+    redis_server.stop()
+    with caplog.at_level(logging.WARNING, logger="inferplane.router"):
+        during = [ask(), ask(), ask()]
+        time.sleep(0.25)  # a probe after retry_s finds it still down: no second line
+        during.append(ask())
+    outage = [r.getMessage() for r in caplog.records]
+    assert during == [(200, "miss"), (200, "miss"), (429, "-"), (429, "-")]
+    assert len(outage) == 1
+    assert outage[0].startswith("state store unreachable (redis: ConnectionError")
+    assert len(upstream.requests) == 3  # the cache was skipped, not served stale or failed
+
+    caplog.clear()
+    redis_server.start()  # same port, no persistence: an empty store
+    time.sleep(0.25)
+    with caplog.at_level(logging.WARNING, logger="inferplane.router"):
+        after = [ask(), ask()]
+    assert after == [(200, "miss"), (200, "hit")]
+    back = [r.getMessage() for r in caplog.records]
+    assert len(back) == 1
+    assert back[0].startswith("state store reachable again after ")
+
+
+def test_redis_down_from_the_start_is_no_500(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redis_server.stop()
+    monkeypatch.setenv("ROUTER_REDIS_URL", redis_server.url)
+    cfg = configs.config(
+        {"t": configs.target("http://127.0.0.1:9", ("confidential",))},
+        [{"name": "default", "targets": ["t"]}],
+        cache={"exact": {"enabled": True}},
+        state={"backend": "redis", "url": {"store": "env", "name": "ROUTER_REDIS_URL"}},
+    )
+
+    async def scenario() -> list[int]:
+        gateway = Gateway(cfg)
+        statuses = []
+        for _ in range(3):
+            request = Request(
+                "POST",
+                "/v1/chat/completions",
+                configs.auth(KEY_CONFIDENTIAL),
+                orjson.dumps(configs.chat()),
+            )
+            statuses.append((await gateway.handle(request)).status)
+        await gateway.close()
+        return statuses
+
+    # The target is down (503) for the first; the key's 3/min becomes 1/min in process.
+    assert asyncio.run(scenario()) == [503, 429, 429]

@@ -133,7 +133,7 @@ def test_breaker_opens_and_recovers(loop: LoopThread) -> None:
         answer = client.post("/v1/chat/completions", json=chat())
         assert answer.headers["x-inferplane-target"] == "primary"
         assert gateway.breakers["primary"].state == "closed"
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers=configs.auth(configs.OPERATOR_KEY)).text
     assert 'inferplane_breaker_state{target="primary"} 0' in metrics
 
 

@@ -531,7 +531,10 @@ def test_secret_manager_names_are_checked_before_any_call(name: str) -> None:
 
 
 def test_auth_ca_verifies_an_edge_site_against_its_own_ca(
-    loop: LoopThread, cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+    loop: LoopThread,
+    cloud: Cloud,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     ca_pem, server_tls = private_ca()
     monkeypatch.setenv("SITE_CA", ca_pem)
@@ -544,9 +547,17 @@ def test_auth_ca_verifies_an_edge_site_against_its_own_ca(
         assert ask(router).json()["choices"][0]["message"]["content"] == ANSWER
         assert streamed_text(ask(router, stream=True)) == ANSWER
         unpinned = serve(loop, cloud, {"edge": target(up.url + "/v1", "openai", key)})
-        response = ask(unpinned)  # the system store does not know the site's CA
+        with caplog.at_level(logging.WARNING, logger="inferplane.router"):
+            response = ask(unpinned)  # the system store does not know the site's CA
         assert response.status_code == 503
-        assert "certificate" in response.json()["error"]["message"].lower()
+        # The client gets codes and a request id; the certificate error is in the log line.
+        request_id = response.headers["x-request-id"]
+        assert response.json()["error"]["message"].endswith(
+            f"edge: upstream_unreachable; request id {request_id}"
+        )
+        logged = [r.getMessage() for r in caplog.records if request_id in r.getMessage()]
+        assert len(logged) == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in logged[0]
         assert up.accepted == 2
 
 

@@ -115,7 +115,9 @@ def test_data_class_refused_at_this_routers_location_never_reaches_a_route() -> 
 
 
 def test_pinned_target_outside_residency_is_refused() -> None:
-    config = _config()
+    base = _config()
+    # Without the restricted route, restricted data matches "default", which lists cloud.
+    config = base.model_copy(update={"routes": base.routes[1:]})
     request = parse_chat_request(orjson.dumps(chat("mail a@b.io", model="cloud")))
     classification = Classifier(config).classify(request, config.keys[0], {})
     with pytest.raises(NoTargetError, match="residency"):
@@ -277,3 +279,56 @@ def test_semantic_cache_grows_and_wraps_within_its_bound() -> None:
     assert recent.body == b"149"
     assert evicted is None
     assert cache.get("other", hashing_embedder("question number 149 about topic 1043")) is None
+
+
+def test_semantic_cache_bounds_all_namespaces_together() -> None:
+    from router.cache import SemanticCache
+    from router.config import SemanticCacheConfig
+    from router.embedder import hashing_embedder
+
+    cache = SemanticCache(SemanticCacheConfig(enabled=True, max_entries=10, threshold=0.99))
+    vector = hashing_embedder("the same question")
+    for index in range(25):  # one namespace per tenant/conversation: 25 of them
+        cache.put(f"ns{index}", vector, CachedAnswer("t", str(index).encode()))
+    assert len(cache) == 10
+    kept = [i for i in range(25) if cache.get(f"ns{i}", vector) is not None]
+    assert kept == list(range(15, 25))  # the least recently used went first
+
+
+def test_semantic_namespace_holds_tenant_params_and_earlier_turns() -> None:
+    from router.cache import namespace, semantic_namespace
+
+    def body(*turns: tuple[str, str], **params: Any) -> dict[str, Any]:
+        messages = [{"role": r, "content": c} for r, c in turns]
+        return {"model": "m", "messages": messages, **params}
+
+    a = namespace("key:a", "public", "default")
+    b = namespace("key:b", "public", "default")
+    question = ("user", "what is the holiday policy")
+    system = ("system", "a long shared system prompt")
+    assert semantic_namespace(a, body(system, question)) == semantic_namespace(
+        a, body(system, ("user", "something else entirely"), user="x", stream=True)
+    )
+    assert semantic_namespace(a, body(system, question)) != semantic_namespace(
+        b, body(system, question)
+    )
+    assert semantic_namespace(a, body(question)) != semantic_namespace(a, body(system, question))
+    assert semantic_namespace(a, body(question)) != semantic_namespace(
+        a, body(question, temperature=1)
+    )
+    assert semantic_namespace(a, body(question, ("tool", "42"))) is None
+    assert namespace("a|b", "c", "r") != namespace("a", "b|c", "r")
+
+
+def test_memory_store_bounds_rate_windows() -> None:
+    from router import state
+
+    store = MemoryStore()
+    limit = state._MAX_WINDOWS
+
+    async def scenario() -> int:
+        for index in range(limit + 5):
+            await store.hit(f"client:{index}", 60)
+        return len(store._windows)
+
+    assert asyncio.run(scenario()) <= limit

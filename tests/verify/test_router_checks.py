@@ -85,3 +85,27 @@ def test_sigv4_signed_requests_carry_the_key_in_api_key(
     assert f"/{REGION}/lambda/aws4_request" in headers["authorization"]
     assert headers["api-key"] == "sk-test"
     assert "x-amz-date" in headers
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("http://router.example.com", True),
+        ("http://10.0.0.5:8088", True),
+        ("https://router.example.com", False),
+        ("http://127.0.0.1:8088", False),
+        ("http://localhost:8088", False),
+    ],
+)
+def test_the_api_key_never_travels_over_plain_http(spec: Any, url: str, refused: bool) -> None:
+    """No request is even attempted to a plain-HTTP, non-loopback router when a key is set
+    (issue 19: verify sent the bearer key to http:// URLs)."""
+    from inferplane.verify.http import plain_http_refusal
+
+    reason = plain_http_refusal(url, RouterAccess(api_key="sk-test"))
+    assert (reason is not None) == refused
+    assert plain_http_refusal(url, RouterAccess()) is None  # no key, nothing to leak
+    if refused:
+        (health,) = _verify(spec, url, RouterAccess(api_key="sk-test")).of(router_health.NAME)
+        assert health.status == "fail"
+        assert "over plain HTTP" in health.reason

@@ -17,15 +17,16 @@ if TYPE_CHECKING:
 __all__ = ["aws_clients", "register"]
 
 
-def aws_clients(profile: str | None) -> AwsClients:
-    """AWS clients for ``--profile`` (default: the environment's credential chain)."""
+def aws_clients(profile: str | None, endpoint_url: str | None = None) -> AwsClients:
+    """AWS clients for ``--profile`` (default: the environment's credential chain), all
+    sent to ``endpoint_url`` when given (a local moto server: ``moto_server -p 5000``)."""
     import boto3
 
     from inferplane.errors import CredentialsMissingError
     from inferplane.preflight import AwsClients
 
     try:
-        return AwsClients(boto3.session.Session(profile_name=profile))
+        return AwsClients(boto3.session.Session(profile_name=profile), endpoint_url)
     except Exception as exc:  # botocore.exceptions.ProfileNotFound
         raise CredentialsMissingError(f"AWS profile {profile!r}: {exc}") from exc
 
@@ -33,6 +34,14 @@ def aws_clients(profile: str | None) -> AwsClients:
 def preflight(
     stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.")],
     profile: Annotated[str | None, typer.Option(help="AWS profile (default: environment).")] = None,
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint-url",
+            help="Send every AWS call here, e.g. a local moto server (http://127.0.0.1:5000); "
+            "AWS_ENDPOINT_URL does the same.",
+        ),
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     project: Annotated[Path | None, typer.Option(help="Project directory.")] = None,
 ) -> None:
@@ -45,7 +54,10 @@ def preflight(
     check_format(output)
     _, (stack_file,) = selected_stacks(stack, False, project)
     report = run_preflight(
-        stack_file.spec, stack_file.name, provider_regions(stack_file.config), aws_clients(profile)
+        stack_file.spec,
+        stack_file.name,
+        provider_regions(stack_file.config),
+        aws_clients(profile, endpoint_url),
     )
     show_report(report, output, "preflight")
 

@@ -17,8 +17,10 @@ from inferplane.spec.targets.base import CloudTarget
 
 __all__ = [
     "BedrockTarget",
+    "FleetTls",
     "GpuFleetTarget",
     "Guardrail",
+    "InvocationLogging",
     "LambdaTarget",
     "Network",
     "SageMakerServerlessTarget",
@@ -105,6 +107,35 @@ class Guardrail(SpecModel):
     pii: Literal["block", "anonymize", "off"] = "anonymize"
 
 
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+$")
+ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
+DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class InvocationLogging(SpecModel):
+    """Bedrock model invocation logging to an encrypted, expiring bucket in the region.
+    ``true``/``false`` in the spec are short for ``{enabled: true|false}``."""
+
+    enabled: bool = True
+    text: bool = False
+    """Deliver full prompt and completion text. Off: metadata only (model, token
+    counts, latency), so prompts are not retained unless the stack opts in."""
+    expire_days: int = Field(default=30, ge=1, le=3650)
+    """Days after which logged objects are deleted."""
+    kms_key: str | None = None
+    """KMS key ARN for the log bucket (its key policy must let Bedrock use it); SSE-S3
+    when absent."""
+
+    @field_validator("kms_key")
+    @classmethod
+    def _kms_arn(cls, value: str | None) -> str | None:
+        if value is not None and not KMS_KEY_ARN.match(value):
+            raise ValueError(
+                f"{value!r} is not a KMS key ARN (arn:aws:kms:<region>:<acct>:key/<id>)"
+            )
+        return value
+
+
 class BedrockTarget(AwsTarget):
     """Fully managed API: a foundation model on Amazon Bedrock."""
 
@@ -115,7 +146,12 @@ class BedrockTarget(AwsTarget):
     (``us.``/``eu.``/``apac.``) that stays in the region's geography; ``global``: may be
     processed in any commercial region."""
     guardrail: Guardrail | None = None
-    invocation_logging: bool = True
+    invocation_logging: InvocationLogging = InvocationLogging()
+
+    @field_validator("invocation_logging", mode="before")
+    @classmethod
+    def _logging_switch(cls, value: object) -> object:
+        return {"enabled": value} if isinstance(value, bool) else value
 
     CAPACITY_MODES: ClassVar[frozenset[CapacityMode]] = frozenset({"on_demand", "provisioned"})
     COMMITMENT_TERMS: ClassVar[frozenset[CommitmentTerm]] = frozenset(
@@ -243,10 +279,43 @@ class SpotMix(SpecModel):
 
 
 class Network(SpecModel):
-    """Where fleet instances and their load balancer live; default VPC when absent."""
+    """Where fleet instances and their internal load balancer live. Absent: the stack
+    creates a private network (VPC, private subnets, NAT per zone). Given: ``subnet_ids``
+    are private subnets of ``vpc_id`` (two zones or more) whose default route is a NAT
+    gateway; a Lambda router joins them."""
 
     vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
     subnet_ids: Unique[SubnetId] = ()
+
+    @model_validator(mode="after")
+    def _subnets_with_vpc(self) -> Network:
+        if self.vpc_id is not None and not self.subnet_ids:
+            raise ValueError("subnet_ids: name the VPC's private subnets (NAT egress)")
+        if self.subnet_ids and self.vpc_id is None:
+            raise ValueError("vpc_id: required with subnet_ids")
+        return self
+
+
+class FleetTls(SpecModel):
+    """HTTPS on the fleet's internal ALB: an ACM certificate for ``domain`` (in the
+    fleet's region); a private hosted zone in the VPC points ``domain`` at the ALB."""
+
+    certificate_arn: str
+    domain: str
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _acm_arn(cls, value: str) -> str:
+        if not ACM_ARN.match(value):
+            raise ValueError(f"{value!r} is not an ACM certificate ARN")
+        return value
+
+    @field_validator("domain")
+    @classmethod
+    def _dns_name(cls, value: str) -> str:
+        if not DNS_NAME.match(value):
+            raise ValueError(f"{value!r} is not a lowercase DNS name")
+        return value
 
 
 class GpuFleetTarget(AwsTarget):
@@ -259,6 +328,9 @@ class GpuFleetTarget(AwsTarget):
     warm_pool: bool = False
     volume_gb: int | None = Field(default=None, ge=20, le=16384)
     network: Network = Network()
+    tls: FleetTls | None = None
+    """HTTPS listener; without it the ALB speaks HTTP, inside the VPC only, to callers its
+    security group admits (the router)."""
     hf_token_secret: str | None = Field(default=None, pattern=_SECRET_ARN)
     """Secrets Manager secret ARN holding a Hugging Face token, for gated models."""
 
@@ -272,6 +344,15 @@ class GpuFleetTarget(AwsTarget):
         if value[0] not in "gp":
             raise ValueError(f"{value!r} is not a GPU instance type (g* or p* families)")
         return _known_type(value, "ec2", "InstanceType")
+
+    @model_validator(mode="after")
+    def _certificate_in_region(self) -> GpuFleetTarget:
+        if self.tls is not None and self.tls.certificate_arn.split(":")[3] != self.region:
+            raise ValueError(
+                f"tls.certificate_arn: the certificate is not in the fleet's region"
+                f" {self.region!r}; an ALB uses an ACM certificate of its own region"
+            )
+        return self
 
     @field_validator("hf_token_secret")
     @classmethod

@@ -32,7 +32,22 @@ def test_region_inference_invokes_exactly_the_in_region_model() -> None:
         f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET}"
     ]
     outputs = component(graph, "inferplane:aws:Bedrock").outputs
-    assert outputs["endpoint"] == {"backend": "bedrock", "model": SONNET, "region": "us-east-1"}
+    model = f"arn:aws:bedrock:us-east-1::foundation-model/{SONNET}"
+    assert outputs["endpoint"] == {
+        "backend": "bedrock",
+        "model": SONNET,
+        "region": "us-east-1",
+        "auth": {"scheme": "sigv4", "service": "bedrock"},
+        "reach": {"path": "cloud_api", "service": "bedrock-runtime"},
+        "grants": [
+            {
+                "cloud": "aws",
+                "actions": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                "resources": [model],
+            }
+        ],
+    }
+    assert outputs["invoke_arns"] == [model]
     assert outputs["inference"] == "region"
     assert graph.type_counts() == {"inferplane:aws:Bedrock": 1, POLICY: 1}
 
@@ -195,3 +210,54 @@ def test_invalid_arguments(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         # Checked before anything registers: no engine needed to see the refusal.
         Bedrock("x", args)
+
+
+LOGGING = "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(
+    ("change", "text", "days", "sse", "key"),
+    [
+        ({}, False, 30, "AES256", None),
+        ({"log_text": True, "log_expire_days": 7}, True, 7, "AES256", None),
+        ({"log_kms_key_arn": KEY, "log_expire_days": 400}, False, 400, "aws:kms", KEY),
+    ],
+)
+def test_invocation_logging_text_is_opt_in_expires_and_takes_the_spec_key(
+    change: dict[str, Any], text: bool, days: int, sse: str, key: str | None
+) -> None:
+    graph = build(replace(BASE, invocation_logging=True, **change))
+    config = one(graph, LOGGING).inputs["loggingConfig"]
+    assert config["textDataDeliveryEnabled"] is text
+    assert not any(
+        config[k]
+        for k in (
+            "imageDataDeliveryEnabled",
+            "embeddingDataDeliveryEnabled",
+            "videoDataDeliveryEnabled",
+        )
+    )
+    [rule] = one(graph, LIFECYCLE).inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["expiration"] == {"days": days}
+    assert rule["filter"] == {"prefix": ""}
+    default = one(graph, ENCRYPTION).inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert default["sseAlgorithm"] == sse
+    assert default.get("kmsMasterKeyId") == key
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"log_expire_days": 0}, "log_expire_days: 0 is out of range"),
+        ({"log_kms_key_arn": "alias/logs"}, "log_kms_key_arn: 'alias/logs' is not a KMS key"),
+    ],
+)
+def test_invalid_logging_arguments(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build(replace(BASE, invocation_logging=True, **change))

@@ -42,6 +42,17 @@ BASE = GpuFleetArgs(
     reservation=ReservationTarget(("cr-0a1b2c3d4e5f60718",)),
 )
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+NETWORK = {
+    "inferplane:aws:PrivateNetwork": 1,
+    "aws:ec2/vpc:Vpc": 1,
+    "aws:ec2/internetGateway:InternetGateway": 1,
+    "aws:ec2/subnet:Subnet": 4,
+    "aws:ec2/routeTable:RouteTable": 3,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+    "aws:ec2/eip:Eip": 2,
+    "aws:ec2/natGateway:NatGateway": 2,
+}
 ASG = "aws:autoscaling/group:Group"
 
 
@@ -54,8 +65,10 @@ def test_resources_and_endpoint() -> None:
     assert graph.type_counts() == {
         "inferplane:aws:GpuFleet": 1,
         "aws:ec2/securityGroup:SecurityGroup": 2,
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2,
+        # Instances from the ALB only; the ALB admits callers by their group (admit).
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
+        **NETWORK,
         "aws:iam/role:Role": 1,
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
         "aws:iam/instanceProfile:InstanceProfile": 1,
@@ -212,9 +225,95 @@ def test_user_data_for_ollama_pulls_the_model_and_reads_the_token() -> None:
         ),
         ({"engine": replace(VLLM, health_path="health")}, "engine.health_path: 'health'"),
         ({"region": "us-east-9"}, "region: 'us-east-9' is not an AWS region"),
+        ({"certificate_arn": CERT}, "certificate_arn and domain_name: give both"),
+        ({"domain_name": "llama.example.com"}, "certificate_arn and domain_name: give both"),
+        (
+            {"certificate_arn": CERT.replace("us-east-1", "eu-west-1"), "domain_name": "a.io"},
+            "certificate_arn: .* is not an ACM certificate ARN in us-east-1",
+        ),
+        (
+            {"certificate_arn": CERT, "domain_name": "Bad_Name"},
+            "domain_name: 'Bad_Name' is not a DNS name",
+        ),
+        ({"vpc_id": "vpc-0abc"}, "subnet_ids: empty with vpc_id 'vpc-0abc'"),
     ],
 )
 def test_invalid_arguments(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         # Checked before anything registers: no engine needed to see the refusal.
         GpuFleet("x", replace(BASE, **change))
+
+
+def test_fleet_runs_in_private_subnets_behind_nat_and_admits_no_one_by_default() -> None:
+    graph = build(BASE)
+    subnets = {s.name: s.inputs for s in graph.by_type("aws:ec2/subnet:Subnet")}
+    private = ["llama-net-private-0-id", "llama-net-private-1-id"]
+    assert one(graph, "aws:lb/loadBalancer:LoadBalancer").inputs["subnets"] == private
+    assert one(graph, ASG).inputs["vpcZoneIdentifiers"] == private
+    assert {n: i["cidrBlock"] for n, i in subnets.items()} == {
+        "llama-net-private-0": "10.64.0.0/19",
+        "llama-net-private-1": "10.64.32.0/19",
+        "llama-net-public-0": "10.64.128.0/22",
+        "llama-net-public-1": "10.64.132.0/22",
+    }
+    assert not any(i["mapPublicIpOnLaunch"] for i in subnets.values())
+    routes = {r.name: r.inputs["routes"] for r in graph.by_type("aws:ec2/routeTable:RouteTable")}
+    assert routes == {
+        "llama-net-public-rt": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "llama-net-igw-id"}],
+        "llama-net-private-0-rt": [
+            {"cidrBlock": "0.0.0.0/0", "natGatewayId": "llama-net-nat-0-id"}
+        ],
+        "llama-net-private-1-rt": [
+            {"cidrBlock": "0.0.0.0/0", "natGatewayId": "llama-net-nat-1-id"}
+        ],
+    }
+    [ingress] = graph.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert ingress.name == "llama-instances-from-alb"
+    outputs = component(graph, "inferplane:aws:GpuFleet").outputs
+    assert outputs["vpc_id"] == "llama-net-vpc-id"
+    assert outputs["subnet_ids"] == private
+    assert outputs["listener_port"] == 80
+
+
+def test_spec_network_is_used_as_given() -> None:
+    graph = build(replace(BASE, vpc_id="vpc-0abc", subnet_ids=("subnet-1", "subnet-2")))
+    assert graph.by_type("inferplane:aws:PrivateNetwork") == []
+    assert one(graph, "aws:lb/loadBalancer:LoadBalancer").inputs["subnets"] == [
+        "subnet-1",
+        "subnet-2",
+    ]
+    endpoint = component(graph, "inferplane:aws:GpuFleet").outputs["endpoint"]
+    assert endpoint["reach"] == {"path": "vpc", "network": "vpc-0abc"}
+
+
+def test_https_listener_under_a_private_name() -> None:
+    graph = build(replace(BASE, certificate_arn=CERT, domain_name="llama.ml.example.com"))
+    listener = one(graph, "aws:lb/listener:Listener").inputs
+    assert (listener["port"], listener["protocol"]) == (443, "HTTPS")
+    assert listener["certificateArn"] == CERT
+    assert listener["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    zone = one(graph, "aws:route53/zone:Zone").inputs
+    assert zone["name"] == "llama.ml.example.com"
+    assert zone["vpcs"] == [{"vpcId": "llama-net-vpc-id", "vpcRegion": "us-east-1"}]
+    record_ = one(graph, "aws:route53/record:Record").inputs
+    assert (record_["name"], record_["type"]) == ("llama.ml.example.com", "A")
+    assert record_["aliases"][0]["name"].startswith("internal-llama-alb-")
+    outputs = component(graph, "inferplane:aws:GpuFleet").outputs
+    assert outputs["endpoint"]["url"] == "https://llama.ml.example.com/v1"
+    assert outputs["listener_port"] == 443
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"cidr": "10.64.0.0/12"}, r"cidr prefix length: 12 is out of range; allowed: 16\.\.20"),
+        ({"cidr": "10.64.0.1/16"}, "cidr: '10.64.0.1/16' is not an IPv4 network"),
+        ({"zones": 1}, r"zones: 1 is out of range; allowed: 2\.\.4"),
+    ],
+)
+def test_invalid_network_arguments(change: dict[str, Any], message: str) -> None:
+    from components.aws.network import PrivateNetwork, PrivateNetworkArgs
+
+    args = PrivateNetworkArgs(region="us-east-1", labels=LABELS, **change)
+    with pytest.raises(ValueError, match=message):
+        PrivateNetwork("net", args)

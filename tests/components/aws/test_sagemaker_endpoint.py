@@ -57,13 +57,26 @@ def test_realtime_endpoint_resources_and_outputs() -> None:
     assert variant["instanceType"] == "ml.g5.2xlarge"
     assert variant["initialInstanceCount"] == 1
     outputs = component(graph, "inferplane:aws:SageMakerEndpoint").outputs
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint/p-mistral"
     assert outputs["endpoint"] == {
         "backend": "sagemaker",
         "model": MISTRAL,
         "endpoint_name": "p-mistral",
         "region": "us-east-1",
+        "auth": {"scheme": "sigv4", "service": "sagemaker"},
+        "reach": {"path": "cloud_api", "service": "sagemaker.runtime"},
+        "grants": [
+            {
+                "cloud": "aws",
+                "actions": [
+                    "sagemaker:InvokeEndpoint",
+                    "sagemaker:InvokeEndpointWithResponseStream",
+                ],
+                "resources": [arn],
+            }
+        ],
     }
-    assert outputs["invoke_arns"] == ["arn:aws:sagemaker:us-east-1:123456789012:endpoint/p-mistral"]
+    assert outputs["invoke_arns"] == [arn]
     assert not untagged_aws(graph)
     assert not regionless(graph)
 
