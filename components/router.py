@@ -99,6 +99,20 @@ class RouterServiceArgs:
     """Lambda instruction set; the package's native wheels must match."""
     image: str | None = None
     """The router's OCI image, pushed to a registry the platform can pull from."""
+    service_account: pulumi.Input[str] | None = None
+    """cloud_run: email of the router's own service account (created by the deployment so
+    federation can trust it before the config is rendered); None creates a dedicated one."""
+    gcp_vpc_egress: tuple[str, str] | None = None
+    """cloud_run: (network, subnetwork) paths for Direct VPC egress, to reach internal Cloud
+    Run services and Vertex PSC endpoints; None keeps the router off any VPC."""
+    gcp_internet: bool = True
+    """cloud_run with VPC egress: whether the network has Cloud NAT (internet egress)."""
+    gcp_grants: Sequence[tuple[str, pulumi.Input[str]]] = ()
+    """cloud_run: the GCP targets' grants as (role, resource name); each becomes an IAM
+    member for the router's service account (service-level for ``roles/run.invoker``)."""
+    federated_identities: Sequence[pulumi.Input[RouterIdentity]] = ()
+    """Identities the router acts as in other clouds through federation (AWS role, Azure
+    user-assigned identity), published with its own in ``identity``."""
     public: bool = False
     """Serve without cloud-level auth (API keys still apply)."""
     replicas: int = 1
@@ -111,8 +125,22 @@ class RouterServiceArgs:
     """The cluster's provider (kubernetes platform)."""
     namespace: str | None = None
     """Namespace beside the model server (kubernetes platform)."""
+    kubernetes_targets: Sequence[object] = ()
+    """``EgressPeer`` of each model server the router calls (kubernetes platform): its
+    NetworkPolicy lets it reach exactly these pods and ports, and the cluster DNS."""
+    kubernetes_callers: Sequence[str] = ()
+    """Namespaces whose pods may call the router besides its own (the ingress
+    controller's); nothing else reaches it (kubernetes platform)."""
+    kubernetes_internet: bool = False
+    """The router also calls targets outside the cluster over HTTPS (kubernetes platform)."""
     container_app_environment: object | None = None
     """An existing Container Apps managed environment to join (container_app platform)."""
+    azure_network: object | None = None
+    """The stack's ``AzureNetwork`` (container_app platform): a new environment is
+    VNet-integrated in its apps subnet; a joined one must already be."""
+    azure_grants: Mapping[str, Sequence[pulumi.Output[Grant]]] = field(default_factory=dict)
+    """Per Azure target, the grants its endpoint publishes: each becomes a role assignment
+    to the router's managed identity (container_app platform)."""
     edge_url: pulumi.Input[str] | None = None
     """The site router's base URL (edge platform)."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -288,10 +316,16 @@ class RouterService(pulumi.ComponentResource):
     def _on_cloud_run(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.gcp.cloud_run_service import CloudRunService, CloudRunServiceArgs
+        from components.gcp.cloud_run_service import (
+            CloudRunService,
+            CloudRunServiceArgs,
+            VpcEgress,
+        )
+        from components.gcp.router_grants import grant_members
 
         assert args.region is not None
         assert args.image is not None
+        egress = args.gcp_vpc_egress
         service = CloudRunService(
             f"{name}-run",
             CloudRunServiceArgs(
@@ -306,10 +340,26 @@ class RouterService(pulumi.ComponentResource):
                 max_instances=args.replicas,
                 ingress="all" if args.public else "internal_and_cloud_load_balancing",
                 public=args.public,
+                service_account=args.service_account,
+                vpc_egress=None if egress is None else VpcEgress(*egress),
                 labels=args.labels.gcp(),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        email = service.service_account_email
+        grant_members(self, name, email, args.gcp_grants)
+        self.network = pulumi.Output.from_input(
+            RouterNetwork(
+                # Direct VPC egress sends all traffic into the VPC: the internet only via NAT.
+                internet=egress is None or args.gcp_internet,
+                networks=[] if egress is None else [egress[0]],
+                interface_endpoints=[],
+            )
+        )
+        self.identity = pulumi.Output.all(
+            email.apply(lambda e: RouterIdentity(cloud="gcp", principal=e)),
+            *args.federated_identities,
+        ).apply(list)
         return service.url
 
     def _on_container_app(
@@ -319,9 +369,14 @@ class RouterService(pulumi.ComponentResource):
             ContainerAppService,
             ContainerAppServiceArgs,
         )
+        from components.azure.network import AzureNetwork
+        from components.azure.roles import assign_grant
 
         assert args.region is not None
         assert args.image is not None
+        network = args.azure_network
+        assert network is None or isinstance(network, AzureNetwork)
+        own_environment = args.container_app_environment is None
         # Consumption replicas come in 0.25 vCPU steps with 2 GiB per vCPU.
         cpu = max(0.25, math.ceil(args.memory_mb / 1024 / 2 * 4) / 4)
         app = ContainerAppService(
@@ -339,16 +394,35 @@ class RouterService(pulumi.ComponentResource):
                 max_replicas=args.replicas,
                 external=args.public,
                 environment=args.container_app_environment,  # type: ignore[arg-type]
+                infrastructure_subnet_id=network.apps_subnet_id
+                if network is not None and own_environment
+                else None,
+                internal_environment=network is not None and own_environment and not args.public,
                 tags=args.labels.tags(),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        principal = app.principal_id.apply(_principal)
+        for target, grants in sorted(args.azure_grants.items()):
+            for index, grant in enumerate(grants):
+                suffix = f"-{index}" if index else ""
+                assign_grant(self, f"{name}-{target}-role{suffix}", grant, principal)
+        networks = [app.environment_id] + ([network.vnet_id] if network is not None else [])
+        self.network = pulumi.Output.all(*networks).apply(
+            lambda ids: RouterNetwork(
+                # Container Apps egress reaches the internet unless a route table stops it.
+                internet=True,
+                networks=sorted(ids),
+                interface_endpoints=[],
+            )
+        )
+        self.identity = principal.apply(lambda p: [RouterIdentity(cloud="azure", principal=p)])
         return app.url
 
     def _on_kubernetes(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.kubernetes.manifests import ROUTER_POD_LABELS, Workload
+        from components.kubernetes.manifests import ROUTER_POD_LABELS, EgressPeer, Workload
         from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 
         assert args.image is not None
@@ -373,6 +447,10 @@ class RouterService(pulumi.ComponentResource):
             replicas_min=1,
             replicas_max=args.replicas,
             memory_mib=args.memory_mb,
+            # Default closed: callers from its own and the declared namespaces only.
+            allow_namespaces=tuple(dict.fromkeys((args.namespace, *args.kubernetes_callers))),
+            egress_to=tuple(p for p in args.kubernetes_targets if isinstance(p, EgressPeer)),
+            egress_https_internet=args.kubernetes_internet,
         )
         deployed = KubernetesWorkload(
             f"{name}-workload",
@@ -388,3 +466,9 @@ class RouterService(pulumi.ComponentResource):
         # component records its config (for the policies) and where it answers.
         assert args.edge_url is not None
         return pulumi.Output.from_input(args.edge_url)
+
+
+def _principal(principal_id: str | None) -> str:
+    if not principal_id:
+        raise ValueError("the router's container app has no managed identity principal")
+    return principal_id

@@ -65,7 +65,8 @@ class Grant(TypedDict):
 
     cloud: Literal["aws", "azure", "gcp"]
     actions: list[str]
-    """AWS: IAM actions; Azure: one role definition name; GCP: one role (``roles/...``)."""
+    """AWS: IAM actions; Azure: one role definition name (the built-in role's GUID, e.g.
+    ``5e0bd9bd-...`` for Cognitive Services OpenAI User); GCP: one role (``roles/...``)."""
     resources: list[str]
     """AWS: exact ARNs; Azure: the scope (resource ID); GCP: the resource name."""
     condition: NotRequired[dict[str, dict[str, str]]]

@@ -1,7 +1,8 @@
 """The edge bundle builder: one profile + one stack's site -> a directory a site installs
-offline. Same inputs, same bytes (every file, hence ``manifest.json``).
+offline. Same inputs (and the same site secrets), same bytes (every file, hence
+``manifest.json``). Paths come from ``components.edge.layout``, which the installers read.
 
-Linux profiles (k3s install)::
+Linux profiles (k3s or systemd install)::
 
     images/router-oci/                 router OCI layout (multi-arch index + manifests)
     images/router-oci.tar              the same as an OCI archive
@@ -10,11 +11,18 @@ Linux profiles (k3s install)::
     k3s/registries.yaml                /etc/rancher/k3s/registries.yaml
     systemd/*.service, systemd/router.json   the non-Kubernetes alternative
     seed/user-data, meta-data, network-config, seed/seed.iso   cloud-init NoCloud
-    install.sh, fetch-images.sh, images.json
-    manifest.json                      every other file: size and sha256
+    install.sh, fetch-images.sh
+    manifest.json                      every other file (size, sha256); ``install``: the
+                                       exact files each runtime installs, and the pinned
+                                       model-server images fetch-images.sh brings into
+                                       k3s/agent/images/ (checked by digest)
 
 Apple silicon (launchd install): ``macos/`` holds the router source, macOS wheels,
-launchd plists, router.json and install-macos.sh.
+launchd plists (``macos/launchd``), router.json and install-macos.sh.
+
+Beside the bundle, never in it: the site's secrets (``<out>.secrets``, see
+``edge_images.secrets``): its TLS certificate and key, its CA, the API key the stack's
+router presents, and ``seed/seed.iso`` with the TLS files for seed-only provisioning.
 """
 
 from __future__ import annotations
@@ -22,15 +30,31 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from components.edge.layout import (
+    K3S_IMAGES,
+    K3S_MANIFESTS,
+    K3S_REGISTRIES,
+    LAUNCHD_DIR,
+    MACOS_DIR,
+    ROUTER_OCI,
+    SITE_CA,
+    SITE_TLS_CERT,
+    SITE_TLS_KEY,
+    SYSTEMD_CONFIG,
+    SYSTEMD_DIR,
+    InstallPlan,
+    ModelImage,
+)
 from edge_images import launchd, manifests, scripts, seed, systemd
 from edge_images.profiles import DIGEST_REF, Profile, load_profile
-from edge_images.site import Site, site_router_config
+from edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
+from edge_images.site import Site, site_names, site_router_config
 from inferplane.errors import BuildError
 from inferplane.packaging.oci import canonical_json
 from inferplane.packaging.rootfs import BaseSystem
@@ -51,6 +75,8 @@ __all__ = ["MAC_PYTHON", "Bundle", "BundleInputs", "build_bundle"]
 
 MAC_PYTHON = "3.12"
 """Homebrew's python@3.12: the interpreter the macOS router venv is built with."""
+DEVICE_PLUGIN = "nvidia-device-plugin"
+"""Image override key (``--image nvidia-device-plugin=...``) for the NVIDIA device plugin."""
 HOST_PORT_BASE = 18080
 """Loopback ports of model servers under systemd/launchd: 18080, 18081, ..."""
 Progress = Callable[[str], None]
@@ -74,6 +100,11 @@ class BundleInputs:
     registry_mirror: str | None = None
     """A registry on the site network that mirrors docker.io, ghcr.io and nvcr.io."""
     base: BaseSystem = field(default_factory=BaseSystem)
+    secrets: Path | None = None
+    """The site's secrets directory (TLS certificate, API key); default ``<out>.secrets``.
+    Made when absent and reused after (see ``edge_images.secrets``); never in the bundle."""
+    rotate_key: bool = False
+    """Issue a new site API key, keeping the previous one accepted until the next rotation."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,8 @@ class Bundle:
     """Relative path -> {size, sha256}, as in manifest.json."""
     manifest_sha256: str
     router_image: RouterImage | None
+    secrets: SiteSecrets
+    """The site's secrets (outside the bundle)."""
 
 
 @dataclass(frozen=True)
@@ -117,13 +150,28 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
             f"not {inputs.profile!r}"
         )
     profile = load_profile(site.profile)
-    unknown = sorted(set(inputs.images) - set(site.targets))
+    unknown = sorted(set(inputs.images) - set(site.targets) - {DEVICE_PLUGIN})
     if unknown:
         raise BuildError(
             f"image overrides name unknown targets {unknown}; the site's targets: "
-            f"{', '.join(site.targets)}"
+            f"{', '.join(site.targets)} (and {DEVICE_PLUGIN} on GPU profiles)"
         )
+    plugin = inputs.images.get(DEVICE_PLUGIN)
+    if plugin is not None:
+        if not (profile.gpu and profile.containers) or not DIGEST_REF.match(plugin):
+            raise BuildError(
+                f"--image {DEVICE_PLUGIN}={plugin!r}: allowed only on GPU profiles, as "
+                "repo:tag@sha256:<digest>"
+            )
+        # A site may mirror the plugin image; the profile's pin is the default.
+        profile = profile.model_copy(update={"device_plugin": plugin})
     servers = _servers(site, profile, inputs.images)
+    where = inputs.secrets or secrets_dir(out)
+    # The bundle directory is replaced and copied whole: its secrets live beside it.
+    if out.resolve() in (where.resolve(), *where.resolve().parents):
+        raise BuildError(f"the secrets directory {where} must be outside the bundle {out}")
+    secrets = site_secrets(where, site.name, site_names(site), rotate_key=inputs.rotate_key)
+    site = replace(site, keys=secrets.keys)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -131,13 +179,13 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
         f"targets {', '.join(site.targets)}")  # fmt: skip
     image = None
     if profile.containers:
-        image = _linux_bundle(inputs, site, profile, servers, out, say=say)
+        image, plan = _linux_bundle(inputs, site, profile, servers, out, secrets=secrets, say=say)
     else:
-        _mac_bundle(inputs, site, servers, out, say)
+        plan = _mac_bundle(inputs, site, servers, out, say)
     say("manifest.json")
-    files = _write_manifest(out, inputs, site, profile, servers, image=image)
+    files = _write_manifest(out, inputs, site, profile, servers, image=image, plan=plan)
     digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
-    return Bundle(out, profile.name, files, digest, image)
+    return Bundle(out, profile.name, files, digest, image, secrets)
 
 
 def _servers(site: Site, profile: Profile, overrides: Mapping[str, str]) -> list[_Server]:
@@ -152,6 +200,8 @@ def _servers(site: Site, profile: Profile, overrides: Mapping[str, str]) -> list
             )
         command = render(target.model, target.serving)
         image = overrides.get(name) or target.serving.image or native.image or ""
+        # Pinned references only, in a grammar with no shell metacharacters (the image
+        # reaches fetch-images.sh, units and manifests).
         if profile.containers and not DIGEST_REF.match(image):
             raise BuildError(
                 f"target {name!r}: model-server image {image!r} is not pinned by digest. "
@@ -205,51 +255,76 @@ def _linux_bundle(
     servers: list[_Server],
     out: Path,
     *,
+    secrets: SiteSecrets,
     say: Progress,
-) -> RouterImage:
+) -> tuple[RouterImage, InstallPlan]:
     image = build_router_image(
         inputs.source_root,
-        out / "images",
+        (out / ROUTER_OCI).parent,
         inputs.cache,
         arches=profile.arches,
         base=inputs.base,
         progress=say,
     )
+    if image.layout != out / ROUTER_OCI:
+        raise BuildError(f"router image written to {image.layout}, not {out / ROUTER_OCI}")
     say(f"router image {image.reference()}")
     say("k3s airgap bundle")
-    write_named_archive(image, out / "k3s/agent/images/inferplane-router.tar")
+    router_archive = f"{K3S_IMAGES}/inferplane-router.tar"
+    write_named_archive(image, out / router_archive)
     k8s_config = site_router_config(site, _model_urls_k8s(servers)).to_json()
     docs = manifests.router_objects(site.name, image.reference(), k8s_config)
-    _write(out / "k3s/server/manifests/inferplane-router.yaml", _yaml_docs(docs))
+    k3s_manifests = {"inferplane-router.yaml": _yaml_docs(docs)}
     runtime_class = "nvidia" if profile.gpu else None
     for server in servers:
         docs = manifests.model_server_objects(site.name, server.model, runtime_class)
-        _write(out / f"k3s/server/manifests/inferplane-model-{server.name}.yaml", _yaml_docs(docs))
+        k3s_manifests[f"inferplane-model-{server.name}.yaml"] = _yaml_docs(docs)
     if profile.gpu and profile.device_plugin is not None:
         docs = manifests.gpu_objects(site.name, profile.device_plugin, "nvidia")
-        _write(out / "k3s/server/manifests/nvidia-device-plugin.yaml", _yaml_docs(docs))
-    _write(out / "k3s/registries.yaml", _registries(servers, profile, inputs.registry_mirror))
+        k3s_manifests["nvidia-device-plugin.yaml"] = _yaml_docs(docs)
+    for name, text in k3s_manifests.items():
+        _write(out / K3S_MANIFESTS / name, text)
+    _write(out / K3S_REGISTRIES, _registries(servers, profile, inputs.registry_mirror))
     say("systemd units")
     units = _systemd(site, profile, servers, inputs.base)
     for name, text in units.items():
-        _write(out / "systemd" / name, text)
+        _write(out / SYSTEMD_DIR / name, text)
     say("cloud-init seed")
     _seed(site, units, out / "seed")
-    _write(
-        out / "install.sh",
-        scripts.install_sh(image, [unit for unit in units if unit.endswith(".service")]),
+    # The same first boot with the site's TLS files: for devices provisioned from the
+    # seed alone (and the VM boot test). It holds the private key, so it lives with the
+    # secrets, never in the bundle.
+    _seed(site, units, secrets.directory / "seed", tls=secrets)
+    services = [unit for unit in units if unit.endswith(".service")]
+    plan = InstallPlan(
+        k3s_images=(router_archive,),
+        k3s_manifests=tuple(f"{K3S_MANIFESTS}/{name}" for name in sorted(k3s_manifests)),
+        k3s_registries=K3S_REGISTRIES,
+        systemd_units=tuple(f"{SYSTEMD_DIR}/{name}" for name in services),
+        systemd_config=SYSTEMD_CONFIG,
+        router_oci_tag=image.tag,
+        router_arches=tuple(sorted(image.manifests)),
+        images=_pulled_images(servers, profile),
     )
-    _write(out / "fetch-images.sh", scripts.fetch_images_sh(_pulled_images(servers, profile)))
+    _write(out / "install.sh", scripts.install_sh(plan))
+    _write(out / "fetch-images.sh", scripts.fetch_images_sh(plan.images))
     (out / "install.sh").chmod(0o755)
     (out / "fetch-images.sh").chmod(0o755)
-    return image
+    return image, plan
 
 
-def _pulled_images(servers: list[_Server], profile: Profile) -> dict[str, str]:
-    images = {f"model-{s.name}": s.image for s in servers}
+def _pulled_images(servers: list[_Server], profile: Profile) -> tuple[ModelImage, ...]:
+    """The pinned images fetch-images.sh brings into the bundle (model servers, and the
+    NVIDIA device plugin on GPU sites under k3s)."""
+    images = [_model_image(f"model-{s.name}", s.image) for s in servers]
     if profile.gpu and profile.device_plugin is not None:
-        images["nvidia-device-plugin"] = profile.device_plugin
-    return images
+        images.append(_model_image(DEVICE_PLUGIN, profile.device_plugin, k3s_only=True))
+    return tuple(images)
+
+
+def _model_image(name: str, ref: str, *, k3s_only: bool = False) -> ModelImage:
+    digest = ref.rsplit("@", 1)[1]
+    return ModelImage(name, ref, digest, f"{K3S_IMAGES}/{name}.tar", k3s_only)
 
 
 def _registries(servers: list[_Server], profile: Profile, mirror: str | None) -> str:
@@ -281,14 +356,19 @@ def _systemd(
     return dict(sorted(units.items()))
 
 
-def _seed(site: Site, units: dict[str, str], out: Path) -> None:
+def _seed(site: Site, units: dict[str, str], out: Path, tls: SiteSecrets | None = None) -> None:
     hostname = f"{site.name}-edge"
     files = {
         (systemd.HOST_CONFIG if name == "router.json" else f"/etc/systemd/system/{name}"): text
         for name, text in units.items()
     }
+    private: set[str] = set()
+    if tls is not None:
+        for path, source in ((SITE_TLS_CERT, tls.cert), (SITE_CA, tls.ca), (SITE_TLS_KEY, tls.key)):
+            files[path] = source.read_text()
+        private.add(SITE_TLS_KEY)
     services = [name for name in units if name.endswith(".service")]
-    user_data = seed.user_data(hostname, files, enable=services, start=services)
+    user_data = seed.user_data(hostname, files, enable=services, start=services, private=private)
     texts = {
         "user-data": user_data,
         "meta-data": seed.meta_data(site.name, hostname, user_data),
@@ -301,9 +381,9 @@ def _seed(site: Site, units: dict[str, str], out: Path) -> None:
 
 def _mac_bundle(
     inputs: BundleInputs, site: Site, servers: list[_Server], out: Path, say: Progress
-) -> None:
+) -> InstallPlan:
     profile = load_profile(site.profile)
-    mac = out / "macos"
+    mac = out / MACOS_DIR
     say(f"router source and macOS wheels (cp{MAC_PYTHON.replace('.', '')}, arm64)")
     for name, path in router_files(inputs.source_root, require="__main__.py"):
         _write(mac / "app" / name, path.read_bytes())
@@ -321,13 +401,17 @@ def _mac_bundle(
             mac_server
         )
     for name, data in plists.items():
-        _write(mac / "launchd" / name, data)
+        _write(out / LAUNCHD_DIR / name, data)
     _write(
         mac / "router.json", site_router_config(site, _model_urls_host(servers)).to_json() + "\n"
     )
     formulas = sorted({str(profile.engines[s.engine].formula) for s in servers})
     _write(mac / "install-macos.sh", scripts.install_macos_sh(MAC_PYTHON, formulas, sorted(plists)))
     (mac / "install-macos.sh").chmod(0o755)
+    return InstallPlan(
+        launchd_plists=tuple(f"{LAUNCHD_DIR}/{name}" for name in sorted(plists)),
+        mac_python=f"python{MAC_PYTHON}",
+    )
 
 
 def _write_manifest(
@@ -338,6 +422,7 @@ def _write_manifest(
     servers: list[_Server],
     *,
     image: RouterImage | None,
+    plan: InstallPlan,
 ) -> dict[str, dict[str, Any]]:
     files: dict[str, dict[str, Any]] = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
@@ -357,6 +442,7 @@ def _write_manifest(
             for s in servers
         },
         "files": files,
+        "install": plan.to_dict(),
     }
     if image is not None:
         doc["router_image"] = {

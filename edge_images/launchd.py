@@ -8,13 +8,14 @@ from __future__ import annotations
 import plistlib
 from dataclasses import dataclass
 
+from components.edge.layout import SITE_TLS_CERT, SITE_TLS_KEY, SitePaths
 from edge_images.profiles import EngineImage
 from inferplane.packaging.router_image import ROUTER_PORT
 from inferplane.serving import EngineCommand
 
 __all__ = ["MAC_ROOT", "MacServer", "model_server_plist", "router_plist", "server_label"]
 
-MAC_ROOT = "/opt/inferplane"
+MAC_ROOT = SitePaths().mac_root
 ROUTER_LABEL = "io.inferplane.router"
 
 
@@ -88,6 +89,10 @@ def router_plist() -> bytes:
         "0.0.0.0",
         "--port",
         str(ROUTER_PORT),
+        "--tls-cert",
+        SITE_TLS_CERT,
+        "--tls-key",
+        SITE_TLS_KEY,
     ]
     env = {"PYTHONPATH": f"{MAC_ROOT}/app", "PYTHONDONTWRITEBYTECODE": "1"}
     return _plist(ROUTER_LABEL, args, env, "router")

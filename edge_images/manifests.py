@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, replace
 
+from components.edge.layout import TLS_SECRET
 from components.kubernetes.manifests import (
     ROUTER_POD_LABELS,
     Manifest,
@@ -45,6 +46,8 @@ ROUTER_NAME = "inferplane-router"
 MODEL_DIR = "/var/lib/inferplane/models"
 """Host directory holding model files (GGUF, safetensors), mounted at /models."""
 SITE_LABEL = "inferplane.io/site"
+POD_TLS_DIR = "/run/inferplane/tls"
+"""Where the router pod mounts the site's TLS Secret (apart from the config's mount)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,18 @@ def router_objects(site: str, image: str, config_json: str) -> list[Manifest]:
         image=image,
         port=ROUTER_PORT,
         health_path="/healthz",
-        args=("--config", CONFIG_PATH, "--host", "0.0.0.0", "--port", str(ROUTER_PORT)),
+        args=(
+            "--config",
+            CONFIG_PATH,
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(ROUTER_PORT),
+            "--tls-cert",
+            f"{POD_TLS_DIR}/tls.crt",
+            "--tls-key",
+            f"{POD_TLS_DIR}/tls.key",
+        ),
         labels={**labels, **ROUTER_POD_LABELS},
         files={posixpath.basename(CONFIG_PATH): config_json},
         files_mount=posixpath.dirname(CONFIG_PATH),
@@ -87,7 +101,28 @@ def router_objects(site: str, image: str, config_json: str) -> list[Manifest]:
     )
     # Model servers share the namespace and mount MODEL_DIR from the host, which the
     # baseline Pod Security level refuses.
-    return [namespace_manifest(NAMESPACE, labels, "privileged"), *workload_manifests(workload)]
+    objects = [_with_tls(m) for m in workload_manifests(workload)]
+    return [namespace_manifest(NAMESPACE, labels, "privileged"), *objects]
+
+
+def _with_tls(manifest: Manifest) -> Manifest:
+    """The router Deployment mounts the site's TLS Secret and is probed over HTTPS."""
+    if manifest.get("kind") != "Deployment":
+        return manifest
+    pod = manifest["spec"]["template"]["spec"]
+    pod["volumes"] = [
+        *pod.get("volumes", []),
+        {"name": "tls", "secret": {"secretName": TLS_SECRET, "defaultMode": 0o440}},
+    ]
+    for container in pod["containers"]:
+        container["volumeMounts"] = [
+            *container.get("volumeMounts", []),
+            {"name": "tls", "mountPath": POD_TLS_DIR, "readOnly": True},
+        ]
+        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+            if "httpGet" in container.get(probe, {}):
+                container[probe]["httpGet"]["scheme"] = "HTTPS"
+    return manifest
 
 
 def model_server_objects(

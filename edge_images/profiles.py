@@ -15,8 +15,9 @@ from inferplane.errors import BuildError
 __all__ = ["DIGEST_REF", "PROFILE_DIR", "EngineImage", "Profile", "load_profile", "profile_names"]
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
-DIGEST_REF = re.compile(r"^[a-z0-9][^@\s]*@sha256:[0-9a-f]{64}$")
-"""An image reference pinned by digest: ``repo[:tag]@sha256:<64 hex>``."""
+DIGEST_REF = re.compile(r"^[a-z0-9][A-Za-z0-9._/:-]*@sha256:[0-9a-f]{64}$")
+"""An image reference pinned by digest: ``repo[:tag]@sha256:<64 hex>`` (registry, path
+and tag characters only: nothing a shell, unit file or YAML would interpret)."""
 
 
 class _Data(BaseModel):

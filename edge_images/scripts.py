@@ -4,74 +4,59 @@ install-macos.sh (Apple silicon). Rendered from fixed text, so they are determin
 
 from __future__ import annotations
 
-import shlex
-
+from components.edge.install import ROOT_ENV, runtime_part
+from components.edge.layout import K3S_IMAGES, InstallPlan, ModelImage
+from components.edge.verify import program
+from components.shell import quote
 from edge_images.launchd import MAC_ROOT
-from edge_images.systemd import HOST_CONFIG, ROUTER_ROOT, ROUTER_UNIT
-from inferplane.packaging.router_image import RouterImage
 
 __all__ = ["fetch_images_sh", "install_macos_sh", "install_sh"]
 
 
-def install_sh(image: RouterImage, units: list[str]) -> str:
-    arches = " ".join(sorted(image.manifests))
+def _q(value: str) -> str:
+    return quote(value, "edge bundle value")
+
+
+def install_sh(plan: InstallPlan) -> str:
+    """``install.sh verify|k3s|systemd``: the same runtime part the EdgeSite install runs
+    (``components.edge.install.runtime_part``), on this unpacked bundle."""
+    k3s = _function("install_k3s", runtime_part("k3s", plan))
+    systemd = _function("install_systemd", runtime_part("systemd", plan))
     return f"""\
-#!/bin/sh
+#!/bin/bash
 # Install this inferplane edge bundle on the device (as root).
-#   ./install.sh verify    check every file against manifest.json (needs python3)
-#   ./install.sh k3s       put the airgap image, manifests and registries.yaml where k3s
+#   ./install.sh verify    check every file against manifest.json and every fetched
+#                          model-server image against its pinned digest (needs python3)
+#   ./install.sh k3s       put the airgap images, manifests and registries.yaml where k3s
 #                          reads them; then install/start k3s (INSTALL_K3S_SKIP_DOWNLOAD=true)
-#   ./install.sh systemd   no Kubernetes: unpack the router image (umoci) and enable units
-set -eu
-here=$(cd "$(dirname "$0")" && pwd)
+#   ./install.sh systemd   no Kubernetes: unpack the router image (umoci), load the model
+#                          images into podman, enable the units
+# The site's TLS certificate and key must be in /etc/inferplane/tls first (EdgeSite copies
+# them; by hand: from the site's secrets directory written by `inferplane edge build`).
+# ${ROOT_ENV} prefixes every path (an install into a directory, for tests).
+set -euo pipefail
+release=$(cd "$(dirname "$0")" && pwd)
+root=${{{ROOT_ENV}:-}}
 
 verify() {{
-    python3 - "$here" <<'PY'
-import hashlib, json, pathlib, sys
-root = pathlib.Path(sys.argv[1])
-files = json.loads((root / "manifest.json").read_text())["files"]
-bad = [p for p, f in files.items()
-       if hashlib.sha256((root / p).read_bytes()).hexdigest() != f["sha256"]]
-print("bundle verified: %d files" % len(files) if not bad else "MISMATCH: " + " ".join(bad))
-sys.exit(1 if bad else 0)
-PY
+    python3 - "$release" <<'PY'
+{program()}PY
 }}
 
-arch() {{
-    case "$(uname -m)" in
-        x86_64) echo amd64 ;;
-        aarch64|arm64) echo arm64 ;;
-        *) echo "unsupported machine $(uname -m)" >&2; exit 2 ;;
-    esac
-}}
-
+{k3s}
+{systemd}
 case "${{1:-}}" in
 verify)
     verify
     ;;
 k3s)
     verify
-    install -d /var/lib/rancher/k3s/agent/images /var/lib/rancher/k3s/server/manifests \\
-        /etc/rancher/k3s /var/lib/inferplane/models
-    cp "$here"/k3s/agent/images/*.tar /var/lib/rancher/k3s/agent/images/
-    cp "$here"/k3s/server/manifests/*.yaml /var/lib/rancher/k3s/server/manifests/
-    install -m 0644 "$here/k3s/registries.yaml" /etc/rancher/k3s/registries.yaml
+    install_k3s
     echo "k3s files installed; put model files in /var/lib/inferplane/models and (re)start k3s"
     ;;
 systemd)
     verify
-    a=$(arch)
-    case " {arches} " in *" $a "*) ;; *) echo "router image has no $a build" >&2; exit 2 ;; esac
-    rm -rf {ROUTER_ROOT}
-    install -d -m 0755 /var/lib/inferplane /var/lib/inferplane/models /etc/inferplane
-    umoci unpack --image "$here/images/router-oci:{image.tag}-$a" {ROUTER_ROOT}
-    install -m 0644 "$here/systemd/router.json" {HOST_CONFIG}
-    for unit in {" ".join(units)}; do
-        install -m 0644 "$here/systemd/$unit" /etc/systemd/system/$unit
-    done
-    systemctl daemon-reload
-    systemctl enable --now {" ".join(units)}
-    systemctl --no-pager status {ROUTER_UNIT} || true
+    install_systemd
     ;;
 *)
     echo "usage: $0 verify|k3s|systemd" >&2
@@ -81,29 +66,36 @@ esac
 """
 
 
-def fetch_images_sh(images: dict[str, str]) -> str:
+def _function(name: str, body: str) -> str:
+    indented = "".join(f"    {line}\n" if line else "\n" for line in body.splitlines())
+    return f"{name}() {{\n{indented}}}\n"
+
+
+def fetch_images_sh(images: tuple[ModelImage, ...]) -> str:
+    """Copies each pinned image (every platform, digests preserved) to the archive the
+    manifest names; ``install.sh verify`` then checks each holds its pinned digest."""
     lines = []
-    for name, ref in sorted(images.items()):
-        named = ref.split("@", 1)[0]
-        target = f"oci-archive:$here/k3s/agent/images/{name}.tar:{named}"
+    for image in images:
+        named = image.ref.split("@", 1)[0]
         lines.append(
-            f'skopeo copy --preserve-digests docker://{shlex.quote(ref)} \\\n    "{target}"'
+            f"skopeo copy --all --preserve-digests docker://{_q(image.ref)} \\\n"
+            f'    "oci-archive:$here/"{_q(f"{image.archive}:{named}")}'
         )
     copies = "\n".join(lines)
     return f"""\
 #!/bin/sh
 # Run on a machine that reaches the registries, before the bundle goes to the site:
-# copies each pinned image (by digest) into k3s/agent/images/ as an OCI archive.
-# Re-run ./install.sh verify afterwards only if you regenerate manifest.json.
+# copies each pinned image (by digest) into {K3S_IMAGES}/ as an OCI archive. manifest.json
+# lists each with its digest; ./install.sh verify checks them.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$here/k3s/agent/images"
+mkdir -p "$here"/{_q(K3S_IMAGES)}
 {copies}
 """
 
 
 def install_macos_sh(python: str, formulas: list[str], plists: list[str]) -> str:
-    brew = " ".join(shlex.quote(f) for f in [*formulas, f"python@{python}"])
+    brew = " ".join(_q(f) for f in [*formulas, f"python@{python}"])
     return f"""\
 #!/bin/bash
 # Install this inferplane edge bundle on an Apple silicon Mac (Homebrew in /opt/homebrew).

@@ -31,14 +31,26 @@ def _dump(value: object) -> str:
     return yaml.safe_dump(value, sort_keys=True, default_flow_style=False, width=1000)
 
 
-def user_data(hostname: str, files: dict[str, str], enable: list[str], start: list[str]) -> str:
-    """``#cloud-config`` writing ``files`` (path -> text), enabling ``enable`` units and
-    starting ``start`` units (a unit whose start fails does not stop the others)."""
+def user_data(
+    hostname: str,
+    files: dict[str, str],
+    enable: list[str],
+    start: list[str],
+    private: set[str] | frozenset[str] = frozenset(),
+) -> str:
+    """``#cloud-config`` writing ``files`` (path -> text; those in ``private`` root-only),
+    enabling ``enable`` units and starting ``start`` units (a unit whose start fails does
+    not stop the others)."""
     config = {
         "hostname": hostname,
         "preserve_hostname": False,
         "write_files": [
-            {"path": path, "content": text, "owner": "root:root", "permissions": "0644"}
+            {
+                "path": path,
+                "content": text,
+                "owner": "root:root",
+                "permissions": "0600" if path in private else "0644",
+            }
             for path, text in sorted(files.items())
         ],
         "runcmd": [

@@ -11,9 +11,9 @@ from inferplane.routerconfig import render_router_config
 from inferplane.spec import StackSpec
 from inferplane.spec.routes import Route
 from inferplane.spec.targets.selfhosted import EdgeTarget
-from router.config import RouterConfig
+from router.config import KeyConfig, RouterConfig
 
-__all__ = ["Site", "site_router_config"]
+__all__ = ["Site", "site_names", "site_router_config"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Site:
     name: str
     spec: StackSpec
     targets: dict[str, EdgeTarget]
+    keys: tuple[KeyConfig, ...] = ()
+    """Hashes of the keys the stack's router presents to this site (its secrets)."""
 
     @classmethod
     def from_spec(cls, spec: StackSpec, stack: str, site: str) -> Site:
@@ -54,7 +56,10 @@ class Site:
 def site_router_config(site: Site, model_urls: dict[str, str]) -> RouterConfig:
     """The RouterConfig of the site's router: the stack's routes cut down to the site's
     targets (routes left empty are dropped; if none remain, one route sends everything
-    to the site's targets). ``model_urls`` maps each target to its OpenAI base URL."""
+    to the site's targets). ``model_urls`` maps each target to its OpenAI base URL.
+
+    The site's router always requires a key: ``site.keys`` (the stack's router's, from the
+    site's secrets) or one of the stack's own client keys, by their salted hashes."""
     spec = site.spec
     routes = []
     for index, route in enumerate(spec.routes):
@@ -70,4 +75,13 @@ def site_router_config(site: Site, model_urls: dict[str, str]) -> RouterConfig:
         name: EndpointInfo(backend="openai", model=target.model, url=model_urls[name])
         for name, target in site.targets.items()
     }
-    return render_router_config(local_spec, site.stack, endpoints)
+    config = render_router_config(local_spec, site.stack, endpoints)
+    return config.model_copy(update={"keys": (*site.keys, *config.keys), "auth_required": True})
+
+
+def site_names(site: Site) -> list[str]:
+    """The names the site's router certificate covers: the site (site DNS or VPN), its
+    host name, its addresses, and loopback (the install's health check)."""
+    addresses = sorted({t.address for t in site.targets.values() if t.address})
+    names = [site.name, f"{site.name}-edge", *addresses, "localhost", "127.0.0.1"]
+    return list(dict.fromkeys(names))

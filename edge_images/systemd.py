@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import shlex
 
+from components.edge.layout import SITE_TLS_CERT, SITE_TLS_KEY, SitePaths
 from edge_images.manifests import MODEL_DIR, ModelServer
 from inferplane.packaging.router_image import APP_DIR, CONFIG_PATH, ROUTER_PORT, SITE_DIR
 
 __all__ = ["ROUTER_ROOT", "ROUTER_UNIT", "model_server_unit", "router_unit", "unit_name"]
 
-ROUTER_ROOT = "/var/lib/inferplane/router"
-"""Where install.sh unpacks the router image (``rootfs/`` below it)."""
+ROUTER_ROOT = SitePaths().router_root
+"""Where the installers unpack the router image (``rootfs/`` below it)."""
 ROUTER_UNIT = "inferplane-router.service"
-HOST_CONFIG = "/etc/inferplane/router.json"
+HOST_CONFIG = SitePaths().router_config
 
 
 def unit_name(server: ModelServer) -> str:
@@ -26,7 +27,8 @@ def unit_name(server: ModelServer) -> str:
 
 
 def router_unit(python: str, model_units: list[str]) -> str:
-    """The router, chrooted into its unpacked image, as an unprivileged dynamic user."""
+    """The router, chrooted into its unpacked image, as an unprivileged dynamic user,
+    serving HTTPS with the site's certificate (required: no certificate, no router)."""
     after = " ".join(["network-online.target", *model_units])
     return f"""\
 [Unit]
@@ -40,11 +42,15 @@ Type=exec
 RootDirectory={ROUTER_ROOT}/rootfs
 BindReadOnlyPaths={HOST_CONFIG}:{CONFIG_PATH}
 BindReadOnlyPaths=/etc/resolv.conf
+# The site's TLS certificate and key (root-only files), handed to the dynamic user.
+LoadCredential=tls.crt:{SITE_TLS_CERT}
+LoadCredential=tls.key:{SITE_TLS_KEY}
 Environment=PYTHONPATH={APP_DIR}:{SITE_DIR}
 Environment=PYTHONDONTWRITEBYTECODE=1
 Environment=PYTHONUNBUFFERED=1
 Environment=HOME=/tmp
-ExecStart={python} -m router --config {CONFIG_PATH} --host 0.0.0.0 --port {ROUTER_PORT}
+ExecStart={python} -m router --config {CONFIG_PATH} --host 0.0.0.0 --port {ROUTER_PORT} \\
+    --tls-cert ${{CREDENTIALS_DIRECTORY}}/tls.crt --tls-key ${{CREDENTIALS_DIRECTORY}}/tls.key
 DynamicUser=yes
 NoNewPrivileges=yes
 PrivateTmp=yes
@@ -70,6 +76,8 @@ def model_server_unit(server: ModelServer, host_port: int, gpu: bool) -> str:
         "run",
         "--rm",
         "--replace",
+        # Sites are offline: the installer loaded the pinned image; never pull.
+        "--pull=never",
         f"--name=inferplane-{name}",
         f"--publish=127.0.0.1:{host_port}:{cmd.port}",
         f"--volume={MODEL_DIR}:/models:ro",

@@ -27,6 +27,7 @@ import hashlib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -261,10 +262,15 @@ class RunningVm:
         text = self.console.read_bytes().decode("utf-8", errors="replace")
         return "\n".join(text.replace("\r", "").splitlines()[-lines:])
 
-    def wait_http(self, path: str, timeout: float, interval: float = 3.0) -> tuple[int, bytes]:
-        """Poll ``http://127.0.0.1:<port><path>`` until it answers (any status), qemu
-        exits, or ``timeout`` seconds pass; raise BootError with the console's end."""
-        url = f"http://127.0.0.1:{self.port}{path}"
+    def wait_http(
+        self, path: str, timeout: float, interval: float = 3.0, ca: Path | None = None
+    ) -> tuple[int, bytes]:
+        """Poll ``http://127.0.0.1:<port><path>`` (``https://`` verified with ``ca``, the
+        site's router) until it answers (any status), qemu exits, or ``timeout`` seconds
+        pass; raise BootError with the console's end."""
+        scheme = "http" if ca is None else "https"
+        context = None if ca is None else ssl.create_default_context(cafile=str(ca))
+        url = f"{scheme}://127.0.0.1:{self.port}{path}"
         deadline = time.monotonic() + timeout
         last = "no attempt"
         while time.monotonic() < deadline:
@@ -274,7 +280,7 @@ class RunningVm:
                     f"last console lines:\n{self.console_tail()}"
                 )
             try:
-                with urllib.request.urlopen(url, timeout=10) as response:
+                with urllib.request.urlopen(url, timeout=10, context=context) as response:
                     return int(response.status), bytes(response.read())
             except urllib.error.HTTPError as error:
                 return int(error.code), bytes(error.read())

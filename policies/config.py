@@ -5,12 +5,18 @@ shipped in ``stacks/``.
 
 Zones and data classes here are the organisation's authority. A stack spec declares its
 own zone and classes, and IP-RES-007 checks that the spec stays inside these.
+
+A file that weakens a critical rule (disables or downgrades it, or allows public
+endpoints) is refused unless its SHA-256 is pinned in ``policies/approved-org-policies.txt``
+(reviewed into the pack), so a file passed by flag or environment variable cannot
+configure the pack away.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -33,8 +39,10 @@ __all__ = [
     "default_policy",
     "load_policy",
     "parse_policy",
+    "pinned_hashes",
     "pydantic_issue",
     "read_document",
+    "weakenings",
 ]
 
 
@@ -170,7 +178,10 @@ class OrgPolicy(_Model):
     max_scale: dict[str, int] = Field(default_factory=lambda: {"dev": 8, "staging": 16, "prod": 64})
     """Largest max instances/replicas per environment (``default`` for the others)."""
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
-    """Per-rule enforcement, by rule ID: ``{IP-SAF-005: {enforcement: advisory}}``."""
+    """Per-rule enforcement, by rule ID: ``{IP-SAF-005: {enforcement: advisory}}``.
+    Critical rules stay mandatory unless the file's hash is pinned (module docstring)."""
+    waiver_max_days: int = Field(default=90, ge=1, le=365)
+    """Longest a waiver may run, counted from the day it is checked."""
     _zone_cache: dict[str, tuple[ZonePolicy, Zone]] = PrivateAttr(default_factory=dict)
 
     @field_validator("rules")
@@ -246,14 +257,63 @@ def default_policy() -> OrgPolicy:
     return parse_policy(DEFAULT_POLICY, "built-in default policy")
 
 
-def parse_policy(data: object, source: str) -> OrgPolicy:
+def parse_policy(data: object, source: str, *, approved: bool = False) -> OrgPolicy:
+    """The policy in ``data``; one that weakens a critical rule is refused unless
+    ``approved`` (its file's hash is pinned)."""
     if not isinstance(data, Mapping):
         raise SpecError([Issue("(root)", "expected a mapping", None)], source)
     merged = {**DEFAULT_POLICY, **data}
     try:
-        return OrgPolicy.model_validate(merged)
+        policy = OrgPolicy.model_validate(merged)
     except ValidationError as exc:
         raise SpecError([pydantic_issue(e) for e in exc.errors()], source) from exc
+    weakened = weakenings(policy)
+    if weakened and not approved:
+        raise SpecError(weakened, source)
+    return policy
+
+
+def weakenings(policy: OrgPolicy) -> list[Issue]:
+    """What in ``policy`` weakens a critical rule, as issues naming the key."""
+    from policies.model import Severity
+    from policies.registry import all_rules
+
+    issues = [
+        Issue(
+            f"rules.{rule.id}.enforcement",
+            f"{rule.id} is critical and stays mandatory unless this file's sha256 is "
+            f"pinned in {PINNED_FILE.name}",
+            policy.rules[rule.id].enforcement.value,
+        )
+        for rule in all_rules()
+        if rule.severity is Severity.CRITICAL
+        and rule.id in policy.rules
+        and policy.rules[rule.id].enforcement is not Enforcement.MANDATORY
+    ]
+    if policy.public_endpoints_allowed:
+        issues.append(
+            Issue(
+                "public_endpoints_allowed",
+                "weakens critical rule IP-SAF-001; allowed only when this file's sha256 is "
+                f"pinned in {PINNED_FILE.name}",
+                True,
+            )
+        )
+    return issues
+
+
+PINNED_FILE = Path(__file__).with_name("approved-org-policies.txt")
+
+
+def pinned_hashes(path: Path = PINNED_FILE) -> frozenset[str]:
+    """SHA-256 digests (hex) of the org policy files approved to weaken critical rules."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset(
+        line.split()[0].lower() for line in lines if line.strip() and not line.startswith("#")
+    )
 
 
 def load_policy(path: Path | None) -> OrgPolicy:
@@ -261,7 +321,13 @@ def load_policy(path: Path | None) -> OrgPolicy:
     the file take the defaults (``zones`` and ``data_classes`` as a whole)."""
     if path is None:
         return default_policy()
-    return parse_policy(read_document(path), str(path))
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read {path}: {exc.strerror}") from exc
+    return parse_policy(
+        read_document(path), str(path), approved=digest in pinned_hashes(PINNED_FILE)
+    )
 
 
 def read_document(path: Path) -> object:

@@ -42,6 +42,7 @@ CONFIG_SCHEMA = cg.PolicyConfigSchema(
         }
     }
 )
+COMPONENT_PREFIX = "inferplane:"
 PROVIDER_CONFIG = {"aws": "aws:region", "gcp": "gcp:region", "azure": "azure-native:location"}
 
 
@@ -71,9 +72,10 @@ def org_policy(config: Mapping[str, Any]) -> OrgPolicy:
     return _policy_from(str(path) if path else None)
 
 
-def stack_config() -> tuple[StackSpec | None, dict[str, str]]:
-    """The stack spec and provider regions from the config the engine passes the pack
-    (``PULUMI_CONFIG``); (None, {}) outside a pulumi run."""
+def stack_config() -> tuple[StackSpec | None, dict[str, str], str | None]:
+    """The stack spec, provider regions and why the spec does not parse (if it does
+    not), from the config the engine passes the pack (``PULUMI_CONFIG``); (None, {},
+    None) outside a pulumi run."""
     import pulumi
 
     raw = {k: pulumi.runtime.get_config(k) for k in ("inferplane:spec", *PROVIDER_CONFIG.values())}
@@ -81,21 +83,26 @@ def stack_config() -> tuple[StackSpec | None, dict[str, str]]:
         (cloud, str(raw[key])) for cloud, key in PROVIDER_CONFIG.items() if raw.get(key)
     )
     spec_text = raw.get("inferplane:spec")
-    return _parsed_spec(str(spec_text) if spec_text else None, regions), dict(regions)
+    spec, problem = parsed_spec(str(spec_text) if spec_text else None, regions)
+    return spec, dict(regions), problem
 
 
 @cache
-def _parsed_spec(text: str | None, regions: tuple[tuple[str, str], ...]) -> StackSpec | None:
+def parsed_spec(
+    text: str | None, regions: tuple[tuple[str, str], ...]
+) -> tuple[StackSpec | None, str | None]:
+    """The spec in ``text`` and None, or None and why it does not parse (IP-SAF-009
+    reports it: an unparsable spec is never treated as absent)."""
     # Parsed once per pack process: every resource's validation asks for it.
     if text is None:
-        return None
+        return None, None
     from inferplane.errors import InferplaneError
     from inferplane.spec import parse_spec
 
     try:
-        return parse_spec(json.loads(text), "stack config", dict(regions))
-    except (InferplaneError, ValueError):
-        return None
+        return parse_spec(json.loads(text), "stack config", dict(regions)), None
+    except (InferplaneError, ValueError) as exc:
+        return None, str(exc)
 
 
 def resource_from_args(args: cg.ResourceValidationArgs, regions: Mapping[str, str]) -> Resource:
@@ -113,7 +120,7 @@ def resource_from_args(args: cg.ResourceValidationArgs, regions: Mapping[str, st
 
 def stack_from_args(args: cg.StackValidationArgs, spec: StackSpec | None,
                     regions: Mapping[str, str]) -> Stack:  # fmt: skip
-    resources = [
+    normalized = [
         normalize(
             r.resource_type,
             r.name,
@@ -127,21 +134,42 @@ def stack_from_args(args: cg.StackValidationArgs, spec: StackSpec | None,
         for r in args.resources
         if not r.resource_type.startswith("pulumi:")
     ]
-    return Stack(os.environ.get("PULUMI_STACK", "stack"), inherit_tags(resources), spec)
+    # Components (ours are ``inferplane:*``) carry their registered outputs as props: the
+    # wiring rules read them; resource rules never see them.
+    components = [r for r in normalized if r.type.startswith(COMPONENT_PREFIX)]
+    resources = [r for r in normalized if not r.type.startswith(COMPONENT_PREFIX)]
+    return Stack(os.environ.get("PULUMI_STACK", "stack"), inherit_tags(resources), spec, components)
 
 
 ReportViolation = Callable[[str, str | None], None]
+
+
+def _org_policy_or_report(
+    config: Mapping[str, Any], report_violation: ReportViolation
+) -> OrgPolicy | None:
+    # A refused org policy file (e.g. one that disables a critical rule without its hash
+    # pinned) fails every policy closed instead of falling back to anything.
+    from inferplane.errors import InferplaneError
+
+    try:
+        return org_policy(config)
+    except InferplaneError as exc:
+        report_violation(f"org policy refused: {exc}", None)
+        return None
 
 
 def _resource_validate(
     rule: ResourceRule,
 ) -> Callable[[cg.ResourceValidationArgs, ReportViolation], None]:
     def validate(args: cg.ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        spec, regions = stack_config()
+        spec, regions, problem = stack_config()
         resource = resource_from_args(args, regions)
         if not rule.applies_to(resource):
             return
-        ctx = Context(org_policy(args.get_config()), spec)
+        policy = _org_policy_or_report(args.get_config(), report_violation)
+        if policy is None:
+            return
+        ctx = Context(policy, spec, problem)
         for violation in rule.evaluate(resource, ctx):
             report_violation(violation.message, None)
 
@@ -150,9 +178,12 @@ def _resource_validate(
 
 def _stack_validate(rule: StackRule) -> Callable[[cg.StackValidationArgs, ReportViolation], None]:
     def validate(args: cg.StackValidationArgs, report_violation: ReportViolation) -> None:
-        spec, regions = stack_config()
+        spec, regions, problem = stack_config()
         stack = stack_from_args(args, spec, regions)
-        ctx = Context(org_policy(args.get_config()), spec)
+        policy = _org_policy_or_report(args.get_config(), report_violation)
+        if policy is None:
+            return
+        ctx = Context(policy, spec, problem)
         for violation in rule.evaluate(stack, ctx):
             report_violation(violation.message, violation.urn)
 

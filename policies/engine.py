@@ -175,7 +175,9 @@ def apply_waivers(
         for finding in stack_report.findings:
             match = None
             for i, waiver in enumerate(waivers):
-                if waiver.matches(finding.rule.id, finding.urn, finding.resource_name):
+                if waiver.matches(
+                    finding.rule.id, finding.stack, finding.urn, finding.resource_name
+                ):
                     used.add(i)
                     if not waiver.expired(today):
                         match = waiver

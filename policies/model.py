@@ -36,7 +36,7 @@ __all__ = [
     "Violation",
 ]
 
-RULE_ID = re.compile(r"^IP-(RES|CAP|SAF)-\d{3}$")
+RULE_ID = re.compile(r"^IP-(RES|CAP|SAF|WIR)-\d{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 
 
@@ -56,8 +56,13 @@ class Enforcement(StrEnum):
     DISABLED = "disabled"
 
 
-Family = Literal["residency", "capacity", "safety"]
-FAMILY_PREFIX: dict[str, str] = {"residency": "RES", "capacity": "CAP", "safety": "SAF"}
+Family = Literal["residency", "capacity", "safety", "wiring"]
+FAMILY_PREFIX: dict[str, str] = {
+    "residency": "RES",
+    "capacity": "CAP",
+    "safety": "SAF",
+    "wiring": "WIR",
+}
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,29 @@ class Stack:
     name: str
     resources: list[Resource]
     spec: StackSpec | None = None
+    components: list[Resource] = field(default_factory=list)
+    """Component resources (``inferplane:*``) with their registered outputs as
+    ``properties``: the router's ``config_json``/``network``/``identity`` and each
+    target's ``endpoint`` (docs/wiring.md). Resource rules never see them."""
 
     @cached_property
     def by_urn(self) -> dict[str, Resource]:
-        return {r.urn: r for r in self.resources}
+        return {r.urn: r for r in (*self.components, *self.resources)}
+
+    def descendants(self, urn: str) -> list[Resource]:
+        """Custom resources whose parent chain reaches ``urn``."""
+        parents = {r.urn: r.parent for r in (*self.components, *self.resources)}
+
+        def under(node: str | None) -> bool:
+            seen: set[str] = set()
+            while node is not None and node not in seen:
+                if node == urn:
+                    return True
+                seen.add(node)
+                node = parents.get(node)
+            return False
+
+        return [r for r in self.resources if under(r.parent)]
 
     @cached_property
     def _by_type(self) -> dict[str, list[Resource]]:
@@ -167,6 +191,9 @@ class Context:
 
     policy: OrgPolicy
     spec: StackSpec | None = None
+    spec_problem: str | None = None
+    """Why the stack's spec could not be parsed (IP-SAF-009 reports it); None when it
+    parsed or none was given."""
 
     def environment_of(self, resource: Resource) -> str | None:
         if resource.environment:
@@ -183,7 +210,7 @@ class Rule:
     """Metadata every rule carries; see ResourceRule and StackRule for the check."""
 
     id: str
-    """Stable ID, ``IP-<RES|CAP|SAF>-NNN``; never reused."""
+    """Stable ID, ``IP-<RES|CAP|SAF|WIR>-NNN``; never reused."""
     name: str
     """kebab-case name, also the CrossGuard policy name."""
     description: str
@@ -196,7 +223,7 @@ class Rule:
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):
-            raise ValueError(f"rule id {self.id!r} is not IP-<RES|CAP|SAF>-NNN")
+            raise ValueError(f"rule id {self.id!r} is not IP-<RES|CAP|SAF|WIR>-NNN")
         if not RULE_NAME.match(self.name):
             raise ValueError(f"rule {self.id}: name {self.name!r} is not kebab-case")
         if self.id.split("-")[1] != FAMILY_PREFIX[self.family]:

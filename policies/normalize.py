@@ -18,6 +18,7 @@ from policies.taggable import is_taggable
 from policies.values import UNKNOWN, is_known
 
 __all__ = [
+    "components_of",
     "from_graph",
     "inherit_tags",
     "location_of",
@@ -202,4 +203,13 @@ def stack_from_graph(
     graph: Graph, spec: StackSpec | None = None, default_regions: Mapping[str, str] | None = None
 ) -> Stack:
     """The graph as the engine's Stack."""
-    return Stack(graph.stack, from_graph(graph, default_regions), spec)
+    return Stack(graph.stack, from_graph(graph, default_regions), spec, components_of(graph))
+
+
+def components_of(graph: Graph) -> list[Resource]:
+    """The graph's component resources with their registered outputs as properties."""
+    return [
+        normalize(r.type, r.name, r.urn, r.outputs, parent=r.parent)
+        for r in graph.resources
+        if r.is_component
+    ]

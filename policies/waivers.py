@@ -1,22 +1,29 @@
-"""Waivers: accepted exceptions to a rule for named resources, with an owner and an end.
+"""Waivers: accepted exceptions to a rule for one named resource of one stack, with an
+owner and a near end.
 
 A waiver file (YAML or JSON)::
 
     waivers:
       - rule: IP-CAP-005
-        resource: "*::llama-fleet-asg"      # URN or resource name; glob patterns allowed
+        stack: prod-us-east-1
+        resource: llama-fleet-asg          # a resource's URN or name; never a pattern
         reason: reservation pending with AWS (case 1234)
         approver: jane.doe
-        expires: 2027-03-31
+        expires: 2027-03-31                # at most the org's waiver_max_days ahead
+      - rule: IP-RES-007                   # no resource: the stack-level finding of a
+        stack: hybrid                      # stack rule, named by its ID
+        reason: ...
 
-A waived finding is still reported (status ``waived``). An expired waiver fails the check
-on its own; a waiver that matches no finding is reported as unused.
+The file fails closed: a pattern (``*``, ``?``, ``[``) instead of a resource, a missing
+stack, a resource-less waiver of a resource rule, or an expiry beyond the org's maximum
+make the whole file an error. A waived finding is still reported (status ``waived``); an
+expired waiver fails the check on its own; one that matches no finding is reported as
+unused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from inferplane.errors import Issue, SpecError
 from policies.config import pydantic_issue, read_document
 
-__all__ = ["Waiver", "WaiverFile", "load_waivers", "parse_waivers"]
+__all__ = ["DEFAULT_MAX_DAYS", "Waiver", "WaiverFile", "load_waivers", "parse_waivers"]
+
+DEFAULT_MAX_DAYS = 90
+PATTERN_CHARACTERS = frozenset("*?[]")
 
 
 class Waiver(BaseModel):
@@ -35,8 +45,10 @@ class Waiver(BaseModel):
 
     rule: str
     """Rule ID (IP-...)."""
-    resource: str = Field(min_length=1)
-    """URN or resource name, exact or a glob (``*``, ``?``, ``[...]``)."""
+    stack: str = Field(min_length=1)
+    """The stack it applies to (exactly)."""
+    resource: str | None = Field(default=None, min_length=1)
+    """URN or resource name, exactly; omitted only for a stack rule's stack-level finding."""
     reason: str = Field(min_length=1)
     approver: str = Field(min_length=1)
     expires: dt.date
@@ -51,18 +63,29 @@ class Waiver(BaseModel):
             raise ValueError(f"unknown rule {value!r}; known: {', '.join(sorted(known))}")
         return value
 
-    def matches(self, rule_id: str, urn: str | None, name: str | None) -> bool:
-        if rule_id != self.rule:
+    @field_validator("stack", "resource")
+    @classmethod
+    def _concrete(cls, value: str | None) -> str | None:
+        if value is not None and PATTERN_CHARACTERS & set(value):
+            raise ValueError(
+                f"{value!r} is a pattern; a waiver names one stack and one resource exactly"
+            )
+        return value
+
+    def matches(self, rule_id: str, stack: str, urn: str | None, name: str | None) -> bool:
+        if rule_id != self.rule or stack != self.stack:
             return False
-        subjects = [s for s in (urn, name) if s]
-        return any(s == self.resource or fnmatch.fnmatchcase(s, self.resource) for s in subjects)
+        if self.resource is None:
+            return urn is None
+        return self.resource in (urn, name)
 
     def expired(self, today: dt.date) -> bool:
         return self.expires < today
 
     def describe(self) -> str:
+        subject = "the stack-level finding" if self.resource is None else repr(self.resource)
         return (
-            f"{self.rule} for {self.resource!r} "
+            f"{self.rule} in {self.stack} for {subject} "
             f"(approved by {self.approver}, expires {self.expires})"
         )
 
@@ -73,17 +96,58 @@ class WaiverFile(BaseModel):
     waivers: tuple[Waiver, ...] = ()
 
 
-def parse_waivers(data: object, source: str) -> Sequence[Waiver]:
+def parse_waivers(
+    data: object,
+    source: str,
+    *,
+    max_days: int = DEFAULT_MAX_DAYS,
+    today: dt.date | None = None,
+) -> Sequence[Waiver]:
+    """The waivers in ``data``; any waiver that is too broad or too long fails the file."""
     try:
-        return WaiverFile.model_validate(data or {}).waivers
+        waivers = WaiverFile.model_validate(data or {}).waivers
     except ValidationError as exc:
         raise SpecError([pydantic_issue(e) for e in exc.errors()], source) from exc
+    issues = _bounds(waivers, max_days, today or dt.date.today())
+    if issues:
+        raise SpecError(issues, source)
+    return waivers
 
 
-def load_waivers(path: Path | None) -> Sequence[Waiver]:
+def _bounds(waivers: Sequence[Waiver], max_days: int, today: dt.date) -> list[Issue]:
+    from policies.model import StackRule
+    from policies.registry import all_rules
+
+    stack_rules = {r.id for r in all_rules() if isinstance(r, StackRule)}
+    latest = today + dt.timedelta(days=max_days)
+    issues: list[Issue] = []
+    for i, waiver in enumerate(waivers):
+        if waiver.expires > latest:
+            issues.append(
+                Issue(
+                    f"waivers[{i}].expires",
+                    f"more than {max_days} days ahead (latest allowed {latest}; the org "
+                    "policy's waiver_max_days)",
+                    waiver.expires,
+                )
+            )
+        if waiver.resource is None and waiver.rule not in stack_rules:
+            issues.append(
+                Issue(
+                    f"waivers[{i}].resource",
+                    f"required: {waiver.rule} is a resource rule, so a waiver names the "
+                    "resource (URN or name)",
+                )
+            )
+    return issues
+
+
+def load_waivers(
+    path: Path | None, *, max_days: int = DEFAULT_MAX_DAYS, today: dt.date | None = None
+) -> Sequence[Waiver]:
     if path is None:
         return ()
     data = read_document(path)
     if data is not None and not isinstance(data, dict):
         raise SpecError([Issue("(root)", "expected a mapping with a 'waivers' list")], str(path))
-    return parse_waivers(data, str(path))
+    return parse_waivers(data, str(path), max_days=max_days, today=today)

@@ -1,4 +1,4 @@
-"""``python -m router --config FILE --host HOST --port PORT``"""
+"""``python -m router --config FILE --host HOST --port PORT [--tls-cert PEM --tls-key PEM]``"""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from router.errors import RouterError
-from router.serve import CONFIG_ENV, load_config, run
+from router.serve import CONFIG_ENV, load_config, run, tls_context
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,9 +14,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help=f"RouterConfig JSON file (default: ${CONFIG_ENV})")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--tls-cert", help="serve HTTPS: certificate chain (PEM, leaf first)")
+    parser.add_argument("--tls-key", help="serve HTTPS: the certificate's private key (PEM)")
     args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     try:
-        run(load_config(args.config), args.host, args.port)
+        tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+        run(load_config(args.config), args.host, args.port, tls)
     except RouterError as exc:  # config or a secret could not be loaded
         print(f"error: {exc}", file=sys.stderr)
         return 2

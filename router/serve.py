@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from pathlib import Path
 
 from aiohttp import web
@@ -11,7 +12,7 @@ from router.app import create_app
 from router.config import RouterConfig
 from router.errors import ConfigError
 
-__all__ = ["CONFIG_ENV", "load_config", "run"]
+__all__ = ["CONFIG_ENV", "load_config", "run", "tls_context"]
 
 CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
 
@@ -40,5 +41,26 @@ def _read(path: str) -> str:
         raise ConfigError(f"cannot read router config {path}: {exc}") from exc
 
 
-def run(config: RouterConfig, host: str = "127.0.0.1", port: int = 8080) -> None:
-    web.run_app(create_app(config), host=host, port=port, access_log=None, print=None)
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    """A server context (TLS 1.2 or later) with the certificate chain in ``cert`` (PEM,
+    leaf first) and its private key in ``key``."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot load TLS certificate {cert} / key {key}: {exc}") from exc
+    return context
+
+
+def run(
+    config: RouterConfig,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    tls: ssl.SSLContext | None = None,
+) -> None:
+    """Serve ``config``; over TLS with ``tls`` (edge sites), plain HTTP behind a platform
+    that terminates TLS (Lambda URLs, Cloud Run, Container Apps, a cluster ingress)."""
+    web.run_app(
+        create_app(config), host=host, port=port, ssl_context=tls, access_log=None, print=None
+    )

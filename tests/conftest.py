@@ -13,6 +13,17 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
+TEST_API_KEY = "ip-test-key"
+ROUTER_KEYS: list[dict[str, Any]] = [
+    {
+        "id": "test",
+        "salt": "0123456789abcdef",
+        "sha256": "2aefc8738691425a0b31f0c91a96417aca09f6ae1de530815d29e23c82276bb1",
+    }
+]
+"""A router key entry for specs whose router needs keys; its secret is TEST_API_KEY."""
+
+
 @pytest.fixture
 def project_root() -> Path:
     return ROOT

@@ -8,9 +8,17 @@ on it: managed deployments accept only the ``Default`` scale type, so target-uti
 scaling between min and max instances is done by Azure Monitor, as Azure ML documents.
 
 Assumed, not created: a container registry (Azure ML creates one on first custom
-environment build; registry models bring their own curated environment), and private
-endpoints/DNS for the workspace and endpoint when public access is disabled (they belong
-to the network of the caller).
+environment build; registry models bring their own curated environment).
+
+With public network access off, the endpoint is scored through the workspace's private
+endpoint (group ``amlworkspace``) in ``private_network`` (the caller's VNet,
+components.azure.network), with records in ``privatelink.api.azureml.ms`` and
+``privatelink.notebooks.azure.net``; without one nothing could reach it, so that
+combination is refused.
+
+Wiring (docs/wiring.md): with ``aad_token`` auth, callers send an Entra token for the
+Azure ML scope and need a role with ``onlineEndpoints/score/action`` ("AzureML Data
+Scientist") on the endpoint; ``endpoint`` publishes both, and how it is reached.
 
 The endpoint starts with no traffic split: azure-native has no separate traffic resource
 and an endpoint cannot name a deployment that does not exist yet. Callers address the
@@ -30,13 +38,19 @@ import pulumi
 import pulumi_azure_native as azure
 
 from components.azure.group import resource_group_name
-from components.azure.roles import grant_role
+from components.azure.network import AML_ZONES, AzureNetwork, private_endpoint
+from components.azure.roles import assign_grant, azure_grant
 from components.base import EndpointInfo, TargetComponent
+from components.wiring import Grant, Reach
 
-__all__ = ["DATA_SCIENTIST_ROLE", "AzureMlEndpoint", "AzureMlEndpointArgs"]
+__all__ = ["AML_SCOPE", "DATA_SCIENTIST_ROLE", "AzureMlEndpoint", "AzureMlEndpointArgs"]
 
 DATA_SCIENTIST_ROLE = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
-"""Built-in role "AzureML Data Scientist": includes scoring online endpoints with a token."""
+"""Built-in role "AzureML Data Scientist": includes
+``Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action`` (role
+definition ID from Azure's built-in roles list)."""
+AML_SCOPE = "https://ml.azure.com/.default"
+"""Entra token scope of Azure ML online endpoint scoring (``aad_token`` auth mode)."""
 AUTH_MODES = {"key": "Key", "aad_token": "AADToken"}
 SCALE_METRICS = {"cpu": "CpuUtilizationPercentage", "gpu": "GpuUtilizationPercentage"}
 _ENDPOINT = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$")
@@ -80,6 +94,9 @@ class AzureMlEndpointArgs:
     """Extra environment of the scoring container."""
     public_network_access: bool = False
     """Let the endpoint and workspace be reached from the internet."""
+    private_network: AzureNetwork | None = None
+    """The VNet whose private endpoint reaches the workspace (and so the endpoint);
+    required when public network access is off."""
     resource_group_name: pulumi.Input[str] | None = None
     """Existing resource group; None creates ``<name>-rg``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -93,6 +110,9 @@ class AzureMlEndpoint(TargetComponent):
     """``https://<endpoint>.<region>.inference.ml.azure.com``."""
     endpoint_id: pulumi.Output[str]
     """ARM ID of the online endpoint (scope for role assignments)."""
+    azure_grants: list[pulumi.Output[Grant]]
+    """What a caller must be granted (``assign_grant`` turns each into a role assignment);
+    empty with key auth."""
 
     def __init__(
         self, name: str, args: AzureMlEndpointArgs, opts: pulumi.ResourceOptions | None = None
@@ -125,14 +145,30 @@ class AzureMlEndpoint(TargetComponent):
         self.scoring_url = pulumi.Output.concat(
             "https://", self.online_endpoint.name, f".{args.location}.inference.ml.azure.com"
         )
-        self.endpoint = self.scoring_url.apply(
-            lambda url: EndpointInfo(
-                backend="openai",
-                model=args.deployment_name,
-                url=f"{url}/v1",
-                endpoint_name=args.endpoint_name,
-                region=args.location,
+        reach: pulumi.Output[Reach] = pulumi.Output.from_input(Reach(path="public"))
+        if args.private_network is not None:
+            self.private_endpoint = private_endpoint(
+                self,
+                f"{name}-pe",
+                args.private_network,
+                self.workspace.id,
+                "amlworkspace",
+                AML_ZONES,
+                tags,
             )
+            if not args.public_network_access:
+                reach = args.private_network.vnet_id.apply(
+                    lambda vnet: Reach(path="private_endpoint", network=vnet)
+                )
+        # Key auth: the key lives in the endpoint and no secret reference to it exists
+        # yet, so no caller auth is published (the wiring rules flag scheme "none").
+        self.azure_grants = (
+            [self.online_endpoint.id.apply(lambda i: azure_grant(DATA_SCIENTIST_ROLE, i))]
+            if args.auth == "aad_token"
+            else []
+        )
+        self.endpoint = pulumi.Output.all(self.scoring_url, reach, *self.azure_grants).apply(
+            lambda parts: _endpoint_info(args, parts[0], parts[1], list(parts[2:]))
         )
         self.register_target_outputs(endpoint_id=self.endpoint_id, scoring_url=self.scoring_url)
 
@@ -140,12 +176,13 @@ class AzureMlEndpoint(TargetComponent):
         self, role_name: str, principal_id: pulumi.Input[str]
     ) -> azure.authorization.RoleAssignment:
         """Let ``principal_id`` (e.g. the router's managed identity) score the endpoint."""
-        return grant_role(
-            self,
-            f"{self._name}-caller-{role_name}",
-            principal_id,
-            DATA_SCIENTIST_ROLE,
-            self.online_endpoint.id,
+        if not self.azure_grants:
+            raise ValueError(
+                f"auth 'key' on {self._name!r}: role assignments do not apply; use "
+                "auth 'aad_token' to let a managed identity score the endpoint"
+            )
+        return assign_grant(
+            self, f"{self._name}-caller-{role_name}", self.azure_grants[0], principal_id
         )
 
     def _workspace(
@@ -330,6 +367,23 @@ def _scale_rule(
     )
 
 
+def _endpoint_info(
+    args: AzureMlEndpointArgs, scoring_url: str, reach: Reach, grants: list[Grant]
+) -> EndpointInfo:
+    info = EndpointInfo(
+        backend="openai",
+        model=args.deployment_name,
+        url=f"{scoring_url}/v1",
+        endpoint_name=args.endpoint_name,
+        region=args.location,
+        reach=reach,
+        grants=grants,
+    )
+    if args.auth == "aad_token":
+        info["auth"] = {"scheme": "azure_entra", "scope": AML_SCOPE}
+    return info
+
+
 def _check(args: AzureMlEndpointArgs) -> None:
     if args.auth not in AUTH_MODES:
         raise ValueError(f"auth {args.auth!r} is not allowed; allowed: {', '.join(AUTH_MODES)}")
@@ -361,6 +415,13 @@ def _check(args: AzureMlEndpointArgs) -> None:
     if args.max_concurrent_requests < 1:
         raise ValueError(
             f"max_concurrent_requests {args.max_concurrent_requests} is not allowed; use >= 1"
+        )
+
+    if not args.public_network_access and args.private_network is None:
+        raise ValueError(
+            "public_network_access is off and there is no private_network: nothing could "
+            "reach the endpoint; give the VNet for the workspace's private endpoint, or "
+            "turn public access on (callers still need an Entra token)"
         )
 
 

@@ -6,8 +6,15 @@ zone), ``GlobalStandard`` (anywhere), and the reserved ``*ProvisionedManaged`` v
 (capacity in PTUs). The SKU is an input of the deployment and an ``openai-sku`` tag on
 both resources, so residency and reserved-capacity policies can read it.
 
-Locked down by default: public network access disabled (reach it through a private
-endpoint), keys disabled (Microsoft Entra ID only), a system-assigned identity.
+Locked down by default: public network access disabled, keys disabled (Microsoft Entra
+ID only), a system-assigned identity. With public access off the account is reached through
+a private endpoint in ``private_network`` (the stack's VNet, components.azure.network),
+with its ``privatelink.openai.azure.com`` record; without one nothing could reach it, so
+that combination is refused.
+
+Wiring (docs/wiring.md): callers send an Entra token for the Cognitive Services scope and
+need the "Cognitive Services OpenAI User" role on the account; ``endpoint`` publishes both,
+and how the account is reached.
 """
 
 from __future__ import annotations
@@ -21,13 +28,18 @@ import pulumi_azure_native as azure
 
 from components.azure.catalog import OPENAI_PROVISIONED_SKUS, OPENAI_SKUS
 from components.azure.group import resource_group_name
-from components.azure.roles import grant_role
+from components.azure.network import OPENAI_ZONES, AzureNetwork, private_endpoint
+from components.azure.roles import assign_grant, azure_grant
 from components.base import EndpointInfo, TargetComponent
+from components.wiring import Grant, Reach
 
-__all__ = ["OPENAI_USER_ROLE", "AzureOpenAI", "AzureOpenAIArgs"]
+__all__ = ["OPENAI_SCOPE", "OPENAI_USER_ROLE", "AzureOpenAI", "AzureOpenAIArgs"]
 
 OPENAI_USER_ROLE = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
-"""Built-in role "Cognitive Services OpenAI User": call deployments, nothing else."""
+"""Built-in role "Cognitive Services OpenAI User": call deployments, nothing else
+(role definition ID from Azure's built-in roles list)."""
+OPENAI_SCOPE = "https://cognitiveservices.azure.com/.default"
+"""Entra token scope of Azure OpenAI data-plane calls."""
 MAX_CAPACITY = 100_000
 _SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
 _DEPLOYMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
@@ -56,6 +68,9 @@ class AzureOpenAIArgs:
     """Allow access from the internet; off means private endpoints only."""
     local_auth: bool = False
     """Allow API keys; off means Microsoft Entra ID tokens only."""
+    private_network: AzureNetwork | None = None
+    """The VNet whose private endpoint reaches the account; required when public network
+    access is off."""
     resource_group_name: pulumi.Input[str] | None = None
     """Existing resource group; None creates ``<name>-rg``."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -69,6 +84,8 @@ class AzureOpenAI(TargetComponent):
     """ARM ID of the account (scope for role assignments)."""
     url: str
     """``https://<subdomain>.openai.azure.com``."""
+    azure_grants: list[pulumi.Output[Grant]]
+    """What a caller must be granted (``assign_grant`` turns each into a role assignment)."""
 
     def __init__(
         self, name: str, args: AzureOpenAIArgs, opts: pulumi.ResourceOptions | None = None
@@ -120,12 +137,31 @@ class AzureOpenAI(TargetComponent):
         )
         self.account_id = self.account.id
         self.url = f"https://{args.custom_subdomain}.openai.azure.com"
-        self.endpoint = pulumi.Output.from_input(
-            EndpointInfo(
+        reach: pulumi.Output[Reach] = pulumi.Output.from_input(Reach(path="public"))
+        if args.private_network is not None:
+            self.private_endpoint = private_endpoint(
+                self,
+                f"{name}-pe",
+                args.private_network,
+                self.account.id,
+                "account",
+                OPENAI_ZONES,
+                tags,
+            )
+            if not args.public_network_access:
+                reach = args.private_network.vnet_id.apply(
+                    lambda vnet: Reach(path="private_endpoint", network=vnet)
+                )
+        self.azure_grants = [self.account.id.apply(lambda i: azure_grant(OPENAI_USER_ROLE, i))]
+        self.endpoint = pulumi.Output.all(reach, self.azure_grants[0]).apply(
+            lambda parts: EndpointInfo(
                 backend="azure_openai",
                 model=args.deployment_name,
                 url=self.url,
                 region=args.location,
+                auth={"scheme": "azure_entra", "scope": OPENAI_SCOPE},
+                reach=parts[0],
+                grants=[parts[1]],
             )
         )
         self.register_target_outputs(account_id=self.account_id, url=self.url, sku=args.sku)
@@ -134,12 +170,8 @@ class AzureOpenAI(TargetComponent):
         self, role_name: str, principal_id: pulumi.Input[str]
     ) -> azure.authorization.RoleAssignment:
         """Let ``principal_id`` (e.g. the router's managed identity) call the deployments."""
-        return grant_role(
-            self,
-            f"{self._name}-caller-{role_name}",
-            principal_id,
-            OPENAI_USER_ROLE,
-            self.account.id,
+        return assign_grant(
+            self, f"{self._name}-caller-{role_name}", self.azure_grants[0], principal_id
         )
 
 
@@ -158,4 +190,10 @@ def _check(args: AzureOpenAIArgs) -> None:
         raise ValueError(
             f"deployment_name {args.deployment_name!r} is not allowed; use 2-64 letters, "
             "digits, '.', '_' and '-'"
+        )
+    if not args.public_network_access and args.private_network is None:
+        raise ValueError(
+            "public_network_access is off and there is no private_network: nothing could "
+            "reach the account; give the VNet for its private endpoint, or turn public "
+            "access on (callers still need an Entra token)"
         )

@@ -9,6 +9,15 @@ so the router is deployed into its targets' environment (``environment``).
 Ingress is internal by default (reachable only inside the environment), replicas scale
 on concurrent HTTP requests and down to zero, and the app runs with a system-assigned
 identity.
+
+A new environment is VNet-integrated when given ``infrastructure_subnet_id`` (a subnet
+delegated to ``Microsoft.App/environments``, components.azure.network): its apps then
+resolve and reach the private endpoints in that VNet. ``internal_environment`` keeps the
+environment off the internet (external ingress then means "the VNet").
+
+Wiring (docs/wiring.md): with internal ingress, the app is reached only from inside its
+environment (``reach`` path ``vpc``, network = the environment's ID) and needs no caller
+auth (``none``): the environment is the boundary.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from components.azure.catalog import (
 )
 from components.azure.group import resource_group_name
 from components.base import EndpointInfo, TargetComponent
+from components.wiring import Reach
 
 __all__ = ["ContainerAppService", "ContainerAppServiceArgs"]
 
@@ -76,6 +86,11 @@ class ContainerAppServiceArgs:
     """Concurrent HTTP requests per replica before another replica is added."""
     external: bool = False
     """Expose ingress outside the environment (internet, or the VNet if internal-only)."""
+    infrastructure_subnet_id: pulumi.Input[str] | None = None
+    """Subnet (delegated to ``Microsoft.App/environments``) of a new environment, which is
+    then VNet-integrated; None: an environment outside any VNet."""
+    internal_environment: bool = False
+    """A new VNet-integrated environment has no public endpoint (needs the subnet)."""
     environment: azure.app.ManagedEnvironment | None = None
     """Environment to join; None creates one. A joined environment must already have a
     workload profile named ``gpu`` when ``gpu_profile`` is set."""
@@ -150,12 +165,13 @@ class ContainerAppService(TargetComponent):
         self.principal_id = self.app.identity.apply(lambda i: i.principal_id if i else None)
         host = f"{args.app_name}.internal." if not args.external else f"{args.app_name}."
         self.url = pulumi.Output.concat("https://", host, self.environment.default_domain)
-        self.endpoint = self.url.apply(
-            lambda url: EndpointInfo(
+        self.endpoint = pulumi.Output.all(self.url, self.environment_id).apply(
+            lambda parts: EndpointInfo(
                 backend="openai",
                 model=args.model,
-                url=f"{url}{args.openai_base_path}",
+                url=f"{parts[0]}{args.openai_base_path}",
                 region=args.location,
+                **_wiring(args.external, parts[1]),
             )
         )
         self.register_target_outputs(url=self.url, environment_id=self.environment_id)
@@ -175,16 +191,35 @@ class ContainerAppService(TargetComponent):
                     name=GPU_PROFILE_NAME, workload_profile_type=args.gpu_profile
                 )
             )
+        vnet = None
+        if args.infrastructure_subnet_id is not None:
+            vnet = _app.VnetConfigurationArgs(
+                infrastructure_subnet_id=args.infrastructure_subnet_id,
+                internal=args.internal_environment,
+            )
         return _app.ManagedEnvironment(
             f"{name}-environment",
             resource_group_name=group,
             location=args.location,
             workload_profiles=profiles,
+            vnet_configuration=vnet,
             # Logs go to Azure Monitor; diagnostic settings decide where they are kept.
             app_logs_configuration=_app.AppLogsConfigurationArgs(destination="azure-monitor"),
             tags=tags,
             opts=self.child(),
         )
+
+
+def _wiring(external: bool, environment_id: str) -> EndpointInfo:
+    if external:
+        # External ingress: the internet (or the VNet of an internal environment). The
+        # app has no caller auth of its own: whoever reaches it can call it.
+        return EndpointInfo(auth={"scheme": "none"}, reach=Reach(path="public"), grants=[])
+    return EndpointInfo(
+        auth={"scheme": "none"},
+        reach=Reach(path="vpc", network=environment_id),
+        grants=[],
+    )
 
 
 def _container(args: ContainerAppServiceArgs) -> azure.app.ContainerArgs:
@@ -247,6 +282,11 @@ def _check(args: ContainerAppServiceArgs) -> None:
         )
     if args.concurrency < 1:
         raise ValueError(f"concurrency {args.concurrency} is not allowed; use >= 1")
+    if args.internal_environment and args.infrastructure_subnet_id is None:
+        raise ValueError(
+            "internal_environment needs infrastructure_subnet_id: only a VNet-integrated "
+            "environment can be internal"
+        )
     if not 1 <= args.port <= 65535:
         raise ValueError(f"port {args.port} is not allowed; use 1-65535")
     for key in (*args.env, *args.secret_env):

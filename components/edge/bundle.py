@@ -6,9 +6,14 @@ file's hash, so any changed byte in the bundle changes the digest (and redeploys
 
 ``manifest.json`` shape read here::
 
-    {"files": [{"path": "agent/images/router.tar", "size": 123, "sha256": "<64 hex>"}, ...]}
+    {"files": {"k3s/registries.yaml": {"size": 123, "sha256": "<64 hex>"}, ...},
+     "install": {...}}
 
-(``files`` may also map each path to ``{"size": ..., "sha256": ...}``).
+(``files`` may also be a list of ``{"path", "size", "sha256"}``); ``install`` is the
+``components.edge.layout.InstallPlan``: what the installer hands to the runtime. Model-server
+image archives are fetched into the bundle after the build (``fetch-images.sh``); they are
+listed with their pinned digest in ``install.images``, checked here against it, and carried
+to the site with their sha256 like every other file.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from components.edge.layout import InstallPlan, plan_from_manifest
+from components.edge.verify import image_problems
 
 __all__ = ["MANIFEST", "Bundle", "BundleFile", "read_bundle"]
 
@@ -43,6 +51,8 @@ class Bundle:
     digest: str
     """sha256 of ``manifest.json``."""
     files: tuple[BundleFile, ...]
+    """Built files and fetched model-server image archives."""
+    plan: InstallPlan
 
     def checksums(self) -> str:
         """``sha256sum --check`` input for every file (and the manifest itself)."""
@@ -78,7 +88,22 @@ def read_bundle(directory: Path) -> Bundle:
             raise ValueError(
                 f"{entry.path!r} is {path.stat().st_size} bytes; {MANIFEST} says {entry.size}"
             )
-    return Bundle(directory, hashlib.sha256(raw).hexdigest(), files)
+    plan = plan_from_manifest(document, str(manifest))
+    listed = {f.path for f in files}
+    unlisted = sorted(set(plan.paths()) - listed)
+    if unlisted:
+        raise ValueError(f"{manifest} install names files it does not list: {unlisted}")
+    fetched = []
+    for image in plan.images:
+        problems = image_problems(directory / image.archive, image.digest)
+        if problems:
+            raise ValueError(f"bundle {directory}: {'; '.join(problems)}")
+        with (directory / image.archive).open("rb") as handle:
+            sha = hashlib.file_digest(handle, "sha256").hexdigest()
+        size = (directory / image.archive).stat().st_size
+        fetched.append(BundleFile(image.archive, size, sha))
+    everything = sorted({f.path: f for f in (*files, *fetched)}.values(), key=lambda f: f.path)
+    return Bundle(directory, hashlib.sha256(raw).hexdigest(), tuple(everything), plan)
 
 
 def _entries(manifest: Path, document: Any) -> list[BundleFile]:

@@ -1,31 +1,50 @@
 """EdgeSite: an edge bundle (``inferplane edge build``) deployed to an on-premises site over
 SSH with pulumi-command, and the endpoint the stack's router calls there.
 
-Three commands, in order: ``prepare`` makes the upload directory (``sudo``), ``bundle``
+Four commands, in order: ``prepare`` makes the upload directory (``sudo``), ``tls``
+writes the site's certificate, key and CA to ``/etc/inferplane/tls`` (from the site's
+secrets directory, sent as a Pulumi secret: the key is never in the bundle), ``bundle``
 copies the bundle to ``<install_dir>/incoming/<digest>``, ``install`` verifies every
 file's sha256 on the site and hands the release to the runtime (see
 ``components.edge.install``). The bundle's digest is in every command's ``triggers``,
 so a changed bundle replaces them all: copy, verify, install again. Without SSH (the site
 operator installs bundles by hand) only the endpoint is published.
+
+The endpoint is closed: HTTPS with the site's own CA, and an API key (``auth`` names
+where the stack's router reads both; ``reach`` says how it gets to the site).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 
 from components.base import EndpointInfo, Labels, TargetComponent
 from components.edge.bundle import Bundle
-from components.edge.install import Runtime, SiteLayout, install_script, uninstall_script
+from components.edge.install import (
+    Runtime,
+    SiteLayout,
+    install_script,
+    tls_script,
+    uninstall_script,
+)
 
 if TYPE_CHECKING:
     from pulumi_command.remote import ConnectionArgs
 
-__all__ = ["SITE_ROUTER_PORT", "EdgeSite", "EdgeSiteArgs", "SshAccess", "ssh_connection"]
+__all__ = [
+    "SITE_ROUTER_PORT",
+    "EdgeSite",
+    "EdgeSiteArgs",
+    "SiteTls",
+    "SshAccess",
+    "ssh_connection",
+]
 
 SITE_ROUTER_PORT = 8088
 """Port of the site's own router (the edge image's ``ROUTER_PORT``): the stack's router
@@ -34,6 +53,18 @@ _HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9A-Fa-f:]+$")
 _HOST_KEY = re.compile(r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._/-]+$")
+_PEM = re.compile(r"^-----BEGIN [A-Z0-9 ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z0-9 ]+-----\n?$")
+Via = Literal["internet", "tunnel", "lan"]
+
+
+@dataclass(frozen=True)
+class SiteTls:
+    """The site's TLS files (PEM), from its secrets directory (``<bundle>.secrets``)."""
+
+    cert: str
+    key: pulumi.Input[str]
+    """The private key: a Pulumi secret."""
+    ca: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +102,15 @@ class EdgeSiteArgs:
     """How long the install waits for the site's health URL after installing."""
     labels: Labels | None = None
     """Recorded as the component's ``labels`` output (commands carry no tags)."""
+    key_secret: dict[str, Any] | None = None
+    """Where the stack's router reads the site's API key (``router.config.SecretRef``
+    fields); required: the site's router refuses calls without it."""
+    ca_secret: dict[str, Any] | None = None
+    """Where the stack's router reads the site CA that signs the site's certificate."""
+    via: Via = "lan"
+    """How the stack's router reaches the site (``components.wiring.Reach.via``)."""
+    tls: SiteTls | None = None
+    """The site's certificate and key; required with ``ssh`` (the router needs them)."""
 
 
 class EdgeSite(TargetComponent):
@@ -93,7 +133,10 @@ class EdgeSite(TargetComponent):
         endpoint: EndpointInfo = {
             "backend": "openai",
             "model": args.model,
-            "url": f"http://{host}:{args.port}/v1",
+            "url": f"https://{host}:{args.port}/v1",
+            "auth": {"scheme": "api_key", "secret": args.key_secret, "ca": args.ca_secret},
+            "reach": {"path": "edge", "network": args.site, "via": args.via},
+            "grants": [],
         }
         self.endpoint = pulumi.Output.from_input(endpoint)
         self.register_target_outputs(
@@ -105,16 +148,33 @@ class EdgeSite(TargetComponent):
     def _deploy(self, name: str, args: EdgeSiteArgs, ssh: SshAccess, bundle: Bundle) -> None:
         from pulumi_command import remote
 
+        tls = args.tls
+        assert tls is not None  # _check
         connection = ssh_connection(args.address, ssh)
         sudo = "" if ssh.user == "root" else "sudo -n "
         incoming = f"{args.install_dir}/incoming"
-        triggers = [bundle.digest]
+        # A reissued certificate re-runs the install (k3s rebuilds its TLS Secret from it).
+        cert_sha = hashlib.sha256(tls.cert.encode()).hexdigest()
+        triggers = [bundle.digest, cert_sha]
         prepare = remote.Command(
             f"{name}-prepare",
             connection=connection,
             create=f"{sudo}install -d -m 0755 -o {ssh.user} {incoming}",
             triggers=triggers,
             opts=self.child(),
+        )
+        layout = SiteLayout(args.install_dir)
+        # The script carries the private key: a secret in state and in the preview.
+        script: pulumi.Input[str] = pulumi.Output.from_input(tls.key).apply(
+            lambda key: tls_script(args.runtime, tls.cert, key, tls.ca, layout)
+        )
+        tls_files = remote.Command(
+            f"{name}-tls",
+            connection=connection,
+            create=f"{sudo}bash -s",
+            stdin=pulumi.Output.secret(script),
+            triggers=[cert_sha],
+            opts=self.child(depends_on=[prepare]),
         )
         copy = remote.CopyToRemote(
             f"{name}-bundle",
@@ -124,8 +184,7 @@ class EdgeSite(TargetComponent):
             triggers=triggers,
             opts=self.child(depends_on=[prepare]),
         )
-        health = f"http://127.0.0.1:{args.port}{args.health_path}"
-        layout = SiteLayout(args.install_dir)
+        health = f"https://127.0.0.1:{args.port}{args.health_path}"
         install = remote.Command(
             f"{name}-install",
             connection=connection,
@@ -135,22 +194,25 @@ class EdgeSite(TargetComponent):
                 bundle.digest,
                 bundle.checksums(),
                 health,
+                bundle.plan,
                 layout=layout,
                 wait_seconds=args.wait_seconds,
             ),
             triggers=triggers,
-            opts=self.child(depends_on=[copy]),
+            opts=self.child(depends_on=[copy, tls_files]),
         )
         # Removal is its own command (delete only): install's stdin would reinstall, and
         # a new bundle must replace the install without uninstalling the site first.
         uninstall = remote.Command(
             f"{name}-uninstall",
             connection=connection,
-            delete=f"{sudo}bash -c {shlex.quote(uninstall_script(args.runtime, layout))}",
+            delete=f"{sudo}bash -c "
+            + shlex.quote(uninstall_script(args.runtime, bundle.plan, layout)),
             opts=self.child(depends_on=[install]),
         )
         self.commands = {
             "prepare": prepare,
+            "tls": tls_files,
             "bundle": copy,
             "install": install,
             "uninstall": uninstall,
@@ -181,11 +243,29 @@ def _check(args: EdgeSiteArgs) -> None:
         raise ValueError(f"health_path {args.health_path!r} must start with '/'")
     if not _PATH.match(args.install_dir):
         raise ValueError(f"install_dir {args.install_dir!r} is not an absolute plain path")
+    for field_name in ("key_secret", "ca_secret"):
+        ref = getattr(args, field_name)
+        if not isinstance(ref, dict) or not ref.get("store") or not ref.get("name"):
+            raise ValueError(
+                f"{field_name} {ref!r} is not a secret reference; the site's router serves "
+                "only HTTPS with an API key: give {store, name} where the stack's router "
+                "reads it"
+            )
+    if args.via not in ("internet", "tunnel", "lan"):
+        raise ValueError(f"via {args.via!r} is unknown; allowed: internet, tunnel, lan")
     ssh = args.ssh
     if ssh is None:
         return
     if args.bundle is None:
         raise ValueError("ssh deployment needs bundle (from `inferplane edge build`)")
+    if args.tls is None:
+        raise ValueError(
+            "ssh deployment needs tls (the site's certificate and key from the bundle's "
+            "secrets directory, written by `inferplane edge build`)"
+        )
+    for part in ("cert", "ca"):
+        if not _PEM.match(getattr(args.tls, part)):
+            raise ValueError(f"tls.{part} is not one PEM block")
     if not _HOST_KEY.match(ssh.host_key):
         raise ValueError(
             f"ssh.host_key {ssh.host_key[:24]!r}... is not a public host key; allowed: "

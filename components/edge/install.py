@@ -2,27 +2,61 @@
 
 ``EdgeSite`` runs them over SSH (``bash -s``, the script on stdin) after copying the bundle
 to ``<install_dir>/incoming/<digest>``. Install: verify every file's sha256 on the site,
-move the bundle to ``releases/<digest>``, point ``current`` at it, hand it to the runtime
-(k3s: airgap images imported into containerd and manifests into the auto-deploy
-directory; systemd or launchd: units), wait for the health URL, keep the last three
-releases. Nothing is touched before the checksums pass. Bash 3.2 (macOS) compatible.
+move the bundle to ``releases/<digest>``, point ``current`` at it, hand it to the runtime,
+wait for the health URL, keep the last three releases. Nothing is touched before the
+checksums pass. Bash 3.2 (macOS) compatible.
 
-Bundle layout used (from ``inferplane edge build``): ``agent/images/*.tar[.zst]``,
-``server/manifests/*.yaml``, ``registries.yaml`` (k3s), ``systemd/*.{service,socket,timer}``
-(systemd), ``launchd/*.plist`` (launchd).
+What goes to the runtime is the bundle's ``InstallPlan`` (``components.edge.layout``,
+``manifest.json`` ``install``), rendered into the script as explicit lists: exactly the
+listed files are installed, and a listed file that is missing stops the install. The
+bundle's own ``install.sh`` (written by ``edge_images``) runs the same runtime part
+(``runtime_part``) on an unpacked bundle.
+
+- k3s: router and model-server image archives into ``agent/images`` and imported into
+  containerd, manifests into the auto-deploy directory, ``registries.yaml``, and a TLS
+  Secret for the router built on the site from the site's certificate files;
+- systemd: the router image unpacked with umoci, its config, every model-server image
+  loaded into podman (so the units never pull), the listed units enabled and restarted;
+- launchd: the router app and config, the listed plists bootstrapped.
 """
 
 from __future__ import annotations
 
-import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from components.edge.bundle import MANIFEST
+from components.edge.layout import (
+    MACOS_DIR,
+    ROUTER_OCI,
+    SITE_CA,
+    SITE_TLS_CERT,
+    SITE_TLS_DIR,
+    SITE_TLS_KEY,
+    TLS_SECRET,
+    InstallPlan,
+    SitePaths,
+)
+from components.shell import quote
 
-__all__ = ["Runtime", "SiteLayout", "install_script", "uninstall_script"]
+__all__ = [
+    "ROOT_ENV",
+    "Runtime",
+    "SiteLayout",
+    "install_script",
+    "runtime_part",
+    "tls_script",
+    "uninstall_script",
+]
 
 Runtime = Literal["k3s", "systemd", "launchd"]
+RUNTIMES = ("k3s", "systemd", "launchd")
+ROOT_ENV = "INFERPLANE_ROOT"
+"""Prefix of every site path in the bundle's install.sh (tests install into a directory)."""
+
+
+def _q(value: str) -> str:
+    return quote(value, "edge bundle value")
 
 
 @dataclass(frozen=True)
@@ -32,15 +66,19 @@ class SiteLayout:
 
     install_dir: str = "/opt/inferplane"
     root: str = ""
+    paths: SitePaths = field(default_factory=SitePaths)
 
-    def path(self, site_path: str) -> str:
-        return shlex.quote(self.root + site_path)
+
+def _site(path: str) -> str:
+    """A site path under ``$root`` (the shell variable every script sets first)."""
+    return f'"$root"{_q(path)}'
 
 
 _COMMON = """\
 set -euo pipefail
 umask 022
-base={base}
+root={root}
+base="$root"{base}
 digest={digest}
 incoming="$base/incoming/$digest"
 release="$base/releases/$digest"
@@ -70,53 +108,80 @@ fi
 ln -sfn "$release" "$base/current"
 """
 
+_NEED = """\
+need() {
+  # Every file the bundle's plan names must be there: a missing one is a broken bundle.
+  for f in "$@"; do
+    [ -f "$f" ] || { echo "missing $f (named by the bundle's install plan)" >&2; exit 1; }
+  done
+}
+"""
+
 _K3S = """\
-k3s_dir={k3s}
-mkdir -p "$k3s_dir/agent/images" "$k3s_dir/server/manifests" {etc_k3s}
-for image in "$release"/agent/images/*.tar "$release"/agent/images/*.tar.zst; do
-  [ -f "$image" ] || continue
-  # Kept in agent/images for reboots; imported now so pods start without a restart.
-  install -m 0644 "$image" "$k3s_dir/agent/images/"
-  k3s ctr images import "$image"
-done
-if [ -f "$release/registries.yaml" ] && ! cmp -s "$release/registries.yaml" {registries}; then
-  install -m 0600 "$release/registries.yaml" {registries}
+k3s_images={images_dir}
+k3s_manifests={manifests_dir}
+need {need}
+mkdir -p "$k3s_images" "$k3s_manifests" {etc_k3s}
+# Kept in agent/images for reboots; imported now so pods start without a restart.
+{images}"""
+
+_K3S_REGISTRIES = """\
+if ! cmp -s "$release"/{registries} {etc_registries}; then
+  install -m 0600 "$release"/{registries} {etc_registries}
   systemctl restart k3s  # k3s reads registries.yaml only at start
 fi
-for manifest in "$release"/server/manifests/*.yaml; do
-  [ -f "$manifest" ] || continue
-  # k3s applies (and re-applies on change) every file in server/manifests.
-  install -m 0600 "$manifest" "$k3s_dir/server/manifests/inferplane-$(basename "$manifest")"
-done
+"""
+
+_K3S_MANIFESTS = """\
+# k3s applies (and re-applies on change) every file in server/manifests.
+{manifests}# The router's TLS Secret, from the site's certificate files (never part of the bundle).
+tls_manifest=$(mktemp)
+{{
+  printf 'apiVersion: v1\\nkind: Secret\\ntype: kubernetes.io/tls\\n'
+  printf 'metadata:\\n  name: {secret}\\n  namespace: inferplane\\n'
+  printf 'data:\\n  tls.crt: %s\\n  tls.key: %s\\n' \\
+    "$(base64 < {tls_cert} | tr -d '\\n')" "$(base64 < {tls_key} | tr -d '\\n')"
+}} > "$tls_manifest"
+install -m 0600 "$tls_manifest" "$k3s_manifests/{secret}.yaml"
+rm -f "$tls_manifest"
 """
 
 _SYSTEMD = """\
-units=""
-mkdir -p {unit_dir}
-for unit in "$release"/systemd/*.service "$release"/systemd/*.socket "$release"/systemd/*.timer; do
-  [ -f "$unit" ] || continue
-  install -m 0644 "$unit" {unit_dir}/
-  units="$units $(basename "$unit")"
-done
-systemctl daemon-reload
-if [ -n "$units" ]; then
-  # shellcheck disable=SC2086  # a list of plain unit names, split on purpose
-  systemctl enable $units
-  # shellcheck disable=SC2086  # units run from $base/current: restart onto the new release
-  systemctl restart $units
-fi
+case "$(uname -m)" in
+  x86_64) arch=amd64 ;;
+  aarch64|arm64) arch=arm64 ;;
+  *) echo "unsupported machine $(uname -m)" >&2; exit 2 ;;
+esac
+arches={arches}
+case " $arches " in
+  *" $arch "*) ;;
+  *) echo "the router image has no $arch build (it has: $arches)" >&2; exit 1 ;;
+esac
+need "$release"/{oci}/index.json {need}
+install -d -m 0755 {state} {models} {etc}
+rm -rf {router_root}
+umoci unpack --image "$release"/{oci}:{tag}-"$arch" {router_root}
+install -m 0644 "$release"/{config} {router_config}
+# Loaded now: the units run images by digest with --pull=never (sites are offline).
+{images}mkdir -p {unit_dir}
+{units}systemctl daemon-reload
+# Units run from the unpacked router and the loaded images: restart onto the new release.
+systemctl enable {names}
+systemctl restart {names}
 """
 
 _LAUNCHD = """\
-mkdir -p {agent_dir}
-for plist in "$release"/launchd/*.plist; do
-  [ -f "$plist" ] || continue
-  name=$(basename "$plist" .plist)
-  install -m 0644 "$plist" {agent_dir}/
-  launchctl bootout "system/$name" 2>/dev/null || true
-  launchctl bootstrap system {agent_dir}/"$name.plist"
-done
-"""
+need {need}
+mac_root={mac_root}
+install -d -m 0755 "$mac_root" "$mac_root/models" "$mac_root/log" {agent_dir}
+# The router's virtualenv, offline from the bundle's macOS wheels.
+rm -rf "$mac_root/venv" "$mac_root/app"
+/opt/homebrew/bin/{python} -m venv "$mac_root/venv"
+"$mac_root/venv/bin/pip" install --no-index --find-links "$release"/{wheels} \
+  --requirement "$release"/{requirements}
+cp -R "$release"/{app} "$mac_root/app"
+install -m 0644 "$release"/{config} "$mac_root/router.json"
+{plists}"""
 
 _HEALTH = """\
 deadline=$(( $(date +%s) + {wait_seconds} ))
@@ -138,85 +203,224 @@ def install_script(
     digest: str,
     checksums: str,
     health_url: str,
+    plan: InstallPlan,
     *,
     layout: SiteLayout | None = None,
     wait_seconds: int = 900,
 ) -> str:
     """The install script for a bundle with ``digest`` and ``checksums`` (sha256sum
-    format, paths relative to the bundle)."""
+    format, paths relative to the bundle). ``health_url`` is fetched on the site with
+    the site's CA (``/etc/inferplane/tls/ca.pem``) when it is https."""
     layout = layout or SiteLayout()
     if not 0 <= wait_seconds <= 7200:
         raise ValueError(f"wait_seconds {wait_seconds} is out of range; allowed: 0..7200")
     if "SHA256SUMS" in checksums or not checksums.endswith("\n"):
         raise ValueError("checksums must be sha256sum lines, each ending in a newline")
     script = "#!/bin/bash\n" + _COMMON.format(
-        base=layout.path(layout.install_dir),
-        digest=shlex.quote(digest),
+        root=_q(layout.root),
+        base=_q(layout.install_dir),
+        digest=_q(digest),
         checksums=checksums,
         manifest=MANIFEST,
     )
-    script += _runtime_part(runtime, layout)
+    script += runtime_part(runtime, plan, layout.paths)
+    # The site's router serves TLS with a certificate for the site's names; on the site
+    # itself it is reached on loopback, which the certificate names too.
     fetch = "curl -fsS --max-time 5"
+    if health_url.startswith("https://"):
+        fetch += f" --cacert {_site(SITE_CA)}"
     return script + _HEALTH.format(
-        wait_seconds=wait_seconds, fetch=fetch, health_url=shlex.quote(health_url)
+        wait_seconds=wait_seconds, fetch=fetch, health_url=_q(health_url)
     )
 
 
-def _runtime_part(runtime: Runtime, layout: SiteLayout) -> str:
+def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = None) -> str:
+    """The shell that hands the release in ``$release`` to ``runtime``, every site path
+    under ``$root``. Errors name what the plan lacks."""
+    paths = paths or SitePaths()
+    models = [image.archive for image in plan.images]
+    podman = [image.archive for image in plan.images if not image.k3s_only]
+
+    def words(items: list[str] | tuple[str, ...]) -> str:
+        return " ".join(_q(i) for i in items)
+
+    def lines(template: str, items: list[str] | tuple[str, ...]) -> str:
+        return "".join(
+            template.format(path=f'"$release"/{_q(i)}', name=_q(i.rsplit("/", 1)[-1])) + "\n"
+            for i in items
+        )
+
+    def need(items: list[str] | tuple[str, ...]) -> str:
+        return " ".join(f'"$release"/{_q(i)}' for i in items)
+
+    tls = f"{_site(SITE_TLS_CERT)} {_site(SITE_TLS_KEY)}"
     if runtime == "k3s":
-        return _K3S.format(
-            k3s=layout.path("/var/lib/rancher/k3s"),
-            etc_k3s=layout.path("/etc/rancher/k3s"),
-            registries=layout.path("/etc/rancher/k3s/registries.yaml"),
+        if not plan.k3s_manifests:
+            raise ValueError("the bundle has no k3s install (install.k3s.manifests is empty)")
+        images = [*plan.k3s_images, *models]
+        text = _NEED + _K3S.format(
+            images_dir=_site(paths.k3s_images),
+            manifests_dir=_site(paths.k3s_manifests),
+            etc_k3s=_site(paths.k3s_registries.rsplit("/", 1)[0]),
+            need=" ".join([need([*images, *plan.k3s_manifests]), tls]),
+            images=lines(
+                'install -m 0644 {path} "$k3s_images/"\nk3s ctr images import {path}', images
+            ),
+        )
+        if plan.k3s_registries is not None:
+            text += "need " + need([plan.k3s_registries]) + "\n"
+            text += _K3S_REGISTRIES.format(
+                registries=_q(plan.k3s_registries), etc_registries=_site(paths.k3s_registries)
+            )
+        return text + _K3S_MANIFESTS.format(
+            manifests=lines('install -m 0600 {path} "$k3s_manifests/"{name}', plan.k3s_manifests),
+            secret=TLS_SECRET,
+            tls_cert=_site(SITE_TLS_CERT),
+            tls_key=_site(SITE_TLS_KEY),
         )
     if runtime == "systemd":
-        return _SYSTEMD.format(unit_dir=layout.path("/etc/systemd/system"))
+        if not plan.systemd_units or plan.systemd_config is None or plan.router_oci_tag is None:
+            raise ValueError(
+                "the bundle has no systemd install (install.systemd needs units, config "
+                "and router_oci_tag)"
+            )
+        units = list(plan.systemd_units)
+        return _NEED + _SYSTEMD.format(
+            arches=_q(" ".join(plan.router_arches)),
+            oci=_q(ROUTER_OCI),
+            tag=_q(plan.router_oci_tag),
+            need=" ".join([need([*units, plan.systemd_config, *podman]), tls]),
+            state=_site(paths.router_root.rsplit("/", 1)[0]),
+            models=_site(paths.models),
+            etc=_site(paths.router_config.rsplit("/", 1)[0]),
+            router_root=_site(paths.router_root),
+            config=_q(plan.systemd_config),
+            router_config=_site(paths.router_config),
+            images=lines("podman load --input {path}", podman),
+            unit_dir=_site(paths.unit_dir),
+            units=lines(f"install -m 0644 {{path}} {_site(paths.unit_dir)}/", units),
+            names=words([u.rsplit("/", 1)[-1] for u in units]),
+        )
     if runtime == "launchd":
-        return _LAUNCHD.format(agent_dir=layout.path("/Library/LaunchDaemons"))
-    raise ValueError(f"runtime {runtime!r} is unknown; allowed: k3s, systemd, launchd")
+        if not plan.launchd_plists or plan.mac_python is None:
+            raise ValueError(
+                "the bundle has no launchd install (install.launchd needs plists and python)"
+            )
+        config = f"{MACOS_DIR}/router.json"
+        return _NEED + _LAUNCHD.format(
+            need=" ".join(
+                [need([*plan.launchd_plists, config, f"{MACOS_DIR}/requirements.txt"]), tls]
+            ),
+            mac_root=_site(paths.mac_root),
+            agent_dir=_site(paths.launch_daemons),
+            app=_q(f"{MACOS_DIR}/app"),
+            python=_q(plan.mac_python),
+            wheels=_q(f"{MACOS_DIR}/wheels"),
+            requirements=_q(f"{MACOS_DIR}/requirements.txt"),
+            config=_q(config),
+            plists="".join(
+                f'install -m 0644 "$release"/{_q(p)} {agent}/\n'
+                f"launchctl bootout system/{_q(label)} 2>/dev/null || true\n"
+                f"launchctl bootstrap system {agent}/{_q(label + '.plist')}\n"
+                for p in plan.launchd_plists
+                for label in [p.rsplit("/", 1)[-1].removesuffix(".plist")]
+                for agent in [_site(paths.launch_daemons)]
+            ),
+        )
+    raise ValueError(f"runtime {runtime!r} is unknown; allowed: {', '.join(RUNTIMES)}")
+
+
+_TLS = """\
+#!/bin/bash
+set -euo pipefail
+umask 077
+root={root}
+tls="$root"{tls_dir}
+install -d -m 0755 "$tls"
+write() {{
+  # Written beside, then renamed: a reader never sees half a key.
+  cat > "$tls/$1.new"
+  chmod "$2" "$tls/$1.new"
+  {owner}mv -f "$tls/$1.new" "$tls/$1"
+}}
+write {cert} 0644 <<'PEM'
+{cert_pem}PEM
+write {ca} 0644 <<'PEM'
+{ca_pem}PEM
+write {key} 0600 <<'PEM'
+{key_pem}PEM
+"""
+
+
+def tls_script(
+    runtime: Runtime, cert: str, key: str, ca: str, layout: SiteLayout | None = None
+) -> str:
+    """The script that puts the site's TLS files in ``/etc/inferplane/tls`` (key 0600,
+    root's: systemd hands it to the router with LoadCredential, the k3s install builds a
+    Secret from it; under launchd the router runs as ``nobody``, which then owns it)."""
+    layout = layout or SiteLayout()
+    pems = {"cert": cert, "key": key, "ca": ca}
+    for name, text in pems.items():
+        body = text.strip()
+        if not body.startswith("-----BEGIN ") or "PEM" in body.splitlines():
+            raise ValueError(f"tls {name} is not a PEM block")
+    owner = 'chown nobody "$tls/$1.new"\n  ' if runtime == "launchd" else ""
+    return _TLS.format(
+        root=_q(layout.root),
+        tls_dir=_q(SITE_TLS_DIR),
+        owner=owner,
+        cert=_q(SITE_TLS_CERT.rsplit("/", 1)[1]),
+        ca=_q(SITE_CA.rsplit("/", 1)[1]),
+        key=_q(SITE_TLS_KEY.rsplit("/", 1)[1]),
+        cert_pem=cert.strip() + "\n",
+        ca_pem=ca.strip() + "\n",
+        key_pem=key.strip() + "\n",
+    )
 
 
 _REMOVE = {
     "k3s": """\
-for manifest in {k3s}/server/manifests/inferplane-*.yaml; do
+# Removing a file alone leaves its objects running: delete them first.
+for manifest in {manifests}; do
+  manifest={k3s_manifests}/"$manifest"
   [ -f "$manifest" ] || continue
-  # Removing the file alone leaves the objects running: delete them first.
   k3s kubectl delete --ignore-not-found -f "$manifest"
   rm -f "$manifest"
 done
 """,
     "systemd": """\
-for unit in "$base"/current/systemd/*; do
-  [ -f "$unit" ] || continue
-  name=$(basename "$unit")
-  systemctl disable --now "$name" || true
-  rm -f {unit_dir}/"$name"
-done
-systemctl daemon-reload
+{units}systemctl daemon-reload
 """,
-    "launchd": """\
-for plist in "$base"/current/launchd/*.plist; do
-  [ -f "$plist" ] || continue
-  name=$(basename "$plist" .plist)
-  launchctl bootout "system/$name" 2>/dev/null || true
-  rm -f {agent_dir}/"$name.plist"
-done
-""",
+    "launchd": "{plists}",
 }
 
 
-def uninstall_script(runtime: Runtime, layout: SiteLayout | None = None) -> str:
+def uninstall_script(runtime: Runtime, plan: InstallPlan, layout: SiteLayout | None = None) -> str:
     """The script that stops what the bundle runs and removes its releases."""
     layout = layout or SiteLayout()
     if runtime not in _REMOVE:
         raise ValueError(f"runtime {runtime!r} is unknown; allowed: {', '.join(_REMOVE)}")
+    units = [u.rsplit("/", 1)[-1] for u in plan.systemd_units]
+    plists = [p.rsplit("/", 1)[-1].removesuffix(".plist") for p in plan.launchd_plists]
+    manifests = [m.rsplit("/", 1)[-1] for m in plan.k3s_manifests] + [f"{TLS_SECRET}.yaml"]
     body = _REMOVE[runtime].format(
-        k3s=layout.path("/var/lib/rancher/k3s"),
-        unit_dir=layout.path("/etc/systemd/system"),
-        agent_dir=layout.path("/Library/LaunchDaemons"),
+        manifests=" ".join(_q(m) for m in manifests),
+        k3s_manifests=_site(layout.paths.k3s_manifests),
+        unit_dir=_site(layout.paths.unit_dir),
+        agent_dir=_site(layout.paths.launch_daemons),
+        units="".join(
+            f"systemctl disable --now {_q(u)} || true\n"
+            f"rm -f {_site(layout.paths.unit_dir)}/{_q(u)}\n"
+            for u in units
+        ),
+        plists="".join(
+            f"launchctl bootout system/{_q(p)} 2>/dev/null || true\n"
+            f"rm -f {_site(layout.paths.launch_daemons)}/{_q(p + '.plist')}\n"
+            for p in plists
+        ),
     )
-    base = layout.path(layout.install_dir)
     return (
-        f"#!/bin/bash\nset -euo pipefail\nbase={base}\n{body}"
+        f"#!/bin/bash\nset -euo pipefail\nroot={_q(layout.root)}\n"
+        f'base="$root"{_q(layout.install_dir)}\n{body}'
         'rm -rf "$base/current" "$base/releases" "$base/incoming"\n'
     )

@@ -19,8 +19,17 @@ import pulumi_gcp as gcp
 
 from components.base import EndpointInfo, TargetComponent
 from components.gcp.catalog import cloud_run_gpu_refusal, cloud_run_size_refusal
+from components.wiring import Grant, Reach
 
-__all__ = ["CloudRunService", "CloudRunServiceArgs", "SecretEnv", "VpcEgress"]
+__all__ = [
+    "INVOKER_ROLE",
+    "CloudRunService",
+    "CloudRunServiceArgs",
+    "SecretEnv",
+    "VpcEgress",
+    "invoker_grant",
+    "service_account_id",
+]
 
 Ingress = Literal["internal", "internal_and_cloud_load_balancing", "all"]
 
@@ -104,6 +113,12 @@ class CloudRunServiceArgs:
     """Runtime identity (email); None creates a dedicated service account with no roles."""
     vpc_egress: VpcEgress | None = None
     """Route outbound traffic through a VPC subnet (to reach internal-only services)."""
+    network: str | None = None
+    """With internal ingress: the VPC network (``projects/<p>/global/networks/<n>``) its
+    callers egress from; published as the target's reach so the wiring check can tell
+    whether the router sits in it. None: no network is known to reach it."""
+    project: str | None = None
+    """Project of the service; None uses the provider's (the grant names it)."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Labels on every resource (``Labels.gcp()``)."""
 
@@ -115,6 +130,11 @@ class CloudRunService(TargetComponent):
     """The service's HTTPS URL (``run.app``)."""
     service_account_email: pulumi.Output[str]
     """The identity the container runs as."""
+    service_account_unique_id: pulumi.Output[str] | None
+    """Numeric unique ID of the dedicated service account (what other clouds' federation
+    trusts: ``accounts.google.com`` ``sub``/``aud``); None with a given ``service_account``."""
+    reach: Reach
+    """How it is reached (known before deployment: from ingress and ``network``)."""
 
     def __init__(
         self, name: str, args: CloudRunServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -122,11 +142,13 @@ class CloudRunService(TargetComponent):
         _check(args)
         super().__init__("inferplane:gcp:CloudRunService", name, None, opts)
         self._name = name
+        self.service_account_unique_id = None
         self.service_account_email = self._identity(name, args)
         self.service = gcp.cloudrunv2.Service(
             f"{name}-service",
             name=args.service_name,
             location=args.location,
+            project=args.project,
             ingress=INGRESS[args.ingress],
             labels=dict(args.labels),
             template=self._template(args),
@@ -138,12 +160,18 @@ class CloudRunService(TargetComponent):
         if args.public:
             self.invoker_bindings.append(self.allow_invoker("public", "allUsers"))
         self.url = self.service.uri
-        self.endpoint = self.service.uri.apply(
-            lambda uri: EndpointInfo(
+        self.reach = _reach(args)
+        reach = self.reach
+        self.endpoint = pulumi.Output.all(self.service.uri, self.service.project).apply(
+            lambda parts: EndpointInfo(
                 backend="openai",
                 model=args.model,
-                url=f"{uri.rstrip('/')}{args.openai_base_path}",
+                url=f"{parts[0].rstrip('/')}{args.openai_base_path}",
                 region=args.location,
+                # Cloud Run checks an ID token whose audience is the service URL.
+                auth={"scheme": "google_id_token", "audience": parts[0].rstrip("/")},
+                reach=reach,
+                grants=[invoker_grant(parts[1], args.location, args.service_name)],
             )
         )
         self.register_target_outputs(url=self.url, service_account=self.service_account_email)
@@ -156,6 +184,7 @@ class CloudRunService(TargetComponent):
             f"{self._name}-invoker-{role_name}",
             name=self.service.name,
             location=self.service.location,
+            project=self.service.project,
             role=INVOKER_ROLE,
             member=member,
             opts=self.child(),
@@ -166,10 +195,12 @@ class CloudRunService(TargetComponent):
             return pulumi.Output.from_input(args.service_account)
         account = gcp.serviceaccount.Account(
             f"{name}-sa",
-            account_id=_account_id(args.service_name),
+            account_id=service_account_id(args.service_name),
             display_name=f"Cloud Run runtime identity of {args.service_name}",
+            project=args.project,
             opts=self.child(),
         )
+        self.service_account_unique_id = account.unique_id
         return account.email
 
     def _template(self, args: CloudRunServiceArgs) -> gcp.cloudrunv2.ServiceTemplateArgs:
@@ -210,6 +241,23 @@ class CloudRunService(TargetComponent):
             vpc_access=_vpc_access(args.vpc_egress),
             labels=dict(args.labels),
         )
+
+
+def invoker_grant(project: str, location: str, service: str) -> Grant:
+    """What a caller needs to invoke the service: ``roles/run.invoker`` on it."""
+    return Grant(
+        cloud="gcp",
+        actions=[INVOKER_ROLE],
+        resources=[f"projects/{project}/locations/{location}/services/{service}"],
+    )
+
+
+def _reach(args: CloudRunServiceArgs) -> Reach:
+    # Ingress "all" is the only setting that accepts requests from the internet;
+    # the load-balancer variant still refuses direct run.app calls from outside the VPC.
+    if args.ingress == "all":
+        return Reach(path="public")
+    return Reach(path="vpc", network=args.network or "")
 
 
 def _check(args: CloudRunServiceArgs) -> None:
@@ -306,7 +354,7 @@ def _memory(gib: float) -> str:
     return f"{gib:g}Gi" if gib == int(gib) else f"{round(gib * 1024)}Mi"
 
 
-def _account_id(service_name: str) -> str:
+def service_account_id(service_name: str) -> str:
     """A service-account ID (6-30 chars) unique per service name."""
     digest = hashlib.blake2b(service_name.encode(), digest_size=2).hexdigest()
     return f"{service_name[:25].rstrip('-')}-{digest}"

@@ -10,7 +10,11 @@ Two shapes, because pulumi-gcp 10.2 can deploy a model only one way:
   since no Pulumi resource deploys a model onto an existing endpoint.
 
 Private endpoints use Private Service Connect: reachable only from the allow-listed
-projects, and (with ``psc_network``) through a forwarding rule created in that VPC.
+projects, and (with ``psc_network``) through a forwarding rule created in that VPC. The
+public regional host refuses a PSC endpoint's traffic, so callers use the endpoint's own
+name ``<id>.<region>-<project number>.prediction.vertexai.goog``, which a private Cloud DNS
+zone in ``psc_network`` resolves to the forwarding rule's address
+(https://cloud.google.com/vertex-ai/docs/predictions/private-service-connect).
 """
 
 from __future__ import annotations
@@ -25,8 +29,15 @@ import pulumi_gcp as gcp
 
 from components.base import EndpointInfo, TargetComponent
 from components.gcp.catalog import vertex_accelerator, vertex_machine_refusal
+from components.wiring import Grant, Reach
 
-__all__ = ["VertexEndpoint", "VertexEndpointArgs"]
+__all__ = ["VERTEX_CALLER_ROLE", "VertexEndpoint", "VertexEndpointArgs"]
+
+VERTEX_CALLER_ROLE = "roles/aiplatform.user"
+"""Holds ``aiplatform.endpoints.predict``; pulumi-gcp has no endpoint-level IAM member, so
+the grant is on the project."""
+PSC_DOMAIN = "prediction.vertexai.goog"
+COMPUTE_API = "https://www.googleapis.com/compute/v1/"
 
 Deploy = Literal["model_garden", "external"]
 DEPLOYS: tuple[Deploy, ...] = ("model_garden", "external")
@@ -86,37 +97,108 @@ class VertexEndpoint(TargetComponent):
     endpoint_id: pulumi.Output[str]
     """Numeric endpoint ID."""
     url: pulumi.Output[str]
-    """REST resource URL of the endpoint on the regional Vertex AI host."""
+    """REST resource URL of the endpoint: on the regional Vertex AI host when public, on
+    the endpoint's PSC name (resolved inside ``psc_network``) when private."""
+    reach: Reach
+    """How it is reached: the public regional API, or PSC inside ``psc_network``."""
 
     def __init__(
         self, name: str, args: VertexEndpointArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         _check(args)
         super().__init__("inferplane:gcp:VertexEndpoint", name, None, opts)
+        psc_address: pulumi.Output[str] | None = None
         if args.deploy == "model_garden":
             deployment = self._model_garden(name, args)
             self.endpoint_id = deployment.endpoint
             project = deployment.project
+            if args.psc_network is not None:
+                psc_address = deployment.endpoint_config.apply(_garden_psc_address)
         else:
             endpoint = self._endpoint(name, args)
             self.endpoint_id = endpoint.name
             project = endpoint.project
+            if args.psc_network is not None:
+                psc_address = endpoint.private_service_connect_config.apply(_psc_address)
+        host = pulumi.Output.from_input(f"{args.location}-aiplatform.googleapis.com")
+        if psc_address is not None:
+            host = self._psc_name(name, args, project, psc_address)
         self.url = pulumi.Output.concat(
-            f"https://{args.location}-aiplatform.googleapis.com/v1/projects/",
+            "https://",
+            host,
+            "/v1/projects/",
             project,
             f"/locations/{args.location}/endpoints/",
             self.endpoint_id,
         )
-        self.endpoint = pulumi.Output.all(self.url, self.endpoint_id).apply(
+        self.reach = (
+            Reach(path="psc", network=args.psc_network or "")
+            if args.private
+            else Reach(path="public")
+        )
+        reach = self.reach
+        self.endpoint = pulumi.Output.all(self.url, self.endpoint_id, project).apply(
             lambda parts: EndpointInfo(
                 backend="vertex",
                 model=args.model,
                 url=parts[0],
                 endpoint_name=parts[1],
                 region=args.location,
+                auth={"scheme": "google_access_token"},
+                reach=reach,
+                grants=[
+                    Grant(
+                        cloud="gcp",
+                        actions=[VERTEX_CALLER_ROLE],
+                        resources=[f"projects/{parts[2]}"],
+                    )
+                ],
             )
         )
         self.register_target_outputs(endpoint_id=self.endpoint_id, url=self.url)
+
+    def _psc_name(
+        self,
+        name: str,
+        args: VertexEndpointArgs,
+        project: pulumi.Output[str],
+        address: pulumi.Output[str],
+    ) -> pulumi.Output[str]:
+        """The endpoint's PSC host name, resolved to ``address`` inside ``psc_network`` by a
+        private zone of its own (one per endpoint, so endpoints never share a zone)."""
+        assert args.psc_network is not None
+        number = gcp.organizations.get_project_output(project_id=project).number
+        host = pulumi.Output.concat(
+            self.endpoint_id, f".{args.location}-", number, f".{PSC_DOMAIN}"
+        )
+        zone = gcp.dns.ManagedZone(
+            f"{name}-psc-zone",
+            name=_zone_name(f"{args.display_name}-psc"),
+            dns_name=pulumi.Output.concat(host, "."),
+            description=f"PSC name of Vertex endpoint {args.display_name}",
+            visibility="private",
+            private_visibility_config=gcp.dns.ManagedZonePrivateVisibilityConfigArgs(
+                networks=[
+                    gcp.dns.ManagedZonePrivateVisibilityConfigNetworkArgs(
+                        network_url=f"{COMPUTE_API}{args.psc_network}"
+                    )
+                ]
+            ),
+            project=args.project,
+            labels=dict(args.labels),
+            opts=self.child(),
+        )
+        gcp.dns.RecordSet(
+            f"{name}-psc-record",
+            name=zone.dns_name,
+            managed_zone=zone.name,
+            type="A",
+            ttl=300,
+            rrdatas=[address],
+            project=args.project,
+            opts=self.child(),
+        )
+        return host
 
     def _model_garden(
         self, name: str, args: VertexEndpointArgs
@@ -268,6 +350,29 @@ def _endpoint_psc(
         project_allowlists=list(args.psc_projects),
         psc_automation_configs=automation,
     )
+
+
+def _field(value: object, name: str) -> object:
+    # Nested outputs arrive as the SDK's output classes or as plain dicts (snake_case).
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
+def _psc_address(config: object) -> str:
+    """The forwarding rule address PSC automation created in ``psc_network``."""
+    automations = _field(config, "psc_automation_configs") or []
+    assert isinstance(automations, list)
+    return str(_field(automations[0], "ip_address") or "") if automations else ""
+
+
+def _garden_psc_address(config: object) -> str:
+    psc = _field(config, "private_service_connect_config")
+    return str(_field(_field(psc, "psc_automation_configs"), "ip_address") or "")
+
+
+def _zone_name(value: str) -> str:
+    return re.sub(r"[^a-z0-9-]", "-", value.lower())[:63].strip("-")
 
 
 def _network_project(network: str) -> str:

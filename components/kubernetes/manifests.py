@@ -19,9 +19,11 @@ from components.kubernetes.objects import (
     KUBERNETES_VERSION,
     ROUTER_POD_LABELS,
     CacheVolume,
+    EgressPeer,
     Manifest,
     Toleration,
     Workload,
+    default_deny_manifest,
     image_digest,
     namespace_manifest,
     workload_manifests,
@@ -33,10 +35,12 @@ __all__ = [
     "KUBERNETES_VERSION",
     "ROUTER_POD_LABELS",
     "CacheVolume",
+    "EgressPeer",
     "Manifest",
     "ModelServerConfig",
     "Toleration",
     "Workload",
+    "default_deny_manifest",
     "image_digest",
     "model_server_manifests",
     "model_server_namespace",
@@ -139,6 +143,10 @@ def model_server_workload(config: ModelServerConfig) -> Workload:
         startup_seconds=min(7200, 300 + 30 * math.ceil(weights or 16)),
         allow_from=config.router_labels,
         allow_from_namespace=config.router_namespace,
+        # Egress: the cluster DNS, and HTTPS for weight downloads unless an operator
+        # preloaded them (read-only); never another pod.
+        egress_to=(),
+        egress_https_internet=not config.cache_read_only,
         require_digest=config.require_digest,
     )
 
@@ -153,7 +161,12 @@ def model_server_namespace(config: ModelServerConfig) -> Manifest:
 
 
 def model_server_manifests(config: ModelServerConfig, namespace: bool = True) -> list[Manifest]:
-    """Every object of a model server, its namespace first when ``namespace``."""
+    """Every object of a model server, its namespace and the namespace's default-deny
+    NetworkPolicy first when ``namespace``."""
     workload = model_server_workload(config)
-    head = [model_server_namespace(config)] if namespace else []
+    head = (
+        [model_server_namespace(config), default_deny_manifest(config.namespace, config.labels)]
+        if namespace
+        else []
+    )
     return head + workload_manifests(workload)

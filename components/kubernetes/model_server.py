@@ -15,7 +15,9 @@ import pulumi
 
 from components.base import EndpointInfo, TargetComponent
 from components.kubernetes.manifests import (
+    EgressPeer,
     ModelServerConfig,
+    default_deny_manifest,
     model_server_namespace,
     model_server_workload,
 )
@@ -44,6 +46,8 @@ class ModelServer(TargetComponent):
     """The cluster's provider: deploy the router through it."""
     namespace: str
     workload: KubernetesWorkload
+    router_peer: EgressPeer
+    """What the router's NetworkPolicy must let it reach: this server's pods and port."""
 
     def __init__(
         self, name: str, args: ModelServerArgs, opts: pulumi.ResourceOptions | None = None
@@ -68,6 +72,15 @@ class ModelServer(TargetComponent):
         if args.create_namespace:
             manifest = model_server_namespace(args)
             depends.append(register_manifest(name, manifest, self.child(provider=self.provider)))
+            deny = default_deny_manifest(args.namespace, args.labels)
+            depends.append(
+                register_manifest(
+                    f"{name}-default-deny",
+                    deny,
+                    self.child(provider=self.provider, depends_on=depends[:1]),
+                )
+            )
+        self.router_peer = EgressPeer(args.namespace, workload.selector, workload.port)
         # Loading weights can outlast Pulumi's default 10-minute rollout wait.
         minutes = 10 + -(-workload.startup_seconds // 60)
         self.workload = KubernetesWorkload(

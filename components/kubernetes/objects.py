@@ -46,6 +46,7 @@ FILES_DIGEST_ANNOTATION = "inferplane.dev/files-sha256"
 _DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 _FILE_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+_CIDR = re.compile(r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$")
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(@sha256:[0-9a-f]{64})?$")
 
 
@@ -71,6 +72,23 @@ class Toleration:
         if self.effect is not None:
             found["effect"] = self.effect
         return found
+
+
+@dataclass(frozen=True)
+class EgressPeer:
+    """Pods a workload may open connections to: ``pod_labels`` in ``namespace`` on
+    ``port`` (TCP), e.g. the router to its model servers."""
+
+    namespace: str
+    pod_labels: Mapping[str, str]
+    port: int
+
+
+KUBE_DNS_LABELS: Mapping[str, str] = {"k8s-app": "kube-dns"}
+"""Pod labels of the cluster DNS (CoreDNS keeps the kube-dns label on EKS, GKE, AKS, k3s)."""
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")
+"""Excluded from internet egress: the cluster's own networks and link-local (the cloud
+metadata endpoints), so "HTTPS to the internet" never reaches another pod or a node."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,19 @@ class Workload:
     pod in the cluster (the router itself, which the cluster's ingress fronts)."""
     allow_from_namespace: str | None = None
     """Namespace of those clients when it is not ``namespace``."""
+    allow_namespaces: tuple[str, ...] = ()
+    """Namespaces whose pods may connect (the router's declared callers, the ingress
+    controller's namespace). With ``allow_from`` and ``allow_cidrs`` empty too, any
+    source is admitted on the port (a LoadBalancer on an edge site's LAN)."""
+    allow_cidrs: tuple[str, ...] = ()
+    """Address ranges that may connect (a load balancer's or LAN's addresses)."""
+    egress_to: tuple[EgressPeer, ...] | None = None
+    """Pods the workload may connect to, besides the cluster DNS (and the internet when
+    ``egress_https_internet``); None leaves egress unrestricted by this policy (only a
+    namespace default-deny would restrict it)."""
+    egress_https_internet: bool = False
+    """May open HTTPS (443) connections to the internet (never to private ranges or
+    link-local metadata): model downloads, cloud-API targets."""
     require_digest: bool = True
     """Refuse an image not pinned by digest (``repo[:tag]@sha256:...``)."""
     files: Mapping[str, Any] = field(default_factory=dict)
@@ -190,6 +221,22 @@ class Workload:
                     f"files key {key!r} is not a ConfigMap key; allowed: letters, digits, "
                     "'-', '_' and '.', at most 253 characters"
                 )
+        for namespace in self.allow_namespaces:
+            _check_name("allow_namespaces", namespace)
+        if self.egress_https_internet and self.egress_to is None:
+            raise ValueError(
+                "egress_https_internet needs egress_to: egress is unrestricted without it "
+                "(use egress_to=() for DNS and HTTPS only)"
+            )
+        for peer in self.egress_to or ():
+            _check_name("egress_to.namespace", peer.namespace)
+            if not 1 <= peer.port <= 65535 or not peer.pod_labels:
+                raise ValueError(
+                    f"egress_to {peer!r} is not allowed; name pod labels and a port 1..65535"
+                )
+        for cidr in self.allow_cidrs:
+            if not _CIDR.match(cidr):
+                raise ValueError(f"allow_cidrs entry {cidr!r} is not an IPv4 CIDR (a.b.c.d/n)")
         if self.cache is not None and not 1 <= self.cache.size_gib <= 65536:
             raise ValueError(
                 f"cache.size_gib {self.cache.size_gib} is out of range; allowed: 1..65536"
@@ -500,22 +547,78 @@ def _disruption_budget(workload: Workload) -> Manifest:
     }
 
 
+def default_deny_manifest(namespace: str, labels: Mapping[str, str]) -> Manifest:
+    """The namespace's default: no pod receives or opens any connection unless a
+    workload's own NetworkPolicy allows it (policies add up)."""
+    _check_name("namespace", namespace)
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "default-deny", "namespace": namespace, "labels": dict(labels)},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+
+
 def _network_policy(workload: Workload) -> Manifest:
     ingress: Manifest = {"ports": [{"port": workload.port, "protocol": "TCP"}]}
+    peers: list[Manifest] = []
     if workload.allow_from is not None:
         peer: Manifest = {"podSelector": {"matchLabels": dict(workload.allow_from)}}
         if workload.allow_from_namespace not in (None, workload.namespace):
             peer["namespaceSelector"] = {
-                "matchLabels": {"kubernetes.io/metadata.name": workload.allow_from_namespace}
+                "matchLabels": _namespace_labels(workload.allow_from_namespace)
             }
-        ingress["from"] = [peer]
+        peers.append(peer)
+    peers += [
+        {"namespaceSelector": {"matchLabels": _namespace_labels(namespace)}}
+        for namespace in workload.allow_namespaces
+    ]
+    peers += [{"ipBlock": {"cidr": cidr}} for cidr in workload.allow_cidrs]
+    if peers:
+        ingress["from"] = peers
+    spec: Manifest = {
+        "podSelector": {"matchLabels": workload.selector},
+        "policyTypes": ["Ingress"],
+        "ingress": [ingress],
+    }
+    if workload.egress_to is not None:
+        spec["policyTypes"] = ["Ingress", "Egress"]
+        spec["egress"] = _egress(workload, workload.egress_to)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": _metadata(workload),
-        "spec": {
-            "podSelector": {"matchLabels": workload.selector},
-            "policyTypes": ["Ingress"],
-            "ingress": [ingress],
-        },
+        "spec": spec,
     }
+
+
+def _namespace_labels(namespace: str | None) -> dict[str, str]:
+    # Set by the API server on every namespace since Kubernetes 1.22.
+    return {"kubernetes.io/metadata.name": str(namespace)}
+
+
+def _egress(workload: Workload, peers: tuple[EgressPeer, ...]) -> list[Manifest]:
+    rules: list[Manifest] = [
+        {
+            "to": [
+                {
+                    "namespaceSelector": {"matchLabels": _namespace_labels("kube-system")},
+                    "podSelector": {"matchLabels": dict(KUBE_DNS_LABELS)},
+                }
+            ],
+            "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+        }
+    ]
+    for peer in peers:
+        to: Manifest = {"podSelector": {"matchLabels": dict(peer.pod_labels)}}
+        if peer.namespace != workload.namespace:
+            to["namespaceSelector"] = {"matchLabels": _namespace_labels(peer.namespace)}
+        rules.append({"to": [to], "ports": [{"port": peer.port, "protocol": "TCP"}]})
+    if workload.egress_https_internet:
+        rules.append(
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}],
+                "ports": [{"port": 443, "protocol": "TCP"}],
+            }
+        )
+    return rules

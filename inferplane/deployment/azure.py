@@ -1,6 +1,14 @@
 """Azure target kinds -> components: ``azure_openai`` -> AzureOpenAI, ``azure_ml`` ->
 AzureMlEndpoint, ``container_app`` -> ContainerAppService (running the engine the
-``serving`` block renders, or a ready image)."""
+``serving`` block renders, or a ready image).
+
+The stack's Azure network (``stack_network``): one VNet, in the router's region when the
+router runs on Container Apps, holding the router's environment and the private endpoints
+of every Azure OpenAI / Azure ML target with public access off (Private Link crosses
+regions, so targets in other regions need no second VNet or peering). The container_app
+target whose environment the router joins (``router_environment_target``) gets the VNet's
+apps subnet, so the router and that app share one VNet-integrated environment.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +18,20 @@ from components.azure.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
 )
+from components.azure.network import AzureNetwork, AzureNetworkArgs
 from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext
+from inferplane.residency import PLACEMENT_RANK
+from inferplane.routerconfig import router_data_classes
 from inferplane.spec.targets import AzureMlTarget, AzureOpenAITarget, ContainerAppTarget
 
-__all__ = ["azure_ml", "azure_openai", "container_app"]
+__all__ = [
+    "azure_ml",
+    "azure_openai",
+    "container_app",
+    "router_environment_target",
+    "stack_network",
+]
 
 DEFAULT_UTILIZATION = 70
 _GPU_VM_PREFIX = "Standard_N"
@@ -34,7 +51,9 @@ def azure_openai(name: str, target: AzureOpenAITarget, ctx: DeployContext) -> Az
             deployment_name=name,
             sku=target.sku,
             capacity=(target.capacity.units or 0) if provisioned else target.tpm_thousands,
-            public_network_access=target.public,
+            # Keys stay disabled either way (local_auth off): public means Entra-only.
+            public_network_access=_public(target),
+            private_network=None if _public(target) else stack_network(ctx, target.region),
             tags=ctx.labels(name).tags(),
         ),
     )
@@ -55,7 +74,8 @@ def azure_ml(name: str, target: AzureMlTarget, ctx: DeployContext) -> AzureMlEnd
             max_instances=target.scaling.max,
             target_utilization=int(target.scaling.target or DEFAULT_UTILIZATION),
             scale_metric="gpu" if target.instance_type.startswith(_GPU_VM_PREFIX) else "cpu",
-            public_network_access=target.public,
+            public_network_access=_public(target),
+            private_network=None if _public(target) else stack_network(ctx, target.region),
             tags=ctx.labels(name).tags(),
         ),
     )
@@ -63,6 +83,9 @@ def azure_ml(name: str, target: AzureMlTarget, ctx: DeployContext) -> AzureMlEnd
 
 def container_app(name: str, target: ContainerAppTarget, ctx: DeployContext) -> ContainerAppService:
     run = container(target.model, target.serving, target.image)
+    # The router joins this app's environment: make it VNet-integrated in the stack's VNet.
+    joined = router_environment_target(ctx) == name
+    network = stack_network(ctx, target.region) if joined else None
     return ContainerAppService(
         name,
         ContainerAppServiceArgs(
@@ -82,9 +105,71 @@ def container_app(name: str, target: ContainerAppTarget, ctx: DeployContext) -> 
             max_replicas=target.scaling.max,
             concurrency=target.concurrency,
             external=target.public,
+            infrastructure_subnet_id=network.apps_subnet_id if network is not None else None,
+            internal_environment=network is not None and not ctx.spec.router.public,
             tags=ctx.labels(name).tags(),
         ),
     )
+
+
+def router_environment_target(ctx: DeployContext) -> str | None:
+    """The container_app target whose managed environment a Container Apps router joins
+    (internal ingress only reaches apps in the same environment): ``router.target`` if it
+    is a container_app target in the router's region, else the first such target."""
+    router_spec = ctx.spec.router
+    if router_spec.platform != "container_app":
+        return None
+    region = router_spec.cloud_region(ctx.provider_regions)
+    candidates = [
+        name
+        for name, target in ctx.spec.targets.items()
+        if isinstance(target, ContainerAppTarget) and target.region == region
+    ]
+    if router_spec.target in candidates:
+        return router_spec.target
+    return next(iter(candidates), None)
+
+
+_NETWORKS: dict[int, tuple[DeployContext, AzureNetwork]] = {}
+"""One network per deployment (keyed by the context's identity; the context is kept so
+its ID is never reused)."""
+
+
+def stack_network(ctx: DeployContext, fallback_region: str) -> AzureNetwork:
+    """The stack's Azure VNet, created on first use: in the router's region when the
+    router runs on Container Apps, else in ``fallback_region`` (the first private
+    target's region)."""
+    known = _NETWORKS.get(id(ctx))
+    if known is not None:
+        return known[1]
+    router_spec = ctx.spec.router
+    region = (
+        router_spec.cloud_region(ctx.provider_regions)
+        if router_spec.platform == "container_app"
+        else None
+    ) or fallback_region
+    spec = ctx.spec
+    rank = {name: PLACEMENT_RANK[c.placement] for name, c in spec.data_classes.items()}
+    # The VNet carries the router's traffic: tagged with the strictest class it handles.
+    # The private DNS zones (location "global") hold only the endpoints' A records, never
+    # a prompt: tagged with the least strict class.
+    carried = router_data_classes(spec, ctx.provider_regions) or tuple(rank)
+    network = AzureNetwork(
+        "azure-network",
+        AzureNetworkArgs(
+            location=region,
+            tags=ctx.base_labels.for_target("network", max(carried, key=rank.__getitem__)).tags(),
+            zone_tags=ctx.base_labels.for_target("network", min(rank, key=rank.__getitem__)).tags(),
+        ),
+    )
+    _NETWORKS[id(ctx)] = (ctx, network)
+    return network
+
+
+def _public(target: AzureOpenAITarget | AzureMlTarget) -> bool:
+    """Reached from the internet (with Entra auth): declared public, or opened for a
+    router in another cloud (``network_access: public_entra_only``)."""
+    return target.public or target.network_access == "public_entra_only"
 
 
 def _short(name: str) -> str:

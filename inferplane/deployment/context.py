@@ -16,6 +16,9 @@ class DeployContext:
     spec: StackSpec
     stack: str
     provider_regions: dict[str, str] = field(default_factory=dict)
+    shared: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    """Components several builders share in one deployment (e.g. the stack's GCP network),
+    created by the first builder that needs them."""
 
     @property
     def base_labels(self) -> Labels:
@@ -34,6 +37,16 @@ class DeployContext:
         classes = self.spec.data_classes
         strictest = max(allowed, key=lambda c: PLACEMENT_RANK[classes[c].placement], default="none")
         return self.base_labels.for_target(target, strictest)
+
+    def router_labels(self) -> Labels:
+        """Labels of the router and what exists only for it (its network, its federated
+        identities): tagged with the strictest data class it handles where it runs."""
+        from inferplane.routerconfig import router_data_classes
+
+        handled = router_data_classes(self.spec, self.provider_regions)
+        classes = self.spec.data_classes
+        strictest = max(handled, key=lambda c: PLACEMENT_RANK[classes[c].placement], default="none")
+        return self.base_labels.for_target("router", strictest)
 
     def resource_name(self, target: str) -> str:
         """Physical-name prefix: ``<stack>-<target>``, short enough for every cloud."""

@@ -1,20 +1,55 @@
 """GCP target kinds -> components: ``vertex`` -> VertexEndpoint, ``cloud_run`` ->
-CloudRunService (running the engine the ``serving`` block renders, or a ready image)."""
+CloudRunService (running the engine the ``serving`` block renders, or a ready image).
+
+With the router on Cloud Run, private GCP targets are placed where it can reach them: one
+stack VPC network (``stack_network``) that the router egresses into, which internal Cloud
+Run services admit and where Vertex PSC endpoints get their forwarding rule."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import pulumi
 
-from components.gcp.cloud_run_service import CloudRunService, CloudRunServiceArgs
-from components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
+from components.base import TargetComponent
+from components.gcp.cloud_run_service import INVOKER_ROLE, CloudRunService, CloudRunServiceArgs
+from components.gcp.network import VpcNetwork, VpcNetworkArgs
+from components.gcp.vertex_endpoint import VERTEX_CALLER_ROLE, VertexEndpoint, VertexEndpointArgs
+from components.router import RouterServiceArgs
 from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
 from inferplane.spec.targets import CloudRunTarget, VertexTarget
 
-__all__ = ["cloud_run", "vertex"]
+if TYPE_CHECKING:
+    from inferplane.deployment.federation import RouterFederation
+
+__all__ = ["cloud_run", "router_on_cloud_run", "stack_network", "vertex"]
 
 DEFAULT_UTILIZATION = 60
+_NETWORK_KEY = "gcp-network"
+
+
+def stack_network(ctx: DeployContext) -> VpcNetwork | None:
+    """The stack's VPC network in the Cloud Run router's region (created once), or None
+    when the router does not run on Cloud Run or ``gcp:project`` is unset."""
+    router = ctx.spec.router
+    project = pulumi.Config("gcp").get("project")
+    region = router.cloud_region(ctx.provider_regions)
+    if router.platform != "cloud_run" or project is None or region is None:
+        return None
+    found = ctx.shared.get(_NETWORK_KEY)
+    if isinstance(found, VpcNetwork):
+        return found
+    name = re.sub(r"[^a-z0-9-]", "-", ctx.resource_name("vpc").lower()).strip("-")
+    network = VpcNetwork(
+        "gcp-network",
+        VpcNetworkArgs(project=project, name=name, region=region, labels=ctx.router_labels().gcp()),
+    )
+    ctx.shared[_NETWORK_KEY] = network
+    return network
 
 
 def vertex(name: str, target: VertexTarget, ctx: DeployContext) -> VertexEndpoint:
@@ -25,6 +60,9 @@ def vertex(name: str, target: VertexTarget, ctx: DeployContext) -> VertexEndpoin
             [Issue("gcp:project", f"target {name!r} is a private Vertex endpoint; set gcp:project")]
         )
     accelerator = target.accelerator
+    # PSC automation puts the forwarding rule in a subnet of the endpoint's region.
+    network = stack_network(ctx) if private else None
+    psc_network = network.path if network and network.region == target.region else None
     return VertexEndpoint(
         name,
         VertexEndpointArgs(
@@ -43,6 +81,7 @@ def vertex(name: str, target: VertexTarget, ctx: DeployContext) -> VertexEndpoin
             hugging_face_token=pulumi.Config("inferplane").get_secret("huggingFaceToken"),
             private=private,
             psc_projects=(project,) if private and project else (),
+            psc_network=psc_network,
             kms_key=target.kms_key,
             project=project,
             labels=ctx.labels(name).gcp(),
@@ -52,6 +91,7 @@ def vertex(name: str, target: VertexTarget, ctx: DeployContext) -> VertexEndpoin
 
 def cloud_run(name: str, target: CloudRunTarget, ctx: DeployContext) -> CloudRunService:
     run = container(target.model, target.serving, target.image)
+    network = None if target.public else stack_network(ctx)
     return CloudRunService(
         name,
         CloudRunServiceArgs(
@@ -73,6 +113,55 @@ def cloud_run(name: str, target: CloudRunTarget, ctx: DeployContext) -> CloudRun
             ingress="all" if target.public else target.ingress,
             public=target.public,
             invokers=target.invokers,
+            network=network.path if network else None,
+            project=pulumi.Config("gcp").get("project"),
             labels=ctx.labels(name).gcp(),
         ),
     )
+
+
+def router_on_cloud_run(
+    args: RouterServiceArgs,
+    targets: dict[str, TargetComponent],
+    ctx: DeployContext,
+    federation: RouterFederation,
+) -> RouterServiceArgs:
+    """The Cloud Run router placed where it reaches its targets and granted what they need:
+    its own service account, Direct VPC egress into the stack network when a target is
+    reached only inside it (plus Cloud NAT when others are on the internet), an IAM member
+    per GCP target grant, and the identities it federates into."""
+    inside = [
+        t
+        for t in targets.values()
+        if isinstance(t, CloudRunService | VertexEndpoint) and t.reach["path"] in ("vpc", "psc")
+    ]
+    network = stack_network(ctx)
+    egress = None
+    if network is not None and any(t.reach.get("network") == network.path for t in inside):
+        egress = (network.path, network.subnetwork_path)
+        if len(inside) < len(targets):  # the others are reached over the internet
+            network.add_internet_egress()
+    return replace(
+        args,
+        service_account=federation.email,
+        gcp_vpc_egress=egress,
+        gcp_internet=network.internet if network is not None else True,
+        gcp_grants=[grant for t in targets.values() for grant in _gcp_grants(t)],
+        federated_identities=federation.identities,
+    )
+
+
+def _gcp_grants(target: TargetComponent) -> list[tuple[str, pulumi.Output[str]]]:
+    """(role, resource) of the target's GCP grant: the role picks the IAM resource type
+    before deployment, the resource comes from the published grant."""
+    role = {CloudRunService: INVOKER_ROLE, VertexEndpoint: VERTEX_CALLER_ROLE}.get(type(target))
+    if role is None:
+        return []
+    resource = target.endpoint.apply(
+        lambda e: next(
+            g["resources"][0]
+            for g in e.get("grants", [])
+            if g["cloud"] == "gcp" and g["actions"] == [role]
+        )
+    )
+    return [(role, resource)]

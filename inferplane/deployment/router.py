@@ -8,14 +8,16 @@ from pathlib import Path
 import pulumi
 
 from components.aws.gpu_fleet import GpuFleet
+from components.azure.azure_ml_endpoint import AzureMlEndpoint
+from components.azure.azure_openai import AzureOpenAI
 from components.azure.container_app_service import ContainerAppService
 from components.base import TargetComponent
 from components.kubernetes.model_server import ModelServer
 from components.router import RouterService, RouterServiceArgs, RouterVpc
+from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
-from inferplane.spec.targets import ContainerAppTarget
 
 __all__ = ["LAMBDA_PACKAGE", "router"]
 
@@ -27,6 +29,17 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
     spec, router_spec = ctx.spec, ctx.spec.router
     handled = router_data_classes(spec, ctx.provider_regions)
     endpoints = pulumi.Output.all(**{name: t.endpoint for name, t in targets.items()})
+    federation = None
+    if router_spec.platform == "cloud_run":
+        # Its service account exists first, so other clouds can trust it and the
+        # cross-cloud targets' auth names the identities it federates into.
+        from inferplane.deployment.federation import federate
+
+        federation = found = federate(targets, ctx)
+        if found.auth:
+            endpoints = pulumi.Output.all(endpoints, pulumi.Output.all(**found.auth)).apply(
+                lambda parts: found.endpoints(parts[0], parts[1])
+            )
     config_json = endpoints.apply(
         lambda eps: render_router_config(spec, ctx.stack, eps, handled).to_json()
     )
@@ -45,6 +58,10 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
         name_prefix=ctx.resource_name("router"),
         image=router_spec.image,
     )
+    if federation is not None:
+        from inferplane.deployment.gcp import router_on_cloud_run
+
+        args = router_on_cloud_run(args, targets, ctx, federation)
     return RouterService("router", _on_platform(args, targets, ctx))
 
 
@@ -70,12 +87,34 @@ def _on_platform(
     if platform == "kubernetes":
         server = targets[str(router_spec.target)]
         assert isinstance(server, ModelServer)  # spec checks: target is a kubernetes target
-        return replace(args, kubernetes_provider=server.provider, namespace=server.namespace)
+        servers = [t for t in targets.values() if isinstance(t, ModelServer)]
+        return replace(
+            args,
+            kubernetes_provider=server.provider,
+            namespace=server.namespace,
+            kubernetes_targets=[s.router_peer for s in servers],
+            kubernetes_internet=len(servers) < len(targets),
+        )
     if platform == "edge":
         site = targets[str(router_spec.target)]
         return replace(args, edge_url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")))
     if platform == "container_app":
-        return replace(args, container_app_environment=_shared_environment(targets, ctx))
+        assert args.region is not None  # the spec requires an Azure region for the router
+        joined = router_environment_target(ctx)
+        app = targets.get(joined) if joined else None
+        return replace(
+            args,
+            container_app_environment=app.environment
+            if isinstance(app, ContainerAppService)
+            else None,
+            azure_network=stack_network(ctx, args.region),
+            # The router's managed identity gets every Azure target's published grants.
+            azure_grants={
+                name: target.azure_grants
+                for name, target in targets.items()
+                if isinstance(target, AzureOpenAI | AzureMlEndpoint) and target.azure_grants
+            },
+        )
     return args
 
 
@@ -93,20 +132,3 @@ def _lambda_vpc(targets: dict[str, TargetComponent]) -> RouterVpc | None:
         peers=tuple(fleets[name] for name in sorted(fleets)),
         internet=True,  # the fleet's private subnets route out through NAT
     )
-
-
-def _shared_environment(targets: dict[str, TargetComponent], ctx: DeployContext) -> object:
-    """The managed environment of the container_app target the router joins, if any:
-    internal ingress only reaches apps in the same environment."""
-    spec, router_spec = ctx.spec, ctx.spec.router
-    region = router_spec.region or ctx.provider_regions.get("azure")
-    candidates = [
-        name
-        for name, target in spec.targets.items()
-        if isinstance(target, ContainerAppTarget) and target.region == region
-    ]
-    chosen = (
-        router_spec.target if router_spec.target in candidates else next(iter(candidates), None)
-    )
-    app = targets.get(chosen) if chosen else None
-    return app.environment if isinstance(app, ContainerAppService) else None

@@ -77,22 +77,24 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
         "project": inputs.get("project", GCP_PROJECT),
     },
     "gcp:serviceaccount/account:Account": lambda name, inputs, _r: {
-        "email": f"{inputs.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com",
-        "member": (
-            f"serviceAccount:{inputs.get('accountId', name)}@{GCP_PROJECT}.iam.gserviceaccount.com"
-        ),
+        "email": _sa_email(inputs, name),
+        "member": f"serviceAccount:{_sa_email(inputs, name)}",
         "project": inputs.get("project", GCP_PROJECT),
+        # 21 digits, like Google's: what other clouds' federation trusts as the subject.
+        "uniqueId": f"1{int(_short(name) * 3, 16):020d}"[:21],
     },
     # Vertex endpoint IDs are numeric; the endpoint's URL is built from ID + project.
     "gcp:vertex/aiEndpoint:AiEndpoint": lambda name, inputs, _r: {
         "name": inputs.get("name", _numeric_id(name)),
         "project": inputs.get("project", GCP_PROJECT),
+        **_psc_automation(name, inputs, ("privateServiceConnectConfig",)),
     },
     "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": (
         lambda name, inputs, _r: {
             "endpoint": _numeric_id(name),
             "deployedModelId": _numeric_id(f"{name}/model"),
             "project": inputs.get("project", GCP_PROJECT),
+            **_psc_automation(name, inputs, ("endpointConfig", "privateServiceConnectConfig")),
         }
     ),
     # azure-native resources output their physical name as ``name``.
@@ -106,6 +108,8 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     },
     "azure-native:app:ContainerApp": lambda name, inputs, _r: {
         "name": inputs.get("containerAppName", name),
+        # A system-assigned identity gets a principal (object) ID when the app is created.
+        "identity": {**inputs.get("identity", {}), "principalId": _guid(name)},
     },
     "azure-native:machinelearningservices:Workspace": lambda name, inputs, _r: {
         "name": inputs.get("workspaceName", name),
@@ -113,14 +117,48 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     "azure-native:machinelearningservices:OnlineEndpoint": lambda name, inputs, _r: {
         "name": inputs.get("endpointName", name),
     },
+    "azure-native:managedidentity:UserAssignedIdentity": lambda name, inputs, _r: {
+        "name": inputs.get("resourceName", name),
+        "clientId": _guid(f"{name}/client"),
+        "principalId": _guid(f"{name}/principal"),
+        "tenantId": _guid("tenant"),
+    },
     "azure-native:resources:ResourceGroup": lambda name, inputs, _r: {
         "name": inputs.get("resourceGroupName", name),
     },
 }
 
 
+def _guid(name: str) -> str:
+    digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
+
+
 def _numeric_id(name: str) -> str:
     return str(int(_short(name), 16) % 10**10)
+
+
+def _psc_automation(name: str, inputs: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """PSC automation's computed forwarding-rule address, beside the given config."""
+    top = dict(inputs.get(path[0]) or {})
+    node = top
+    for key in path[1:]:
+        node[key] = dict(node.get(key) or {})
+        node = node[key]
+    automation = node.get("pscAutomationConfigs")
+    if not automation:
+        return {}
+    address = f"10.128.0.{int(_short(name), 16) % 200 + 10}"
+    if isinstance(automation, list):
+        node["pscAutomationConfigs"] = [{**a, "ipAddress": address} for a in automation]
+    else:
+        node["pscAutomationConfigs"] = {**automation, "ipAddress": address}
+    return {path[0]: top}
+
+
+def _sa_email(inputs: dict[str, Any], name: str) -> str:
+    project = inputs.get("project", GCP_PROJECT)
+    return f"{inputs.get('accountId', name)}@{project}.iam.gserviceaccount.com"
 
 
 def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:

@@ -16,6 +16,9 @@ from inferplane.plan.wire import plain
 __all__ = ["PlanMocks", "RecordingMonitor"]
 
 
+_MISSING = object()
+
+
 class PlanMocks(Mocks):
     """Answers the program like an engine after a successful create."""
 
@@ -65,7 +68,8 @@ class RecordingMonitor(MockMonitor):
         state = struct_pb2.Struct()
         state.CopyFrom(request.object)
         computed = self.mocks.new_resource_state(request.type, request.name, inputs)
-        state.update({k: v for k, v in computed.items() if k not in inputs})
+        # Inputs a create completes (an identity's principal ID) are replaced too.
+        state.update({k: v for k, v in computed.items() if inputs.get(k, _MISSING) != v})
         resource_id = f"{request.name}-id" if request.custom else ""
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=state)
 

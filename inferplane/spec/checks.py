@@ -12,6 +12,7 @@ from inferplane.errors import Issue
 from inferplane.residency import Location, placement_refusal
 from inferplane.serving import engine
 from inferplane.spec.bedrock_offers import offer_refusal
+from inferplane.spec.crosscloud import cross_cloud_issues
 from inferplane.spec.regions import geography, is_region
 from inferplane.spec.router import PLATFORM_CLOUD
 from inferplane.spec.targets import BedrockTarget, EdgeTarget, KubernetesTarget, LambdaTarget
@@ -65,6 +66,7 @@ def cross_check(
         *_lambda_router_vpc(spec, provider_regions or {}),
         *_kubernetes_checks(spec),
         *_forecast_refs(spec),
+        *cross_cloud_issues(spec, provider_regions or {}),
         *_capacity_dates(spec, as_of or dt.date.today()),
         *_bedrock_offers(spec),
     ]

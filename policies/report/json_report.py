@@ -15,6 +15,7 @@ __all__ = ["as_dict", "render"]
 def _waiver(waiver: Waiver) -> dict[str, Any]:
     return {
         "rule": waiver.rule,
+        "stack": waiver.stack,
         "resource": waiver.resource,
         "reason": waiver.reason,
         "approver": waiver.approver,

@@ -35,6 +35,8 @@ def _stack_table(stack: StackReport) -> Table:
             else f"{f.message} [waived: {f.waiver.reason}, {f.waiver.approver}, "
             f"until {f.waiver.expires}]"
         )
+        if f.waiver is None:
+            message += f"\nhow to fix: {f.rule.remediation}"
         table.add_row(
             Text(f.status, style=STATUS_STYLE[f.status]),
             f"{f.rule.id}\n{f.rule.name}",

@@ -38,7 +38,14 @@ def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
         )
     for name, data_class in spec.data_classes.items():
         org_class = ctx.policy.data_classes.get(name)
-        if org_class and PLACEMENT_RANK[data_class.placement] < PLACEMENT_RANK[org_class.placement]:
+        if org_class is None:
+            # An undefined class would otherwise escape every placement check: renaming
+            # ``internal`` to ``internal-x`` must not make a stack clean.
+            yield Violation(
+                f"data class {name!r} is not defined in the org policy; defined: "
+                f"{', '.join(sorted(ctx.policy.data_classes))}"
+            )
+        elif PLACEMENT_RANK[data_class.placement] < PLACEMENT_RANK[org_class.placement]:
             yield Violation(
                 f"data class {name!r} has placement {data_class.placement!r}, weaker than the "
                 f"org's {org_class.placement!r}"
@@ -50,14 +57,16 @@ RULE = StackRule(
     name="stack-residency-within-org-policy",
     description=(
         "The stack spec's residency zone, regions, edge sites and data-class placements "
-        "are no wider than the organisation's policy for that zone."
+        "are no wider than the organisation's policy for that zone, and every data class "
+        "it uses is one the organisation defines."
     ),
     severity=Severity.HIGH,
     family="residency",
     enforcement=Enforcement.MANDATORY,
     remediation=(
-        "Remove the extra regions/sites from `residency` in the stack spec or ask the "
-        "data-protection owner to add them to the org policy file."
+        "Remove the extra regions/sites from `residency` and use the org's data-class "
+        "names in the stack spec, or ask the data-protection owner to add them to the org "
+        "policy file."
     ),
     check=check,
 )

@@ -34,6 +34,10 @@ def exposure(resource: Resource) -> str | None:
         if as_bool(props.get("invokerIamDisabled")):
             return "Cloud Run service with invokerIamDisabled"
     elif resource.type.startswith("azure-native:"):
+        # Entra-only (keys disabled) is authenticated: every call carries a token of a
+        # principal holding a role on the resource (network_access: public_entra_only).
+        if as_bool(get(props, "properties.disableLocalAuth")):
+            return None
         for path in ("properties.publicNetworkAccess", "publicNetworkAccess"):
             if as_str(get(props, path)) == "Enabled":
                 return f"Azure {path} Enabled"

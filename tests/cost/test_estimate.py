@@ -8,6 +8,7 @@ import pytest
 from inferplane.cost import estimate_stack
 from inferplane.cost.render import estimate_view
 from inferplane.spec import list_stacks, load_stack, parse_spec, provider_regions
+from tests.conftest import ROUTER_KEYS
 from tests.cost.conftest import MONTHLY_REQUESTS, table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,6 +189,7 @@ def test_azure_ptu_hourly(base_spec: dict[str, Any]) -> None:
         "platform": "container_app",
         "region": "eastus",
         "image": "acme.azurecr.io/inferplane/router@sha256:" + "a" * 64,
+        "keys": ROUTER_KEYS,
     }
     prices = (
         {"service": "azure_openai", "sku": "gpt-4o", "unit": "1k_input_tokens", "usd": 0.0025},
@@ -213,7 +215,7 @@ def test_edge_is_on_prem_not_unknown(base_spec: dict[str, Any]) -> None:
             "serving": {"engine": "llamacpp", "quantization": "q4_k_m"},
         }
     }
-    base_spec["router"] = {"platform": "edge", "target": "main"}
+    base_spec["router"] = {"platform": "edge", "target": "main", "keys": ROUTER_KEYS}
     estimate = _estimate(base_spec)
     assert estimate.unknown_items == ()
     assert estimate.known_total == 0

@@ -60,7 +60,15 @@ def test_vertex_target_becomes_a_private_model_garden_deployment() -> None:
     assert (spec["minReplicaCount"], spec["maxReplicaCount"]) == (1, 3)
     assert spec["autoscalingMetricSpecs"][0]["target"] == 70
     psc = deployment["endpointConfig"]["privateServiceConnectConfig"]
-    assert psc == {"enablePrivateServiceConnect": True, "projectAllowlists": ["inferplane-prod-eu"]}
+    # PSC automation puts the forwarding rule in the stack network the router egresses into.
+    assert psc == {
+        "enablePrivateServiceConnect": True,
+        "projectAllowlists": ["inferplane-prod-eu"],
+        "pscAutomationConfigs": {
+            "network": "projects/inferplane-prod-eu/global/networks/prod-europe-west4-vpc",
+            "projectId": "inferplane-prod-eu",
+        },
+    }
     endpoint = component_outputs(graph, "inferplane:gcp:VertexEndpoint")["endpoint"]
     assert endpoint["backend"] == "vertex"
     assert "/projects/inferplane-prod-eu/locations/europe-west4/endpoints/" in endpoint["url"]

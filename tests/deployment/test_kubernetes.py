@@ -42,6 +42,8 @@ def raw_spec(**target: Any) -> dict[str, Any]:
             "platform": "kubernetes",
             "target": "llama",
             "image": ROUTER_IMAGE,
+            # Kubernetes has no platform auth: the spec requires client keys.
+            "keys": [{"id": "app", "salt": "9eb4118d5dedb42a", "sha256": "c" * 64}],
         },
     }
 
@@ -222,3 +224,37 @@ def test_invalid_kubernetes_targets(path: str, value: Any, issue: str, message: 
 def test_two_servers_in_two_namespaces_are_fine() -> None:
     spec = spec_of(_with(raw_spec(), "targets.other", {**SECOND, "namespace": "mistral"}))
     assert set(spec.targets) == {"llama", "other"}
+
+
+def test_router_beside_the_server_reaches_only_its_pods_and_dns() -> None:
+    """The whole stack (server + router builders): the router's NetworkPolicy admits its
+    own namespace only and egresses to the server's pods and port and the cluster DNS; no
+    internet, since every target is in the cluster (issue 19)."""
+    from inferplane.deployment import deploy
+
+    spec = spec_of(raw_spec())
+    graph = record(
+        lambda: deploy(spec, DeployContext(spec, "dev", {"aws": "eu-central-1"})),
+        KUBECONFIG,
+        secret_keys=list(KUBECONFIG),
+    )
+    policies = {
+        r.name: r.inputs["spec"]
+        for r in graph.by_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    }
+    assert set(policies) == {
+        "llama-default-deny-network-policy",
+        "llama-server-network-policy",
+        "router-workload-network-policy",
+    }
+    router = policies["router-workload-network-policy"]
+    namespace = graph.by_type("kubernetes:core/v1:Namespace")[0].inputs["metadata"]["name"]
+    assert router["ingress"][0]["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
+    ]
+    server = policies["llama-server-network-policy"]["podSelector"]
+    assert [rule["to"] for rule in router["egress"]][1:] == [[{"podSelector": server}]]
+    assert [rule["ports"] for rule in router["egress"]] == [
+        [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+        [{"port": 8000, "protocol": "TCP"}],
+    ]

@@ -60,7 +60,8 @@ def dev_bundles(source: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     require_root()
     require_tool("debootstrap", "xorriso")
     out = tmp_path_factory.mktemp("bundles")
-    inputs = _inputs(source, "dev", "austin-lab")
+    # The same site secrets for both (the key hash is in router.json).
+    inputs = _inputs(source, "dev", "austin-lab", secrets=out / "secrets")
     return build_bundle(inputs, out / "one"), build_bundle(inputs, out / "two")
 
 
@@ -89,6 +90,12 @@ def test_manifest_lists_every_file_with_size_and_sha256(dev_bundles: tuple[Bundl
     assert manifest["profile"] == "x86-nvidia"
     assert manifest["arches"] == ["amd64"]
     assert manifest["router_image"]["manifests"].keys() == {"amd64"}
+    # The images fetch-images.sh brings are listed with their pinned digests.
+    images = manifest["install"]["images"]
+    assert set(images) == {"model-llama-lab", "nvidia-device-plugin"}
+    assert images["model-llama-lab"]["ref"] == manifest["targets"]["llama-lab"]["image"]
+    assert bundle.router_image is not None
+    assert manifest["install"]["systemd"]["router_oci_tag"] == bundle.router_image.tag
 
 
 @pytest.mark.slow
@@ -155,3 +162,18 @@ def test_apple_bundle_is_native_with_launchd_plists(source: Path, tmp_path: Path
     assert plist["ProgramArguments"][0] == "/opt/homebrew/bin/llama-server"
     assert "/opt/inferplane/models/llama-3.1-8b-instruct.q4_k_m.gguf" in plist["ProgramArguments"]
     assert any(p.startswith("macos/wheels/pydantic_core-") and "macosx" in p for p in bundle.files)
+    install = json.loads((bundle.path / "manifest.json").read_text())["install"]
+    assert install["launchd"] == {
+        "plists": [
+            "macos/launchd/io.inferplane.model.llama-lab.plist",
+            "macos/launchd/io.inferplane.router.plist",
+        ],
+        "python": "python3.12",
+    }
+    router = plistlib.loads((bundle.path / "macos/launchd/io.inferplane.router.plist").read_bytes())
+    assert router["ProgramArguments"][-4:] == [
+        "--tls-cert",
+        "/etc/inferplane/tls/tls.crt",
+        "--tls-key",
+        "/etc/inferplane/tls/tls.key",
+    ]

@@ -92,9 +92,29 @@ def test_router_is_published_on_the_node_with_its_config_where_the_image_reads_i
     objects = manifests.router_objects("lab", ROUTER_IMAGE, "{}")
     assert _kind(objects, "Service")["spec"]["type"] == "LoadBalancer"
     container = _kind(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]
-    assert container["args"] == ["--config", CONFIG_PATH, "--host", "0.0.0.0", "--port", "8088"]
+    assert container["args"] == [
+        "--config", CONFIG_PATH, "--host", "0.0.0.0", "--port", "8088",
+        "--tls-cert", "/run/inferplane/tls/tls.crt", "--tls-key", "/run/inferplane/tls/tls.key",
+    ]  # fmt: skip
     files = next(m for m in container["volumeMounts"] if m["name"] == "files")
     assert f"{files['mountPath']}/router.json" == CONFIG_PATH
+
+
+def test_router_serves_tls_from_the_sites_secret() -> None:
+    objects = manifests.router_objects("lab", ROUTER_IMAGE, "{}")
+    pod = _kind(objects, "Deployment")["spec"]["template"]["spec"]
+    tls = next(v for v in pod["volumes"] if v["name"] == "tls")
+    assert tls == {
+        "name": "tls",
+        "secret": {"secretName": "inferplane-router-tls", "defaultMode": 0o440},
+    }
+    container = pod["containers"][0]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "tls")
+    assert mount == {"name": "tls", "mountPath": "/run/inferplane/tls", "readOnly": True}
+    probes = [container[p]["httpGet"]["scheme"] for p in ("readinessProbe", "livenessProbe")]
+    assert probes == ["HTTPS", "HTTPS"]
+    # The Secret files belong to fsGroup (0440): the router process, in that group, reads them.
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
 
 
 def test_models_come_read_only_from_the_hosts_model_dir() -> None:

@@ -46,14 +46,17 @@ def test_seeded_vm_boots_and_router_answers_healthz(tmp_path: Path) -> None:
     disk = build_disk(bundle.router_image, default_cache())
     built = time.monotonic()
     console = tmp_path / "console.log"
-    with boot(disk, bundle.path / "seed" / "seed.iso", console) as vm:
-        status, body = vm.wait_http("/healthz", BOOT_TIMEOUT_S)
+    # The provisioning seed (with the site's TLS files) from the secrets directory: the
+    # router serves only HTTPS with the site's certificate.
+    ca = bundle.secrets.ca
+    with boot(disk, bundle.secrets.directory / "seed" / "seed.iso", console) as vm:
+        status, body = vm.wait_http("/healthz", BOOT_TIMEOUT_S, ca=ca)
         answered = time.monotonic()
         assert status == 200, f"/healthz answered {status}: {body!r}\n{vm.console_tail()}"
         assert json.loads(body) == {"status": "ok"}
         # /readyz: at least one target's breaker is closed. Which targets, only an operator
         # sees (admin.keys or admin.port in the router config; issue 19).
-        ready_status, ready = vm.wait_http("/readyz", 30.0)
+        ready_status, ready = vm.wait_http("/readyz", 30.0, ca=ca)
         assert ready_status == 200, ready
         assert json.loads(ready) == {"status": "ready"}
     print(

@@ -5,6 +5,7 @@ for rules that need it, a shipped stack's spec. A mutation edits a deep copy."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from collections.abc import Callable
@@ -29,6 +30,35 @@ from tests.policies.support import (
 )
 
 DIGEST = "sha256:" + "ab" * 32
+ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+DLC_IMAGE = "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:2.7.0"
+
+
+def rename_class(old: str, new: str) -> Callable[[dict[str, Any]], None]:
+    """The issue-19 bypass: rename a class so the org's placement for it no longer applies."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["data_classes"].pop(old)
+        data["data_classes"][new] = {"placement": "any"}
+        for key in data.get("router", {}).get("keys", []):
+            key["data_classes"] = [new if c == old else c for c in key.get("data_classes", [])]
+        for route in data.get("routes", []):
+            if route.get("match", {}).get("data_class") == old:
+                route["match"]["data_class"] = new
+
+    return edit
+
+
+def fleet_script(image: str) -> str:
+    """GPU fleet user data as the fleet renders it: the engine started by ``docker run``."""
+    return (
+        "#!/bin/bash\nset -euo pipefail\n"
+        "docker run -d --name model-server --restart unless-stopped --gpus all "
+        f"--ipc=host -p 8000:8000 -v /opt/models:/models -e HF_HOME=/models {image} "
+        "--model meta-llama/Llama-3.1-8B-Instruct --port 8000\n"
+    )
+
+
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
@@ -441,6 +471,10 @@ CASES: list[Case] = [
                 lambda d: d["data_classes"]["confidential"].update(placement="any")
             ),
             "zone unknown to the org": spec_edit(lambda d: d["residency"].update(zone="mars")),
+            # Old main skipped classes the org does not define.
+            "class the org does not define": spec_edit(
+                rename_class("confidential", "confidential-x")
+            ),
         },
     ),
     Case(
@@ -624,7 +658,36 @@ CASES: list[Case] = [
                         },
                     },
                     parent_type="inferplane:kubernetes:ModelServer",
-                )
+                ),
+                "fleet-lt": Item(
+                    LT,
+                    {
+                        "userData": base64.b64encode(
+                            fleet_script(f"vllm/vllm-openai@{DIGEST}").encode()
+                        ).decode()
+                    },
+                ),
+                "run": Item(
+                    "gcp:cloudrunv2/service:Service",
+                    {"template": {"containers": [{"image": f"vllm/vllm-openai@{DIGEST}"}]}},
+                    region="europe-west4",
+                ),
+                "aca": Item(
+                    "azure-native:app:ContainerApp",
+                    {
+                        "template": {
+                            "containers": [{"name": "m", "image": f"vllm/vllm-openai@{DIGEST}"}]
+                        }
+                    },
+                ),
+                "sm-dlc": Item(
+                    "aws:sagemaker/model:Model",
+                    {"primaryContainer": {"image": DLC_IMAGE}},
+                ),
+                "sm-custom": Item(
+                    "aws:sagemaker/model:Model",
+                    {"primaryContainer": {"image": f"{ECR}/custom@{DIGEST}"}},
+                ),
             }
         ),
         {
@@ -633,6 +696,25 @@ CASES: list[Case] = [
             ),
             "init container by tag": setp(
                 "server", "spec.template.spec.initContainers.0.image", "busybox:1.36"
+            ),
+            # Old main: only Kubernetes and edge were checked; prod-us-east-1's fleet ran
+            # vllm/vllm-openai:v0.11.0 by tag and passed.
+            "GPU fleet user data by tag": setp(
+                "fleet-lt",
+                "userData",
+                base64.b64encode(fleet_script("vllm/vllm-openai:v0.11.0").encode()).decode(),
+            ),
+            "GPU fleet user data untagged": setp(
+                "fleet-lt", "userData", fleet_script("vllm/vllm-openai")
+            ),
+            "Cloud Run by tag": setp(
+                "run", "template.containers.0.image", "vllm/vllm-openai:v0.11.0"
+            ),
+            "Container App by tag": setp(
+                "aca", "template.containers.0.image", "vllm/vllm-openai:v0.11.0"
+            ),
+            "SageMaker custom image by tag": setp(
+                "sm-custom", "primaryContainer.image", f"{ECR}/custom:1.0"
             ),
         },
     ),

@@ -3,6 +3,7 @@ deliberately non-compliant one (bad), planned offline or read from a graph file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from inferplane.errors import SpecError
 from tests.policies.support import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,7 +41,13 @@ def run(
     with pytest.raises(SystemExit) as exit_info:
         main()
     code = exit_info.value.code
-    return int(code or 0), capsys.readouterr().out
+    captured = capsys.readouterr()
+    LAST_ERR[:] = [captured.err]
+    return int(code or 0), captured.out
+
+
+LAST_ERR: list[str] = [""]
+"""What the last ``run`` printed on stderr (the error message of a usage error)."""
 
 
 def json_report(capsys, monkeypatch, *args: str) -> tuple[int, dict]:
@@ -99,24 +107,29 @@ def waiver_file(tmp_path: Path, entries: list[dict]) -> Path:
     return path
 
 
-def waiver(rule: str, resource: str, expires: str = "2099-01-01") -> dict:
-    return {
-        "rule": rule,
-        "resource": resource,
-        "reason": "test",
-        "approver": "jane",
-        "expires": expires,
-    }
+SOON = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+
+
+def waiver(rule: str, resource: str | None, expires: str = SOON, stack: str = "bad") -> dict:
+    entry = {"rule": rule, "stack": stack, "reason": "test", "approver": "jane", "expires": expires}
+    if resource is not None:
+        entry["resource"] = resource
+    return entry
+
+
+def blocking_findings(capsys, monkeypatch) -> list[dict]:
+    _, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH))
+    return [f for s in report["stacks"] for f in s["findings"] if f["status"] == "violation"]
 
 
 def test_waived_findings_are_reported_and_pass(capsys, monkeypatch, tmp_path) -> None:
-    blocking = EXPECTED_BAD - {"IP-SAF-007"}
-    path = waiver_file(tmp_path, [waiver(r, "*") for r in sorted(blocking)])
+    found = blocking_findings(capsys, monkeypatch)
+    path = waiver_file(tmp_path, [waiver(f["rule_id"], f["resource_name"]) for f in found])
     code, report = json_report(
         capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path)
     )
     assert code == 0
-    assert rule_ids(report, "waived") == blocking
+    assert rule_ids(report, "waived") == EXPECTED_BAD - {"IP-SAF-007"}
     assert all(
         f["waiver"]["approver"] == "jane"
         for s in report["stacks"]
@@ -125,13 +138,14 @@ def test_waived_findings_are_reported_and_pass(capsys, monkeypatch, tmp_path) ->
     )
 
 
-def test_waiver_by_urn_glob_and_by_name(capsys, monkeypatch, tmp_path) -> None:
+def test_waiver_by_urn_and_by_name(capsys, monkeypatch, tmp_path) -> None:
+    asg = next(
+        f["urn"]
+        for f in blocking_findings(capsys, monkeypatch)
+        if f["rule_id"] == "IP-SAF-004" and f["resource_name"] == "llama-fleet-asg"
+    )
     path = waiver_file(
-        tmp_path,
-        [
-            waiver("IP-SAF-004", "llama-fleet-lt"),
-            waiver("IP-SAF-004", "urn:pulumi:bad::*::llama-fleet-asg"),
-        ],
+        tmp_path, [waiver("IP-SAF-004", "llama-fleet-lt"), waiver("IP-SAF-004", asg)]
     )
     _, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path))
     saf4 = [f for s in report["stacks"] for f in s["findings"] if f["rule_id"] == "IP-SAF-004"]
@@ -140,11 +154,19 @@ def test_waiver_by_urn_glob_and_by_name(capsys, monkeypatch, tmp_path) -> None:
     assert report["waivers"] == []
 
 
+def test_waiver_of_another_stack_waives_nothing(capsys, monkeypatch, tmp_path) -> None:
+    path = waiver_file(tmp_path, [waiver("IP-SAF-004", "llama-fleet-lt", stack="good")])
+    _, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path))
+    assert "IP-SAF-004" in rule_ids(report, "violation")
+    assert [w["problem"] for w in report["waivers"]] == ["unused"]
+
+
 def test_expired_waiver_fails_and_waives_nothing(capsys, monkeypatch, tmp_path) -> None:
-    blocking = EXPECTED_BAD - {"IP-SAF-007", "IP-SAF-001"}
-    entries = [waiver(r, "*") for r in sorted(blocking)] + [
-        waiver("IP-SAF-001", "router-url", "2020-01-01")
+    found = blocking_findings(capsys, monkeypatch)
+    entries = [
+        waiver(f["rule_id"], f["resource_name"]) for f in found if f["rule_id"] != "IP-SAF-001"
     ]
+    entries.append(waiver("IP-SAF-001", "router-url", "2020-01-01"))
     code, report = json_report(
         capsys,
         monkeypatch,
@@ -159,23 +181,131 @@ def test_expired_waiver_fails_and_waives_nothing(capsys, monkeypatch, tmp_path) 
 
 
 def test_unused_waiver_is_reported(capsys, monkeypatch, tmp_path) -> None:
-    path = waiver_file(tmp_path, [waiver("IP-CAP-001", "nothing-like-this")])
+    path = waiver_file(tmp_path, [waiver("IP-CAP-001", "nothing-like-this", stack="good")])
     code, report = json_report(capsys, monkeypatch, "--stack", "good", "--waivers", str(path))
     assert code == 0
     assert report["waivers"][0]["problem"] == "unused"
     assert report["summary"]["unused_waivers"] == 1
 
 
-def test_policy_config_changes_enforcement(capsys, monkeypatch, tmp_path) -> None:
+FAR = (dt.date.today() + dt.timedelta(days=150)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("entry", "key"),
+    [
+        (waiver("IP-SAF-004", "*"), "waivers.0.resource"),
+        (waiver("IP-SAF-004", "urn:pulumi:bad::*::llama-fleet-asg"), "waivers.0.resource"),
+        (waiver("IP-SAF-004", "llama-fleet-lt", stack="*"), "waivers.0.stack"),
+        (
+            {k: v for k, v in waiver("IP-SAF-004", "llama-fleet-lt").items() if k != "stack"},
+            "waivers.0.stack",
+        ),
+        (waiver("IP-SAF-004", "llama-fleet-lt", expires=FAR), "waivers[0].expires"),
+        (waiver("IP-SAF-004", None), "waivers[0].resource"),
+    ],
+)
+def test_broad_or_long_waivers_fail_the_file(capsys, monkeypatch, tmp_path, entry, key) -> None:
+    # Each of these passed on the old pack (globs, no stack, any expiry).
+    path = waiver_file(tmp_path, [entry])
+    code, _ = run(
+        capsys,
+        monkeypatch,
+        "check",
+        "--project",
+        str(PROJECT),
+        "--graph",
+        str(BAD_GRAPH),
+        "--waivers",
+        str(path),
+    )
+    assert code == 2
+    assert key.replace(".0.", "[0].") in LAST_ERR[0].replace("\n", "")
+
+
+def test_stack_level_waiver_names_a_stack_rule(capsys, monkeypatch, tmp_path) -> None:
+    path = waiver_file(tmp_path, [waiver("IP-RES-007", None)])
+    _, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path))
+    assert [w["problem"] for w in report["waivers"]] == ["unused"]
+
+
+def test_org_policy_sets_the_longest_waiver(capsys, monkeypatch, tmp_path) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text("waiver_max_days: 200\n")
+    path = waiver_file(tmp_path, [waiver("IP-SAF-004", "llama-fleet-lt", expires=FAR)])
+    _, report = json_report(
+        capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path),
+        "--policy-config", str(org),
+    )  # fmt: skip
+    assert "IP-SAF-004" in rule_ids(report, "waived")
+
+
+CRITICAL_BAD = {"IP-RES-001", "IP-RES-002", "IP-RES-006", "IP-SAF-001"}
+
+
+def org_file(tmp_path: Path, rules: set[str]) -> Path:
     path = tmp_path / "org.yaml"
     path.write_text(
-        "rules:\n" + "".join(f"  {r}: {{enforcement: advisory}}\n" for r in sorted(EXPECTED_BAD))
+        "rules:\n" + "".join(f"  {r}: {{enforcement: advisory}}\n" for r in sorted(rules))
     )
+    return path
+
+
+def test_policy_config_changes_enforcement_of_non_critical_rules(
+    capsys, monkeypatch, tmp_path
+) -> None:
+    path = org_file(tmp_path, EXPECTED_BAD - CRITICAL_BAD)
+    code, report = json_report(
+        capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--policy-config", str(path)
+    )
+    assert code == 1
+    assert rule_ids(report, "advisory") == EXPECTED_BAD - CRITICAL_BAD
+    assert rule_ids(report, "violation") == CRITICAL_BAD
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_unpinned_org_file_cannot_downgrade_a_critical_rule(
+    capsys, monkeypatch, tmp_path, how: str
+) -> None:
+    # Old main: a file (also one named by INFERPLANE_POLICY_CONFIG) made them advisory.
+    path = org_file(tmp_path, {"IP-SAF-001"})
+    if how == "flag":
+        code, _ = run(
+            capsys, monkeypatch, "check", "--project", str(PROJECT), "--graph", str(BAD_GRAPH),
+            "--policy-config", str(path),
+        )  # fmt: skip
+        assert code == 2
+        assert "rules.IP-SAF-001.enforcement" in LAST_ERR[0].replace("\n", "")
+    else:
+        from policies import crossguard
+
+        crossguard._policy_from.cache_clear()
+        monkeypatch.setenv(crossguard.POLICY_ENV, str(path))
+        with pytest.raises(SpecError, match="IP-SAF-001"):
+            crossguard.org_policy({})
+        crossguard._policy_from.cache_clear()
+
+
+def test_pinned_org_file_may_downgrade_a_critical_rule(capsys, monkeypatch, tmp_path) -> None:
+    import hashlib
+
+    from policies import config
+
+    path = org_file(tmp_path, EXPECTED_BAD)
+    pinned = tmp_path / "approved.txt"
+    pinned.write_text(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  org.yaml, jane\n")
+    monkeypatch.setattr(config, "PINNED_FILE", pinned)
     code, report = json_report(
         capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--policy-config", str(path)
     )
     assert code == 0
     assert rule_ids(report, "advisory") == EXPECTED_BAD
+    path.write_text(path.read_text() + "# edited after approval\n")
+    code, _ = run(
+        capsys, monkeypatch, "check", "--project", str(PROJECT), "--graph", str(BAD_GRAPH),
+        "--policy-config", str(path),
+    )  # fmt: skip
+    assert code == 2
 
 
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "json", "table"])
@@ -238,6 +368,7 @@ def test_usage_errors_exit_2(capsys, monkeypatch, args: list[str]) -> None:
         ("org.yaml", "commitments: {min_forecast_utilisation: 2}\n"),
         ("org.yaml", "[not, a, mapping]\n"),
         ("waivers.yaml", "waivers: [{rule: IP-RES-001, resource: x}]\n"),
+        ("org.yaml", "public_endpoints_allowed: true\n"),
     ],
 )
 def test_invalid_config_files_exit_2(capsys, monkeypatch, tmp_path, name: str, text: str) -> None:

@@ -265,3 +265,84 @@ def test_stack_spec_from_the_engine_config(monkeypatch: pytest.MonkeyPatch) -> N
     assert "tokens/min" in found[0][0]
     monkeypatch.delenv("PULUMI_CONFIG")
     assert validate_stack("commitment-forecast-utilisation", [pmt]) == []  # no spec, no forecast
+
+
+def test_unparsable_spec_is_a_critical_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Old main: a spec that failed to parse was treated as absent and the pack passed.
+    from policies.crossguard import parsed_spec
+
+    config = stack_data("prod-us-east-1")
+    config["inferplane:spec"]["targets"]["claude-sonnet"]["kind"] = "bedrockx"
+    monkeypatch.setenv(
+        "PULUMI_CONFIG",
+        json.dumps(
+            {"aws:region": "us-east-1", "inferplane:spec": json.dumps(config["inferplane:spec"])}
+        ),
+    )
+    parsed_spec.cache_clear()
+    found = validate_stack("stack-spec-parses", [])
+    assert len(found) == 1
+    assert "does not parse" in found[0][0]
+    assert "kind" in found[0][0]
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"inferplane:spec": "{not json"}))
+    assert len(validate_stack("stack-spec-parses", [])) == 1
+    monkeypatch.delenv("PULUMI_CONFIG")
+    assert validate_stack("stack-spec-parses", []) == []  # no spec given: nothing to parse
+
+
+def test_refused_org_policy_fails_every_policy_closed(monkeypatch, tmp_path) -> None:
+    from policies import crossguard
+
+    path = tmp_path / "org.yaml"
+    path.write_text("rules: {IP-RES-006: {enforcement: disabled}}\n")
+    monkeypatch.setenv(crossguard.POLICY_ENV, str(path))
+    crossguard._policy_from.cache_clear()
+    try:
+        found = validate_stack("router-routes-respect-placement", [])
+        assert len(found) == 1
+        assert found[0][0].startswith("org policy refused")
+        assert "IP-RES-006" in found[0][0]
+    finally:
+        crossguard._policy_from.cache_clear()
+
+
+def graph_as_policy_resources(graph) -> list[PolicyResource]:
+    """Every resource of an offline plan as CrossGuard hands it to a stack policy:
+    custom resources with their inputs, components with their registered outputs."""
+    built: dict[str, PolicyResource] = {}
+    for r in graph.resources:
+        if r.type.startswith("pulumi:"):
+            continue
+        props = r.inputs if r.custom else r.outputs
+        built[r.urn] = PolicyResource(
+            r.type,
+            unknown_checking_proxy(props),
+            r.urn,
+            r.name,
+            opts(r.parent),
+            None,
+            built.get(r.parent or ""),
+            [],
+            {},
+        )
+    return list(built.values())
+
+
+def test_wiring_rules_run_the_same_in_crossguard() -> None:
+    from tests.policies.wiring_world import planned, wire_container_app
+
+    graph = wire_container_app(planned("prod-westeurope"))
+    resources = graph_as_policy_resources(graph)
+    for name in (
+        "router-reaches-every-target",
+        "router-granted-what-it-calls",
+        "router-auth-matches-target",
+        "private-target-not-internet-reachable",
+    ):
+        assert validate_stack(name, resources) == [], name
+    graph.resources = [r for r in graph.resources if r.name != "gpt-4o-mini-router-role"]
+    found = validate_stack("router-granted-what-it-calls", graph_as_policy_resources(graph))
+    assert [u for _, u in found] == [
+        next(r.urn for r in graph.resources if r.name == "gpt-4o-mini" and not r.custom)
+    ]
+    assert "Cognitive Services OpenAI User" in found[0][0]

@@ -20,6 +20,7 @@ from tests.policies.support import context, resource, stack, tags
 BAD_BUCKET = resource(
     "aws:s3/bucket:Bucket", "far", {"bucket": "far", "region": "eu-west-1", "tags": tags()}
 )
+TODAY = dt.date(2026, 12, 1)
 GOOD_BUCKET = resource(
     "aws:s3/bucket:Bucket", "near", {"bucket": "near", "region": "us-east-1", "tags": tags()}
 )
@@ -40,13 +41,17 @@ def test_findings_and_exit_code() -> None:
 
 def test_enforcement_override_and_disable() -> None:
     advisory = context(
-        rules=parse_policy({"rules": {"IP-RES-001": {"enforcement": "advisory"}}}, "t").rules
+        rules=parse_policy(
+            {"rules": {"IP-RES-001": {"enforcement": "advisory"}}}, "t", approved=True
+        ).rules
     )
     report = report_for(BAD_BUCKET, ctx=advisory)
     assert [f.status for f in report.findings] == ["advisory"]
     assert report.exit_code == 0
     disabled = context(
-        rules=parse_policy({"rules": {"IP-RES-001": {"enforcement": "disabled"}}}, "t").rules
+        rules=parse_policy(
+            {"rules": {"IP-RES-001": {"enforcement": "disabled"}}}, "t", approved=True
+        ).rules
     )
     assert report_for(BAD_BUCKET, ctx=disabled).findings == []
 
@@ -77,13 +82,15 @@ def test_waivers_match_expire_and_go_unused() -> None:
         {
             "waivers": [
                 {
+                    "stack": "test",
                     "rule": "IP-RES-001",
-                    "resource": "f*",
+                    "resource": "far",
                     "reason": "moving",
                     "approver": "a",
                     "expires": "2027-01-01",
                 },
                 {
+                    "stack": "test",
                     "rule": "IP-SAF-004",
                     "resource": "x",
                     "reason": "r",
@@ -91,6 +98,7 @@ def test_waivers_match_expire_and_go_unused() -> None:
                     "expires": "2027-01-01",
                 },
                 {
+                    "stack": "test",
                     "rule": "IP-SAF-002",
                     "resource": "y",
                     "reason": "r",
@@ -100,6 +108,7 @@ def test_waivers_match_expire_and_go_unused() -> None:
             ]
         },
         "t",
+        today=TODAY,
     )
     report = apply_waivers(report_for(BAD_BUCKET), waivers, today=dt.date(2026, 6, 1))
     assert [f.status for f in report.findings] == ["waived"]
@@ -115,6 +124,7 @@ def test_waivers_match_expire_and_go_unused() -> None:
         {
             "waivers": [
                 {
+                    "stack": "test",
                     "rule": "IP-NOPE-001",
                     "resource": "x",
                     "reason": "r",
@@ -123,10 +133,21 @@ def test_waivers_match_expire_and_go_unused() -> None:
                 }
             ]
         },
-        {"waivers": [{"rule": "IP-RES-001", "resource": "x", "reason": "r", "approver": "a"}]},
         {
             "waivers": [
                 {
+                    "stack": "test",
+                    "rule": "IP-RES-001",
+                    "resource": "x",
+                    "reason": "r",
+                    "approver": "a",
+                }
+            ]
+        },
+        {
+            "waivers": [
+                {
+                    "stack": "test",
                     "rule": "IP-RES-001",
                     "resource": "x",
                     "reason": "",
@@ -138,6 +159,7 @@ def test_waivers_match_expire_and_go_unused() -> None:
         {
             "waivers": [
                 {
+                    "stack": "test",
                     "rule": "IP-RES-001",
                     "resource": "x",
                     "reason": "r",
@@ -150,7 +172,7 @@ def test_waivers_match_expire_and_go_unused() -> None:
 )
 def test_invalid_waivers_name_the_key(data) -> None:
     with pytest.raises(SpecError) as info:
-        parse_waivers(data, "waivers.yaml")
+        parse_waivers(data, "waivers.yaml", today=TODAY)
     assert info.value.paths[0].startswith("waivers[0].")
 
 
@@ -159,8 +181,9 @@ def test_sarif_shape() -> None:
         {
             "waivers": [
                 {
+                    "stack": "test",
                     "rule": "IP-SAF-004",
-                    "resource": "*",
+                    "resource": "far",
                     "reason": "r",
                     "approver": "a",
                     "expires": "2020-01-01",
@@ -168,6 +191,7 @@ def test_sarif_shape() -> None:
             ]
         },
         "t",
+        today=TODAY,
     )
     report = apply_waivers(report_for(BAD_BUCKET), waivers)
     sarif = json.loads(render(report, "sarif"))
@@ -189,17 +213,19 @@ def test_sarif_marks_waived_findings_suppressed() -> None:
         {
             "waivers": [
                 {
+                    "stack": "test",
                     "rule": "IP-RES-001",
                     "resource": "far",
                     "reason": "moving",
                     "approver": "a",
-                    "expires": "2099-01-01",
+                    "expires": "2027-01-01",
                 }
             ]
         },
         "t",
+        today=TODAY,
     )
-    sarif = json.loads(render(apply_waivers(report_for(BAD_BUCKET), waivers), "sarif"))
+    sarif = json.loads(render(apply_waivers(report_for(BAD_BUCKET), waivers, TODAY), "sarif"))
     (result,) = sarif["runs"][0]["results"]
     assert result["suppressions"][0]["status"] == "accepted"
 

@@ -47,7 +47,7 @@ def test_metadata_complete(rule: Rule) -> None:
 
 
 def test_every_family_has_rules() -> None:
-    assert {r.family for r in RULES} == {"residency", "capacity", "safety"}
+    assert {r.family for r in RULES} == {"residency", "capacity", "safety", "wiring"}
 
 
 def test_catalogue_is_generated_and_current() -> None:

@@ -25,8 +25,31 @@ def test_mutation_violates(case, label: str) -> None:
     assert all(v.message for v in found)
 
 
+# Rules over components' outputs are tested on real plans with graph mutations
+# (test_wiring_rules.py) and, for the spec problem, through CrossGuard (test_crossguard.py).
+PLAN_TESTED = {
+    "IP-WIR-001", "IP-WIR-002", "IP-WIR-003", "IP-WIR-004", "IP-WIR-005",
+    "IP-SAF-008", "IP-SAF-009",
+}  # fmt: skip
+
+
 def test_every_rule_has_a_case_with_mutations() -> None:
     from policies.registry import rule_ids
 
-    assert {c.rule for c in CASES} == set(rule_ids())
+    assert {c.rule for c in CASES} | PLAN_TESTED == set(rule_ids())
+    assert not {c.rule for c in CASES} & PLAN_TESTED
     assert all(c.mutations for c in CASES)
+
+
+def test_unparsable_spec_is_reported_offline_too() -> None:
+    from policies.model import Context
+    from policies.rules.saf_009_spec_parses import RULE
+    from tests.policies.support import context, stack
+
+    ctx = context()
+    assert RULE.evaluate(stack([]), ctx) == []
+    broken = Context(ctx.policy, None, "targets.x.kind: unknown kind")
+    assert [v.message for v in RULE.evaluate(stack([]), broken)] == [
+        "the stack spec (config `inferplane:spec`) does not parse: targets.x.kind: unknown "
+        "kind; the rules that need it cannot run"
+    ]

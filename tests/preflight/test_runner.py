@@ -25,12 +25,19 @@ def test_targets_outside_aws_could_not_be_checked(capacity: FakeCapacity) -> Non
             },
         },
         residency={"zone": "world", "edge_sites": ["plant"]},
+        # A Lambda router cannot call a Vertex target (no cross-cloud identity from AWS):
+        # the router runs beside it on Cloud Run.
+        router={
+            "platform": "cloud_run",
+            "region": "europe-west4",
+            "image": "europe-west4-docker.pkg.dev/p/r/router@sha256:" + "a" * 64,
+        },
     )
     results = {r.subject: r for r in check(outside_aws, spec, capacity)}
     assert results["vertex-llama"].status == "could-not-check"
     assert results["vertex-llama"].reason == "vertex on gcp: could not check (AWS only)"
     assert results["plant"].reason.startswith("edge site")
-    assert "router" not in results  # the router runs on Lambda
+    assert results["router"].reason == "router:cloud_run on gcp: could not check (AWS only)"
 
 
 @pytest.mark.usefixtures("aws")

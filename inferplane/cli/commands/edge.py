@@ -44,9 +44,22 @@ def build(
         str | None, typer.Option("--registry-mirror", help="Site registry mirror URL for k3s.")
     ] = None,
     project: Annotated[Path | None, typer.Option("--project", help="Project directory.")] = None,
+    secrets: Annotated[
+        Path | None,
+        typer.Option(
+            "--secrets", help="Site secrets directory (TLS, API key); default OUT.secrets."
+        ),
+    ] = None,
+    rotate_key: Annotated[
+        bool,
+        typer.Option(
+            "--rotate-key",
+            help="Issue a new site API key; the previous stays valid until the next.",
+        ),
+    ] = False,
 ) -> None:
     """Build the bundle for SITE: router image, k3s airgap files or launchd plists,
-    systemd units, cloud-init seed ISO and manifest.json."""
+    systemd units, cloud-init seed ISO and manifest.json; the site's secrets beside it."""
     from edge_images.bundle import BundleInputs, build_bundle
     from inferplane.packaging import default_cache
 
@@ -61,6 +74,8 @@ def build(
         profile=profile,
         images=_overrides(image or []),
         registry_mirror=registry_mirror,
+        secrets=secrets,
+        rotate_key=rotate_key,
     )
     started = time.perf_counter()
     bundle = build_bundle(inputs, out, progress=lambda m: err.print(f"[dim]•[/] {m}"))
@@ -72,6 +87,13 @@ def build(
     )
     if bundle.router_image is not None:
         console.print(f"router image {bundle.router_image.reference()}")
+    where = bundle.secrets.directory
+    console.print(
+        f"site secrets in {where} (keep them out of version control): the stack's router "
+        f"needs the newest key in {where / 'site-key.json'} at the target's key_secret and "
+        f"{where / 'ca.pem'} at its ca_secret; EdgeSite copies tls.crt/tls.key/ca.pem to the "
+        "site. Run ./fetch-images.sh in the bundle where registries are reachable."
+    )
 
 
 def register(app: typer.Typer) -> None:

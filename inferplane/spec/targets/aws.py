@@ -331,7 +331,7 @@ class GpuFleetTarget(AwsTarget):
     tls: FleetTls | None = None
     """HTTPS listener; without it the ALB speaks HTTP, inside the VPC only, to callers its
     security group admits (the router)."""
-    hf_token_secret: str | None = Field(default=None, pattern=_SECRET_ARN)
+    hf_token_secret: str | None = None
     """Secrets Manager secret ARN holding a Hugging Face token, for gated models."""
 
     CAPACITY_MODES: ClassVar[frozenset[CapacityMode]] = frozenset({"on_demand", "reserved"})
@@ -357,6 +357,6 @@ class GpuFleetTarget(AwsTarget):
     @field_validator("hf_token_secret")
     @classmethod
     def _secret_arn(cls, value: str | None) -> str | None:
-        if value is not None and not (value.startswith("arn:aws") and ":secret:" in value):
+        if value is not None and not re.match(_SECRET_ARN, value):
             raise ValueError(f"{value!r} is not a Secrets Manager secret ARN")
         return value

@@ -26,6 +26,12 @@ class AzureTarget(CloudTarget):
     CLOUD = "azure"
 
 
+NetworkAccess = Literal["private", "public_entra_only"]
+"""``private``: public network access off (private endpoint only). ``public_entra_only``:
+the public endpoint is on so a router in another cloud reaches it, and only Microsoft
+Entra tokens are accepted (keys stay disabled)."""
+
+
 class AzureOpenAITarget(AzureTarget):
     """Fully managed API: an Azure OpenAI deployment with its SKU (where data is processed)."""
 
@@ -41,6 +47,9 @@ class AzureOpenAITarget(AzureTarget):
     ] = "Standard"
     tpm_thousands: int = Field(default=10, ge=1, le=100_000)
     """Rate limit of a Standard deployment, in thousands of tokens per minute."""
+    network_access: NetworkAccess = "private"
+    """How the account is reached: private only, or public with Entra auth only (a router
+    in another cloud needs this; docs/wiring.md "Across clouds")."""
 
     CAPACITY_MODES: ClassVar[frozenset[CapacityMode]] = frozenset({"on_demand", "provisioned"})
 
@@ -77,6 +86,8 @@ class AzureMlTarget(AzureTarget):
     """Managed online endpoint VM size (``Standard_...``)."""
     auth: Literal["key", "aad_token"] = "aad_token"
     """How callers authenticate: endpoint keys, or Microsoft Entra tokens."""
+    network_access: NetworkAccess = "private"
+    """How the endpoint is reached: private only, or public with Entra auth only."""
 
     @model_validator(mode="after")
     def _scalable(self) -> AzureMlTarget:

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from inferplane.residency import Location
 from inferplane.spec.base import Name, SpecModel, SpecPath
 from inferplane.spec.regions import is_region
+from inferplane.spec.router import SecretLocation
 from inferplane.spec.serving import Serving
 from inferplane.spec.targets.base import TargetBase
 
@@ -159,6 +160,16 @@ class EdgeTarget(TargetBase):
     project; required to deploy over SSH."""
     ssh: EdgeSsh | None = None
     """Deploy the bundle over SSH; without it the site operator installs it by hand."""
+    via: Literal["internet", "tunnel", "lan"] = "lan"
+    """How the stack's router reaches the site: only on the site's LAN (default), over a
+    named tunnel/VPN into it, or over the internet (always HTTPS with the site key)."""
+    key_secret: SecretLocation | None = None
+    """Where the stack's router reads the site's API key (the newest key in the site's
+    ``site-key.json``, written by ``inferplane edge build``); default: environment
+    variable ``INFERPLANE_EDGE_<SITE>_KEY``."""
+    ca_secret: SecretLocation | None = None
+    """Where the stack's router reads the site CA (``ca.pem``) it verifies the site's
+    certificate with; default: environment variable ``INFERPLANE_EDGE_<SITE>_CA``."""
 
     @model_validator(mode="after")
     def _deployable(self) -> EdgeTarget:
@@ -182,3 +193,17 @@ class EdgeTarget(TargetBase):
     @property
     def location(self) -> Location:
         return Location("edge", None, self.site)
+
+    @property
+    def site_key_secret(self) -> SecretLocation:
+        """``key_secret``, defaulted from the site name."""
+        return self.key_secret or SecretLocation(store="env", name=f"{self._env_prefix}_KEY")
+
+    @property
+    def site_ca_secret(self) -> SecretLocation:
+        """``ca_secret``, defaulted from the site name."""
+        return self.ca_secret or SecretLocation(store="env", name=f"{self._env_prefix}_CA")
+
+    @property
+    def _env_prefix(self) -> str:
+        return "INFERPLANE_EDGE_" + self.site.upper().replace("-", "_").replace(".", "_")

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from components.azure.azure_ml_endpoint import AzureMlEndpoint, AzureMlEndpointArgs
+from components.azure.network import AzureNetwork, AzureNetworkArgs
 from tests.support.recording import component_outputs, only, record, refusal
 
 ML = "azure-native:machinelearningservices"
@@ -26,7 +27,15 @@ MISTRAL = AzureMlEndpointArgs(
 
 
 def _run(args: AzureMlEndpointArgs) -> Any:
-    return record(lambda: AzureMlEndpoint("mistral", args))
+    """``args`` recorded; a private target gets the VNet its private endpoint needs."""
+
+    def program() -> None:
+        network = None
+        if not args.public_network_access:
+            network = AzureNetwork("net", AzureNetworkArgs(location=args.location))
+        AzureMlEndpoint("mistral", replace(args, private_network=network))
+
+    return record(program)
 
 
 def test_workspace_with_dependencies_endpoint_deployment_and_autoscale() -> None:
@@ -34,7 +43,15 @@ def test_workspace_with_dependencies_endpoint_deployment_and_autoscale() -> None
 
     assert graph.type_counts() == {
         COMPONENT: 1,
-        "azure-native:resources:ResourceGroup": 1,
+        "azure-native:resources:ResourceGroup": 2,
+        # The VNet the private endpoint lives in (components.azure.network).
+        "inferplane:azure:AzureNetwork": 1,
+        "azure-native:network:VirtualNetwork": 1,
+        "azure-native:network:Subnet": 2,
+        "azure-native:network:PrivateEndpoint": 1,
+        "azure-native:network:PrivateDnsZoneGroup": 1,
+        "azure-native:privatedns:PrivateZone": 2,
+        "azure-native:privatedns:VirtualNetworkLink": 2,
         "azure-native:storage:StorageAccount": 1,
         "azure-native:keyvault:Vault": 1,
         "azure-native:operationalinsights:Workspace": 1,
@@ -108,6 +125,15 @@ def test_endpoint_info_points_at_the_scoring_host_and_deployment() -> None:
         "url": "https://prod-mistral.westeurope.inference.ml.azure.com/v1",
         "endpoint_name": "prod-mistral",
         "region": "westeurope",
+        "auth": {"scheme": "azure_entra", "scope": "https://ml.azure.com/.default"},
+        "reach": {"path": "private_endpoint", "network": "net-vnet-id"},
+        "grants": [
+            {
+                "cloud": "azure",
+                "actions": ["f6c7c914-8db3-469d-8ca1-694a8f32e121"],
+                "resources": ["mistral-endpoint-id"],
+            }
+        ],
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from components.azure.azure_openai import OPENAI_USER_ROLE, AzureOpenAI, AzureOpenAIArgs
+from components.azure.network import AzureNetwork, AzureNetworkArgs
 from tests.support.recording import component_outputs, only, record, refusal
 
 ACCOUNT = "azure-native:cognitiveservices:Account"
@@ -26,13 +27,34 @@ GPT = AzureOpenAIArgs(
 
 
 def _run(args: AzureOpenAIArgs) -> Any:
-    return record(lambda: AzureOpenAI("gpt", args))
+    """``args`` recorded; a private target gets the VNet its private endpoint needs."""
+
+    def program() -> None:
+        network = None
+        if not args.public_network_access:
+            network = AzureNetwork("net", AzureNetworkArgs(location=args.location))
+        AzureOpenAI("gpt", replace(args, private_network=network))
+
+    return record(program)
 
 
 def test_private_openai_account_with_identity_and_subdomain() -> None:
     graph = _run(GPT)
 
-    assert graph.type_counts() == {COMPONENT: 1, GROUP: 1, ACCOUNT: 1, DEPLOYMENT: 1}
+    assert graph.type_counts() == {
+        COMPONENT: 1,
+        GROUP: 2,
+        # The VNet the private endpoint lives in (components.azure.network).
+        "inferplane:azure:AzureNetwork": 1,
+        "azure-native:network:VirtualNetwork": 1,
+        "azure-native:network:Subnet": 2,
+        "azure-native:network:PrivateEndpoint": 1,
+        "azure-native:network:PrivateDnsZoneGroup": 1,
+        "azure-native:privatedns:PrivateZone": 1,
+        "azure-native:privatedns:VirtualNetworkLink": 1,
+        ACCOUNT: 1,
+        DEPLOYMENT: 1,
+    }
     account = only(graph, ACCOUNT).inputs
     assert account["kind"] == "OpenAI"
     assert account["accountName"] == "prod-westeurope-gpt"
@@ -80,6 +102,15 @@ def test_endpoint_is_azure_openai_on_the_subdomain() -> None:
         "model": "gpt-4o-mini",
         "url": "https://prod-westeurope-gpt.openai.azure.com",
         "region": "westeurope",
+        "auth": {"scheme": "azure_entra", "scope": "https://cognitiveservices.azure.com/.default"},
+        "reach": {"path": "private_endpoint", "network": "net-vnet-id"},
+        "grants": [
+            {
+                "cloud": "azure",
+                "actions": ["5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"],
+                "resources": ["gpt-account-id"],
+            }
+        ],
     }
 
 
@@ -93,7 +124,9 @@ def test_existing_group_and_public_access_when_asked() -> None:
 
 def test_allow_caller_grants_openai_user_on_the_account() -> None:
     def program() -> None:
-        AzureOpenAI("gpt", GPT).allow_caller("router", "11111111-2222-3333-4444-555555555555")
+        network = AzureNetwork("net", AzureNetworkArgs(location="westeurope"))
+        gpt = AzureOpenAI("gpt", replace(GPT, private_network=network))
+        gpt.allow_caller("router", "11111111-2222-3333-4444-555555555555")
 
     assignment = only(record(program), "azure-native:authorization:RoleAssignment").inputs
     assert assignment["roleDefinitionId"].endswith(OPENAI_USER_ROLE)

@@ -1,8 +1,10 @@
-"""EdgeSite under the recording mock runtime: the SSH commands, the copy, and a changed
-bundle changing every command's triggers (which is what makes Pulumi replace them)."""
+"""EdgeSite under the recording mock runtime, on REAL bundles: the SSH commands, the TLS
+files, the copy, a changed bundle changing every command's triggers (which is what makes
+Pulumi replace them), and the closed endpoint (HTTPS, API key, site CA)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +12,12 @@ import pulumi
 import pytest
 
 from components.base import Labels
-from components.edge.bundle import Bundle, read_bundle
-from components.edge.edge_site import EdgeSite, EdgeSiteArgs, SshAccess, ssh_connection
+from components.edge.bundle import Bundle
+from components.edge.edge_site import EdgeSite, EdgeSiteArgs, SiteTls, SshAccess, ssh_connection
 from inferplane.plan.graph import Graph, Resource
-from tests.components.edge.bundles import FILES, write_bundle
+from tests.support.edgesite import SiteBundle, build_site_bundle, dev_spec, fetch_images
 from tests.support.recording import one, record
+from tests.support.routersource import router_source
 
 HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOfflineTestKeyOfflineTestKeyOfflineTest"
 COMMAND = "command:remote:Command"
@@ -30,8 +33,19 @@ def args(bundle: Bundle | None, **changes: Any) -> EdgeSiteArgs:
         "bundle": bundle,
         "ssh": SshAccess(pulumi.Output.secret("-----BEGIN OPENSSH PRIVATE KEY-----"), HOST_KEY),
         "labels": Labels("prod", "ml", "cc-1", "eu", "restricted", "llama-plant"),
+        "key_secret": KEY_SECRET,
+        "ca_secret": CA_SECRET,
+        "tls": TLS,
     }
     return EdgeSiteArgs(**{**base, **changes})
+
+
+KEY_SECRET = {"store": "aws_secretsmanager", "name": "edge/munich-plant/key"}
+CA_SECRET = {"store": "aws_secretsmanager", "name": "edge/munich-plant/ca"}
+CERT = "-----BEGIN CERTIFICATE-----\nMIIBsite\n-----END CERTIFICATE-----\n"
+CA = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nMIGHsecretkeymaterial\n-----END PRIVATE KEY-----\n"
+TLS = SiteTls(CERT, pulumi.Output.secret(KEY), CA)
 
 
 def site_graph(site_args: EdgeSiteArgs) -> tuple[Graph, dict[str, Any]]:
@@ -44,9 +58,16 @@ def site_graph(site_args: EdgeSiteArgs) -> tuple[Graph, dict[str, Any]]:
     return record(program), holder
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[SiteBundle, Bundle]:
+    tmp = tmp_path_factory.mktemp("site")
+    site_bundle = build_site_bundle(dev_spec(), "dev", "austin-lab", router_source(), tmp / "b")
+    return site_bundle, fetch_images(site_bundle, tmp / "fetch")
+
+
 @pytest.fixture
-def bundle(tmp_path: Path) -> Bundle:
-    return read_bundle(write_bundle(tmp_path / "bundle"))
+def bundle(built: tuple[SiteBundle, Bundle]) -> Bundle:
+    return built[1]
 
 
 def commands(graph: Graph) -> dict[str, Resource]:
@@ -58,11 +79,13 @@ def test_copy_then_install_over_ssh(bundle: Bundle) -> None:
     found = commands(graph)
     assert set(found) == {
         "llama-plant-prepare",
+        "llama-plant-tls",
         "llama-plant-bundle",
         "llama-plant-install",
         "llama-plant-uninstall",
     }
     prepare, copy, install = (found[f"llama-plant-{n}"] for n in ("prepare", "bundle", "install"))
+    tls = found["llama-plant-tls"]
     assert prepare.inputs["create"] == (
         "sudo -n install -d -m 0755 -o inferplane /opt/inferplane/incoming"
     )
@@ -71,12 +94,17 @@ def test_copy_then_install_over_ssh(bundle: Bundle) -> None:
     assert prepare.urn in copy.dependencies
     assert install.inputs["create"] == "sudo -n bash -s"
     assert copy.urn in install.dependencies
+    assert tls.urn in install.dependencies
+    assert prepare.urn in tls.dependencies
     script = install.inputs["stdin"]
     assert f"digest={bundle.digest}" in script
     assert bundle.checksums() in script
     assert "k3s ctr images import" in script
-    assert "http://127.0.0.1:8088/healthz" in script
+    assert "https://127.0.0.1:8088/healthz" in script
     assert "delete" not in install.inputs  # destroying must not re-run the install
+    # The key travels only as a secret (the recorder shows secrets as "[secret]").
+    assert tls.inputs["stdin"] == "[secret]"
+    assert "secretkeymaterial" not in script
 
 
 def test_connection_pins_the_host_key(bundle: Bundle) -> None:
@@ -93,14 +121,23 @@ def test_connection_pins_the_host_key(bundle: Bundle) -> None:
 
 def test_the_bundle_digest_is_every_deploy_commands_trigger(bundle: Bundle, tmp_path: Path) -> None:
     first = commands(site_graph(args(bundle))[0])
-    changed_bundle = read_bundle(
-        write_bundle(tmp_path / "changed", {**FILES, "agent/images/router.tar": b"new layers!"})
-    )
+    changed_dir = tmp_path / "changed"
+    import shutil
+
+    shutil.copytree(bundle.directory, changed_dir)
+    manifest = changed_dir / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"stack":"dev"', '"stack":"dev2"'))
+    from components.edge.bundle import read_bundle
+
+    changed_bundle = read_bundle(changed_dir)
+    assert changed_bundle.digest != bundle.digest
     second = commands(site_graph(args(changed_bundle))[0])
+    cert_sha = hashlib.sha256(CERT.encode()).hexdigest()
     for role in ("prepare", "bundle", "install"):
         name = f"llama-plant-{role}"
-        assert first[name].inputs["triggers"] == [bundle.digest]
-        assert second[name].inputs["triggers"] == [changed_bundle.digest]
+        assert first[name].inputs["triggers"] == [bundle.digest, cert_sha]
+        assert second[name].inputs["triggers"] == [changed_bundle.digest, cert_sha]
+    assert first["llama-plant-tls"].inputs["triggers"] == [cert_sha]
     assert (
         first["llama-plant-install"].inputs["stdin"]
         != second["llama-plant-install"].inputs["stdin"]
@@ -120,6 +157,7 @@ def test_uninstall_runs_only_on_delete(bundle: Bundle) -> None:
     assert "create" not in uninstall.inputs
     assert uninstall.inputs["delete"].startswith("sudo -n bash -c ")
     assert "k3s kubectl delete --ignore-not-found" in uninstall.inputs["delete"]
+    assert "inferplane-router-tls.yaml" in uninstall.inputs["delete"]
 
 
 def test_root_login_needs_no_sudo(bundle: Bundle) -> None:
@@ -128,16 +166,26 @@ def test_root_login_needs_no_sudo(bundle: Bundle) -> None:
     assert found["llama-plant-install"].inputs["create"] == "bash -s"
     assert found["llama-plant-prepare"].inputs["create"].startswith("install -d")
     assert found["llama-plant-bundle"].inputs["remotePath"].startswith("/srv/ip/incoming/")
-    assert "base=/srv/ip\n" in found["llama-plant-install"].inputs["stdin"]
+    assert 'base="$root"/srv/ip\n' in found["llama-plant-install"].inputs["stdin"]
 
 
-def test_endpoint_is_the_sites_router(bundle: Bundle) -> None:
-    graph, holder = site_graph(args(bundle))
+def test_endpoint_is_the_sites_router_over_https_with_a_key(bundle: Bundle) -> None:
+    graph, holder = site_graph(args(bundle, via="tunnel"))
     assert holder["endpoint"] == {
         "backend": "openai",
         "model": "llama-3.1-8b-instruct",
-        "url": "http://10.20.0.5:8088/v1",
+        "url": "https://10.20.0.5:8088/v1",
+        "auth": {"scheme": "api_key", "secret": KEY_SECRET, "ca": CA_SECRET},
+        "reach": {"path": "edge", "network": "munich-plant", "via": "tunnel"},
+        "grants": [],
     }
+    from router.config import TargetAuth
+
+    auth = TargetAuth.model_validate(holder["endpoint"]["auth"])
+    assert auth.secret is not None
+    assert auth.secret.name == "edge/munich-plant/key"
+    assert auth.ca is not None
+    assert auth.ca.name == "edge/munich-plant/ca"
     component = one(graph, "inferplane:edge:EdgeSite")
     assert component.outputs["bundle_digest"] == bundle.digest
     assert component.outputs["labels"]["data-class"] == "restricted"
@@ -145,13 +193,14 @@ def test_endpoint_is_the_sites_router(bundle: Bundle) -> None:
 
 def test_ipv6_address_is_bracketed_in_the_url() -> None:
     _graph, holder = site_graph(args(None, ssh=None, address="fd00::5"))
-    assert holder["endpoint"]["url"] == "http://[fd00::5]:8088/v1"
+    assert holder["endpoint"]["url"] == "https://[fd00::5]:8088/v1"
 
 
 def test_without_ssh_only_the_endpoint_is_published() -> None:
     graph, holder = site_graph(args(None, ssh=None))
     assert commands(graph) == {}
-    assert holder["endpoint"]["url"] == "http://10.20.0.5:8088/v1"
+    assert holder["endpoint"]["url"] == "https://10.20.0.5:8088/v1"
+    assert holder["endpoint"]["reach"] == {"path": "edge", "network": "munich-plant", "via": "lan"}
     assert one(graph, "inferplane:edge:EdgeSite").outputs.get("bundle_digest") is None
 
 
@@ -170,6 +219,11 @@ def test_without_ssh_only_the_endpoint_is_published() -> None:
         ),
         ({"ssh": SshAccess("k", HOST_KEY, user="Root!")}, "ssh.user 'Root!' is not a user name"),
         ({"ssh": SshAccess("k", HOST_KEY, port=0)}, "ssh.port 0 is out of range"),
+        ({"key_secret": None}, "key_secret None is not a secret reference"),
+        ({"ca_secret": {"store": "env"}}, "ca_secret {'store': 'env'} is not a secret reference"),
+        ({"via": "carrier-pigeon"}, "via 'carrier-pigeon' is unknown"),
+        ({"tls": None}, "ssh deployment needs tls"),
+        ({"tls": SiteTls("not pem", "k", CA)}, "tls.cert is not one PEM block"),
     ],
 )
 def test_invalid_arguments_create_nothing(

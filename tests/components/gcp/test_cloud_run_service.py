@@ -161,3 +161,34 @@ def test_invalid_arguments_are_refused_before_anything_is_created(
     error, graph = refusal(lambda: CloudRunService("llama", replace(MODEL_SERVER, **change)))
     assert message in str(error)
     assert graph.resources == []
+
+
+@pytest.mark.parametrize(
+    ("ingress", "network", "reach"),
+    [
+        ("all", None, {"path": "public"}),
+        (
+            "internal",
+            "projects/p/global/networks/n",
+            {"path": "vpc", "network": "projects/p/global/networks/n"},
+        ),
+        ("internal", None, {"path": "vpc", "network": ""}),
+    ],
+)
+def test_endpoint_publishes_id_token_auth_reach_and_invoker_grant(
+    ingress: str, network: str | None, reach: dict[str, str]
+) -> None:
+    args = replace(MODEL_SERVER, ingress=ingress, network=network, project="proj")  # type: ignore[arg-type]
+    endpoint = component_outputs(_run(args), "inferplane:gcp:CloudRunService")["endpoint"]
+    url = "https://prod-llama-run-" + endpoint["url"].split("prod-llama-run-", 1)[1].removesuffix(
+        "/v1"
+    )
+    assert endpoint["auth"] == {"scheme": "google_id_token", "audience": url}
+    assert endpoint["reach"] == reach
+    assert endpoint["grants"] == [
+        {
+            "cloud": "gcp",
+            "actions": ["roles/run.invoker"],
+            "resources": ["projects/proj/locations/europe-west4/services/prod-llama-run"],
+        }
+    ]

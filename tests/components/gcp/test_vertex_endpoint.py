@@ -98,7 +98,13 @@ def test_external_deploy_makes_a_cmek_labelled_private_endpoint() -> None:
         )
     )
 
-    assert graph.type_counts() == {COMPONENT: 1, ENDPOINT: 1}
+    # The PSC name resolves inside psc_network through a private zone of its own.
+    assert graph.type_counts() == {
+        COMPONENT: 1,
+        ENDPOINT: 1,
+        "gcp:dns/managedZone:ManagedZone": 1,
+        "gcp:dns/recordSet:RecordSet": 1,
+    }
     endpoint = only(graph, ENDPOINT).inputs
     assert endpoint["encryptionSpec"] == {"kmsKeyName": KEY}
     assert endpoint["labels"] == {"environment": "prod"}
@@ -164,3 +170,49 @@ def test_invalid_arguments_are_refused_before_anything_is_created(
     error, graph = refusal(lambda: VertexEndpoint("llama", replace(LLAMA, **change)))
     assert message in str(error)
     assert graph.resources == []
+
+
+def test_wiring_public_endpoint_is_reached_on_the_regional_api() -> None:
+    from components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
+
+    args = VertexEndpointArgs(
+        location="europe-west4",
+        model="publishers/google/models/gemma3@gemma-3-12b-it",
+        display_name="gemma",
+        private=False,
+        project="proj",
+    )
+    graph = record(lambda: VertexEndpoint("gemma", args))
+    endpoint = component_outputs(graph, "inferplane:gcp:VertexEndpoint")["endpoint"]
+    assert endpoint["auth"] == {"scheme": "google_access_token"}
+    assert endpoint["reach"] == {"path": "public"}
+    assert endpoint["grants"] == [
+        {"cloud": "gcp", "actions": ["roles/aiplatform.user"], "resources": ["projects/proj"]}
+    ]
+    assert endpoint["url"].startswith("https://europe-west4-aiplatform.googleapis.com/v1/")
+    assert graph.by_type("gcp:dns/managedZone:ManagedZone") == []
+
+
+def test_wiring_psc_endpoint_is_reached_on_its_psc_name_inside_the_network() -> None:
+    from components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
+
+    network = "projects/proj/global/networks/net"
+    args = VertexEndpointArgs(
+        location="europe-west4",
+        model="publishers/google/models/gemma3@gemma-3-12b-it",
+        display_name="gemma",
+        psc_projects=("proj",),
+        psc_network=network,
+        project="proj",
+    )
+    graph = record(lambda: VertexEndpoint("gemma", args))
+    endpoint = component_outputs(graph, "inferplane:gcp:VertexEndpoint")["endpoint"]
+    endpoint_id = endpoint["endpoint_name"]
+    host = f"{endpoint_id}.europe-west4-123456789012.prediction.vertexai.goog"
+    assert endpoint["url"] == (
+        f"https://{host}/v1/projects/proj/locations/europe-west4/endpoints/{endpoint_id}"
+    )
+    assert endpoint["reach"] == {"path": "psc", "network": network}
+    assert endpoint["auth"] == {"scheme": "google_access_token"}
+    [record_set] = graph.by_type("gcp:dns/recordSet:RecordSet")
+    assert record_set.inputs["name"] == f"{host}."

@@ -286,7 +286,7 @@ def test_network_policy_admits_only_the_router_on_the_server_port() -> None:
     policy = manifests["NetworkPolicy"]["spec"]
     selector = manifests["Deployment"]["spec"]["selector"]["matchLabels"]
     assert policy["podSelector"] == {"matchLabels": selector}
-    assert policy["policyTypes"] == ["Ingress"]
+    assert policy["policyTypes"] == ["Ingress", "Egress"]
     assert policy["ingress"] == [
         {
             "from": [{"podSelector": {"matchLabels": dict(ROUTER_POD_LABELS)}}],

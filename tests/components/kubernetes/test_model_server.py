@@ -138,6 +138,7 @@ def test_children_are_named_after_the_component(graph: Graph) -> None:
         "llama",
         "llama-provider",
         "llama-namespace",
+        "llama-default-deny-network-policy",
         "llama-server",
         "llama-server-cache",
         "llama-server-deployment",
@@ -167,7 +168,15 @@ def test_hpa_pdb_and_network_policy(graph: Graph) -> None:
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (1, 4)
     pdb = manifest_of(one(graph, "kubernetes:policy/v1:PodDisruptionBudget"))["spec"]
     assert pdb["maxUnavailable"] == 1
-    policy = manifest_of(one(graph, "kubernetes:networking.k8s.io/v1:NetworkPolicy"))["spec"]
+    policies = {
+        r.name: manifest_of(r)["spec"]
+        for r in graph.by_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    }
+    assert policies["llama-default-deny-network-policy"] == {
+        "podSelector": {},
+        "policyTypes": ["Ingress", "Egress"],
+    }
+    policy = policies["llama-server-network-policy"]
     assert policy["ingress"][0]["from"] == [
         {"podSelector": {"matchLabels": dict(ROUTER_POD_LABELS)}}
     ]

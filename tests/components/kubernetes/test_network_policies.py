@@ -1,0 +1,170 @@
+"""Kubernetes exposure (issue 19): each namespace denies all traffic by default, the router
+admits only its own and the declared namespaces and reaches only its model servers and the
+cluster DNS, and model servers admit only the router. Built from the real renderers and the
+real RouterService under the recording engine; every object passes the strict schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.base import Labels
+from components.kubernetes.manifests import (
+    KUBERNETES_VERSION,
+    ROUTER_POD_LABELS,
+    model_server_manifests,
+)
+from components.kubernetes.model_server import ModelServer
+from components.router import RouterService, RouterServiceArgs
+from tests.components.kubernetes.test_manifests import config
+from tests.components.kubernetes.test_model_server import args, manifest_of
+from tests.support.recording import record
+
+POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+IMAGE = "ghcr.io/example/inferplane-router:1@sha256:" + "ab" * 32
+DNS = {
+    "to": [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+        }
+    ],
+    "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+}
+HTTPS_INTERNET = {
+    "to": [
+        {
+            "ipBlock": {
+                "cidr": "0.0.0.0/0",
+                "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"],
+            }
+        }
+    ],
+    "ports": [{"port": 443, "protocol": "TCP"}],
+}
+
+
+def _policies(manifests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {m["metadata"]["name"]: m for m in manifests if m["kind"] == "NetworkPolicy"}
+
+
+def test_namespace_comes_with_a_default_deny_for_both_directions() -> None:
+    manifests = model_server_manifests(config())
+    assert [m["kind"] for m in manifests[:2]] == ["Namespace", "NetworkPolicy"]
+    assert manifests[1]["metadata"]["name"] == "default-deny"
+    assert manifests[1]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+@pytest.mark.parametrize(
+    ("changes", "egress"),
+    [
+        ({"cache": "pvc"}, [DNS, HTTPS_INTERNET]),  # downloads its weights
+        ({"cache": "hostpath", "cache_read_only": True}, [DNS]),  # preloaded: no internet
+    ],
+)
+def test_model_server_egress_is_dns_and_only_the_downloads_it_needs(
+    changes: dict[str, Any], egress: list[dict[str, Any]]
+) -> None:
+    policy = _policies(model_server_manifests(config(**changes)))["llama"]["spec"]
+    assert policy["policyTypes"] == ["Ingress", "Egress"]
+    assert policy["egress"] == egress
+    assert policy["ingress"] == [
+        {
+            "from": [{"podSelector": {"matchLabels": dict(ROUTER_POD_LABELS)}}],
+            "ports": [{"port": 8000, "protocol": "TCP"}],
+        }
+    ]
+
+
+def _router_graph(**more: Any) -> Any:
+    def program() -> None:
+        server = ModelServer("llama", args())
+        RouterService(
+            "router",
+            RouterServiceArgs(
+                platform="kubernetes",
+                config_json='{"stack": "test"}',
+                labels=Labels("prod", "ml", "cc", "eu", "confidential", "router"),
+                image=IMAGE,
+                kubernetes_provider=server.provider,
+                namespace=server.namespace,
+                kubernetes_targets=[server.router_peer],
+                **more,
+            ),
+            opts=pulumi.ResourceOptions(providers=[server.provider]),
+        )
+
+    return record(program)
+
+
+def _router_policy(graph: Any) -> dict[str, Any]:
+    [policy] = [r for r in graph.by_type(POLICY) if r.name == "router-workload-network-policy"]
+    spec: dict[str, Any] = manifest_of(policy)["spec"]
+    return spec
+
+
+def test_finding_router_no_longer_admits_every_pod_in_the_cluster() -> None:
+    # Old main: the router's ingress rule had no "from": any pod (and any address).
+    policy = _router_policy(_router_graph(kubernetes_callers=["ingress-nginx"]))
+    assert policy["ingress"] == [
+        {
+            "from": [
+                {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": "inference"}
+                    }
+                },
+                {
+                    "namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}
+                    }
+                },
+            ],
+            "ports": [{"port": 8088, "protocol": "TCP"}],
+        }
+    ]
+
+
+def test_router_egress_is_its_model_servers_port_and_dns_only() -> None:
+    graph = _router_graph()
+    policy = _router_policy(graph)
+    [server] = [
+        r
+        for r in graph.by_type("kubernetes:apps/v1:Deployment")
+        if r.name == "llama-server-deployment"
+    ]
+    selector = server.inputs["spec"]["selector"]["matchLabels"]
+    assert policy["policyTypes"] == ["Ingress", "Egress"]
+    assert policy["egress"] == [
+        DNS,
+        {
+            "to": [{"podSelector": {"matchLabels": selector}}],
+            "ports": [{"port": 8000, "protocol": "TCP"}],
+        },
+    ]
+
+
+def test_router_with_cloud_targets_may_also_use_https_to_the_internet() -> None:
+    policy = _router_policy(_router_graph(kubernetes_internet=True))
+    assert policy["egress"][-1] == HTTPS_INTERNET
+
+
+def test_every_router_and_server_policy_passes_the_strict_schema() -> None:
+    import kubernetes_validate
+
+    graph = _router_graph(kubernetes_callers=["ingress-nginx"], kubernetes_internet=True)
+    policies = graph.by_type(POLICY)
+    assert {p.name for p in policies} == {
+        "llama-default-deny-network-policy",
+        "llama-server-network-policy",
+        "router-workload-network-policy",
+    }
+    for policy in policies:
+        manifest = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            **{k: v for k, v in manifest_of(policy).items() if k in ("metadata", "spec")},
+        }
+        assert kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)

@@ -1,0 +1,103 @@
+"""RouterService on Cloud Run: its identity, Direct VPC egress and grant members."""
+
+from __future__ import annotations
+
+from components.base import Labels
+from components.router import RouterService, RouterServiceArgs
+from tests.support.recording import only, record
+
+LABELS = Labels("prod", "ml-platform", "cc-4711", "eu", "confidential", "router")
+CONFIG = '{"stack": "test"}'
+IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
+
+
+def test_cloud_run_router_egresses_into_the_vpc_and_holds_exactly_the_gcp_grants() -> None:
+    network = "projects/acme/global/networks/stack"
+    subnet = "projects/acme/regions/europe-west4/subnetworks/stack"
+    email = "router@acme.iam.gserviceaccount.com"
+    graph = record(
+        lambda: RouterService(
+            "router",
+            RouterServiceArgs(
+                platform="cloud_run",
+                config_json=CONFIG,
+                labels=LABELS,
+                region="europe-west4",
+                image=IMAGE,
+                service_account=email,
+                gcp_vpc_egress=(network, subnet),
+                gcp_internet=False,
+                gcp_grants=[
+                    ("roles/run.invoker", "projects/acme/locations/europe-west4/services/llama"),
+                    ("roles/aiplatform.user", "projects/acme"),
+                    ("roles/aiplatform.user", "projects/acme"),  # a second Vertex target
+                ],
+                federated_identities=[
+                    {"cloud": "aws", "principal": "arn:aws:iam::123456789012:role/r"}
+                ],
+            ),
+        ),
+        config={"gcp:project": "acme"},
+    )
+    # The given identity: no service account of its own, never the default compute one.
+    assert graph.by_type("gcp:serviceaccount/account:Account") == []
+    service = only(graph, "gcp:cloudrunv2/service:Service").inputs
+    assert service["template"]["serviceAccount"] == email
+    assert service["template"]["vpcAccess"] == {
+        "egress": "ALL_TRAFFIC",
+        "networkInterfaces": [{"network": network, "subnetwork": subnet}],
+    }
+    members = {
+        (r.type, r.inputs["role"], r.inputs.get("name"), r.inputs["project"], r.inputs["member"])
+        for r in graph.resources
+        if "member" in r.inputs
+    }
+    assert members == {
+        (
+            "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+            "roles/run.invoker",
+            "llama",
+            "acme",
+            f"serviceAccount:{email}",
+        ),
+        (
+            "gcp:projects/iAMMember:IAMMember",
+            "roles/aiplatform.user",
+            None,
+            "acme",
+            f"serviceAccount:{email}",
+        ),
+    }
+    outputs = only(graph, "inferplane:index:RouterService").outputs
+    assert outputs["network"] == {
+        "internet": False,
+        "networks": [network],
+        "interface_endpoints": [],
+    }
+    assert outputs["identity"] == [
+        {"cloud": "gcp", "principal": email},
+        {"cloud": "aws", "principal": "arn:aws:iam::123456789012:role/r"},
+    ]
+
+
+def test_cloud_run_router_without_vpc_targets_stays_on_the_internet() -> None:
+    graph = record(
+        lambda: RouterService(
+            "router",
+            RouterServiceArgs(
+                platform="cloud_run",
+                config_json=CONFIG,
+                labels=LABELS,
+                region="europe-west4",
+                image=IMAGE,
+            ),
+        ),
+        config={"gcp:project": "acme"},
+    )
+    service = only(graph, "gcp:cloudrunv2/service:Service").inputs
+    assert "vpcAccess" not in service["template"]
+    outputs = only(graph, "inferplane:index:RouterService").outputs
+    assert outputs["network"] == {"internet": True, "networks": [], "interface_endpoints": []}
+    [identity] = outputs["identity"]
+    assert identity["cloud"] == "gcp"
+    assert identity["principal"].startswith("router-")

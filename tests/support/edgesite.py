@@ -1,0 +1,211 @@
+"""Real edge bundles for installer tests, and a site to install them into.
+
+``build_site_bundle`` runs the real builder (``edge_images.bundle.build_bundle``) on a
+stack's site. Without ``real_router_image`` the router image is a small real OCI image of
+the router package alone (no base rootfs or wheels: those need root, debootstrap and
+minutes); everything else is the builder's own output. Model-server images are pinned to
+small real OCI archives made here, which the recording ``skopeo`` shim hands to the
+bundle's real ``fetch-images.sh``, so ``install.sh verify`` checks real digests.
+
+``FakeSite`` is a temporary root with recording shims on ``PATH`` for ``k3s``, ``podman``,
+``systemctl``, ``launchctl``, ``umoci``, ``skopeo`` and ``curl``; each appends its argv to
+a log, ``umoci unpack`` creates the rootfs, ``skopeo copy`` copies the prepared archive.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.edge.bundle import Bundle, read_bundle
+from edge_images import bundle as builder
+from edge_images.bundle import BundleInputs, build_bundle
+from inferplane.packaging import default_cache
+from inferplane.packaging.oci import ImageConfig, Layout, platform, write_archive
+from inferplane.packaging.router_image import RouterImage, image_config
+from inferplane.packaging.source import router_files
+from inferplane.packaging.tarball import Entry
+from inferplane.spec import StackSpec, load_stack
+
+__all__ = [
+    "FakeSite",
+    "SiteBundle",
+    "build_site_bundle",
+    "dev_spec",
+    "fetch_images",
+    "pinned_image",
+    "systemd_spec",
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SHIMS = ("k3s", "podman", "systemctl", "launchctl", "umoci", "skopeo", "curl")
+
+
+def pinned_image(directory: Path, name: str) -> tuple[Path, str]:
+    """A one-layer OCI archive named ``name``; returns (archive, manifest digest)."""
+    layout = Layout.create(directory / f"{name}-layout")
+    layer = layout.add_layer([Entry.file(f"srv/{name}", name.encode())], comment=name)
+    config = ImageConfig(entrypoint=("/bin/true",), cmd=(), env=(), user="0:0")
+    manifest = layout.add_image(platform("amd64"), [layer], config)
+    layout.write_index({"latest": manifest})
+    archive = directory / f"{name}.tar"
+    write_archive(layout.path, archive)
+    return archive, manifest.digest
+
+
+def _small_router_image(
+    source_root: Path, out_dir: Path, cache: Path, *, arches: Any = ("amd64",), **_: Any
+) -> RouterImage:
+    """build_router_image's layout and refs, with the router package as the only layer."""
+    layout = Layout.create(out_dir / "router-oci")
+    entries = [
+        Entry(f"app/{name}", "file", 0o644, source=path)
+        for name, path in router_files(source_root, require="__main__.py")
+    ]
+    layer = layout.add_layer(entries, comment="router package")
+    manifests = {a: layout.add_image(platform(a), [layer], image_config("python3")) for a in arches}
+    index = layout.add_index(list(manifests.values()))
+    tag = index.digest.removeprefix("sha256:")[:12]
+    layout.write_index({tag: index, **{f"{tag}-{a}": m for a, m in manifests.items()}})
+    archive = out_dir / "router-oci.tar"
+    write_archive(layout.path, archive)
+    return RouterImage(layout.path, archive, tag, index, manifests)
+
+
+@dataclass(frozen=True)
+class SiteBundle:
+    path: Path
+    built: builder.Bundle
+    archives: dict[str, Path]
+    """Image ref -> the archive the skopeo shim hands out for it."""
+
+
+@contextmanager
+def _small_router(enabled: bool) -> Iterator[None]:
+    original = builder.build_router_image
+    if enabled:
+        builder.build_router_image = _small_router_image  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        builder.build_router_image = original  # type: ignore[assignment]
+
+
+def build_site_bundle(
+    spec: StackSpec,
+    stack: str,
+    site: str,
+    source_root: Path,
+    out: Path,
+    *,
+    images: Mapping[str, str] = (),  # type: ignore[assignment]
+    real_router_image: bool = False,
+) -> SiteBundle:
+    """Build ``site``'s bundle with every model image (and the device plugin on GPU
+    sites) pinned to a small archive made here."""
+    work = out.parent / f"{out.name}-images"
+    work.mkdir(parents=True, exist_ok=True)
+    pins: dict[str, str] = dict(images)
+    archives: dict[str, Path] = {}
+    targets = [n for n, t in spec.targets.items() if getattr(t, "site", None) == site]
+    gpu = any(
+        getattr(spec.targets[n], "profile", "") in ("x86-nvidia", "jetson-orin") for n in targets
+    )
+    for name in [*targets, *(["nvidia-device-plugin"] if gpu else [])]:
+        archive, digest = pinned_image(work, name)
+        ref = f"registry.example/site/{name}:v1@{digest}"
+        pins.setdefault(name, ref)
+        archives[pins[name]] = archive
+    inputs = BundleInputs(
+        spec=spec, stack=stack, site=site, source_root=source_root, cache=default_cache(),
+        images=pins,
+    )  # fmt: skip
+    with _small_router(not real_router_image):
+        built = build_bundle(inputs, out)
+    return SiteBundle(out, built, archives)
+
+
+class FakeSite:
+    """A temporary root and recording shims."""
+
+    def __init__(self, tmp: Path, archives: Mapping[str, Path] | None = None) -> None:
+        self.root = tmp / "site"
+        self.root.mkdir(parents=True)
+        self.bin = tmp / "bin"
+        self.bin.mkdir()
+        self.log = tmp / "calls.log"
+        self.archives = dict(archives or {})
+        for tool in SHIMS:
+            stub = self.bin / tool
+            stub.write_text(self._shim(tool))
+            stub.chmod(0o755)
+
+    def _shim(self, tool: str) -> str:
+        body = f'#!/bin/bash\nprintf "%s\\n" "{tool} $*" >> {self.log}\n'
+        if tool == "umoci":
+            # umoci unpack --image SRC DEST: a rootfs appears at DEST.
+            body += 'if [ "$1" = unpack ]; then mkdir -p "$4/rootfs"; fi\n'
+        if tool == "skopeo":
+            # skopeo copy --all --preserve-digests docker://REF oci-archive:PATH:NAME
+            cases = "".join(
+                f"  docker://{ref}) src={archive} ;;\n" for ref, archive in self.archives.items()
+            )
+            body += (
+                'ref="$4"; dest="${5#oci-archive:}"; dest="${dest%%.tar:*}.tar"\n'
+                f'case "$ref" in\n{cases}  *) echo "no such image $ref" >&2; exit 1 ;;\nesac\n'
+                'cp "$src" "$dest"\n'
+            )
+        if tool == "curl":
+            body += '[ -e "$(dirname "$0")/unhealthy" ] && exit 7\n'
+        return body + "exit 0\n"
+
+    def env(self, **more: str) -> dict[str, str]:
+        return {**os.environ, "PATH": f"{self.bin}:{os.environ['PATH']}", **more}
+
+    def run(
+        self, argv: list[str], stdin: str | None = None, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            argv, input=stdin, env=self.env(**env), capture_output=True, text=True, check=False
+        )
+
+    def calls(self) -> list[str]:
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+    def put(self, site_path: str, source: Path) -> None:
+        target = self.root / site_path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+    def files(self, site_dir: str) -> set[str]:
+        base = self.root / site_dir.lstrip("/")
+        return {p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()}
+
+
+def dev_spec() -> StackSpec:
+    """The dev stack: austin-lab, an x86-nvidia site (k3s, GPU)."""
+    return load_stack(ROOT, "dev").spec
+
+
+def systemd_spec() -> StackSpec:
+    """The dev stack with austin-lab as a CPU box that runs systemd units (no k3s)."""
+    spec = dev_spec()
+    lab = spec.targets["llama-lab"].model_copy(update={"profile": "cpu", "runtime": "systemd"})
+    return spec.model_copy(update={"targets": {**spec.targets, "llama-lab": lab}})
+
+
+def fetch_images(site_bundle: SiteBundle, tmp: Path) -> Bundle:
+    """Run the bundle's real fetch-images.sh (skopeo shimmed) and read the bundle as
+    EdgeSite does."""
+    shims = FakeSite(tmp, site_bundle.archives)
+    done = shims.run([str(site_bundle.path / "fetch-images.sh")])
+    if done.returncode != 0:
+        raise AssertionError(f"fetch-images.sh failed: {done.stderr}")
+    return read_bundle(site_bundle.path)
