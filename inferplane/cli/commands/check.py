@@ -69,7 +69,7 @@ def check(
 
     today = as_of_date(as_of)
     org = load_policy(policy_config)
-    accepted = load_waivers(waivers, max_days=org.waiver_max_days)
+    accepted = load_waivers(waivers, max_days=org.waiver_max_days, today=today)
     started = time.perf_counter()
     planned = 0.0
     if graph is not None:
