@@ -15,7 +15,7 @@ import orjson
 
 from router.errors import RequestError
 
-__all__ = ["ChatRequest", "message_text", "parse_chat_request"]
+__all__ = ["ChatRequest", "chat_request", "message_text", "parse_chat_request"]
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -99,6 +99,11 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
         raise RequestError(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise RequestError(f"request body must be a JSON object, got {_kind(body)}")
+    return chat_request(body)
+
+
+def chat_request(body: dict[str, Any]) -> ChatRequest:
+    """Validate a parsed chat body (from JSON, or translated from another API)."""
     _check_params(body)
     if "model" not in body:
         raise RequestError("'model' is required", param="model")

@@ -39,7 +39,7 @@ import orjson
 
 from router.accesslog import AccessLog
 from router.auth import KeyRing
-from router.backends import BackendContext, ChatBackend, Usage, build_backend
+from router.backends import BackendContext, ChatBackend, Completion, Usage, build_backend
 from router.cache import (
     CachedAnswer,
     ExactCache,
@@ -73,7 +73,16 @@ from router.resilience import CircuitBreaker, backoff_delay
 from router.sse import DONE, chunk_event, error_event
 from router.state import FailSafeStore, MemoryStore, RedisStore, StateStore
 
-__all__ = ["CACHE_HEADER", "REQUEST_ID_HEADER", "Gateway", "Request", "Response"]
+__all__ = [
+    "CACHE_HEADER",
+    "REQUEST_ID_HEADER",
+    "Call",
+    "Endpoint",
+    "Gateway",
+    "Request",
+    "Response",
+    "error_response",
+]
 
 CACHE_HEADER = "x-inferplane-cache"
 REQUEST_ID_HEADER = "x-request-id"
@@ -104,9 +113,20 @@ class Response:
     stream: AsyncIterator[bytes] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One API path: its method, its handler and how its errors look on the wire (OpenAI's
+    shape unless the API has its own, as Anthropic's Messages API does)."""
+
+    method: str
+    handler: Callable[[Request, str], Awaitable[Response]]
+    render_error: Callable[[RouterError], Response] | None = None
+
+
 @dataclass(slots=True)
-class _Call:
-    """One chat request on its way through the router."""
+class Call:
+    """One routed request on its way through the router (chat, or another API translated
+    to a chat body; embeddings and legacy completions carry their own body)."""
 
     chat: ChatRequest
     key: KeyConfig | None
@@ -119,6 +139,8 @@ class _Call:
     cache_key: str | None = None
     semantic_space: str | None = None
     vector: Any = None
+    use_cache: bool = True
+    """False when the client sent ``x-inferplane-cache: off``."""
 
 
 class Gateway:
@@ -153,13 +175,18 @@ class Gateway:
         self.breakers = {name: CircuitBreaker(config.breaker, clock) for name in config.targets}
         self.metrics = Metrics()
         self.access_log = access_log or AccessLog()
-        self._routes: dict[str, tuple[str, Callable[[Request, str], Awaitable[Response]]]] = {
-            "/v1/chat/completions": ("POST", self._chat),
-            "/v1/models": ("GET", self._models),
-            "/healthz": ("GET", self._healthz),
-            "/readyz": ("GET", self._readyz),
-            "/metrics": ("GET", self._metrics),
+        self.endpoints: dict[str, Endpoint] = {
+            "/v1/chat/completions": Endpoint("POST", self._chat),
+            "/v1/models": Endpoint("GET", self._models),
+            "/healthz": Endpoint("GET", self._healthz),
+            "/readyz": Endpoint("GET", self._readyz),
+            "/metrics": Endpoint("GET", self._metrics),
         }
+        # The other APIs (Anthropic Messages, Responses, legacy completions, embeddings,
+        # the OpenAPI document) live in router.api, one module each, on this same core.
+        from router.api import install
+
+        install(self)
 
     def _default_store(self) -> StateStore:
         state = self.config.state
@@ -188,35 +215,54 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         request_id = secrets.token_hex(8)
+        endpoint = self.endpoints.get(request.path)
         try:
-            response = await self._dispatch(request, request_id)
+            response = await self._dispatch(request, request_id, endpoint)
         except RouterError as exc:
-            response = self._refused(request, request_id, exc)
+            response = self._refused(request, request_id, exc, endpoint)
         except UnicodeError as exc:  # a header or body with bytes that are not UTF-8
             reason = getattr(exc, "reason", type(exc).__name__)
             refusal = RequestError(f"request is not valid UTF-8 ({reason})")
-            response = self._refused(request, request_id, refusal)
+            response = self._refused(request, request_id, refusal, endpoint)
         except Exception as exc:  # a bug: answer in the API's shape and keep serving
             logger.exception(
                 "request %s: unhandled error on %s %s", request_id, request.method, request.path
             )
-            response = _error(
+            response = error_response(
                 RouterError(f"internal error: {type(exc).__name__} (request id {request_id})")
             )
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
 
-    async def _dispatch(self, request: Request, request_id: str) -> Response:
-        entry = self._routes.get(request.path)
-        if entry is None:
+    async def _dispatch(
+        self, request: Request, request_id: str, endpoint: Endpoint | None
+    ) -> Response:
+        if endpoint is None:
             raise NotFoundError(f"unknown path {request.path!r}")
-        method, handler = entry
-        if request.method != method:
-            raise MethodNotAllowedError(f"{request.path} accepts {method} only")
-        return await handler(request, request_id)
+        if request.method != endpoint.method:
+            raise MethodNotAllowedError(f"{request.path} accepts {endpoint.method} only")
+        return await endpoint.handler(request, request_id)
 
-    def _refused(self, request: Request, request_id: str, exc: RouterError) -> Response:
-        """One log line per refused request: the reason, never a traceback."""
+    def _refused(
+        self, request: Request, request_id: str, exc: RouterError, endpoint: Endpoint | None
+    ) -> Response:
+        """Every refused request is counted with its reason, written to the access log
+        with it, and logged in one line: the reason, never a traceback."""
+        reason = exc.reason or exc.code or exc.type
+        self.metrics.request(exc.route, "-", exc.status, exc.data_class, reason)
+        if self.config.access_log:
+            self.access_log.record(
+                {
+                    "ts": time.time(),
+                    "request_id": request_id,
+                    "path": request.path,
+                    "route": exc.route,
+                    "status": exc.status,
+                    "data_class": exc.data_class,
+                    "reason": reason,
+                    "error": exc.message,
+                }
+            )
         logger.log(
             logging.WARNING if exc.status >= 500 else logging.INFO,
             "request %s: %s %s -> %d %s: %s",
@@ -227,11 +273,20 @@ class Gateway:
             exc.code or exc.type,
             exc.detail or exc.message,
         )
-        return _error(exc)
+        render = endpoint.render_error if endpoint is not None else None
+        return (render or error_response)(exc)
 
     # --- chat completions -------------------------------------------------------------
 
     async def _chat(self, request: Request, request_id: str) -> Response:
+        return await self.answer(await self.admit(request, request_id, parse_chat_request))
+
+    async def admit(
+        self, request: Request, request_id: str, parse: Callable[[bytes], ChatRequest]
+    ) -> Call:
+        """Admission, the same for every API: size, API key, ``parse`` (the API's body to
+        a chat request), rate limit, classification and the routing decision (residency).
+        A refusal carries the data class it was decided for."""
         started = time.perf_counter()
         if len(request.body) > self.config.limits.max_body_bytes:
             raise BodyTooLargeError(
@@ -241,48 +296,82 @@ class Gateway:
         headers = request.headers
         key = None
         if self.config.auth_required:
-            key = self.keys.authenticate(headers.get("authorization"), headers.get("api-key"))
-        chat = parse_chat_request(request.body)
+            key = self.authenticate(headers)
+        chat = parse(request.body)
         await self.limiter.check(key, request.client)
         classification = self.classifier.classify(chat, key, headers)
         if classification.pii:
             self.metrics.pii[(("kind", classification.pii[0]),)] += 1
         try:
             decision = self.table.decide(classification, key)
-        except NoTargetError as exc:
-            self._finish_error(classification, "-", exc, started, request_id)
+        except RouterError as exc:
+            exc.data_class = classification.data_class
+            if classification.pii and isinstance(exc, PermissionDeniedError | NoTargetError):
+                exc.reason = "pii"
+                exc.message = (
+                    f"PII detected in the request ({', '.join(classification.pii)}): it was "
+                    f"raised to data class {classification.data_class!r}; {exc.message}"
+                )
             raise
         tenant = key.tenant if key is not None else ANONYMOUS_TENANT
         body = _capped(chat, decision)
-        call = _Call(chat, key, classification, decision, body, started, request_id, tenant)
-        if headers.get(CACHE_HEADER) != "off":
+        call = Call(chat, key, classification, decision, body, started, request_id, tenant)
+        call.use_cache = headers.get(CACHE_HEADER) != "off"
+        return call
+
+    def authenticate(self, headers: Mapping[str, str]) -> KeyConfig:
+        """The API key of a request: ``Authorization: Bearer``, or the key headers of the
+        APIs the router speaks (Azure OpenAI's ``api-key``, Anthropic's ``x-api-key``)."""
+        return self.keys.authenticate(
+            headers.get("authorization"), headers.get("api-key") or headers.get("x-api-key")
+        )
+
+    async def answer(self, call: Call) -> Response:
+        """A chat answer for an admitted call: from a cache or a target, JSON or a stream
+        of OpenAI chunks (other APIs translate it back)."""
+        if call.use_cache:
             hit = await self._cache_lookup(call)
             if hit is not None:
                 return hit
-        try:
-            if chat.stream:
-                return await self._stream(call)
-            return await self._complete(call)
-        except RouterError as exc:
-            self._finish_error(classification, decision.route.name, exc, started, request_id)
-            raise
+        if call.chat.stream:
+            return await self.stream(call)
+        return await self.complete(call)
 
-    async def _complete(self, call: _Call) -> Response:
-        async def attempt(name: str) -> Any:
+    async def complete(
+        self,
+        call: Call,
+        send: Callable[[str, dict[str, Any]], Awaitable[Completion]] | None = None,
+    ) -> Response:
+        """One JSON answer from the first target that gives one. ``send(target, body)``
+        replaces the chat call (legacy completions, embeddings)."""
+
+        async def attempt(name: str) -> Completion:
+            body = self._body_for(call, name)
             async with asyncio.timeout(self.config.targets[name].timeouts.total):
-                return await self.backends[name].complete(self._body_for(call, name))
+                if send is not None:
+                    return await send(name, body)
+                return await self.backends[name].complete(body)
 
-        name, completion = await self._attempts(call, attempt)
+        name, completion = await self.attempts(call, attempt)
         self._finish(call, name, 200, completion.usage)
         await self._cache_store(call, name, completion.body)
         return Response(200, self._headers(call, name, _JSON, "miss"), completion.body)
 
-    async def _stream(self, call: _Call) -> Response:
+    async def stream(
+        self,
+        call: Call,
+        open_stream: Callable[[str, dict[str, Any], Usage], AsyncIterator[bytes]] | None = None,
+    ) -> Response:
+        """A stream from the first target whose first block arrives in time.
+        ``open_stream(target, body, usage)`` replaces the chat stream (legacy completions)."""
+
         async def attempt(name: str) -> tuple[bytes, AsyncIterator[bytes], Usage]:
             usage = Usage()
-            blocks = self.backends[name].stream(
-                self._body_for(call, name), usage, call.chat.include_usage
-            )
+            body = self._body_for(call, name)
+            if open_stream is not None:
+                blocks = open_stream(name, body, usage)
+            else:
+                blocks = self.backends[name].stream(body, usage, call.chat.include_usage)
             try:
                 async with asyncio.timeout(self.config.targets[name].timeouts.first_byte):
                     first = await anext(blocks)
@@ -293,13 +382,13 @@ class Gateway:
                 raise
             return first, blocks, usage
 
-        name, (first, blocks, usage) = await self._attempts(call, attempt)
+        name, (first, blocks, usage) = await self.attempts(call, attempt)
         headers = self._headers(call, name, "text/event-stream", "miss")
         headers["cache-control"] = "no-cache"
         return Response(200, headers, stream=self._relay(call, name, first, blocks, usage))
 
     async def _relay(
-        self, call: _Call, name: str, first: bytes, blocks: AsyncIterator[bytes], usage: Usage
+        self, call: Call, name: str, first: bytes, blocks: AsyncIterator[bytes], usage: Usage
     ) -> AsyncIterator[bytes]:
         status = 200
         try:
@@ -327,7 +416,17 @@ class Gateway:
             await blocks.aclose()  # type: ignore[attr-defined]
             self._finish(call, name, status, usage)
 
-    async def _attempts(self, call: _Call, attempt: Callable[[str], Awaitable[T]]) -> tuple[str, T]:
+    async def attempts(self, call: Call, attempt: Callable[[str], Awaitable[T]]) -> tuple[str, T]:
+        """Try the decision's targets in order until ``attempt(target)`` succeeds; a
+        refusal carries the route and data class."""
+        try:
+            return await self._attempts(call, attempt)
+        except RouterError as exc:
+            exc.route = call.decision.route.name
+            exc.data_class = call.classification.data_class
+            raise
+
+    async def _attempts(self, call: Call, attempt: Callable[[str], Awaitable[T]]) -> tuple[str, T]:
         # Reasons for the client name targets and error codes only; upstream addresses and
         # exception text go to the log line with the same request id.
         reasons: list[str] = []
@@ -374,12 +473,12 @@ class Gateway:
         exhausted.detail = f"no target could answer (route {route!r}): {'; '.join(details)}"
         raise exhausted
 
-    def _body_for(self, call: _Call, name: str) -> dict[str, Any]:
+    def _body_for(self, call: Call, name: str) -> dict[str, Any]:
         return {**call.body, "model": self.config.targets[name].model}
 
     # --- caches -----------------------------------------------------------------------
 
-    async def _cache_lookup(self, call: _Call) -> Response | None:
+    async def _cache_lookup(self, call: Call) -> Response | None:
         space = namespace(call.tenant, call.classification.data_class, call.decision.route.name)
         answer = None
         if self.exact.enabled:
@@ -401,7 +500,7 @@ class Gateway:
             return Response(200, headers, stream=_replay(answer.body, call.chat.include_usage))
         return Response(200, self._headers(call, answer.target, _JSON, "hit"), answer.body)
 
-    async def _cache_store(self, call: _Call, name: str, body: bytes) -> None:
+    async def _cache_store(self, call: Call, name: str, body: bytes) -> None:
         answer = CachedAnswer(name, body)
         if call.cache_key is not None:
             await self.exact.put(call.cache_key, answer)
@@ -410,7 +509,7 @@ class Gateway:
 
     # --- bookkeeping ------------------------------------------------------------------
 
-    def _headers(self, call: _Call, target: str, content_type: str, cache: str) -> dict[str, str]:
+    def _headers(self, call: Call, target: str, content_type: str, cache: str) -> dict[str, str]:
         return {
             "content-type": content_type,
             "x-inferplane-target": target,
@@ -420,11 +519,12 @@ class Gateway:
         }
 
     def _finish(
-        self, call: _Call, target: str, status: int, usage: Usage, *, cached: bool = False
+        self, call: Call, target: str, status: int, usage: Usage, *, cached: bool = False
     ) -> None:
         c = call.classification
         route = call.decision.route.name
-        self.metrics.request(route, target, status, c.data_class)
+        reason = "ok" if status < 400 else "stream_interrupted"
+        self.metrics.request(route, target, status, c.data_class, reason)
         cost = 0.0
         if not cached:
             config = self.config.targets[target]
@@ -456,31 +556,12 @@ class Gateway:
                 }
             )
 
-    def _finish_error(
-        self, c: Classification, route: str, exc: RouterError, started: float, request_id: str
-    ) -> None:
-        self.metrics.request(route, "-", exc.status, c.data_class)
-        if self.config.access_log:
-            self.access_log.record(
-                {
-                    "ts": time.time(),
-                    "request_id": request_id,
-                    "route": route,
-                    "status": exc.status,
-                    "data_class": c.data_class,
-                    "error": exc.message,
-                    "ms": round((time.perf_counter() - started) * 1000, 3),
-                }
-            )
-
     # --- other endpoints --------------------------------------------------------------
 
     async def _models(self, request: Request, request_id: str) -> Response:
         key = None
         if self.config.auth_required:
-            key = self.keys.authenticate(
-                request.headers.get("authorization"), request.headers.get("api-key")
-            )
+            key = self.authenticate(request.headers)
         routes = [
             r for r in self.config.routes if key is None or not key.routes or r.name in key.routes
         ]
@@ -551,8 +632,12 @@ def _as_upstream_error(exc: BaseException, name: str) -> UpstreamError:
     return UpstreamProtocolError(f"target {name!r}: {exc!r}", target=name)
 
 
-def _error(exc: RouterError) -> Response:
-    return Response(exc.status, {"content-type": _JSON}, exc.to_json())
+def error_response(exc: RouterError) -> Response:
+    """An error in OpenAI's shape; a 429 says when to retry (``Retry-After``)."""
+    headers = {"content-type": _JSON}
+    if exc.retry_after is not None:
+        headers["retry-after"] = str(exc.retry_after)
+    return Response(exc.status, headers, exc.to_json())
 
 
 async def _replay(body: bytes, include_usage: bool) -> AsyncIterator[bytes]:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from router.classify import Classification
+from router.classify import TIERS, Classification
 from router.config import KeyConfig, RouteConfig, RouterConfig
-from router.errors import NoTargetError, PermissionDeniedError
+from router.errors import NoTargetError, NotFoundError, PermissionDeniedError
 
 __all__ = ["Decision", "RouteTable"]
 
@@ -37,6 +37,11 @@ class RouteTable:
     def __init__(self, config: RouterConfig) -> None:
         self._config = config
         self._routes = config.routes
+        aliases = {r.match.alias for r in config.routes if r.match.alias is not None}
+        self._known = frozenset(aliases | set(config.targets) | set(TIERS))
+        """Model names the router understands: route aliases, target names, tiers."""
+        self._catch_all = frozenset(r.name for r in config.routes if _is_catch_all(r))
+        """Routes with an empty match: any model name is theirs."""
 
     def decide(self, classification: Classification, key: KeyConfig | None) -> Decision:
         refusal = self._config.refused_data_classes.get(classification.data_class)
@@ -44,6 +49,16 @@ class RouteTable:
             # This router itself may not see the class where it runs (e.g. restricted
             # data at a cloud router): refuse before any route or target is considered.
             raise PermissionDeniedError(refusal, code="data_class_not_allowed_here")
+        # With a catch-all route anywhere, matching goes on: a key that may not use it
+        # hears which routes it may use (route_not_allowed), not that the model is unknown.
+        if classification.alias not in self._known and not self._catch_all:
+            raise NotFoundError(
+                f"model {classification.alias!r} is neither a route alias nor a target, and "
+                f"no catch-all route (empty match) takes any model; known models: "
+                f"{', '.join(self.known_models(key)) or '(none)'}",
+                param="model",
+                code="model_not_found",
+            )
         route = self._match(classification, key)
         if classification.alias in self._config.targets:
             targets = self._pinned(route, classification)
@@ -51,6 +66,12 @@ class RouteTable:
             targets = self._candidates(route, classification)
         caps = [c for c in (route.max_tokens, self._config.limits.max_tokens) if c is not None]
         return Decision(route=route, targets=targets, max_tokens=min(caps) if caps else None)
+
+    def known_models(self, key: KeyConfig | None) -> list[str]:
+        """Aliases, then targets, of the routes ``key`` may use (all routes without keys)."""
+        routes = [r for r in self._routes if key is None or not key.routes or r.name in key.routes]
+        names = [r.match.alias for r in routes if r.match.alias]
+        return names + sorted({t for r in routes for t in r.targets} - set(names))
 
     def _match(self, c: Classification, key: KeyConfig | None) -> RouteConfig:
         allowed = key.routes if key is not None and key.routes else None
@@ -119,3 +140,8 @@ class RouteTable:
                 code="latency_budget_unmet",
             )
         return tuple(fast)
+
+
+def _is_catch_all(route: RouteConfig) -> bool:
+    m = route.match
+    return m.alias is None and m.data_class is None and m.tier is None and m.latency_ms_max is None

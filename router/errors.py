@@ -56,6 +56,14 @@ class RouterError(Exception):
     detail: str | None = None
     """What the router's log line says instead of ``message`` (upstream addresses,
     exception text); never sent to the client."""
+    retry_after: int | None = None
+    """Seconds a client should wait before trying again (the ``Retry-After`` header)."""
+    route: str = "-"
+    data_class: str = "-"
+    """Where the request got before it was refused: the metric labels and log fields of
+    the refusal (the core fills them in as the request moves on)."""
+    reason: str | None = None
+    """The refusal's reason label (``inferplane_requests_total``); default: the code."""
 
     def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
         super().__init__(message)
@@ -121,6 +129,7 @@ class RateLimitError(RouterError):
     status = 429
     type = "rate_limit_error"
     code = "rate_limit_exceeded"
+    retry_after = 60
 
 
 class NoTargetError(RouterError):

@@ -9,6 +9,7 @@ unlimited.
 from __future__ import annotations
 
 import math
+import time
 
 from router.config import KeyConfig, RouterConfig
 from router.errors import RateLimitError, StateUnavailableError
@@ -54,4 +55,7 @@ class RateLimiter:
             rpm = math.ceil(rpm * self._share)
             over = await self._local.hit(name, _WINDOW_S) > rpm
         if over:
-            raise RateLimitError(f"{who} exceeded {rpm} requests/min")
+            refusal = RateLimitError(f"{who} exceeded {rpm} requests/min")
+            # Windows are fixed minutes: the next one starts at the top of the minute.
+            refusal.retry_after = max(1, math.ceil(_WINDOW_S - time.time() % _WINDOW_S))
+            raise refusal

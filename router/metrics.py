@@ -42,13 +42,18 @@ class Metrics:
         self.log_dropped = 0
         self.state_degraded = 0
 
-    def request(self, route: str, target: str, status: int, data_class: str) -> None:
+    def request(
+        self, route: str, target: str, status: int, data_class: str, reason: str = "ok"
+    ) -> None:
+        """``reason``: ``ok`` for an answer, else why it was refused or failed (the error
+        code: ``invalid_api_key``, ``pii``, ``no_resident_target``, ``rate_limit_exceeded``)."""
         self.requests[
             (
                 ("route", route),
                 ("target", target),
                 ("status", str(status)),
                 ("data_class", data_class),
+                ("reason", reason),
             )
         ] += 1
 
@@ -65,7 +70,9 @@ class Metrics:
 
     def render(self) -> bytes:
         lines: list[str] = []
-        _counter(lines, "inferplane_requests_total", "Chat requests by outcome.", self.requests)
+        _counter(
+            lines, "inferplane_requests_total", "API requests by outcome and reason.", self.requests
+        )
         _counter(lines, "inferplane_upstream_attempts_total", "Calls to targets.", self.attempts)
         _counter(lines, "inferplane_tokens_total", "Tokens reported by targets.", self.tokens)
         _counter(lines, "inferplane_cost_usd_total", "Estimated cost in USD.", self.cost)

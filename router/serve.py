@@ -10,6 +10,7 @@ from aiohttp import web
 
 from router.app import create_app
 from router.config import RouterConfig
+from router.configfile import parse_config
 from router.errors import ConfigError
 
 __all__ = ["CONFIG_ENV", "load_config", "run", "tls_context"]
@@ -28,10 +29,7 @@ def load_config(path: str | None = None) -> RouterConfig:
             raise ConfigError(f"no config: pass --config FILE or set {CONFIG_ENV}")
         if not text.lstrip().startswith("{"):
             text = _read(text)
-    try:
-        return RouterConfig.from_json(text)
-    except ValueError as exc:
-        raise ConfigError(f"invalid router config: {exc}") from exc
+    return parse_config(text, path or CONFIG_ENV)
 
 
 def _read(path: str) -> str:

@@ -44,7 +44,7 @@ from components.aws.shared import (
 from components.base import EndpointInfo, Labels, TargetComponent
 from components.shell import comment, quote
 from components.wiring import Reach
-from inferplane.serving.base import EngineCommand
+from inferplane.catalog.engine import EngineCommand
 
 __all__ = [
     "DLAMI_PARAMETERS",

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.catalog import OPENAI_PROVISIONED_SKUS, OPENAI_SKUS
 from components.azure.group import resource_group_name
 from components.azure.network import OPENAI_ZONES, AzureNetwork, private_endpoint
 from components.azure.roles import assign_grant, azure_grant
 from components.base import EndpointInfo, TargetComponent
 from components.wiring import Grant, Reach
+from inferplane.catalog.azure import OPENAI_PROVISIONED_SKUS, OPENAI_SKUS
 
 __all__ = ["OPENAI_SCOPE", "OPENAI_USER_ROLE", "AzureOpenAI", "AzureOpenAIArgs"]
 

@@ -18,8 +18,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.base import EndpointInfo, TargetComponent
-from components.gcp.catalog import cloud_run_gpu_refusal, cloud_run_size_refusal
 from components.wiring import Grant, Reach
+from inferplane.catalog.gcp import cloud_run_gpu_refusal, cloud_run_size_refusal
 
 __all__ = [
     "INVOKER_ROLE",

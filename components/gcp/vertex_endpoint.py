@@ -28,8 +28,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.base import EndpointInfo, TargetComponent
-from components.gcp.catalog import vertex_accelerator, vertex_machine_refusal
 from components.wiring import Grant, Reach
+from inferplane.catalog.gcp import vertex_accelerator, vertex_machine_refusal
 
 __all__ = ["VERTEX_CALLER_ROLE", "VertexEndpoint", "VertexEndpointArgs"]
 

@@ -28,7 +28,7 @@ from components.kubernetes.objects import (
     namespace_manifest,
     workload_manifests,
 )
-from inferplane.serving import ENGINES, EngineCommand
+from inferplane.catalog.engine import ENGINE_NAMES, EngineCommand
 
 __all__ = [
     "GPU_RESOURCE",
@@ -102,8 +102,9 @@ class ModelServerConfig:
 
 def model_server_workload(config: ModelServerConfig) -> Workload:
     """The generic workload a model server is."""
-    if config.engine not in ENGINES:
-        raise ValueError(f"engine {config.engine!r} is unknown; allowed: {', '.join(ENGINES)}")
+    if config.engine not in ENGINE_NAMES:
+        allowed = ", ".join(ENGINE_NAMES)
+        raise ValueError(f"engine {config.engine!r} is unknown; allowed: {allowed}")
     if config.weights_gib is not None and config.weights_gib <= 0:
         raise ValueError(f"weights_gib {config.weights_gib} must be > 0 (or None if unknown)")
     weights = config.weights_gib

@@ -6,6 +6,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from inferplane.catalog.engine import ENGINE_NAMES
 from inferplane.serving.base import EngineCommand, ServingEngine
 from inferplane.serving.memory import weights_gib
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ENGINES", "EngineCommand", "ServingEngine", "engine", "render", "weights_gib"]
 
-ENGINES = ("vllm", "tgi", "ollama", "llamacpp", "triton")
+ENGINES = ENGINE_NAMES
 
 
 def engine(name: str) -> ServingEngine:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from inferplane.catalog.engine import EngineCommand
 
 if TYPE_CHECKING:
     from inferplane.spec.serving import Serving
@@ -12,18 +14,6 @@ __all__ = ["HF_QUANTIZATION_FLAG", "EngineCommand", "ServingEngine"]
 
 HF_QUANTIZATION_FLAG = {"fp8": "fp8", "int8": "bitsandbytes", "awq": "awq", "gptq": "gptq"}
 """The quantization flag value vLLM and TGI both take for each spec quantization."""
-
-
-@dataclass(frozen=True)
-class EngineCommand:
-    """How to start one model server: image, arguments, environment, port, health path."""
-
-    image: str
-    args: tuple[str, ...]
-    env: dict[str, str] = field(default_factory=dict)
-    port: int = 8000
-    health_path: str = "/health"
-    openai_base_path: str = "/v1"
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,7 @@ class AzureOpenAIBackend(OpenAICompatBackend):
     kind = "azure_openai"
     key_header = "api-key"
 
-    def chat_url(self, base: str) -> str:
+    def endpoint_url(self, endpoint: str) -> str:
         version = self.target.api_version or DEFAULT_API_VERSION
-        return (
-            f"{base}/openai/deployments/{self.target.model}/chat/completions?api-version={version}"
-        )
+        deployment = f"{self.base}/openai/deployments/{self.target.model}"
+        return f"{deployment}/{endpoint}?api-version={version}"

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.backends.http import client_timeout, parse_json, post
+from router.backends.http import client_timeout, parse_json
 from router.config import TargetConfig
 from router.errors import UpstreamProtocolError, UpstreamStatusError
 from router.sse import DONE
@@ -30,46 +30,46 @@ class OpenAICompatBackend(ChatBackend):
         super().__init__(name, target, context)
         if target.url is None:
             raise ValueError(f"target {name!r}: backend {target.backend!r} needs a url")
-        self.url = self.chat_url(target.url.rstrip("/"))
+        self.base = target.url.rstrip("/")
+        self.url = self.endpoint_url("chat/completions")
         self.headers = {"content-type": "application/json"}
         self.timeout = client_timeout(target)
 
-    def chat_url(self, base: str) -> str:
-        return base + "/chat/completions"
+    def endpoint_url(self, endpoint: str) -> str:
+        """The URL of one OpenAI endpoint (``completions``, ``embeddings``) of the target."""
+        return f"{self.base}/{endpoint}"
 
     async def complete(self, body: dict[str, Any]) -> Completion:
-        session = self.context.session
+        return await self._post(self.url, body)
+
+    async def send(self, endpoint: str, body: dict[str, Any]) -> Completion:
+        """A JSON answer from another OpenAI endpoint (legacy completions, embeddings)."""
+        return await self._post(self.endpoint_url(endpoint), body)
+
+    async def _post(self, url: str, body: dict[str, Any]) -> Completion:
         data = orjson.dumps(body)
-        headers = await self.authorized_headers(self.url, data, self.headers)
-        async with post(
-            session,
-            self.url,
-            data,
-            headers,
-            timeout=self.timeout,
-            target=self.name,
-            tls=self.credentials.ssl,
-        ) as resp:
+        async with self.post(url, data, self.headers, self.timeout) as resp:
             raw = await resp.read()
         return Completion(raw, usage_of(parse_json(raw, self.name)))
 
-    async def stream(
+    def stream(
         self, body: dict[str, Any], usage: Usage, include_usage: bool
+    ) -> AsyncIterator[bytes]:
+        return self._stream(self.url, body, usage, include_usage)
+
+    def stream_endpoint(
+        self, endpoint: str, body: dict[str, Any], usage: Usage, include_usage: bool
+    ) -> AsyncIterator[bytes]:
+        """A stream from another OpenAI endpoint (legacy completions)."""
+        return self._stream(self.endpoint_url(endpoint), body, usage, include_usage)
+
+    async def _stream(
+        self, url: str, body: dict[str, Any], usage: Usage, include_usage: bool
     ) -> AsyncIterator[bytes]:
         # Always ask for usage (metering needs it); drop that chunk if the client did not.
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
-        session = self.context.session
         data = orjson.dumps(body)
-        headers = await self.authorized_headers(self.url, data, self.headers)
-        async with post(
-            session,
-            self.url,
-            data,
-            headers,
-            timeout=self.timeout,
-            target=self.name,
-            tls=self.credentials.ssl,
-        ) as resp:
+        async with self.post(url, data, self.headers, self.timeout) as resp:
             async for block in relay_openai_stream(
                 resp.content.iter_any(), usage, include_usage, self.name
             ):

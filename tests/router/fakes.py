@@ -94,10 +94,74 @@ class FakeOpenAI:
         self.release = asyncio.Event()
         self.app = web.Application()
         self.app.router.add_post("/v1/chat/completions", self._chat)
+        self.app.router.add_post("/v1/completions", self._legacy)
+        self.app.router.add_post("/v1/embeddings", self._embeddings)
+        self.paths: list[str] = []
+        self.tool_call: tuple[str, str] | None = None
+        """(name, arguments): answer with one tool call instead of text."""
+        """The path of every request, in order (which endpoint a request reached)."""
+
+    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
+        body = orjson.loads(await request.read())
+        self.requests.append(body)
+        self.paths.append(request.path)
+        inputs = [body["input"]] if isinstance(body["input"], str) else body["input"]
+        data = [
+            {"object": "embedding", "index": i, "embedding": [float(len(text)), 0.5, -0.5]}
+            for i, text in enumerate(inputs)
+        ]
+        return web.json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": 4, "total_tokens": 4},
+            }
+        )
+
+    async def _legacy(self, request: web.Request) -> web.StreamResponse:
+        """Legacy text completions, JSON or streamed."""
+        body = orjson.loads(await request.read())
+        self.requests.append(body)
+        self.paths.append(request.path)
+        if body.get("stream"):
+            response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+            await response.prepare(request)
+            for index in range(self.chunks):
+                choice = {"index": 0, "text": f"{self.name}-{index} ", "finish_reason": None}
+                chunk = {
+                    "id": "cmpl-1",
+                    "object": "text_completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [choice],
+                }
+                await response.write(b"data: " + orjson.dumps(chunk) + b"\n\n")
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+            return response
+        return web.json_response(
+            {
+                "id": "cmpl-1",
+                "object": "text_completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "text": f"completion from {self.name}",
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
+            }
+        )
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = orjson.loads(await request.read())
         self.requests.append(body)
+        self.paths.append(request.path)
         assert request.transport is not None
         self.peers.append(request.transport.get_extra_info("peername"))
         if self.mode == "status":
@@ -111,6 +175,8 @@ class FakeOpenAI:
         if self.mode == "reset":
             _reset(request)
             return web.Response()
+        if self.tool_call is not None:
+            return await self._tool_call(request, body, *self.tool_call)
         if body.get("stream"):
             return await self._stream(request, body)
         text = f"answer from {self.name}"
@@ -132,6 +198,51 @@ class FakeOpenAI:
                 "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
             }
         )
+
+    async def _tool_call(
+        self, request: web.Request, body: dict[str, Any], name: str, arguments: str
+    ) -> web.StreamResponse:
+        """One tool call, as OpenAI sends it: whole, or streamed as id + name, then the
+        arguments in two pieces, then finish_reason tool_calls."""
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": name, "arguments": arguments},
+        }
+        if not body.get("stream"):
+            message = {"role": "assistant", "content": None, "tool_calls": [call]}
+            choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
+            usage = {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}
+            return web.json_response(
+                {
+                    "id": "chatcmpl-1",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [choice],
+                    "usage": usage,
+                }
+            )
+        response = web.StreamResponse(headers={"content-type": "text/event-stream"})
+        await response.prepare(request)
+        half = len(arguments) // 2
+        opening = {
+            "index": 0,
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": name, "arguments": ""},
+        }
+        deltas = [
+            {"role": "assistant", "content": None, "tool_calls": [opening]},
+            {"tool_calls": [{"index": 0, "function": {"arguments": arguments[:half]}}]},
+            {"tool_calls": [{"index": 0, "function": {"arguments": arguments[half:]}}]},
+        ]
+        for delta in deltas:
+            await response.write(_chunk(body["model"], delta, None))
+        await response.write(_chunk(body["model"], {}, "tool_calls"))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
 
     async def _stream(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
         response = web.StreamResponse(headers={"content-type": "text/event-stream"})

@@ -90,6 +90,18 @@ def vertex_app(recorder: Recorder) -> web.Application:
     async def generate(request: web.Request) -> web.StreamResponse:
         await recorder.record(request)
         usage = {"promptTokenCount": 6, "candidatesTokenCount": 2}
+        if request.path.endswith(":predict"):  # text embeddings
+            instances = orjson.loads(await request.read())["instances"]
+            predictions = [
+                {
+                    "embeddings": {
+                        "values": [float(len(i["content"])), 1.0],
+                        "statistics": {"token_count": 2},
+                    }
+                }
+                for i in instances
+            ]
+            return web.json_response({"predictions": predictions})
         if request.path.endswith(":generateContent"):
             return web.json_response(
                 {

@@ -232,7 +232,7 @@ def test_metrics_render_prometheus_text() -> None:
     text = metrics.render().decode()
     assert (
         'inferplane_requests_total{route="default",target="edge",status="200",'
-        'data_class="public"} 1' in text
+        'data_class="public",reason="ok"} 1' in text
     )
     assert 'inferplane_tokens_total{target="edge",kind="completion"} 5' in text
     assert 'inferplane_upstream_seconds_bucket{target="edge",le="0.05"} 1' in text

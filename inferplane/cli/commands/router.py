@@ -50,17 +50,23 @@ def config(stack: StackOpt = None, project: ProjectOpt = None) -> None:
 
 @router_app.command("serve")
 def serve(
+    *,
     stack: StackOpt = None,
     config_file: Annotated[
-        Path | None, typer.Option("--config", help="RouterConfig JSON file.")
+        Path | None, typer.Option("--config", help="RouterConfig file (JSON or YAML).")
+    ] = None,
+    targets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="NAME=URL: call target NAME at URL with auth none (repeatable; local upstreams).",
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     project: ProjectOpt = None,
 ) -> None:
     """Run the router locally with a stack's config or a config file."""
-    from router.config import RouterConfig
-
     if (stack is None) == (config_file is None):
         raise InferplaneError("give exactly one of --stack NAME or --config FILE")
     if config_file is not None:
@@ -70,10 +76,16 @@ def serve(
             raise ConfigFileError(f"cannot read {config_file}: {exc.strerror}") from exc
     else:
         text = _stack_config_json(str(stack), project)
+    from router.configfile import parse_config, point_targets
+    from router.errors import ConfigError
+
     try:
-        router_config = RouterConfig.from_json(text)
-    except ValueError as exc:
-        raise ConfigFileError(f"invalid RouterConfig: {exc}") from exc
+        router_config = parse_config(text, str(config_file or f"stack {stack}"))
+        router_config, warnings = point_targets(router_config, targets or ())
+    except ConfigError as exc:
+        raise ConfigFileError(exc.message) from None
+    for warning in warnings:
+        err.print(warning, markup=False)
     from router.serve import run
 
     err.print(f"router listening on http://{host}:{port} (stack {router_config.stack})")

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from components.azure.catalog import (
+from inferplane.catalog.azure import (
     OPENAI_DATA_ZONES,
     OPENAI_SKUS,
     container_app_gpu_refusal,

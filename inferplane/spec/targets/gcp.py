@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.gcp.catalog import (
+from inferplane.catalog.gcp import (
     cloud_run_gpu_refusal,
     cloud_run_size_refusal,
     vertex_machine_refusal,

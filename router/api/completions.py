@@ -1,0 +1,94 @@
+"""``POST /v1/completions``: legacy text completions, for OpenAI-compatible targets (vLLM,
+TGI, llama.cpp, Ollama, Azure OpenAI). Admitted like a chat request (the prompt is what
+the PII scan reads), routed to the route's OpenAI-protocol targets, relayed as it is."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from router.api.capable import keep_capable_targets, text_inputs
+from router.api.parse import json_object, kind, require
+from router.backends import ChatBackend, Completion, Usage
+from router.backends.openai_compat import OpenAICompatBackend
+from router.chat import ChatRequest
+from router.errors import RequestError
+
+if TYPE_CHECKING:
+    from router.core import Endpoint, Gateway, Request, Response
+
+__all__ = ["endpoints", "parse"]
+
+PATH = "/v1/completions"
+
+_NUMBER = (int, float)
+_PARAMS: dict[str, tuple[type, ...]] = {
+    "model": (str,),
+    "prompt": (str, list),
+    "suffix": (str,),
+    "max_tokens": (int,),
+    "temperature": _NUMBER,
+    "top_p": _NUMBER,
+    "n": (int,),
+    "stream": (bool,),
+    "stream_options": (dict,),
+    "logprobs": (int,),
+    "echo": (bool,),
+    "stop": (str, list),
+    "presence_penalty": _NUMBER,
+    "frequency_penalty": _NUMBER,
+    "best_of": (int,),
+    "logit_bias": (dict,),
+    "user": (str,),
+    "seed": (int,),
+}
+
+
+def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
+    from router.core import Endpoint
+
+    async def handle(request: Request, request_id: str) -> Response:
+        call = await gateway.admit(request, request_id, parse)
+        backends = keep_capable_targets(gateway, call, PATH, _openai, _SERVED_BY)
+
+        async def send(name: str, body: dict[str, Any]) -> Completion:
+            return await backends[name].send("completions", body)
+
+        def open_stream(name: str, body: dict[str, Any], usage: Usage) -> AsyncIterator[bytes]:
+            return backends[name].stream_endpoint(
+                "completions", body, usage, call.chat.include_usage
+            )
+
+        if call.chat.stream:
+            return await gateway.stream(call, open_stream)
+        return await gateway.complete(call, send)
+
+    return {PATH: Endpoint("POST", handle)}
+
+
+_SERVED_BY = "OpenAI-compatible and Azure OpenAI targets"
+
+
+def _openai(backend: ChatBackend) -> OpenAICompatBackend | None:
+    return backend if isinstance(backend, OpenAICompatBackend) else None
+
+
+def parse(raw: bytes) -> ChatRequest:
+    body = json_object(raw)
+    for name, value in body.items():
+        allowed = _PARAMS.get(name)
+        if allowed is None:
+            raise RequestError(f"unrecognized request argument supplied: {name}", param=name)
+        if value is not None and (
+            not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)
+        ):
+            raise RequestError(f"'{name}' has the wrong type: {kind(value)}", param=name)
+    model = require(body, "model", str)
+    prompts = text_inputs(body.get("prompt"), "prompt")
+    return ChatRequest(
+        body=body,
+        model=model,
+        stream=body.get("stream") is True,
+        text="\n".join(prompts),
+        last_user_text=prompts[-1],
+    )

@@ -1,0 +1,53 @@
+"""Small validators the API translations share: errors name the field, the bad value's
+JSON type and what is allowed, like ``router.chat``."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+
+from router.errors import RequestError
+
+__all__ = ["json_object", "kind", "require"]
+
+T = TypeVar("T")
+
+_NAMES: dict[type, str] = {
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+}
+
+
+def kind(value: object) -> str:
+    if value is None:
+        return "null"
+    return _NAMES.get(type(value), type(value).__name__)
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestError(f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise RequestError(f"request body must be a JSON object, got {kind(body)}")
+    return body
+
+
+def require(body: dict[str, Any], name: str, expected: type[T], where: str = "") -> T:
+    """``body[name]``, which must be present and of type ``expected``."""
+    path = f"{where}.{name}" if where else name
+    if name not in body:
+        raise RequestError(f"'{path}' is required", param=path)
+    value = body[name]
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+        raise RequestError(
+            f"'{path}' must be {_NAMES.get(expected, expected.__name__)}, got {kind(value)}",
+            param=path,
+        )
+    return value
