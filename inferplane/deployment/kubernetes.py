@@ -9,10 +9,10 @@ import pulumi
 from components.kubernetes.autoscaling import SignalScaling
 from components.kubernetes.manifests import IngressPeer, Toleration
 from components.kubernetes.model_server import ModelServer, ModelServerArgs
+from inferplane.catalog.engine_metrics import default_target
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
 from inferplane.serving import render
-from inferplane.catalog.engine_metrics import default_target
 from inferplane.spec.targets.selfhosted import KubernetesTarget, cache_floor_gib
 
 __all__ = ["model_server", "secret_config"]
