@@ -59,8 +59,12 @@ class SageMakerEndpointArgs(SageMakerModelArgs):
     max_instances: int = 1
     """Autoscaling ceiling; equal to min_instances turns autoscaling off."""
     target_value: float | None = None
-    """Target per instance: invocations/minute (real-time, default 10) or queued
-    requests (async, default 5)."""
+    """Target per instance: invocations/minute (real-time, default 10), concurrent
+    requests per model (``concurrency``, default 4) or queued requests (async, default 5)."""
+    scaling_signal: Literal["invocations", "concurrency"] = "invocations"
+    """Real-time: track invocations per instance, or the high-resolution concurrent
+    requests per model (an LLM request holds the container for seconds: concurrency, not
+    the request rate, is what saturates it)."""
     scale_in_protection: bool = False
     """Never scale in automatically (prod: capacity only grows until someone lowers it)."""
     data_capture: bool = False
@@ -323,7 +327,18 @@ class SageMakerEndpoint(SageMakerBase):
             tags=self._tags,
             opts=self.child(),
         )
-        if args.mode == "realtime":
+        if args.mode == "realtime" and args.scaling_signal == "concurrency":
+            metric = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                target_value=args.target_value or 4.0,
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="SageMakerVariantConcurrentRequestsPerModelHighResolution"
+                ),
+                disable_scale_in=args.scale_in_protection,
+                scale_in_cooldown=600,
+                # The metric is published every 10 s: scale out within a minute.
+                scale_out_cooldown=60,
+            )
+        elif args.mode == "realtime":
             metric = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
                 target_value=args.target_value or 10.0,
                 predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(

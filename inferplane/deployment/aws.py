@@ -128,6 +128,7 @@ def sagemaker(name: str, target: SageMakerTarget, ctx: DeployContext) -> SageMak
             min_instances=scaling.min,
             max_instances=scaling.max,
             target_value=scaling.target,
+            scaling_signal=target.scaling_signal,
             scale_in_protection=ctx.spec.environment == "prod",
             data_capture=target.data_capture,
             deployment=target.deployment,

@@ -198,6 +198,10 @@ class SageMakerTarget(AwsTarget):
     """``s3://`` URI of model artifacts; without it the container downloads ``model``."""
     instance_type: str
     mode: Literal["realtime", "async"] = "realtime"
+    scaling_signal: Literal["invocations", "concurrency"] = "invocations"
+    """Realtime target tracking on invocations per instance per minute, or on the
+    high-resolution ``ConcurrentRequestsPerModel`` (in-flight requests: what an LLM
+    container feels; ``scaling.target`` then counts requests, default 4)."""
     data_capture: bool = False
     deployment: Literal["rolling", "blue_green"] = "rolling"
 
@@ -212,6 +216,11 @@ class SageMakerTarget(AwsTarget):
     def _realtime_not_zero(self) -> SageMakerTarget:
         if self.mode == "realtime" and self.scaling.min < 1:
             raise ValueError("scaling.min: a realtime endpoint keeps at least 1 instance")
+        if self.mode == "async" and self.scaling_signal == "concurrency":
+            raise ValueError(
+                "scaling_signal 'concurrency': an async endpoint scales on its backlog; "
+                "allowed: invocations (realtime only) or omit it"
+            )
         return self
 
     @field_validator("model_data")
