@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.backends.http import client_timeout, parse_json, post
+from router.backends.http import client_timeout, parse_json
 from router.chat import message_text
 from router.config import TargetConfig
 from router.errors import UpstreamProtocolError, UpstreamStatusError
@@ -49,17 +49,7 @@ class AnthropicBackend(ChatBackend):
 
     async def complete(self, body: dict[str, Any]) -> Completion:
         data = orjson.dumps(to_messages(body, self.target.model, stream=False))
-        session = self.context.session
-        headers = await self.authorized_headers(self.url, data, self.headers)
-        async with post(
-            session,
-            self.url,
-            data,
-            headers,
-            timeout=self.timeout,
-            target=self.name,
-            tls=self.credentials.ssl,
-        ) as resp:
+        async with self.post(self.url, data, self.headers, self.timeout) as resp:
             answer = parse_json(await resp.read(), self.name)
         text = "".join(
             b.get("text", "") for b in answer.get("content", []) if b.get("type") == "text"
@@ -78,17 +68,7 @@ class AnthropicBackend(ChatBackend):
         data = orjson.dumps(to_messages(body, self.target.model, stream=True))
         ids = (new_completion_id(), self.target.model, int(time.time()))
         parser = SseParser()
-        session = self.context.session
-        headers = await self.authorized_headers(self.url, data, self.headers)
-        async with post(
-            session,
-            self.url,
-            data,
-            headers,
-            timeout=self.timeout,
-            target=self.name,
-            tls=self.credentials.ssl,
-        ) as resp:
+        async with self.post(self.url, data, self.headers, self.timeout) as resp:
             async for raw in resp.content.iter_any():
                 for name, payload in parser.feed(raw):
                     event = orjson.loads(payload)

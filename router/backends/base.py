@@ -19,11 +19,13 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import aiohttp
 
+from router.backends.http import post as http_post
 from router.config import SecretRef, TargetConfig
 from router.credentials import resolve_secret as default_resolve
 from router.target_auth import (
@@ -160,6 +162,28 @@ class ChatBackend(ABC):
             exc.target = exc.target or self.name
             raise
         return request.headers
+
+    @asynccontextmanager
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        timeout: aiohttp.ClientTimeout,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """POST ``body`` to ``url`` with this target's credentials and TLS trust; an error
+        status raises ``UpstreamStatusError`` (``router.backends.http.post``)."""
+        signed = await self.authorized_headers(url, body, headers)
+        async with http_post(
+            self.context.session,
+            url,
+            body,
+            signed,
+            timeout=timeout,
+            target=self.name,
+            tls=self.credentials.ssl,
+        ) as response:
+            yield response
 
     @abstractmethod
     async def complete(self, body: dict[str, Any]) -> Completion: ...

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.backends.http import client_timeout, parse_json, post
+from router.backends.http import client_timeout, parse_json
 from router.config import TargetConfig
 from router.errors import UpstreamProtocolError, UpstreamStatusError
 from router.sse import DONE
@@ -47,18 +47,8 @@ class OpenAICompatBackend(ChatBackend):
         return await self._post(self.endpoint_url(endpoint), body)
 
     async def _post(self, url: str, body: dict[str, Any]) -> Completion:
-        session = self.context.session
         data = orjson.dumps(body)
-        headers = await self.authorized_headers(url, data, self.headers)
-        async with post(
-            session,
-            url,
-            data,
-            headers,
-            timeout=self.timeout,
-            target=self.name,
-            tls=self.credentials.ssl,
-        ) as resp:
+        async with self.post(url, data, self.headers, self.timeout) as resp:
             raw = await resp.read()
         return Completion(raw, usage_of(parse_json(raw, self.name)))
 
@@ -78,18 +68,8 @@ class OpenAICompatBackend(ChatBackend):
     ) -> AsyncIterator[bytes]:
         # Always ask for usage (metering needs it); drop that chunk if the client did not.
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
-        session = self.context.session
         data = orjson.dumps(body)
-        headers = await self.authorized_headers(url, data, self.headers)
-        async with post(
-            session,
-            url,
-            data,
-            headers,
-            timeout=self.timeout,
-            target=self.name,
-            tls=self.credentials.ssl,
-        ) as resp:
+        async with self.post(url, data, self.headers, self.timeout) as resp:
             async for block in relay_openai_stream(
                 resp.content.iter_any(), usage, include_usage, self.name
             ):

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.backends.http import client_timeout, parse_json, post
+from router.backends.http import client_timeout, parse_json
 from router.chat import message_text
 from router.config import TargetConfig
 from router.errors import UpstreamProtocolError
@@ -49,17 +49,7 @@ class VertexBackend(ChatBackend):
 
     async def complete(self, body: dict[str, Any]) -> Completion:
         data = orjson.dumps(to_gemini(body))
-        session = self.context.session
-        headers = await self.authorized_headers(self.url, data, self.headers)
-        async with post(
-            session,
-            self.url,
-            data,
-            headers,
-            timeout=self.timeout,
-            target=self.name,
-            tls=self.credentials.ssl,
-        ) as resp:
+        async with self.post(self.url, data, self.headers, self.timeout) as resp:
             answer = parse_json(await resp.read(), self.name)
         text, reason = _candidate(answer)
         usage = _usage(answer)
@@ -77,17 +67,7 @@ class VertexBackend(ChatBackend):
         parser = SseParser()
         finished = False
         first = True
-        session = self.context.session
-        headers = await self.authorized_headers(self.stream_url, data, self.headers)
-        async with post(
-            session,
-            self.stream_url,
-            data,
-            headers,
-            timeout=self.timeout,
-            target=self.name,
-            tls=self.credentials.ssl,
-        ) as resp:
+        async with self.post(self.stream_url, data, self.headers, self.timeout) as resp:
             async for raw in resp.content.iter_any():
                 for _, payload in parser.feed(raw):
                     answer = orjson.loads(payload)
