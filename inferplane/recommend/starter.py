@@ -9,11 +9,12 @@ from typing import Any
 
 import yaml
 
-from inferplane.errors import ConfigFileError, InferplaneError
+from inferplane.errors import InferplaneError
 from inferplane.recommend.decide import Decision
 from inferplane.recommend.requirements import Architecture, Requirements
 from inferplane.spec import SPEC_KEY, StackSpec, parse_spec
 from inferplane.spec.regions import geography
+from inferplane.yamlload import read_yaml
 from router.auth import new_key
 from router.config import KeyConfig
 
@@ -204,8 +205,5 @@ def write_stack(
 
 def _stack_dir(project: Path) -> Path:
     pulumi_yaml = project / "Pulumi.yaml"
-    try:
-        data = yaml.safe_load(pulumi_yaml.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigFileError(f"cannot read {pulumi_yaml}: {exc.strerror}") from exc
+    data = read_yaml(pulumi_yaml) or {}
     return project / str(data.get("stackConfigDir", "."))
