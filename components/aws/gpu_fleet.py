@@ -66,6 +66,12 @@ ROOT_DEVICE = "/dev/sda1"  # the DLAMI's root device
 PREFERENCES = ("open", "capacity-reservations-first", "capacity-reservations-only")
 SSM_CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 MODEL_CACHE = "/opt/models"
+QUEUE_NAMESPACE = "Inferplane/GpuFleet"
+"""CloudWatch namespace of the queue metric; its one dimension is ``Fleet`` (the
+fleet's name prefix), known before the group exists."""
+CLOUDWATCH_AGENT_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
+_CW_ETC = "/opt/aws/amazon-cloudwatch-agent/etc"
+_PROMETHEUS_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 _ACM_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$"
 _HOSTNAME = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
@@ -132,7 +138,13 @@ class GpuFleetArgs:
     created_reservation: CreatedReservation | None = None
     """A reservation to create and target."""
     target_requests: float = 60.0
-    """Target ALB requests per instance per minute."""
+    """Target ALB requests per instance per minute (without ``queue_metric``)."""
+    queue_metric: str | None = None
+    """The engine's Prometheus queue gauge (``vllm:num_requests_waiting``...): the
+    CloudWatch agent on each instance scrapes it into ``QUEUE_NAMESPACE`` and the group
+    tracks its per-instance average instead of the ALB request count."""
+    target_queue: float = 16.0
+    """Target waiting requests per instance (with ``queue_metric``)."""
     vpc_id: str | None = None
     """VPC of the fleet; the region's default VPC when None."""
     subnet_ids: tuple[str, ...] = ()
@@ -162,6 +174,14 @@ def _check(args: GpuFleetArgs) -> None:
         check_choice(key, instance_type, types)
         if instance_type[:1] not in ("g", "p"):
             raise ValueError(f"{key}: {instance_type!r} is not a GPU instance type (g*, p*)")
+    if args.queue_metric is not None:
+        if not re.match(_PROMETHEUS_NAME, args.queue_metric):
+            raise ValueError(
+                f"queue_metric: {args.queue_metric!r} is not a Prometheus metric name"
+                " ([a-zA-Z_:][a-zA-Z0-9_:]*)"
+            )
+        if not args.target_queue > 0:
+            raise ValueError(f"target_queue: {args.target_queue} must be > 0")
     check_range("volume_gib", args.volume_gib, 20, 16384)
     check_range("max_size", args.max_size, 1, 1000)
     check_range("min_size", args.min_size, 0, args.max_size)
@@ -233,6 +253,7 @@ def render_user_data(
     region: str,
     model: str,
     hf_token_secret_arn: str | None = None,
+    queue: tuple[str, str] | None = None,
 ) -> str:
     """The boot script: start the engine's container on all GPUs, weights cached on the
     encrypted root volume (so warm-pool restarts skip the download)."""
@@ -273,7 +294,74 @@ def render_user_data(
             f"until curl -sf http://127.0.0.1:{port}{engine.health_path}; do sleep 5; done",
             f"docker exec model-server ollama pull {quote(ollama_model)}",
         ]
+    if queue is not None:
+        lines += cloudwatch_agent_lines(queue[0], queue[1], port)
     return "\n".join(lines) + "\n"
+
+
+def cloudwatch_agent_config(metric: str, fleet: str, port: int) -> tuple[str, str]:
+    """(agent JSON, Prometheus scrape YAML): scrape the engine's ``/metrics`` on the
+    instance every 15 s and publish ``metric`` (EMF) to ``QUEUE_NAMESPACE`` with the
+    dimension ``Fleet=<fleet>`` added as a static label."""
+    import json
+
+    agent = {
+        "agent": {"metrics_collection_interval": 15},
+        "logs": {
+            "metrics_collected": {
+                "prometheus": {
+                    "log_group_name": f"/inferplane/{fleet}/prometheus",
+                    "prometheus_config_path": f"{_CW_ETC}/prometheus.yaml",
+                    "emf_processor": {
+                        "metric_namespace": QUEUE_NAMESPACE,
+                        "metric_declaration": [
+                            {
+                                "source_labels": ["job"],
+                                "label_matcher": "^model-server$",
+                                "dimensions": [["Fleet"]],
+                                "metric_selectors": [f"^{metric}$"],
+                            }
+                        ],
+                    },
+                }
+            },
+            "force_flush_interval": 5,
+        },
+    }
+    scrape = json.dumps(  # JSON is YAML: one quoting story for both files
+        {
+            "global": {"scrape_interval": "15s", "scrape_timeout": "10s"},
+            "scrape_configs": [
+                {
+                    "job_name": "model-server",
+                    "static_configs": [
+                        {"targets": [f"127.0.0.1:{port}"], "labels": {"Fleet": fleet}}
+                    ],
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+    return json.dumps(agent, sort_keys=True), scrape
+
+
+def cloudwatch_agent_lines(metric: str, fleet: str, port: int) -> list[str]:
+    """Install the CloudWatch agent (AWS's .deb for the DLAMI's Ubuntu) and start it with
+    ``cloudwatch_agent_config``; every value reaches the script through ``quote``."""
+    agent, scrape = cloudwatch_agent_config(metric, fleet, port)
+    package = (
+        "https://amazoncloudwatch-agent.s3.amazonaws.com/ubuntu/"
+        "$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"
+    )
+    return [
+        f'curl -fsSL -o /tmp/amazon-cloudwatch-agent.deb "{package}"',
+        "dpkg -i -E /tmp/amazon-cloudwatch-agent.deb",
+        f"mkdir -p {_CW_ETC}",
+        f"printf '%s\\n' {quote(scrape, 'prometheus config')} > {_CW_ETC}/prometheus.yaml",
+        f"printf '%s\\n' {quote(agent, 'agent config')} > {_CW_ETC}/inferplane.json",
+        "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config"
+        f" -m ec2 -s -c file:{_CW_ETC}/inferplane.json",
+    ]
 
 
 class GpuFleet(TargetComponent):
@@ -307,12 +395,23 @@ class GpuFleet(TargetComponent):
         reservation = self._reservation(name)
         balancer, group_target = self._load_balancer(name, vpc_id, subnets, alb_sg)
         group = self._group(name, template, subnets, group_target, reservation)
-        aws.autoscaling.Policy(
-            f"{name}-requests-per-target",
-            autoscaling_group_name=group.name,
-            policy_type="TargetTrackingScaling",
-            estimated_instance_warmup=900,
-            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+        if args.queue_metric:
+            tracking = aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                target_value=args.target_queue,
+                customized_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecificationArgs(
+                    metric_name=args.queue_metric,
+                    namespace=QUEUE_NAMESPACE,
+                    metric_dimensions=[
+                        aws.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecificationMetricDimensionArgs(
+                            name="Fleet", value=args.name_prefix
+                        )
+                    ],
+                    # Every instance reports its own queue: the average is per instance.
+                    statistic="Average",
+                ),
+            )
+        else:
+            tracking = aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
                 target_value=args.target_requests,
                 predefined_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
                     predefined_metric_type="ALBRequestCountPerTarget",
@@ -320,7 +419,13 @@ class GpuFleet(TargetComponent):
                         balancer.arn_suffix, "/", group_target.arn_suffix
                     ),
                 ),
-            ),
+            )
+        aws.autoscaling.Policy(
+            f"{name}-queue-per-instance" if args.queue_metric else f"{name}-requests-per-target",
+            autoscaling_group_name=group.name,
+            policy_type="TargetTrackingScaling",
+            estimated_instance_warmup=900,
+            target_tracking_configuration=tracking,
             region=region,
             opts=self.child(),
         )
@@ -502,6 +607,14 @@ class GpuFleet(TargetComponent):
         aws.iam.RolePolicyAttachment(
             f"{name}-ssm", role=role.name, policy_arn=SSM_CORE, opts=self.child()
         )
+        if args.queue_metric:
+            # The agent publishes EMF through CloudWatch Logs and PutMetricData.
+            aws.iam.RolePolicyAttachment(
+                f"{name}-cloudwatch-agent",
+                role=role.name,
+                policy_arn=CLOUDWATCH_AGENT_POLICY,
+                opts=self.child(),
+            )
         if args.hf_token_secret_arn:
             aws.iam.RolePolicy(
                 f"{name}-read-token",
@@ -532,7 +645,10 @@ class GpuFleet(TargetComponent):
                 opts=pulumi.InvokeOutputOptions(parent=self),
             ).value
         )
-        user_data = render_user_data(args.engine, args.region, args.model, args.hf_token_secret_arn)
+        queue = (args.queue_metric, args.name_prefix) if args.queue_metric else None
+        user_data = render_user_data(
+            args.engine, args.region, args.model, args.hf_token_secret_arn, queue
+        )
         profile = self._instance_profile(name)
         open_reservations = (
             aws.ec2.LaunchTemplateCapacityReservationSpecificationArgs(

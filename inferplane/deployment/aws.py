@@ -4,6 +4,7 @@ Lambda and the self-hosted GPU fleet. The only place that reads AWS target specs
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal, TypedDict
 
@@ -24,6 +25,7 @@ from components.aws.sagemaker_serverless import (
 )
 from components.aws.shared import Statement, foundation_model_arn
 from components.base import Labels
+from inferplane.catalog.engine_metrics import ENGINE_METRICS, default_target
 from inferplane.deployment.context import DeployContext
 from inferplane.serving import render, weights_gib
 from inferplane.serving.memory import params_from_name
@@ -208,6 +210,9 @@ def gpu_fleet(name: str, target: GpuFleetTarget, ctx: DeployContext) -> GpuFleet
     scaling, spot = target.scaling, target.spot
     reservation, created = _reservations(target.capacity)
     engine = render(target.model, target.serving)
+    if target.scaling_signal == "queue" and target.serving.engine == "llamacpp":
+        # llama-server serves /metrics only when asked.
+        engine = replace(engine, args=(*engine.args, "--metrics"))
     return GpuFleet(
         name,
         GpuFleetArgs(
@@ -229,6 +234,11 @@ def gpu_fleet(name: str, target: GpuFleetTarget, ctx: DeployContext) -> GpuFleet
             reservation=reservation,
             created_reservation=created,
             target_requests=scaling.target or 60.0,
+            queue_metric=ENGINE_METRICS[target.serving.engine]["queue"]
+            if target.scaling_signal == "queue"
+            else None,
+            target_queue=scaling.target
+            or default_target(target.serving.engine, "queue", target.serving.batching.max_seqs),
             vpc_id=target.network.vpc_id,
             subnet_ids=target.network.subnet_ids,
             architecture="arm64" if target.instance_type.split(".")[0].endswith("g") else "x86_64",

@@ -342,6 +342,10 @@ class GpuFleetTarget(AwsTarget):
     security group admits (the router)."""
     hf_token_secret: str | None = None
     """Secrets Manager secret ARN holding a Hugging Face token, for gated models."""
+    scaling_signal: Literal["requests", "queue"] = "requests"
+    """Target tracking on ALB requests per instance per minute, or on the engine's
+    waiting requests per instance (the CloudWatch agent scrapes its Prometheus endpoint;
+    vLLM, TGI, llama.cpp); ``scaling.target`` defaults to 60 or a quarter of the batch."""
 
     CAPACITY_MODES: ClassVar[frozenset[CapacityMode]] = frozenset({"on_demand", "reserved"})
 
@@ -353,6 +357,20 @@ class GpuFleetTarget(AwsTarget):
         if value[0] not in "gp":
             raise ValueError(f"{value!r} is not a GPU instance type (g* or p* families)")
         return _known_type(value, "ec2", "InstanceType")
+
+    @model_validator(mode="after")
+    def _queue_from_the_engine(self) -> GpuFleetTarget:
+        from inferplane.catalog.engine_metrics import ENGINE_METRICS
+
+        if self.scaling_signal == "queue" and "queue" not in ENGINE_METRICS.get(
+            self.serving.engine, {}
+        ):
+            engines = ", ".join(sorted(ENGINE_METRICS))
+            raise ValueError(
+                f"scaling_signal 'queue': engine {self.serving.engine!r} publishes no queue"
+                f" gauge; allowed with engines {engines}, or scaling_signal: requests"
+            )
+        return self
 
     @model_validator(mode="after")
     def _certificate_in_region(self) -> GpuFleetTarget:
