@@ -28,6 +28,7 @@ router presents, and ``seed/seed.iso`` with the TLS files for seed-only provisio
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -55,6 +56,7 @@ from edge_images import launchd, manifests, scripts, seed, systemd
 from edge_images.profiles import DIGEST_REF, Profile, load_profile
 from edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
 from edge_images.site import Site, site_names, site_router_config
+from edge_images.weights import pack_model
 from inferplane.errors import BuildError
 from inferplane.packaging.oci import canonical_json
 from inferplane.packaging.rootfs import BaseSystem
@@ -105,6 +107,10 @@ class BundleInputs:
     Made when absent and reused after (see ``edge_images.secrets``); never in the bundle."""
     rotate_key: bool = False
     """Issue a new site API key, keeping the previous one accepted until the next rotation."""
+    weights: Mapping[str, Path] = field(default_factory=dict)
+    """Per target name: a local GGUF file or safetensors directory packed into the bundle
+    (``edge_images.weights``); without one the operator copies weights in later with
+    ``inferplane edge pack-model``."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,12 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
         # A site may mirror the plugin image; the profile's pin is the default.
         profile = profile.model_copy(update={"device_plugin": plugin})
     servers = _servers(site, profile, inputs.images)
+    unpacked = sorted(set(inputs.weights) - set(site.targets))
+    if unpacked:
+        raise BuildError(
+            f"--weights names unknown targets {unpacked}; the site's targets: "
+            f"{', '.join(site.targets)}"
+        )
     where = inputs.secrets or secrets_dir(out)
     # The bundle directory is replaced and copied whole: its secrets live beside it.
     if out.resolve() in (where.resolve(), *where.resolve().parents):
@@ -184,6 +196,11 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
         plan = _mac_bundle(inputs, site, servers, out, say)
     say("manifest.json")
     files = _write_manifest(out, inputs, site, profile, servers, image=image, plan=plan)
+    for target, source in sorted(inputs.weights.items()):
+        say(f"weights of {target} from {source}")
+        pack_model(out, target, source)
+    if inputs.weights:
+        files = json.loads((out / "manifest.json").read_bytes())["files"]
     digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
     return Bundle(out, profile.name, files, digest, image, secrets)
 
@@ -438,7 +455,18 @@ def _write_manifest(
         "arches": list(profile.arches),
         "host": profile.host,
         "targets": {
-            s.name: {"engine": s.engine, "image": s.image, "model": site.targets[s.name].model}
+            s.name: {
+                "engine": s.engine,
+                "image": s.image,
+                "model": site.targets[s.name].model,
+                # The weight files the server opens (below the models directory): what
+                # `inferplane edge pack-model` must provide for this target.
+                "model_files": [
+                    arg.removeprefix("/models/")
+                    for arg in s.command.args
+                    if arg.startswith("/models/") and arg != "/models/"
+                ],
+            }
             for s in servers
         },
         "files": files,

@@ -117,6 +117,31 @@ need() {
 }
 """
 
+_WEIGHTS = """\
+# Model weights (sha256 checked with every other file before this point). Only files that
+# differ from the installed ones are copied; they must fit the free disk first.
+need {need}
+models={models}
+install -d -m 0755 "$models"
+changed=""
+{compare}if [ -n "$changed" ]; then
+  free_kb=$(df -Pk "$models" | awk 'NR==2 {{print $4}}')
+  free=$(( free_kb * 1024 ))
+  if [ "$free" -lt {total} ]; then
+    echo "model weights need {total} bytes in $models; the disk has $free free:" \
+      "nothing activated" >&2
+    exit 1
+  fi
+  for f in $changed; do
+    install -d -m 0755 "$models/$(dirname "$f")"
+    # Copied beside, then renamed: a running server never reads half a file.
+    cp "$release"/{prefix}"$f" "$models/$f.partial"
+    chmod 0644 "$models/$f.partial"
+    mv -f "$models/$f.partial" "$models/$f"
+  done
+fi
+"""
+
 _K3S = """\
 k3s_images={images_dir}
 k3s_manifests={manifests_dir}
@@ -254,18 +279,35 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
         return " ".join(f'"$release"/{_q(i)}' for i in items)
 
     tls = f"{_site(SITE_TLS_CERT)} {_site(SITE_TLS_KEY)}"
+    weights = ""
+    for packed in plan.weights:
+        weights += _WEIGHTS.format(
+            need=need(packed.files),
+            models=_site(paths.models),
+            compare="".join(
+                f'cmp -s "$release"/{_q(f)} "$models"/{_q(packed.installed_name(f))} '
+                f'|| changed="$changed "{_q(packed.installed_name(f))}\n'
+                for f in packed.files
+            ),
+            total=packed.bytes,
+            prefix=_q(f"models/{packed.target}/"),
+        )
     if runtime == "k3s":
         if not plan.k3s_manifests:
             raise ValueError("the bundle has no k3s install (install.k3s.manifests is empty)")
         images = [*plan.k3s_images, *models]
-        text = _NEED + _K3S.format(
-            images_dir=_site(paths.k3s_images),
-            manifests_dir=_site(paths.k3s_manifests),
-            etc_k3s=_site(paths.k3s_registries.rsplit("/", 1)[0]),
-            need=" ".join([need([*images, *plan.k3s_manifests]), tls]),
-            images=lines(
-                'install -m 0644 {path} "$k3s_images/"\nk3s ctr images import {path}', images
-            ),
+        text = (
+            _NEED
+            + weights
+            + _K3S.format(
+                images_dir=_site(paths.k3s_images),
+                manifests_dir=_site(paths.k3s_manifests),
+                etc_k3s=_site(paths.k3s_registries.rsplit("/", 1)[0]),
+                need=" ".join([need([*images, *plan.k3s_manifests]), tls]),
+                images=lines(
+                    'install -m 0644 {path} "$k3s_images/"\nk3s ctr images import {path}', images
+                ),
+            )
         )
         if plan.k3s_registries is not None:
             text += "need " + need([plan.k3s_registries]) + "\n"
@@ -285,21 +327,25 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
                 "and router_oci_tag)"
             )
         units = list(plan.systemd_units)
-        return _NEED + _SYSTEMD.format(
-            arches=_q(" ".join(plan.router_arches)),
-            oci=_q(ROUTER_OCI),
-            tag=_q(plan.router_oci_tag),
-            need=" ".join([need([*units, plan.systemd_config, *podman]), tls]),
-            state=_site(paths.router_root.rsplit("/", 1)[0]),
-            models=_site(paths.models),
-            etc=_site(paths.router_config.rsplit("/", 1)[0]),
-            router_root=_site(paths.router_root),
-            config=_q(plan.systemd_config),
-            router_config=_site(paths.router_config),
-            images=lines("podman load --input {path}", podman),
-            unit_dir=_site(paths.unit_dir),
-            units=lines(f"install -m 0644 {{path}} {_site(paths.unit_dir)}/", units),
-            names=words([u.rsplit("/", 1)[-1] for u in units]),
+        return (
+            _NEED
+            + weights
+            + _SYSTEMD.format(
+                arches=_q(" ".join(plan.router_arches)),
+                oci=_q(ROUTER_OCI),
+                tag=_q(plan.router_oci_tag),
+                need=" ".join([need([*units, plan.systemd_config, *podman]), tls]),
+                state=_site(paths.router_root.rsplit("/", 1)[0]),
+                models=_site(paths.models),
+                etc=_site(paths.router_config.rsplit("/", 1)[0]),
+                router_root=_site(paths.router_root),
+                config=_q(plan.systemd_config),
+                router_config=_site(paths.router_config),
+                images=lines("podman load --input {path}", podman),
+                unit_dir=_site(paths.unit_dir),
+                units=lines(f"install -m 0644 {{path}} {_site(paths.unit_dir)}/", units),
+                names=words([u.rsplit("/", 1)[-1] for u in units]),
+            )
         )
     if runtime == "launchd":
         if not plan.launchd_plists or plan.mac_python is None:

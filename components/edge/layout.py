@@ -24,6 +24,7 @@ __all__ = [
     "K3S_REGISTRIES",
     "LAUNCHD_DIR",
     "MACOS_DIR",
+    "MODELS_DIR",
     "ROUTER_OCI",
     "SECRETS_CA",
     "SECRETS_CERT",
@@ -38,6 +39,7 @@ __all__ = [
     "TLS_SECRET",
     "InstallPlan",
     "ModelImage",
+    "ModelWeights",
     "SitePaths",
     "plan_from_manifest",
     "secrets_dir",
@@ -53,6 +55,9 @@ SYSTEMD_CONFIG = "systemd/router.json"
 ROUTER_OCI = "images/router-oci"
 """The router's OCI layout (``umoci unpack`` source on systemd sites)."""
 MACOS_DIR = "macos"
+MODELS_DIR = "models"
+"""Model weights packed into the bundle (``models/<target>/<file>``), installed into the
+site's models directory (``SitePaths.models``) as ``<file>``."""
 LAUNCHD_DIR = "macos/launchd"
 
 # On the site (absolute paths; installers prefix them with the install root).
@@ -123,6 +128,25 @@ class ModelImage:
 
 
 @dataclass(frozen=True)
+class ModelWeights:
+    """One target's weight files in the bundle. Their sha256 and size are in the
+    manifest's ``files`` like every other file (one place to check, one place to tamper);
+    ``bytes`` is their total, checked against the site's free disk before activation."""
+
+    target: str
+    files: tuple[str, ...]
+    """Bundle paths, ``models/<target>/<name>``; installed as ``<models>/<name>``."""
+    bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": list(self.files), "bytes": self.bytes}
+
+    def installed_name(self, path: str) -> str:
+        """Where ``path`` goes below the site's models directory."""
+        return path.removeprefix(f"{MODELS_DIR}/{self.target}/")
+
+
+@dataclass(frozen=True)
 class InstallPlan:
     """The files each runtime installs, exactly (manifest.json ``install``)."""
 
@@ -141,6 +165,12 @@ class InstallPlan:
     """The Homebrew Python the router's virtualenv is built with (``python3.12``)."""
     images: tuple[ModelImage, ...] = field(default=())
     """Model-server images: imported into containerd (k3s) or loaded into podman (systemd)."""
+    weights: tuple[ModelWeights, ...] = ()
+    """Model weights packed into the bundle (``inferplane edge pack-model``)."""
+
+    @property
+    def weight_bytes(self) -> int:
+        return sum(w.bytes for w in self.weights)
 
     def to_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -160,12 +190,15 @@ class InstallPlan:
         if self.launchd_plists:
             found["launchd"] = {"plists": list(self.launchd_plists), "python": self.mac_python}
         found["images"] = {image.name: image.to_dict() for image in self.images}
+        if self.weights:
+            found["weights"] = {w.target: w.to_dict() for w in self.weights}
         return found
 
     def paths(self) -> tuple[str, ...]:
         """Every built file the plan names (the model archives come later)."""
         named = [*self.k3s_images, *self.k3s_manifests, *self.systemd_units]
         named += [*self.launchd_plists]
+        named += [path for weights in self.weights for path in weights.files]
         named += [p for p in (self.k3s_registries, self.systemd_config) if p is not None]
         return tuple(named)
 
@@ -197,6 +230,23 @@ def plan_from_manifest(document: Any, where: str) -> InstallPlan:
         models.append(
             ModelImage(str(name), ref, digest, _path(archive, f"{key}.archive"), k3s_only)
         )
+    weights = section.get("weights", {})
+    if not isinstance(weights, dict):
+        raise ValueError(f"{where} install.weights is not a mapping")
+    packed = []
+    for target, entry in sorted(weights.items()):
+        key = f"{where} install.weights.{target}"
+        if not isinstance(entry, dict) or not _NAME.match(str(target)):
+            raise ValueError(f"{key} is not a weights entry")
+        files = _paths(entry, "files", key)
+        prefix = f"{MODELS_DIR}/{target}/"
+        outside = [f for f in files if not f.startswith(prefix)]
+        if outside or not files:
+            raise ValueError(f"{key}.files {outside or files!r}: allowed: paths under {prefix}")
+        total = entry.get("bytes")
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            raise ValueError(f"{key}.bytes {total!r} is not a byte count")
+        packed.append(ModelWeights(str(target), files, total))
     tag = systemd.get("router_oci_tag")
     if tag is not None and (not isinstance(tag, str) or not _NAME.match(tag)):
         raise ValueError(f"{where} install.systemd.router_oci_tag {tag!r} is not an image tag")
@@ -219,6 +269,7 @@ def plan_from_manifest(document: Any, where: str) -> InstallPlan:
         launchd_plists=_paths(launchd, "plists", f"{where} install.launchd"),
         mac_python=python,
         images=tuple(models),
+        weights=tuple(packed),
     )
 
 
