@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 
 from components.edge.layout import (
+    BUNDLE_README,
     K3S_IMAGES,
     K3S_MANIFESTS,
     K3S_REGISTRIES,
@@ -54,6 +55,7 @@ from components.edge.layout import (
 )
 from edge_images import launchd, manifests, scripts, seed, systemd
 from edge_images.profiles import DIGEST_REF, Profile, load_profile
+from edge_images.readme import bundle_readme
 from edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
 from edge_images.site import Site, site_names, site_router_config
 from edge_images.weights import pack_model
@@ -63,6 +65,7 @@ from inferplane.packaging.rootfs import BaseSystem
 from inferplane.packaging.router_image import (
     CONTAINERD_NAME,
     IMAGE_NAME,
+    ROUTER_PORT,
     RouterImage,
     build_router_image,
     write_named_archive,
@@ -79,6 +82,8 @@ MAC_PYTHON = "3.12"
 """Homebrew's python@3.12: the interpreter the macOS router venv is built with."""
 DEVICE_PLUGIN = "nvidia-device-plugin"
 """Image override key (``--image nvidia-device-plugin=...``) for the NVIDIA device plugin."""
+ROUTER_HEALTH = f"https://127.0.0.1:{ROUTER_PORT}/healthz"
+"""The site's router on loopback (its certificate names 127.0.0.1): the release gate."""
 HOST_PORT_BASE = 18080
 """Loopback ports of model servers under systemd/launchd: 18080, 18081, ..."""
 Progress = Callable[[str], None]
@@ -239,6 +244,15 @@ def _servers(site: Site, profile: Profile, overrides: Mapping[str, str]) -> list
     return servers
 
 
+def _model_files(command: EngineCommand) -> list[str]:
+    """The weight files a server opens, below its models directory (``/models``)."""
+    return [
+        arg.removeprefix("/models/")
+        for arg in command.args
+        if arg.startswith("/models/") and arg != "/models/"
+    ]
+
+
 def _model_urls_k8s(servers: list[_Server]) -> dict[str, str]:
     return {
         s.name: f"http://{s.name}.{manifests.NAMESPACE}.svc.cluster.local:{s.command.port}"
@@ -313,6 +327,21 @@ def _linux_bundle(
     # secrets, never in the bundle.
     _seed(site, units, secrets.directory / "seed", tls=secrets)
     services = [unit for unit in units if unit.endswith(".service")]
+    health = (
+        # ServiceLB publishes the router on the node; the model servers are cluster-only
+        # (their Deployments' rollout is the gate there).
+        ("k3s", (ROUTER_HEALTH,)),
+        (
+            "systemd",
+            (
+                ROUTER_HEALTH,
+                *(f"http://127.0.0.1:{s.host_port}{s.command.health_path}" for s in servers),
+            ),
+        ),
+    )
+    model_files = [(s.name, site.targets[s.name].model, _model_files(s.command)) for s in servers]
+    readme = bundle_readme(site.name, profile.name, profile.arches, model_files, health[1][1])
+    _write(out / BUNDLE_README, readme)
     plan = InstallPlan(
         k3s_images=(router_archive,),
         k3s_manifests=tuple(f"{K3S_MANIFESTS}/{name}" for name in sorted(k3s_manifests)),
@@ -322,6 +351,9 @@ def _linux_bundle(
         router_oci_tag=image.tag,
         router_arches=tuple(sorted(image.manifests)),
         images=_pulled_images(servers, profile),
+        health=health,
+        deployments=tuple(s.name for s in servers),
+        readme=BUNDLE_README,
     )
     _write(out / "install.sh", scripts.install_sh(plan))
     _write(out / "fetch-images.sh", scripts.fetch_images_sh(plan.images))
@@ -461,11 +493,7 @@ def _write_manifest(
                 "model": site.targets[s.name].model,
                 # The weight files the server opens (below the models directory): what
                 # `inferplane edge pack-model` must provide for this target.
-                "model_files": [
-                    arg.removeprefix("/models/")
-                    for arg in s.command.args
-                    if arg.startswith("/models/") and arg != "/models/"
-                ],
+                "model_files": _model_files(s.command),
             }
             for s in servers
         },

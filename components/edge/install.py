@@ -280,6 +280,13 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
 
     tls = f"{_site(SITE_TLS_CERT)} {_site(SITE_TLS_KEY)}"
     weights = ""
+    if plan.readme is not None:
+        # The operator's guide, where the router unit's Documentation= points.
+        weights += (
+            f'need "$release"/{_q(plan.readme)}\n'
+            f"install -d -m 0755 {_site(paths.doc.rsplit('/', 1)[0])}\n"
+            f'install -m 0644 "$release"/{_q(plan.readme)} {_site(paths.doc)}\n'
+        )
     for packed in plan.weights:
         weights += _WEIGHTS.format(
             need=need(packed.files),
