@@ -4,6 +4,7 @@ checked against the site's free disk. Weight files are made here (no downloads).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import struct
@@ -70,7 +71,6 @@ def test_packed_weights_are_listed_with_sha256_and_size(packed: Path, tmp_path: 
     name = _expected(packed)
     manifest = json.loads((packed / "manifest.json").read_text())
     source = (tmp_path / "src" / name).read_bytes()
-    import hashlib
 
     path = f"models/{TARGET}/{name}"
     assert manifest["files"][path] == {
@@ -221,3 +221,29 @@ def test_weights_must_fit_the_profile_disk_and_memory() -> None:
         _fits("cpu", {"a": {"bytes": 10 * GIB}, "b": {"bytes": 7 * GIB}})
     with pytest.raises(BuildError, match=r"profile 'x86-nvidia''s disk \(256 GiB\)"):
         _fits("x86-nvidia", {"a": {"bytes": 300 * GIB}})
+
+
+def test_build_with_weights_is_byte_identical_to_build_then_pack(
+    built: SiteBundle, tmp_path: Path
+) -> None:
+    name = _expected(built.path)
+    source = gguf(tmp_path / "src" / name)
+    secrets = built.built.secrets.directory
+    spec = systemd_spec()
+    one = build_site_bundle(
+        spec, "dev", "austin-lab", router_source(), tmp_path / "one",
+        weights={TARGET: source}, secrets=secrets,
+    )  # fmt: skip
+    two = build_site_bundle(
+        spec, "dev", "austin-lab", router_source(), tmp_path / "two", secrets=secrets
+    )
+    pack_model(two.path, TARGET, source)
+    files = sorted(p.relative_to(one.path) for p in one.path.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two.path) for p in two.path.rglob("*") if p.is_file())
+    for relative in files:
+        assert (one.path / relative).read_bytes() == (two.path / relative).read_bytes(), relative
+    assert Path(f"models/{TARGET}/{name}") in files
+    assert (
+        one.built.manifest_sha256
+        == hashlib.sha256((two.path / "manifest.json").read_bytes()).hexdigest()
+    )
