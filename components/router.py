@@ -29,6 +29,7 @@ import pulumi
 
 from components.base import Labels
 from components.wiring import Grant, RouterIdentity, RouterNetwork
+from router.contract import CONFIG_ENV, CONFIG_FILE, CONFIG_PATH, ROUTER_PORT
 
 if TYPE_CHECKING:
     from components.aws.lambda_function import LambdaVpc
@@ -42,8 +43,6 @@ __all__ = [
     "VpcPeer",
 ]
 
-CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
-ROUTER_PORT = 8088
 LAMBDA_HANDLER = "lambda_entry.handler"
 Platform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
 PLATFORMS: tuple[str, ...] = ("lambda", "cloud_run", "container_app", "kubernetes", "edge")
@@ -176,6 +175,8 @@ class RouterService(pulumi.ComponentResource):
     identity: pulumi.Output[list[RouterIdentity]]
     """Who it is in each cloud it calls (docs/wiring.md)."""
     platform: str
+    function_name: pulumi.Output[str] | None = None
+    """The Lambda function's name (lambda platform): ``inferplane verify`` checks it."""
 
     def __init__(
         self, name: str, args: RouterServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -242,6 +243,7 @@ class RouterService(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.function_name = function.function_name
         if args.grants:  # statically empty when the stack has no AWS targets
             document = pulumi.Output.from_input(args.grants).apply(
                 lambda grants: json.dumps(
@@ -437,7 +439,7 @@ class RouterService(pulumi.ComponentResource):
             health_path="/healthz",
             args=(
                 "--config",
-                "/etc/inferplane/router.json",
+                CONFIG_PATH,
                 "--host",
                 "0.0.0.0",
                 "--port",
@@ -454,7 +456,7 @@ class RouterService(pulumi.ComponentResource):
         )
         deployed = KubernetesWorkload(
             f"{name}-workload",
-            KubernetesWorkloadArgs(workload, files={"router.json": env[CONFIG_ENV]}),
+            KubernetesWorkloadArgs(workload, files={CONFIG_FILE: env[CONFIG_ENV]}),
             opts=pulumi.ResourceOptions(parent=self, providers=[args.kubernetes_provider]),
         )
         return pulumi.Output.from_input(deployed.url)
