@@ -65,7 +65,6 @@ from inferplane.packaging.rootfs import BaseSystem
 from inferplane.packaging.router_image import (
     CONTAINERD_NAME,
     IMAGE_NAME,
-    ROUTER_PORT,
     RouterImage,
     build_router_image,
     write_named_archive,
@@ -75,6 +74,7 @@ from inferplane.packaging.wheels import LOCK_FILE, Target, download_wheels, lock
 from inferplane.serving import EngineCommand, render
 from inferplane.spec import StackSpec
 from inferplane.spec.targets.selfhosted import cache_floor_gib
+from router.contract import ROUTER_PORT
 
 __all__ = ["MAC_PYTHON", "Bundle", "BundleInputs", "build_bundle"]
 

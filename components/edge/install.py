@@ -475,5 +475,6 @@ def uninstall_script(runtime: Runtime, plan: InstallPlan, layout: SiteLayout | N
     return (
         f"#!/bin/bash\nset -euo pipefail\nroot={_q(layout.root)}\n"
         f'base="$root"{_q(layout.install_dir)}\n{body}'
-        'rm -rf "$base/current" "$base/releases" "$base/incoming"\n'
+        'rm -rf "$base/current" "$base/previous" "$base/releases" "$base/incoming"\n'
+        'rm -f "$base/runtime" "$base/releases.log"\n'
     )
