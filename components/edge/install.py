@@ -128,7 +128,7 @@ changed=""
   free_kb=$(df -Pk "$models" | awk 'NR==2 {{print $4}}')
   free=$(( free_kb * 1024 ))
   if [ "$free" -lt {total} ]; then
-    echo "model weights need {total} bytes in $models; the disk has $free free:" \
+    echo "model weights need {total} bytes in $models; the disk has $free free:" \\
       "nothing activated" >&2
     exit 1
   fi
@@ -279,33 +279,39 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
         return " ".join(f'"$release"/{_q(i)}' for i in items)
 
     tls = f"{_site(SITE_TLS_CERT)} {_site(SITE_TLS_KEY)}"
-    weights = ""
+    readme = ""
     if plan.readme is not None:
         # The operator's guide, where the router unit's Documentation= points.
-        weights += (
+        readme = (
             f'need "$release"/{_q(plan.readme)}\n'
             f"install -d -m 0755 {_site(paths.doc.rsplit('/', 1)[0])}\n"
             f'install -m 0644 "$release"/{_q(plan.readme)} {_site(paths.doc)}\n'
         )
-    for packed in plan.weights:
-        weights += _WEIGHTS.format(
-            need=need(packed.files),
-            models=_site(paths.models),
-            compare="".join(
-                f'cmp -s "$release"/{_q(f)} "$models"/{_q(packed.installed_name(f))} '
-                f'|| changed="$changed "{_q(packed.installed_name(f))}\n'
-                for f in packed.files
-            ),
-            total=packed.bytes,
-            prefix=_q(f"models/{packed.target}/"),
+
+    def weights_into(models_dir: str) -> str:
+        return "".join(
+            _WEIGHTS.format(
+                need=need(packed.files),
+                models=_site(models_dir),
+                compare="".join(
+                    f'cmp -s "$release"/{_q(f)} "$models"/{_q(packed.installed_name(f))} '
+                    f'|| changed="$changed "{_q(packed.installed_name(f))}\n'
+                    for f in packed.files
+                ),
+                total=packed.bytes,
+                prefix=_q(f"models/{packed.target}/"),
+            )
+            for packed in plan.weights
         )
+
     if runtime == "k3s":
         if not plan.k3s_manifests:
             raise ValueError("the bundle has no k3s install (install.k3s.manifests is empty)")
         images = [*plan.k3s_images, *models]
         text = (
             _NEED
-            + weights
+            + readme
+            + weights_into(paths.models)
             + _K3S.format(
                 images_dir=_site(paths.k3s_images),
                 manifests_dir=_site(paths.k3s_manifests),
@@ -336,7 +342,8 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
         units = list(plan.systemd_units)
         return (
             _NEED
-            + weights
+            + readme
+            + weights_into(paths.models)
             + _SYSTEMD.format(
                 arches=_q(" ".join(plan.router_arches)),
                 oci=_q(ROUTER_OCI),
@@ -360,25 +367,30 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
                 "the bundle has no launchd install (install.launchd needs plists and python)"
             )
         config = f"{MACOS_DIR}/router.json"
-        return _NEED + _LAUNCHD.format(
-            need=" ".join(
-                [need([*plan.launchd_plists, config, f"{MACOS_DIR}/requirements.txt"]), tls]
-            ),
-            mac_root=_site(paths.mac_root),
-            agent_dir=_site(paths.launch_daemons),
-            app=_q(f"{MACOS_DIR}/app"),
-            python=_q(plan.mac_python),
-            wheels=_q(f"{MACOS_DIR}/wheels"),
-            requirements=_q(f"{MACOS_DIR}/requirements.txt"),
-            config=_q(config),
-            plists="".join(
-                f'install -m 0644 "$release"/{_q(p)} {agent}/\n'
-                f"launchctl bootout system/{_q(label)} 2>/dev/null || true\n"
-                f"launchctl bootstrap system {agent}/{_q(label + '.plist')}\n"
-                for p in plan.launchd_plists
-                for label in [p.rsplit("/", 1)[-1].removesuffix(".plist")]
-                for agent in [_site(paths.launch_daemons)]
-            ),
+        # llama-server's /models paths map to <mac_root>/models under launchd.
+        return (
+            _NEED
+            + weights_into(f"{paths.mac_root}/models")
+            + _LAUNCHD.format(
+                need=" ".join(
+                    [need([*plan.launchd_plists, config, f"{MACOS_DIR}/requirements.txt"]), tls]
+                ),
+                mac_root=_site(paths.mac_root),
+                agent_dir=_site(paths.launch_daemons),
+                app=_q(f"{MACOS_DIR}/app"),
+                python=_q(plan.mac_python),
+                wheels=_q(f"{MACOS_DIR}/wheels"),
+                requirements=_q(f"{MACOS_DIR}/requirements.txt"),
+                config=_q(config),
+                plists="".join(
+                    f'install -m 0644 "$release"/{_q(p)} {agent}/\n'
+                    f"launchctl bootout system/{_q(label)} 2>/dev/null || true\n"
+                    f"launchctl bootstrap system {agent}/{_q(label + '.plist')}\n"
+                    for p in plan.launchd_plists
+                    for label in [p.rsplit("/", 1)[-1].removesuffix(".plist")]
+                    for agent in [_site(paths.launch_daemons)]
+                ),
+            )
         )
     raise ValueError(f"runtime {runtime!r} is unknown; allowed: {', '.join(RUNTIMES)}")
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,15 @@ def test_build_with_weights_is_byte_identical_to_build_then_pack(
         one.built.manifest_sha256
         == hashlib.sha256((two.path / "manifest.json").read_bytes()).hexdigest()
     )
+
+
+def test_install_sh_with_weights_passes_shellcheck(packed: Path) -> None:
+    checker = shutil.which("shellcheck")
+    assert checker is not None, "shellcheck is not installed (apt-get install shellcheck)"
+    done = subprocess.run(
+        [checker, "--severity=info", str(packed / "install.sh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
