@@ -142,6 +142,8 @@ class RouterServiceArgs:
     to the router's managed identity (container_app platform)."""
     edge_url: pulumi.Input[str] | None = None
     """The site router's base URL (edge platform)."""
+    edge_site: pulumi.Input[str] | None = None
+    """The site the router runs at (edge platform): it sits on that site's LAN."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Extra environment variables."""
 
@@ -154,7 +156,7 @@ def _check(args: RouterServiceArgs) -> None:
         "cloud_run": ("region", "image"),
         "container_app": ("region", "image"),
         "kubernetes": ("image", "kubernetes_provider", "namespace"),
-        "edge": ("edge_url",),
+        "edge": ("edge_url", "edge_site"),
     }
     for key in needs[args.platform]:
         if getattr(args, key) is None:
@@ -465,8 +467,15 @@ class RouterService(pulumi.ComponentResource):
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
         # The site's router ships inside the edge bundle that EdgeSite deploys; this
-        # component records its config (for the policies) and where it answers.
+        # component records its config (for the policies) and where it answers. It sits
+        # on the site's LAN only (docs/wiring.md): a site may have no uplink at all.
         assert args.edge_url is not None
+        assert args.edge_site is not None
+        self.network = pulumi.Output.from_input(args.edge_site).apply(
+            lambda site: RouterNetwork(
+                internet=False, networks=[f"edge:{site}"], interface_endpoints=[]
+            )
+        )
         return pulumi.Output.from_input(args.edge_url)
 
 

@@ -162,12 +162,6 @@ def test_lambda_zip_runs_every_feature(host_zip: LambdaPackage, tmp_path: Path) 
         _check(report, upstream, server.url)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="async-timeout is not pinned in requirements.lock: redis.asyncio imports it on "
-    "Python < 3.11.3 and the image's Debian bookworm Python is 3.11.2 (ModuleNotFoundError); "
-    "flip with tests/packaging/test_requirements.py::test_every_dependency_is_pinned",
-)
 def test_image_rootfs_runs_every_feature(
     router_snapshot: Path, cache: Path, tmp_path: Path
 ) -> None:

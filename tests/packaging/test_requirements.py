@@ -8,7 +8,6 @@ import importlib.metadata
 import sys
 from pathlib import Path
 
-import pytest
 from packaging.utils import canonicalize_name
 
 from inferplane.packaging.requirements import derive, render
@@ -76,10 +75,5 @@ def test_the_closure_follows_installed_metadata() -> None:
     assert not {"pulumi", "httpx", "pytest", "moto", "typer"} & names
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="async-timeout is not in requirements.lock: redis.asyncio imports it on Python "
-    "< 3.11.3, and the router image's Debian bookworm Python is 3.11.2 (the lead pins it)",
-)
 def test_every_dependency_is_pinned() -> None:
     assert derive().unpinned == ()
