@@ -34,7 +34,7 @@ def router_unit(python: str, model_units: list[str]) -> str:
     return f"""\
 [Unit]
 Description=inferplane router (OpenAI-compatible gateway for this site)
-Documentation=file:///usr/share/doc/inferplane/edge-images.md
+Documentation=file://{SitePaths().doc}
 Wants=network-online.target {" ".join(model_units)}
 After={after}
 

@@ -8,6 +8,7 @@ state, and computed outputs (ARNs, URLs) are stand-ins. Each run happens in a fr
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import datetime as dt
 import json
@@ -88,6 +89,7 @@ def _session(
     from inferplane.spec.asof import AS_OF
 
     AS_OF.set(as_of)  # this context is the program's: its parse_spec sees the pinned date
+    _ensure_event_loop()
     mocks = PlanMocks(region)
     pulumi.runtime.set_all_config(config, secret_keys)
     # preview=False: computed outputs are known, so programs that render config from
@@ -101,6 +103,18 @@ def _session(
         graph.stack_outputs = _sync_await(_stack_outputs())
     finally:
         sdk_resource._get_stack_trace = saved_trace
+
+
+def _ensure_event_loop() -> None:
+    """The SDK's ``_sync_await`` runs on the thread's current loop; a caller that used
+    ``asyncio.run`` before (a server, a test) leaves none or a closed one behind."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        loop = policy.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        policy.set_event_loop(policy.new_event_loop())
 
 
 async def _stack_outputs() -> dict[str, Any]:
