@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from inferplane.errors import Issue
 from inferplane.residency import Location, placement_refusal
 from inferplane.serving import engine
+from inferplane.spec.bedrock_facts import bedrock_issues
 from inferplane.spec.crosscloud import cross_cloud_issues
+from inferplane.spec.fit import fit_issues
 from inferplane.spec.regions import is_region
 from inferplane.spec.router import PLATFORM_CLOUD
 from inferplane.spec.targets import EdgeTarget, KubernetesTarget
@@ -60,6 +62,8 @@ def cross_check(spec: StackSpec, provider_regions: Mapping[str, str] | None = No
         *_kubernetes_checks(spec),
         *_forecast_refs(spec),
         *cross_cloud_issues(spec, provider_regions or {}),
+        *fit_issues(spec),
+        *bedrock_issues(spec),
     ]
 
 
