@@ -137,7 +137,7 @@ _MANAGED = frozenset({"bedrock", "azure_openai", "lambda"})
 
 def fit_of(name: str, target: TargetBase) -> FitDecision:
     """The model-fit decision for one target."""
-    kind = str(target.kind)
+    kind = str(target.__dict__["kind"])  # every concrete target kind declares it
     if kind in _MANAGED:
         return FitDecision(name, kind, "managed", f"targets.{name}.model", "managed API")
     key, runs_on, total, usable = _memory(name, target)
@@ -149,10 +149,11 @@ def fit_of(name: str, target: TargetBase) -> FitDecision:
         or params_from_name(target.model.rsplit("/versions/", 1)[0])
     )
     if params is None:
-        return FitDecision(name, kind, "unknown", f"targets.{name}.serving.params_b", runs_on,
-                           detail="parameter count unknown: set serving.params_b")  # fmt: skip
-    quant = serving.quantization if serving and serving.quantization != "none" else None
-    quant = quant or facts.quantization or "none"
+        key = f"targets.{name}.serving.params_b"
+        detail = "parameter count unknown: set serving.params_b"
+        return FitDecision(name, kind, "unknown", key, runs_on, detail=detail)
+    served = serving.quantization if serving is not None else "none"
+    quant: str = served if served != "none" else (facts.quantization or "none")
     weights = params * 1e9 * BYTES_PER_PARAM.get(quant, 2.0) / GIB
     context = (serving.context_length if serving else None) or DEFAULT_CONTEXT
     kv_kib = facts.kv_kib_per_token or 16 * params
