@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Tools installed from PyPI into the venv (shellcheck) come first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup debian-tools plan check test test-fast test-slow lint typecheck bench docs clean lock
+.PHONY: setup debian-tools plan check test test-fast test-slow lint typecheck bench docs clean lock router-requirements
 
 setup: $(STAMP)
 
@@ -61,6 +61,12 @@ lock:
 	.lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock
 	rm -rf .lock-venv
 	$(PYTHON) tools/hash_lock.py requirements.lock
+	@echo "now: make setup router-requirements"
+
+# The router's pinned run-time closure (Lambda zip, OCI image): the `router` extra of
+# pyproject.toml, versions from requirements.lock. Rerun after `make lock`.
+router-requirements: setup
+	$(BIN)/python -m inferplane.packaging.requirements > inferplane/packaging/router-requirements.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache out

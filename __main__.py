@@ -7,6 +7,7 @@ import pulumi
 from inferplane.deployment import DeployContext, deploy
 from inferplane.errors import SpecError
 from inferplane.spec import SPEC_KEY, parse_spec
+from inferplane.stackoutputs import stack_outputs
 
 PROVIDER_REGIONS = {
     "aws": ("aws", "region"),
@@ -31,6 +32,5 @@ except SpecError as error:
 
 deployment = deploy(spec, DeployContext(spec, pulumi.get_stack(), regions))
 
-pulumi.export("environment", spec.environment)
-pulumi.export("targets", {name: t.endpoint for name, t in deployment.targets.items()})
-pulumi.export("router_url", deployment.router.url)
+for name, value in stack_outputs(spec, deployment).items():
+    pulumi.export(name, value)

@@ -29,6 +29,7 @@ import pulumi
 
 from components.base import Labels
 from components.wiring import Grant, RouterIdentity, RouterNetwork
+from router.contract import CONFIG_ENV, CONFIG_FILE, CONFIG_PATH, ROUTER_PORT
 
 if TYPE_CHECKING:
     from components.aws.lambda_function import LambdaVpc
@@ -42,8 +43,6 @@ __all__ = [
     "VpcPeer",
 ]
 
-CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
-ROUTER_PORT = 8088
 LAMBDA_HANDLER = "lambda_entry.handler"
 Platform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
 PLATFORMS: tuple[str, ...] = ("lambda", "cloud_run", "container_app", "kubernetes", "edge")
@@ -143,6 +142,8 @@ class RouterServiceArgs:
     to the router's managed identity (container_app platform)."""
     edge_url: pulumi.Input[str] | None = None
     """The site router's base URL (edge platform)."""
+    edge_site: pulumi.Input[str] | None = None
+    """The site the router runs at (edge platform): it sits on that site's LAN."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Extra environment variables."""
 
@@ -155,7 +156,7 @@ def _check(args: RouterServiceArgs) -> None:
         "cloud_run": ("region", "image"),
         "container_app": ("region", "image"),
         "kubernetes": ("image", "kubernetes_provider", "namespace"),
-        "edge": ("edge_url",),
+        "edge": ("edge_url", "edge_site"),
     }
     for key in needs[args.platform]:
         if getattr(args, key) is None:
@@ -176,6 +177,8 @@ class RouterService(pulumi.ComponentResource):
     identity: pulumi.Output[list[RouterIdentity]]
     """Who it is in each cloud it calls (docs/wiring.md)."""
     platform: str
+    function_name: pulumi.Output[str] | None = None
+    """The Lambda function's name (lambda platform): ``inferplane verify`` checks it."""
 
     def __init__(
         self, name: str, args: RouterServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -242,6 +245,7 @@ class RouterService(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.function_name = function.function_name
         if args.grants:  # statically empty when the stack has no AWS targets
             document = pulumi.Output.from_input(args.grants).apply(
                 lambda grants: json.dumps(
@@ -437,7 +441,7 @@ class RouterService(pulumi.ComponentResource):
             health_path="/healthz",
             args=(
                 "--config",
-                "/etc/inferplane/router.json",
+                CONFIG_PATH,
                 "--host",
                 "0.0.0.0",
                 "--port",
@@ -454,7 +458,7 @@ class RouterService(pulumi.ComponentResource):
         )
         deployed = KubernetesWorkload(
             f"{name}-workload",
-            KubernetesWorkloadArgs(workload, files={"router.json": env[CONFIG_ENV]}),
+            KubernetesWorkloadArgs(workload, files={CONFIG_FILE: env[CONFIG_ENV]}),
             opts=pulumi.ResourceOptions(parent=self, providers=[args.kubernetes_provider]),
         )
         return pulumi.Output.from_input(deployed.url)
@@ -463,8 +467,15 @@ class RouterService(pulumi.ComponentResource):
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
         # The site's router ships inside the edge bundle that EdgeSite deploys; this
-        # component records its config (for the policies) and where it answers.
+        # component records its config (for the policies) and where it answers. It sits
+        # on the site's LAN only (docs/wiring.md): a site may have no uplink at all.
         assert args.edge_url is not None
+        assert args.edge_site is not None
+        self.network = pulumi.Output.from_input(args.edge_site).apply(
+            lambda site: RouterNetwork(
+                internet=False, networks=[f"edge:{site}"], interface_endpoints=[]
+            )
+        )
         return pulumi.Output.from_input(args.edge_url)
 
 

@@ -28,6 +28,7 @@ router presents, and ``seed/seed.iso`` with the TLS files for seed-only provisio
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ from typing import Any
 import yaml
 
 from components.edge.layout import (
+    BUNDLE_README,
     K3S_IMAGES,
     K3S_MANIFESTS,
     K3S_REGISTRIES,
@@ -53,8 +55,10 @@ from components.edge.layout import (
 )
 from edge_images import launchd, manifests, scripts, seed, systemd
 from edge_images.profiles import DIGEST_REF, Profile, load_profile
+from edge_images.readme import bundle_readme
 from edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
 from edge_images.site import Site, site_names, site_router_config
+from edge_images.weights import pack_model
 from inferplane.errors import BuildError
 from inferplane.packaging.oci import canonical_json
 from inferplane.packaging.rootfs import BaseSystem
@@ -70,6 +74,7 @@ from inferplane.packaging.wheels import LOCK_FILE, Target, download_wheels, lock
 from inferplane.serving import EngineCommand, render
 from inferplane.spec import StackSpec
 from inferplane.spec.targets.selfhosted import cache_floor_gib
+from router.contract import ROUTER_PORT
 
 __all__ = ["MAC_PYTHON", "Bundle", "BundleInputs", "build_bundle"]
 
@@ -77,6 +82,8 @@ MAC_PYTHON = "3.12"
 """Homebrew's python@3.12: the interpreter the macOS router venv is built with."""
 DEVICE_PLUGIN = "nvidia-device-plugin"
 """Image override key (``--image nvidia-device-plugin=...``) for the NVIDIA device plugin."""
+ROUTER_HEALTH = f"https://127.0.0.1:{ROUTER_PORT}/healthz"
+"""The site's router on loopback (its certificate names 127.0.0.1): the release gate."""
 HOST_PORT_BASE = 18080
 """Loopback ports of model servers under systemd/launchd: 18080, 18081, ..."""
 Progress = Callable[[str], None]
@@ -105,6 +112,10 @@ class BundleInputs:
     Made when absent and reused after (see ``edge_images.secrets``); never in the bundle."""
     rotate_key: bool = False
     """Issue a new site API key, keeping the previous one accepted until the next rotation."""
+    weights: Mapping[str, Path] = field(default_factory=dict)
+    """Per target name: a local GGUF file or safetensors directory packed into the bundle
+    (``edge_images.weights``); without one the operator copies weights in later with
+    ``inferplane edge pack-model``."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,12 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
         # A site may mirror the plugin image; the profile's pin is the default.
         profile = profile.model_copy(update={"device_plugin": plugin})
     servers = _servers(site, profile, inputs.images)
+    unpacked = sorted(set(inputs.weights) - set(site.targets))
+    if unpacked:
+        raise BuildError(
+            f"--weights names unknown targets {unpacked}; the site's targets: "
+            f"{', '.join(site.targets)}"
+        )
     where = inputs.secrets or secrets_dir(out)
     # The bundle directory is replaced and copied whole: its secrets live beside it.
     if out.resolve() in (where.resolve(), *where.resolve().parents):
@@ -184,6 +201,11 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
         plan = _mac_bundle(inputs, site, servers, out, say)
     say("manifest.json")
     files = _write_manifest(out, inputs, site, profile, servers, image=image, plan=plan)
+    for target, source in sorted(inputs.weights.items()):
+        say(f"weights of {target} from {source}")
+        pack_model(out, target, source)
+    if inputs.weights:
+        files = json.loads((out / "manifest.json").read_bytes())["files"]
     digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
     return Bundle(out, profile.name, files, digest, image, secrets)
 
@@ -220,6 +242,15 @@ def _servers(site: Site, profile: Profile, overrides: Mapping[str, str]) -> list
         )
         servers.append(_Server(model, HOST_PORT_BASE + index))
     return servers
+
+
+def _model_files(command: EngineCommand) -> list[str]:
+    """The weight files a server opens, below its models directory (``/models``)."""
+    return [
+        arg.removeprefix("/models/")
+        for arg in command.args
+        if arg.startswith("/models/") and arg != "/models/"
+    ]
 
 
 def _model_urls_k8s(servers: list[_Server]) -> dict[str, str]:
@@ -296,6 +327,21 @@ def _linux_bundle(
     # secrets, never in the bundle.
     _seed(site, units, secrets.directory / "seed", tls=secrets)
     services = [unit for unit in units if unit.endswith(".service")]
+    health = (
+        # ServiceLB publishes the router on the node; the model servers are cluster-only
+        # (their Deployments' rollout is the gate there).
+        ("k3s", (ROUTER_HEALTH,)),
+        (
+            "systemd",
+            (
+                ROUTER_HEALTH,
+                *(f"http://127.0.0.1:{s.host_port}{s.command.health_path}" for s in servers),
+            ),
+        ),
+    )
+    model_files = [(s.name, site.targets[s.name].model, _model_files(s.command)) for s in servers]
+    readme = bundle_readme(site.name, profile.name, profile.arches, model_files, health[1][1])
+    _write(out / BUNDLE_README, readme)
     plan = InstallPlan(
         k3s_images=(router_archive,),
         k3s_manifests=tuple(f"{K3S_MANIFESTS}/{name}" for name in sorted(k3s_manifests)),
@@ -305,6 +351,9 @@ def _linux_bundle(
         router_oci_tag=image.tag,
         router_arches=tuple(sorted(image.manifests)),
         images=_pulled_images(servers, profile),
+        health=health,
+        deployments=tuple(s.name for s in servers),
+        readme=BUNDLE_README,
     )
     _write(out / "install.sh", scripts.install_sh(plan))
     _write(out / "fetch-images.sh", scripts.fetch_images_sh(plan.images))
@@ -438,7 +487,14 @@ def _write_manifest(
         "arches": list(profile.arches),
         "host": profile.host,
         "targets": {
-            s.name: {"engine": s.engine, "image": s.image, "model": site.targets[s.name].model}
+            s.name: {
+                "engine": s.engine,
+                "image": s.image,
+                "model": site.targets[s.name].model,
+                # The weight files the server opens (below the models directory): what
+                # `inferplane edge pack-model` must provide for this target.
+                "model_files": _model_files(s.command),
+            }
             for s in servers
         },
         "files": files,

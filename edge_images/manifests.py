@@ -25,8 +25,8 @@ from components.kubernetes.manifests import (
     namespace_manifest,
     workload_manifests,
 )
-from inferplane.packaging.router_image import CONFIG_PATH, ROUTER_PORT
 from inferplane.serving import EngineCommand
+from router.contract import CONFIG_PATH, ROUTER_PORT
 
 __all__ = [
     "KUBERNETES_VERSION",

@@ -62,6 +62,12 @@ class Profile(_Data):
     """NVIDIA device plugin image (pinned) for GPU profiles on Kubernetes."""
     l4t_base: str | None = None
     """The L4T release the model-server images must be built on (Jetson)."""
+    disk_gib: int | None = None
+    """Disk the smallest device of the class has for model weights (GiB): packed weights
+    must fit (the installer checks the device's real free space again)."""
+    memory_gib: int | None = None
+    """Memory (GiB) the model servers share (unified on Jetson and Apple): every packed
+    model's weights together must fit."""
 
     @property
     def gpu(self) -> bool:

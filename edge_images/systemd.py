@@ -12,7 +12,8 @@ import shlex
 
 from components.edge.layout import SITE_TLS_CERT, SITE_TLS_KEY, SitePaths
 from edge_images.manifests import MODEL_DIR, ModelServer
-from inferplane.packaging.router_image import APP_DIR, CONFIG_PATH, ROUTER_PORT, SITE_DIR
+from inferplane.packaging.router_image import APP_DIR, SITE_DIR
+from router.contract import CONFIG_PATH, ROUTER_PORT
 
 __all__ = ["ROUTER_ROOT", "ROUTER_UNIT", "model_server_unit", "router_unit", "unit_name"]
 
@@ -33,7 +34,7 @@ def router_unit(python: str, model_units: list[str]) -> str:
     return f"""\
 [Unit]
 Description=inferplane router (OpenAI-compatible gateway for this site)
-Documentation=file:///usr/share/doc/inferplane/edge-images.md
+Documentation=file://{SitePaths().doc}
 Wants=network-online.target {" ".join(model_units)}
 After={after}
 

@@ -41,7 +41,8 @@ from pathlib import Path
 from edge_images.systemd import ROUTER_ROOT
 from inferplane.errors import BuildError
 from inferplane.packaging.rootfs import BaseSystem, build_rootfs
-from inferplane.packaging.router_image import ROUTER_PORT, RouterImage
+from inferplane.packaging.router_image import RouterImage
+from router.contract import ROUTER_PORT
 
 __all__ = [
     "VM_SYSTEM",

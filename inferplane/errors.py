@@ -4,6 +4,7 @@
     ├── SpecError                   the stack spec is invalid; carries one Issue per problem
     ├── StackNotFoundError          no stacks/Pulumi.<name>.yaml
     ├── ConfigFileError             a file could not be read or parsed (YAML/JSON)
+    │   └── DuplicateKeyError       a YAML mapping repeats a key; one Issue per repeat
     ├── PlanError                   the program failed under the mock runtime
     ├── BuildError                  a package, image or edge bundle could not be built
     └── CloudAccessError            a cloud API could not be used (preflight, verify)
@@ -16,8 +17,11 @@ Lower-level errors (pydantic, yaml, OSError) are translated at the boundary with
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from inferplane.secret_shapes import redact, redact_text
 
 __all__ = [
     "AccessDeniedError",
@@ -25,11 +29,13 @@ __all__ = [
     "CloudAccessError",
     "ConfigFileError",
     "CredentialsMissingError",
+    "DuplicateKeyError",
     "InferplaneError",
     "Issue",
     "PlanError",
     "SpecError",
     "StackNotFoundError",
+    "key_path",
 ]
 
 
@@ -39,15 +45,39 @@ class InferplaneError(Exception):
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem in a spec: where it is, what was found, and what is allowed."""
+    """One problem in a spec: where it is, what was found, and what is allowed.
+
+    A value or message part shaped like a credential is replaced by what it looked like
+    (an error must not print a pasted token back to a terminal or a CI log), and a value
+    with non-ASCII characters is shown with their code points, so a Cyrillic e (U+0435) in
+    a region name is visible as the reason it is refused."""
 
     path: str
     message: str
     value: object = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact_text(self.message))
+        object.__setattr__(self, "value", redact(self.value))
+
     def __str__(self) -> str:
         shown = "" if self.value is None else f" (got {self.value!r})"
-        return f"{self.path}: {self.message}{shown}"
+        text = f"{self.path}: {self.message}{shown}"
+        return text + _code_points(text)
+
+
+def key_path(parts: Iterable[str | int]) -> str:
+    """The spec's spelling of a key path: ``targets.x.capacity``, ``routes[0].targets[1]``."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+
+
+def _code_points(text: str) -> str:
+    """A note naming each non-ASCII character of ``text`` (a homoglyph looks valid)."""
+    odd = dict.fromkeys(c for c in text if not c.isascii())
+    if not odd:
+        return ""
+    named = "; ".join(f"{c!r} is U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in odd)
+    return f" [non-ASCII: {named}]"
 
 
 class SpecError(InferplaneError):
@@ -70,6 +100,16 @@ class StackNotFoundError(InferplaneError):
 
 class ConfigFileError(InferplaneError):
     """A file could not be read or parsed."""
+
+
+class DuplicateKeyError(ConfigFileError):
+    """A YAML mapping repeats a key; ``issues`` names each repeat by key path and lines."""
+
+    def __init__(self, issues: Iterable[Issue], source: str) -> None:
+        self.issues = tuple(issues)
+        self.source = source
+        lines = "\n".join(f"  - {issue}" for issue in self.issues)
+        super().__init__(f"{source} repeats keys:\n{lines}")
 
 
 class PlanError(InferplaneError):

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from components.base import EndpointInfo
+from inferplane.cost.prices import default_prices
+from inferplane.cost.tokens import token_prices
 from inferplane.errors import PlanError
 from inferplane.plan.graph import Graph
 from inferplane.residency import PLACEMENT_RANK
@@ -126,6 +128,8 @@ def _target(
     spec: StackSpec, name: str, endpoint: EndpointInfo, handled: Sequence[str]
 ) -> TargetConfig:
     target = spec.target(name)
+    # The router's cost metric multiplies tokens by these; unknown stays None (not zero).
+    price = token_prices(target, default_prices())
     return TargetConfig(
         backend=endpoint["backend"],
         model=endpoint.get("model", target.model),
@@ -136,6 +140,8 @@ def _target(
         allowed_data_classes=tuple(c for c in spec.data_classes_routed_to(name) if c in handled),
         auth=TargetAuth.model_validate(endpoint.get("auth", {})),
         latency_ms_p50=target.latency_ms_p50,
+        input_cost_per_1k=price[0].usd if price else None,
+        output_cost_per_1k=price[1].usd if price else None,
     )
 
 

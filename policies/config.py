@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from inferplane.errors import ConfigFileError, Issue, SpecError
 from inferplane.residency import Placement, Zone
+from inferplane.yamlload import load_yaml
 from policies.model import Enforcement
 
 __all__ = [
@@ -335,11 +335,12 @@ def read_document(path: Path) -> object:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigFileError(f"cannot read {path}: {exc.strerror}") from exc
+    if path.suffix != ".json":
+        # Repeated keys are refused (with lines) and dates stay text, as in stack files.
+        return load_yaml(text, str(path))
     try:
-        if path.suffix == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
         raise ConfigFileError(
             f"{path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}"
         ) from exc

@@ -18,11 +18,12 @@ from pydantic import ValidationError
 from policies.model import Resource
 from policies.values import SECRET, UNKNOWN
 from router.config import RouterConfig
+from router.contract import CONFIG_ENV, CONFIG_FILE
 
 __all__ = ["CONFIG_KEY", "ENV_VAR", "FoundConfig", "find_router_configs"]
 
-ENV_VAR = "INFERPLANE_ROUTER_CONFIG"
-CONFIG_KEY = "router.json"
+ENV_VAR = CONFIG_ENV
+CONFIG_KEY = CONFIG_FILE
 CONFIGMAP = "kubernetes:core/v1:ConfigMap"
 
 

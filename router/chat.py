@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from router.api.parse import JSON_TYPE_NAMES, kind
 from router.errors import RequestError
 
 __all__ = ["ChatRequest", "chat_request", "message_text", "parse_chat_request"]
@@ -98,7 +99,7 @@ def parse_chat_request(raw: bytes) -> ChatRequest:
     except orjson.JSONDecodeError as exc:
         raise RequestError(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
-        raise RequestError(f"request body must be a JSON object, got {_kind(body)}")
+        raise RequestError(f"request body must be a JSON object, got {kind(body)}")
     return chat_request(body)
 
 
@@ -141,8 +142,8 @@ def _check_params(body: dict[str, Any]) -> None:
             continue
         # bool is an int in Python; JSON true is not a number.
         if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-            names = " or ".join(_JSON_NAMES[t] for t in allowed)
-            raise RequestError(f"'{name}' must be {names}, got {_kind(value)}", param=name)
+            names = " or ".join(JSON_TYPE_NAMES[t] for t in allowed)
+            raise RequestError(f"'{name}' must be {names}, got {kind(value)}", param=name)
         bounds = _RANGES.get(name)
         if (
             bounds is not None
@@ -163,7 +164,7 @@ def _check_messages(messages: list[Any]) -> tuple[list[str], str]:
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
         if not isinstance(message, dict):
-            raise RequestError(f"'{where}' must be an object, got {_kind(message)}", param=where)
+            raise RequestError(f"'{where}' must be an object, got {kind(message)}", param=where)
         role = message.get("role")
         if not isinstance(role, str) or role not in ROLES:
             allowed = ", ".join(sorted(ROLES))
@@ -174,7 +175,7 @@ def _check_messages(messages: list[Any]) -> tuple[list[str], str]:
         if content is not None and not isinstance(content, str | list):
             raise RequestError(
                 f"'{where}.content' must be a string, an array of parts or null, "
-                f"got {_kind(content)}",
+                f"got {kind(content)}",
                 param=f"{where}.content",
             )
         text = message_text(content)
@@ -182,19 +183,3 @@ def _check_messages(messages: list[Any]) -> tuple[list[str], str]:
         if role == "user":
             last_user = text
     return texts, last_user
-
-
-_JSON_NAMES: dict[type, str] = {
-    str: "a string",
-    list: "an array",
-    dict: "an object",
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-}
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    return _JSON_NAMES.get(type(value), type(value).__name__)

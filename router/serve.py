@@ -11,11 +11,10 @@ from aiohttp import web
 from router.app import create_app
 from router.config import RouterConfig
 from router.configfile import parse_config
+from router.contract import CONFIG_ENV
 from router.errors import ConfigError
 
 __all__ = ["CONFIG_ENV", "load_config", "run", "tls_context"]
-
-CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
 
 
 def load_config(path: str | None = None) -> RouterConfig:

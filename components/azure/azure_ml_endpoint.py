@@ -38,7 +38,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from components.azure.group import resource_group_name
-from components.azure.network import AML_ZONES, AzureNetwork, private_endpoint
+from components.azure.network import AML_ZONES, AzureNetwork, private_endpoint, private_reach
 from components.azure.roles import assign_grant, azure_grant
 from components.base import EndpointInfo, TargetComponent
 from components.wiring import Grant, Reach
@@ -145,7 +145,6 @@ class AzureMlEndpoint(TargetComponent):
         self.scoring_url = pulumi.Output.concat(
             "https://", self.online_endpoint.name, f".{args.location}.inference.ml.azure.com"
         )
-        reach: pulumi.Output[Reach] = pulumi.Output.from_input(Reach(path="public"))
         if args.private_network is not None:
             self.private_endpoint = private_endpoint(
                 self,
@@ -156,10 +155,7 @@ class AzureMlEndpoint(TargetComponent):
                 AML_ZONES,
                 tags,
             )
-            if not args.public_network_access:
-                reach = args.private_network.vnet_id.apply(
-                    lambda vnet: Reach(path="private_endpoint", network=vnet)
-                )
+        reach = private_reach(args.private_network, args.public_network_access)
         # Key auth: the key lives in the endpoint and no secret reference to it exists
         # yet, so no caller auth is published (the wiring rules flag scheme "none").
         self.azure_grants = (

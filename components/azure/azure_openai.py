@@ -27,10 +27,10 @@ import pulumi
 import pulumi_azure_native as azure
 
 from components.azure.group import resource_group_name
-from components.azure.network import OPENAI_ZONES, AzureNetwork, private_endpoint
+from components.azure.network import OPENAI_ZONES, AzureNetwork, private_endpoint, private_reach
 from components.azure.roles import assign_grant, azure_grant
 from components.base import EndpointInfo, TargetComponent
-from components.wiring import Grant, Reach
+from components.wiring import Grant
 from inferplane.catalog.azure import OPENAI_PROVISIONED_SKUS, OPENAI_SKUS
 
 __all__ = ["OPENAI_SCOPE", "OPENAI_USER_ROLE", "AzureOpenAI", "AzureOpenAIArgs"]
@@ -137,7 +137,6 @@ class AzureOpenAI(TargetComponent):
         )
         self.account_id = self.account.id
         self.url = f"https://{args.custom_subdomain}.openai.azure.com"
-        reach: pulumi.Output[Reach] = pulumi.Output.from_input(Reach(path="public"))
         if args.private_network is not None:
             self.private_endpoint = private_endpoint(
                 self,
@@ -148,10 +147,7 @@ class AzureOpenAI(TargetComponent):
                 OPENAI_ZONES,
                 tags,
             )
-            if not args.public_network_access:
-                reach = args.private_network.vnet_id.apply(
-                    lambda vnet: Reach(path="private_endpoint", network=vnet)
-                )
+        reach = private_reach(args.private_network, args.public_network_access)
         self.azure_grants = [self.account.id.apply(lambda i: azure_grant(OPENAI_USER_ROLE, i))]
         self.endpoint = pulumi.Output.all(reach, self.azure_grants[0]).apply(
             lambda parts: EndpointInfo(

@@ -32,6 +32,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from components.azure.group import resource_group_name
+from components.wiring import Reach
 
 __all__ = [
     "AML_ZONES",
@@ -162,6 +163,16 @@ class AzureNetwork(pulumi.ComponentResource):
         )
         self._zones[zone_name] = zone
         return zone
+
+
+def private_reach(
+    network: AzureNetwork | None, public_network_access: bool
+) -> pulumi.Output[Reach]:
+    """How a caller reaches a resource that may have a private endpoint in ``network``:
+    through it when public network access is off, else over its public endpoint."""
+    if network is None or public_network_access:
+        return pulumi.Output.from_input(Reach(path="public"))
+    return network.vnet_id.apply(lambda vnet: Reach(path="private_endpoint", network=vnet))
 
 
 def private_endpoint(  # noqa: PLR0917 - each argument is a distinct ARM reference

@@ -33,6 +33,7 @@ from components.edge.install import (
     tls_script,
     uninstall_script,
 )
+from router.contract import ROUTER_PORT
 
 if TYPE_CHECKING:
     from pulumi_command.remote import ConnectionArgs
@@ -46,7 +47,7 @@ __all__ = [
     "ssh_connection",
 ]
 
-SITE_ROUTER_PORT = 8088
+SITE_ROUTER_PORT = ROUTER_PORT
 """Port of the site's own router (the edge image's ``ROUTER_PORT``): the stack's router
 calls the site's router, which alone may reach the site's model server."""
 _HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9A-Fa-f:]+$")

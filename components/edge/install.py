@@ -117,6 +117,31 @@ need() {
 }
 """
 
+_WEIGHTS = """\
+# Model weights (sha256 checked with every other file before this point). Only files that
+# differ from the installed ones are copied; they must fit the free disk first.
+need {need}
+models={models}
+install -d -m 0755 "$models"
+changed=""
+{compare}if [ -n "$changed" ]; then
+  free_kb=$(df -Pk "$models" | awk 'NR==2 {{print $4}}')
+  free=$(( free_kb * 1024 ))
+  if [ "$free" -lt {total} ]; then
+    echo "model weights need {total} bytes in $models; the disk has $free free:" \\
+      "nothing activated" >&2
+    exit 1
+  fi
+  for f in $changed; do
+    install -d -m 0755 "$models/$(dirname "$f")"
+    # Copied beside, then renamed: a running server never reads half a file.
+    cp "$release"/{prefix}"$f" "$models/$f.partial"
+    chmod 0644 "$models/$f.partial"
+    mv -f "$models/$f.partial" "$models/$f"
+  done
+fi
+"""
+
 _K3S = """\
 k3s_images={images_dir}
 k3s_manifests={manifests_dir}
@@ -254,18 +279,48 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
         return " ".join(f'"$release"/{_q(i)}' for i in items)
 
     tls = f"{_site(SITE_TLS_CERT)} {_site(SITE_TLS_KEY)}"
+    readme = ""
+    if plan.readme is not None:
+        # The operator's guide, where the router unit's Documentation= points.
+        readme = (
+            f'need "$release"/{_q(plan.readme)}\n'
+            f"install -d -m 0755 {_site(paths.doc.rsplit('/', 1)[0])}\n"
+            f'install -m 0644 "$release"/{_q(plan.readme)} {_site(paths.doc)}\n'
+        )
+
+    def weights_into(models_dir: str) -> str:
+        return "".join(
+            _WEIGHTS.format(
+                need=need(packed.files),
+                models=_site(models_dir),
+                compare="".join(
+                    f'cmp -s "$release"/{_q(f)} "$models"/{_q(packed.installed_name(f))} '
+                    f'|| changed="$changed "{_q(packed.installed_name(f))}\n'
+                    for f in packed.files
+                ),
+                total=packed.bytes,
+                prefix=_q(f"models/{packed.target}/"),
+            )
+            for packed in plan.weights
+        )
+
     if runtime == "k3s":
         if not plan.k3s_manifests:
             raise ValueError("the bundle has no k3s install (install.k3s.manifests is empty)")
         images = [*plan.k3s_images, *models]
-        text = _NEED + _K3S.format(
-            images_dir=_site(paths.k3s_images),
-            manifests_dir=_site(paths.k3s_manifests),
-            etc_k3s=_site(paths.k3s_registries.rsplit("/", 1)[0]),
-            need=" ".join([need([*images, *plan.k3s_manifests]), tls]),
-            images=lines(
-                'install -m 0644 {path} "$k3s_images/"\nk3s ctr images import {path}', images
-            ),
+        text = (
+            _NEED
+            + readme
+            + weights_into(paths.models)
+            + _K3S.format(
+                images_dir=_site(paths.k3s_images),
+                manifests_dir=_site(paths.k3s_manifests),
+                etc_k3s=_site(paths.k3s_registries.rsplit("/", 1)[0]),
+                need=" ".join([need([*images, *plan.k3s_manifests]), tls]),
+                images=lines(
+                    'install -m 0644 {path} "$k3s_images/"\nk3s ctr images import {path}', images
+                ),
+            )
         )
         if plan.k3s_registries is not None:
             text += "need " + need([plan.k3s_registries]) + "\n"
@@ -285,21 +340,26 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
                 "and router_oci_tag)"
             )
         units = list(plan.systemd_units)
-        return _NEED + _SYSTEMD.format(
-            arches=_q(" ".join(plan.router_arches)),
-            oci=_q(ROUTER_OCI),
-            tag=_q(plan.router_oci_tag),
-            need=" ".join([need([*units, plan.systemd_config, *podman]), tls]),
-            state=_site(paths.router_root.rsplit("/", 1)[0]),
-            models=_site(paths.models),
-            etc=_site(paths.router_config.rsplit("/", 1)[0]),
-            router_root=_site(paths.router_root),
-            config=_q(plan.systemd_config),
-            router_config=_site(paths.router_config),
-            images=lines("podman load --input {path}", podman),
-            unit_dir=_site(paths.unit_dir),
-            units=lines(f"install -m 0644 {{path}} {_site(paths.unit_dir)}/", units),
-            names=words([u.rsplit("/", 1)[-1] for u in units]),
+        return (
+            _NEED
+            + readme
+            + weights_into(paths.models)
+            + _SYSTEMD.format(
+                arches=_q(" ".join(plan.router_arches)),
+                oci=_q(ROUTER_OCI),
+                tag=_q(plan.router_oci_tag),
+                need=" ".join([need([*units, plan.systemd_config, *podman]), tls]),
+                state=_site(paths.router_root.rsplit("/", 1)[0]),
+                models=_site(paths.models),
+                etc=_site(paths.router_config.rsplit("/", 1)[0]),
+                router_root=_site(paths.router_root),
+                config=_q(plan.systemd_config),
+                router_config=_site(paths.router_config),
+                images=lines("podman load --input {path}", podman),
+                unit_dir=_site(paths.unit_dir),
+                units=lines(f"install -m 0644 {{path}} {_site(paths.unit_dir)}/", units),
+                names=words([u.rsplit("/", 1)[-1] for u in units]),
+            )
         )
     if runtime == "launchd":
         if not plan.launchd_plists or plan.mac_python is None:
@@ -307,25 +367,30 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
                 "the bundle has no launchd install (install.launchd needs plists and python)"
             )
         config = f"{MACOS_DIR}/router.json"
-        return _NEED + _LAUNCHD.format(
-            need=" ".join(
-                [need([*plan.launchd_plists, config, f"{MACOS_DIR}/requirements.txt"]), tls]
-            ),
-            mac_root=_site(paths.mac_root),
-            agent_dir=_site(paths.launch_daemons),
-            app=_q(f"{MACOS_DIR}/app"),
-            python=_q(plan.mac_python),
-            wheels=_q(f"{MACOS_DIR}/wheels"),
-            requirements=_q(f"{MACOS_DIR}/requirements.txt"),
-            config=_q(config),
-            plists="".join(
-                f'install -m 0644 "$release"/{_q(p)} {agent}/\n'
-                f"launchctl bootout system/{_q(label)} 2>/dev/null || true\n"
-                f"launchctl bootstrap system {agent}/{_q(label + '.plist')}\n"
-                for p in plan.launchd_plists
-                for label in [p.rsplit("/", 1)[-1].removesuffix(".plist")]
-                for agent in [_site(paths.launch_daemons)]
-            ),
+        # llama-server's /models paths map to <mac_root>/models under launchd.
+        return (
+            _NEED
+            + weights_into(f"{paths.mac_root}/models")
+            + _LAUNCHD.format(
+                need=" ".join(
+                    [need([*plan.launchd_plists, config, f"{MACOS_DIR}/requirements.txt"]), tls]
+                ),
+                mac_root=_site(paths.mac_root),
+                agent_dir=_site(paths.launch_daemons),
+                app=_q(f"{MACOS_DIR}/app"),
+                python=_q(plan.mac_python),
+                wheels=_q(f"{MACOS_DIR}/wheels"),
+                requirements=_q(f"{MACOS_DIR}/requirements.txt"),
+                config=_q(config),
+                plists="".join(
+                    f'install -m 0644 "$release"/{_q(p)} {agent}/\n'
+                    f"launchctl bootout system/{_q(label)} 2>/dev/null || true\n"
+                    f"launchctl bootstrap system {agent}/{_q(label + '.plist')}\n"
+                    for p in plan.launchd_plists
+                    for label in [p.rsplit("/", 1)[-1].removesuffix(".plist")]
+                    for agent in [_site(paths.launch_daemons)]
+                ),
+            )
         )
     raise ValueError(f"runtime {runtime!r} is unknown; allowed: {', '.join(RUNTIMES)}")
 
@@ -422,5 +487,6 @@ def uninstall_script(runtime: Runtime, plan: InstallPlan, layout: SiteLayout | N
     return (
         f"#!/bin/bash\nset -euo pipefail\nroot={_q(layout.root)}\n"
         f'base="$root"{_q(layout.install_dir)}\n{body}'
-        'rm -rf "$base/current" "$base/releases" "$base/incoming"\n'
+        'rm -rf "$base/current" "$base/previous" "$base/releases" "$base/incoming"\n'
+        'rm -f "$base/runtime" "$base/releases.log"\n'
     )

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "BUNDLE_README",
     "K3S_IMAGES",
     "K3S_MANIFESTS",
     "K3S_REGISTRIES",
     "LAUNCHD_DIR",
     "MACOS_DIR",
+    "MODELS_DIR",
     "ROUTER_OCI",
     "SECRETS_CA",
     "SECRETS_CERT",
@@ -38,6 +40,7 @@ __all__ = [
     "TLS_SECRET",
     "InstallPlan",
     "ModelImage",
+    "ModelWeights",
     "SitePaths",
     "plan_from_manifest",
     "secrets_dir",
@@ -53,6 +56,11 @@ SYSTEMD_CONFIG = "systemd/router.json"
 ROUTER_OCI = "images/router-oci"
 """The router's OCI layout (``umoci unpack`` source on systemd sites)."""
 MACOS_DIR = "macos"
+BUNDLE_README = "README.md"
+"""The operator's guide in the bundle; installed at ``SitePaths.doc``."""
+MODELS_DIR = "models"
+"""Model weights packed into the bundle (``models/<target>/<file>``), installed into the
+site's models directory (``SitePaths.models``) as ``<file>``."""
 LAUNCHD_DIR = "macos/launchd"
 
 # On the site (absolute paths; installers prefix them with the install root).
@@ -82,6 +90,7 @@ def secrets_dir(bundle: Path) -> Path:
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PATH = re.compile(r"^[A-Za-z0-9._/+-]+$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_HEALTH_URL = re.compile(r"^https?://127\.0\.0\.1:[0-9]{1,5}/[A-Za-z0-9._/-]*$")
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,8 @@ class SitePaths:
     models: str = "/var/lib/inferplane/models"
     launch_daemons: str = "/Library/LaunchDaemons"
     mac_root: str = "/opt/inferplane"
+    doc: str = "/usr/share/doc/inferplane/README.md"
+    """The bundle's README.md; the router unit's ``Documentation=`` points here."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,25 @@ class ModelImage:
 
 
 @dataclass(frozen=True)
+class ModelWeights:
+    """One target's weight files in the bundle. Their sha256 and size are in the
+    manifest's ``files`` like every other file (one place to check, one place to tamper);
+    ``bytes`` is their total, checked against the site's free disk before activation."""
+
+    target: str
+    files: tuple[str, ...]
+    """Bundle paths, ``models/<target>/<name>``; installed as ``<models>/<name>``."""
+    bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": list(self.files), "bytes": self.bytes}
+
+    def installed_name(self, path: str) -> str:
+        """Where ``path`` goes below the site's models directory."""
+        return path.removeprefix(f"{MODELS_DIR}/{self.target}/")
+
+
+@dataclass(frozen=True)
 class InstallPlan:
     """The files each runtime installs, exactly (manifest.json ``install``)."""
 
@@ -141,6 +171,22 @@ class InstallPlan:
     """The Homebrew Python the router's virtualenv is built with (``python3.12``)."""
     images: tuple[ModelImage, ...] = field(default=())
     """Model-server images: imported into containerd (k3s) or loaded into podman (systemd)."""
+    weights: tuple[ModelWeights, ...] = ()
+    """Model weights packed into the bundle (``inferplane edge pack-model``)."""
+    health: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per runtime, the loopback URLs that must answer before a release counts as live
+    (the site's router over HTTPS, and the model servers where the host reaches them)."""
+    deployments: tuple[str, ...] = ()
+    """k3s Deployments (namespace ``inferplane``) that must finish rolling out."""
+    readme: str | None = None
+    """The bundle's README.md, installed at ``SitePaths.doc``."""
+
+    def health_urls(self, runtime: str) -> tuple[str, ...]:
+        return dict(self.health).get(runtime, ())
+
+    @property
+    def weight_bytes(self) -> int:
+        return sum(w.bytes for w in self.weights)
 
     def to_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -160,13 +206,25 @@ class InstallPlan:
         if self.launchd_plists:
             found["launchd"] = {"plists": list(self.launchd_plists), "python": self.mac_python}
         found["images"] = {image.name: image.to_dict() for image in self.images}
+        if self.weights:
+            found["weights"] = {w.target: w.to_dict() for w in self.weights}
+        if self.readme is not None:
+            found["readme"] = self.readme
+        if self.health or self.deployments:
+            found["health"] = {
+                **{runtime: list(urls) for runtime, urls in self.health},
+                "deployments": list(self.deployments),
+            }
         return found
 
     def paths(self) -> tuple[str, ...]:
         """Every built file the plan names (the model archives come later)."""
         named = [*self.k3s_images, *self.k3s_manifests, *self.systemd_units]
         named += [*self.launchd_plists]
-        named += [p for p in (self.k3s_registries, self.systemd_config) if p is not None]
+        named += [path for weights in self.weights for path in weights.files]
+        named += [
+            p for p in (self.k3s_registries, self.systemd_config, self.readme) if p is not None
+        ]
         return tuple(named)
 
 
@@ -197,6 +255,8 @@ def plan_from_manifest(document: Any, where: str) -> InstallPlan:
         models.append(
             ModelImage(str(name), ref, digest, _path(archive, f"{key}.archive"), k3s_only)
         )
+    packed = _weights(section, where)
+    urls, deployments = _health(section, where)
     tag = systemd.get("router_oci_tag")
     if tag is not None and (not isinstance(tag, str) or not _NAME.match(tag)):
         raise ValueError(f"{where} install.systemd.router_oci_tag {tag!r} is not an image tag")
@@ -219,7 +279,56 @@ def plan_from_manifest(document: Any, where: str) -> InstallPlan:
         launchd_plists=_paths(launchd, "plists", f"{where} install.launchd"),
         mac_python=python,
         images=tuple(models),
+        weights=packed,
+        health=urls,
+        deployments=deployments,
+        readme=_optional_path(section.get("readme"), f"{where} install.readme"),
     )
+
+
+def _weights(section: dict[str, Any], where: str) -> tuple[ModelWeights, ...]:
+    weights = section.get("weights", {})
+    if not isinstance(weights, dict):
+        raise ValueError(f"{where} install.weights is not a mapping")
+    packed = []
+    for target, entry in sorted(weights.items()):
+        key = f"{where} install.weights.{target}"
+        if not isinstance(entry, dict) or not _NAME.match(str(target)):
+            raise ValueError(f"{key} is not a weights entry")
+        files = _paths(entry, "files", key)
+        prefix = f"{MODELS_DIR}/{target}/"
+        outside = [f for f in files if not f.startswith(prefix)]
+        if outside or not files:
+            raise ValueError(f"{key}.files {outside or files!r}: allowed: paths under {prefix}")
+        total = entry.get("bytes")
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            raise ValueError(f"{key}.bytes {total!r} is not a byte count")
+        packed.append(ModelWeights(str(target), files, total))
+    return tuple(packed)
+
+
+def _health(
+    section: dict[str, Any], where: str
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
+    health = _section(section, "health", where)
+    urls = []
+    for runtime in ("k3s", "systemd"):
+        listed = health.get(runtime, [])
+        if not isinstance(listed, list) or not all(
+            isinstance(u, str) and _HEALTH_URL.match(u) for u in listed
+        ):
+            raise ValueError(
+                f"{where} install.health.{runtime} {listed!r}: allowed: a list of "
+                "http(s)://127.0.0.1:<port>/<path> URLs"
+            )
+        if listed:
+            urls.append((runtime, tuple(listed)))
+    deployments = health.get("deployments", [])
+    if not isinstance(deployments, list) or not all(
+        isinstance(d, str) and _NAME.match(d) for d in deployments
+    ):
+        raise ValueError(f"{where} install.health.deployments {deployments!r}: allowed: names")
+    return tuple(urls), tuple(deployments)
 
 
 def _section(section: dict[str, Any], name: str, where: str) -> dict[str, Any]:

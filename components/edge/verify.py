@@ -16,7 +16,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bundle_problems", "image_problems", "program"]
+__all__ = ["bundle_problems", "image_problems", "program", "weight_problems"]
 
 
 def _sha256(stream: Any) -> str:
@@ -76,7 +76,25 @@ def bundle_problems(root: Path) -> tuple[int, list[str]]:
     images = manifest.get("install", {}).get("images", {})
     for _name, image in sorted(images.items()):
         problems += image_problems(root / image["archive"], image["digest"])
+    problems += weight_problems(manifest)
     return len(files) + len(images), problems
+
+
+def weight_problems(manifest: Any) -> list[str]:
+    """Model weights must be listed files (so their sha256 was checked above) whose sizes
+    add up to the total the installer checks free disk against."""
+    files = manifest["files"]
+    problems = []
+    weights = manifest.get("install", {}).get("weights", {})
+    for target, entry in sorted(weights.items()):
+        unlisted = [path for path in entry["files"] if path not in files]
+        if unlisted:
+            problems.append(f"weights of {target}: {unlisted} not listed with a sha256")
+            continue
+        total = sum(files[path]["size"] for path in entry["files"])
+        if total != entry["bytes"]:
+            problems.append(f"weights of {target}: files hold {total} bytes, not {entry['bytes']}")
+    return problems
 
 
 def _main(argv: list[str]) -> int:

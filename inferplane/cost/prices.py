@@ -12,11 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from inferplane.errors import ConfigFileError
 from inferplane.spec.capacity import CommitmentTerm
+from inferplane.yamlload import read_yaml
 
 __all__ = ["UNITS", "Price", "PriceEntry", "PriceTable", "Source", "default_prices"]
 
@@ -92,12 +92,7 @@ class PriceTable(_Model):
 
     @classmethod
     def load(cls, path: Path) -> PriceTable:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigFileError(f"cannot read price table {path}: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise ConfigFileError(f"price table {path} is not valid YAML: {exc}") from exc
+        data = read_yaml(path, "price table")
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

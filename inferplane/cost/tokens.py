@@ -6,11 +6,30 @@ from __future__ import annotations
 from inferplane.cost.assumptions import HOURS_PER_MONTH, LAMBDA_DURATION_S
 from inferplane.cost.model import Commitment, LineItem, TargetCost
 from inferplane.cost.money import usd
-from inferplane.cost.prices import PriceTable
+from inferplane.cost.prices import Price, PriceTable
 from inferplane.cost.usage import TargetUsage
 from inferplane.spec.targets import AzureOpenAITarget, BedrockTarget, LambdaTarget
+from inferplane.spec.targets.base import TargetBase
 
-__all__ = ["azure_openai", "bedrock", "lambda_function", "per_request_usd"]
+__all__ = ["azure_openai", "bedrock", "lambda_function", "per_request_usd", "token_prices"]
+
+
+def token_prices(target: TargetBase, prices: PriceTable) -> tuple[Price, Price] | None:
+    """The per-1k input and output token prices a request to ``target`` is billed at,
+    or None when unknown or not billed per token (provisioned capacity, own GPUs)."""
+    key: tuple[str, str, str | None] | None = None
+    if isinstance(target, BedrockTarget | AzureOpenAITarget):
+        if target.capacity.mode == "provisioned":
+            return None  # billed per hour/month: a request adds no cost
+        service = "bedrock" if isinstance(target, BedrockTarget) else "azure_openai"
+        key = (service, target.model, target.region)
+    elif isinstance(target, LambdaTarget):
+        key = ("bedrock", target.model, target.region)  # the function calls Bedrock
+    if key is None:
+        return None
+    p_in = prices.lookup(*key, "1k_input_tokens")
+    p_out = prices.lookup(*key, "1k_output_tokens")
+    return None if p_in is None or p_out is None else (p_in, p_out)
 
 
 def per_request_usd(

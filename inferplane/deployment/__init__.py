@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
-import pulumi
-
 from components.base import TargetComponent
+from components.router import RouterService
 from inferplane.deployment.context import DeployContext
 from inferplane.spec import KINDS, StackSpec
 
@@ -42,7 +41,7 @@ class Deployment:
     """The components one stack created."""
 
     targets: dict[str, TargetComponent]
-    router: pulumi.ComponentResource
+    router: RouterService
 
 
 def _builder(path: str) -> Callable[..., Any]:

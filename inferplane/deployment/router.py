@@ -97,7 +97,11 @@ def _on_platform(
         )
     if platform == "edge":
         site = targets[str(router_spec.target)]
-        return replace(args, edge_url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")))
+        return replace(
+            args,
+            edge_url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")),
+            edge_site=site.endpoint.apply(lambda e: e["reach"]["network"]),
+        )
     if platform == "container_app":
         assert args.region is not None  # the spec requires an Azure region for the router
         joined = router_environment_target(ctx)

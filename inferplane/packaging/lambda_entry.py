@@ -2,7 +2,8 @@
 
 This file is copied into the deployment zip as the top-level module ``lambda_entry``
 (handler ``lambda_entry.handler``) next to the ``router`` package and its dependencies.
-It imports nothing from inferplane: only the standard library and the router's core,
+It imports nothing from inferplane: only the standard library and the router (its core,
+``router.contract`` for the config variable),
 ``router.core.Gateway`` (``await gateway.handle(Request(method, path, headers, body))``),
 which it drives on one event loop kept for the life of the execution environment, so
 connection pools and caches survive between invocations.
@@ -26,10 +27,11 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from router.contract import CONFIG_ENV, CONFIG_FILE
+
 __all__ = ["CONFIG_ENV", "handler", "to_request_parts"]
 
-CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
-BUNDLED_CONFIG = Path(__file__).with_name("router.json")
+BUNDLED_CONFIG = Path(__file__).with_name(CONFIG_FILE)
 
 
 class _Response(Protocol):
@@ -81,7 +83,7 @@ def _config_text() -> str:
     value = os.environ.get(CONFIG_ENV)
     if value is None:
         if not BUNDLED_CONFIG.is_file():
-            raise RuntimeError(f"no router config: set {CONFIG_ENV} or bundle router.json")
+            raise RuntimeError(f"no router config: set {CONFIG_ENV} or bundle {CONFIG_FILE}")
         return BUNDLED_CONFIG.read_text(encoding="utf-8")
     if value.lstrip().startswith("{"):
         return value

@@ -19,6 +19,7 @@ from inferplane.errors import BuildError
 from inferplane.packaging import lambda_entry
 from inferplane.packaging.source import router_files
 from inferplane.packaging.wheels import Target, download_wheels, install_wheels
+from router.contract import CONFIG_FILE
 
 __all__ = [
     "HANDLER",
@@ -70,8 +71,8 @@ def build_lambda_zip(
     runtime: str = RUNTIME,
     config_json: str | None = None,
 ) -> LambdaPackage:
-    """Write the deployment zip to ``out``. ``config_json`` is bundled as ``router.json``
-    when given (otherwise the function reads ``INFERPLANE_ROUTER_CONFIG``)."""
+    """Write the deployment zip to ``out``. ``config_json`` is bundled as ``CONFIG_FILE``
+    when given (otherwise the function reads ``CONFIG_ENV``)."""
     if arch not in LAMBDA_ARCHES:
         raise BuildError(f"unknown Lambda architecture {arch!r}; allowed: amd64, arm64")
     if runtime not in RUNTIMES:
@@ -89,7 +90,7 @@ def build_lambda_zip(
         members[name] = path.read_bytes()
     members["lambda_entry.py"] = Path(lambda_entry.__file__).read_bytes()
     if config_json is not None:
-        members["router.json"] = config_json.encode("utf-8")
+        members[CONFIG_FILE] = config_json.encode("utf-8")
     unzipped = sum(len(data) for data in members.values())
     if unzipped > MAX_UNZIPPED:
         raise BuildError(

@@ -34,6 +34,7 @@ from inferplane.packaging.rootfs import BaseSystem, build_rootfs, layer_exclude
 from inferplane.packaging.source import router_files
 from inferplane.packaging.tarball import Entry, tree_entries
 from inferplane.packaging.wheels import Target, download_wheels, install_wheels
+from router.contract import CONFIG_PATH, ROUTER_PORT
 
 __all__ = [
     "APP_DIR",
@@ -52,8 +53,6 @@ __all__ = [
 ARCHES = ("amd64", "arm64")
 APP_DIR = "/opt/inferplane/app"
 SITE_DIR = "/opt/inferplane/site-packages"
-CONFIG_PATH = "/etc/inferplane/router.json"
-ROUTER_PORT = 8088
 ROUTER_USER = "65532:65532"
 IMAGE_NAME = "registry.inferplane.local/inferplane/router"
 """The name the image is imported under on a site (no registry serves it: it arrives in

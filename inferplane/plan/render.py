@@ -10,7 +10,7 @@ from inferplane.plan.graph import Graph, Resource
 __all__ = ["OFFLINE_NOTICE", "counts_table", "resource_tree"]
 
 OFFLINE_NOTICE = (
-    "offline synthesis: the program ran under Pulumi's mock runtime. No provider validated "
+    "offline synthesis: the program runs under Pulumi's mock runtime. No provider validated "
     "inputs, nothing was compared with real state, and computed outputs (IDs, ARNs, URLs) "
     "are stand-ins. Use `pulumi preview` for a real plan."
 )

@@ -8,7 +8,9 @@ state, and computed outputs (ARNs, URLs) are stand-ins. Each run happens in a fr
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import datetime as dt
 import json
 import runpy
 import sys
@@ -38,7 +40,8 @@ def run_program(project_dir: Path, stack: StackFile, project: str = "inferplane"
     if added:  # the program imports the project's packages, as `pulumi up` would allow
         sys.path.insert(0, root)
     try:
-        record(lambda: _exec(program), graph, stack.config, stack.secret_keys, region)
+        config, secret_keys = stack.config, stack.secret_keys
+        record(lambda: _exec(program), graph, config, secret_keys, region, as_of=stack.as_of)
     except InferplaneError:
         raise
     except Exception as exc:
@@ -55,11 +58,16 @@ def record(
     config: Mapping[str, Any] | None = None,
     secret_keys: Iterable[str] = (),
     region: str = DEFAULT_REGION,
+    *,
+    as_of: dt.date | None = None,
 ) -> Graph:
     """Run ``program`` (any function that declares resources) under the recording mock
-    engine in a fresh context; fill and return ``graph``. Exceptions propagate as raised."""
+    engine in a fresh context; fill and return ``graph``. Exceptions propagate as raised.
+    ``as_of`` pins the date the program's own spec checks use (default: today)."""
     strings = {k: v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
-    contextvars.Context().run(_session, program, graph, strings, sorted(secret_keys), region)
+    contextvars.Context().run(
+        _session, program, graph, strings, sorted(secret_keys), region, as_of=as_of
+    )
     return graph
 
 
@@ -69,6 +77,8 @@ def _session(
     config: dict[str, str],
     secret_keys: list[str],
     region: str,
+    *,
+    as_of: dt.date | None,
 ) -> None:
     import pulumi
     import pulumi.runtime.resource as sdk_resource
@@ -76,7 +86,10 @@ def _session(
     from pulumi.runtime.sync_await import _sync_await
 
     from inferplane.plan.recorder import PlanMocks, RecordingMonitor
+    from inferplane.spec.asof import AS_OF
 
+    AS_OF.set(as_of)  # this context is the program's: its parse_spec sees the pinned date
+    _ensure_event_loop()
     mocks = PlanMocks(region)
     pulumi.runtime.set_all_config(config, secret_keys)
     # preview=False: computed outputs are known, so programs that render config from
@@ -90,6 +103,18 @@ def _session(
         graph.stack_outputs = _sync_await(_stack_outputs())
     finally:
         sdk_resource._get_stack_trace = saved_trace
+
+
+def _ensure_event_loop() -> None:
+    """The SDK's ``_sync_await`` runs on the thread's current loop; a caller that used
+    ``asyncio.run`` before (a server, a test) leaves none or a closed one behind."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        loop = policy.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        policy.set_event_loop(policy.new_event_loop())
 
 
 async def _stack_outputs() -> dict[str, Any]:

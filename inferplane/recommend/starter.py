@@ -9,11 +9,12 @@ from typing import Any
 
 import yaml
 
-from inferplane.errors import ConfigFileError, InferplaneError
+from inferplane.errors import InferplaneError
 from inferplane.recommend.decide import Decision
 from inferplane.recommend.requirements import Architecture, Requirements
 from inferplane.spec import SPEC_KEY, StackSpec, parse_spec
 from inferplane.spec.regions import geography
+from inferplane.yamlload import read_yaml
 from router.auth import new_key
 from router.config import KeyConfig
 
@@ -26,6 +27,12 @@ EDGE_MODEL = "llama-3.1-8b-instruct"
 HOSTED_MODEL = "Qwen/Qwen2.5-7B-Instruct"  # ungated: SageMaker has no HF token wiring
 SERVERLESS_MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
 """Fits SageMaker serverless's 6 GiB of CPU memory (a 7B model does not: docs/model-fit.md)."""
+FLEET_IMAGE = (
+    "vllm/vllm-openai:v0.11.0"
+    "@sha256:014a95f21c9edf6abe0aea6b07353f96baa4ec291c427bb1176dc7c93a85845c"
+)
+"""The engine image a starter GPU fleet runs, pinned by digest (IP-SAF-006) as in the
+shipped stacks: a tag alone can be repointed under a running fleet."""
 INSTANCE_RPS = 10.0
 """Requests per second one g5.2xlarge (or ml.g5.2xlarge) serves with a 7-8B model
 (~200 output tokens each): sizes starter fleets and endpoints; measure and adjust."""
@@ -44,6 +51,9 @@ def starter_spec(
         targets["edge-llm"] = {
             "kind": "edge",
             "site": r.site,
+            # A cloud router reaches the site over the internet (site key + TLS); the
+            # default `lan` only suits a router at the site itself (IP-WIR-001).
+            **({"via": "internet"} if architecture != "edge" else {}),
             "profile": "x86-nvidia",
             "model": EDGE_MODEL,
             "serving": {"engine": "llamacpp", "quantization": "q4_k_m", "context_length": 8192},
@@ -125,7 +135,12 @@ def _cloud_targets(r: Requirements, cloud: Architecture) -> dict[str, Any]:
                 "region": region,
                 "model": r.model or OPEN_MODEL,
                 "instance_type": "g5.2xlarge",
-                "serving": {"engine": "vllm", "quantization": "awq", "context_length": 16384},
+                "serving": {
+                    "engine": "vllm",
+                    "image": FLEET_IMAGE,
+                    "quantization": "awq",
+                    "context_length": 16384,
+                },
                 "scaling": {"min": base, "max": top, "target": 60},
                 "spot": {"on_demand_base": base, "spot_percentage": 50},
             }
@@ -192,8 +207,5 @@ def write_stack(
 
 def _stack_dir(project: Path) -> Path:
     pulumi_yaml = project / "Pulumi.yaml"
-    try:
-        data = yaml.safe_load(pulumi_yaml.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigFileError(f"cannot read {pulumi_yaml}: {exc.strerror}") from exc
+    data = read_yaml(pulumi_yaml) or {}
     return project / str(data.get("stackConfigDir", "."))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Hashable
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
@@ -19,6 +20,7 @@ __all__ = [
     "PlainText",
     "SpecModel",
     "SpecPath",
+    "Unique",
 ]
 
 
@@ -27,6 +29,25 @@ class SpecModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+_Item = TypeVar("_Item", bound=Hashable)
+
+
+def _no_repeats(values: tuple[_Item, ...]) -> tuple[_Item, ...]:
+    # A repeated entry is never what the user meant: a target tried twice, a key scoped to
+    # a class twice. Refusing it also surfaces the copy-paste slip that caused it.
+    first: dict[_Item, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            raise ValueError(
+                f"{value!r} is listed twice (entries {first[value]} and {index}); list each once"
+            )
+        first[value] = index
+    return values
+
+
+Unique = Annotated[tuple[_Item, ...], AfterValidator(_no_repeats)]
+"""A list whose entries must all differ (in the order given)."""
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from inferplane.spec.base import SpecModel
+from inferplane.spec.base import SpecModel, Unique
 
 __all__ = ["Capacity", "CapacityMode", "CommitmentTerm", "Scaling"]
 
@@ -46,8 +46,9 @@ class Capacity(SpecModel):
     approval: str | None = None
     """Change or approval reference for a commitment (tagged ``capacity-approval``)."""
     end_date: dt.date | None = None
-    """When a created reservation ends; required outside prod."""
-    reservation_ids: tuple[str, ...] = ()
+    """When a created reservation ends (ISO date, YYYY-MM-DD; must not be past); required
+    outside prod."""
+    reservation_ids: Unique[str] = ()
     """Existing capacity reservations to target (EC2 ODCR IDs)."""
     preference: (
         Literal["open", "capacity-reservations-first", "capacity-reservations-only"] | None

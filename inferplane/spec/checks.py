@@ -3,6 +3,7 @@ path names the offending key, so every problem is reported at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
@@ -11,11 +12,12 @@ from inferplane.errors import Issue
 from inferplane.residency import Location, placement_refusal
 from inferplane.serving import engine
 from inferplane.spec.bedrock_facts import bedrock_issues
+from inferplane.spec.bedrock_offers import offer_refusal
 from inferplane.spec.crosscloud import cross_cloud_issues
 from inferplane.spec.fit import fit_issues
-from inferplane.spec.regions import is_region
+from inferplane.spec.regions import geography, is_region
 from inferplane.spec.router import PLATFORM_CLOUD
-from inferplane.spec.targets import EdgeTarget, KubernetesTarget
+from inferplane.spec.targets import BedrockTarget, EdgeTarget, KubernetesTarget, LambdaTarget
 
 if TYPE_CHECKING:
     from inferplane.spec.stack import StackSpec
@@ -50,9 +52,14 @@ def router_location(spec: StackSpec, provider_regions: Mapping[str, str]) -> Loc
     return spec.target(str(router.target)).location
 
 
-def cross_check(spec: StackSpec, provider_regions: Mapping[str, str] | None = None) -> list[Issue]:
+def cross_check(
+    spec: StackSpec,
+    provider_regions: Mapping[str, str] | None = None,
+    as_of: dt.date | None = None,
+) -> list[Issue]:
     """Every cross-field problem of ``spec``; ``provider_regions`` maps cloud to the stack's
-    default provider region (``aws:region``, ``gcp:region``, ``azure-native:location``)."""
+    default provider region (``aws:region``, ``gcp:region``, ``azure-native:location``);
+    ``as_of`` is the date end dates are judged against (default: today)."""
     return [
         *_route_checks(spec),
         *_site_checks(spec),
@@ -62,9 +69,39 @@ def cross_check(spec: StackSpec, provider_regions: Mapping[str, str] | None = No
         *_kubernetes_checks(spec),
         *_forecast_refs(spec),
         *cross_cloud_issues(spec, provider_regions or {}),
+        *_capacity_dates(spec, as_of or dt.date.today()),
+        *_bedrock_offers(spec),
         *fit_issues(spec),
         *bedrock_issues(spec),
     ]
+
+
+def _capacity_dates(spec: StackSpec, as_of: dt.date) -> Iterator[Issue]:
+    for name, target in spec.targets.items():
+        end = target.capacity.end_date
+        if end is not None and end < as_of:
+            yield Issue(
+                f"targets.{name}.capacity.end_date",
+                f"is already past (as of {as_of.isoformat()}): a reservation cannot end "
+                "before it is created; set a future date (YYYY-MM-DD) or remove it",
+                end.isoformat(),
+            )
+
+
+def _bedrock_offers(spec: StackSpec) -> Iterator[Issue]:
+    """Model/profile combinations Bedrock does not offer, per the dated offline table."""
+    for name, target in spec.targets.items():
+        if isinstance(target, BedrockTarget):
+            if target.capacity.mode == "provisioned":
+                continue  # provisioned throughput is bought per model; preflight checks it
+            inference, path = target.inference, f"targets.{name}.inference"
+        elif isinstance(target, LambdaTarget):
+            inference, path = "region", f"targets.{name}.model"
+        else:
+            continue
+        refusal = offer_refusal(target.model, inference, geography("aws", target.region))
+        if refusal:
+            yield Issue(path, refusal, inference if path.endswith("inference") else target.model)
 
 
 def _forecast_refs(spec: StackSpec) -> Iterator[Issue]:
@@ -144,7 +181,15 @@ def _data_class_refs(spec: StackSpec) -> Iterator[Issue]:
             spec.router.pii_data_class,
         )
     route_names = {spec.route_name(i) for i in range(len(spec.routes))}
+    key_ids: dict[str, int] = {}
     for k, key in enumerate(spec.router.keys):
+        if key.id in key_ids:
+            yield Issue(
+                f"router.keys[{k}].id",
+                f"already used by router.keys[{key_ids[key.id]}]; key IDs must be unique",
+                key.id,
+            )
+        key_ids.setdefault(key.id, k)
         for c, data_class in enumerate(key.data_classes):
             if data_class not in classes:
                 yield Issue(
@@ -177,8 +222,9 @@ def _router_checks(spec: StackSpec, provider_regions: Mapping[str, str]) -> Iter
                 f"platform {router.platform!r} needs a region "
                 f"(router.region or the stack's {cloud} provider region)",
             )
-        elif not is_region(cloud, region):  # type: ignore[arg-type]
-            yield Issue("router.region", f"not a {cloud} region", region)
+        elif router.region is not None and not is_region(cloud, region):  # type: ignore[arg-type]
+            # An inherited provider region is reported at its own key (load.py), not here.
+            yield Issue("router.region", f"not a known {cloud} region", region)
     if router.platform in ("cloud_run", "container_app", "kubernetes"):
         if router.image is None:
             yield Issue(

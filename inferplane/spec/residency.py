@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from inferplane.residency import Placement, Zone
-from inferplane.spec.base import Name, SpecModel
+from inferplane.spec.base import Name, SpecModel, Unique
 from inferplane.spec.regions import geography, is_region
 
 __all__ = ["DataClass", "Residency"]
@@ -19,9 +19,9 @@ class Residency(SpecModel):
     geography: str | None = None
     """Geography of the zone (us, eu, apac, ...). Defaults to the geography shared by all
     its cloud regions; geographic inference profiles and data zones must match it."""
-    regions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    regions: dict[str, Unique[str]] = Field(default_factory=dict)
     """Allowed cloud regions per cloud: ``{aws: [...], gcp: [...], azure: [...]}``."""
-    edge_sites: tuple[Name, ...] = ()
+    edge_sites: Unique[Name] = ()
     """Named on-premises sites that belong to the zone."""
 
     @field_validator("regions")

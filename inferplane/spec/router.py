@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from inferplane.spec.base import ImageRef, Name, SpecModel
+from inferplane.spec.base import ImageRef, Name, SpecModel, Unique
 
 __all__ = [
     "PLATFORM_CLOUD",
@@ -29,9 +29,9 @@ class ApiKey(SpecModel):
     id: Name
     salt: str = Field(min_length=8)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    data_classes: tuple[str, ...] = ()
+    data_classes: Unique[str] = ()
     """Data classes this key may send; its requests default to the first."""
-    routes: tuple[str, ...] = ()
+    routes: Unique[str] = ()
     rate_limit_rpm: int | None = Field(default=None, ge=1)
     team: Name | None = None
     """The tenant the key belongs to: keys of one team share cached answers."""

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from inferplane.spec.base import Name, SpecModel
+from inferplane.spec.base import Name, SpecModel, Unique
 
 __all__ = ["Route", "RouteMatch", "Tier"]
 
@@ -30,6 +30,6 @@ class Route(SpecModel):
     name: Name | None = None
     """Defaults to ``route-<position>``."""
     match: RouteMatch = RouteMatch()
-    targets: tuple[str, ...] = Field(min_length=1)
+    targets: Unique[str] = Field(min_length=1)
     max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
     """Caps the output length of requests on this route."""

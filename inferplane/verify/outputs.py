@@ -1,8 +1,9 @@
 """Stack outputs as ``pulumi stack output --json`` prints them.
 
-The program exports ``targets`` (per target: backend, model, url, endpoint_name, region),
-``router_url`` and, when the router runs on Lambda, ``router_function``. A Lambda target's
-function name is its ``endpoint_name`` (or ``function_name``).
+The program exports them through ``inferplane.stackoutputs`` (its names are read here):
+``targets`` (per target: backend, model, url, endpoint_name, region), ``router_url`` and,
+when the router runs on Lambda, ``router_function``. A Lambda target's function name is its
+``endpoint_name`` (or ``function_name``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from inferplane.errors import ConfigFileError
+from inferplane.stackoutputs import ROUTER_FUNCTION, ROUTER_URL, TARGETS
 
 __all__ = ["StackOutputs", "load_outputs"]
 
@@ -27,10 +29,10 @@ class StackOutputs:
     def from_dict(cls, data: object, source: str = "outputs") -> StackOutputs:
         if not isinstance(data, dict):
             raise ConfigFileError(f"{source}: expected a JSON object of stack outputs")
-        targets = data.get("targets") or {}
+        targets = data.get(TARGETS) or {}
         if not isinstance(targets, dict) or not all(isinstance(v, dict) for v in targets.values()):
-            raise ConfigFileError(f"{source}: 'targets' must map target names to objects")
-        url, function = data.get("router_url"), data.get("router_function")
+            raise ConfigFileError(f"{source}: '{TARGETS}' must map target names to objects")
+        url, function = data.get(ROUTER_URL), data.get(ROUTER_FUNCTION)
         return cls(
             targets=targets,
             router_url=url if isinstance(url, str) and url else None,

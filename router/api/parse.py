@@ -13,7 +13,7 @@ __all__ = ["json_object", "kind", "require"]
 
 T = TypeVar("T")
 
-_NAMES: dict[type, str] = {
+JSON_TYPE_NAMES: dict[type, str] = {
     str: "a string",
     list: "an array",
     dict: "an object",
@@ -26,7 +26,7 @@ _NAMES: dict[type, str] = {
 def kind(value: object) -> str:
     if value is None:
         return "null"
-    return _NAMES.get(type(value), type(value).__name__)
+    return JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def json_object(raw: bytes) -> dict[str, Any]:
@@ -46,8 +46,6 @@ def require(body: dict[str, Any], name: str, expected: type[T], where: str = "")
         raise RequestError(f"'{path}' is required", param=path)
     value = body[name]
     if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-        raise RequestError(
-            f"'{path}' must be {_NAMES.get(expected, expected.__name__)}, got {kind(value)}",
-            param=path,
-        )
+        wanted = JSON_TYPE_NAMES.get(expected, expected.__name__)
+        raise RequestError(f"'{path}' must be {wanted}, got {kind(value)}", param=path)
     return value

@@ -165,7 +165,11 @@ def test_cloud_run_router_runs_the_image_with_the_config_env() -> None:
         ({"platform": "cloud_run", "region": "europe-west4"}, "image: required"),
         ({"platform": "kubernetes", "image": IMAGE}, "kubernetes_provider: required"),
         ({"platform": "edge"}, "edge_url: required"),
-        ({"platform": "edge", "edge_url": "http://x:8088", "replicas": 0}, "replicas: 0"),
+        ({"platform": "edge", "edge_url": "https://x:8088"}, "edge_site: required"),
+        (
+            {"platform": "edge", "edge_url": "https://x:8088", "edge_site": "x", "replicas": 0},
+            "replicas: 0",
+        ),
     ],
 )
 def test_invalid_arguments_create_nothing(args: dict[str, object], message: str) -> None:
@@ -177,6 +181,31 @@ def test_invalid_arguments_create_nothing(args: dict[str, object], message: str)
     )
     assert message in str(error)
     assert graph.resources == []
+
+
+def test_edge_router_sits_on_its_sites_lan_only() -> None:
+    # Old main published the placeholder (internet, no networks), so IP-WIR-001 found
+    # every edge router unable to reach its own site (docs/wiring.md: `edge:<site>`).
+    graph = record(
+        lambda: RouterService(
+            "router",
+            RouterServiceArgs(
+                platform="edge",
+                config_json=CONFIG,
+                labels=LABELS,
+                edge_url="https://munich-plant:8088",
+                edge_site="munich-plant",
+            ),
+        )
+    )
+    router = only(graph, "inferplane:index:RouterService")
+    assert router.outputs["network"] == {
+        "internet": False,
+        "networks": ["edge:munich-plant"],
+        "interface_endpoints": [],
+    }
+    assert router.outputs["identity"] == []
+    assert router.outputs["url"] == "https://munich-plant:8088"
 
 
 def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> None:

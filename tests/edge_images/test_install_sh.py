@@ -124,8 +124,10 @@ def test_install_sh_systemd_loads_model_images_into_podman(cpu: SiteBundle, tmp_
         "inferplane-router.service",
     }
     calls = site.calls()
+    release = site.root / "opt/inferplane/releases" / cpu.built.manifest_sha256
+    assert (site.root / "opt/inferplane/current").resolve() == release
     assert [c for c in calls if c.startswith("podman")] == [
-        f"podman load --input {cpu.path}/k3s/agent/images/model-llama-lab.tar"
+        f"podman load --input {release}/k3s/agent/images/model-llama-lab.tar"
     ]
     assert any(c.startswith("umoci unpack --image") for c in calls)
     assert (site.root / "etc/inferplane/router.json").is_file()

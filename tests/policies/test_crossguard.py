@@ -328,10 +328,13 @@ def graph_as_policy_resources(graph) -> list[PolicyResource]:
     return list(built.values())
 
 
-def test_wiring_rules_run_the_same_in_crossguard() -> None:
-    from tests.policies.wiring_world import planned, wire_container_app
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
-    graph = wire_container_app(planned("prod-westeurope"))
+
+def test_wiring_rules_run_the_same_in_crossguard() -> None:
+    from tests.policies.wiring_world import planned
+
+    graph = planned("prod-westeurope")  # the real plan: router-app + its role assignments
     resources = graph_as_policy_resources(graph)
     for name in (
         "router-reaches-every-target",
@@ -340,9 +343,14 @@ def test_wiring_rules_run_the_same_in_crossguard() -> None:
         "private-target-not-internet-reachable",
     ):
         assert validate_stack(name, resources) == [], name
-    graph.resources = [r for r in graph.resources if r.name != "gpt-4o-mini-router-role"]
+    assert [r.name for r in graph.resources if r.type == ROLE_ASSIGNMENT] == [
+        "router-gpt-4o-mini-role",
+        "router-mistral-ml-role",
+    ]
+    graph.resources = [r for r in graph.resources if r.name != "router-gpt-4o-mini-role"]
     found = validate_stack("router-granted-what-it-calls", graph_as_policy_resources(graph))
     assert [u for _, u in found] == [
         next(r.urn for r in graph.resources if r.name == "gpt-4o-mini" and not r.custom)
     ]
-    assert "Cognitive Services OpenAI User" in found[0][0]
+    # Cognitive Services OpenAI User, by its role definition ID, on the account
+    assert "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd on gpt-4o-mini-account-id" in found[0][0]

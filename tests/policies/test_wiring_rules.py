@@ -1,13 +1,14 @@
 """The wiring rules (IP-WIR-*) and the router-auth rule (IP-SAF-008) over real offline
-plans of the shipped stacks: the exact findings today (targets publishing the wiring
-contract of docs/wiring.md, routers as they are), a compliant world per router platform,
-and one graph mutation per violation."""
+plans of the shipped stacks: every shipped stack passes them as planned, and one mutation
+of a real resource of the plan (a grant statement, a role assignment, an IAM member, the
+router's VPC placement, a target's ingress, the rendered RouterConfig) fails with its rule."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -20,92 +21,48 @@ from tests.policies.wiring_world import (
     findings,
     named,
     planned,
-    publish,
     router,
     set_config,
-    wire_cloud_run,
-    wire_container_app,
-    wire_lambda,
 )
 
 WIRING = ("IP-WIR-001", "IP-WIR-002", "IP-WIR-003", "IP-WIR-004", "IP-WIR-005", "IP-SAF-008")
-WIRED: dict[str, Callable[[Graph], Graph]] = {
-    "prod-us-east-1": wire_lambda,
-    "prod-eu-central-1": wire_lambda,
-    "dev": wire_lambda,
-    "prod-westeurope": wire_container_app,
-    "prod-europe-west4": wire_cloud_run,
-}
-
-# The gaps issue 12 found, as the rules see them once the targets publish their wiring
-# and before the routers are placed and granted (aws/gcp/azure work in progress).
-TODAY: dict[str, set[tuple[str, str | None]]] = {
-    "prod-us-east-1": {
-        ("IP-WIR-001", "llama-fleet"),  # router Lambda without VPC config, internal ALB
-        *{
-            ("IP-WIR-002", t)
-            for t in ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")
-        },
-    },
-    "prod-eu-central-1": {("IP-WIR-002", t) for t in ("claude-haiku-eu", "mistral-serverless")},
-    "dev": {("IP-WIR-002", "claude-haiku")},
-    "prod-westeurope": {
-        ("IP-WIR-001", "gpt-4o-mini"),  # public access off, no private endpoint
-        ("IP-WIR-001", "mistral-ml"),
-        ("IP-WIR-001", "phi-aca"),
-        ("IP-WIR-002", "gpt-4o-mini"),  # no role assignment for the router
-        ("IP-WIR-002", "mistral-ml"),
-    },
-    "prod-europe-west4": {
-        ("IP-WIR-001", "llama-run"),  # internal ingress, router without VPC egress
-        ("IP-WIR-002", "llama-run"),  # no run.invoker
-        ("IP-WIR-002", "gemma-vertex"),
-    },
-}
+SHIPPED = (
+    "dev",
+    "hybrid",
+    "prod-eu-central-1",
+    "prod-europe-west4",
+    "prod-us-east-1",
+    "prod-westeurope",
+)
+US_CLOUD_API = ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")
 
 
-def publishes_natively(stack: str) -> bool:
-    graph = planned(stack)
-    return all("reach" in named(graph, t).outputs["endpoint"] for t in config(graph)["targets"])
-
-
-@pytest.mark.parametrize("stack", sorted(TODAY))
-def test_todays_findings_over_real_plans(stack: str) -> None:
-    # Once a stack's components publish their own wiring (the aws/gcp/azure/edge work),
-    # the issue's goal applies instead: the shipped stack passes every wiring rule.
-    expected = set() if publishes_natively(stack) else TODAY[stack]
-    assert findings(publish(planned(stack)), WIRING) == expected
+@pytest.mark.parametrize("stack", SHIPPED)
+def test_shipped_stack_passes(stack: str) -> None:
+    assert findings(planned(stack), WIRING) == set()
 
 
 def test_unpublished_wiring_fails_closed() -> None:
     graph = planned("prod-us-east-1")
-    if publishes_natively("prod-us-east-1"):
-        named(graph, "mistral-sm").outputs["endpoint"].pop("reach")
-        named(graph, "mistral-sm").outputs["endpoint"].pop("grants")
-        named(graph, "mistral-sm").outputs["endpoint"].pop("auth")
-    found = findings(graph, WIRING)
-    assert {
+    for key in ("reach", "grants", "auth"):
+        named(graph, "mistral-sm").outputs["endpoint"].pop(key)
+    assert findings(graph, WIRING) == {
         ("IP-WIR-001", "mistral-sm"),
         ("IP-WIR-002", "mistral-sm"),
         ("IP-WIR-003", "mistral-sm"),
-    } <= found
+    }
 
 
-@pytest.mark.parametrize("stack", sorted(WIRED))
-def test_wired_world_passes(stack: str) -> None:
-    assert findings(WIRED[stack](planned(stack)), WIRING) == set()
+# --- one mutation of a real resource per violation ---------------------------------------
+
+Mutation = Callable[[Graph], object]
+INVOKE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+RUN_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 
 
-# --- one mutation per violation --------------------------------------------------------
-
-Mutation = Callable[[Graph], None]
-
-
-def inputs(name: str, type_: str | None = None) -> Callable[[Graph], dict]:
-    return lambda g: named(g, name, type_).inputs
-
-
-def endpoint(graph: Graph, name: str) -> dict:
+def endpoint(graph: Graph, name: str) -> dict[str, Any]:
     return named(graph, name).outputs["endpoint"]  # type: ignore[no-any-return]
 
 
@@ -135,19 +92,39 @@ def no_internet(graph: Graph) -> None:
     router(graph).outputs["network"]["internet"] = False
 
 
-def statements(graph: Graph, edit: Callable[[list], list]) -> None:
-    policy = named(graph, "router-invoke", "aws:iam/rolePolicy:RolePolicy")
+def statements(graph: Graph, edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+    """Edit the statements of the router's real invoke policy (router-invoke)."""
+    policy = named(graph, "router-invoke", INVOKE_POLICY)
     document = json.loads(policy.inputs["policy"])
     document["Statement"] = edit(document["Statement"])
     policy.inputs["policy"] = json.dumps(document)
 
 
-def drop_statement(sid: str) -> Mutation:
-    return lambda g: statements(g, lambda s: [x for x in s if x.get("Sid") != sid])
+def actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
 
 
-def unconditioned(graph: Graph) -> None:
-    statements(graph, lambda s: [{k: v for k, v in x.items() if k != "Condition"} for x in s])
+def drop_statements(prefix: str, exact: str | None = None) -> Mutation:
+    """Drop every statement granting an action with ``prefix`` (or exactly ``exact``)."""
+
+    def keep(statement: dict[str, Any]) -> bool:
+        if exact is not None:
+            return actions(statement) != [exact]
+        return not any(a.startswith(prefix) for a in actions(statement))
+
+    return lambda g: statements(g, lambda s: [x for x in s if keep(x)])
+
+
+def unconditioned_invoke_function(graph: Graph) -> None:
+    def edit(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        invoke = [x for x in found if actions(x) == ["lambda:InvokeFunction"]]
+        assert len(invoke) == 1
+        assert "Condition" in invoke[0]
+        del invoke[0]["Condition"]
+        return found
+
+    statements(graph, edit)
 
 
 def deny_sagemaker(graph: Graph) -> None:
@@ -155,11 +132,9 @@ def deny_sagemaker(graph: Graph) -> None:
 
 
 def other_role(graph: Graph) -> None:
-    named(graph, "router-invoke", "aws:iam/rolePolicy:RolePolicy").inputs["role"] = "someone-else"
-
-
-def wrong_scope(graph: Graph) -> None:
-    named(graph, "gpt-4o-mini-router-role").inputs["scope"] = "/subscriptions/x/other"
+    policy = named(graph, "router-invoke", INVOKE_POLICY)
+    assert policy.inputs["role"] == "router-fn-role"
+    policy.inputs["role"] = "someone-else"
 
 
 def public_reach(name: str) -> Mutation:
@@ -167,12 +142,27 @@ def public_reach(name: str) -> Mutation:
 
 
 def set_input(name: str, path: str, value: object, type_: str | None = None) -> Mutation:
+    """Set a real input of a planned resource; the path must exist in the plan."""
+
     def mutate(graph: Graph) -> None:
         node = named(graph, name, type_).inputs
         *steps, last = path.split(".")
         for step in steps:
-            node = node.setdefault(step, {})
+            node = node[step]
+        assert last in node, f"{name}: {path} is not in the plan"
+        assert node[last] != value, f"{name}: {path} is already {value!r}"
         node[last] = value
+
+    return mutate
+
+
+def pop_input(name: str, path: str) -> Mutation:
+    def mutate(graph: Graph) -> None:
+        node = named(graph, name).inputs
+        *steps, last = path.split(".")
+        for step in steps:
+            node = node[step]
+        del node[last]
 
     return mutate
 
@@ -187,20 +177,39 @@ def edge_router(auth_required: bool, url: str) -> Mutation:
     return mutate
 
 
+def edge_without_ca(name: str) -> Mutation:
+    def mutate(graph: Graph) -> None:
+        auth = endpoint(graph, name)["auth"]
+        auth.pop("ca")
+        data = config(graph)
+        data["targets"][name]["auth"].pop("ca")
+        set_config(graph, data)
+        assert "secret" in auth
+
+    return mutate
+
+
+def auth_none(name: str) -> Mutation:
+    """The target publishes and the RouterConfig renders no auth (its reach unchanged)."""
+
+    def mutate(graph: Graph) -> None:
+        endpoint(graph, name).update(auth={"scheme": "none"})
+        target_auth(name, scheme="none")(graph)
+
+    return mutate
+
+
 MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
     # IP-WIR-001 network path
     "drop the VPC config": ("prod-us-east-1", drop_vpc_config, {("IP-WIR-001", "llama-fleet")}),
     "no internet and no interface endpoints": (
         "prod-us-east-1",
         no_internet,
-        {
-            ("IP-WIR-001", t)
-            for t in ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")
-        },
+        {("IP-WIR-001", t) for t in US_CLOUD_API},
     ),
     "public access off without a private endpoint": (
         "prod-westeurope",
-        lambda g: drop(g, "gpt-4o-mini-account-pe", "azure-native:network:PrivateEndpoint"),
+        lambda g: drop(g, "gpt-4o-mini-pe", PRIVATE_ENDPOINT),
         {("IP-WIR-001", "gpt-4o-mini")},
     ),
     "public reach claimed for a closed account": (
@@ -210,23 +219,23 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
     ),
     "drop the Cloud Run VPC egress": (
         "prod-europe-west4",
-        lambda g: named(g, "router-run-service").inputs["template"].pop("vpcAccess"),
-        {("IP-WIR-001", "llama-run")},
+        pop_input("router-run-service", "template.vpcAccess"),
+        {("IP-WIR-001", "llama-run"), ("IP-WIR-001", "gemma-vertex")},
     ),
     # IP-WIR-002 identity grant
     "drop lambda:InvokeFunction": (
         "prod-us-east-1",
-        drop_statement("InvokeLambdaViaUrl"),
+        drop_statements("", exact="lambda:InvokeFunction"),
         {("IP-WIR-002", "summarize-fn")},
     ),
     "lambda:InvokeFunction without its condition": (
         "prod-us-east-1",
-        unconditioned,
+        unconditioned_invoke_function,
         {("IP-WIR-002", "summarize-fn")},
     ),
     "drop the SageMaker statement": (
         "prod-us-east-1",
-        drop_statement("InvokeSagemaker"),
+        drop_statements("sagemaker:"),
         {("IP-WIR-002", "mistral-sm")},
     ),
     "a Deny over the SageMaker endpoint": (
@@ -237,27 +246,32 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
     "the invoke policy on another role": (
         "prod-us-east-1",
         other_role,
-        {
-            ("IP-WIR-002", t)
-            for t in ("claude-haiku-pt", "claude-sonnet", "mistral-sm", "summarize-fn")
-        },
+        {("IP-WIR-002", t) for t in US_CLOUD_API},
     ),
     "drop the role assignment": (
         "prod-westeurope",
-        lambda g: drop(g, "gpt-4o-mini-router-role", "azure-native:authorization:RoleAssignment"),
+        lambda g: drop(g, "router-gpt-4o-mini-role", ROLE_ASSIGNMENT),
         {("IP-WIR-002", "gpt-4o-mini")},
     ),
     "role assignment at another scope": (
         "prod-westeurope",
-        wrong_scope,
+        set_input("router-gpt-4o-mini-role", "scope", "/subscriptions/x/other"),
         {("IP-WIR-002", "gpt-4o-mini")},
+    ),
+    "role assignment to another principal": (
+        "prod-westeurope",
+        set_input("router-mistral-ml-role", "principalId", "someone-else"),
+        {("IP-WIR-002", "mistral-ml")},
     ),
     "drop the run.invoker member": (
         "prod-europe-west4",
-        lambda g: drop(
-            g, "llama-run-router-member", "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
-        ),
+        lambda g: drop(g, "router-invoke-1", RUN_MEMBER),
         {("IP-WIR-002", "llama-run")},
+    ),
+    "drop the aiplatform.user member": (
+        "prod-europe-west4",
+        lambda g: drop(g, "router-aiplatform-user", "gcp:projects/iAMMember:IAMMember"),
+        {("IP-WIR-002", "gemma-vertex")},
     ),
     # IP-WIR-003 auth scheme
     "RouterConfig sends no auth to Bedrock": (
@@ -271,12 +285,9 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
         {("IP-WIR-003", "gpt-4o-mini")},
     ),
     "scheme none over a public reach": (
-        "prod-europe-west4",
-        lambda g: (
-            endpoint(g, "gemma-vertex").update(auth={"scheme": "none"}),
-            target_auth("gemma-vertex", scheme="none")(g),
-        ),
-        {("IP-WIR-003", "gemma-vertex")},
+        "hybrid",
+        auth_none("gpt-4o-global"),
+        {("IP-WIR-003", "gpt-4o-global")},
     ),
     # IP-WIR-004 private target closed to the internet
     "internet-facing ALB": (
@@ -302,26 +313,31 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
     # IP-WIR-005 edge auth and TLS
     "edge auth off": (
         "dev",
-        lambda g: (
-            endpoint(g, "llama-lab").update(auth={"scheme": "none"}),
-            target_auth("llama-lab", scheme="none")(g),
-        ),
+        auth_none("llama-lab"),
         {("IP-WIR-005", "llama-lab"), ("IP-WIR-003", "llama-lab")},
     ),
     "edge over plain HTTP": (
         "dev",
-        target_field("llama-lab", "url", "http://austin-lab:8088/v1"),
+        lambda g: target_field(
+            "llama-lab",
+            "url",
+            config(g)["targets"]["llama-lab"]["url"].replace("https://", "http://"),
+        )(g),
         {("IP-WIR-005", "llama-lab")},
     ),
     "edge TLS without the site CA": (
         "dev",
-        lambda g: (
-            endpoint(g, "llama-lab")["auth"].pop("ca"),
-            target_auth("llama-lab", scheme="api_key", secret={"store": "env", "name": "EDGE_KEY"})(
-                g
-            ),
-        ),
+        edge_without_ca("llama-lab"),
         {("IP-WIR-005", "llama-lab")},
+    ),
+    "hybrid edge site over plain HTTP": (
+        "hybrid",
+        lambda g: target_field(
+            "llama-plant",
+            "url",
+            config(g)["targets"]["llama-plant"]["url"].replace("https://", "http://"),
+        )(g),
+        {("IP-WIR-005", "llama-plant")},
     ),
     "edge router without keys or TLS": (
         "dev",
@@ -340,13 +356,14 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
 @pytest.mark.parametrize("label", sorted(MUTATIONS))
 def test_mutation_fails_with_its_rule(label: str) -> None:
     stack, mutate, expected = MUTATIONS[label]
-    graph = WIRED[stack](planned(stack))
+    graph = planned(stack)
+    assert findings(graph, WIRING) == set()
     mutate(graph)
     assert findings(graph, WIRING) == expected
 
 
 def test_unknown_values_never_fail() -> None:
-    graph = WIRED["prod-us-east-1"](planned("prod-us-east-1"))
+    graph = planned("prod-us-east-1")
     drop_vpc_config(graph)
     router(graph).outputs["network"] = "[unknown]"
     router(graph).outputs["identity"] = "[unknown]"
@@ -356,15 +373,13 @@ def test_unknown_values_never_fail() -> None:
 
 
 def test_every_finding_says_how_to_fix() -> None:
-    from policies.engine import Report
-    from policies.report import render
-
-    graph = WIRED["prod-us-east-1"](planned("prod-us-east-1"))
-    drop_vpc_config(graph)
-    from policies.engine import evaluate
+    from policies.engine import Report, evaluate
     from policies.normalize import stack_from_graph
+    from policies.report import render
     from tests.policies.support import context
 
+    graph = planned("prod-us-east-1")
+    drop_vpc_config(graph)
     spec = load_stack(ROOT, "prod-us-east-1").spec
     report = Report([evaluate(stack_from_graph(graph, spec), context(spec))])
     table = render(report, "table")

@@ -34,13 +34,24 @@ def test_provisioned_needs_provisioned_support(capacity: FakeCapacity) -> None:
     assert "not PROVISIONED" in result.reason
 
 
-@pytest.mark.parametrize(("inference", "status"), [("geo", "pass"), ("global", "fail")])
-def test_inference_profiles(capacity: FakeCapacity, inference: str, status: str) -> None:
-    (result,) = check(
-        bedrock_models, spec_with({"claude": _bedrock(inference=inference)}), capacity
-    )
+SONNET_4 = "anthropic.claude-sonnet-4-20250514-v1:0"
+
+
+@pytest.mark.parametrize(
+    ("model", "inference", "status"),
+    [(HAIKU, "geo", "pass"), (SONNET_4, "global", "fail"), (SONNET_4, "geo", "fail")],
+)
+def test_inference_profiles(
+    capacity: FakeCapacity, model: str, inference: str, status: str
+) -> None:
+    # The spec refuses combinations the offline table knows are not offered (no global.
+    # Haiku 3); preflight confirms online what the table allows: here the account's region
+    # lists no Sonnet 4 profile at all.
+    capacity.models[SONNET_4] = FoundationModel(SONNET_4, ("INFERENCE_PROFILE",))
+    target = _bedrock(model=model, inference=inference)
+    (result,) = check(bedrock_models, spec_with({"claude": target}), capacity)
     assert result.status == status
-    assert ("us." if inference == "geo" else "global.") + HAIKU in result.reason
+    assert ("us." if inference == "geo" else "global.") + model in result.reason
 
 
 def test_lambda_target_model_is_checked_once_per_region(capacity: FakeCapacity) -> None:

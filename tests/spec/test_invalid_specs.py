@@ -55,7 +55,7 @@ CASES: list[tuple[str, Callable[[Spec], None], str, str]] = [
     (
         "unknown target kind",
         _set("targets.claude-haiku-eu.kind", "openai_direct"),
-        "targets.claude-haiku-eu",
+        "targets.claude-haiku-eu.kind",
         "allowed",
     ),
     (

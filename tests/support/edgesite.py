@@ -107,6 +107,8 @@ def build_site_bundle(
     *,
     images: Mapping[str, str] = (),  # type: ignore[assignment]
     real_router_image: bool = False,
+    weights: Mapping[str, Path] | None = None,
+    secrets: Path | None = None,
 ) -> SiteBundle:
     """Build ``site``'s bundle with every model image (and the device plugin on GPU
     sites) pinned to a small archive made here."""
@@ -125,7 +127,7 @@ def build_site_bundle(
         archives[pins[name]] = archive
     inputs = BundleInputs(
         spec=spec, stack=stack, site=site, source_root=source_root, cache=default_cache(),
-        images=pins,
+        images=pins, weights=dict(weights or {}), secrets=secrets,
     )  # fmt: skip
     with _small_router(not real_router_image):
         built = build_bundle(inputs, out)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from inferplane.cli.output import console, err
-from inferplane.cli.stacks import selected_stacks
+from inferplane.cli.stacks import AsOfOpt, as_of_date, selected_stacks, validated, warn_advisories
 from inferplane.errors import InferplaneError, StackNotFoundError
 from inferplane.plan.render import OFFLINE_NOTICE
 from inferplane.spec import find_project, load_stack, provider_regions
@@ -56,6 +56,7 @@ def check(
             "--project", help="Project directory (default: search upward for Pulumi.yaml)."
         ),
     ] = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Check stacks against the residency, reserved-capacity and safety rules.
 
@@ -66,8 +67,9 @@ def check(
     from policies.offline import check_graph, check_stack, load_graphs
     from policies.waivers import load_waivers
 
+    today = as_of_date(as_of)
     org = load_policy(policy_config)
-    accepted = load_waivers(waivers, max_days=org.waiver_max_days)
+    accepted = load_waivers(waivers, max_days=org.waiver_max_days, today=today)
     started = time.perf_counter()
     planned = 0.0
     if graph is not None:
@@ -77,21 +79,24 @@ def check(
         reports = []
         for g in load_graphs(graph):
             try:
-                stack_file = load_stack(root, g.stack)
+                stack_file = load_stack(root, g.stack, today)
                 spec, regions = stack_file.spec, provider_regions(stack_file.config)
+                warn_advisories(stack_file)
             except StackNotFoundError:
                 spec, regions = None, {}
             reports.append(check_graph(g, spec, org, regions))
     else:
-        root, stacks = selected_stacks(stack, all_stacks, project)
+        root, stacks = selected_stacks(stack, all_stacks, project, today)
+        validated(stacks)
         err.print(f"[yellow]{OFFLINE_NOTICE}[/]")
         reports = []
         for stack_file in stacks:
+            warn_advisories(stack_file)
             with err.status(f"planning {stack_file.name} …"):
                 stack_report, plan_seconds = check_stack(root, stack_file, org)
             planned += plan_seconds
             reports.append(stack_report)
-    report = apply_waivers(Report(reports), accepted)
+    report = apply_waivers(Report(reports), accepted, today)
     _emit(report, fmt, output)
     checked = time.perf_counter() - started - planned
     err.print(

@@ -17,6 +17,18 @@ __all__ = ["register"]
 edge_app = typer.Typer(help="Edge sites: build the bundle a site installs offline.")
 
 
+def _weights(values: list[str]) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for value in values:
+        target, sep, path = value.partition("=")
+        if not sep or not target or not path:
+            raise InferplaneError(
+                f"--weights {value!r}: expected TARGET=PATH (a .gguf file or a directory)"
+            )
+        found[target] = Path(path)
+    return found
+
+
 def _overrides(values: list[str]) -> dict[str, str]:
     images: dict[str, str] = {}
     for value in values:
@@ -57,6 +69,13 @@ def build(
             help="Issue a new site API key; the previous stays valid until the next.",
         ),
     ] = False,
+    weights: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--weights",
+            help="TARGET=PATH: pack a local GGUF file or safetensors directory as weights.",
+        ),
+    ] = None,
 ) -> None:
     """Build the bundle for SITE: router image, k3s airgap files or launchd plists,
     systemd units, cloud-init seed ISO and manifest.json; the site's secrets beside it."""
@@ -76,6 +95,7 @@ def build(
         registry_mirror=registry_mirror,
         secrets=secrets,
         rotate_key=rotate_key,
+        weights=_weights(weights or []),
     )
     started = time.perf_counter()
     bundle = build_bundle(inputs, out, progress=lambda m: err.print(f"[dim]•[/] {m}"))
@@ -93,6 +113,25 @@ def build(
         f"needs the newest key in {where / 'site-key.json'} at the target's key_secret and "
         f"{where / 'ca.pem'} at its ca_secret; EdgeSite copies tls.crt/tls.key/ca.pem to the "
         "site. Run ./fetch-images.sh in the bundle where registries are reachable."
+    )
+
+
+@edge_app.command("pack-model")
+def pack_model_command(
+    source: Annotated[Path, typer.Argument(help="A .gguf file or a safetensors model directory.")],
+    *,
+    bundle: Annotated[Path, typer.Option("--bundle", help="A bundle built by `edge build`.")],
+    target: Annotated[str, typer.Option("--target", help="The target whose server reads it.")],
+) -> None:
+    """Pack local model weights into a bundle: copied to models/TARGET/, each file's size
+    and sha256 in manifest.json, checked against the profile's disk and memory; the
+    installer verifies them and the site's free disk before activation."""
+    from edge_images.weights import pack_model
+
+    digest = pack_model(bundle, target, source)
+    console.print(
+        f"[green]packed[/] {source} as {target}'s weights into {bundle}; "
+        f"manifest.json sha256 {digest}"
     )
 
 

@@ -11,7 +11,7 @@ import typer
 from rich.console import RenderableType
 
 from inferplane.cli.output import console, err
-from inferplane.cli.stacks import selected_stacks
+from inferplane.cli.stacks import AsOfOpt, as_of_date, selected_stacks, validated, warn_advisories
 from inferplane.plan import Graph, run_program
 from inferplane.plan.render import OFFLINE_NOTICE, counts_table, resource_tree
 from inferplane.spec import StackFile, provider_regions
@@ -47,12 +47,15 @@ def plan(
         bool, typer.Option("--cost/--no-cost", help="Print the monthly cost estimate.")
     ] = True,
     project: ProjectOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Run the Pulumi program offline for a stack and print its resource graph."""
-    root, stacks = selected_stacks(stack, all_stacks, project)
+    root, stacks = selected_stacks(stack, all_stacks, project, as_of_date(as_of))
+    validated(stacks)
     err.print(f"[yellow]{OFFLINE_NOTICE}[/]")
     graphs: list[Graph] = []
     for stack_file in stacks:
+        warn_advisories(stack_file)
         started = time.perf_counter()
         with err.status(f"planning {stack_file.name} …"):
             graph = run_program(root, stack_file)

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import ValidationError
 
 from inferplane.cli.output import console, err
 from inferplane.errors import ConfigFileError, InferplaneError
+from inferplane.yamlload import read_yaml
 
 __all__ = ["register"]
 
@@ -95,12 +95,7 @@ def _requirements(path: Path | None, flags: dict[str, Any]) -> Any:
 
     data: dict[str, Any] = {}
     if path is not None:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigFileError(f"cannot read {path}: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise ConfigFileError(f"{path} is not YAML/JSON: {exc}") from exc
+        loaded = read_yaml(path)
         if not isinstance(loaded, dict):
             raise ConfigFileError(f"{path}: expected a mapping of requirements")
         data.update(loaded)

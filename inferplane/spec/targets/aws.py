@@ -6,10 +6,10 @@ import re
 from functools import cache
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from inferplane.residency import Location
-from inferplane.spec.base import SpecModel
+from inferplane.spec.base import ModelId, SpecModel, Unique
 from inferplane.spec.capacity import CapacityMode, CommitmentTerm
 from inferplane.spec.regions import geography
 from inferplane.spec.serving import Serving
@@ -60,6 +60,46 @@ class AwsTarget(CloudTarget):
     CLOUD = "aws"
 
 
+_FOUNDATION_MODEL = re.compile(r"^[a-z0-9-]+\.[A-Za-z0-9._:-]+$")
+_PROFILE_PREFIXES = ("us-gov", "us", "eu", "apac", "jp", "au", "ca", "global")
+
+
+def _foundation_model_id(value: str) -> str:
+    """A Bedrock foundation model ID (``provider.model-version``): what the Bedrock
+    component invokes and grants. ARNs and profile IDs are derived from it, never given."""
+    if value.startswith("arn:"):
+        resource = value.split("/", 1)[-1]
+        hint = ""
+        if ":foundation-model/" in value:
+            hint = f"; here: model: {resource}"
+        elif ":inference-profile/" in value and "." in resource:
+            hint = f"; here:{_profile_hint(resource)}"
+        raise ValueError(
+            "is an ARN: give the foundation model ID (provider.model-version, e.g. "
+            f"anthropic.claude-3-haiku-20240307-v1:0){hint}. inferplane derives the ARNs, the "
+            "inference profile from `inference` and provisioned throughput from `capacity`"
+        )
+    prefix, _, rest = value.partition(".")
+    if prefix in _PROFILE_PREFIXES and _FOUNDATION_MODEL.match(rest):
+        raise ValueError(f"is an inference profile ID:{_profile_hint(value)}")
+    if not _FOUNDATION_MODEL.match(value):
+        raise ValueError(
+            "is not a Bedrock foundation model ID (provider.model-version, e.g. "
+            "anthropic.claude-3-haiku-20240307-v1:0)"
+        )
+    return value
+
+
+def _profile_hint(profile_id: str) -> str:
+    prefix, _, model = profile_id.partition(".")
+    inference = "global" if prefix == "global" else "geo"
+    return f" set model: {model} and inference: {inference}"
+
+
+BedrockModelId = Annotated[ModelId, AfterValidator(_foundation_model_id)]
+"""A Bedrock foundation model ID, e.g. ``anthropic.claude-3-haiku-20240307-v1:0``."""
+
+
 class Guardrail(SpecModel):
     """A Bedrock guardrail: content filters and what to do with PII."""
 
@@ -100,6 +140,7 @@ class BedrockTarget(AwsTarget):
     """Fully managed API: a foundation model on Amazon Bedrock."""
 
     kind: Literal["bedrock"]
+    model: BedrockModelId
     inference: Literal["region", "geo", "global"] = "region"
     """``region``: the in-region model ID; ``geo``: a geographic cross-region profile
     (``us.``/``eu.``/``apac.``) that stays in the region's geography; ``global``: may be
@@ -204,6 +245,8 @@ class LambdaTarget(AwsTarget):
     """Serverless function that calls a Bedrock model; scales to zero."""
 
     kind: Literal["lambda"]
+    model: BedrockModelId
+    """The Bedrock foundation model the function calls (in its region)."""
     memory_mb: int = Field(default=512, ge=128, le=10240)
     timeout_s: int = Field(default=60, ge=1, le=900)
     reserved_concurrency: int | None = Field(default=None, ge=0, le=1000)
@@ -224,7 +267,7 @@ class SpotMix(SpecModel):
     on_demand_base: int = Field(default=1, ge=0)
     spot_percentage: int = Field(default=0, ge=0, le=100)
     """Share of capacity above the base that runs on spot."""
-    instance_types: tuple[str, ...] = ()
+    instance_types: Unique[str] = ()
     """Extra instance types the spot pool may use."""
 
     @field_validator("instance_types")
@@ -242,7 +285,7 @@ class Network(SpecModel):
     gateway; a Lambda router joins them."""
 
     vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
-    subnet_ids: tuple[SubnetId, ...] = ()
+    subnet_ids: Unique[SubnetId] = ()
 
     @model_validator(mode="after")
     def _subnets_with_vpc(self) -> Network:

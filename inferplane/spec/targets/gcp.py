@@ -11,7 +11,7 @@ from inferplane.catalog.gcp import (
     cloud_run_size_refusal,
     vertex_machine_refusal,
 )
-from inferplane.spec.base import ImageRef, SpecModel
+from inferplane.spec.base import ImageRef, SpecModel, Unique
 from inferplane.spec.serving import Serving
 from inferplane.spec.targets.base import CloudTarget
 
@@ -106,7 +106,7 @@ class CloudRunTarget(GcpTarget):
     concurrency: int = Field(default=4, ge=1, le=1000)
     ingress: Literal["internal", "internal_and_cloud_load_balancing"] = "internal"
     """Who may reach the service when it is not ``public``."""
-    invokers: tuple[str, ...] = ()
+    invokers: Unique[str] = ()
     """Service accounts (``serviceAccount:...``) allowed to invoke the service."""
 
     @field_validator("invokers")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from inferplane.preflight.aws import error_code
 from inferplane.preflight.context import Subject
 from inferplane.preflight.result import CheckResult
+from inferplane.stackoutputs import ROUTER_FUNCTION
 from inferplane.verify.context import VerifyContext
 
 __all__ = ["NAME", "applies", "run"]
@@ -30,7 +31,7 @@ def _function_name(ctx: VerifyContext, subject: Subject) -> str | None:
 def run(ctx: VerifyContext, subject: Subject) -> Iterator[CheckResult]:
     function = _function_name(ctx, subject)
     if function is None:
-        key = "router_function" if subject.kind == "router:lambda" else "endpoint_name"
+        key = ROUTER_FUNCTION if subject.kind == "router:lambda" else "endpoint_name"
         yield CheckResult(NAME, subject.name, "could-not-check", f"the outputs have no {key}")
         return
     try:

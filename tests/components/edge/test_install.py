@@ -23,7 +23,7 @@ from components.edge.install import (
     tls_script,
     uninstall_script,
 )
-from components.edge.layout import InstallPlan
+from components.edge.layout import InstallPlan, ModelWeights
 from tests.support.edgesite import (
     FakeSite,
     SiteBundle,
@@ -421,8 +421,21 @@ def test_invalid_script_arguments(
 
 
 LAUNCHD_PLAN = InstallPlan(
-    launchd_plists=("macos/launchd/io.inferplane.router.plist",), mac_python="python3.12"
+    launchd_plists=("macos/launchd/io.inferplane.router.plist",),
+    mac_python="python3.12",
+    weights=(ModelWeights("llama-mac", ("models/llama-mac/m.q4_k_m.gguf",), 12),),
 )
+
+
+def test_launchd_installs_packed_weights_where_its_servers_read_them() -> None:
+    """llama-server's /models paths map to <mac_root>/models under launchd."""
+    script = runtime_part("launchd", LAUNCHD_PLAN)
+    assert 'models="$root"/opt/inferplane/models\n' in script
+    assert (
+        'cmp -s "$release"/models/llama-mac/m.q4_k_m.gguf "$models"/m.q4_k_m.gguf '
+        '|| changed="$changed "m.q4_k_m.gguf\n'
+    ) in script
+    assert script.index("model weights need 12 bytes") < script.index("launchctl bootstrap")
 
 
 @pytest.mark.parametrize("runtime", ["k3s", "systemd", "launchd"])

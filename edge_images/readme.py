@@ -1,0 +1,106 @@
+"""README.md inside a Linux bundle: the operator's guide for this site (install, verify,
+update, rollback, offline model transfer, troubleshooting). Installed on the site at
+``SitePaths.doc``, where the router unit's ``Documentation=`` points. Rendered from fixed
+text and the bundle's own facts, so it is as reproducible as the rest of the bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from components.edge.layout import MODELS_DIR, SITE_TLS_DIR, SitePaths
+
+__all__ = ["bundle_readme"]
+
+
+def bundle_readme(
+    site: str,
+    profile: str,
+    arches: Sequence[str],
+    models: Sequence[tuple[str, str, Sequence[str]]],
+    health: Sequence[str],
+) -> str:
+    """``models``: (target, model, files its server opens below the models directory)."""
+    paths = SitePaths()
+    rows = "".join(
+        f"| `{target}` | `{model}` | {', '.join(f'`{f}`' for f in files) or '(a directory)'} |\n"
+        for target, model, files in models
+    )
+    gates = "".join(f"- `{url}`\n" for url in health)
+    return f"""\
+# inferplane edge bundle: site `{site}`
+
+Profile `{profile}` ({", ".join(arches)}). Everything here installs offline; every file is
+listed with its size and sha256 in `manifest.json`.
+
+| target | model | weight files the server opens (in `{paths.models}`) |
+|---|---|---|
+{rows}
+## Before you start
+
+- Run `./fetch-images.sh` on a machine that reaches the registries (needs `skopeo`): it
+  copies every pinned model-server image into `k3s/agent/images/`.
+- Put the model weights in the bundle (see *Offline model transfer*).
+- Copy the site's TLS files from the secrets directory `inferplane edge build` wrote
+  beside the bundle (`<bundle>.secrets/`): `tls.crt`, `tls.key` (mode 0600) and `ca.pem`
+  to `{SITE_TLS_DIR}/`. They are never inside the bundle.
+
+## Verify
+
+    sudo ./install.sh verify
+
+Checks every file's sha256 against `manifest.json`, every image archive against its
+pinned digest, and that the weights listed in `install.weights` are listed files.
+Any `MISMATCH:` line means the copy is damaged or tampered with: do not install it.
+
+## Install
+
+    sudo ./install.sh systemd      # podman + systemd units, no Kubernetes
+    sudo ./install.sh k3s          # k3s airgap images and manifests
+
+The bundle is verified, copied to `/opt/inferplane/releases/<manifest sha256>/` (verified
+again) and switched to with the `/opt/inferplane/current` symlink. The model weights are
+copied into `{paths.models}` after a free-disk check (nothing is activated if they do
+not fit). The release counts as live when these answer within
+`INFERPLANE_HEALTH_SECONDS` (default 300):
+
+{gates}
+(under k3s also each model server's Deployment rollout). If they do not, the previous
+release is switched back and restarted, and the command fails with the reason.
+
+## Update
+
+Build the new bundle with `inferplane edge build` (same secrets directory), fetch its
+images, copy it to the device and run `sudo ./install.sh systemd` (or `k3s`) from it.
+The last `INFERPLANE_KEEP_RELEASES` (default 3) releases are kept, always including the
+live one and the one a rollback returns to.
+
+## Rollback and status
+
+    sudo /opt/inferplane/current/install.sh status     # live, rollback target, kept, last event
+    sudo /opt/inferplane/current/install.sh rollback   # back to the previous release
+
+Every activation and rollback is logged in `/opt/inferplane/releases.log`.
+
+## Offline model transfer
+
+On a machine that has the weights (downloaded and vetted there):
+
+    inferplane edge pack-model --bundle <bundle> --target <target> <file.gguf | safetensors dir>
+
+The weights are copied into `{MODELS_DIR}/<target>/` with each file's size and sha256 in
+`manifest.json`; the file name must be the one the target's server opens (table above),
+and the weights must fit the profile's disk and memory. Carry the whole bundle to the
+site (USB, scp) and install it: the installer refuses a weight file whose sha256 differs.
+
+## Troubleshooting
+
+- `MISMATCH: <file>: sha256 mismatch`: the copy is damaged or altered; copy it again.
+- `<image>.tar: missing (run ./fetch-images.sh ...)`: images were not fetched.
+- `model weights need N bytes ...`: free disk space in `{paths.models}` and retry.
+- `missing {SITE_TLS_DIR}/tls.crt ...`: copy the TLS files first (above).
+- `... failed its health gate; rolled back to ...`: the new release did not answer; the
+  previous one runs again. Look at `journalctl -u 'inferplane-*'` (systemd) or
+  `k3s kubectl -n inferplane get pods` and `... logs` (k3s), and at `install.sh status`.
+- The router answers `https://<device>:8088/healthz`; verify it with
+  `curl --cacert ca.pem`. Chat requests need `Authorization: Bearer <site key>`.
+"""

@@ -1,0 +1,15 @@
+"""``inferplane router smoke``: the packaged router against loopback fakes of every target
+it routes to, each speaking its service's wire protocol and enforcing the auth scheme the
+RouterConfig names, with fake credential issuers (Azure managed identity, GCE metadata
+server, STS web identity, Entra) the router's providers discover through their standard
+environment variables (docs/wiring.md, "Run-time environment the router honours").
+
+    stage(config)                 fakes + issuers + secrets, the router's env
+    run_smoke(stack, config, f)   probes every route x admitted data class (chat + stream)
+"""
+
+from __future__ import annotations
+
+from inferplane.smoke.harness import Outcome, Probe, SmokeReport, probes, run_smoke, stage
+
+__all__ = ["Outcome", "Probe", "SmokeReport", "probes", "run_smoke", "stage"]

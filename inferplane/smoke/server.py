@@ -1,0 +1,70 @@
+"""A loopback HTTP(S) server in a thread that hands each request to a plain function
+``app(Call) -> Reply`` (the shape of httpx's MockTransport, over a real socket)."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+from inferplane.smoke.wire import Call, Reply
+
+__all__ = ["App", "LoopbackServer"]
+
+App = Callable[[Call], Reply]
+
+
+class LoopbackServer:
+    """``with LoopbackServer(app) as server: server.url`` (``http://127.0.0.1:PORT``)."""
+
+    def __init__(self, app: App, tls: ssl.SSLContext | None = None) -> None:
+        self.app = app
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                try:
+                    reply = owner.app(Call(self.command, self.path, headers, body))
+                except Exception as exc:  # a fake's bug must show, not hang the router
+                    reply = Reply(500, "text/plain", f"fake failed: {exc!r}".encode())
+                self.send_response(reply.status)
+                self.send_header("content-type", reply.content_type)
+                self.send_header("content-length", str(len(reply.body)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()

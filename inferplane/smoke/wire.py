@@ -1,0 +1,308 @@
+"""The wire protocol of each backend, as the real service speaks it: which request is a
+chat or a stream for one target, whether its body has the service's shape, and the answer
+(JSON, SSE, or AWS event stream) carrying a given text and token usage.
+
+Paths are checked against the target's original URL/model/endpoint (only host and scheme
+are rewritten for the smoke), so a router that calls the wrong path fails."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from inferplane.smoke.eventstream import event
+from router.config import TargetConfig
+
+__all__ = ["COMPLETION_TOKENS", "PROMPT_TOKENS", "Call", "Operation", "Reply", "operation", "reply"]
+
+PROMPT_TOKENS = 11
+COMPLETION_TOKENS = 7
+Operation = Literal["chat", "stream"]
+AZURE_DEFAULT_API_VERSION = "2024-10-21"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request a fake received."""
+
+    method: str
+    target: str
+    """The request target as sent: path and query, still percent-encoded."""
+    headers: dict[str, str]
+    """Lower-case names."""
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return unquote(urlsplit(self.target).path)
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(self.target).query)
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def operation(target: TargetConfig, call: Call) -> Operation | str:
+    """``chat`` or ``stream`` when ``call`` is one of ``target``'s operations with the
+    right shape, else why not."""
+    if call.method != "POST":
+        return f"{call.method} is not a chat call"
+    return _OPERATIONS[target.backend](target, call)
+
+
+def _base(target: TargetConfig) -> str:
+    return urlsplit(target.url or "").path.rstrip("/")
+
+
+def _openai(target: TargetConfig, call: Call) -> Operation | str:
+    if call.path != _base(target) + "/chat/completions":
+        return f"path {call.path} is not {_base(target)}/chat/completions"
+    return _openai_body(target, call)
+
+
+def _openai_body(target: TargetConfig, call: Call) -> Operation | str:
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return "body is not an OpenAI chat request"
+    if body.get("model") != target.model:
+        return f"model {body.get('model')!r} is not the target's {target.model!r}"
+    return "stream" if body.get("stream") else "chat"
+
+
+def _azure(target: TargetConfig, call: Call) -> Operation | str:
+    expected = f"{_base(target)}/openai/deployments/{target.model}/chat/completions"
+    if call.path != expected:
+        return f"path {call.path} is not {expected}"
+    version = call.query.get("api-version", [""])[0]
+    if version != (target.api_version or AZURE_DEFAULT_API_VERSION):
+        return f"api-version {version!r} is not {target.api_version or AZURE_DEFAULT_API_VERSION!r}"
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return "body is not an OpenAI chat request"
+    return "stream" if body.get("stream") else "chat"
+
+
+def _vertex(target: TargetConfig, call: Call) -> Operation | str:
+    base = f"{_base(target)}/{target.model}"
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get("contents"), list):
+        return "body is not a Gemini generateContent request"
+    if call.path == base + ":generateContent":
+        return "chat"
+    if call.path == base + ":streamGenerateContent" and call.query.get("alt") == ["sse"]:
+        return "stream"
+    return f"{call.target} is not {base}:generateContent or :streamGenerateContent?alt=sse"
+
+
+def _anthropic(target: TargetConfig, call: Call) -> Operation | str:
+    if call.path != _base(target) + "/v1/messages":
+        return f"path {call.path} is not {_base(target)}/v1/messages"
+    if not call.headers.get("anthropic-version"):
+        return "no anthropic-version header"
+    body = call.json()
+    if (
+        not isinstance(body, dict)
+        or body.get("model") != target.model
+        or not body.get("max_tokens")
+    ):
+        return "body is not a Messages request for the target's model with max_tokens"
+    return "stream" if body.get("stream") else "chat"
+
+
+def _bedrock(target: TargetConfig, call: Call) -> Operation | str:
+    base = f"/model/{target.model}"
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return "body is not a Converse request"
+    if call.path == base + "/converse":
+        return "chat"
+    if call.path == base + "/converse-stream":
+        return "stream"
+    return f"path {call.path} is not {base}/converse or /converse-stream"
+
+
+def _sagemaker(target: TargetConfig, call: Call) -> Operation | str:
+    base = f"/endpoints/{target.endpoint_name}"
+    if call.path == base + "/invocations":
+        return _openai_shape(call, "chat")
+    if call.path == base + "/invocations-response-stream":
+        return _openai_shape(call, "stream")
+    return f"path {call.path} is not {base}/invocations(-response-stream)"
+
+
+def _openai_shape(call: Call, op: Operation) -> Operation | str:
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return "body is not an OpenAI chat request"
+    return op
+
+
+_OPERATIONS: dict[str, Callable[[TargetConfig, Call], Operation | str]] = {
+    "openai": _openai,
+    "lambda_url": _openai,
+    "azure_openai": _azure,
+    "vertex": _vertex,
+    "anthropic": _anthropic,
+    "bedrock": _bedrock,
+    "sagemaker": _sagemaker,
+}
+
+
+def reply(target: TargetConfig, op: Operation, text: str) -> Reply:
+    """The service's answer to ``op`` with ``text`` as the model's output."""
+    return _REPLIES[target.backend](target, op, text)
+
+
+def _dumps(data: object) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def _sse(events: list[object], done: bool = True, named: bool = False) -> bytes:
+    out = b""
+    for item in events:
+        if named:
+            assert isinstance(item, dict)
+            out += b"event: " + str(item["type"]).encode() + b"\n"
+        out += b"data: " + _dumps(item) + b"\n\n"
+    return out + (b"data: [DONE]\n\n" if done else b"")
+
+
+def _openai_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
+    ids = {"id": "chatcmpl-smoke", "created": int(time.time()), "model": target.model}
+    usage = {
+        "prompt_tokens": PROMPT_TOKENS,
+        "completion_tokens": COMPLETION_TOKENS,
+        "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+    }
+    if op == "chat":
+        message = {"role": "assistant", "content": text}
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        body = {**ids, "object": "chat.completion", "choices": [choice], "usage": usage}
+        return Reply(200, "application/json", _dumps(body))
+    chunk = {**ids, "object": "chat.completion.chunk"}
+    events: list[object] = [
+        {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
+        {**chunk, "choices": [{"index": 0, "delta": {"content": text}}]},
+        {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {**chunk, "choices": [], "usage": usage},
+    ]
+    return Reply(200, "text/event-stream", _sse(events))
+
+
+def _vertex_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
+    usage = {"promptTokenCount": PROMPT_TOKENS, "candidatesTokenCount": COMPLETION_TOKENS}
+    content = {"role": "model", "parts": [{"text": text}]}
+    if op == "chat":
+        body = {
+            "candidates": [{"content": content, "finishReason": "STOP"}],
+            "usageMetadata": usage,
+        }
+        return Reply(200, "application/json", _dumps(body))
+    events: list[object] = [
+        {"candidates": [{"content": content}]},
+        {
+            "candidates": [
+                {"content": {"role": "model", "parts": [{"text": ""}]}, "finishReason": "STOP"}
+            ],
+            "usageMetadata": usage,
+        },
+    ]
+    return Reply(200, "text/event-stream", _sse(events, done=False))
+
+
+def _anthropic_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
+    message = {"id": "msg_smoke", "type": "message", "role": "assistant", "model": target.model}
+    if op == "chat":
+        body = {
+            **message,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": PROMPT_TOKENS, "output_tokens": COMPLETION_TOKENS},
+        }
+        return Reply(200, "application/json", _dumps(body))
+    events: list[object] = [
+        {
+            "type": "message_start",
+            "message": {
+                **message,
+                "content": [],
+                "usage": {"input_tokens": PROMPT_TOKENS, "output_tokens": 1},
+            },
+        },
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}},
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": COMPLETION_TOKENS},
+        },
+        {"type": "message_stop"},
+    ]
+    return Reply(200, "text/event-stream", _sse(events, done=False, named=True))
+
+
+def _bedrock_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
+    usage = {
+        "inputTokens": PROMPT_TOKENS,
+        "outputTokens": COMPLETION_TOKENS,
+        "totalTokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+    }
+    if op == "chat":
+        body = {
+            "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+            "stopReason": "end_turn",
+            "usage": usage,
+            "metrics": {"latencyMs": 1},
+        }
+        return Reply(200, "application/json", _dumps(body))
+    stream = b"".join(
+        [
+            event("messageStart", _dumps({"role": "assistant"})),
+            event("contentBlockDelta", _dumps({"contentBlockIndex": 0, "delta": {"text": text}})),
+            event("contentBlockStop", _dumps({"contentBlockIndex": 0})),
+            event("messageStop", _dumps({"stopReason": "end_turn"})),
+            event("metadata", _dumps({"usage": usage, "metrics": {"latencyMs": 1}})),
+        ]
+    )
+    return Reply(200, "application/vnd.amazon.eventstream", stream)
+
+
+def _sagemaker_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
+    answer = _openai_reply(target, op, text)
+    if op == "chat":
+        return answer
+    # The container's SSE lines, cut into payload parts as SageMaker relays them.
+    sse = answer.body
+    middle = len(sse) // 2
+    parts = [sse[:middle], sse[middle:]]
+    stream = b"".join(event("PayloadPart", part, "application/octet-stream") for part in parts)
+    return Reply(200, "application/vnd.amazon.eventstream", stream)
+
+
+_REPLIES: dict[str, Callable[[TargetConfig, Operation, str], Reply]] = {
+    "openai": _openai_reply,
+    "lambda_url": _openai_reply,
+    "azure_openai": _openai_reply,
+    "vertex": _vertex_reply,
+    "anthropic": _anthropic_reply,
+    "bedrock": _bedrock_reply,
+    "sagemaker": _sagemaker_reply,
+}
