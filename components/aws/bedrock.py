@@ -33,6 +33,7 @@ from components.aws.shared import (
 from components.aws.wiring import BEDROCK_ACTIONS, bedrock_grants, cloud_api, sigv4
 from components.base import EndpointInfo, Labels, TargetComponent
 from components.wiring import Grant
+from inferplane.catalog.bedrock_models import pt_model_id
 
 __all__ = ["Bedrock", "BedrockArgs", "GuardrailArgs"]
 
@@ -190,7 +191,11 @@ class Bedrock(TargetComponent):
             provisioned = aws.bedrock.ProvisionedModelThroughput(
                 f"{name}-throughput",
                 provisioned_model_name=physical_name(args.name_prefix, "pt", 63),
-                model_arn=foundation_model_arn(region, args.model_id),
+                # PT is bought on the context-length variant (``...:300k``), not the
+                # on-demand ID; an ID that already names a variant passes through.
+                model_arn=foundation_model_arn(
+                    region, pt_model_id(args.model_id, region) or args.model_id
+                ),
                 model_units=args.provisioned_units,
                 # Omitted = no commitment (hourly); AWS rejects the literal "none".
                 commitment_duration=None if args.commitment == "none" else args.commitment,

@@ -20,11 +20,13 @@ from router.config import KeyConfig
 
 __all__ = ["INSTANCE_RPS", "starter_config", "starter_spec", "write_stack"]
 
-HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
-SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
-OPEN_MODEL = "meta-llama/Llama-3.1-8B-Instruct"
+HAIKU = "amazon.nova-lite-v1:0"  # Active on Bedrock (Claude 3 Haiku: EOL 2026-09-10)
+SONNET = "amazon.nova-pro-v1:0"  # Active on Bedrock (Claude 3.5 Sonnet v1: EOL)
+OPEN_MODEL = "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4"  # AWQ: vLLM --quantization awq
 EDGE_MODEL = "llama-3.1-8b-instruct"
-HOSTED_MODEL = "mistralai/Mistral-7B-Instruct-v0.3"
+HOSTED_MODEL = "Qwen/Qwen2.5-7B-Instruct"  # ungated: SageMaker has no HF token wiring
+SERVERLESS_MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
+"""Fits SageMaker serverless's 6 GiB of CPU memory (a 7B model does not: docs/model-fit.md)."""
 FLEET_IMAGE = (
     "vllm/vllm-openai:v0.11.0"
     "@sha256:014a95f21c9edf6abe0aea6b07353f96baa4ec291c427bb1176dc7c93a85845c"
@@ -148,7 +150,7 @@ def _cloud_targets(r: Requirements, cloud: Architecture) -> dict[str, Any]:
         "serverless-llm": {
             "kind": "sagemaker_serverless",
             "region": region,
-            "model": r.model or HOSTED_MODEL,
+            "model": r.model or SERVERLESS_MODEL,
             "memory_mb": 6144,
             "max_concurrency": 20,
         },

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from inferplane.errors import Issue
 from inferplane.residency import Location, placement_refusal
 from inferplane.serving import engine
+from inferplane.spec.bedrock_facts import bedrock_issues
 from inferplane.spec.bedrock_offers import offer_refusal
 from inferplane.spec.crosscloud import cross_cloud_issues
+from inferplane.spec.fit import fit_issues
 from inferplane.spec.regions import geography, is_region
 from inferplane.spec.router import PLATFORM_CLOUD
 from inferplane.spec.targets import BedrockTarget, EdgeTarget, KubernetesTarget, LambdaTarget
@@ -70,6 +72,8 @@ def cross_check(
         *cross_cloud_issues(spec, provider_regions or {}),
         *_capacity_dates(spec, as_of or dt.date.today()),
         *_bedrock_offers(spec),
+        *fit_issues(spec),
+        *bedrock_issues(spec),
     ]
 
 

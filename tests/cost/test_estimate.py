@@ -129,7 +129,7 @@ def test_gpu_fleet_spot_above_on_demand_base(base_spec: dict[str, Any]) -> None:
         "main": {
             "kind": "gpu_fleet",
             "region": "us-east-1",
-            "model": "meta-llama/Llama-3.1-8B-Instruct",
+            "model": "Qwen/Qwen2.5-7B-Instruct",
             "instance_type": "g5.2xlarge",
             "serving": {"engine": "vllm"},
             "scaling": {"min": 4, "max": 4},

@@ -102,7 +102,7 @@ def test_geo_profile_target_invokes_its_profile_and_us_models() -> None:
     graph = build("prod-us-east-1", "claude-sonnet")
     policy = json.loads(one(graph, "aws:iam/policy:Policy").inputs["policy"])
     resources = [r for s in policy["Statement"] for r in s["Resource"]]
-    model = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+    model = "amazon.nova-pro-v1:0"
     assert resources[0] == f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{model}"
     assert all(r.split(":")[3].startswith("us-") for r in resources[1:-1])
     assert resources[-1].startswith("arn:aws:bedrock:us-east-1:123456789012:guardrail/")
@@ -165,7 +165,7 @@ def test_lambda_target_is_an_iam_authenticated_converse_proxy() -> None:
     assert function["code"] == {"archive": "<assets>"}
     policy = json.loads(one(graph, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
     assert policy["Statement"][1]["Resource"] == [
-        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"
     ]
 
 

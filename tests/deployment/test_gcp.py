@@ -87,7 +87,7 @@ def test_cloud_run_target_runs_the_rendered_engine_on_an_l4() -> None:
     template = service["template"]
     [container] = template["containers"]
     assert container["image"].startswith("vllm/vllm-openai")
-    assert container["args"][:2] == ["--model", "meta-llama/Llama-3.1-8B-Instruct"]
+    assert container["args"][:2] == ["--model", "Qwen/Qwen2.5-7B-Instruct"]
     assert "--max-model-len" in container["args"]
     assert container["resources"]["limits"] == {
         "cpu": "8",

@@ -165,10 +165,9 @@ def test_hybrid_aws_federation_role_trusts_only_the_router_account() -> None:
         "bedrock:InvokeModelWithResponseStream",
     }
     assert {r for s in statements for r in s["Resource"]} == {
-        "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/"
-        "eu.anthropic.claude-3-haiku-20240307-v1:0",
+        "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.amazon.nova-lite-v1:0",
         *(
-            f"arn:aws:bedrock:{region}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+            f"arn:aws:bedrock:{region}::foundation-model/amazon.nova-lite-v1:0"
             for region in ("eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1")
         ),
     }
@@ -257,7 +256,7 @@ def test_unsupported_cross_cloud_pair_names_platform_target_and_ways_out() -> No
         spec["targets"]["fleet"] = {
             "kind": "gpu_fleet",
             "region": "eu-central-1",
-            "model": "meta-llama/Llama-3.1-8B-Instruct",
+            "model": "Qwen/Qwen2.5-7B-Instruct",
             "instance_type": "g5.xlarge",
             "serving": {"engine": "vllm"},
         }

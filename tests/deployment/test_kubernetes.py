@@ -26,7 +26,8 @@ def raw_spec(**target: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "kind": "kubernetes",
         "cluster": {"cloud": "aws", "region": "eu-central-1"},
-        "model": "meta-llama/Llama-3.1-8B-Instruct",
+        # An AWQ checkpoint (vLLM loads --quantization awq only from one), ungated.
+        "model": "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
         "serving": {"engine": "vllm", "quantization": "awq"},
         "scaling": {"min": 1, "max": 3, "target": 60},
     }
@@ -90,7 +91,10 @@ def test_builder_maps_the_spec_onto_the_server() -> None:
     assert provider.inputs["kubeconfig"] == "[secret]"
     pod = deployment_pod(graph)
     container = pod["containers"][0]
-    assert container["args"][:2] == ["--model", "meta-llama/Llama-3.1-8B-Instruct"]
+    assert container["args"][:2] == [
+        "--model",
+        "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
+    ]
     assert container["resources"]["limits"]["nvidia.com/gpu"] == "2"
     assert container["envFrom"] == [{"secretRef": {"name": "hf-token", "optional": True}}]
     assert {"name": "HF_HOME", "value": "/models/huggingface"} in container["env"]

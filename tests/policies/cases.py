@@ -478,6 +478,34 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "IP-SAF-010",
+        lambda: World({"logs": bucket(region="us-east-1")}, spec="prod-us-east-1"),
+        {
+            # The shipped prod-us-east-1 models before issue 13.
+            "past-EOL Claude 3.5 Sonnet in prod": spec_edit(
+                lambda d: d["targets"]["claude-sonnet"].update(
+                    model="anthropic.claude-3-5-sonnet-20240620-v1:0"
+                )
+            ),
+            "past-EOL Claude 3 Haiku behind a prod Lambda": spec_edit(
+                lambda d: d["targets"]["summarize-fn"].update(
+                    model="anthropic.claude-3-haiku-20240307-v1:0"
+                )
+            ),
+        },
+    ),
+    Case(
+        "IP-SAF-011",
+        lambda: World({"logs": bucket(region="eu-central-1")}, spec="dev"),
+        {
+            "past-EOL Claude 3 Haiku in dev": spec_edit(
+                lambda d: d["targets"]["claude-haiku"].update(
+                    model="anthropic.claude-3-haiku-20240307-v1:0"
+                )
+            ),
+        },
+    ),
+    Case(
         "IP-CAP-001",
         lambda: World({"pt": pmt(), "gpt": ptu_deployment()}),
         {

@@ -34,7 +34,7 @@ def fleet(**extra: Any) -> dict[str, Any]:
     return {
         "kind": "gpu_fleet",
         "region": "us-east-1",
-        "model": "meta-llama/Llama-3.1-8B-Instruct",
+        "model": "Qwen/Qwen2.5-7B-Instruct",
         "instance_type": "g5.2xlarge",
         "serving": {"engine": "vllm"},
         **extra,

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from inferplane.preflight import FoundationModel
-from tests.preflight.conftest import HAIKU, FakeCapacity
+from tests.preflight.conftest import FakeCapacity
 from tests.support.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
+DEV_MODEL = "amazon.nova-lite-v1:0"
+"""The dev stack's Bedrock model."""
 
 
 def test_preflight_without_credentials_exits_2(
@@ -30,7 +32,7 @@ def test_preflight_without_credentials_exits_2(
 
 
 @pytest.mark.usefixtures("aws")
-@pytest.mark.parametrize(("models", "code"), [({HAIKU: ("ON_DEMAND",)}, 0), ({}, 1)])
+@pytest.mark.parametrize(("models", "code"), [({DEV_MODEL: ("ON_DEMAND",)}, 0), ({}, 1)])
 def test_preflight_report_and_exit_code(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -48,8 +49,10 @@ def test_shipped_prod_stack(capacity: FakeCapacity) -> None:
     capacity.reservations["cr-0a1b2c3d4e5f60718"] = Reservation(
         "cr-0a1b2c3d4e5f60718", "g5.2xlarge", "us-east-1a", "active", 2, 2
     )
-    capacity.models["anthropic.claude-3-5-sonnet-20240620-v1:0"] = capacity.models[HAIKU]
-    capacity.profiles = frozenset({"us.anthropic.claude-3-5-sonnet-20240620-v1:0"})
+    # The shipped stack's current models (issue 13): Nova Pro (us. profile), Nova Lite (PT).
+    for model in ("amazon.nova-pro-v1:0", "amazon.nova-lite-v1:0"):
+        capacity.models[model] = replace(capacity.models[HAIKU], id=model)
+    capacity.profiles = frozenset({"us.amazon.nova-pro-v1:0"})
     report = run_preflight(stack.spec, "prod-us-east-1", {"aws": "us-east-1"}, None, capacity)
     assert [(r.check, r.subject) for r in report.failed] == []
     assert report.unchecked == ()

@@ -13,7 +13,7 @@ def _endpoint(instance_type: str, region: str = "us-east-1") -> dict[str, object
     return {
         "kind": "sagemaker",
         "region": region,
-        "model": "mistralai/Mistral-7B-Instruct-v0.3",
+        "model": "Qwen/Qwen2.5-1.5B-Instruct",
         "instance_type": instance_type,
     }
 

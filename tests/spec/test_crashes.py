@@ -26,7 +26,7 @@ FLEET = """\
       llama-fleet:
         kind: gpu_fleet
         region: us-east-1
-        model: meta-llama/Llama-3.1-8B-Instruct
+        model: Qwen/Qwen2.5-7B-Instruct
         instance_type: g5.2xlarge
         serving: {engine: vllm}
         capacity: {mode: reserved, units: 1, end_date: 2030-01-31, approval: CHG-1}
@@ -263,10 +263,12 @@ def test_bedrock_model_must_be_a_foundation_model_id(
 def test_bedrock_arn_is_a_spec_error_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    arn = f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"
+    dev_model = "amazon.nova-lite-v1:0"  # the dev stack's Bedrock model
+    arn = f"arn:aws:bedrock:us-east-1::foundation-model/{dev_model}"
 
     def edit(t: str) -> str:
-        return t.replace(f"model: {HAIKU}", f"model: {arn}")
+        assert f"model: {dev_model}" in t
+        return t.replace(f"model: {dev_model}", f"model: {arn}")
 
     project = stack_project(tmp_path, "dev", edit)
     code, _, err = run_cli(

@@ -94,7 +94,12 @@ def test_ordinary_image_references_pass(value: str) -> None:
     ],
 )
 def test_ordinary_model_ids_pass(value: str) -> None:
-    _parse_with("prod-us-east-1", "targets.llama-fleet.model", value)
+    # A model ID's syntax only: what the checkpoint holds (AWQ, gated) is test_fit.py's.
+    data = stack_spec_data("prod-us-east-1")
+    fleet = data["targets"]["llama-fleet"]
+    fleet["model"] = value
+    fleet["checkpoint"] = {"quantization": "awq", "gated": False}
+    parse_spec(data, regions=provider_regions(load_stack(ROOT, "prod-us-east-1").config))
 
 
 def test_quote_refuses_control_characters_and_names_the_value() -> None:

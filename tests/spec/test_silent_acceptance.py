@@ -254,7 +254,7 @@ def _reserve(end: str) -> Callable[[Spec], None]:
         d["targets"]["llama-fleet"] = {
             "kind": "gpu_fleet",
             "region": "us-east-1",
-            "model": "meta-llama/Llama-3.1-8B-Instruct",
+            "model": "Qwen/Qwen2.5-7B-Instruct",
             "instance_type": "g5.2xlarge",
             "serving": {"engine": "vllm"},
             "capacity": {"mode": "reserved", "units": 1, "end_date": end, "approval": "CHG-1"},
@@ -293,7 +293,7 @@ def test_plan_as_of_moves_the_judgement(
     runtime: as of 2024-01-15 a reservation ending 2024-01-31 plans; as of today it is past."""
     fleet = (
         "      llama-fleet:\n        kind: gpu_fleet\n        region: us-east-1\n"
-        "        model: meta-llama/Llama-3.1-8B-Instruct\n        instance_type: g5.2xlarge\n"
+        "        model: Qwen/Qwen2.5-7B-Instruct\n        instance_type: g5.2xlarge\n"
         "        serving: {engine: vllm}\n"
         "        capacity: {mode: reserved, units: 1, end_date: 2024-01-31, approval: CHG-1}\n"
     )

@@ -26,7 +26,7 @@ SPEC: dict[str, Any] = {
         "mistral-sm": {
             "kind": "sagemaker",
             "region": REGION,
-            "model": "mistralai/Mistral-7B-Instruct-v0.3",
+            "model": "Qwen/Qwen2.5-1.5B-Instruct",
             "instance_type": "ml.g4dn.xlarge",
         },
         "summarize-fn": {"kind": "lambda", "region": REGION, "model": HAIKU},

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from inferplane.residency import Location
 from inferplane.spec.base import ModelId, SpecModel
 from inferplane.spec.capacity import Capacity, CapacityMode, CommitmentTerm, Scaling
+from inferplane.spec.checkpoint import Checkpoint
 from inferplane.spec.regions import Cloud, is_region
 
 __all__ = ["CloudTarget", "TargetBase"]
@@ -19,6 +20,9 @@ class TargetBase(SpecModel):
 
     model: ModelId
     """The model this target serves (provider model ID, Hugging Face ID or GGUF name)."""
+    checkpoint: Checkpoint | None = None
+    """Facts about the weights (format, quantization, gating, revision); filled from
+    ``inferplane.catalog.checkpoints`` for well-known repos."""
     capacity: Capacity = Capacity()
     scaling: Scaling = Scaling()
     public: bool = False

@@ -261,3 +261,19 @@ def test_invocation_logging_text_is_opt_in_expires_and_takes_the_spec_key(
 def test_invalid_logging_arguments(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build(replace(BASE, invocation_logging=True, **change))
+
+
+@pytest.mark.parametrize(
+    ("model", "bought_as"),
+    [
+        # AWS "Supported Region and models for Provisioned Throughput": the contextual variant.
+        ("anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku-20240307-v1:0:200k"),
+        ("amazon.nova-lite-v1:0", "amazon.nova-lite-v1:0:300k"),
+    ],
+)
+def test_provisioned_throughput_buys_the_context_length_variant(model: str, bought_as: str) -> None:
+    graph = build(replace(BASE, model_id=model, provisioned_units=1))
+    throughput = one(graph, "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput")
+    assert (
+        throughput.inputs["modelArn"] == f"arn:aws:bedrock:us-east-1::foundation-model/{bought_as}"
+    )
