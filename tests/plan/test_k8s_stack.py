@@ -15,7 +15,7 @@ from inferplane.plan import Graph, run_program
 from inferplane.spec import load_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-HAIKU = "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+HAIKU = "arn:aws:bedrock:eu-central-1::foundation-model/amazon.nova-lite-v1:0"
 ROLE = "arn:aws:iam::123456789012:role/router-pod-role"
 
 
@@ -90,7 +90,7 @@ def test_vllm_scales_on_its_waiting_requests_through_keda() -> None:
 def test_model_server_publishes_its_wiring() -> None:
     assert _endpoints()["llama-eks"] == {
         "backend": "openai",
-        "model": "meta-llama/Llama-3.1-8B-Instruct",
+        "model": "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
         "url": "http://llama-eks.llm.svc.cluster.local:8000/v1",
         "auth": {"scheme": "none"},
         "reach": {"path": "vpc", "network": "k8s:llm"},
