@@ -18,9 +18,11 @@ from inferplane.smoke.wire import COMPLETION_TOKENS, PROMPT_TOKENS
 from inferplane.spec import load_stack, provider_regions
 from router.config import RouterConfig
 from router.core import Gateway, Request
+from tests.conftest import stack_spec_data
 
 ROOT = Path(__file__).resolve().parents[2]
-SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+# The model the shipped stack runs on its on-demand Bedrock target (read, not restated).
+SONNET = stack_spec_data("prod-us-east-1")["targets"]["claude-sonnet"]["model"]
 
 
 @pytest.fixture(scope="module")

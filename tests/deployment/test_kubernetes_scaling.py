@@ -68,7 +68,7 @@ def raw_spec(environment: str = "dev", engine: str = "vllm", **scaling: Any) -> 
             "llama": {
                 "kind": "kubernetes",
                 "cluster": {"cloud": "aws", "region": "eu-central-1"},
-                "model": "meta-llama/Llama-3.1-8B-Instruct",
+                "model": "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
                 "serving": {
                     "engine": engine,
                     "quantization": QUANT[engine],
