@@ -82,6 +82,15 @@ class SignalScaling:
         return f"sum({self.metric}{{{scope}}})"
 
 
+def _metadata(scaling: SignalScaling) -> dict[str, object]:
+    return {"name": scaling.name, "namespace": scaling.namespace, "labels": dict(scaling.labels)}
+
+
+def _deployment(scaling: SignalScaling) -> dict[str, str]:
+    """The model server's Deployment, which both autoscalers scale."""
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "name": scaling.name}
+
+
 def scaled_object(scaling: SignalScaling) -> Manifest:
     """The KEDA ``ScaledObject`` (keda.sh/v1alpha1) scaling the Deployment on its signal.
 
@@ -92,17 +101,9 @@ def scaled_object(scaling: SignalScaling) -> Manifest:
     return {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
-        "metadata": {
-            "name": scaling.name,
-            "namespace": scaling.namespace,
-            "labels": dict(scaling.labels),
-        },
+        "metadata": _metadata(scaling),
         "spec": {
-            "scaleTargetRef": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "name": scaling.name,
-            },
+            "scaleTargetRef": _deployment(scaling),
             "minReplicaCount": scaling.replicas_min,
             "maxReplicaCount": scaling.replicas_max,
             "pollingInterval": 15,
@@ -145,17 +146,9 @@ def external_autoscaler(scaling: SignalScaling) -> Manifest:
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
-        "metadata": {
-            "name": scaling.name,
-            "namespace": scaling.namespace,
-            "labels": dict(scaling.labels),
-        },
+        "metadata": _metadata(scaling),
         "spec": {
-            "scaleTargetRef": {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "name": scaling.name,
-            },
+            "scaleTargetRef": _deployment(scaling),
             "minReplicas": scaling.replicas_min,
             "maxReplicas": scaling.replicas_max,
             "metrics": [
