@@ -62,9 +62,9 @@ PII_ACTION: dict[str, Literal["BLOCK", "ANONYMIZE"] | None] = {
     "anonymize": "ANONYMIZE",
     "off": None,
 }
-CONVERSE_HANDLER = (
-    Path(__file__).resolve().parents[2] / "components" / "aws" / "converse_handler.py"
-)
+# inferplane/components is the components folder (a symlink in the checkout, the package
+# in an installed wheel).
+CONVERSE_HANDLER = Path(__file__).parents[1] / "components" / "aws" / "converse_handler.py"
 # Root volume of a GPU fleet instance: the Deep Learning AMI's snapshot (75 GiB), the
 # engine's container image (vLLM/TGI images unpack to ~20 GiB), and the weights twice
 # (the download plus the engine's converted or cached copy).

@@ -27,7 +27,13 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from router.contract import CONFIG_ENV, CONFIG_FILE
+# In the zip this file is the top-level module beside the top-level ``router`` package; in
+# the toolkit it is inferplane.packaging.lambda_entry beside inferplane.router (the tests
+# drive it there). Either way it imports nothing else from inferplane.
+ROUTER = "inferplane.router" if __package__ else "router"
+_contract = importlib.import_module(f"{ROUTER}.contract")
+CONFIG_ENV: str = _contract.CONFIG_ENV
+CONFIG_FILE: str = _contract.CONFIG_FILE
 
 __all__ = ["CONFIG_ENV", "handler", "to_request_parts"]
 
@@ -57,8 +63,8 @@ class _Runtime:
 
     def started(self) -> tuple[asyncio.AbstractEventLoop, _Gateway]:
         if self.loop is None or self.gateway is None:
-            core = importlib.import_module("router.core")
-            config_module = importlib.import_module("router.config")
+            core = importlib.import_module(f"{ROUTER}.core")
+            config_module = importlib.import_module(f"{ROUTER}.config")
             config = config_module.RouterConfig.from_json(_config_text())
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)

@@ -22,7 +22,9 @@ BACKENDS: dict[str, str] = {
 
 def build_backend(name: str, target: TargetConfig, context: BackendContext) -> ChatBackend:
     module_name, _, class_name = BACKENDS[target.backend].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    # Relative names (".bedrock"): the router runs as inferplane.router and as the
+    # top-level router of the Lambda zip and the OCI image.
+    cls = getattr(importlib.import_module(module_name, __package__), class_name)
     backend = cls(name, target, context)
     assert isinstance(backend, ChatBackend)
     return backend

@@ -38,7 +38,9 @@ def build_credentials(
     name: str, target: TargetConfig, options: CredentialOptions
 ) -> TargetCredentials:
     module_name, _, class_name = SCHEMES[target.auth.scheme].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    # Relative names (".bedrock"): the router runs as inferplane.router and as the
+    # top-level router of the Lambda zip and the OCI image.
+    cls = getattr(importlib.import_module(module_name, __package__), class_name)
     credentials = cls(name, target, options)
     assert isinstance(credentials, TargetCredentials)
     if target.auth.ca is not None:

@@ -5,7 +5,8 @@ config in ``INFERPLANE_ROUTER_CONFIG`` and send it a few requests. Prints one JS
     python -I packaged_driver.py ROOT zip|image
 
 Standard library only, and it must not import anything from this checkout: only ROOT's
-packages are on ``sys.path``.
+packages are on ``sys.path``, where the router is the top-level ``router`` package
+(inferplane-codemod: skip).
 """
 
 from __future__ import annotations
