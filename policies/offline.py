@@ -40,7 +40,7 @@ def check_stack(project: Path, stack: StackFile, policy: OrgPolicy) -> tuple[Sta
     started = time.perf_counter()
     graph = run_program(project, stack)
     planned = time.perf_counter() - started
-    return check_graph(graph, stack.spec, policy, provider_regions(stack.config)), planned
+    return check_graph(graph, stack.spec_or_none, policy, provider_regions(stack.config)), planned
 
 
 def load_graphs(path: Path) -> list[Graph]:

@@ -54,7 +54,7 @@ def validated(stacks: list[StackFile]) -> list[StackFile]:
     """``stacks`` after every spec was validated (SpecError otherwise), so nothing claims a
     program ran when a spec was refused before running it."""
     for stack_file in stacks:
-        stack_file.spec  # noqa: B018 - raises SpecError
+        stack_file.spec_or_none  # noqa: B018 - raises SpecError
     return stacks
 
 

@@ -20,20 +20,21 @@ from typing import Any
 
 from inferplane.errors import InferplaneError, PlanError
 from inferplane.plan.graph import Graph
-from inferplane.spec import StackFile, provider_regions
+from inferplane.spec import StackFile, project_name, provider_regions
 
 __all__ = ["record", "run_program"]
 
 DEFAULT_REGION = "us-east-1"
 
 
-def run_program(project_dir: Path, stack: StackFile, project: str = "inferplane") -> Graph:
-    """The graph ``project_dir/__main__.py`` registers with ``stack``'s config."""
-    stack.spec  # validate first: an invalid spec must not create anything  # noqa: B018
+def run_program(project_dir: Path, stack: StackFile, project: str | None = None) -> Graph:
+    """The graph ``project_dir/__main__.py`` registers with ``stack``'s config. URNs carry
+    ``project`` (default: the name in ``project_dir``'s Pulumi.yaml, as ``pulumi up`` would)."""
+    stack.spec_or_none  # validate first: an invalid spec must not create anything  # noqa: B018
     program = project_dir / "__main__.py"
     if not program.is_file():
         raise PlanError(f"no Pulumi program at {program}")
-    graph = Graph(project=project, stack=stack.name)
+    graph = Graph(project=project or project_name(project_dir), stack=stack.name)
     region = provider_regions(stack.config).get("aws", DEFAULT_REGION)
     root = str(project_dir)
     added = root not in sys.path

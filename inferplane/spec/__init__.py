@@ -10,6 +10,7 @@ from inferplane.spec.load import (
     list_stacks,
     load_stack,
     parse_spec,
+    project_name,
     provider_regions,
 )
 from inferplane.spec.stack import Environment, StackSpec
@@ -27,5 +28,6 @@ __all__ = [
     "list_stacks",
     "load_stack",
     "parse_spec",
+    "project_name",
     "provider_regions",
 ]

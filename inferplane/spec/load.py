@@ -40,6 +40,7 @@ __all__ = [
     "list_stacks",
     "load_stack",
     "parse_spec",
+    "project_name",
     "provider_region_issues",
     "provider_regions",
 ]
@@ -78,9 +79,16 @@ class StackFile:
         return spec
 
     @property
+    def spec_or_none(self) -> StackSpec | None:
+        """The validated spec, or None for a stack without ``inferplane:spec``: a user's own
+        program built from the components (examples/), which plan and check take as it is."""
+        return self.spec if SPEC_KEY in self.config else None
+
+    @property
     def advisories(self) -> list[Issue]:
         """Problems that are not errors but that the user should hear about at plan time."""
-        return advise(self.spec, provider_regions(self.config))
+        spec = self.spec_or_none
+        return [] if spec is None else advise(spec, provider_regions(self.config))
 
 
 def provider_regions(config: Mapping[str, Any]) -> dict[str, str]:
@@ -174,6 +182,15 @@ def find_project(start: Path | None = None) -> Path:
         if (directory / "Pulumi.yaml").is_file():
             return directory
     raise ConfigFileError(f"no Pulumi.yaml in {here} or any parent; run inside the project")
+
+
+def project_name(project: Path) -> str:
+    """The ``name`` of ``project``'s Pulumi.yaml: the project part of every URN."""
+    path = project / "Pulumi.yaml"
+    name = _read_yaml(path).get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigFileError(f"{path}: 'name' must be the project's name (a non-empty string)")
+    return name
 
 
 def _stack_dir(project: Path) -> Path:

@@ -80,7 +80,7 @@ def check(
         for g in load_graphs(graph):
             try:
                 stack_file = load_stack(root, g.stack, today)
-                spec, regions = stack_file.spec, provider_regions(stack_file.config)
+                spec, regions = stack_file.spec_or_none, provider_regions(stack_file.config)
                 warn_advisories(stack_file)
             except StackNotFoundError:
                 spec, regions = None, {}

@@ -64,7 +64,7 @@ def plan(
         if tree:
             console.print(resource_tree(graph))
         console.print(counts_table(graph))
-        if cost:
+        if cost and stack_file.spec_or_none is not None:  # the estimate reads the spec
             console.print(_cost_view(stack_file))
         console.print(
             f"[green]planned[/] {stack_file.name}: {len(graph.resources)} resources, "
