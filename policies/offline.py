@@ -15,7 +15,15 @@ from policies.engine import StackReport, evaluate
 from policies.model import Context
 from policies.normalize import stack_from_graph
 
-__all__ = ["check_graph", "check_stack", "load_graphs"]
+__all__ = ["NO_SPEC_NOTE", "check_graph", "check_stack", "load_graphs"]
+
+# A user's own program (no inferplane:spec, examples/own-program): what that leaves out.
+NO_SPEC_NOTE = (
+    "no stack spec: not applicable: IP-CAP-006 (forecast), IP-RES-007 (spec within the "
+    "org policy), IP-SAF-010/011 (model lifecycle of the spec's targets); limited: IP-SAF-001 "
+    "(declared-public endpoints), IP-RES-006 (checks the router configs deployed, zones "
+    "from their tags)"
+)
 
 
 def check_graph(
@@ -27,9 +35,7 @@ def check_graph(
     stack = stack_from_graph(graph, spec, default_regions)
     report = evaluate(stack, Context(policy, spec))
     if spec is None:
-        report.notes.append(
-            "no stack spec: rules that need it (forecast, declared-public) were limited"
-        )
+        report.notes.append(NO_SPEC_NOTE)
     return report
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from inferplane.policies.offline import NO_SPEC_NOTE
 from tests.conftest import ROOT
 from tests.support.cli import run_cli
 
@@ -70,7 +71,7 @@ def test_check_passes_without_a_spec(
     report = json.loads(out)
     (stack,) = report["stacks"]
     assert stack["findings"] == []
-    assert any("no stack spec" in note for note in stack["notes"])
+    assert stack["notes"] == [NO_SPEC_NOTE]
 
 
 def test_a_waiver_names_the_projects_urn(
