@@ -10,9 +10,9 @@ public component gets a *view*:
 
 - its args dataclass becomes a TypedDict of the resolved field types (``Literal`` -> str,
   ``tuple``/``Sequence`` -> list, ``Mapping`` -> dict, a nested dataclass -> its own
-  TypedDict, anything else -> Any) with the defaulted fields ``NotRequired``; the TypedDict
-  keeps the dataclass's name, module and qualified name, so the analyzer reads the field
-  docstrings from the dataclass's own source;
+  TypedDict, anything else -> Any) with the defaulted fields ``NotRequired``, named like
+  the dataclass; the analyzer reads its field docs (own and inherited) from the generated
+  source of ``inferplane.provider.docsource``;
 - the component becomes a ComponentResource ``inferplane:index:<Name>`` that turns the dict
   back into the dataclass (``from_wire``), creates the real component as its child and
   exposes the real component's plain outputs (str, int, float, bool, lists and maps of
@@ -31,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, Required, TypedDict, get_args, get_origin
 
 import pulumi
+
+from inferplane.provider.docsource import declare
 
 __all__ = ["PACKAGE", "args_type", "component_view", "from_wire", "to_wire"]
 
@@ -139,9 +141,8 @@ def _typed_dict(cls: type) -> type:
     for name, (hint, required) in _fields(cls).items():
         fields[name] = Required[schema_type(hint)] if required else NotRequired[schema_type(hint)]
     view: type = make(cls.__name__, fields)
-    # The analyzer reads field docstrings from the source of the class with this module
-    # and qualified name: the dataclass's own.
-    view.__module__, view.__qualname__, view.__doc__ = cls.__module__, cls.__qualname__, cls.__doc__
+    view.__doc__ = cls.__doc__
+    declare(view, cls, list(fields))
     _VIEWS[cls] = view
     return view
 
@@ -248,9 +249,8 @@ def component_view(component: type[pulumi.ComponentResource]) -> type[pulumi.Com
                 "__init__": __init__,
                 "__annotations__": outputs,
                 "__doc__": component.__doc__,
-                "__module__": component.__module__,
-                "__qualname__": component.__qualname__,
             }
         ),
     )
+    declare(view, component, list(outputs))
     return typing.cast(type[pulumi.ComponentResource], view)

@@ -57,20 +57,24 @@ def schema(provider: ComponentProvider) -> dict[str, Any]:
     return dict(json.loads(provider.schema))
 
 
-def _own_docstrings(cls: type) -> dict[str, str]:
-    """``{field: docstring}`` of the fields ``cls``'s own source documents."""
-    (node,) = ast.parse(textwrap.dedent(inspect.getsource(cls))).body
-    assert isinstance(node, ast.ClassDef)
+def _docstrings(cls: type) -> dict[str, str]:
+    """``{field: docstring}`` of the fields ``cls`` and its bases document in their source
+    (the string after the annotated field), the nearest class winning."""
     found: dict[str, str] = {}
-    for stmt, after in zip(node.body, node.body[1:], strict=False):
-        if (
-            isinstance(stmt, ast.AnnAssign)
-            and isinstance(stmt.target, ast.Name)
-            and isinstance(after, ast.Expr)
-            and isinstance(after.value, ast.Constant)
-            and isinstance(after.value.value, str)
-        ):
-            found[stmt.target.id] = after.value.value
+    for base in reversed(cls.__mro__):
+        if base.__module__.split(".")[0] != "inferplane":
+            continue
+        (node,) = ast.parse(textwrap.dedent(inspect.getsource(base))).body
+        assert isinstance(node, ast.ClassDef)
+        for stmt, after in zip(node.body, node.body[1:], strict=False):
+            if (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                found[stmt.target.id] = inspect.cleandoc(after.value.value)
     return found
 
 
@@ -96,8 +100,16 @@ def test_the_schema_has_every_component_and_input_with_its_docs(schema: dict[str
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         }
         assert set(resource.get("requiredInputs", [])) == required, component.__name__
-        for name, doc in _own_docstrings(args).items():
-            assert inputs[_camel(name)].get("description") == doc, (component.__name__, name)
+        docs = _docstrings(args)
+        assert docs, component.__name__
+        for field in fields:
+            assert inputs[_camel(field.name)].get("description") == docs.get(field.name), (
+                component.__name__,
+                field.name,
+            )
+        output_docs = {_camel(k): v for k, v in _docstrings(component).items()}
+        for name, output in resource.get("properties", {}).items():
+            assert output.get("description") == output_docs.get(name), (component.__name__, name)
 
 
 VIA = "-via-provider"
