@@ -42,9 +42,7 @@ def cost(
         raise InferplaneError(f"--format {output!r}: allowed: table, json")
     table = prices_with(prices)
     _, stacks = selected_stacks(stack, all_stacks, project)
-    estimates = [
-        estimate_stack(s.spec, s.name, provider_regions(s.config), table) for s in stacks
-    ]
+    estimates = [estimate_stack(s.spec, s.name, provider_regions(s.config), table) for s in stacks]
     if output == "json":
         payload = {
             "prices_as_of": table.as_of,
