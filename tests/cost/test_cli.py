@@ -53,4 +53,5 @@ def test_a_bad_prices_file_is_a_user_error_naming_the_key(
     args = ["cost", "--stack", "dev", "--project", str(ROOT), "--prices", str(prices)]
     code, _, err = run_cli(args, monkeypatch, capsys)
     assert code == 2
-    assert "prices.0.usd" in err and "Traceback" not in err
+    assert "prices.0.usd" in err
+    assert "Traceback" not in err

@@ -118,8 +118,10 @@ def test_an_override_file_takes_precedence_and_the_shipped_table_fills_the_rest(
     table = shipped.overlay(mine)
     first = table.lookup("ec2", "g5.xlarge", "us-east-1", "instance_hour")
     second = table.lookup("ec2", "g5.2xlarge", "us-east-1", "instance_hour")
-    assert first is not None and (first.usd, first.url) == (0.5, "https://example.com/our-edp")
-    assert second is not None and second.usd == 1.2
+    assert first is not None
+    assert (first.usd, first.url) == (0.5, "https://example.com/our-edp")
+    assert second is not None
+    assert second.usd == 1.2
     assert table.as_of == "x (override) + 2000-01-01"
 
 
