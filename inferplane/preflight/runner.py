@@ -17,11 +17,13 @@ from inferplane.preflight.checks import (
     capacity_reservation,
     ec2_instance_offered,
     gpu_quota,
+    hf_checkpoint,
     outside_aws,
     sagemaker_instance,
     service_offered,
 )
 from inferplane.preflight.context import PreflightContext, subjects
+from inferplane.preflight.hub import HttpHubApi, HubApi
 from inferplane.preflight.result import CheckResult, Report, timed
 from inferplane.spec import StackSpec
 
@@ -35,6 +37,7 @@ CHECKS: tuple[ModuleType, ...] = (
     gpu_quota,
     capacity_reservation,
     bedrock_models,
+    hf_checkpoint,
 )
 
 
@@ -44,9 +47,13 @@ def run_preflight(
     provider_regions: Mapping[str, str],
     clients: AwsClients | None = None,
     capacity: CapacityApi | None = None,
+    *,
+    hub: HubApi | None = None,
 ) -> Report:
     clients = clients or AwsClients()
-    ctx = PreflightContext(spec, clients, capacity or Boto3CapacityApi(clients))
+    ctx = PreflightContext(
+        spec, clients, capacity or Boto3CapacityApi(clients), hub or HttpHubApi()
+    )
     return Report(stack, tuple(_results(ctx, provider_regions)))
 
 

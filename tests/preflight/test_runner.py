@@ -64,7 +64,10 @@ def test_shipped_prod_stack(capacity: FakeCapacity) -> None:
         "quota-headroom",
         "capacity-reservation",
         "bedrock-model",
+        "hf-checkpoint",
     }
+    # The Hub (loopback, answering like the real one) confirms both downloaded checkpoints.
+    assert {r.subject for r in report.of("hf-checkpoint")} == {"mistral-sm", "llama-fleet"}
     assert all(r.elapsed_ms is not None for r in report.results)
     assert report.to_dict()["counts"] == {
         "pass": len(report.results),
