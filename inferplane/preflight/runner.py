@@ -12,7 +12,10 @@ from types import ModuleType
 
 from inferplane.preflight.adapter import Boto3CapacityApi, CapacityApi
 from inferplane.preflight.aws import AwsClients
+from inferplane.preflight.azure import AzureApi, LazyArmAzureApi
 from inferplane.preflight.checks import (
+    azure_ml_quota,
+    azure_openai_model,
     bedrock_models,
     capacity_reservation,
     ec2_instance_offered,
@@ -38,6 +41,8 @@ CHECKS: tuple[ModuleType, ...] = (
     capacity_reservation,
     bedrock_models,
     hf_checkpoint,
+    azure_openai_model,
+    azure_ml_quota,
 )
 
 
@@ -49,10 +54,15 @@ def run_preflight(
     capacity: CapacityApi | None = None,
     *,
     hub: HubApi | None = None,
+    azure: AzureApi | None = None,
 ) -> Report:
     clients = clients or AwsClients()
     ctx = PreflightContext(
-        spec, clients, capacity or Boto3CapacityApi(clients), hub or HttpHubApi()
+        spec,
+        clients,
+        capacity or Boto3CapacityApi(clients),
+        hub or HttpHubApi(),
+        azure or LazyArmAzureApi(),
     )
     return Report(stack, tuple(_results(ctx, provider_regions)))
 
