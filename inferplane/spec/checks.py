@@ -152,13 +152,19 @@ def _route_checks(spec: StackSpec) -> Iterator[Issue]:
 
 def _site_checks(spec: StackSpec) -> Iterator[Issue]:
     sites = spec.residency.edge_sites
+    zone = spec.residency.as_zone()
     for name, target in spec.targets.items():
         site, path = None, f"targets.{name}.site"
         if isinstance(target, EdgeTarget):
             site = target.site
+            if target.member is not None:
+                # A fleet's site: name the entry the user wrote (inline or inventory).
+                path = f"{target.member.path}.name"
         elif isinstance(target, KubernetesTarget) and target.cluster.site:
             site, path = target.cluster.site, f"targets.{name}.cluster.site"
-        if site is not None and site not in sites:
+        # residency.py decides (any placement stricter than 'any' keeps edge data on the
+        # zone's sites); the message lists what is declared.
+        if site is not None and placement_refusal("edge", Location("edge", None, site), zone):
             yield Issue(
                 path,
                 f"not an edge site of the residency zone; declared: "
