@@ -58,9 +58,9 @@ class EdgeFleet(pulumi.ComponentResource):
         for wave in self.waves:
             built = [self._site(by_name[n], gates) for n in wave]
             gates = [site.gate for site in built if site.gate is not None]
-        self.status = pulumi.Output.all(
-            **{n: site.status for n, site in self.sites.items()}
-        ).apply(dict)
+        self.status = pulumi.Output.all(**{n: site.status for n, site in self.sites.items()}).apply(
+            dict
+        )
         self.register_outputs({"status": self.status, "waves": self.waves})
 
     def _site(self, site: FleetSite, gates: Sequence[pulumi.Resource]) -> EdgeSite:

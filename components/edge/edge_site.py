@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import pulumi
 
 from components.base import EndpointInfo, Labels, TargetComponent
-from components.shell import quote
 from components.edge.bundle import Bundle
 from components.edge.health_gate import gate_script
 from components.edge.install import (
@@ -40,6 +39,7 @@ from components.edge.install import (
     tls_script,
     uninstall_script,
 )
+from components.shell import quote
 from router.contract import ROUTER_PORT
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ SITE_ROUTER_PORT = ROUTER_PORT
 calls the site's router, which alone may reach the site's model server."""
 _HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9A-Fa-f:]+$")
 _HOST_KEY = re.compile(r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+")
+_SITE = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._/-]+$")
 _PEM = re.compile(r"^-----BEGIN [A-Z0-9 ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z0-9 ]+-----\n?$")
@@ -282,6 +283,11 @@ def ssh_connection(address: str, ssh: SshAccess) -> ConnectionArgs:
 
 
 def _check(args: EdgeSiteArgs) -> None:
+    if not _SITE.match(args.site):
+        raise ValueError(
+            f"site {args.site!r} is not a site name; allowed: 2-40 lowercase letters, digits "
+            "or '-', starting with a letter"
+        )
     if not _HOST.match(args.address):
         raise ValueError(f"address {args.address!r} is not a host name or IP address")
     if not 1 <= args.port <= 65535:

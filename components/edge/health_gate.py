@@ -32,7 +32,7 @@ if [ ! -x "$installer" ]; then
   echo "site $site: no release is live (no $installer)" >&2
   exit 1
 fi
-status=$("$installer" status 2>&1)
+status=$(INFERPLANE_ROOT="$root" "$installer" status 2>&1)
 live=$(printf '%s\\n' "$status" | awk '$1 == "live:" {{print $2}}')
 if [ "$live" != "$expected" ]; then
   echo "site $site: release $expected is not live (live: ${{live:-none}}); installer status:" >&2

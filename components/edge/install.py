@@ -529,6 +529,6 @@ def handover_script(
     return (
         "#!/bin/bash\n"
         + staged
-        + f"export {ROOT_ENV}=\"$root\" INFERPLANE_HEALTH_SECONDS={_q(str(wait_seconds))}\n"
+        + f'export {ROOT_ENV}="$root" INFERPLANE_HEALTH_SECONDS={_q(str(wait_seconds))}\n'
         + f'exec "$release"/install.sh {_q(runtime)}\n'
     )

@@ -17,14 +17,20 @@ from inferplane.spec.crosscloud import cross_cloud_issues
 from inferplane.spec.fit import fit_issues
 from inferplane.spec.regions import geography, is_region
 from inferplane.spec.router import PLATFORM_CLOUD
-from inferplane.spec.targets import BedrockTarget, EdgeTarget, KubernetesTarget, LambdaTarget
+from inferplane.spec.targets import (
+    BedrockTarget,
+    EdgeTarget,
+    KubernetesTarget,
+    LambdaTarget,
+    TargetBase,
+)
 
 if TYPE_CHECKING:
     from inferplane.spec.stack import StackSpec
 
 __all__ = ["allowed_data_classes", "classes_allowed_at", "cross_check", "router_location"]
 
-_PLATFORM_KIND = {"kubernetes": KubernetesTarget, "edge": EdgeTarget}
+_PLATFORM_KIND: dict[str, type[TargetBase]] = {"kubernetes": KubernetesTarget, "edge": EdgeTarget}
 
 
 def allowed_data_classes(spec: StackSpec, target: str) -> tuple[str, ...]:

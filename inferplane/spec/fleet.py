@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, PlainValidator, field_validator, model_validator
 
 from inferplane.spec.base import Name, SpecModel
 from inferplane.spec.router import SecretLocation
@@ -37,7 +37,20 @@ HOST_KEY_PATTERN = r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+$
 INVENTORY_PATTERN = r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*\.ya?ml$"
 _PERCENT = re.compile(r"^([1-9][0-9]?|100)%$")
 
-WaveSize = int | Annotated[str, StringConstraints(pattern=r"^([1-9][0-9]?|100)%$")]
+
+def _wave_size(value: object) -> int | str:
+    # One message for both spellings (a plain union would report one error per branch).
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _PERCENT.match(value):
+        return value
+    raise ValueError(
+        f"wave {value!r} is neither a count of sites (1, 2, ...) nor a percentage of the "
+        "fleet ('1%' to '100%')"
+    )
+
+
+WaveSize = Annotated[int | str, PlainValidator(_wave_size)]
 """How many sites have been rolled out once a wave is done: a count (``1``) or a
 percentage of the fleet (``"25%"``, rounded up)."""
 
@@ -87,7 +100,9 @@ class EdgeFleet(SpecModel):
     def _has_sites(self) -> EdgeFleet:
         if not self.sites:
             where = f"inventory {self.inventory!r} lists none" if self.inventory else "none given"
-            raise ValueError(f"a fleet needs at least one site ({where}); allowed: sites or inventory")
+            raise ValueError(
+                f"a fleet needs at least one site ({where}); allowed: sites or inventory"
+            )
         return self
 
 

@@ -73,7 +73,9 @@ def _read_sites(file: Path) -> tuple[object, str | None]:
 def expand_fleets(spec: StackSpec) -> tuple[StackSpec, list[Issue]]:
     """``spec`` with each fleet entry replaced by its site targets, and the problems that
     stop the expansion (waves that cannot cover the fleet, target names that collide)."""
-    fleets = {n: t for n, t in spec.targets.items() if isinstance(t, EdgeTarget) and t.fleet}
+    fleets: dict[str, EdgeTarget] = {
+        n: t for n, t in spec.targets.items() if isinstance(t, EdgeTarget) and t.fleet
+    }
     if not fleets:
         return spec, []
     issues: list[Issue] = []
@@ -83,7 +85,7 @@ def expand_fleets(spec: StackSpec) -> tuple[StackSpec, list[Issue]]:
         if name not in fleets:
             targets[name] = target
             continue
-        expanded = dict(_sites(name, target, spec, issues))
+        expanded = dict(_sites(name, fleets[name], spec, issues))
         members[name] = list(expanded)
         for site_target, value in expanded.items():
             if site_target in spec.targets or site_target in targets:
