@@ -29,6 +29,7 @@ __all__ = [
     "FleetSite",
     "Rollout",
     "WaveSize",
+    "inventory_path_ok",
     "resolve_waves",
 ]
 
@@ -83,6 +84,15 @@ class EdgeFleet(SpecModel):
     inventory: str | None = Field(default=None, pattern=INVENTORY_PATTERN)
     """Read by ``parse_spec`` (strict YAML: a repeated key is an error) into ``sites``."""
 
+    @field_validator("inventory")
+    @classmethod
+    def _inside_project(cls, inventory: str | None) -> str | None:
+        if inventory is not None and not inventory_path_ok(inventory):
+            raise ValueError(
+                f"inventory {inventory!r} must be a path inside the project (no '..' segment)"
+            )
+        return inventory
+
     @field_validator("sites")
     @classmethod
     def _unique_names(cls, sites: tuple[FleetSite, ...]) -> tuple[FleetSite, ...]:
@@ -126,6 +136,11 @@ class Rollout(SpecModel):
             if isinstance(wave, int) and wave < 1:
                 raise ValueError(f"wave {wave}: a wave covers at least 1 site")
         return waves
+
+
+def inventory_path_ok(path: str) -> bool:
+    """A project-relative YAML path without ``..`` segments (checked before it is read)."""
+    return bool(re.match(INVENTORY_PATTERN, path)) and ".." not in path.split("/")
 
 
 def _size(wave: WaveSize) -> int:

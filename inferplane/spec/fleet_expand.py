@@ -16,7 +16,14 @@ from typing import Any
 
 from inferplane.errors import ConfigFileError, DuplicateKeyError, Issue, key_path
 from inferplane.spec.base import NAME_PATTERN
-from inferplane.spec.fleet import EdgeFleet, FleetMember, FleetSite, Rollout, resolve_waves
+from inferplane.spec.fleet import (
+    EdgeFleet,
+    FleetMember,
+    FleetSite,
+    Rollout,
+    inventory_path_ok,
+    resolve_waves,
+)
 from inferplane.spec.stack import StackSpec
 from inferplane.spec.targets import EdgeTarget
 from inferplane.yamlload import read_yaml
@@ -41,6 +48,8 @@ def read_inventories(data: object, project: Path | None = None) -> tuple[object,
         fleet = entry.get("fleet") if isinstance(entry, dict) else None
         if not isinstance(fleet, dict) or not isinstance(fleet.get("inventory"), str):
             continue
+        if not inventory_path_ok(fleet["inventory"]):
+            continue  # not read: the spec's validation reports the path
         path = f"targets.{name}.fleet"
         if "sites" in fleet:
             issues.append(Issue(path, "give sites or inventory, not both", fleet["inventory"]))

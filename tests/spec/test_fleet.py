@@ -225,6 +225,11 @@ BAD_FLEETS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
         "targets.plants.fleet.sites[0].name",
         "the site's target name 'plants-plant-a' is already a target",
     ),
+    "a router on the whole fleet (it runs at one site)": (
+        _set("router", {"platform": "edge", "target": "plants"}),
+        "router.target",
+        "unknown target; defined: plants-plant-a, plants-plant-b",
+    ),
     "an inventory file that is missing": (
         _inventory(None),
         "targets.plants.fleet.inventory",
@@ -246,9 +251,14 @@ BAD_FLEETS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
         "a fleet needs at least one site (inventory 'plants.yaml' lists none)",
     ),
     "an inventory path outside the grammar": (
-        _set("targets.plants.fleet", {"inventory": "../secrets.yaml;x"}),
+        _set("targets.plants.fleet", {"inventory": "fleet.yaml;reboot"}),
         "targets.plants.fleet.inventory",
         "String should match pattern",
+    ),
+    "an inventory path outside the project": (
+        _set("targets.plants.fleet", {"inventory": "../other/plants.yaml"}),
+        "targets.plants.fleet.inventory",
+        "must be a path inside the project (no '..' segment)",
     ),
 }
 
