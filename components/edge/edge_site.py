@@ -106,6 +106,7 @@ class EdgeSiteArgs:
     port: int = SITE_ROUTER_PORT
     """Port of the site's OpenAI-compatible API."""
     health_path: str = "/healthz"
+    """What the launchd install waits for (k3s and systemd: the bundle's install.sh gate)."""
     install_dir: str = "/opt/inferplane"
     wait_seconds: int = 900
     """How long the install waits for the site's health URL after installing."""
