@@ -8,8 +8,9 @@ the vLLM production-stack router and llm-d, on characters instead of tokens: the
 has no tokenizer, and equal text gives equal tokens). The longest run of leading blocks
 that one replica holds picks it; the load bound of consistent hashing with bounded loads
 (Mirrokni et al.) keeps a popular prefix from piling onto one replica: a replica takes a
-request only while ``in_flight + 1 <= ceil(load_factor * (total + 1) / replicas)``; else, and
-when nothing matches, the least loaded replica takes it.
+request only while ``in_flight + 1 <= ceil(load_factor * (total + 1) / replicas)`` (the
+least loaded replica always may): among those, the longest match wins, then the least
+loaded.
 """
 
 from __future__ import annotations
@@ -78,38 +79,34 @@ class PrefixIndex:
     def __len__(self) -> int:
         return len(self._blocks)
 
-    def match(self, hashes: Sequence[bytes], replicas: Sequence[str]) -> tuple[set[str], int]:
-        """The replicas that hold the longest run of leading blocks, and its length."""
-        candidates = set(replicas)
-        depth = 0
-        for h in hashes:
+    def depths(self, hashes: Sequence[bytes], replicas: Sequence[str]) -> dict[str, int]:
+        """How many leading blocks of the prompt each replica holds."""
+        depth = dict.fromkeys(replicas, 0)
+        holding = set(replicas)
+        for index, h in enumerate(hashes):
             holders = self._blocks.get(h)
-            if holders is None:
+            holding = holding & holders if holders is not None else set()
+            if not holding:
                 break
-            narrower = candidates & holders
-            if not narrower:
-                break
-            candidates = narrower
-            depth += 1
-        return (candidates, depth) if depth else (set(), 0)
+            for replica in holding:
+                depth[replica] = index + 1
+        return depth
 
     def choose(
         self, hashes: Sequence[bytes], replicas: Sequence[str], in_flight: Mapping[str, int]
     ) -> tuple[str, int]:
-        """The replica for a prompt with ``hashes`` (and how many blocks it holds)."""
+        """The replica for a prompt with ``hashes``, and how many blocks it holds: the
+        longest match among the replicas within the load bound (the least loaded one
+        always is), then the least loaded."""
         if not replicas:
             raise ValueError("no replicas to choose from")
         total = sum(in_flight.get(r, 0) for r in replicas)
         bound = math.ceil(self.load_factor * (total + 1) / len(replicas))
-        holders, depth = self.match(hashes, replicas)
-        fitting = [r for r in replicas if r in holders and in_flight.get(r, 0) + 1 <= bound]
-        if fitting:
-            chosen = min(fitting, key=lambda r: (in_flight.get(r, 0), r))
-        else:
-            depth = 0
-            chosen = min(replicas, key=lambda r: (in_flight.get(r, 0), _spread(hashes, r)))
+        depth = self.depths(hashes, replicas)
+        fitting = [r for r in replicas if in_flight.get(r, 0) + 1 <= bound]
+        chosen = min(fitting, key=lambda r: (-depth[r], in_flight.get(r, 0), _spread(hashes, r)))
         self.record(hashes, chosen)
-        return chosen, depth
+        return chosen, depth[chosen]
 
     def record(self, hashes: Sequence[bytes], replica: str) -> None:
         """``replica`` processed (and now caches) these blocks."""
