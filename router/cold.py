@@ -219,9 +219,10 @@ class _Breaker(Protocol):
 
 
 def readiness(
-    breakers: Mapping[str, _Breaker], cold: Mapping[str, ColdStart]
-) -> tuple[int, str, dict[str, TargetState]]:
-    """``/readyz``: (HTTP status, overall status, each target's state).
+    breakers: Mapping[str, _Breaker], backends: Mapping[str, object]
+) -> tuple[int, dict[str, object], dict[str, object]]:
+    """``/readyz``: (HTTP status, the body for anyone, the body for operators). A backend
+    with a ``cold`` attribute (``ColdStart``) is a scale-to-zero target.
 
     ======  ===============  ====================================================
     status  body ``status``  when
@@ -231,18 +232,25 @@ def readiness(
                              warming: requests wait for it within their budget)
     503     ``unavailable``  every target is down
     ======  ===============  ====================================================
-    """
+
+    Operators also get ``healthy`` (the ready targets) and ``targets`` (each target's
+    state: ``ready``, ``cold`` or ``down``)."""
     states: dict[str, TargetState] = {}
     for name, breaker in breakers.items():
         if not breaker.available():
             states[name] = "down"
-        elif name in cold:
-            states[name] = cold[name].state()
+        elif isinstance(cold := getattr(backends.get(name), "cold", None), ColdStart):
+            states[name] = cold.state()
         else:
             states[name] = "ready"
     values = set(states.values())
-    if "ready" in values:
-        return 200, "ready", states
-    if "cold" in values:
-        return 200, "cold", states
-    return 503, "unavailable", states
+    status, summary = (
+        (200, "ready")
+        if "ready" in values
+        else (200, "cold")
+        if "cold" in values
+        else (503, "unavailable")
+    )
+    healthy = [name for name, state in states.items() if state == "ready"]
+    operator: dict[str, object] = {"status": summary, "healthy": healthy, "targets": states}
+    return status, {"status": summary}, operator

@@ -581,12 +581,8 @@ class Gateway:
     async def _readyz(self, request: Request, request_id: str) -> Response:
         """Anyone may ask whether the router is ready; only an operator sees which targets
         (``router.cold.readiness``: ready, cold or down)."""
-        cold = {n: b.cold for n, b in self.backends.items() if getattr(b, "cold", None)}
-        status, summary, states = readiness(self.breakers, cold)
-        document: dict[str, object] = {"status": summary}
-        if self._is_operator(request):
-            document["healthy"] = [n for n, s in states.items() if s == "ready"]
-            document["targets"] = states
+        status, public, operator = readiness(self.breakers, self.backends)
+        document = operator if self._is_operator(request) else public
         return Response(status, {"content-type": _JSON}, orjson.dumps(document))
 
     async def _metrics(self, request: Request, request_id: str) -> Response:

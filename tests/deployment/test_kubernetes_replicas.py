@@ -53,9 +53,7 @@ def test_prefix_routing_creates_the_headless_service_the_router_resolves() -> No
 def test_service_routing_adds_nothing() -> None:
     raw = raw_spec()
     graph = build(raw)
-    assert [r.name for r in graph.by_type("kubernetes:core/v1:Service")] == [
-        "llama-server-service"
-    ]
+    assert [r.name for r in graph.by_type("kubernetes:core/v1:Service")] == ["llama-server-service"]
     assert _router_config(raw).targets["llama"].replicas is None
 
 

@@ -156,5 +156,13 @@ class _Breaker:
 
 def test_readiness_table() -> None:
     up, down = _Breaker(True), _Breaker(False)
-    assert readiness({"a": up, "b": down}, {}) == (200, "ready", {"a": "ready", "b": "down"})
-    assert readiness({"a": down}, {}) == (503, "unavailable", {"a": "down"})
+    assert readiness({"a": up, "b": down}, {}) == (
+        200,
+        {"status": "ready"},
+        {"status": "ready", "healthy": ["a"], "targets": {"a": "ready", "b": "down"}},
+    )
+    assert readiness({"a": down}, {"a": object()}) == (
+        503,
+        {"status": "unavailable"},
+        {"status": "unavailable", "healthy": [], "targets": {"a": "down"}},
+    )
