@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import random
 import statistics
 import string
@@ -31,7 +32,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from bench.router.prefix_engine import EngineModel, PrefixCacheEngine
+from bench.router.prefix_engine import EngineModel, serve_replicas
 from router.app import create_app
 from router.config import RouterConfig
 
@@ -164,39 +165,51 @@ def _content(raw: bytes) -> str:
 async def run_policy(
     policy: str, workload: Workload, engine: EngineModel, replicas: int, load_factor: float = 1.25
 ) -> RunResult:
-    """One run of the whole workload through the router with ``policy``, fresh engines."""
-    engines = [PrefixCacheEngine(f"r{i}", engine) for i in range(replicas)]
-    runners: list[web.AppRunner] = []
-    urls: list[str] = []
-    for each in engines:
-        runner, url = await _serve(each.app)
-        runners.append(runner)
-        urls.append(f"{url}/v1")
-    router_runner, router_url = await _serve(create_app(router_config(urls, policy, load_factor)))
-    runners.append(router_runner)
+    """One run of the whole workload through the router with ``policy``: fresh engines in
+    a child process, the router and the client in this one."""
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=serve_replicas, args=(engine, replicas, child), daemon=True
+    )
+    process.start()
+    loop = asyncio.get_running_loop()
     result = RunResult(policy)
+    try:
+        urls: list[str] = await loop.run_in_executor(None, parent.recv)
+        router_runner, router_url = await _serve(
+            create_app(router_config(urls, policy, load_factor))
+        )
+        try:
+            await _drive(router_url, workload, result)
+        finally:
+            await router_runner.cleanup()
+        parent.send("stop")
+        stats: list[tuple[int, int, int]] = await loop.run_in_executor(None, parent.recv)
+    finally:
+        await loop.run_in_executor(None, process.join, 10)
+        if process.is_alive():
+            process.kill()
+    result.blocks = sum(s[0] for s in stats)
+    result.hit_blocks = sum(s[1] for s in stats)
+    result.per_replica = [s[2] for s in stats]
+    return result
+
+
+async def _drive(router_url: str, workload: Workload, result: RunResult) -> None:
+    """``workload.concurrency`` clients, each taking the next conversation when done."""
     queue: asyncio.Queue[tuple[str, list[str]]] = asyncio.Queue()
     for conversation in conversations(workload):
         queue.put_nowait(conversation)
-    connector = aiohttp.TCPConnector(limit=0)
-    try:
-        async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
 
-            async def worker() -> None:
-                while not queue.empty():
-                    system, users = queue.get_nowait()
-                    await _turns(session, router_url, system, users, result)
+        async def worker() -> None:
+            while not queue.empty():
+                system, users = queue.get_nowait()
+                await _turns(session, router_url, system, users, result)
 
-            started = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(workload.concurrency)))
-            result.seconds = time.perf_counter() - started
-    finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
-    result.blocks = sum(e.blocks for e in engines)
-    result.hit_blocks = sum(e.hit_blocks for e in engines)
-    result.per_replica = [e.requests for e in engines]
-    return result
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(workload.concurrency)))
+        result.seconds = time.perf_counter() - started
 
 
 def _quantile(values: list[float], q: float) -> float:

@@ -16,12 +16,13 @@ import asyncio
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-__all__ = ["EngineModel", "PrefixCacheEngine"]
+__all__ = ["EngineModel", "PrefixCacheEngine", "serve_replicas"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +129,30 @@ def _answer(model: str, content: str, blocks: int) -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": blocks * 16, "completion_tokens": 8, "total_tokens": 0},
     }
+
+
+def serve_replicas(model: EngineModel, replicas: int, conn: Connection) -> None:
+    """In a child process: serve ``replicas`` engines on loopback ports, send their base
+    URLs through ``conn``, and on the next message send each engine's (blocks, hit blocks,
+    requests) and stop. Its own process and event loop, so the engines' timing does not
+    share a loop with the router and the client."""
+    asyncio.run(_serve_replicas(model, replicas, conn))
+
+
+async def _serve_replicas(model: EngineModel, replicas: int, conn: Connection) -> None:
+    engines = [PrefixCacheEngine(f"r{i}", model) for i in range(replicas)]
+    runners: list[web.AppRunner] = []
+    urls: list[str] = []
+    for engine in engines:
+        runner = web.AppRunner(engine.app, access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        urls.append(f"http://127.0.0.1:{port}/v1")
+    conn.send(urls)
+    await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+    conn.send([(e.blocks, e.hit_blocks, e.requests) for e in engines])
+    for runner in runners:
+        await runner.cleanup()
