@@ -32,8 +32,8 @@ class EngineModel:
     """Prompt blocks one replica's KV cache holds."""
     concurrency: int = 4
     base_ms: float = 4.0
-    prefill_ms_per_block: float = 1.5
-    decode_ms_per_token: float = 2.0
+    prefill_ms_per_block: float = 4.0
+    decode_ms_per_token: float = 5.0
     tokens: int = 8
     chars_per_token: int = 32
     """Characters of answer per streamed chunk."""
