@@ -87,6 +87,23 @@ def test_a_tight_budget_falls_back_without_opening_the_breaker(loop: LoopThread,
         "ready",
         {"gpu": "cold", "backup": "ready"},
     )
+    metrics = httpx.get(f"{url}/metrics", headers=auth(OPERATOR_KEY)).text
+    assert 'inferplane_upstream_attempts_total{target="gpu",outcome="target_cold"} 7' in metrics
+
+
+def test_a_fallback_wakes_the_cold_target_for_later_requests(loop: LoopThread) -> None:
+    engine = WarmingEngine(loop, "gpu", up_after=0.8, mode="503")
+    backup = loop.serve(FakeOpenAI("backup").app)
+    url = _router(loop, {"gpu": _cold(engine.url), "backup": target(backup.url, ("public",))})
+    assert _ask(url, 300).headers["x-inferplane-target"] == "backup"  # its wake-up: a 503
+    time.sleep(1.0)  # the engine is up now; nothing told the router yet
+    assert _ask(url, 300).headers["x-inferplane-target"] == "backup"  # wakes it: 200
+    for _ in range(50):
+        if _ready(url)[1]["targets"]["gpu"] == "ready":
+            break
+        time.sleep(0.05)
+    assert engine.probes == 1
+    assert _ask(url, 300).headers["x-inferplane-target"] == "gpu"
 
 
 def test_readyz_reports_cold_then_ready(loop: LoopThread) -> None:
