@@ -4,8 +4,9 @@ A scale-to-zero target (``TargetConfig.cold``) answers its first request after a
 period with a refused connection (no pod behind the Service), a 503 (a platform front
 without an instance, often with ``Retry-After``) or not at all until an instance is up
 (Cloud Run and Container Apps hold the request). Those are *warming* signals, not
-failures: the router keeps trying the same target until its first byte arrives, as long as
-the request's deadline allows, and falls back to the next target only when the deadline
+failures (from a target that answered within ``idle_s`` only a refused connection is):
+the router keeps trying the same target until its first byte arrives, as long as the
+request's deadline allows, and falls back to the next target only when the deadline
 cannot cover the expected warm-up (``ColdStartConfig.warm_s``). Such a fallback does not
 count against the target's circuit breaker, and it sends a wake-up (``GET /models``) so the
 next request may find the target warm.
@@ -158,6 +159,8 @@ class ColdStart:
                 delay = _warming_delay(exc, self.config.poll_s)
                 if delay is None or state == "down":
                     raise
+                if state == "ready" and not isinstance(exc, UpstreamConnectError):
+                    raise  # a busy or slow instance: fall back as usual; no pod: it scaled down
                 self.warming()
                 if self.state() == "down":
                     raise

@@ -106,6 +106,24 @@ def test_a_fallback_wakes_the_cold_target_for_later_requests(loop: LoopThread) -
     assert _ask(url, 300).headers["x-inferplane-target"] == "gpu"
 
 
+def test_a_warm_target_that_fails_is_not_waited_for(loop: LoopThread) -> None:
+    """Only a refused connection says a ready target scaled to zero again; its 503 is a
+    failure like any other target's: fall back at once, not after max_wait_s."""
+    gpu = FakeOpenAI("gpu")
+    served = loop.serve(gpu.app)
+    backup = loop.serve(FakeOpenAI("backup").app)
+    url = _router(loop, {"gpu": _cold(served.url), "backup": target(backup.url, ("public",))})
+    assert _ask(url).headers["x-inferplane-target"] == "gpu"
+    gpu.mode = "status"  # 503
+    started = time.monotonic()
+    assert _ask(url).headers["x-inferplane-target"] == "backup"
+    assert time.monotonic() - started < 2
+    assert _ready(url)[1]["targets"]["gpu"] == "ready"
+    served.stop()  # the pods are gone: the next request waits for it as a cold target
+    assert _ask(url, 400).headers["x-inferplane-target"] == "backup"
+    assert _ready(url)[1]["targets"]["gpu"] == "cold"
+
+
 def test_readyz_reports_cold_then_ready(loop: LoopThread) -> None:
     engine = WarmingEngine(loop, "gpu", up_after=1.5)
     url = _router(loop, {"gpu": _cold(engine.url)})
