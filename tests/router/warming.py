@@ -48,8 +48,13 @@ class WarmingEngine:
         loop.served.append(self)  # type: ignore[arg-type]  # stopped with the loop
 
     @property
+    def up_at(self) -> float:
+        """When it is up (``time.monotonic``)."""
+        return self._started + self.up_after
+
+    @property
     def up(self) -> bool:
-        return time.monotonic() - self._started >= self.up_after
+        return time.monotonic() >= self.up_at
 
     def _come_up(self) -> None:
         self._serving = asyncio.ensure_future(self._serve())
