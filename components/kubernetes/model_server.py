@@ -21,6 +21,7 @@ from components.kubernetes.manifests import (
     model_server_namespace,
     model_server_workload,
 )
+from components.kubernetes.objects import headless_service
 from components.kubernetes.resources import register_manifest
 from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 from components.wiring import Reach
@@ -102,5 +103,17 @@ class ModelServer(TargetComponent):
             "reach": Reach(path="vpc", network=f"k8s:{args.namespace}"),
             "grants": [],
         }
+        if args.replica_service:
+            # The router resolves this name to the pods and picks one per request.
+            replicas = headless_service(workload)
+            register_manifest(
+                f"{name}-replicas", replicas, self.child(provider=self.provider, depends_on=depends)
+            )
+            dns = f"{replicas['metadata']['name']}.{args.namespace}.svc.cluster.local"
+            endpoint["replicas"] = {
+                "dns": dns,
+                "port": workload.port,
+                "path": args.command.openai_base_path,
+            }
         self.endpoint = pulumi.Output.from_input(endpoint)
         self.register_target_outputs(namespace=self.namespace, service=self.workload.service_name)

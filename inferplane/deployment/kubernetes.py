@@ -66,6 +66,7 @@ def model_server(name: str, target: KubernetesTarget, ctx: DeployContext) -> Mod
         signal_scaling=signal,
         keda=scaling.keda,
         scrapers=scrapers,
+        replica_service=target.replica_routing != "service",
         labels=ctx.labels(name).kubernetes(),
         # Outside prod a tag is accepted (and pulled with imagePullPolicy Always); the
         # spec check refuses a prod server without a digest before anything is built.

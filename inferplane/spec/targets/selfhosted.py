@@ -155,10 +155,21 @@ class KubernetesTarget(TargetBase):
     model_secret: Name | None = None
     """Existing Secret in the namespace whose keys become the server's environment
     (e.g. ``HF_TOKEN`` for gated Hugging Face models)."""
+    replica_routing: Literal["service", "prefix", "round_robin"] = "service"
+    """How the router spreads requests over the replicas: ``service`` through the
+    Service's own balancing; ``prefix`` to the replica whose KV cache holds the longest
+    prefix of the prompt (within a load bound); ``round_robin`` in turn. The last two
+    create a headless Service whose DNS records the router resolves (the router must run
+    in the cluster: ``router.platform: kubernetes``)."""
 
     @model_validator(mode="after")
     def _fits_cluster(self) -> KubernetesTarget:
         scaling = self.scaling
+        if self.replica_routing != "service" and scaling.max < 2:
+            raise ValueError(
+                f"replica_routing {self.replica_routing!r}: scaling.max is {scaling.max}; "
+                "choosing among replicas needs scaling.max >= 2 (or replica_routing: service)"
+            )
         if scaling.min < 1 and (scaling.signal == "cpu" or not scaling.keda):
             raise ValueError(
                 f"scaling.min {scaling.min}: a Kubernetes model server keeps at least "
