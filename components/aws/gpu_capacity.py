@@ -22,6 +22,7 @@ second alarm empties it when the shortfall has been zero for ``RECOVERY_MINUTES`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -137,9 +138,10 @@ class OnDemandFallback:
     def __init__(
         self,
         name: str,
+        *,
         mix: CapacityMix,
         spot_group: aws.autoscaling.Group,
-        group_args: dict[str, object],
+        group_args: dict[str, Any],
         region: str,
         tags: dict[str, str],
         opts: pulumi.ResourceOptions,
@@ -149,7 +151,7 @@ class OnDemandFallback:
             min_size=0,
             max_size=mix.fallback_max,
             desired_capacity=0,
-            **group_args,  # type: ignore[arg-type]
+            **group_args,
             region=region,
             # The policies below own its size.
             opts=pulumi.ResourceOptions.merge(
@@ -158,26 +160,20 @@ class OnDemandFallback:
         )
         fill = self._policy(f"{name}-fallback-fill", fallback_steps(mix.fallback_max), region, opts)
         empty = self._policy(f"{name}-fallback-empty", [(None, 0.0, 0)], region, opts)
-        self._alarm(
-            f"{name}-spot-shortfall",
-            spot_group,
-            "GreaterThanOrEqualToThreshold",
-            SHORTFALL_MINUTES,
-            fill,
-            region,
-            tags,
-            opts,
-        )
-        self._alarm(
-            f"{name}-spot-restored",
-            spot_group,
-            "LessThanThreshold",
-            RECOVERY_MINUTES,
-            empty,
-            region,
-            tags,
-            opts,
-        )
+        for alarm, comparison, minutes, policy in (
+            ("spot-shortfall", "GreaterThanOrEqualToThreshold", SHORTFALL_MINUTES, fill),
+            ("spot-restored", "LessThanThreshold", RECOVERY_MINUTES, empty),
+        ):
+            self._alarm(
+                f"{name}-{alarm}",
+                spot_group=spot_group,
+                comparison=comparison,
+                minutes=minutes,
+                policy=policy,
+                region=region,
+                tags=tags,
+                opts=opts,
+            )
 
     def _policy(
         self,
@@ -209,6 +205,7 @@ class OnDemandFallback:
     @staticmethod
     def _alarm(
         name: str,
+        *,
         spot_group: aws.autoscaling.Group,
         comparison: str,
         minutes: int,

@@ -867,17 +867,17 @@ class GpuFleet(TargetComponent):
         if args.on_demand_fallback:
             OnDemandFallback(
                 name,
-                mix,
-                group,
-                {
+                mix=mix,
+                spot_group=group,
+                group_args={
                     "mixed_instances_policy": mixed_instances_policy(
                         mix, template.id, version, spot=False
                     ),
                     **self._serving_group(subnets, target, spot),
                 },
-                args.region,
-                self._tags,
-                self.child(),
+                region=args.region,
+                tags=self._tags,
+                opts=self.child(),
             )
         return group
 

@@ -19,7 +19,7 @@ __all__ = ["architecture", "spot_pool_issue"]
 
 def architecture(instance_type: str) -> str:
     """``arm64`` for Graviton families (``g5g``), else ``x86_64``."""
-    return "arm64" if instance_type.split(".")[0].endswith("g") else "x86_64"
+    return "arm64" if instance_type.split(".", maxsplit=1)[0].endswith("g") else "x86_64"
 
 
 def spot_pool_issue(primary: str, others: Iterable[str]) -> str | None:

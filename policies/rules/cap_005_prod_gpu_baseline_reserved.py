@@ -109,8 +109,7 @@ def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
         reserved = coverage(ids, reservations)
         if reserved is not None and reserved < needed:
             yield Violation(
-                f"reservations cover {reserved:g} of the on-demand baseline's {needed:g}"
-                " instances",
+                f"reservations cover {reserved:g} of the on-demand baseline's {needed:g} instances",
                 group.urn,
             )
 

@@ -56,9 +56,7 @@ def build(data: dict[str, Any]) -> Graph:
 
 
 def pools(graph: Graph) -> dict[str, dict[str, Any]]:
-    return {
-        r.inputs["metadata"]["name"]: integral(r.inputs) for r in graph.by_type(NODE_POOL)
-    }
+    return {r.inputs["metadata"]["name"]: integral(r.inputs) for r in graph.by_type(NODE_POOL)}
 
 
 def requirement(pool: dict[str, Any], key: str) -> list[str]:

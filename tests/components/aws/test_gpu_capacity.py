@@ -8,6 +8,7 @@ Scaling and CloudWatch, which keep the mixed instances policy and the metric mat
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import Any
 
@@ -78,7 +79,8 @@ def create_group(group: dict[str, Any], name: str) -> dict[str, Any]:
                     "Version": spec["version"],
                 },
                 "Overrides": [
-                    {"InstanceType": o["instanceType"]} for o in mixed["launchTemplate"]["overrides"]
+                    {"InstanceType": o["instanceType"]}
+                    for o in mixed["launchTemplate"]["overrides"]
                 ],
             },
             "InstancesDistribution": {
@@ -139,7 +141,9 @@ def put_metric_alarm(alarm: dict[str, Any], name: str, policy_arn: str) -> dict[
                 "Metric": {
                     "Namespace": metric["namespace"],
                     "MetricName": metric["metricName"],
-                    "Dimensions": [{"Name": k, "Value": v} for k, v in metric["dimensions"].items()],
+                    "Dimensions": [
+                        {"Name": k, "Value": v} for k, v in metric["dimensions"].items()
+                    ],
                 },
                 "Period": _int(metric["period"]),
                 "Stat": metric["stat"],
@@ -261,7 +265,7 @@ def test_steps_cover_every_shortfall_up_to_the_quota(fallback_max: int, last: An
     # Contiguous from 0 (a shortfall of 1 minus the threshold 1) with no gap.
     bounds = [(low, high) for low, high, _ in steps]
     assert bounds[0][0] == 0.0
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
 
 
 def test_no_fallback_and_no_spot_settings_without_spot() -> None:
@@ -318,9 +322,9 @@ def test_moto_creates_both_groups_the_policies_and_the_alarms() -> None:
         autoscaling.create_auto_scaling_group(**request)
     groups = {
         g["AutoScalingGroupName"]: g
-        for g in autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=list(names.values()))[
-            "AutoScalingGroups"
-        ]
+        for g in autoscaling.describe_auto_scaling_groups(
+            AutoScalingGroupNames=list(names.values())
+        )["AutoScalingGroups"]
     }
     spot = groups["p-llama"]
     distribution = spot["MixedInstancesPolicy"]["InstancesDistribution"]
