@@ -12,11 +12,12 @@ HTTPS 443 under a name of the operator's domain (ACM cannot certify the ALB's
 The launch template boots the Deep Learning AMI (looked up through its public SSM
 parameter), requires IMDSv2, encrypts its EBS volume (sized by the caller for the weights)
 and has no public IP; its user data starts the engine's container from the command the
-serving block rendered. The group mixes an on-demand base with spot above it, can keep a
-warm pool of stopped, already-downloaded instances, refreshes instances when the template
-changes, and targets capacity reservations (existing ODCRs, or one the stack creates with
-an end date). The ALB health-checks the engine's own health path; the group tracks ALB
-requests per target.
+serving block rendered. The group mixes an on-demand base with spot above it over types
+of equal GPUs and the zones (``gpu_capacity``, which can add an on-demand fallback group
+for what spot cannot give: docs/capacity.md), can keep a warm pool of stopped,
+already-downloaded instances, refreshes instances when the template changes, and targets
+capacity reservations (existing ODCRs, or one the stack creates with an end date). The
+ALB health-checks the engine's own health path; the group tracks ALB requests per target.
 """
 
 from __future__ import annotations

@@ -89,7 +89,9 @@ class ModelServer(TargetComponent):
                 )
             )
         for pool in pools:  # cluster-scoped: no namespace to wait for
-            register_manifest(pool["metadata"]["name"], pool, self.child(provider=self.provider))
+            assert args.node_pool is not None
+            kind = pool["metadata"]["name"].removeprefix(f"{args.node_pool.name}-")
+            register_manifest(f"{name}-{kind}", pool, self.child(provider=self.provider))
         self.router_peer = EgressPeer(args.namespace, workload.selector, workload.port)
         # Loading weights can outlast Pulumi's default 10-minute rollout wait.
         minutes = 10 + -(-workload.startup_seconds // 60)
