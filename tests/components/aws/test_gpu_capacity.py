@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import boto3
@@ -399,3 +400,35 @@ def test_the_spec_reaches_the_groups() -> None:
     dist = groups["llama-fleet-asg"]["mixedInstancesPolicy"]["instancesDistribution"]
     assert dist["spotAllocationStrategy"] == "capacity-optimized"
     assert dist["onDemandPercentageAboveBaseCapacity"] == 0
+
+
+def _size_for(steps: list[dict[str, Any]], metric: float, threshold: float) -> int:
+    """What Auto Scaling does with a step policy: the one step whose interval holds
+    ``metric - threshold`` (lower bound inclusive, upper exclusive)."""
+    delta = metric - threshold
+    matching = [
+        s
+        for s in steps
+        if ("MetricIntervalLowerBound" not in s or s["MetricIntervalLowerBound"] <= delta)
+        and ("MetricIntervalUpperBound" not in s or delta < s["MetricIntervalUpperBound"])
+    ]
+    assert len(matching) == 1, (metric, matching)
+    size: int = matching[0]["ScalingAdjustment"]
+    return size
+
+
+@cache
+def built_spot() -> dict[str, Resource]:
+    return build(SPOT)
+
+
+@pytest.mark.parametrize("shortfall", range(1, 10))
+def test_each_shortfall_sets_the_fallback_to_itself_up_to_its_max(shortfall: int) -> None:
+    found = built_spot()
+    fill = put_step_policy(found["llama-fallback-fill"].inputs, "fill")
+    alarm = found["llama-spot-shortfall"].inputs
+    size = _size_for(fill["StepAdjustments"], shortfall, float(alarm["threshold"]))
+    assert size == min(shortfall, 6)  # max_size 8 - on_demand_base 2
+    empty = put_step_policy(found["llama-fallback-empty"].inputs, "empty")
+    restored = found["llama-spot-restored"].inputs
+    assert _size_for(empty["StepAdjustments"], 0.0, float(restored["threshold"])) == 0
