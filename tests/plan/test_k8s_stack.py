@@ -60,6 +60,9 @@ def test_plan_has_the_kubernetes_server_its_autoscaler_policies_and_the_router()
         ("keda.sh/v1alpha1:ScaledObject", "llama-eks-server-scaled-object"),
         ("policy/v1:PodDisruptionBudget", "llama-eks-server-pdb"),
         ("networking.k8s.io/v1:NetworkPolicy", "llama-eks-server-network-policy"),
+        # GPU nodes from Karpenter: an on-demand base, spot with on-demand fallback.
+        ("karpenter.sh/v1:NodePool", "llama-eks-base-node-pool"),
+        ("karpenter.sh/v1:NodePool", "llama-eks-spot-node-pool"),
         ("core/v1:ServiceAccount", "router-workload-service-account"),
         ("core/v1:ConfigMap", "router-workload-files"),
         ("apps/v1:Deployment", "router-workload-deployment"),
