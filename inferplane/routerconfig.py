@@ -16,7 +16,9 @@ from inferplane.plan.graph import Graph
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.wake import wakes
 from router.config import (
+    AdminConfig,
     CacheConfig,
     DataClassConfig,
     ExactCacheConfig,
@@ -33,6 +35,7 @@ from router.config import (
     TargetConfig,
     Timeouts,
 )
+from router.contract import METRICS_PORT
 
 __all__ = [
     "endpoints_from_graph",
@@ -124,6 +127,9 @@ def render_router_config(
         pii_data_class=(router.pii_data_class or spec.strictest_data_class)
         if router.pii_detection
         else None,
+        # A server scaled to zero is woken by the router's demand, which the cluster's
+        # Prometheus reads on the operator port (inferplane.spec.wake).
+        admin=AdminConfig(port=METRICS_PORT, host="0.0.0.0") if wakes(spec) else AdminConfig(),
     )
 
 
