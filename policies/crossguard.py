@@ -278,7 +278,7 @@ def org_policy_servicer(base: type[Any]) -> type[Any]:
     ``enforce_org_policy`` first. ``policies/__main__.py`` installs it before building the
     pack: PolicyPack offers no public hook on Configure."""
 
-    class OrgPolicyServicer(base):  # type: ignore[misc,valid-type]
+    class OrgPolicyServicer(base):  # type: ignore[misc]
         def Configure(self, request: analyzer_pb2.ConfigureAnalyzerRequest, context: Any) -> Any:
             enforce_org_policy(request)
             return super().Configure(request, context)
