@@ -254,7 +254,9 @@ def inferplane_check(graph: Graph, tmp: Path, *options: str) -> set[Finding]:
     out = result.stdout
     report = json.loads(out[out.index("{") :])
     (stack,) = report["stacks"]
-    return {(f["rule_id"], f["urn"], f["message"], f["enforcement"]) for f in stack["findings"]}
+    found = [(f["rule_id"], f["urn"], f["message"], f["enforcement"]) for f in stack["findings"]]
+    assert len(set(found)) == len(found), "a finding was reported twice"
+    return set(found)
 
 
 @pytest.fixture(scope="module")
