@@ -291,12 +291,18 @@ class Packs:
         *,
         env: dict[str, str] | None = None,
         pack_config: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
     ) -> PackProcess:
-        key = (stack, json.dumps([env, pack_config], sort_keys=True))
+        """The pack for ``stack``; ``config`` replaces the stack file's config."""
+        key = (stack, json.dumps([env, pack_config, config], sort_keys=True))
         if key not in self.running:
             stack_file = load_stack(ROOT, stack)
             pack = PackProcess.start(
-                self.engine.address, stack, stack_file.config, sorted(stack_file.secret_keys), env
+                self.engine.address,
+                stack,
+                stack_file.config if config is None else config,
+                sorted(stack_file.secret_keys),
+                env,
             )
             pack.configure(pack_config)
             self.running[key] = pack
@@ -469,3 +475,18 @@ def test_refused_org_policy_in_the_environment_stops_the_pack(
     assert "Traceback" not in failed.value.stderr
     assert "IP-SAF-001" in failed.value.stderr
     assert str(path) in failed.value.stderr
+
+
+def test_spec_that_does_not_parse_blocks_in_the_pack(packs: Packs, offline: Offline) -> None:
+    # `inferplane check` refuses such a spec before planning (exit 2); the pack gets the
+    # stack config from the engine as it is and must fail closed on it, not skip the
+    # spec's rules (IP-SAF-009).
+    config = load_stack(ROOT, US).config
+    broken = json.loads(json.dumps(config))
+    broken["inferplane:spec"]["targets"]["claude-sonnet"]["kind"] = "bedrok"
+    pack = packs.get(US, config=broken)
+    found = engine_findings(pack, offline.graph(f"shipped {US}"))
+    blocking = {(f[0], f[1], f[3]) for f in found if f[0] == "IP-SAF-009"}
+    assert blocking == {("IP-SAF-009", None, "mandatory")}
+    (message,) = [f[2] for f in found if f[0] == "IP-SAF-009"]
+    assert "bedrok" in message
