@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import grpc
+import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc, plugin_pb2
 
@@ -126,7 +127,7 @@ class PackProcess:
         config: Mapping[str, Any],
         secret_keys: Sequence[str] = (),
         extra_env: Mapping[str, str] | None = None,
-        python: str = sys.executable,
+        python: str | None = None,
     ) -> PackProcess:
         strings = stack_config_strings(config)
         env = dict(os.environ)
@@ -141,9 +142,12 @@ class PackProcess:
             PULUMI_CONFIG=json.dumps(strings),
         )
         env.update(extra_env or {})
+        venv = virtualenv(python)
+        env = activate_virtualenv(env, venv)
         # pulumi-language-python RunPlugin for kind=analyzer: `-u -m pulumi.policy`, the
         # engine address, then the pack's directory last; cwd is the pack's directory.
-        argv = [python, "-u", "-m", "pulumi.policy", engine_address, str(PACK_DIR)]
+        argv = [str(venv / "bin" / "python"), "-u", "-m", "pulumi.policy", engine_address]
+        argv.append(str(PACK_DIR))
         process = subprocess.Popen(
             argv, cwd=PACK_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
@@ -231,6 +235,34 @@ class PackProcess:
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def pack_runtime() -> dict[str, Any]:
+    """``runtime`` of policies/PulumiPolicy.yaml (name and options)."""
+    data = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+    runtime = data["runtime"]
+    return runtime if isinstance(runtime, dict) else {"name": runtime, "options": {}}
+
+
+def virtualenv(python: str | None = None) -> Path:
+    """The virtualenv the language host runs the pack with: PulumiPolicy.yaml's
+    ``virtualenv`` option, relative to the pack directory (the project's ``.venv``). A git
+    worktree has no ``.venv`` of its own; then the one running the tests."""
+    if python is not None:
+        return Path(python).parent.parent
+    configured = (PACK_DIR / pack_runtime()["options"]["virtualenv"]).resolve()
+    if (configured / "bin" / "python").exists():
+        return configured
+    return Path(sys.prefix)
+
+
+def activate_virtualenv(env: Mapping[str, str], venv: Path) -> dict[str, str]:
+    """sdk/python/toolchain ActivateVirtualEnv: the venv's bin first on PATH, PYTHONHOME
+    unset, VIRTUAL_ENV set."""
+    result = {k: v for k, v in env.items() if k.upper() not in ("PYTHONHOME", "VIRTUAL_ENV")}
+    result["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}".rstrip(os.pathsep)
+    result["VIRTUAL_ENV"] = str(venv)
+    return result
 
 
 def _drain(stream: IO[bytes], into: list[str]) -> None:

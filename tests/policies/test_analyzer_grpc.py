@@ -29,12 +29,14 @@ from policies.config import load_policy
 from policies.model import ResourceRule
 from policies.registry import all_rules
 from tests.policies.analyzer_host import (
+    PACK_DIR,
     ROOT,
     Diagnostic,
     EngineServer,
     PackDidNotStart,
     PackProcess,
     iter_stack_files,
+    pack_runtime,
 )
 from tests.policies.test_wiring_rules import MUTATIONS as WIRING_MUTATIONS
 from tests.policies.wiring_world import named, planned
@@ -362,6 +364,15 @@ def test_pack_describes_every_rule(packs: Packs) -> None:
         assert "orgPolicyFile" in policy.configSchema.properties
         assert info.initialConfig[policy.name].enforcementLevel == policy.enforcementLevel
     assert packs.engine.engine.logs == []
+
+
+def test_pack_declares_the_python_runtime_and_the_project_venv() -> None:
+    # What the engine reads before starting the pack: the language host named by the
+    # runtime, with the project's virtualenv (pip toolchain).
+    runtime = pack_runtime()
+    assert runtime["name"] == "python"
+    assert runtime["options"] == {"toolchain": "pip", "virtualenv": "../.venv"}
+    assert (PACK_DIR / "__main__.py").is_file()  # run as the program directory
 
 
 @pytest.mark.parametrize("case", params(SHIPPED))
