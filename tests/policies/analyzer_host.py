@@ -366,13 +366,15 @@ class EngineResource:
     provider: analyzer_pb2.AnalyzerProviderResource | None
     parent: str
     dependencies: list[str]
+    outputs: struct_pb2.Struct | None = None
+    """What AnalyzeStack sees when it differs from the inputs (components, the stack)."""
 
     def for_stack(self) -> analyzer_pb2.AnalyzerResource:
         resource = analyzer_pb2.AnalyzerResource(
             type=self.type,
             urn=self.urn,
             name=self.name,
-            properties=self.properties,
+            properties=self.properties if self.outputs is None else self.outputs,
             options=self.options,
             parent=self.parent,
             dependencies=self.dependencies,
@@ -460,6 +462,7 @@ def engine_resources(graph: Graph, config: Mapping[str, Any]) -> list[EngineReso
             None,
             "",
             [],
+            struct(graph.stack_outputs),
         )
     ]
     announced: set[str] = set()
@@ -483,16 +486,16 @@ def engine_resources(graph: Graph, config: Mapping[str, Any]) -> list[EngineReso
                     [],
                 )
             )
-        # Analyze sees a custom resource's inputs; AnalyzeStack its outputs, which for a
-        # preview of a create are those inputs (computed outputs unknown), and for a
+        # Analyze sees the inputs; AnalyzeStack the outputs, which for a preview of a
+        # create are a custom resource's inputs (computed outputs unknown), and for a
         # component its registered outputs.
-        values = resource.inputs if resource.custom else resource.outputs
+        outputs = None if resource.custom else struct(resource.outputs)
         result.append(
             EngineResource(
                 resource.type,
                 resource.urn,
                 resource.urn.rsplit("::", 1)[1],
-                struct(values),
+                struct(resource.inputs),
                 analyzer_pb2.AnalyzerResourceOptions(
                     parent=resource.parent or "",
                     customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(),
@@ -500,6 +503,7 @@ def engine_resources(graph: Graph, config: Mapping[str, Any]) -> list[EngineReso
                 provider,
                 resource.parent or "",
                 list(resource.dependencies),
+                outputs,
             )
         )
     return result
