@@ -131,6 +131,16 @@ class Violation:
 
     message: str
     urn: str | None = None
+    spec_field: str | None = None
+    """The spec key to change: relative to the spec entry the resource belongs to
+    (``scaling.min`` under ``targets.<name>``), or from the spec root when the violation
+    names no resource (``residency.zone``). None: the rule's ``spec_field``."""
+    spec_key: str | None = None
+    """The full spec key from the root, for a violation whose fix lies outside the
+    resource's own entry (``default_data_class`` for a router finding); wins over
+    ``spec_field``."""
+    fix: str | None = None
+    """What to change for this violation; None: the rule's ``remediation``."""
 
 
 @dataclass
@@ -220,6 +230,9 @@ class Rule:
     enforcement: Enforcement
     """Default enforcement; org policy config may override it per rule."""
     remediation: str
+    spec_field: str | None = field(default=None, kw_only=True)
+    """The spec key (relative to the resource's target / router entry) a violation of
+    this rule usually asks to change; a violation may name another (``Violation.field``)."""
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):

@@ -23,7 +23,7 @@ def _stack_table(stack: StackReport) -> Table:
         title_justify="left",
         show_lines=False,
     )
-    for column in ("status", "rule", "severity", "resource", "finding"):
+    for column in ("status", "rule", "severity", "resource", "spec key", "finding"):
         table.add_column(column, overflow="fold")
     order = {"violation": 0, "advisory": 1, "waived": 2}
     for f in sorted(
@@ -36,12 +36,13 @@ def _stack_table(stack: StackReport) -> Table:
             f"until {f.waiver.expires}]"
         )
         if f.waiver is None:
-            message += f"\nhow to fix: {f.rule.remediation}"
+            message += f"\nchange: {f.fix}"
         table.add_row(
             Text(f.status, style=STATUS_STYLE[f.status]),
             f"{f.rule.id}\n{f.rule.name}",
             f.rule.severity.value,
             f.resource_name or "(stack)",
+            f.spec_path or "-",
             message,
         )
     return table
@@ -62,14 +63,15 @@ def renderable(report: Report) -> Group:
         parts += [Text(f"  note: {n}", style="dim") for n in stack.notes]
     for note in report.waiver_notes:
         style = "bold red" if note.blocking else "yellow"
-        parts.append(Text(f"waiver {note.problem}: {note.waiver.describe()}", style=style))
+        parts.append(Text(f"waiver {note.problem}: {note.describe()}", style=style))
     counts = summary(report)
     verdict = "FAILED" if report.exit_code else "passed"
     parts.append(
         Text(
             f"{verdict}: {counts['violations']} violations, {counts['advisory']} advisory, "
             f"{counts['waived']} waived, {counts['expired_waivers']} expired waivers, "
-            f"{counts['unused_waivers']} unused waivers",
+            f"{counts['unused_waivers']} unused waivers, "
+            f"{counts['expiring_waivers']} expiring waivers",
             style="bold red" if report.exit_code else "bold green",
         )
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from inferplane.catalog.instances import instance_facts
 from policies.capacity import CAPACITY_RESERVATION
 from policies.model import Context, Enforcement, Resource, Severity, Stack, StackRule, Violation
 from policies.values import as_number, as_str, get, strings
@@ -73,32 +75,87 @@ def coverage(ids: set[str], created: dict[str, Resource]) -> float | None:
     return total
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """The instances a group keeps running, and the spec field that sets the largest part."""
+
+    instances: float
+    field: str
+    detail: str
+
+
+def baseline_of(group: Resource) -> Baseline | None:
+    """What the group runs without any scaling signal: the larger of its minimum and its
+    desired capacity (the ASG launches ``desired`` at once and keeps it until a policy
+    scales in), plus a warm pool kept *running* (those instances hold capacity too). None
+    when none of it is known."""
+    props = group.properties
+    minimum = as_number(props.get("minSize"))
+    desired = as_number(props.get("desiredCapacity"))
+    running_pool = 0.0
+    if (as_str(get(props, "warmPool.poolState")) or "").lower() == "running":
+        running_pool = as_number(get(props, "warmPool.minSize")) or 0.0
+    if minimum is None and desired is None:
+        return None
+    parts = [f"min {minimum or 0:g}"]
+    field = "scaling.min"
+    steady = minimum or 0.0
+    if desired is not None:
+        parts.append(f"desired {desired:g}")
+        if desired > steady:
+            steady, field = desired, "scaling.desired"
+    if running_pool:
+        parts.append(f"running warm pool {running_pool:g}")
+    return Baseline(steady + running_pool, field, ", ".join(parts))
+
+
+def accelerated_types(types: set[str], ctx: Context) -> tuple[list[str], list[str]]:
+    """The accelerator types among ``types`` (per the instance catalog, case-insensitive),
+    and which of them the catalog does not know but treats as accelerators."""
+    accelerated = sorted(t for t in types if ctx.policy.is_gpu(t))
+    unknown = [t for t in accelerated if instance_facts(t).accelerated is None]
+    return accelerated, unknown
+
+
 def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
     templates = index(stack.of_type(LAUNCH_TEMPLATE))
     reservations = index(stack.of_type(CAPACITY_RESERVATION))
     for group in stack.of_type(GROUP):
-        if (group.environment or stack.environment) != "prod":
+        if (group.environment or stack.environment or "").lower() != "prod":
             continue
-        baseline = as_number(group.properties.get("minSize"))
-        if not baseline:
+        baseline = baseline_of(group)
+        if baseline is None or not baseline.instances:
             continue
         used = launch_templates(group, templates)
-        gpu = sorted(t for t in instance_types(group, used) if ctx.policy.is_gpu(t))
+        gpu, unknown = accelerated_types(instance_types(group, used), ctx)
         if not gpu:
             continue
+        note = (
+            f" ({', '.join(unknown)} not in the instance catalog; treated as accelerators)"
+            if unknown
+            else ""
+        )
         ids = reservation_ids(group, used)
         if ids is None:
             yield Violation(
-                f"prod GPU fleet ({', '.join(gpu)}) has a baseline of {baseline:g} instances "
-                "and targets no capacity reservation",
+                f"prod GPU fleet ({', '.join(gpu)}) keeps {baseline.instances:g} instances "
+                f"running ({baseline.detail}) and targets no capacity reservation{note}",
                 group.urn,
+                spec_field="capacity",
+                fix="reserve the baseline: `capacity: {mode: reserved, units: N, approval: "
+                "CHG-...}` (or `reservation_ids: [cr-...]`) on this target, or lower "
+                f"`{baseline.field}` to 0",
             )
             continue
         reserved = coverage(ids, reservations)
-        if reserved is not None and reserved < baseline:
+        if reserved is not None and reserved < baseline.instances:
             yield Violation(
-                f"reservations cover {reserved:g} of the baseline's {baseline:g} instances",
+                f"reservations cover {reserved:g} of the {baseline.instances:g} instances the "
+                f"fleet keeps running ({baseline.detail}){note}",
                 group.urn,
+                spec_field="capacity.units",
+                fix=f"raise `capacity.units` to at least {baseline.instances:g}, or lower "
+                f"`{baseline.field}` to {reserved:g}",
             )
 
 
@@ -106,8 +163,10 @@ RULE = StackRule(
     id="IP-CAP-005",
     name="prod-gpu-baseline-reserved",
     description=(
-        "A prod GPU fleet's baseline (ASG minSize) targets capacity reservations that "
-        "cover it, so scale-out after a failure cannot hit InsufficientInstanceCapacity."
+        "A prod GPU fleet's baseline (the larger of the ASG's minSize and desiredCapacity, "
+        "plus a running warm pool) targets capacity reservations that cover it, so "
+        "replacing instances after a failure cannot hit InsufficientInstanceCapacity (GPU-ness "
+        "from the instance catalog built from EC2 DescribeInstanceTypes data)."
     ),
     severity=Severity.MEDIUM,
     family="capacity",
@@ -117,4 +176,5 @@ RULE = StackRule(
         "(capacityReservationSpecification on its launch template), or record a waiver."
     ),
     check=check,
+    spec_field="capacity",
 )

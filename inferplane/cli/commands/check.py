@@ -96,7 +96,7 @@ def check(
                 stack_report, plan_seconds = check_stack(root, stack_file, org)
             planned += plan_seconds
             reports.append(stack_report)
-    report = apply_waivers(Report(reports), accepted, today)
+    report = apply_waivers(Report(reports), accepted, today, org.waiver_warning_days)
     _emit(report, fmt, output)
     checked = time.perf_counter() - started - planned
     err.print(
