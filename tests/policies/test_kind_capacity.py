@@ -76,9 +76,7 @@ def baseline_edit(fleet: dict[str, Any], environment: str):
 @pytest.mark.parametrize(
     ("label", "fleet", "environment", "key", "words"), BASELINE, ids=[c[0] for c in BASELINE]
 )
-def test_baseline_is_min_and_desired(
-    tmp_path: Path, label, fleet, environment, key, words
-) -> None:
+def test_baseline_is_min_and_desired(tmp_path: Path, label, fleet, environment, key, words) -> None:
     report = check_edited(tmp_path, "prod-us-east-1", baseline_edit(fleet, environment))
     found = rules_of(report, "IP-CAP-005")
     assert [f.spec_path for f in found] == ([key] if key else [])
@@ -148,7 +146,8 @@ def test_instance_catalog(name, accelerated, devices, device, gib) -> None:
     assert facts.devices == devices
     assert facts.device == device
     if gib is not None:
-        assert facts.memory_gib is not None and facts.memory_gib >= gib
+        assert facts.memory_gib is not None
+        assert facts.memory_gib >= gib
     assert facts.looks_accelerated is (name == "g9.xlarge")
 
 

@@ -109,9 +109,7 @@ CASES = [
 def test_unlabelled_requests(tmp_path: Path, label, stack, edit, expected) -> None:
     report = check_edited(tmp_path, stack, edit)
     found = [f for f in report.findings if f.rule.id == "IP-RES-008"]
-    assert {f.spec_path for f in found} == {key for key, _ in expected}, [
-        f.message for f in found
-    ]
+    assert {f.spec_path for f in found} == {key for key, _ in expected}, [f.message for f in found]
     for key, words in expected:
         [finding] = [f for f in found if f.spec_path == key]
         assert words in finding.message
