@@ -8,6 +8,7 @@ and inside Pulumi CrossGuard (``policies/crossguard.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -204,6 +205,12 @@ class Context:
     spec_problem: str | None = None
     """Why the stack's spec could not be parsed (IP-SAF-009 reports it); None when it
     parsed or none was given."""
+    as_of: dt.date | None = None
+    """The day date rules judge by (``check --as-of``); None: today (UTC)."""
+
+    @property
+    def today(self) -> dt.date:
+        return self.as_of or dt.datetime.now(dt.UTC).date()
 
     def environment_of(self, resource: Resource) -> str | None:
         if resource.environment:
