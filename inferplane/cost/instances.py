@@ -126,9 +126,14 @@ def gpu_fleet(
     price = prices.lookup("ec2", sku, region, "instance_hour")
     if price is None:
         what = f"{sku} instance-hours"
-        return TargetCost(
+        cost = TargetCost(
             [LineItem(name, "gpu_fleet", what, None, f"no EC2 price for {sku} in {region}")]
         )
+        if target.capacity.mode == "reserved":
+            # The stack buys the reservation whatever its price: it stays in the report.
+            base = scaling.desired if scaling.desired is not None else scaling.min
+            cost.commitments.append(_odcr(name, target, None, min(spot.on_demand_base, base)))
+        return cost
     hours, how = instance_hours(scaling, usage)
     base = scaling.desired if scaling.desired is not None else scaling.min
     # Hours above the on-demand base run on spot for spot_percentage of them.
@@ -171,10 +176,26 @@ def gpu_fleet(
     return cost
 
 
-def _odcr(name: str, target: GpuFleetTarget, price: Price, od_base: int) -> Commitment:
-    """An On-Demand Capacity Reservation: no discount, billed whether used or not."""
+def _odcr(name: str, target: GpuFleetTarget, price: Price | None, od_base: int) -> Commitment:
+    """An On-Demand Capacity Reservation: no discount, billed whether used or not.
+
+    With an unknown price the commitment is still reported -- the stack buys it -- with
+    its money unknown and the reason in the note."""
     reserved = target.capacity.units
     label = f"capacity reservation {', '.join(target.capacity.reservation_ids) or ''}".strip()
+    if price is None:
+        return Commitment(
+            name,
+            f"{label} ({reserved or '?'} x {target.instance_type})",
+            True,
+            None,
+            None,
+            1.0,
+            "utilisation",
+            min(reserved, od_base) / reserved if reserved else None,
+            f"no EC2 price for {target.instance_type} in {target.region}: cost unknown "
+            "(ODCRs bill at the on-demand rate for every reserved hour; see --prices)",
+        )
     if reserved is None:
         return Commitment(
             name,

@@ -234,3 +234,30 @@ def test_every_shipped_stack_has_an_estimate(stack: str) -> None:
     console = Console(record=True, width=200)
     console.print(estimate_view(estimate))
     assert stack in console.export_text()
+
+
+def test_a_reservation_stays_in_the_report_when_its_price_is_unknown(
+    base_spec: dict[str, Any],
+) -> None:
+    base_spec["targets"] = {
+        "main": {
+            "kind": "gpu_fleet",
+            "region": "us-east-1",
+            "model": "Qwen/Qwen2.5-7B-Instruct",
+            "instance_type": "g6e.12xlarge",
+            "serving": {"engine": "vllm"},
+            "scaling": {"min": 2, "max": 4},
+            "capacity": {
+                "mode": "reserved",
+                "units": 2,
+                "reservation_ids": ["cr-0123456789abcdef0"],
+            },
+        }
+    }
+    estimate = _estimate(base_spec, *LAMBDA)  # no EC2 prices at all
+    (odcr,) = estimate.commitments
+    assert odcr.in_stack
+    assert odcr.monthly_usd is None
+    assert "2 x g6e.12xlarge" in odcr.commitment
+    assert "no EC2 price for g6e.12xlarge in us-east-1" in odcr.note
+    assert estimate.to_dict()["commitments"][0]["monthly_usd"] is None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from inferplane.residency import Location
 from inferplane.spec.base import Name, SpecModel, SpecPath
 from inferplane.spec.capacity import Scaling
+from inferplane.spec.fleet import HOST_KEY_PATTERN, HOST_PATTERN, EdgeFleet, FleetMember, Rollout
 from inferplane.spec.regions import is_region
 from inferplane.spec.router import SecretLocation
 from inferplane.spec.serving import Serving
@@ -195,28 +196,34 @@ class EdgeSsh(SpecModel):
     port: int = Field(default=22, ge=1, le=65535)
     private_key: str = Field(default="inferplane:edgeSshKey", pattern=_CONFIG_KEY)
     """Stack config key holding the private key (``pulumi config set --secret``)."""
-    host_key: str = Field(pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+$")
-    """The site's public host key (``ssh-keyscan``); required, so the key is verified
-    instead of trusted on first use."""
+    host_key: str | None = Field(default=None, pattern=HOST_KEY_PATTERN)
+    """The site's public host key (``ssh-keyscan``); required (here, or per fleet site as
+    ``host_key``), so the key is verified instead of trusted on first use."""
     install_dir: SpecPath = "/opt/inferplane"
     """Where releases are unpacked on the site."""
 
 
 class EdgeTarget(TargetBase):
-    """On premises: a model server in an edge image, deployed to a named site."""
+    """On premises: a model server in an edge image, deployed to a named site, or to each
+    site of a ``fleet`` (``inferplane.spec.fleet``: expanded into one target per site)."""
 
     kind: Literal["edge"]
-    site: Name
+    site: Name | None = None
+    """The site; exactly one of ``site`` and ``fleet``."""
+    fleet: EdgeFleet | None = None
+    """Many sites sharing this entry's profile, model and serving."""
+    rollout: Rollout | None = None
+    """Waves of a fleet's rollout (default: one site, then the rest)."""
     profile: Literal["jetson-orin", "x86-nvidia", "cpu", "apple-m"]
     serving: Serving
-    address: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.:-]+$")
+    address: str | None = Field(default=None, pattern=HOST_PATTERN)
     """How the site is reached (host or IP), for SSH deployment and router URLs; the site
     name itself (resolved by the site's DNS or VPN) when absent."""
     runtime: Literal["k3s", "systemd", "launchd"] | None = None
     """What runs the bundle on site: k3s (default) or systemd units; launchd on apple-m."""
     bundle: str | None = None
     """Directory written by ``inferplane edge build`` for this site, relative to the
-    project; required to deploy over SSH."""
+    project; required to deploy over SSH. In a fleet, ``{site}`` stands for each site."""
     ssh: EdgeSsh | None = None
     """Deploy the bundle over SSH; without it the site operator installs it by hand."""
     via: Literal["internet", "tunnel", "lan"] = "lan"
@@ -226,6 +233,7 @@ class EdgeTarget(TargetBase):
     """Where the stack's router reads the site's API key (the newest key in the site's
     ``site-key.json``, written by ``inferplane edge build``); default: environment
     variable ``INFERPLANE_EDGE_<SITE>_KEY``."""
+    _member: FleetMember | None = PrivateAttr(default=None)
     ca_secret: SecretLocation | None = None
     """Where the stack's router reads the site CA (``ca.pem``) it verifies the site's
     certificate with; default: environment variable ``INFERPLANE_EDGE_<SITE>_CA``."""
@@ -238,9 +246,31 @@ class EdgeTarget(TargetBase):
             raise ValueError(
                 f"runtime {runtime!r} does not run profile {self.profile!r}; allowed: {allowed}"
             )
+        if (self.site is None) == (self.fleet is None):
+            raise ValueError("give exactly one of site (one site) and fleet (many sites)")
+        if self.fleet is not None:
+            if self.address is not None:
+                raise ValueError("a fleet's addresses belong to its sites (fleet.sites[].address)")
+            return self
+        if self.rollout is not None:
+            raise ValueError("rollout applies to a fleet; this entry names one site")
         if self.ssh is not None and (self.address is None or self.bundle is None):
             raise ValueError("ssh deployment needs address and bundle")
+        if self.ssh is not None and self.ssh.host_key is None:
+            raise ValueError("ssh deployment needs ssh.host_key (the site's public host key)")
         return self
+
+    @property
+    def member(self) -> FleetMember | None:
+        """The fleet and wave this site target was expanded from, if any."""
+        return self._member
+
+    @property
+    def site_name(self) -> str:
+        """``site``; set on every target a deployment sees (fleets are expanded)."""
+        if self.site is None:
+            raise ValueError("an unexpanded fleet entry has no single site")
+        return self.site
 
     @property
     def site_runtime(self) -> Literal["k3s", "systemd", "launchd"]:
@@ -251,7 +281,7 @@ class EdgeTarget(TargetBase):
 
     @property
     def location(self) -> Location:
-        return Location("edge", None, self.site)
+        return Location("edge", None, self.site_name)
 
     @property
     def site_key_secret(self) -> SecretLocation:
@@ -265,4 +295,4 @@ class EdgeTarget(TargetBase):
 
     @property
     def _env_prefix(self) -> str:
-        return "INFERPLANE_EDGE_" + self.site.upper().replace("-", "_").replace(".", "_")
+        return "INFERPLANE_EDGE_" + self.site_name.upper().replace("-", "_").replace(".", "_")
