@@ -292,3 +292,22 @@ def test_stack_creating_a_reservation_passes_plan_and_check(
     with pytest.raises(SystemExit) as exit_info:
         main()
     assert exit_info.value.code == 2
+
+
+# The model-fit check asks the same catalog for types its hand table lacks.
+GPU_OF = [
+    ("g5.2xlarge", "1x A10G 24 GiB"),  # the hand table wins where it has the type
+    ("g7e.2xlarge", "1x NVIDIA RTX PRO Server 6000 96 GiB"),
+    ("p6-b300.48xlarge", "8x NVIDIA B300 268.594 GiB"),
+    ("g6f.large", "1x NVIDIA L4 slice (0.125) 2.79395 GiB"),
+    ("m7i.large", None),
+    ("g9.xlarge", None),  # unknown: no memory to judge by
+]
+
+
+@pytest.mark.parametrize(("name", "spec"), GPU_OF, ids=[c[0] for c in GPU_OF])
+def test_model_fit_reads_the_catalog(name: str, spec: str | None) -> None:
+    from inferplane.catalog.accelerators import gpu_of
+
+    found = gpu_of(name)
+    assert (str(found) if found else None) == spec
