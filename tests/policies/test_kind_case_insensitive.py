@@ -44,6 +44,13 @@ def fleet_instance(value: str) -> Callable[[Graph], None]:
     return mutate
 
 
+def network_access(value: str) -> Callable[[Graph], None]:
+    def mutate(graph: Graph) -> None:
+        named(graph, "gpt-4o-mini-account").inputs["properties"]["publicNetworkAccess"] = value
+
+    return mutate
+
+
 def profile(prefix: str) -> Callable[[Graph], None]:
     def mutate(graph: Graph) -> None:
         policy = named(graph, "claude-sonnet-invoke").inputs
@@ -72,6 +79,10 @@ CASES = [
      "IP-SAF-007", None),
     ("new EC2 GPU family in upper case", "prod-us-east-1", fleet_instance("G7E.2XLARGE"),
      "IP-SAF-007", "llama-fleet-lt"),
+    ("'disabled' keeps a private Azure target private", "prod-westeurope",
+     network_access("disabled"), "IP-WIR-004", None),
+    ("'ENABLED' opens a private Azure target", "prod-westeurope",
+     network_access("ENABLED"), "IP-WIR-004", "gpt-4o-mini-account"),
     ("global inference profile in upper case", "prod-us-east-1", profile("GLOBAL"),
      "IP-RES-002", "claude-sonnet-invoke"),
     ("eu profile in a us zone, mixed case", "prod-us-east-1", profile("Eu"),
