@@ -41,7 +41,7 @@ def planned():
     return planned_once("reports fixture", "prod-us-east-1", edit)
 
 
-def report(**waiver_args: Any) -> Report:
+def report() -> Report:
     graph, spec, regions = planned()
     return Report([check_graph_of(graph, spec, regions)])
 
