@@ -9,7 +9,7 @@ must be busy (1 - discount).
 
 from __future__ import annotations
 
-from inferplane.cost.assumptions import HOURS_PER_MONTH
+from inferplane.cost.assumptions import HOURS_PER_MONTH, SPOT_FALLBACK_SHARE
 from inferplane.cost.model import Commitment, LineItem, TargetCost
 from inferplane.cost.money import usd
 from inferplane.cost.prices import Price, PriceTable
@@ -152,6 +152,19 @@ def gpu_fleet(
             )
         ]
     )
+    if spot_hours and spot.on_demand_fallback:
+        fallback_hours = spot_hours * SPOT_FALLBACK_SHARE
+        spot_hours -= fallback_hours
+        cost.items.append(
+            LineItem(
+                name,
+                "gpu_fleet",
+                f"{sku} on-demand fallback instance-hours",
+                fallback_hours * price.usd,
+                f"{fallback_hours:,.0f} h x ${price.usd}/h (assumed {SPOT_FALLBACK_SHARE:.0%}"
+                " of the spot hours run on demand while spot is away)",
+            )
+        )
     if spot_hours:
         discount = prices.lookup("ec2", sku, region, "spot_discount")
         if discount is None:
@@ -165,7 +178,7 @@ def gpu_fleet(
                     f"{sku} spot instance-hours",
                     spot_hours * rate,
                     f"{spot_hours:,.0f} h x ${rate:.4g}/h "
-                    f"(typical {discount.usd:.0%} below on-demand)",
+                    f"(assumed {discount.usd:.0%} below on-demand, an estimate)",
                 )
             )
     if target.capacity.mode == "reserved":

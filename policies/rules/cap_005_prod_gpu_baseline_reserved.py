@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from inferplane.catalog.instances import instance_facts
 from policies.capacity import CAPACITY_RESERVATION
 from policies.model import Context, Enforcement, Resource, Severity, Stack, StackRule, Violation
+from policies.spot import on_demand_baseline
 from policies.values import as_number, as_str, get, strings
 
 GROUP = "aws:autoscaling/group:Group"
@@ -79,9 +80,17 @@ def coverage(ids: set[str], created: dict[str, Resource]) -> float | None:
 class Baseline:
     """The instances a group keeps running, and the spec field that sets the largest part."""
 
-    instances: float
+    steady: float
+    """min or desired, whichever is larger: what the group itself keeps running."""
+    running_pool: float
+    """Warm-pool instances kept running (always on demand)."""
     field: str
+    """The spec key that sets the larger of min and desired."""
     detail: str
+
+    @property
+    def instances(self) -> float:
+        return self.steady + self.running_pool
 
 
 def baseline_of(group: Resource) -> Baseline | None:
@@ -106,7 +115,7 @@ def baseline_of(group: Resource) -> Baseline | None:
             steady, field = desired, "scaling.desired"
     if running_pool:
         parts.append(f"running warm pool {running_pool:g}")
-    return Baseline(steady + running_pool, field, ", ".join(parts))
+    return Baseline(steady, running_pool, field, ", ".join(parts))
 
 
 def accelerated_types(types: set[str], ctx: Context) -> tuple[list[str], list[str]]:
@@ -135,27 +144,43 @@ def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
             if unknown
             else ""
         )
+        fleet = f"prod GPU fleet ({', '.join(gpu)})"
+        # Spot is never a baseline (and never uses a reservation): only the on-demand part
+        # of the running baseline needs reserving (policies/spot.py); a running warm pool
+        # is on demand (warm pools take no spot).
+        on_demand = on_demand_baseline(group, baseline.steady)
+        if on_demand == 0 and not baseline.running_pool:
+            yield Violation(
+                f"{fleet} keeps {baseline.instances:g} instances running ({baseline.detail}), "
+                f"all on spot: nothing of it is guaranteed{note}",
+                group.urn,
+                spec_field="spot.on_demand_base",
+                fix="set `spot.on_demand_base` to at least 1 and reserve that part "
+                "(`capacity: {mode: reserved, ...}`)",
+            )
+            continue
+        needed = baseline.instances if on_demand is None else on_demand + baseline.running_pool
+        spot_part = "" if needed == baseline.instances else f", {needed:g} on demand"
         ids = reservation_ids(group, used)
         if ids is None:
             yield Violation(
-                f"prod GPU fleet ({', '.join(gpu)}) keeps {baseline.instances:g} instances "
-                f"running ({baseline.detail}) and targets no capacity reservation{note}",
+                f"{fleet} keeps {baseline.instances:g} instances running ({baseline.detail}"
+                f"{spot_part}) and targets no capacity reservation{note}",
                 group.urn,
                 spec_field="capacity",
-                fix="reserve the baseline: `capacity: {mode: reserved, units: N, approval: "
-                "CHG-...}` (or `reservation_ids: [cr-...]`) on this target, or lower "
+                fix="reserve the on-demand baseline: `capacity: {mode: reserved, units: N, "
+                "approval: CHG-...}` (or `reservation_ids: [cr-...]`) on this target, or lower "
                 f"`{baseline.field}` to 0",
             )
             continue
         reserved = coverage(ids, reservations)
-        if reserved is not None and reserved < baseline.instances:
+        if reserved is not None and reserved < needed:
             yield Violation(
-                f"reservations cover {reserved:g} of the {baseline.instances:g} instances the "
-                f"fleet keeps running ({baseline.detail}){note}",
+                f"reservations cover {reserved:g} of the {needed:g} on-demand instances the "
+                f"fleet keeps running ({baseline.detail}{spot_part}){note}",
                 group.urn,
                 spec_field="capacity.units",
-                fix=f"raise `capacity.units` to at least {baseline.instances:g}, or lower "
-                f"`{baseline.field}` to {reserved:g}",
+                fix=f"raise `capacity.units` to at least {needed:g}, or lower `{baseline.field}`",
             )
 
 
@@ -163,17 +188,19 @@ RULE = StackRule(
     id="IP-CAP-005",
     name="prod-gpu-baseline-reserved",
     description=(
-        "A prod GPU fleet's baseline (the larger of the ASG's minSize and desiredCapacity, "
-        "plus a running warm pool) targets capacity reservations that cover it, so "
-        "replacing instances after a failure cannot hit InsufficientInstanceCapacity (GPU-ness "
-        "from the instance catalog built from EC2 DescribeInstanceTypes data)."
+        "A prod GPU fleet's running baseline (the larger of the ASG's minSize and "
+        "desiredCapacity, plus a running warm pool) has an on-demand part (spot is never a "
+        "baseline) and targets capacity reservations that cover that part, so replacing "
+        "instances after a failure cannot hit InsufficientInstanceCapacity (GPU-ness from "
+        "the instance catalog built from EC2 DescribeInstanceTypes data)."
     ),
     severity=Severity.MEDIUM,
     family="capacity",
     enforcement=Enforcement.MANDATORY,
     remediation=(
-        "Set `capacity: {mode: reserved, reservation_ids: [...]}` on the gpu_fleet target "
-        "(capacityReservationSpecification on its launch template), or record a waiver."
+        "Set `capacity: {mode: reserved, reservation_ids: [...]}` (or `units`) on the "
+        "gpu_fleet target (capacityReservationSpecification on its launch template) and "
+        "`spot.on_demand_base` to at least 1, or record a waiver."
     ),
     check=check,
     spec_field="capacity",

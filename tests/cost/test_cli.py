@@ -55,3 +55,28 @@ def test_a_bad_prices_file_is_a_user_error_naming_the_key(
     assert code == 2
     assert "prices.0.usd" in err
     assert "Traceback" not in err
+
+
+def test_prices_lists_what_the_estimates_need_and_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inferplane.cli.output import console
+
+    monkeypatch.setattr(console, "_width", 200)  # a wide terminal: no cell is shortened
+    code, out, _ = run_cli(
+        ["prices", "--stack", "prod-westeurope", "--project", str(ROOT)], monkeypatch, capsys
+    )
+    assert code == 0
+    assert "MISSING" in out
+    assert "azure-retail-prices" in out
+    assert "Standard_NC24ads_A100_v4" in out
+    assert "3 prices looked up, 1 missing from the table" in out
+
+
+def test_prices_fetch_needs_an_output_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["prices", "--all", "--fetch", "--project", str(ROOT)]
+    code, _, err = run_cli(args, monkeypatch, capsys)
+    assert code == 2
+    assert "--fetch needs --out FILE" in err

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -53,7 +54,7 @@ BASELINE = [
     ("min 1, desired 3, reservation of 2",
      {"scaling": {"min": 1, "max": 8, "desired": 3},
       "capacity": {"mode": "reserved", "units": 2, "approval": "CHG-7", "end_date": FUTURE}},
-     "prod", "targets.llama-fleet.capacity.units", "cover 2 of the 3 instances"),
+     "prod", "targets.llama-fleet.capacity.units", "cover 2 of the 3 on-demand instances"),
     ("min 1, desired 3, reservation of 3",
      {"scaling": {"min": 1, "max": 8, "desired": 3},
       "capacity": {"mode": "reserved", "units": 3, "approval": "CHG-7", "end_date": FUTURE}},
@@ -311,3 +312,22 @@ def test_model_fit_reads_the_catalog(name: str, spec: str | None) -> None:
 
     found = gpu_of(name)
     assert (str(found) if found else None) == spec
+
+
+def test_desired_above_min_counts_for_the_on_demand_part() -> None:
+    """With spot (policies/spot.py), the on-demand share is taken of the running baseline,
+    desired included: min 0, desired 4, on-demand base 2 needs 2 reserved."""
+    from policies.model import Stack
+    from policies.normalize import from_graph
+    from policies.rules.cap_005_prod_gpu_baseline_reserved import check as cap_005
+    from tests.policies.support import context
+    from tests.policies.test_spot_baseline import SPOT, GpuFleet
+    from tests.support.recording import record
+
+    fleet = dataclasses.replace(SPOT, min_size=0, desired=4, created_reservation=None)
+    stack = Stack("test", from_graph(record(lambda: GpuFleet("llama", fleet))))
+    [violation] = cap_005(stack, context())
+    assert violation.message == (
+        "prod GPU fleet (g5.2xlarge, g6.2xlarge) keeps 4 instances running (min 0, desired 4,"
+        " 2 on demand) and targets no capacity reservation"
+    )

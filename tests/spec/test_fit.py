@@ -138,6 +138,7 @@ def test_a_70b_model_does_not_fit_one_a10g() -> None:
         in found["targets.llama-fleet.instance_type"]
     )
     fleet["instance_type"] = "p4d.24xlarge"  # 8x A100 40 GiB
+    fleet["spot"]["instance_types"] = []  # the stack's g6.2xlarge spot type has 1 GPU
     assert fit_of("llama-fleet", parse_spec(spec, "t", REGIONS).targets["llama-fleet"]).verdict == (
         "fits"
     )

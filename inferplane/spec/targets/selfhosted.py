@@ -20,6 +20,7 @@ __all__ = [
     "ClusterRef",
     "EdgeSsh",
     "EdgeTarget",
+    "GpuNodePool",
     "KubernetesScaling",
     "KubernetesTarget",
     "Prometheus",
@@ -85,6 +86,38 @@ def cache_floor_gib(model: str, serving: Serving) -> float | None:
 
     params = serving.params_b or params_from_name(model)
     return None if params is None else weights_gib(params, serving.quantization)
+
+
+class GpuNodePool(SpecModel):
+    """GPU nodes from Karpenter on EKS: an on-demand base pool and a pool that prefers
+    spot and falls back to on-demand (docs/capacity.md). The pods select the pools'
+    label and tolerate their ``nvidia.com/gpu`` taint."""
+
+    instance_types: tuple[str, ...] = Field(min_length=1, max_length=20)
+    """EC2 GPU types of equal GPUs (count and memory) and architecture, primary first."""
+    on_demand_base: int = Field(default=1, ge=0)
+    """Nodes always on demand."""
+    max_nodes: int = Field(ge=1, le=1000)
+    """Nodes of both pools together, at most."""
+    node_class: str = Field(default="default", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    """The cluster's Karpenter ``EC2NodeClass`` (subnets over the zones, AMI, role)."""
+    expire_after: str = Field(default="24h", pattern=r"^([0-9]+(s|m|h))+$")
+    """Lifetime of spot-pool nodes: an on-demand fallback node is replaced (by spot
+    if EC2 has it) within this."""
+
+    @model_validator(mode="after")
+    def _one_pool(self) -> GpuNodePool:
+        from inferplane.catalog.spot_pool import spot_pool_issue
+
+        first, *rest = self.instance_types
+        issue = spot_pool_issue(first, rest)
+        if issue is not None:
+            raise ValueError(f"instance_types: {issue}")
+        if self.on_demand_base > self.max_nodes:
+            raise ValueError(
+                f"on_demand_base {self.on_demand_base} is above max_nodes {self.max_nodes}"
+            )
+        return self
 
 
 class Prometheus(SpecModel):
@@ -155,10 +188,24 @@ class KubernetesTarget(TargetBase):
     model_secret: Name | None = None
     """Existing Secret in the namespace whose keys become the server's environment
     (e.g. ``HF_TOKEN`` for gated Hugging Face models)."""
+    replica_routing: Literal["service", "prefix", "round_robin"] = "service"
+    """How the router spreads requests over the replicas: ``service`` through the
+    Service's own balancing; ``prefix`` to the replica whose KV cache holds the longest
+    prefix of the prompt (within a load bound); ``round_robin`` in turn. The last two
+    create a headless Service whose DNS records the router resolves (the router must run
+    in the cluster: ``router.platform: kubernetes``)."""
+    node_pool: GpuNodePool | None = None
+    """Karpenter NodePools for the GPU nodes (EKS clusters running Karpenter); absent:
+    the cluster's own nodes, chosen by ``node_selector``."""
 
     @model_validator(mode="after")
     def _fits_cluster(self) -> KubernetesTarget:
         scaling = self.scaling
+        if self.replica_routing != "service" and scaling.max < 2:
+            raise ValueError(
+                f"replica_routing {self.replica_routing!r}: scaling.max is {scaling.max}; "
+                "choosing among replicas needs scaling.max >= 2 (or replica_routing: service)"
+            )
         if scaling.min < 1 and (scaling.signal == "cpu" or not scaling.keda):
             raise ValueError(
                 f"scaling.min {scaling.min}: a Kubernetes model server keeps at least "
@@ -173,6 +220,20 @@ class KubernetesTarget(TargetBase):
                 f"scaling.signal {scaling.signal!r}: engine {self.serving.engine!r} exposes no"
                 f" such metric; allowed: cpu{''.join(', ' + s for s in signals)}"
             )
+        if self.node_pool is not None:
+            if self.cluster.cloud != "aws":
+                raise ValueError(
+                    f"node_pool: Karpenter NodePools here use EC2NodeClass (EKS); cluster"
+                    f" cloud is {self.cluster.cloud!r}; allowed: aws"
+                )
+            if self.node_selector:
+                raise ValueError(
+                    f"node_selector {self.node_selector}: with node_pool the pods select the"
+                    " pool's nodes; Karpenter cannot launch nodes for a label it does not know"
+                    " (GPU feature discovery labels appear only after boot)"
+                )
+            if self.gpus < 1:
+                raise ValueError("node_pool: the server requests no GPU (gpus 0)")
         floor = cache_floor_gib(self.model, self.serving)
         if self.cache_gb is not None and floor is not None and self.cache_gb < floor:
             raise ValueError(
