@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from components.base import EndpointInfo
+from inferplane.coldstart import cold_start
 from inferplane.cost.prices import default_prices
 from inferplane.cost.tokens import token_prices
 from inferplane.errors import PlanError
@@ -15,12 +16,15 @@ from inferplane.plan.graph import Graph
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.wake import wakes
 from router.config import (
+    AdminConfig,
     CacheConfig,
     DataClassConfig,
     ExactCacheConfig,
     KeyConfig,
     LimitsConfig,
+    ReplicaConfig,
     RouteConfig,
     RouteMatch,
     RouterConfig,
@@ -29,7 +33,9 @@ from router.config import (
     StateConfig,
     TargetAuth,
     TargetConfig,
+    Timeouts,
 )
+from router.contract import METRICS_PORT
 
 __all__ = [
     "endpoints_from_graph",
@@ -121,6 +127,9 @@ def render_router_config(
         pii_data_class=(router.pii_data_class or spec.strictest_data_class)
         if router.pii_detection
         else None,
+        # A server scaled to zero is woken by the router's demand, which the cluster's
+        # Prometheus reads on the operator port (inferplane.spec.wake).
+        admin=AdminConfig(port=METRICS_PORT, host="0.0.0.0") if wakes(spec) else AdminConfig(),
     )
 
 
@@ -130,6 +139,8 @@ def _target(
     target = spec.target(name)
     # The router's cost metric multiplies tokens by these; unknown stays None (not zero).
     price = token_prices(target, default_prices())
+    cold = cold_start(target)
+    replicas = endpoint.get("replicas")
     return TargetConfig(
         backend=endpoint["backend"],
         model=endpoint.get("model", target.model),
@@ -142,6 +153,11 @@ def _target(
         latency_ms_p50=target.latency_ms_p50,
         input_cost_per_1k=price[0].usd if price else None,
         output_cost_per_1k=price[1].usd if price else None,
+        cold=cold,
+        timeouts=TargetConfig.cold_timeouts(cold) if cold is not None else Timeouts(),
+        replicas=ReplicaConfig(**replicas, policy=getattr(target, "replica_routing", "prefix"))
+        if replicas is not None
+        else None,
     )
 
 

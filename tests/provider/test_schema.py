@@ -30,6 +30,7 @@ PUBLIC = {
     "Bedrock",
     "CloudRunService",
     "ContainerAppService",
+    "EdgeFleet",
     "EdgeSite",
     "GoogleFederatedIdentity",
     "GoogleFederatedRole",
