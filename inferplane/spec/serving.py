@@ -52,7 +52,7 @@ class Serving(SpecModel):
     prefix_caching: bool | None = None
     """Reuse the KV cache of a shared prompt prefix across requests. None keeps the
     engine's default (on for vLLM v0.11 and TGI 3.x with flash attention); an engine
-    whose pinned version has no switch refuses an explicit value (docs/kubernetes.md)."""
+    whose pinned version has no switch refuses an explicit value (docs/serving.md)."""
     chunked_prefill: bool | None = None
     """Split long prompts into chunks scheduled alongside decodes. None keeps the
     engine's default; an engine without a switch refuses an explicit value."""

@@ -272,3 +272,45 @@ def test_the_fixtures_record_their_source() -> None:
     assert {"--enable-prefix-caching", "--no-enable-prefix-caching"} <= set(vllm["options"])
     assert {"--max-batch-size", "--max-batch-total-tokens"} <= set(tgi["options"])
     assert {"PREFIX_CACHING", "PREFILL_CHUNKING"} <= set(tgi["env"])
+
+
+# --- the seam: the rendered switches reach the server a stack deploys ------------------
+
+
+def deployed_container(engine: str, serving: Serving) -> dict[str, Any]:
+    """The model-server container of the real Kubernetes manifest renderer."""
+    from components.kubernetes.manifests import ModelServerConfig, model_server_manifests
+
+    command = render(MODEL, serving)
+    digest = "sha256:" + "ab" * 32
+    config = ModelServerConfig(
+        name="llama",
+        namespace="inference",
+        model=MODEL,
+        engine=engine,
+        command=EngineCommand(
+            f"{command.image}@{digest}",
+            command.args,
+            command.env,
+            command.port,
+            command.health_path,
+        ),
+        weights_gib=16.0,
+    )
+    (deployment,) = [m for m in model_server_manifests(config) if m["kind"] == "Deployment"]
+    container: dict[str, Any] = deployment["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
+def test_tgi_switches_reach_the_deployed_container_environment() -> None:
+    container = deployed_container("tgi", spec("tgi", prefix_caching=False, chunked_prefill=True))
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    assert env["PREFIX_CACHING"] == "0"
+    assert env["PREFILL_CHUNKING"] == "1"
+
+
+def test_vllm_switches_reach_the_deployed_container_arguments() -> None:
+    container = deployed_container("vllm", spec("vllm", prefix_caching=False, chunked_prefill=True))
+    arguments = [*container.get("command", []), *container.get("args", [])]
+    assert "--no-enable-prefix-caching" in arguments
+    assert "--enable-chunked-prefill" in arguments
