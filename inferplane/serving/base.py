@@ -48,6 +48,8 @@ class ServingEngine:
     context_length: bool = True
     prefix_caching: Toggle = Toggle()
     chunked_prefill: Toggle = Toggle()
+    chunks_while_speculating: bool = True
+    """False: the engine turns chunked prefill off when speculating (TGI)."""
 
     def unsupported(self, serving: Serving) -> list[str]:
         """Names of the options in ``serving`` this engine cannot honour."""
@@ -71,4 +73,6 @@ class ServingEngine:
             refused = toggle.refusal(key, getattr(serving, key))
             if refused:
                 missing.append(refused)
+        if serving.chunked_prefill and spec is not None and not self.chunks_while_speculating:
+            missing.append("chunked_prefill=true with speculative (the engine turns it off)")
         return missing

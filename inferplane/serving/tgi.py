@@ -26,6 +26,8 @@ ENGINE = ServingEngine(
         frozenset({True, False}),
         "TGI 3.x chunks prefill with flashinfer/flashdecoding attention and no speculation",
     ),
+    # models/model.py: "Prefill chunking does not support speculation yet", set to False.
+    chunks_while_speculating=False,
 )
 
 

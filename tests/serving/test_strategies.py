@@ -213,6 +213,14 @@ def test_refusal_names_the_key_the_engine_and_what_is_allowed() -> None:
     assert "prefix_caching=true (allowed: unset;" in str(raised.value)
 
 
+def test_tgi_refuses_chunked_prefill_while_speculating() -> None:
+    with pytest.raises(ValidationError, match=r"chunked_prefill=true with speculative"):
+        spec("tgi", chunked_prefill=True, speculative={"num_tokens": 4})
+    # vLLM v0.11 chunks and speculates together: accepted.
+    args = render(MODEL, spec("vllm", chunked_prefill=True, speculative={"num_tokens": 4})).args
+    assert "--enable-chunked-prefill" in args
+
+
 # --- the oracle: option names parsed from the engines' own argument definitions ---------
 
 
