@@ -9,11 +9,18 @@ pattern of that anchor's detectors and then each candidate's validator (Luhn for
 numbers, mod-97 for IBANs, range rules for US SSNs). Ordinary prose with years and
 quantities never reaches stage two; a naive multi-regex over the whole body would cost
 ten times more on every request.
+
+``scan`` reads one normalised view of the text (``normalise``): NFKC, so full-width digits
+and letters, the full-width at sign and non-breaking spaces become their ASCII forms; Unicode
+dashes become ``-``; invisible characters (zero-width spaces, soft hyphens) are dropped.
+Card numbers may carry spaces, dots or dashes between digits, IBANs may be lower case; the
+checksums (Luhn, mod-97 with the country's length) still decide.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -23,12 +30,27 @@ __all__ = [
     "PiiRegistry",
     "iban_valid",
     "luhn_valid",
+    "normalise",
     "ssn_valid",
 ]
 
-DIGIT_RUN = r"[0-9](?:[ -]?[0-9])*"
-"""Anchor for number-like PII: digits with single spaces or hyphens between them."""
+SEPARATOR = r"[ .-]{0,2}"
+"""What people put between the digits of a card number: spaces, dots, dashes."""
+DIGIT_RUN = rf"[0-9](?:{SEPARATOR}[0-9])*"
+"""Anchor for number-like PII: digits with separators between them."""
 DIGITS = "0123456789"
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
+_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+_FOLD = str.maketrans({**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_INVISIBLE)})
+
+
+def normalise(text: str) -> str:
+    """The view every detector reads: NFKC, Unicode dashes as ``-``, invisible
+    characters removed. ASCII text is already in this form and is returned as it is."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_FOLD)
 
 
 @dataclass(frozen=True)
@@ -66,9 +88,24 @@ def luhn_valid(candidate: str) -> bool:
     return total % 10 == 0
 
 
+# ISO 13616 lengths of common IBAN countries (SWIFT IBAN registry); others: 15-34.
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24,
+    "DE": 22, "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27,
+    "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
+    "SA": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26,
+}  # fmt: skip
+
+
 def iban_valid(candidate: str) -> bool:
     compact = candidate.replace(" ", "").upper()
-    if not 15 <= len(compact) <= 34:
+    # Case-insensitive matching may run on into the next word ("...3000 is"): a known
+    # country's IBAN is its fixed length from the start.
+    length = IBAN_LENGTHS.get(compact[:2])
+    if length is not None:
+        compact = compact[:length] if len(compact) >= length else ""
+    if not 15 <= len(compact) <= 34 or not compact.isalnum():
         return False
     rearranged = compact[4:] + compact[:4]
     # Letters count as two-digit numbers (A=10 ... Z=35), per ISO 13616.
@@ -92,14 +129,14 @@ DEFAULT_DETECTORS: tuple[PiiDetector, ...] = (
     ),
     PiiDetector(
         "card",
-        r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])",
+        rf"(?<!\d)(?<!\d[ .-])\d(?:{SEPARATOR}\d){{12,18}}(?!{SEPARATOR}\d)",
         min_triggers=13,
         min_anchor_len=13,
         validate=luhn_valid,
     ),
     PiiDetector(
         "iban",
-        r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",
+        r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}\b",
         # Every country's IBAN has a run of at least ten digits in its BBAN.
         min_triggers=12,
         min_anchor_len=10,
@@ -188,6 +225,7 @@ class PiiRegistry:
 
     def scan(self, text: str, *, first_only: bool = True) -> tuple[str, ...]:
         found: list[str] = []
+        text = normalise(text)
         encoded = text.encode("utf-8", "surrogatepass")
         for group in self._groups:
             group.scan(text, encoded, found, first_only)
