@@ -40,7 +40,7 @@ import orjson
 from router.accesslog import AccessLog
 from router.auth import KeyRing
 from router.backends import BackendContext, ChatBackend, Completion, Usage, build_backend
-from router.bounds import check_body_size, check_items, off_loop
+from router.bounds import check_body_size, check_items, off_loop, precheck_items
 from router.cache import (
     CachedAnswer,
     ExactCache,
@@ -301,6 +301,7 @@ class Gateway:
         key = None
         if self.config.auth_required:
             key = self.authenticate(headers)
+        precheck_items(request.body, limits)
         chat = await off_loop(size, limits, parse, request.body)
         check_items(chat, limits)
         await self.limiter.check(key, request.client)

@@ -68,7 +68,11 @@ class PiiDetector:
     min_triggers: int = 1
     """Texts with fewer trigger characters than this are not scanned for this detector."""
     min_anchor_len: int = 1
-    """Anchor hits shorter than this cannot be part of a match and are skipped."""
+    """Anchor hits with fewer trigger characters (for digit runs: digits, separators not
+    counted) cannot be part of a match and are skipped."""
+    max_anchor_len: int | None = None
+    """Anchor hits with more trigger characters cannot be part of a match either (a UK
+    NINO has exactly six digits): ordinary numbers in prose open no window."""
     before: int = 16
     """How far before an anchor hit a match may start."""
     after: int = 16
@@ -78,7 +82,15 @@ class PiiDetector:
 
 
 def luhn_valid(candidate: str) -> bool:
+    """A card number by the Luhn checksum. A run longer than 16 digits may be a card
+    followed by more digits (an expiry date, a CVV): its first 16 and 15 digits count too."""
     digits = [ord(c) - 48 for c in candidate if c.isdigit()]
+    if len(digits) > 16 and (_luhn(digits[:16]) or _luhn(digits[:15])):
+        return True
+    return _luhn(digits)
+
+
+def _luhn(digits: list[int]) -> bool:
     if not 13 <= len(digits) <= 19:
         return False
     total = 0
@@ -129,7 +141,7 @@ DEFAULT_DETECTORS: tuple[PiiDetector, ...] = (
     ),
     PiiDetector(
         "card",
-        rf"(?<!\d)(?<!\d[ .-])\d(?:{SEPARATOR}\d){{12,18}}(?!{SEPARATOR}\d)",
+        rf"(?<!\d)\d(?:{SEPARATOR}\d){{12,18}}(?!\d)",
         min_triggers=13,
         min_anchor_len=13,
         validate=luhn_valid,
@@ -148,7 +160,7 @@ DEFAULT_DETECTORS: tuple[PiiDetector, ...] = (
         "us_ssn",
         r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])",
         min_triggers=9,
-        min_anchor_len=11,
+        min_anchor_len=9,
         validate=ssn_valid,
     ),
     PiiDetector(
@@ -156,22 +168,39 @@ DEFAULT_DETECTORS: tuple[PiiDetector, ...] = (
         r"\b[A-CEGHJ-PR-TW-Z]{2} ?\d\d ?\d\d ?\d\d ?[A-D]\b",
         min_triggers=6,
         min_anchor_len=6,
+        max_anchor_len=6,
     ),
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """What an anchor hit of one size is checked against: the combined pattern of the
+    detectors it may belong to, and how far around the hit to look."""
+
+    pattern: re.Pattern[str]
+    before: int
+    after: int
+
+    @classmethod
+    def of(cls, detectors: list[PiiDetector]) -> _Window:
+        pattern = re.compile("|".join(f"(?P<{d.name}>{d.pattern})" for d in detectors))
+        return cls(pattern, max(d.before for d in detectors), max(d.after for d in detectors))
+
+
 class _AnchorGroup:
-    """The detectors sharing one anchor, with their patterns compiled together."""
+    """The detectors sharing one anchor. An anchor hit opens a window only for the
+    detectors whose ``min_anchor_len``/``max_anchor_len`` admit its number of trigger
+    characters; their patterns are compiled together once per such subset."""
 
     def __init__(self, anchor: str, triggers: str, detectors: list[PiiDetector]) -> None:
         self.anchor = re.compile(anchor)
         self.triggers = triggers.encode("ascii")
+        self.drop = dict.fromkeys(map(ord, triggers))
         self.min_triggers = min(d.min_triggers for d in detectors)
         self.detectors = {d.name: d for d in detectors}
-        self.pattern = re.compile("|".join(f"(?P<{d.name}>{d.pattern})" for d in detectors))
         self.min_len = min(d.min_anchor_len for d in detectors)
-        self.before = max(d.before for d in detectors)
-        self.after = max(d.after for d in detectors)
+        self._by_size: dict[int, _Window | None] = {}
 
     def scan(self, text: str, encoded: bytes, found: list[str], first_only: bool) -> None:
         present = len(encoded) - len(encoded.translate(None, self.triggers))
@@ -182,11 +211,25 @@ class _AnchorGroup:
             start, end = hit.span()
             if end - start < self.min_len or end <= searched_to:
                 continue
-            start = max(searched_to, start - self.before)
-            searched_to = min(len(text), end + self.after)
-            for match in self.pattern.finditer(text, start, searched_to):
+            run = hit.group()
+            window = self._window(len(run) - len(run.translate(self.drop)))
+            if window is None:
+                continue
+            start = max(searched_to, start - window.before)
+            searched_to = min(len(text), end + window.after)
+            for match in window.pattern.finditer(text, start, searched_to):
                 if self._accept(match, found) and first_only:
                     return
+
+    def _window(self, size: int) -> _Window | None:
+        if size not in self._by_size:
+            fitting = [
+                d
+                for d in self.detectors.values()
+                if d.min_anchor_len <= size <= (d.max_anchor_len or size)
+            ]
+            self._by_size[size] = _Window.of(fitting) if fitting else None
+        return self._by_size[size]
 
     def _accept(self, match: re.Match[str], found: list[str]) -> bool:
         name = match.lastgroup

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import ssl
+import sys
 from pathlib import Path
 
 from aiohttp import web
 
 from router.app import create_app
+from router.bounds import SWITCH_INTERVAL_S
 from router.config import RouterConfig
 from router.configfile import parse_config
 from router.contract import CONFIG_ENV
@@ -58,6 +60,7 @@ def run(
 ) -> None:
     """Serve ``config``; over TLS with ``tls`` (edge sites), plain HTTP behind a platform
     that terminates TLS (Lambda URLs, Cloud Run, Container Apps, a cluster ingress)."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # the loop's turn while a thread scans a body
     web.run_app(
         create_app(config), host=host, port=port, ssl_context=tls, access_log=None, print=None
     )
