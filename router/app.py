@@ -31,9 +31,11 @@ def create_app(
     *,
     backends: Mapping[str, ChatBackend] | None = None,
     gateway: Gateway | None = None,
+    reuse_port: bool = False,
 ) -> web.Application:
     """The router as an aiohttp Application. ``backends`` replaces adapters by target
-    name (tests, custom transports); ``gateway`` replaces the whole core."""
+    name (tests, custom transports); ``gateway`` replaces the whole core; ``reuse_port``
+    lets several worker processes bind the operator listener too (``router.workers``)."""
     core = gateway or Gateway(config, backends=backends)
     limits = config.limits
     limit = limits.max_body_bytes
@@ -71,17 +73,19 @@ def create_app(
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     if config.admin.port is not None:
-        _add_operator_listener(app, core, config.admin.host, config.admin.port)
+        _add_operator_listener(app, core, config.admin.host, config.admin.port, reuse_port)
     _quiet_parse_errors()
     return app
 
 
-def _add_operator_listener(app: web.Application, core: Gateway, host: str, port: int) -> None:
+def _add_operator_listener(
+    app: web.Application, core: Gateway, host: str, port: int, reuse_port: bool
+) -> None:
     runner = web.AppRunner(create_operator_app(core), access_log=None)
 
     async def start(_: web.Application) -> None:
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
 
     async def stop(_: web.Application) -> None:
         await runner.cleanup()
