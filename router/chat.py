@@ -86,6 +86,14 @@ class ChatRequest:
     request (Anthropic Messages, Responses); None: ``body`` is the client's own. The PII
     scan reads every string of it (``client_view``)."""
 
+    def capped_body(self, cap: int | None) -> dict[str, Any]:
+        """``body`` with its answer length capped at ``cap`` (None: as requested)."""
+        requested = self.max_tokens
+        if cap is None or (requested is not None and requested <= cap):
+            return self.body
+        name = "max_completion_tokens" if "max_completion_tokens" in self.body else "max_tokens"
+        return {**self.body, name: cap}
+
     def client_view(self) -> str:
         """Every string, key and number the client sent, as one text: what the PII scan
         reads (tool-call arguments, ``user``, ``metadata`` included, not only messages)."""

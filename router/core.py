@@ -71,7 +71,7 @@ from router.limits import RateLimiter
 from router.metrics import Metrics
 from router.pii import PiiRegistry
 from router.resilience import CircuitBreaker, backoff_delay
-from router.sse import DONE, chunk_event, error_event
+from router.sse import error_event, replay
 from router.state import FailSafeStore, MemoryStore, RedisStore, StateStore
 from router.window import WindowCheck
 
@@ -321,7 +321,7 @@ class Gateway:
                 )
             raise
         tenant = key.tenant if key is not None else ANONYMOUS_TENANT
-        body = _capped(chat, decision)
+        body = chat.capped_body(decision.max_tokens)
         call = Call(chat, key, classification, decision, body, started, request_id, tenant)
         call.use_cache = headers.get(CACHE_HEADER) != "off"
         return call
@@ -512,7 +512,7 @@ class Gateway:
         self._finish(call, answer.target, 200, Usage(), cached=True)
         if call.chat.stream:
             headers = self._headers(call, answer.target, "text/event-stream", "hit")
-            return Response(200, headers, stream=_replay(answer.body, call.chat.include_usage))
+            return Response(200, headers, stream=replay(answer.body, call.chat.include_usage))
         return Response(200, self._headers(call, answer.target, _JSON, "hit"), answer.body)
 
     async def _cache_store(self, call: Call, name: str, body: bytes) -> None:
@@ -630,15 +630,6 @@ class Gateway:
         return True
 
 
-def _capped(chat: ChatRequest, decision: Decision) -> dict[str, Any]:
-    cap = decision.max_tokens
-    requested = chat.max_tokens
-    if cap is None or (requested is not None and requested <= cap):
-        return chat.body
-    field_name = "max_completion_tokens" if "max_completion_tokens" in chat.body else "max_tokens"
-    return {**chat.body, field_name: cap}
-
-
 def _as_upstream_error(exc: BaseException, name: str) -> UpstreamError:
     if isinstance(exc, UpstreamError):
         return exc
@@ -653,16 +644,3 @@ def error_response(exc: RouterError) -> Response:
     if exc.retry_after is not None:
         headers["retry-after"] = str(exc.retry_after)
     return Response(exc.status, headers, exc.to_json())
-
-
-async def _replay(body: bytes, include_usage: bool) -> AsyncIterator[bytes]:
-    """A cached answer as a short stream: role and content, finish, [DONE]."""
-    answer = orjson.loads(body)
-    choice = answer["choices"][0]
-    ids = (answer.get("id", "chatcmpl-cached"), answer.get("model", ""), int(time.time()))
-    content = choice["message"].get("content") or ""
-    yield chunk_event(*ids, {"role": "assistant", "content": content})
-    yield chunk_event(*ids, {}, finish_reason=choice.get("finish_reason") or "stop")
-    if include_usage and isinstance(answer.get("usage"), dict):
-        yield chunk_event(*ids, {}, usage=answer["usage"])
-    yield DONE
