@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from components.base import EndpointInfo
 from inferplane.catalog.context_windows import managed_context_window
+from inferplane.coldstart import cold_start
 from inferplane.cost.prices import default_prices
 from inferplane.cost.tokens import token_prices
 from inferplane.errors import PlanError
@@ -23,6 +24,7 @@ from router.config import (
     ExactCacheConfig,
     KeyConfig,
     LimitsConfig,
+    ReplicaConfig,
     RouteConfig,
     RouteMatch,
     RouterConfig,
@@ -31,6 +33,7 @@ from router.config import (
     StateConfig,
     TargetAuth,
     TargetConfig,
+    Timeouts,
 )
 
 __all__ = [
@@ -133,6 +136,8 @@ def _target(
     target = spec.target(name)
     # The router's cost metric multiplies tokens by these; unknown stays None (not zero).
     price = token_prices(target, default_prices())
+    cold = cold_start(target)
+    replicas = endpoint.get("replicas")
     return TargetConfig(
         backend=endpoint["backend"],
         model=endpoint.get("model", target.model),
@@ -146,6 +151,11 @@ def _target(
         input_cost_per_1k=price[0].usd if price else None,
         output_cost_per_1k=price[1].usd if price else None,
         context_window=_context_window(target),
+        cold=cold,
+        timeouts=TargetConfig.cold_timeouts(cold) if cold is not None else Timeouts(),
+        replicas=ReplicaConfig(**replicas, policy=getattr(target, "replica_routing", "prefix"))
+        if replicas is not None
+        else None,
     )
 
 

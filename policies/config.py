@@ -240,7 +240,7 @@ DEFAULT_POLICY: dict[str, Any] = {
                 "gcp": ["europe-west4", "europe-west3", "europe-west1"],
                 "azure": ["westeurope", "germanywestcentral", "swedencentral"],
             },
-            "edge_sites": ["munich-plant"],
+            "edge_sites": ["munich-plant", "augsburg-plant", "ulm-plant"],
         },
     },
     "data_classes": {

@@ -51,6 +51,7 @@ from router.cache import (
 )
 from router.chat import ChatRequest, parse_chat_request
 from router.classify import Classification, Classifier
+from router.cold import readiness, set_deadline
 from router.config import ANONYMOUS_TENANT, KeyConfig, RouterConfig
 from router.decide import Decision, RouteTable
 from router.embedder import Embedder
@@ -426,6 +427,7 @@ class Gateway:
     async def attempts(self, call: Call, attempt: Callable[[str], Awaitable[T]]) -> tuple[str, T]:
         """Try the decision's targets in order until ``attempt(target)`` succeeds; a
         refusal carries the route and data class."""
+        set_deadline(call.started, call.classification.latency_budget_ms)  # cold targets
         try:
             return await self._attempts(call, attempt)
         except RouterError as exc:
@@ -461,7 +463,8 @@ class Gateway:
                     if not error.fallback:
                         breaker.record_success()  # it answered: the request was at fault
                         raise error from exc
-                    breaker.record_failure()
+                    if error.breaker_failure:  # not a cold target the request cannot await
+                        breaker.record_failure()
                     reasons.append(f"{name}: {error.code or 'error'}")
                     details.append(f"{name}: {error.message}")
                     if error.retry and tried < retries and breaker.allow():
@@ -591,12 +594,11 @@ class Gateway:
         return Response(200, {"content-type": _JSON}, b'{"status":"ok"}')
 
     async def _readyz(self, request: Request, request_id: str) -> Response:
-        """Anyone may ask whether the router is ready; only an operator sees which targets."""
-        healthy = [n for n, b in self.breakers.items() if b.available()]
-        document: dict[str, object] = {"status": "ready" if healthy else "unavailable"}
-        if self._is_operator(request):
-            document["healthy"] = healthy
-        return Response(200 if healthy else 503, {"content-type": _JSON}, orjson.dumps(document))
+        """Anyone may ask whether the router is ready; only an operator sees which targets
+        (``router.cold.readiness``: ready, cold or down)."""
+        status, public, operator = readiness(self.breakers, self.backends)
+        document = operator if self._is_operator(request) else public
+        return Response(status, {"content-type": _JSON}, orjson.dumps(document))
 
     async def _metrics(self, request: Request, request_id: str) -> Response:
         if not self._is_operator(request):

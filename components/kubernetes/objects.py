@@ -24,6 +24,7 @@ __all__ = [
     "Toleration",
     "Workload",
     "files_digest",
+    "headless_service",
     "image_digest",
     "namespace_manifest",
     "workload_manifests",
@@ -540,6 +541,16 @@ def _service(workload: Workload) -> Manifest:
             ],
         },
     }
+
+
+def headless_service(workload: Workload) -> Manifest:
+    """``<name>-replicas``: the workload's ready pods one by one, a Service without a
+    cluster IP whose DNS name has one record per pod (the router resolves it to choose the
+    replica itself, e.g. by prompt prefix). The workload's NetworkPolicy still applies."""
+    service = _service(workload)
+    service["metadata"] = _metadata(workload, f"{workload.name}-replicas")
+    service["spec"] = {**service["spec"], "clusterIP": "None"}
+    return service
 
 
 def _autoscaler(workload: Workload) -> Manifest:

@@ -230,6 +230,8 @@ def gpu_fleet(name: str, target: GpuFleetTarget, ctx: DeployContext) -> GpuFleet
             on_demand_base=min(spot.on_demand_base, scaling.max),
             spot_percentage=spot.spot_percentage,
             extra_instance_types=spot.instance_types,
+            spot_allocation=spot.allocation,
+            on_demand_fallback=spot.on_demand_fallback,
             warm_pool=target.warm_pool,
             reservation=reservation,
             created_reservation=created,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from policies.capacity import CAPACITY_RESERVATION
 from policies.model import Context, Enforcement, Resource, Severity, Stack, StackRule, Violation
+from policies.spot import on_demand_baseline
 from policies.values import as_number, as_str, get, strings
 
 GROUP = "aws:autoscaling/group:Group"
@@ -86,18 +87,29 @@ def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
         gpu = sorted(t for t in instance_types(group, used) if ctx.policy.is_gpu(t))
         if not gpu:
             continue
+        # Spot is never a baseline (and never uses a reservation): only the on-demand
+        # part of minSize needs reserving.
+        on_demand = on_demand_baseline(group)
+        if on_demand == 0:
+            yield Violation(
+                f"prod GPU fleet ({', '.join(gpu)}) has a baseline of {baseline:g} instances,"
+                " all on spot: nothing of it is guaranteed",
+                group.urn,
+            )
+            continue
+        needed = baseline if on_demand is None else on_demand
         ids = reservation_ids(group, used)
         if ids is None:
             yield Violation(
-                f"prod GPU fleet ({', '.join(gpu)}) has a baseline of {baseline:g} instances "
-                "and targets no capacity reservation",
+                f"prod GPU fleet ({', '.join(gpu)}) has an on-demand baseline of {needed:g}"
+                " instances and targets no capacity reservation",
                 group.urn,
             )
             continue
         reserved = coverage(ids, reservations)
-        if reserved is not None and reserved < baseline:
+        if reserved is not None and reserved < needed:
             yield Violation(
-                f"reservations cover {reserved:g} of the baseline's {baseline:g} instances",
+                f"reservations cover {reserved:g} of the on-demand baseline's {needed:g} instances",
                 group.urn,
             )
 
@@ -106,15 +118,17 @@ RULE = StackRule(
     id="IP-CAP-005",
     name="prod-gpu-baseline-reserved",
     description=(
-        "A prod GPU fleet's baseline (ASG minSize) targets capacity reservations that "
-        "cover it, so scale-out after a failure cannot hit InsufficientInstanceCapacity."
+        "A prod GPU fleet's baseline (ASG minSize) has an on-demand part (spot is never a "
+        "baseline) and targets capacity reservations that cover that part, so scale-out "
+        "after a failure cannot hit InsufficientInstanceCapacity."
     ),
     severity=Severity.MEDIUM,
     family="capacity",
     enforcement=Enforcement.MANDATORY,
     remediation=(
         "Set `capacity: {mode: reserved, reservation_ids: [...]}` on the gpu_fleet target "
-        "(capacityReservationSpecification on its launch template), or record a waiver."
+        "(capacityReservationSpecification on its launch template) and `spot.on_demand_base` "
+        "to at least 1, or record a waiver."
     ),
     check=check,
 )

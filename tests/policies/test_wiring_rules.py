@@ -330,14 +330,14 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
         edge_without_ca("llama-lab"),
         {("IP-WIR-005", "llama-lab")},
     ),
-    "hybrid edge site over plain HTTP": (
+    "hybrid fleet site over plain HTTP": (
         "hybrid",
         lambda g: target_field(
-            "llama-plant",
+            "llama-ulm-plant",
             "url",
-            config(g)["targets"]["llama-plant"]["url"].replace("https://", "http://"),
+            config(g)["targets"]["llama-ulm-plant"]["url"].replace("https://", "http://"),
         )(g),
-        {("IP-WIR-005", "llama-plant")},
+        {("IP-WIR-005", "llama-ulm-plant")},
     ),
     "edge router without keys or TLS": (
         "dev",
