@@ -170,7 +170,7 @@ class Gateway:
             name: given.get(name) or build_backend(name, target, self.context)
             for name, target in config.targets.items()
         }
-        self.store = store or self._default_store()
+        self.store = store if store is not None else self._default_store()  # empty is falsy
         self.limiter = RateLimiter(config, self.store)
         self.keys = KeyRing(config.keys)
         self.operators = KeyRing(config.admin.keys)
