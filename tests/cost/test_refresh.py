@@ -6,10 +6,8 @@ evaluates the OData filter and pages like the real one."""
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,8 @@ from inferplane.cost.refresh.sources import (
     azure_vm_hourly,
     ec2_on_demand_hourly,
 )
+from inferplane.smoke.server import LoopbackServer
+from inferplane.smoke.wire import Call, Reply, json_reply
 from inferplane.spec import list_stacks, load_stack
 from tests.conftest import ROOT
 
@@ -149,64 +149,48 @@ AZURE_ITEMS = [
 AZURE_PRICES = [3.673, 5.1, 0.9, 0.7]
 
 
-def _retail_handler(seen: list[dict[str, str]]) -> type:
-    class Retail(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            query = dict(urllib.parse.parse_qsl(url.query))
-            seen.append(query)
-            clauses = {
-                field: value.strip("'")
-                for field, _, value in (
-                    c.strip().split(" ", 2) for c in query["$filter"].split(" and ")
+def _retail_app(seen: list[dict[str, str]]) -> Any:
+    """The Retail Prices API: evaluates the ``eq`` clauses of ``$filter``, two items a page."""
+
+    def app(call: Call) -> Reply:
+        url = urllib.parse.urlsplit(call.target)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        seen.append(query)
+        clauses = {
+            field: value.strip("'")
+            for field, _, value in (
+                c.strip().split(" ", 2) for c in query["$filter"].split(" and ")
+            )
+        }
+        items = []
+        if clauses.get("armSkuName") == "Standard_NC24ads_A100_v4":
+            for item, usd in zip(AZURE_ITEMS, AZURE_PRICES, strict=True):
+                items.append(
+                    {
+                        **item,
+                        "retailPrice": usd,
+                        "unitPrice": usd,
+                        "currencyCode": "USD",
+                        "unitOfMeasure": "1 Hour",
+                        "armRegionName": clauses["armRegionName"],
+                        "armSkuName": clauses["armSkuName"],
+                        "serviceName": clauses["serviceName"],
+                        "type": clauses["priceType"],
+                    }
                 )
-            }
-            page = int(query.get("page", "0"))
-            items = []
-            if clauses.get("armSkuName") == "Standard_NC24ads_A100_v4":
-                for item, usd in zip(AZURE_ITEMS, AZURE_PRICES, strict=True):
-                    items.append(
-                        {
-                            **item,
-                            "retailPrice": usd,
-                            "unitPrice": usd,
-                            "currencyCode": "USD",
-                            "unitOfMeasure": "1 Hour",
-                            "armRegionName": clauses["armRegionName"],
-                            "armSkuName": clauses["armSkuName"],
-                            "serviceName": clauses["serviceName"],
-                            "type": clauses["priceType"],
-                        }
-                    )
-            chunk = items[:2] if page == 0 else items[2:]
-            next_link = None
-            if page == 0 and items:
-                next_link = f"http://{self.headers['Host']}/api/retail/prices?{url.query}&page=1"
-            body = json.dumps(
-                {"BillingCurrency": "USD", "Items": chunk, "NextPageLink": next_link}
-            ).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+        if query.get("page") == "1":
+            return json_reply(200, {"Items": items[2:], "NextPageLink": None})
+        link = f"http://{call.headers['host']}{url.path}?{url.query}&page=1" if items else None
+        return json_reply(200, {"BillingCurrency": "USD", "Items": items[:2], "NextPageLink": link})
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Retail
+    return app
 
 
 @pytest.fixture
 def retail() -> Iterator[tuple[str, list[dict[str, str]]]]:
     seen: list[dict[str, str]] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _retail_handler(seen))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/retail/prices", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer(_retail_app(seen)) as server:
+        yield f"{server.url}/api/retail/prices", seen
 
 
 def test_azure_vm_price_is_the_linux_consumption_meter(

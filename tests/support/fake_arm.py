@@ -5,13 +5,13 @@ over two pages here), and ARM's ``{"error": {"code", "message"}}`` body on error
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from inferplane.smoke.server import LoopbackServer
+from inferplane.smoke.wire import Call, Reply, json_reply
 
 __all__ = ["SUBSCRIPTION", "TOKEN", "fake_arm"]
 
@@ -85,72 +85,52 @@ USAGES: list[dict[str, Any]] = [
 ]
 
 
-def _handler(state: dict[str, Any]) -> type:
-    class Arm(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            query = dict(urllib.parse.parse_qsl(url.query))
-            state["seen"].append(self.path)
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                return self._error(401, "InvalidAuthenticationToken", "bad token")
-            prefix = f"/subscriptions/{SUBSCRIPTION}/providers/"
-            if not url.path.startswith(prefix):
-                return self._error(404, "SubscriptionNotFound", url.path)
-            rest = url.path[len(prefix) :].split("/")
-            api = {
-                ("Microsoft.CognitiveServices", "models"): "models",
-                ("Microsoft.Compute", "skus"): "skus",
-                ("Microsoft.MachineLearningServices", "usages"): "usages",
-            }.get((rest[0], rest[-1]))
-            if api is None:
-                return self._error(404, "InvalidResourceType", url.path)
-            if query.get("api-version") != API_VERSIONS[api]:
-                return self._error(400, "InvalidApiVersionParameter", str(query))
-            if state.get("fail"):
-                return self._error(*state["fail"])
-            if api == "models":
-                value = MODELS.get(rest[2], [])
-                page = int(query.get("page", "0"))
-                half = len(value) // 2
-                chunk = value[:half] if page == 0 else value[half:]
-                link = None
-                if page == 0:
-                    base = f"http://{self.headers['Host']}{url.path}"
-                    link = f"{base}?api-version={API_VERSIONS[api]}&page=1"
-                return self._send(200, {"value": chunk, "nextLink": link})
-            if api == "skus":
-                wanted = query.get("$filter", "")
-                value = [s for s in SKUS if f"location eq '{s['locations'][0]}'" == wanted]
-                return self._send(200, {"value": value})
-            return self._send(200, {"value": USAGES if rest[2] == "westeurope" else []})
+def arm_app(state: dict[str, Any]) -> Any:
+    def app(call: Call) -> Reply:
+        url = urlsplit(call.target)
+        query = dict(parse_qsl(url.query))
+        state["seen"].append(call.target)
+        if call.headers.get("authorization") != f"Bearer {TOKEN}":
+            return _error(401, "InvalidAuthenticationToken", "bad token")
+        prefix = f"/subscriptions/{SUBSCRIPTION}/providers/"
+        if call.method != "GET" or not url.path.startswith(prefix):
+            return _error(404, "SubscriptionNotFound", url.path)
+        rest = url.path[len(prefix) :].split("/")
+        api = {
+            ("Microsoft.CognitiveServices", "models"): "models",
+            ("Microsoft.Compute", "skus"): "skus",
+            ("Microsoft.MachineLearningServices", "usages"): "usages",
+        }.get((rest[0], rest[-1]))
+        if api is None:
+            return _error(404, "InvalidResourceType", url.path)
+        if query.get("api-version") != API_VERSIONS[api]:
+            return _error(400, "InvalidApiVersionParameter", str(query))
+        if state.get("fail"):
+            return _error(*state["fail"])
+        if api == "models":
+            value = MODELS.get(rest[2], [])
+            half = len(value) // 2
+            if query.get("page") == "1":
+                return json_reply(200, {"value": value[half:], "nextLink": None})
+            link = f"http://{call.headers['host']}{url.path}?api-version={API_VERSIONS[api]}&page=1"
+            return json_reply(200, {"value": value[:half], "nextLink": link})
+        if api == "skus":
+            wanted = query.get("$filter", "")
+            value = [s for s in SKUS if f"location eq '{s['locations'][0]}'" == wanted]
+            return json_reply(200, {"value": value})
+        return json_reply(200, {"value": USAGES if rest[2] == "westeurope" else []})
 
-        def _error(self, status: int, code: str, message: str) -> None:
-            self._send(status, {"error": {"code": code, "message": message}})
+    return app
 
-        def _send(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Arm
+def _error(status: int, code: str, message: str) -> Reply:
+    return json_reply(status, {"error": {"code": code, "message": message}})
 
 
 @contextmanager
 def fake_arm() -> Iterator[tuple[str, dict[str, Any]]]:
-    """A running fake ARM: its base URL and a state dict (``seen`` paths; set ``fail`` to
-    ``(status, code, message)`` to make every call fail)."""
+    """A running fake ARM: its base URL and a state dict (``seen`` request targets; set
+    ``fail`` to ``(status, code, message)`` to make every call fail)."""
     state: dict[str, Any] = {"seen": []}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer(arm_app(state)) as arm:
+        yield arm.url, state

@@ -9,12 +9,13 @@ hand (not fetched here); the AWQ repo's packed-integer counts are illustrative.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
+
+from inferplane.smoke.server import LoopbackServer
+from inferplane.smoke.wire import Call, Reply, json_reply
 
 __all__ = ["REPOS", "fake_hub"]
 
@@ -55,54 +56,31 @@ REPOS: dict[str, dict[str, Any]] = {
 REVISIONS = {"main", "v1"}
 
 
-def _handler(repos: dict[str, dict[str, Any]], private_token: str | None) -> type:
-    class Hub(BaseHTTPRequestHandler):
-        seen: list[str] = []
+def hub_app(repos: dict[str, dict[str, Any]], private_token: str | None, seen: list[str]) -> Any:
+    def app(call: Call) -> Reply:
+        seen.append(call.target)
+        # Split the raw path: a revision such as refs%2Fpr%2F1 stays one segment.
+        parts = urlsplit(call.target).path.split("/")
+        if call.method != "GET" or parts[:3] != ["", "api", "models"] or len(parts) not in (5, 7):
+            return json_reply(404, {"error": "not found"})
+        repo = f"{parts[3]}/{parts[4]}"
+        info = repos.get(repo)
+        if info is None:
+            return json_reply(401, {"error": "Repository not found"})
+        if info.get("private") and call.headers.get("authorization") != f"Bearer {private_token}":
+            return json_reply(401, {"error": "Repository not found"})
+        if len(parts) == 7 and (parts[5] != "revision" or parts[6] not in REVISIONS):
+            return json_reply(404, {"error": f"Revision not found: {parts[-1]}"})
+        return json_reply(200, {"id": repo, "sha": "a" * 40, "private": False, **info})
 
-        def do_GET(self) -> None:
-            Hub.seen.append(self.path)
-            parts = self.path.split("?", 1)[0].split("/")
-            # ['', 'api', 'models', org, name, ('revision', rev)?]
-            if parts[:3] != ["", "api", "models"] or len(parts) not in (5, 7):
-                return self._send(404, {"error": "not found"})
-            repo = f"{parts[3]}/{parts[4]}"
-            info = repos.get(repo)
-            if info is None:
-                return self._send(401, {"error": "Repository not found"})
-            if info.get("private") and self.headers.get("Authorization") != (
-                f"Bearer {private_token}"
-            ):
-                return self._send(401, {"error": "Repository not found"})
-            if len(parts) == 7 and (parts[5] != "revision" or parts[6] not in REVISIONS):
-                return self._send(404, {"error": f"Revision not found: {parts[-1]}"})
-            body = {"id": repo, "sha": "a" * 40, "private": False, "disabled": False, **info}
-            return self._send(200, body)
-
-        def _send(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Hub
+    return app
 
 
 @contextmanager
 def fake_hub(
     repos: dict[str, dict[str, Any]] | None = None, private_token: str | None = None
 ) -> Iterator[tuple[str, list[str]]]:
-    """A running fake Hub: its base URL and the list of paths it was asked for."""
-    handler = _handler(REPOS if repos is None else repos, private_token)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    """A running fake Hub: its base URL and the list of request targets it was sent."""
+    seen: list[str] = []
+    with LoopbackServer(hub_app(REPOS if repos is None else repos, private_token, seen)) as hub:
+        yield hub.url, seen
