@@ -18,7 +18,9 @@ from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
 from inferplane.spec.serving import Serving
+from inferplane.spec.wake import wakes
 from router.config import (
+    AdminConfig,
     CacheConfig,
     DataClassConfig,
     ExactCacheConfig,
@@ -35,6 +37,7 @@ from router.config import (
     TargetConfig,
     Timeouts,
 )
+from router.contract import METRICS_PORT
 
 __all__ = [
     "endpoints_from_graph",
@@ -127,6 +130,9 @@ def render_router_config(
         pii_data_class=(router.pii_data_class or spec.strictest_data_class)
         if router.pii_detection
         else None,
+        # A server scaled to zero is woken by the router's demand, which the cluster's
+        # Prometheus reads on the operator port (inferplane.spec.wake).
+        admin=AdminConfig(port=METRICS_PORT, host="0.0.0.0") if wakes(spec) else AdminConfig(),
     )
 
 

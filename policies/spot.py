@@ -20,11 +20,12 @@ __all__ = ["on_demand_baseline"]
 _DISTRIBUTION = "mixedInstancesPolicy.instancesDistribution"
 
 
-def on_demand_baseline(group: Resource) -> float | None:
-    """Instances of the group's ``minSize`` that run on demand; None when not known yet
-    (a preview with computed sizes)."""
+def on_demand_baseline(group: Resource, running: float | None = None) -> float | None:
+    """Instances of the group's baseline that run on demand; None when not known yet
+    (a preview with computed sizes). The baseline is ``running`` when given (IP-CAP-005
+    passes the larger of minSize and desiredCapacity), else ``minSize``."""
     props = group.properties
-    minimum = as_number(props.get("minSize"))
+    minimum = running if running is not None else as_number(props.get("minSize"))
     if minimum is None:
         return None
     distribution = get(props, _DISTRIBUTION)

@@ -106,6 +106,9 @@ class CreatedReservation:
     """Last day of the reservation (it ends at 00:00 UTC the next day); None: until deleted."""
     availability_zone: str | None = None
     """AZ of the reservation; the region's first available AZ when None."""
+    approval: str | None = None
+    """Change/approval reference for the commitment, tagged ``capacity-approval`` (the
+    capacity policy IP-CAP-002 requires one on every reservation)."""
 
 
 @dataclass(frozen=True)
@@ -739,6 +742,8 @@ class GpuFleet(TargetComponent):
         tags = dict(self._tags)
         if created.end_date is not None:
             tags["capacity-end-date"] = created.end_date.isoformat()
+        if created.approval:
+            tags["capacity-approval"] = created.approval
         return aws.ec2.CapacityReservation(
             f"{name}-reservation",
             instance_type=args.instance_type,

@@ -269,5 +269,7 @@ def _reservations(
         preference = capacity.preference or "capacity-reservations-first"
         return ReservationTarget(capacity.reservation_ids, preference), None
     if capacity.units:
-        return None, CreatedReservation(capacity.units, capacity.end_date)
+        return None, CreatedReservation(
+            capacity.units, capacity.end_date, approval=capacity.approval
+        )
     return ReservationTarget((), capacity.preference or "open"), None

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pulumi
 
-from components.kubernetes.autoscaling import SignalScaling
+from components.kubernetes.autoscaling import SignalScaling, WakeSignal
 from components.kubernetes.manifests import IngressPeer, Toleration
 from components.kubernetes.model_server import ModelServer, ModelServerArgs
 from components.kubernetes.node_pool import GpuNodePool
@@ -15,6 +15,7 @@ from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
 from inferplane.serving import render
 from inferplane.spec.targets.selfhosted import KubernetesTarget, cache_floor_gib
+from inferplane.spec.wake import wakes
 
 __all__ = ["model_server", "secret_config"]
 
@@ -40,6 +41,7 @@ def model_server(name: str, target: KubernetesTarget, ctx: DeployContext) -> Mod
             or default_target(serving.engine, scaling.signal, serving.batching.max_seqs),
             production=ctx.spec.environment == "prod",
             labels=ctx.labels(name).kubernetes(),
+            wake=_wake(ctx, name),
         )
         scrapers = (IngressPeer(scaling.prometheus.namespace, dict(scaling.prometheus.pod_labels)),)
         if serving.engine == "llamacpp" and "--metrics" not in command.args:
@@ -114,3 +116,11 @@ def secret_config(key: str, path: str) -> pulumi.Output[str]:
             f"stack {pulumi.get_stack()}",
         )
     return value
+
+
+def _wake(ctx: DeployContext, name: str) -> WakeSignal | None:
+    """The router's demand signal for ``name`` when it scales to zero (spec.wake)."""
+    for wake in wakes(ctx.spec):
+        if wake.target == name:
+            return WakeSignal(wake.router_namespace, wake.target)
+    return None

@@ -24,6 +24,7 @@ from inferplane.spec.targets import (
     LambdaTarget,
     TargetBase,
 )
+from inferplane.spec.wake import wake_issues
 
 if TYPE_CHECKING:
     from inferplane.spec.stack import StackSpec
@@ -80,6 +81,7 @@ def cross_check(
         *_bedrock_offers(spec),
         *fit_issues(spec),
         *bedrock_issues(spec),
+        *wake_issues(spec),
     ]
 
 

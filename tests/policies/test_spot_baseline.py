@@ -58,8 +58,8 @@ def test_the_fallback_group_is_no_baseline() -> None:
 def test_an_all_spot_prod_baseline_is_flagged() -> None:
     messages, _ = findings(replace(SPOT, on_demand_base=0, created_reservation=None))
     assert messages == [
-        "prod GPU fleet (g5.2xlarge, g6.2xlarge) has a baseline of 4 instances, all on spot:"
-        " nothing of it is guaranteed"
+        "prod GPU fleet (g5.2xlarge, g6.2xlarge) keeps 4 instances running (min 4, desired 4),"
+        " all on spot: nothing of it is guaranteed"
     ]
 
 
@@ -67,7 +67,10 @@ def test_a_reservation_smaller_than_the_on_demand_part_is_flagged() -> None:
     messages, _ = findings(
         replace(SPOT, on_demand_base=3, created_reservation=CreatedReservation(2, None))
     )
-    assert messages == ["reservations cover 2 of the on-demand baseline's 3 instances"]
+    assert messages == [
+        "reservations cover 2 of the 3 on-demand instances the fleet keeps running"
+        " (min 4, desired 4, 3 on demand)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -87,7 +90,7 @@ def test_without_spot_the_whole_baseline_is_on_demand() -> None:
     messages, baselines = findings(args)
     assert baselines == {"llama-asg": 4.0}
     assert messages == [
-        "prod GPU fleet (g5.2xlarge) has an on-demand baseline of 4 instances and targets no"
+        "prod GPU fleet (g5.2xlarge) keeps 4 instances running (min 4, desired 4) and targets no"
         " capacity reservation"
     ]
     assert RULE.id == "IP-CAP-005"

@@ -383,7 +383,7 @@ def test_every_finding_says_how_to_fix() -> None:
     spec = load_stack(ROOT, "prod-us-east-1").spec
     report = Report([evaluate(stack_from_graph(graph, spec), context(spec))])
     table = render(report, "table")
-    assert "how to fix: Place the router where it reaches the target" in " ".join(table.split())
+    assert "change: Place the router where it reaches the target" in " ".join(table.split())
 
 
 # --- IP-SAF-008 on real plans of the spec itself -----------------------------------------
