@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from components.base import EndpointInfo
+from inferplane.catalog.context_windows import managed_context_window
 from inferplane.coldstart import cold_start
 from inferplane.cost.prices import default_prices
 from inferplane.cost.tokens import token_prices
@@ -16,6 +17,7 @@ from inferplane.plan.graph import Graph
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.serving import Serving
 from inferplane.spec.wake import wakes
 from router.config import (
     AdminConfig,
@@ -98,6 +100,7 @@ def render_router_config(
                 match=RouteMatch(**route.match.model_dump()),
                 targets=route.targets,
                 max_tokens=route.max_tokens,
+                order=route.order,
             )
             for i, route in enumerate(spec.routes)
         ),
@@ -153,12 +156,24 @@ def _target(
         latency_ms_p50=target.latency_ms_p50,
         input_cost_per_1k=price[0].usd if price else None,
         output_cost_per_1k=price[1].usd if price else None,
+        context_window=_context_window(target),
         cold=cold,
         timeouts=TargetConfig.cold_timeouts(cold) if cold is not None else Timeouts(),
         replicas=ReplicaConfig(**replicas, policy=getattr(target, "replica_routing", "prefix"))
         if replicas is not None
         else None,
     )
+
+
+def _context_window(target: object) -> int | None:
+    """What the router checks a request's size against: the engine's context length for
+    a model the stack serves itself, else a managed model's published window, else None
+    (unknown: never skipped for size)."""
+    serving = getattr(target, "serving", None)
+    if isinstance(serving, Serving):
+        return serving.context_length
+    model = getattr(target, "model", None)
+    return managed_context_window(model) if isinstance(model, str) else None
 
 
 def endpoints_from_graph(graph: Graph, spec: StackSpec) -> dict[str, EndpointInfo]:

@@ -237,6 +237,10 @@ class TargetConfig(_Model):
     """Expected latency, used to skip targets that cannot meet a request's budget."""
     api_version: str | None = None
     """API version query parameter (Azure OpenAI ``api-version``, Anthropic version header)."""
+    context_window: int | None = Field(default=None, ge=1)
+    """Tokens the model takes per request, prompt and answer together (the engine's
+    ``--max-model-len``, a managed model's published window); None: unknown, never
+    skipped for size (``router.window``)."""
     cold: ColdStartConfig | None = None
     """Set when the target scales to zero (``backend: openai`` only)."""
     replicas: ReplicaConfig | None = None
@@ -287,6 +291,9 @@ class RouteConfig(_Model):
     match: RouteMatch = RouteMatch()
     targets: tuple[str, ...]
     max_tokens: int | None = None
+    order: Literal["listed", "cost"] = "listed"
+    """``cost``: try the targets cheapest first by their price per 1k tokens (unknown
+    prices last, ties in listed order); ``listed``: as written (``router.ordering``)."""
 
 
 class DataClassConfig(_Model):
@@ -342,7 +349,21 @@ class CacheConfig(_Model):
 
 
 class LimitsConfig(_Model):
+    """Bounds on what one request may cost the router (``router.bounds``)."""
+
     max_body_bytes: int = 1_048_576
+    max_messages: int = Field(default=2048, ge=1)
+    """Messages of a chat request (inputs of an embeddings request) above which it is
+    refused with a 413 naming this limit."""
+    offload_bytes: int = Field(default=65_536, ge=0)
+    """Bodies at least this large are parsed and scanned in a worker thread, so one big
+    request does not stall the event loop for everyone else."""
+    header_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    """A connection must deliver a request's headers within this many seconds of opening
+    (or of its previous answer): slow clients cannot hold connections open."""
+    body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """A request body must arrive within this many seconds; else 408 and the connection
+    is closed."""
     max_tokens: int | None = None
     """Cap applied to every request's max_tokens (routes may cap lower)."""
     blocking_threads: int = Field(default=16, ge=1, le=256)

@@ -36,9 +36,7 @@ class WakeSignal:
 
     @property
     def query(self) -> str:
-        scope = (
-            f'namespace="{self.router_namespace}",target="{self.target}",outcome="target_cold"'
-        )
+        scope = f'namespace="{self.router_namespace}",target="{self.target}",outcome="target_cold"'
         return f"sum(increase({WAKE_METRIC}{{{scope}}}[{WAKE_WINDOW}]))"
 
 
