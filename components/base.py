@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 
 import pulumi
 
-from components.wiring import Grant, Reach
+from inferplane.components.wiring import Grant, Reach
 
 __all__ = ["EndpointInfo", "Labels", "TargetComponent"]
 

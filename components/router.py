@@ -27,12 +27,18 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import pulumi
 
-from components.base import Labels
-from components.wiring import Grant, RouterIdentity, RouterNetwork
-from router.contract import CONFIG_ENV, CONFIG_FILE, CONFIG_PATH, METRICS_PORT, ROUTER_PORT
+from inferplane.components.base import Labels
+from inferplane.components.wiring import Grant, RouterIdentity, RouterNetwork
+from inferplane.router.contract import (
+    CONFIG_ENV,
+    CONFIG_FILE,
+    CONFIG_PATH,
+    METRICS_PORT,
+    ROUTER_PORT,
+)
 
 if TYPE_CHECKING:
-    from components.aws.lambda_function import LambdaVpc
+    from inferplane.components.aws.lambda_function import LambdaVpc
 
 __all__ = [
     "CONFIG_ENV",
@@ -227,8 +233,8 @@ class RouterService(pulumi.ComponentResource):
 
         import pulumi_aws as aws
 
-        from components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
-        from components.aws.wiring import grant_statements
+        from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
+        from inferplane.components.aws.wiring import grant_statements
 
         assert args.region is not None
         assert args.code is not None
@@ -288,7 +294,7 @@ class RouterService(pulumi.ComponentResource):
         through NAT); nothing in."""
         import pulumi_aws as aws
 
-        from components.aws.lambda_function import LambdaVpc
+        from inferplane.components.aws.lambda_function import LambdaVpc
 
         vpc, region = args.vpc, args.region
         assert vpc is not None
@@ -329,12 +335,12 @@ class RouterService(pulumi.ComponentResource):
     def _on_cloud_run(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.gcp.cloud_run_service import (
+        from inferplane.components.gcp.cloud_run_service import (
             CloudRunService,
             CloudRunServiceArgs,
             VpcEgress,
         )
-        from components.gcp.router_grants import grant_members
+        from inferplane.components.gcp.router_grants import grant_members
 
         assert args.region is not None
         assert args.image is not None
@@ -378,12 +384,12 @@ class RouterService(pulumi.ComponentResource):
     def _on_container_app(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.azure.container_app_service import (
+        from inferplane.components.azure.container_app_service import (
             ContainerAppService,
             ContainerAppServiceArgs,
         )
-        from components.azure.network import AzureNetwork
-        from components.azure.roles import assign_grant
+        from inferplane.components.azure.network import AzureNetwork
+        from inferplane.components.azure.roles import assign_grant
 
         assert args.region is not None
         assert args.image is not None
@@ -435,9 +441,16 @@ class RouterService(pulumi.ComponentResource):
     def _on_kubernetes(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
-        from components.kubernetes.manifests import ROUTER_POD_LABELS, EgressPeer, Workload
-        from components.kubernetes.objects import IngressPeer
-        from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
+        from inferplane.components.kubernetes.manifests import (
+            ROUTER_POD_LABELS,
+            EgressPeer,
+            Workload,
+        )
+        from inferplane.components.kubernetes.objects import IngressPeer
+        from inferplane.components.kubernetes.workload import (
+            KubernetesWorkload,
+            KubernetesWorkloadArgs,
+        )
 
         assert args.image is not None
         assert args.namespace is not None
@@ -504,7 +517,7 @@ class RouterService(pulumi.ComponentResource):
 
         import pulumi_aws as aws
 
-        from components.aws.wiring import grant_statements
+        from inferplane.components.aws.wiring import grant_statements
 
         if args.eks_cluster is None or args.region is None:
             raise ValueError(

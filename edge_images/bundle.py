@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from components.edge.layout import (
+from inferplane.components.edge.layout import (
     BUNDLE_README,
     K3S_IMAGES,
     K3S_MANIFESTS,
@@ -53,12 +53,12 @@ from components.edge.layout import (
     InstallPlan,
     ModelImage,
 )
-from edge_images import launchd, manifests, scripts, seed, systemd
-from edge_images.profiles import DIGEST_REF, Profile, load_profile
-from edge_images.readme import bundle_readme
-from edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
-from edge_images.site import Site, site_names, site_router_config
-from edge_images.weights import pack_model
+from inferplane.edge_images import launchd, manifests, scripts, seed, systemd
+from inferplane.edge_images.profiles import DIGEST_REF, Profile, load_profile
+from inferplane.edge_images.readme import bundle_readme
+from inferplane.edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
+from inferplane.edge_images.site import Site, site_names, site_router_config
+from inferplane.edge_images.weights import pack_model
 from inferplane.errors import BuildError
 from inferplane.packaging.oci import canonical_json
 from inferplane.packaging.rootfs import BaseSystem
@@ -71,10 +71,10 @@ from inferplane.packaging.router_image import (
 )
 from inferplane.packaging.source import router_files
 from inferplane.packaging.wheels import LOCK_FILE, Target, download_wheels, lock_text
+from inferplane.router.contract import ROUTER_PORT
 from inferplane.serving import EngineCommand, render
 from inferplane.spec import StackSpec
 from inferplane.spec.targets.selfhosted import cache_floor_gib
-from router.contract import ROUTER_PORT
 
 __all__ = ["MAC_PYTHON", "Bundle", "BundleInputs", "build_bundle"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import plistlib
 from dataclasses import dataclass
 
-from components.edge.layout import SITE_TLS_CERT, SITE_TLS_KEY, SitePaths
-from edge_images.profiles import EngineImage
+from inferplane.components.edge.layout import SITE_TLS_CERT, SITE_TLS_KEY, SitePaths
+from inferplane.edge_images.profiles import EngineImage
+from inferplane.router.contract import ROUTER_PORT
 from inferplane.serving import EngineCommand
-from router.contract import ROUTER_PORT
 
 __all__ = ["MAC_ROOT", "MacServer", "model_server_plist", "router_plist", "server_label"]
 

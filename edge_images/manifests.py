@@ -15,8 +15,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, replace
 
-from components.edge.layout import TLS_SECRET
-from components.kubernetes.manifests import (
+from inferplane.components.edge.layout import TLS_SECRET
+from inferplane.components.kubernetes.manifests import (
     ROUTER_POD_LABELS,
     Manifest,
     ModelServerConfig,
@@ -25,8 +25,8 @@ from components.kubernetes.manifests import (
     namespace_manifest,
     workload_manifests,
 )
+from inferplane.router.contract import CONFIG_PATH, ROUTER_PORT
 from inferplane.serving import EngineCommand
-from router.contract import CONFIG_PATH, ROUTER_PORT
 
 __all__ = [
     "KUBERNETES_VERSION",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from components.edge.layout import MODELS_DIR, SITE_TLS_DIR, SitePaths
+from inferplane.components.edge.layout import MODELS_DIR, SITE_TLS_DIR, SitePaths
 
 __all__ = ["bundle_readme"]
 

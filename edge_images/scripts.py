@@ -4,11 +4,17 @@ install-macos.sh (Apple silicon). Rendered from fixed text, so they are determin
 
 from __future__ import annotations
 
-from components.edge.install import ROOT_ENV, SiteLayout, runtime_part
-from components.edge.layout import K3S_IMAGES, SITE_CA, SITE_TLS_DIR, InstallPlan, ModelImage
-from components.edge.verify import program
-from components.shell import quote
-from edge_images.launchd import MAC_ROOT
+from inferplane.components.edge.install import ROOT_ENV, SiteLayout, runtime_part
+from inferplane.components.edge.layout import (
+    K3S_IMAGES,
+    SITE_CA,
+    SITE_TLS_DIR,
+    InstallPlan,
+    ModelImage,
+)
+from inferplane.components.edge.verify import program
+from inferplane.components.shell import quote
+from inferplane.edge_images.launchd import MAC_ROOT
 
 __all__ = ["BASE", "fetch_images_sh", "install_macos_sh", "install_sh"]
 

@@ -34,7 +34,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.edge.layout import (
+from inferplane.components.edge.layout import (
     SECRETS_CA,
     SECRETS_CERT,
     SECRETS_KEY,
@@ -42,8 +42,8 @@ from components.edge.layout import (
     secrets_dir,
 )
 from inferplane.errors import BuildError
-from router.auth import hash_key
-from router.config import KeyConfig
+from inferplane.router.auth import hash_key
+from inferplane.router.config import KeyConfig
 
 __all__ = ["SITE_KEY_ID", "SiteSecrets", "secrets_dir", "site_secrets"]
 

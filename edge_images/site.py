@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.base import EndpointInfo
+from inferplane.components.base import EndpointInfo
 from inferplane.errors import BuildError
+from inferplane.router.config import KeyConfig, RouterConfig
 from inferplane.routerconfig import render_router_config
 from inferplane.spec import StackSpec
 from inferplane.spec.routes import Route
 from inferplane.spec.targets.selfhosted import EdgeTarget
-from router.config import KeyConfig, RouterConfig
 
 __all__ = ["Site", "site_names", "site_router_config"]
 

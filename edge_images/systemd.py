@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import shlex
 
-from components.edge.layout import SITE_TLS_CERT, SITE_TLS_KEY, SitePaths
-from edge_images.manifests import MODEL_DIR, ModelServer
+from inferplane.components.edge.layout import SITE_TLS_CERT, SITE_TLS_KEY, SitePaths
+from inferplane.edge_images.manifests import MODEL_DIR, ModelServer
 from inferplane.packaging.router_image import APP_DIR, SITE_DIR
-from router.contract import CONFIG_PATH, ROUTER_PORT
+from inferplane.router.contract import CONFIG_PATH, ROUTER_PORT
 
 __all__ = ["ROUTER_ROOT", "ROUTER_UNIT", "model_server_unit", "router_unit", "unit_name"]
 

@@ -38,11 +38,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_images.systemd import ROUTER_ROOT
+from inferplane.edge_images.systemd import ROUTER_ROOT
 from inferplane.errors import BuildError
 from inferplane.packaging.rootfs import BaseSystem, build_rootfs
 from inferplane.packaging.router_image import RouterImage
-from router.contract import ROUTER_PORT
+from inferplane.router.contract import ROUTER_PORT
 
 __all__ = [
     "VM_SYSTEM",

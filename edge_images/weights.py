@@ -18,9 +18,9 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from components.edge.layout import MODELS_DIR, ModelWeights, plan_from_manifest
-from edge_images.profiles import load_profile
-from edge_images.scripts import install_sh
+from inferplane.components.edge.layout import MODELS_DIR, ModelWeights, plan_from_manifest
+from inferplane.edge_images.profiles import load_profile
+from inferplane.edge_images.scripts import install_sh
 from inferplane.errors import BuildError
 from inferplane.packaging.oci import canonical_json
 

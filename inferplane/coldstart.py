@@ -17,7 +17,7 @@ pulled at start). ``idle_s`` is the platform's scale-down delay: KEDA's
 
 from __future__ import annotations
 
-from router.config import ColdStartConfig
+from inferplane.router.config import ColdStartConfig
 
 __all__ = ["COLD_DEFAULTS", "cold_start"]
 

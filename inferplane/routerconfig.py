@@ -7,19 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from components.base import EndpointInfo
 from inferplane.catalog.context_windows import managed_context_window
 from inferplane.coldstart import cold_start
+from inferplane.components.base import EndpointInfo
 from inferplane.cost.prices import default_prices
 from inferplane.cost.tokens import token_prices
 from inferplane.errors import PlanError
 from inferplane.plan.graph import Graph
 from inferplane.residency import PLACEMENT_RANK
-from inferplane.spec import StackSpec
-from inferplane.spec.checks import classes_allowed_at, router_location
-from inferplane.spec.serving import Serving
-from inferplane.spec.wake import wakes
-from router.config import (
+from inferplane.router.config import (
     AdminConfig,
     CacheConfig,
     DataClassConfig,
@@ -37,7 +33,11 @@ from router.config import (
     TargetConfig,
     Timeouts,
 )
-from router.contract import METRICS_PORT
+from inferplane.router.contract import METRICS_PORT
+from inferplane.spec import StackSpec
+from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.serving import Serving
+from inferplane.spec.wake import wakes
 
 __all__ = [
     "endpoints_from_graph",

@@ -37,7 +37,7 @@ def stack_outputs(spec: StackSpec, deployment: Deployment) -> dict[str, Any]:
         ROUTER_URL: deployment.router.url,
     }
     # Imported here: verify reads the names above without loading Pulumi.
-    from components.edge.edge_site import EdgeSite
+    from inferplane.components.edge.edge_site import EdgeSite
 
     sites = {n: t.status for n, t in deployment.targets.items() if isinstance(t, EdgeSite)}
     if sites:

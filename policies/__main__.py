@@ -16,7 +16,7 @@ import pulumi_policy.policy as _analyzer  # noqa: E402
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
 from inferplane.errors import InferplaneError  # noqa: E402
-from policies.crossguard import (  # noqa: E402
+from inferplane.policies.crossguard import (  # noqa: E402
     build_policies,
     initial_config,
     org_policy,

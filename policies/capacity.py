@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from policies.config import CommitmentPolicy
-from policies.model import Resource
-from policies.values import as_number, as_str, get, is_known
+from inferplane.policies.config import CommitmentPolicy
+from inferplane.policies.model import Resource
+from inferplane.policies.values import as_number, as_str, get, is_known
 
 __all__ = [
     "AZURE_DEPLOYMENT",

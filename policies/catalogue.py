@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from policies.model import ResourceRule, Rule
-from policies.registry import all_rules
+from inferplane.policies.model import ResourceRule, Rule
+from inferplane.policies.registry import all_rules
 
 __all__ = ["catalogue"]
 

@@ -27,9 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from inferplane.catalog.instances import is_accelerated
 from inferplane.errors import ConfigFileError, Issue, SpecError
+from inferplane.policies.model import Enforcement
 from inferplane.residency import Placement, Zone
 from inferplane.yamlload import load_yaml
-from policies.model import Enforcement
 
 __all__ = [
     "CommitmentPolicy",
@@ -185,7 +185,7 @@ class OrgPolicy(_Model):
     @field_validator("rules")
     @classmethod
     def _known_rules(cls, rules: dict[str, RuleSetting]) -> dict[str, RuleSetting]:
-        from policies.registry import rule_ids
+        from inferplane.policies.registry import rule_ids
 
         known = rule_ids()
         for rule_id in rules:
@@ -283,8 +283,8 @@ def parse_policy(data: object, source: str, *, approved: bool = False) -> OrgPol
 
 def weakenings(policy: OrgPolicy) -> list[Issue]:
     """What in ``policy`` weakens a critical rule, as issues naming the key."""
-    from policies.model import Severity
-    from policies.registry import all_rules
+    from inferplane.policies.model import Severity
+    from inferplane.policies.registry import all_rules
 
     issues = [
         Issue(

@@ -26,12 +26,20 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy.proxy import UnknownValueError
 
+from inferplane.policies.config import OrgPolicy, load_policy
+from inferplane.policies.model import (
+    Context,
+    Enforcement,
+    Resource,
+    ResourceRule,
+    Rule,
+    Stack,
+    StackRule,
+)
+from inferplane.policies.normalize import inherit_tags, normalize
+from inferplane.policies.registry import all_rules
+from inferplane.policies.values import UNKNOWN
 from inferplane.spec import StackSpec
-from policies.config import OrgPolicy, load_policy
-from policies.model import Context, Enforcement, Resource, ResourceRule, Rule, Stack, StackRule
-from policies.normalize import inherit_tags, normalize
-from policies.registry import all_rules
-from policies.values import UNKNOWN
 
 __all__ = [
     "CONFIG_SCHEMA",

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from policies.model import (
+from inferplane.policies.model import (
     Context,
     Enforcement,
     Resource,
@@ -19,9 +19,9 @@ from policies.model import (
     StackRule,
     Violation,
 )
-from policies.registry import all_rules
-from policies.speckeys import spec_path
-from policies.waivers import DEFAULT_WARNING_DAYS, Waiver
+from inferplane.policies.registry import all_rules
+from inferplane.policies.speckeys import spec_path
+from inferplane.policies.waivers import DEFAULT_WARNING_DAYS, Waiver
 
 __all__ = ["Finding", "Report", "StackReport", "WaiverNote", "apply_waivers", "evaluate"]
 

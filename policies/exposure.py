@@ -4,8 +4,8 @@ that claims a public reach really is public, IP-WIR-004 that a private one is no
 
 from __future__ import annotations
 
-from policies.model import Resource
-from policies.values import UNKNOWN, as_bool, as_str, get
+from inferplane.policies.model import Resource
+from inferplane.policies.values import UNKNOWN, as_bool, as_str, get
 
 __all__ = ["NETWORK_SETTING", "internet_exposed"]
 

@@ -15,10 +15,10 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from components.wiring import Grant
+from inferplane.components.wiring import Grant
 from inferplane.plan.computed import computed_outputs
-from policies.model import Resource, Stack
-from policies.values import UNKNOWN, as_str, is_known
+from inferplane.policies.model import Resource, Stack
+from inferplane.policies.values import UNKNOWN, as_str, is_known
 
 __all__ = ["AZURE_ROLES", "holds", "identifiers"]
 

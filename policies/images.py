@@ -9,8 +9,8 @@ import binascii
 import shlex
 from collections.abc import Iterator
 
-from policies.model import Resource
-from policies.values import as_str, strings
+from inferplane.policies.model import Resource
+from inferplane.policies.values import as_str, strings
 
 __all__ = ["images_in_script", "images_of"]
 

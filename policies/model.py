@@ -21,8 +21,8 @@ import orjson
 from inferplane.residency import Location
 
 if TYPE_CHECKING:
+    from inferplane.policies.config import OrgPolicy
     from inferplane.spec import StackSpec
-    from policies.config import OrgPolicy
 
 __all__ = [
     "Context",

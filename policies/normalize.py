@@ -11,11 +11,11 @@ from typing import Any
 
 from inferplane.plan.graph import Graph
 from inferplane.plan.graph import Resource as GraphResource
+from inferplane.policies.model import Resource, Stack
+from inferplane.policies.taggable import is_taggable
+from inferplane.policies.values import UNKNOWN, is_known
 from inferplane.residency import Location
 from inferplane.spec import StackSpec
-from policies.model import Resource, Stack
-from policies.taggable import is_taggable
-from policies.values import UNKNOWN, is_known
 
 __all__ = [
     "components_of",

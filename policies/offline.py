@@ -10,11 +10,11 @@ from pathlib import Path
 
 from inferplane.errors import ConfigFileError
 from inferplane.plan import Graph, run_program
+from inferplane.policies.config import OrgPolicy
+from inferplane.policies.engine import StackReport, evaluate
+from inferplane.policies.model import Context
+from inferplane.policies.normalize import stack_from_graph
 from inferplane.spec import StackFile, StackSpec, provider_regions
-from policies.config import OrgPolicy
-from policies.engine import StackReport, evaluate
-from policies.model import Context
-from policies.normalize import stack_from_graph
 
 __all__ = ["NO_SPEC_NOTE", "check_graph", "check_stack", "load_graphs"]
 

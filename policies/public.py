@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 
-from policies.model import Resource
-from policies.values import as_bool, as_str, get, is_known, strings
+from inferplane.policies.model import Resource
+from inferplane.policies.values import as_bool, as_str, get, is_known, strings
 
 __all__ = [
     "CLOUD_RUN_IAM",

@@ -7,14 +7,14 @@ import pkgutil
 from functools import cache
 from importlib import import_module
 
-from policies.model import ResourceRule, Rule, StackRule
+from inferplane.policies.model import ResourceRule, Rule, StackRule
 
 __all__ = ["all_rules", "resource_rules", "rule_ids", "rule_modules", "stack_rules"]
 
 
 def rule_modules() -> list[str]:
     """Module names under ``policies.rules``, sorted."""
-    from policies import rules
+    from inferplane.policies import rules
 
     return sorted(f"{rules.__name__}.{m.name}" for m in pkgutil.iter_modules(rules.__path__))
 

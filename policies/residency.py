@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inferplane.policies.model import Context, Resource
 from inferplane.residency import Location, Zone, placement_refusal
-from policies.model import Context, Resource
 
 __all__ = ["ClassRule", "class_rule", "refusal"]
 

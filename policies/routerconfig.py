@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from policies.model import Resource
-from policies.values import SECRET, UNKNOWN
-from router.config import RouterConfig
-from router.contract import CONFIG_ENV, CONFIG_FILE
+from inferplane.policies.model import Resource
+from inferplane.policies.values import SECRET, UNKNOWN
+from inferplane.router.config import RouterConfig
+from inferplane.router.contract import CONFIG_ENV, CONFIG_FILE
 
 __all__ = ["CONFIG_KEY", "ENV_VAR", "FoundConfig", "find_router_configs"]
 

@@ -9,7 +9,7 @@ component just below the stack root gives its entry; no rule parses names."""
 
 from __future__ import annotations
 
-from policies.model import Resource, Stack
+from inferplane.policies.model import Resource, Stack
 
 __all__ = ["ROUTER_ENTRY", "entry_of", "spec_path", "target_component"]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from policies.model import Resource
-from policies.values import as_number, get
+from inferplane.policies.model import Resource
+from inferplane.policies.values import as_number, get
 
 __all__ = ["on_demand_baseline"]
 

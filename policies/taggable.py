@@ -2,7 +2,7 @@
 (Kubernetes). A taggable resource without the required tags is the program's fault; an
 untaggable one borrows its siblings' tags for residency decisions.
 
-The list is generated from the installed provider SDKs (``python -m policies.taggable``
+The list is generated from the installed provider SDKs (``python -m inferplane.policies.taggable``
 rewrites ``policies/data/taggable.txt``); regenerate it when a provider is upgraded.
 """
 

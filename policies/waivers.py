@@ -31,7 +31,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from inferplane.errors import Issue, SpecError
-from policies.config import pydantic_issue, read_document
+from inferplane.policies.config import pydantic_issue, read_document
 
 __all__ = [
     "DEFAULT_MAX_DAYS",
@@ -68,7 +68,7 @@ class Waiver(BaseModel):
     @field_validator("rule")
     @classmethod
     def _known_rule(cls, value: str) -> str:
-        from policies.registry import rule_ids
+        from inferplane.policies.registry import rule_ids
 
         known = rule_ids()
         if value not in known:
@@ -136,8 +136,8 @@ def parse_waivers(
 
 
 def _bounds(waivers: Sequence[Waiver], max_days: int, today: dt.date) -> list[Issue]:
-    from policies.model import StackRule
-    from policies.registry import all_rules
+    from inferplane.policies.model import StackRule
+    from inferplane.policies.registry import all_rules
 
     stack_rules = {r.id for r in all_rules() if isinstance(r, StackRule)}
     latest = today + dt.timedelta(days=max_days)

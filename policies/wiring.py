@@ -17,10 +17,10 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from components.wiring import Reach, RouterNetwork
-from policies.model import Resource, Stack
-from policies.values import UNKNOWN, is_known
-from router.config import RouterConfig, TargetConfig
+from inferplane.components.wiring import Reach, RouterNetwork
+from inferplane.policies.model import Resource, Stack
+from inferplane.policies.values import UNKNOWN, is_known
+from inferplane.router.config import RouterConfig, TargetConfig
 
 __all__ = [
     "MISSING",

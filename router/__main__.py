@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from router.errors import RouterError
-from router.serve import CONFIG_ENV, load_config, run, tls_context
+from .errors import RouterError
+from .serve import CONFIG_ENV, load_config, run, tls_context
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from router.backends import ChatBackend
-from router.bounds import RequestTimeoutError, server_options
-from router.config import RouterConfig
-from router.core import Gateway, Request, Response
-from router.errors import BodyTooLargeError, NotFoundError, RequestError, RouterError
+from .backends import ChatBackend
+from .bounds import RequestTimeoutError, server_options
+from .config import RouterConfig
+from .core import Gateway, Request, Response
+from .errors import BodyTooLargeError, NotFoundError, RequestError, RouterError
 
 __all__ = ["GATEWAY", "create_app", "create_operator_app"]
 

@@ -11,8 +11,8 @@ import hashlib
 import hmac
 import secrets
 
-from router.config import KeyConfig
-from router.errors import AuthenticationError
+from .config import KeyConfig
+from .errors import AuthenticationError
 
 __all__ = ["KeyRing", "hash_key", "new_key"]
 

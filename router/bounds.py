@@ -23,9 +23,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from router.chat import ChatRequest
-from router.config import LimitsConfig
-from router.errors import BodyTooLargeError, RequestError
+from .chat import ChatRequest
+from .config import LimitsConfig
+from .errors import BodyTooLargeError, RequestError
 
 __all__ = [
     "SWITCH_INTERVAL_S",

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from router.config import ExactCacheConfig, SemanticCacheConfig
-from router.embedder import EMBEDDERS, Embedder
-from router.errors import ConfigError
-from router.state import StateStore
+from .config import ExactCacheConfig, SemanticCacheConfig
+from .embedder import EMBEDDERS, Embedder
+from .errors import ConfigError
+from .state import StateStore
 
 if TYPE_CHECKING:
     import numpy as np

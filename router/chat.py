@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
-from router.api.parse import JSON_TYPE_NAMES, kind
-from router.errors import RequestError
+from .api.parse import JSON_TYPE_NAMES, kind
+from .errors import RequestError
 
 __all__ = ["ChatRequest", "chat_request", "message_text", "parse_chat_request"]
 

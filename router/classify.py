@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from router.chat import ChatRequest
-from router.config import KeyConfig, RouterConfig
-from router.errors import PermissionDeniedError, RequestError
-from router.pii import PiiRegistry
+from .chat import ChatRequest
+from .config import KeyConfig, RouterConfig
+from .errors import PermissionDeniedError, RequestError
+from .pii import PiiRegistry
 
 __all__ = [
     "DATA_CLASS_HEADER",

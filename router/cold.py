@@ -29,8 +29,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Literal, Protocol, TypeVar
 
-from router.config import ColdStartConfig
-from router.errors import (
+from .config import ColdStartConfig
+from .errors import (
     UpstreamConnectError,
     UpstreamError,
     UpstreamStatusError,

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import orjson
 from pydantic import ValidationError
 
-from router.config import RouterConfig, TargetAuth
-from router.errors import ConfigError
+from .config import RouterConfig, TargetAuth
+from .errors import ConfigError
 
 __all__ = ["parse_config", "point_targets"]
 

@@ -37,11 +37,11 @@ from typing import Any, TypeVar
 
 import orjson
 
-from router.accesslog import AccessLog
-from router.auth import KeyRing
-from router.backends import BackendContext, ChatBackend, Completion, Usage, build_backend
-from router.bounds import check_body_size, check_items, off_loop, precheck_items
-from router.cache import (
+from .accesslog import AccessLog
+from .auth import KeyRing
+from .backends import BackendContext, ChatBackend, Completion, Usage, build_backend
+from .bounds import check_body_size, check_items, off_loop, precheck_items
+from .cache import (
     CachedAnswer,
     ExactCache,
     SemanticCache,
@@ -49,13 +49,13 @@ from router.cache import (
     namespace,
     semantic_namespace,
 )
-from router.chat import ChatRequest, parse_chat_request
-from router.classify import Classification, Classifier
-from router.cold import readiness, set_deadline
-from router.config import ANONYMOUS_TENANT, KeyConfig, RouterConfig
-from router.decide import Decision, RouteTable
-from router.embedder import Embedder
-from router.errors import (
+from .chat import ChatRequest, parse_chat_request
+from .classify import Classification, Classifier
+from .cold import readiness, set_deadline
+from .config import ANONYMOUS_TENANT, KeyConfig, RouterConfig
+from .decide import Decision, RouteTable
+from .embedder import Embedder
+from .errors import (
     AuthenticationError,
     MethodNotAllowedError,
     NoTargetError,
@@ -67,14 +67,14 @@ from router.errors import (
     UpstreamProtocolError,
     UpstreamTimeoutError,
 )
-from router.headers import SafeHeaders
-from router.limits import RateLimiter
-from router.metrics import Metrics
-from router.pii import PiiRegistry
-from router.resilience import CircuitBreaker, backoff_delay
-from router.sse import error_event, replay
-from router.state import FailSafeStore, MemoryStore, RedisStore, StateStore
-from router.window import WindowCheck
+from .headers import SafeHeaders
+from .limits import RateLimiter
+from .metrics import Metrics
+from .pii import PiiRegistry
+from .resilience import CircuitBreaker, backoff_delay
+from .sse import error_event, replay
+from .state import FailSafeStore, MemoryStore, RedisStore, StateStore
+from .window import WindowCheck
 
 __all__ = [
     "CACHE_HEADER",
@@ -191,7 +191,7 @@ class Gateway:
         }
         # The other APIs (Anthropic Messages, Responses, legacy completions, embeddings,
         # the OpenAPI document) live in router.api, one module each, on this same core.
-        from router.api import install
+        from .api import install
 
         install(self)
 

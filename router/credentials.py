@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
-from router.config import SecretRef
-from router.errors import ConfigError
+from .config import SecretRef
+from .errors import ConfigError
 
 __all__ = ["resolve_secret"]
 
@@ -90,8 +90,8 @@ _VAULT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]")  # Azure's ru
 
 
 def _gcp_secret(name: str) -> str:
-    from router.target_auth.fetch import IssuerError, get_json
-    from router.target_auth.google import mint_access_token
+    from .target_auth.fetch import IssuerError, get_json
+    from .target_auth.google import mint_access_token
 
     parts = name.split("/")
     if len(parts) not in (4, 6) or parts[0] != "projects" or parts[2] != "secrets":
@@ -114,8 +114,8 @@ def _gcp_secret(name: str) -> str:
 
 
 def _azure_secret(name: str) -> str:
-    from router.target_auth.azure import mint_managed_identity_token
-    from router.target_auth.fetch import IssuerError, get_json
+    from .target_auth.azure import mint_managed_identity_token
+    from .target_auth.fetch import IssuerError, get_json
 
     parts = name.split("/")
     if len(parts) not in (2, 3) or not all(parts) or not _VAULT_NAME.fullmatch(parts[0]):

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from router.classify import TIERS, Classification
-from router.config import KeyConfig, RouteConfig, RouterConfig
-from router.errors import NoTargetError, NotFoundError, PermissionDeniedError
-from router.ordering import route_order
+from .classify import TIERS, Classification
+from .config import KeyConfig, RouteConfig, RouterConfig
+from .errors import NoTargetError, NotFoundError, PermissionDeniedError
+from .ordering import route_order
 
 __all__ = ["Decision", "RouteTable"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import time
 
-from router.config import KeyConfig, RouterConfig
-from router.errors import RateLimitError, StateUnavailableError
-from router.state import MemoryStore, StateStore
+from .config import KeyConfig, RouterConfig
+from .errors import RateLimitError, StateUnavailableError
+from .state import MemoryStore, StateStore
 
 __all__ = ["RateLimiter"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from router.config import RouteConfig, TargetConfig
+from .config import RouteConfig, TargetConfig
 
 __all__ = ["price_per_1k", "route_order"]
 

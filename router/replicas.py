@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from router.config import ReplicaConfig
-from router.prefix import PrefixIndex, block_hashes, prompt_text
+from .config import ReplicaConfig
+from .prefix import PrefixIndex, block_hashes, prompt_text
 
 __all__ = ["ReplicaSet", "Resolver"]
 

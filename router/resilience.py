@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
-from router.config import BreakerConfig
+from .config import BreakerConfig
 
 __all__ = ["BreakerState", "CircuitBreaker", "backoff_delay"]
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from router.app import create_app
-from router.bounds import SWITCH_INTERVAL_S
-from router.config import RouterConfig
-from router.configfile import parse_config
-from router.contract import CONFIG_ENV
-from router.errors import ConfigError
-from router.workers import WORKER_HEADER, check_workers, serve_workers
+from .app import create_app
+from .bounds import SWITCH_INTERVAL_S
+from .config import RouterConfig
+from .configfile import parse_config
+from .contract import CONFIG_ENV
+from .errors import ConfigError
+from .workers import WORKER_HEADER, check_workers, serve_workers
 
 __all__ = ["CONFIG_ENV", "load_config", "run", "tls_context"]
 

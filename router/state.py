@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from router.errors import StateUnavailableError
+from .errors import StateUnavailableError
 
 if TYPE_CHECKING:
     import redis.asyncio

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import orjson
 
-from router.chat import ChatRequest
-from router.config import TargetConfig
+from .chat import ChatRequest
+from .config import TargetConfig
 
 __all__ = ["CHARS_PER_TOKEN", "PromptSize", "WindowCheck", "estimate", "window_refusal"]
 

@@ -25,8 +25,8 @@ from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
-from router.config import RouterConfig
-from router.errors import ConfigError
+from .config import RouterConfig
+from .errors import ConfigError
 
 __all__ = ["WORKER_HEADER", "check_workers", "serve_workers"]
 

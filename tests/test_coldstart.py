@@ -9,9 +9,9 @@ import pytest
 
 from inferplane.coldstart import cold_start
 from inferplane.plan import run_program
+from inferplane.router.config import ColdStartConfig, RouterConfig, Timeouts
 from inferplane.spec import load_stack
 from inferplane.spec.capacity import Scaling
-from router.config import ColdStartConfig, RouterConfig, Timeouts
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components.base import EndpointInfo
+from inferplane.components.base import EndpointInfo
+from inferplane.router.config import RouterConfig
 from inferplane.routerconfig import render_router_config, stack_router_config
 from inferplane.spec import load_stack, provider_regions
-from router.config import RouterConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from components.base import Labels
+from inferplane.components.base import Labels
 from inferplane.plan.graph import Graph, Resource
+from inferplane.policies.config import default_policy
+from inferplane.policies.engine import Report, evaluate
+from inferplane.policies.model import Context
+from inferplane.policies.normalize import stack_from_graph
+from inferplane.policies.report import render
 from inferplane.routerconfig import render_router_config
 from inferplane.spec import load_stack
-from policies.config import default_policy
-from policies.engine import Report, evaluate
-from policies.model import Context
-from policies.normalize import stack_from_graph
-from policies.report import render
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "prod-us-east-1"

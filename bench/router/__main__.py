@@ -226,7 +226,7 @@ async def _ttft(port: int, n: int) -> float:
 
 
 def router_config(upstream_port: int) -> dict[str, Any]:
-    from router.auth import hash_key
+    from inferplane.router.auth import hash_key
 
     return {
         "stack": "bench",
@@ -321,9 +321,9 @@ async def _boto_stall() -> dict[str, float]:
     from aiohttp import web
 
     from bench.router.upstream import make_app
-    from router.backends.bedrock import BedrockBackend
-    from router.config import RouterConfig
-    from router.core import Gateway, Request
+    from inferplane.router.backends.bedrock import BedrockBackend
+    from inferplane.router.config import RouterConfig
+    from inferplane.router.core import Gateway, Request
 
     runner = web.AppRunner(make_app(20), access_log=None)
     await runner.setup()

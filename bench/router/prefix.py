@@ -33,8 +33,8 @@ import orjson
 from aiohttp import web
 
 from bench.router.prefix_engine import EngineModel, serve_replicas
-from router.app import create_app
-from router.config import RouterConfig
+from inferplane.router.app import create_app
+from inferplane.router.config import RouterConfig
 
 POLICIES = ("round_robin", "prefix")
 

@@ -17,7 +17,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.shared import (
+from inferplane.catalog.bedrock_models import pt_model_id
+from inferplane.components.aws.shared import (
     Statement,
     account_id,
     botocore_enum,
@@ -30,10 +31,9 @@ from components.aws.shared import (
     physical_name,
     policy_document,
 )
-from components.aws.wiring import BEDROCK_ACTIONS, bedrock_grants, cloud_api, sigv4
-from components.base import EndpointInfo, Labels, TargetComponent
-from components.wiring import Grant
-from inferplane.catalog.bedrock_models import pt_model_id
+from inferplane.components.aws.wiring import BEDROCK_ACTIONS, bedrock_grants, cloud_api, sigv4
+from inferplane.components.base import EndpointInfo, Labels, TargetComponent
+from inferplane.components.wiring import Grant
 
 __all__ = ["Bedrock", "BedrockArgs", "GuardrailArgs"]
 

@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.wiring import Grant
+from inferplane.components.wiring import Grant
 
 __all__ = [
     "GOOGLE_ISSUER",

@@ -31,14 +31,15 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.gpu_capacity import (
+from inferplane.catalog.engine import EngineCommand
+from inferplane.components.aws.gpu_capacity import (
     CapacityMix,
     OnDemandFallback,
     check_capacity,
     mixed_instances_policy,
 )
-from components.aws.network import PrivateNetwork, PrivateNetworkArgs
-from components.aws.shared import (
+from inferplane.components.aws.network import PrivateNetwork, PrivateNetworkArgs
+from inferplane.components.aws.shared import (
     Statement,
     assume_role_policy,
     botocore_enum,
@@ -48,10 +49,9 @@ from components.aws.shared import (
     physical_name,
     policy_document,
 )
-from components.base import EndpointInfo, Labels, TargetComponent
-from components.shell import comment, quote
-from components.wiring import Reach
-from inferplane.catalog.engine import EngineCommand
+from inferplane.components.base import EndpointInfo, Labels, TargetComponent
+from inferplane.components.shell import comment, quote
+from inferplane.components.wiring import Reach
 
 __all__ = [
     "DLAMI_PARAMETERS",

@@ -17,7 +17,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.shared import (
+from inferplane.components.aws.shared import (
     LOG_RETENTION_DAYS,
     Statement,
     assume_role_policy,
@@ -28,9 +28,9 @@ from components.aws.shared import (
     physical_name,
     policy_document,
 )
-from components.aws.wiring import lambda_url_grants, sigv4
-from components.base import EndpointInfo, Labels, TargetComponent
-from components.wiring import Reach
+from inferplane.components.aws.wiring import lambda_url_grants, sigv4
+from inferplane.components.base import EndpointInfo, Labels, TargetComponent
+from inferplane.components.wiring import Reach
 
 __all__ = ["LambdaFunction", "LambdaFunctionArgs", "LambdaVpc"]
 

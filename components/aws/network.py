@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.shared import check_range, check_region
-from components.base import Labels
+from inferplane.components.aws.shared import check_range, check_region
+from inferplane.components.base import Labels
 
 __all__ = ["PrivateNetwork", "PrivateNetworkArgs"]
 

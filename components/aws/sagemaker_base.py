@@ -16,7 +16,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.shared import (
+from inferplane.components.aws.shared import (
     Statement,
     account_id,
     assume_role_policy,
@@ -24,8 +24,8 @@ from components.aws.shared import (
     physical_name,
     policy_document,
 )
-from components.aws.wiring import SAGEMAKER_ACTIONS, aws_grant, cloud_api, sigv4
-from components.base import EndpointInfo, Labels, TargetComponent
+from inferplane.components.aws.wiring import SAGEMAKER_ACTIONS, aws_grant, cloud_api, sigv4
+from inferplane.components.base import EndpointInfo, Labels, TargetComponent
 
 __all__ = [
     "DLC_IMAGES",

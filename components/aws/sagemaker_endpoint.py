@@ -15,13 +15,13 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.sagemaker_base import (
+from inferplane.components.aws.sagemaker_base import (
     SageMakerBase,
     SageMakerModelArgs,
     accelerator_of,
     check_model_args,
 )
-from components.aws.shared import (
+from inferplane.components.aws.shared import (
     BucketParts,
     Statement,
     botocore_enum,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.base import Labels
+from inferplane.components.base import Labels
 
 __all__ = [
     "LOG_RETENTION_DAYS",

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components.wiring import Grant, Reach
+from inferplane.components.wiring import Grant, Reach
 
 __all__ = [
     "BEDROCK_ACTIONS",

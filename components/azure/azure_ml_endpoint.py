@@ -37,11 +37,16 @@ from typing import Literal
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.group import resource_group_name
-from components.azure.network import AML_ZONES, AzureNetwork, private_endpoint, private_reach
-from components.azure.roles import assign_grant, azure_grant
-from components.base import EndpointInfo, TargetComponent
-from components.wiring import Grant, Reach
+from inferplane.components.azure.group import resource_group_name
+from inferplane.components.azure.network import (
+    AML_ZONES,
+    AzureNetwork,
+    private_endpoint,
+    private_reach,
+)
+from inferplane.components.azure.roles import assign_grant, azure_grant
+from inferplane.components.base import EndpointInfo, TargetComponent
+from inferplane.components.wiring import Grant, Reach
 
 __all__ = ["AML_SCOPE", "DATA_SCIENTIST_ROLE", "AzureMlEndpoint", "AzureMlEndpointArgs"]
 

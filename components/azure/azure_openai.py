@@ -26,12 +26,17 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.group import resource_group_name
-from components.azure.network import OPENAI_ZONES, AzureNetwork, private_endpoint, private_reach
-from components.azure.roles import assign_grant, azure_grant
-from components.base import EndpointInfo, TargetComponent
-from components.wiring import Grant
 from inferplane.catalog.azure import OPENAI_PROVISIONED_SKUS, OPENAI_SKUS
+from inferplane.components.azure.group import resource_group_name
+from inferplane.components.azure.network import (
+    OPENAI_ZONES,
+    AzureNetwork,
+    private_endpoint,
+    private_reach,
+)
+from inferplane.components.azure.roles import assign_grant, azure_grant
+from inferplane.components.base import EndpointInfo, TargetComponent
+from inferplane.components.wiring import Grant
 
 __all__ = ["OPENAI_SCOPE", "OPENAI_USER_ROLE", "AzureOpenAI", "AzureOpenAIArgs"]
 

@@ -29,15 +29,15 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.group import resource_group_name
-from components.azure.roles import assign_grant, azure_grant
-from components.base import EndpointInfo, TargetComponent
-from components.wiring import Reach
 from inferplane.catalog.azure import (
     CONTAINER_APP_GPU_PROFILES,
     container_app_gpu_refusal,
     container_app_size_refusal,
 )
+from inferplane.components.azure.group import resource_group_name
+from inferplane.components.azure.roles import assign_grant, azure_grant
+from inferplane.components.base import EndpointInfo, TargetComponent
+from inferplane.components.wiring import Reach
 
 __all__ = ["ContainerAppService", "ContainerAppServiceArgs", "KeyVaultSecret"]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.group import resource_group_name
-from components.wiring import Grant
+from inferplane.components.azure.group import resource_group_name
+from inferplane.components.wiring import Grant
 
 __all__ = [
     "BUILT_IN_ROLES",

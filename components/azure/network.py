@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as azure
 
-from components.azure.group import resource_group_name
-from components.wiring import Reach
+from inferplane.components.azure.group import resource_group_name
+from inferplane.components.wiring import Reach
 
 __all__ = [
     "AML_ZONES",

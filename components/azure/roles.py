@@ -16,7 +16,7 @@ import re
 import pulumi
 import pulumi_azure_native as azure
 
-from components.wiring import Grant
+from inferplane.components.wiring import Grant
 
 __all__ = ["assign_grant", "azure_grant", "role_definition_id"]
 

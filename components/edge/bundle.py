@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from components.edge.layout import InstallPlan, plan_from_manifest
-from components.edge.verify import image_problems
+from inferplane.components.edge.layout import InstallPlan, plan_from_manifest
+from inferplane.components.edge.verify import image_problems
 
 __all__ = ["MANIFEST", "Bundle", "BundleFile", "read_bundle"]
 

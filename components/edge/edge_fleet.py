@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from components.edge.edge_site import EdgeSite, EdgeSiteArgs
+from inferplane.components.edge.edge_site import EdgeSite, EdgeSiteArgs
 
 __all__ = ["EdgeFleet", "EdgeFleetArgs", "FleetSite"]
 

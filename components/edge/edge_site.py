@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 
-from components.base import EndpointInfo, Labels, TargetComponent
-from components.edge.bundle import Bundle
-from components.edge.health_gate import gate_script
-from components.edge.install import (
+from inferplane.components.base import EndpointInfo, Labels, TargetComponent
+from inferplane.components.edge.bundle import Bundle
+from inferplane.components.edge.health_gate import gate_script
+from inferplane.components.edge.install import (
     Runtime,
     SiteLayout,
     handover_script,
@@ -39,8 +39,8 @@ from components.edge.install import (
     tls_script,
     uninstall_script,
 )
-from components.shell import quote
-from router.contract import ROUTER_PORT
+from inferplane.components.shell import quote
+from inferplane.router.contract import ROUTER_PORT
 
 if TYPE_CHECKING:
     from pulumi_command.remote import ConnectionArgs

@@ -10,8 +10,8 @@ reports it and creates nothing that waits for the gate (the fleet's next wave).
 
 from __future__ import annotations
 
-from components.edge.layout import SITE_CA
-from components.shell import quote
+from inferplane.components.edge.layout import SITE_CA
+from inferplane.components.shell import quote
 
 __all__ = ["INSTALLER_BASE", "READY_PATH", "gate_script"]
 

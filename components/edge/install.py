@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from components.edge.bundle import MANIFEST
-from components.edge.layout import (
+from inferplane.components.edge.bundle import MANIFEST
+from inferplane.components.edge.layout import (
     MACOS_DIR,
     ROUTER_OCI,
     SITE_CA,
@@ -37,7 +37,7 @@ from components.edge.layout import (
     InstallPlan,
     SitePaths,
 )
-from components.shell import quote
+from inferplane.components.shell import quote
 
 __all__ = [
     "ROOT_ENV",

@@ -17,9 +17,9 @@ from typing import Literal
 import pulumi
 import pulumi_gcp as gcp
 
-from components.base import EndpointInfo, TargetComponent
-from components.wiring import Grant, Reach
 from inferplane.catalog.gcp import cloud_run_gpu_refusal, cloud_run_size_refusal
+from inferplane.components.base import EndpointInfo, TargetComponent
+from inferplane.components.wiring import Grant, Reach
 
 __all__ = [
     "INVOKER_ROLE",

@@ -15,7 +15,7 @@ from functools import partial
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.cloud_run_service import INVOKER_ROLE
+from inferplane.components.gcp.cloud_run_service import INVOKER_ROLE
 
 __all__ = ["grant_members"]
 

@@ -27,9 +27,9 @@ from typing import Literal
 import pulumi
 import pulumi_gcp as gcp
 
-from components.base import EndpointInfo, TargetComponent
-from components.wiring import Grant, Reach
 from inferplane.catalog.gcp import vertex_accelerator, vertex_machine_refusal
+from inferplane.components.base import EndpointInfo, TargetComponent
+from inferplane.components.wiring import Grant, Reach
 
 __all__ = ["VERTEX_CALLER_ROLE", "VertexEndpoint", "VertexEndpointArgs"]
 

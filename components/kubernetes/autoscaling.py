@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.kubernetes.objects import Manifest
 from inferplane.catalog.engine_metrics import ENGINE_METRICS, Signal
+from inferplane.components.kubernetes.objects import Manifest
 
 __all__ = ["SignalScaling", "WakeSignal", "external_autoscaler", "scaled_object"]
 

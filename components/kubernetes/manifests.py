@@ -13,8 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from components.kubernetes.autoscaling import SignalScaling, external_autoscaler, scaled_object
-from components.kubernetes.objects import (
+from inferplane.catalog.engine import ENGINE_NAMES, EngineCommand
+from inferplane.components.kubernetes.autoscaling import (
+    SignalScaling,
+    external_autoscaler,
+    scaled_object,
+)
+from inferplane.components.kubernetes.objects import (
     CACHE_MOUNT,
     GPU_RESOURCE,
     KUBERNETES_VERSION,
@@ -30,7 +35,6 @@ from components.kubernetes.objects import (
     namespace_manifest,
     workload_manifests,
 )
-from inferplane.catalog.engine import ENGINE_NAMES, EngineCommand
 
 __all__ = [
     "GPU_RESOURCE",

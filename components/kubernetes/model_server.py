@@ -13,19 +13,19 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.base import EndpointInfo, TargetComponent
-from components.kubernetes.manifests import (
+from inferplane.components.base import EndpointInfo, TargetComponent
+from inferplane.components.kubernetes.manifests import (
     EgressPeer,
     ModelServerConfig,
     default_deny_manifest,
     model_server_namespace,
     model_server_workload,
 )
-from components.kubernetes.node_pool import GpuNodePool, node_pool_manifests
-from components.kubernetes.objects import headless_service
-from components.kubernetes.resources import register_manifest
-from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
-from components.wiring import Reach
+from inferplane.components.kubernetes.node_pool import GpuNodePool, node_pool_manifests
+from inferplane.components.kubernetes.objects import headless_service
+from inferplane.components.kubernetes.resources import register_manifest
+from inferplane.components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from inferplane.components.wiring import Reach
 
 __all__ = ["ModelServer", "ModelServerArgs"]
 

@@ -28,9 +28,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from components.kubernetes.objects import GPU_RESOURCE, Manifest, Toleration
 from inferplane.catalog.accelerators import gpu_of
 from inferplane.catalog.spot_pool import architecture, spot_pool_issue
+from inferplane.components.kubernetes.objects import GPU_RESOURCE, Manifest, Toleration
 
 __all__ = [
     "API_VERSION",

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 
 import pulumi
 
-from components.kubernetes.objects import Workload, files_digest, workload_manifests
-from components.kubernetes.resources import ROLES, register_manifest
+from inferplane.components.kubernetes.objects import Workload, files_digest, workload_manifests
+from inferplane.components.kubernetes.resources import ROLES, register_manifest
 
 __all__ = ["KubernetesWorkload", "KubernetesWorkloadArgs"]
 

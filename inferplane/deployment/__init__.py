@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
-from components.base import TargetComponent
-from components.router import RouterService
+from inferplane.components.base import TargetComponent
+from inferplane.components.router import RouterService
 from inferplane.deployment.context import DeployContext
 from inferplane.spec import KINDS, StackSpec
 

@@ -10,22 +10,22 @@ from typing import Literal, TypedDict
 
 import pulumi
 
-from components.aws.bedrock import Bedrock, BedrockArgs, Commitment, GuardrailArgs
-from components.aws.gpu_fleet import (
+from inferplane.catalog.engine_metrics import ENGINE_METRICS, default_target
+from inferplane.components.aws.bedrock import Bedrock, BedrockArgs, Commitment, GuardrailArgs
+from inferplane.components.aws.gpu_fleet import (
     CreatedReservation,
     GpuFleet,
     GpuFleetArgs,
     ReservationTarget,
 )
-from components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
-from components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
-from components.aws.sagemaker_serverless import (
+from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
+from inferplane.components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
+from inferplane.components.aws.sagemaker_serverless import (
     SageMakerServerlessArgs,
     SageMakerServerlessEndpoint,
 )
-from components.aws.shared import Statement, foundation_model_arn
-from components.base import Labels
-from inferplane.catalog.engine_metrics import ENGINE_METRICS, default_target
+from inferplane.components.aws.shared import Statement, foundation_model_arn
+from inferplane.components.base import Labels
 from inferplane.deployment.context import DeployContext
 from inferplane.serving import render, weights_gib
 from inferplane.serving.memory import params_from_name

@@ -12,14 +12,14 @@ apps subnet, so the router and that app share one VNet-integrated environment.
 
 from __future__ import annotations
 
-from components.azure.azure_ml_endpoint import AzureMlEndpoint, AzureMlEndpointArgs
-from components.azure.azure_openai import AzureOpenAI, AzureOpenAIArgs
-from components.azure.container_app_service import (
+from inferplane.components.azure.azure_ml_endpoint import AzureMlEndpoint, AzureMlEndpointArgs
+from inferplane.components.azure.azure_openai import AzureOpenAI, AzureOpenAIArgs
+from inferplane.components.azure.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
     KeyVaultSecret,
 )
-from components.azure.network import AzureNetwork, AzureNetworkArgs
+from inferplane.components.azure.network import AzureNetwork, AzureNetworkArgs
 from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from components.base import Labels
+from inferplane.components.base import Labels
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pulumi
 
-from components.edge.bundle import Bundle, read_bundle
-from components.edge.edge_fleet import EdgeFleet, EdgeFleetArgs, FleetSite
-from components.edge.edge_site import EdgeSite, EdgeSiteArgs, SiteTls, SshAccess
-from components.edge.layout import SECRETS_CA, SECRETS_CERT, SECRETS_KEY, secrets_dir
+from inferplane.components.edge.bundle import Bundle, read_bundle
+from inferplane.components.edge.edge_fleet import EdgeFleet, EdgeFleetArgs, FleetSite
+from inferplane.components.edge.edge_site import EdgeSite, EdgeSiteArgs, SiteTls, SshAccess
+from inferplane.components.edge.layout import SECRETS_CA, SECRETS_CERT, SECRETS_KEY, secrets_dir
 from inferplane.deployment.context import DeployContext
 from inferplane.deployment.kubernetes import secret_config
 from inferplane.errors import Issue, SpecError

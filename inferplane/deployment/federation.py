@@ -15,13 +15,16 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from components.aws.federation import GoogleFederatedRole, GoogleFederatedRoleArgs
-from components.azure.azure_ml_endpoint import DATA_SCIENTIST_ROLE, AzureMlEndpoint
-from components.azure.azure_openai import OPENAI_USER_ROLE, AzureOpenAI
-from components.azure.federation import GoogleFederatedIdentity, GoogleFederatedIdentityArgs
-from components.base import EndpointInfo, TargetComponent
-from components.gcp.cloud_run_service import service_account_id
-from components.wiring import Grant, RouterIdentity
+from inferplane.components.aws.federation import GoogleFederatedRole, GoogleFederatedRoleArgs
+from inferplane.components.azure.azure_ml_endpoint import DATA_SCIENTIST_ROLE, AzureMlEndpoint
+from inferplane.components.azure.azure_openai import OPENAI_USER_ROLE, AzureOpenAI
+from inferplane.components.azure.federation import (
+    GoogleFederatedIdentity,
+    GoogleFederatedIdentityArgs,
+)
+from inferplane.components.base import EndpointInfo, TargetComponent
+from inferplane.components.gcp.cloud_run_service import service_account_id
+from inferplane.components.wiring import Grant, RouterIdentity
 from inferplane.deployment.context import DeployContext
 from inferplane.spec.crosscloud import federation_of
 from inferplane.spec.targets.base import CloudTarget

@@ -13,16 +13,20 @@ from typing import TYPE_CHECKING
 
 import pulumi
 
-from components.base import TargetComponent
-from components.gcp.cloud_run_service import (
+from inferplane.components.base import TargetComponent
+from inferplane.components.gcp.cloud_run_service import (
     INVOKER_ROLE,
     CloudRunService,
     CloudRunServiceArgs,
     SecretEnv,
 )
-from components.gcp.network import VpcNetwork, VpcNetworkArgs
-from components.gcp.vertex_endpoint import VERTEX_CALLER_ROLE, VertexEndpoint, VertexEndpointArgs
-from components.router import RouterServiceArgs
+from inferplane.components.gcp.network import VpcNetwork, VpcNetworkArgs
+from inferplane.components.gcp.vertex_endpoint import (
+    VERTEX_CALLER_ROLE,
+    VertexEndpoint,
+    VertexEndpointArgs,
+)
+from inferplane.components.router import RouterServiceArgs
 from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pulumi
 
-from components.kubernetes.autoscaling import SignalScaling, WakeSignal
-from components.kubernetes.manifests import IngressPeer, Toleration
-from components.kubernetes.model_server import ModelServer, ModelServerArgs
-from components.kubernetes.node_pool import GpuNodePool
 from inferplane.catalog.engine_metrics import default_target
+from inferplane.components.kubernetes.autoscaling import SignalScaling, WakeSignal
+from inferplane.components.kubernetes.manifests import IngressPeer, Toleration
+from inferplane.components.kubernetes.model_server import ModelServer, ModelServerArgs
+from inferplane.components.kubernetes.node_pool import GpuNodePool
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
 from inferplane.serving import render

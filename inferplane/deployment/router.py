@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pulumi
 
-from components.aws.gpu_fleet import GpuFleet
-from components.azure.azure_ml_endpoint import AzureMlEndpoint
-from components.azure.azure_openai import AzureOpenAI
-from components.azure.container_app_service import ContainerAppService
-from components.base import TargetComponent
-from components.kubernetes.model_server import ModelServer
-from components.kubernetes.objects import IngressPeer
-from components.router import RouterService, RouterServiceArgs, RouterVpc
-from components.wiring import Grant
+from inferplane.components.aws.gpu_fleet import GpuFleet
+from inferplane.components.azure.azure_ml_endpoint import AzureMlEndpoint
+from inferplane.components.azure.azure_openai import AzureOpenAI
+from inferplane.components.azure.container_app_service import ContainerAppService
+from inferplane.components.base import TargetComponent
+from inferplane.components.kubernetes.model_server import ModelServer
+from inferplane.components.kubernetes.objects import IngressPeer
+from inferplane.components.router import RouterService, RouterServiceArgs, RouterVpc
+from inferplane.components.wiring import Grant
 from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK

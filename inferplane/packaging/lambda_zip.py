@@ -19,7 +19,7 @@ from inferplane.errors import BuildError
 from inferplane.packaging import lambda_entry
 from inferplane.packaging.source import router_files
 from inferplane.packaging.wheels import Target, download_wheels, install_wheels
-from router.contract import CONFIG_FILE
+from inferplane.router.contract import CONFIG_FILE
 
 __all__ = [
     "HANDLER",

@@ -34,7 +34,7 @@ from inferplane.packaging.rootfs import BaseSystem, build_rootfs, layer_exclude
 from inferplane.packaging.source import router_files
 from inferplane.packaging.tarball import Entry, tree_entries
 from inferplane.packaging.wheels import Target, download_wheels, install_wheels
-from router.contract import CONFIG_PATH, ROUTER_PORT
+from inferplane.router.contract import CONFIG_PATH, ROUTER_PORT
 
 __all__ = [
     "APP_DIR",

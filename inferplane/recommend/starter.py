@@ -10,14 +10,14 @@ from typing import Any
 import yaml
 
 from inferplane.errors import InferplaneError
+from inferplane.policies.config import default_policy
 from inferplane.recommend.decide import Decision
 from inferplane.recommend.requirements import Architecture, Requirements
+from inferplane.router.auth import new_key
+from inferplane.router.config import KeyConfig
 from inferplane.spec import SPEC_KEY, StackSpec, parse_spec
 from inferplane.spec.regions import geography
 from inferplane.yamlload import read_yaml
-from policies.config import default_policy
-from router.auth import new_key
-from router.config import KeyConfig
 
 __all__ = ["INSTANCE_RPS", "starter_config", "starter_spec", "write_stack"]
 

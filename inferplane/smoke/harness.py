@@ -19,19 +19,19 @@ from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from inferplane.errors import InferplaneError
+from inferplane.router.auth import KeyRing, hash_key
+from inferplane.router.chat import parse_chat_request
+from inferplane.router.classify import Classifier
+from inferplane.router.config import KeyConfig, RouterConfig, SecretRef
+from inferplane.router.contract import CONFIG_ENV
+from inferplane.router.decide import Decision, RouteTable
+from inferplane.router.errors import RouterError
 from inferplane.smoke.credentials import Book
 from inferplane.smoke.issuers import Issuers
 from inferplane.smoke.redis import LocalRedis
 from inferplane.smoke.server import LoopbackServer
 from inferplane.smoke.targets import AwsApis, Recorder, TargetFake, secret_id
 from inferplane.smoke.tls import TestCa, make_ca
-from router.auth import KeyRing, hash_key
-from router.chat import parse_chat_request
-from router.classify import Classifier
-from router.config import KeyConfig, RouterConfig, SecretRef
-from router.contract import CONFIG_ENV
-from router.decide import Decision, RouteTable
-from router.errors import RouterError
 
 __all__ = ["Outcome", "Probe", "SmokeReport", "Stage", "probes", "run_smoke", "stage"]
 

@@ -14,9 +14,9 @@ import re
 import threading
 from dataclasses import dataclass, field
 
+from inferplane.router.config import SecretRef, TargetConfig
 from inferplane.smoke.credentials import Book, verify_sigv4
 from inferplane.smoke.wire import Call, Reply, operation, reply
-from router.config import SecretRef, TargetConfig
 
 __all__ = ["SMOKE_ID", "AwsApis", "Received", "Recorder", "TargetFake", "check_auth", "secret_id"]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from inferplane.router.config import TargetConfig
 from inferplane.smoke.eventstream import event
-from router.config import TargetConfig
 
 __all__ = [
     "COMPLETION_TOKENS",

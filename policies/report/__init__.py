@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import import_module
 
-from policies.engine import Report
+from inferplane.policies.engine import Report
 
 __all__ = ["FORMATS", "render"]
 
@@ -17,6 +17,6 @@ def render(report: Report, fmt: str) -> str:
     """``report`` as text in ``fmt`` (one of FORMATS)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
-    module = import_module(f"policies.report.{fmt}_report")
+    module = import_module(f"inferplane.policies.report.{fmt}_report")
     renderer: Callable[[Report], str] = module.render
     return renderer(report)

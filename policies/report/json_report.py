@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policies.engine import Finding, Report
-from policies.report.summary import summary
-from policies.waivers import Waiver
+from inferplane.policies.engine import Finding, Report
+from inferplane.policies.report.summary import summary
+from inferplane.policies.waivers import Waiver
 
 __all__ = ["as_dict", "render"]
 

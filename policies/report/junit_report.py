@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import xml.etree.ElementTree as ET
 
-from policies.engine import Report, StackReport
-from policies.registry import all_rules
+from inferplane.policies.engine import Report, StackReport
+from inferplane.policies.registry import all_rules
 
 __all__ = ["case_names", "render"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policies.engine import Finding, Report
-from policies.model import Enforcement, Rule
-from policies.registry import all_rules
+from inferplane.policies.engine import Finding, Report
+from inferplane.policies.model import Enforcement, Rule
+from inferplane.policies.registry import all_rules
 
 __all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "render"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from policies.engine import Report
+from inferplane.policies.engine import Report
 
 __all__ = ["summary"]
 

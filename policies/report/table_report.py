@@ -8,8 +8,8 @@ import io
 from rich.console import Console, Group
 from rich.text import Text
 
-from policies.engine import Finding, Report, StackReport
-from policies.report.summary import summary
+from inferplane.policies.engine import Finding, Report, StackReport
+from inferplane.policies.report.summary import summary
 
 __all__ = ["render", "renderable"]
 

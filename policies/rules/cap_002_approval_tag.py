@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from policies.capacity import COMMITMENT_TYPES, commitment_of
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.capacity import COMMITMENT_TYPES, commitment_of
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[str]:

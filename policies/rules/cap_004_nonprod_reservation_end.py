@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.capacity import CAPACITY_RESERVATION
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
-from policies.values import as_str, is_known
+from inferplane.policies.capacity import CAPACITY_RESERVATION
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.values import as_str, is_known
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[str]:

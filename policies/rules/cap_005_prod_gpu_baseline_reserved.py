@@ -6,10 +6,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from inferplane.catalog.instances import instance_facts
-from policies.capacity import CAPACITY_RESERVATION
-from policies.model import Context, Enforcement, Resource, Severity, Stack, StackRule, Violation
-from policies.spot import on_demand_baseline
-from policies.values import as_number, as_str, get, strings
+from inferplane.policies.capacity import CAPACITY_RESERVATION
+from inferplane.policies.model import (
+    Context,
+    Enforcement,
+    Resource,
+    Severity,
+    Stack,
+    StackRule,
+    Violation,
+)
+from inferplane.policies.spot import on_demand_baseline
+from inferplane.policies.values import as_number, as_str, get, strings
 
 GROUP = "aws:autoscaling/group:Group"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

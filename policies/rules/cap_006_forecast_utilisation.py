@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.capacity import COMMITMENT_TYPES, Commitment, commitment_of
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.capacity import COMMITMENT_TYPES, Commitment, commitment_of
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
 
 MINUTES_PER_MONTH = 30 * 24 * 60
 

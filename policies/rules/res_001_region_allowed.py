@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
-from policies.residency import refusal
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.residency import refusal
 
 
 def check(resource: Resource, ctx: Context) -> Iterator[str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.residency import refusal
 from inferplane.residency import Location
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
-from policies.residency import refusal
 
 PROVIDERS = ("anthropic", "amazon", "meta", "mistral", "cohere", "ai21", "deepseek", "writer",
              "openai", "qwen", "twelvelabs")  # fmt: skip

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.residency import refusal
+from inferplane.policies.values import as_str, get
 from inferplane.residency import Location
 from inferplane.spec.regions import AZURE_REGIONS
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
-from policies.residency import refusal
-from policies.values import as_str, get
 
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
-from policies.residency import class_rule
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.residency import class_rule
 
 
 def allowed_regions(cloud: str, ctx: Context) -> set[str]:

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from inferplane.policies.model import (
+    Context,
+    Enforcement,
+    Resource,
+    Severity,
+    Stack,
+    StackRule,
+    Violation,
+)
+from inferplane.policies.residency import class_rule
+from inferplane.policies.values import as_str, strings
 from inferplane.residency import placement_refusal
-from policies.model import Context, Enforcement, Resource, Severity, Stack, StackRule, Violation
-from policies.residency import class_rule
-from policies.values import as_str, strings
 
 BUCKET = "aws:s3/bucket:Bucket"
 # Resources that write to or read from buckets on an endpoint's behalf.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.routerconfig import ENV_VAR, FoundConfig, find_router_configs
 from inferplane.residency import PLACEMENT_RANK, Location, Zone, placement_refusal
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
-from policies.routerconfig import ENV_VAR, FoundConfig, find_router_configs
-from router.config import RouterConfig
+from inferplane.router.config import RouterConfig
 
 
 def zone_for(found: FoundConfig, ctx: Context) -> Zone | None:

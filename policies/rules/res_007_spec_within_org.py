@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
 from inferplane.residency import PLACEMENT_RANK
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
 
 
 def check(stack: Stack, ctx: Context) -> Iterator[Violation]:

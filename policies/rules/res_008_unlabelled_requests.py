@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.routerconfig import FoundConfig, find_router_configs
+from inferplane.policies.rules.res_006_router_routes import placement_of, zone_for
+from inferplane.policies.speckeys import target_component
 from inferplane.residency import Location, Zone, placement_refusal
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
-from policies.routerconfig import FoundConfig, find_router_configs
-from policies.rules.res_006_router_routes import placement_of, zone_for
-from policies.speckeys import target_component
-from router.config import RouterConfig
+from inferplane.router.config import RouterConfig
 
 # Which spec key decides where a target processes data, by router backend.
 PLACEMENT_KEY = {"azure_openai": "sku", "bedrock": "inference"}

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity, Violation
-from policies.public import CLOUD_RUN_IAM as PUBLIC_CLOUD_RUN_IAM
-from policies.public import PUBLIC_MEMBERS, public_access
+from inferplane.policies.model import (
+    Context,
+    Enforcement,
+    Resource,
+    ResourceRule,
+    Severity,
+    Violation,
+)
+from inferplane.policies.public import CLOUD_RUN_IAM as PUBLIC_CLOUD_RUN_IAM
+from inferplane.policies.public import PUBLIC_MEMBERS, public_access
 
 __all__ = ["CLOUD_RUN_IAM", "PUBLIC_MEMBERS", "RULE", "declared_public", "exposure"]
 

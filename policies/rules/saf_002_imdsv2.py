@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
-from policies.values import get, is_known
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.values import get, is_known
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"

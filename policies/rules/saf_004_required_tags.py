@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
 
 # IP-RES-001 owns the data-class tag: one missing tag gives one finding.
 OWNED_ELSEWHERE = frozenset({"data-class"})

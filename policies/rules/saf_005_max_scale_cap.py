@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
-from policies.values import as_number, get, is_known
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.values import as_number, get, is_known
 
 # Type -> where its maximum lives, and whether leaving it unset means a large default.
 MAX_PATHS: dict[str, tuple[tuple[str, ...], bool]] = {

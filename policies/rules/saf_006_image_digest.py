@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from policies.images import images_of
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.policies.images import images_of
+from inferplane.policies.model import Context, Enforcement, Resource, ResourceRule, Severity
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 WORKLOADS = frozenset(

@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inferplane.catalog.instances import instance_facts
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity, Violation
-from policies.values import strings
+from inferplane.policies.model import (
+    Context,
+    Enforcement,
+    Resource,
+    ResourceRule,
+    Severity,
+    Violation,
+)
+from inferplane.policies.values import strings
 
 TYPE_KEYS = frozenset({"instanceType", "machineType"})
 TYPES = frozenset(

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, Severity, Stack, StackRule, Violation
-from policies.public import public_access
-from policies.wiring import RouterWiring, routers
+from inferplane.policies.model import (
+    Context,
+    Enforcement,
+    Resource,
+    Severity,
+    Stack,
+    StackRule,
+    Violation,
+)
+from inferplane.policies.public import public_access
+from inferplane.policies.wiring import RouterWiring, routers
 
 
 def open_door(resource: Resource) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
 
 
 def check(_stack: Stack, ctx: Context) -> Iterator[Violation]:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from inferplane.catalog.bedrock_models import lifecycle_finding
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
 
 
 def findings(ctx: Context, today: dt.date) -> Iterator[tuple[bool, str, str]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
-from policies.rules.saf_010_model_lifecycle import findings
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.rules.saf_010_model_lifecycle import findings
 
 
 def check(_stack: Stack, ctx: Context) -> Iterator[Violation]:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.wiring import RouterNetwork, unreachable_reason
-from policies.exposure import internet_exposed
-from policies.model import Context, Enforcement, Resource, Severity, Stack, StackRule, Violation
-from policies.values import UNKNOWN, as_str, get
-from policies.wiring import MISSING, Pair, RouterWiring, pairs, router_network, routers
+from inferplane.components.wiring import RouterNetwork, unreachable_reason
+from inferplane.policies.exposure import internet_exposed
+from inferplane.policies.model import (
+    Context,
+    Enforcement,
+    Resource,
+    Severity,
+    Stack,
+    StackRule,
+    Violation,
+)
+from inferplane.policies.values import UNKNOWN, as_str, get
+from inferplane.policies.wiring import MISSING, Pair, RouterWiring, pairs, router_network, routers
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 CLOUD_RUN = "gcp:cloudrunv2/service:Service"

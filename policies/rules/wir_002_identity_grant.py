@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from components.wiring import Grant
-from policies.grants import holds
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
-from policies.values import UNKNOWN
-from policies.wiring import MISSING, Pair, has_unknown, pairs
+from inferplane.components.wiring import Grant
+from inferplane.policies.grants import holds
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.values import UNKNOWN
+from inferplane.policies.wiring import MISSING, Pair, has_unknown, pairs
 
 
 def describe(grant: Grant) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
-from policies.values import UNKNOWN, is_known
-from policies.wiring import MISSING, Pair, pairs
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.values import UNKNOWN, is_known
+from inferplane.policies.wiring import MISSING, Pair, pairs
 
 PRIVATE_PATHS = frozenset({"vpc", "private_endpoint", "psc"})
 COMPARED = ("scheme", "service", "scope", "audience", "federation")

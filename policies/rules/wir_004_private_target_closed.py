@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from policies.exposure import NETWORK_SETTING, internet_exposed
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
-from policies.wiring import has_unknown
+from inferplane.policies.exposure import NETWORK_SETTING, internet_exposed
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.wiring import has_unknown
 
 PRIVATE_PATHS = frozenset({"vpc", "private_endpoint", "psc"})
 
@@ -31,7 +31,7 @@ def check(stack: Stack, _ctx: Context) -> Iterator[Violation]:
 
 
 def _shown(props: Mapping[str, object], path: str) -> str:
-    from policies.values import get
+    from inferplane.policies.values import get
 
     value = get(props, path)
     return "unset" if value is None else repr(value)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
-from policies.values import as_str
-from policies.wiring import Pair, RouterWiring, pairs, routers
-from router.config import RouterConfig
+from inferplane.policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
+from inferplane.policies.values import as_str
+from inferplane.policies.wiring import Pair, RouterWiring, pairs, routers
+from inferplane.router.config import RouterConfig
 
 
 def above_public(config: RouterConfig, classes: object) -> list[str]:

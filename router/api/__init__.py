@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from router.core import Gateway
+    from ..core import Gateway
 
 __all__ = ["install"]
 
 
 def install(gateway: Gateway) -> None:
     """Add every API's endpoints to ``gateway.endpoints``."""
-    from router.api import completions, embeddings, messages, openapi, responses
+    from . import completions, embeddings, messages, openapi, responses
 
     for module in (messages, responses, completions, embeddings, openapi):
         gateway.endpoints.update(module.endpoints(gateway))

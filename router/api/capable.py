@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from router.api.parse import kind
-from router.backends import ChatBackend
-from router.errors import RequestError
+from ..backends import ChatBackend
+from ..errors import RequestError
+from .parse import kind
 
 if TYPE_CHECKING:
-    from router.core import Call, Gateway
+    from ..core import Call, Gateway
 
 __all__ = ["keep_capable_targets", "text_inputs"]
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from router.api.capable import keep_capable_targets, text_inputs
-from router.api.parse import json_object, kind, require
-from router.backends import ChatBackend, Completion, Usage
-from router.backends.openai_compat import OpenAICompatBackend
-from router.chat import ChatRequest
-from router.errors import RequestError
+from ..backends import ChatBackend, Completion, Usage
+from ..backends.openai_compat import OpenAICompatBackend
+from ..chat import ChatRequest
+from ..errors import RequestError
+from .capable import keep_capable_targets, text_inputs
+from .parse import json_object, kind, require
 
 if TYPE_CHECKING:
-    from router.core import Endpoint, Gateway, Request, Response
+    from ..core import Endpoint, Gateway, Request, Response
 
 __all__ = ["endpoints", "parse"]
 
@@ -45,7 +45,7 @@ _PARAMS: dict[str, tuple[type, ...]] = {
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
-    from router.core import Endpoint
+    from ..core import Endpoint
 
     async def handle(request: Request, request_id: str) -> Response:
         call = await gateway.admit(request, request_id, parse)

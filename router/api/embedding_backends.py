@@ -19,13 +19,13 @@ from typing import Any
 
 import orjson
 
-from router.backends import ChatBackend, Completion, Usage
-from router.backends.aws import translate_aws_error
-from router.backends.bedrock import BedrockBackend
-from router.backends.http import parse_json, post
-from router.backends.openai_compat import OpenAICompatBackend
-from router.backends.vertex import VertexBackend
-from router.errors import UpstreamProtocolError
+from ..backends import ChatBackend, Completion, Usage
+from ..backends.aws import translate_aws_error
+from ..backends.bedrock import BedrockBackend
+from ..backends.http import parse_json, post
+from ..backends.openai_compat import OpenAICompatBackend
+from ..backends.vertex import VertexBackend
+from ..errors import UpstreamProtocolError
 
 __all__ = ["Embed", "embedder_for"]
 

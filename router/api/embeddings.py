@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from router.api.capable import keep_capable_targets, text_inputs
-from router.api.embedding_backends import embedder_for
-from router.api.parse import json_object, require
-from router.backends import Completion
-from router.chat import ChatRequest
-from router.errors import RequestError
+from ..backends import Completion
+from ..chat import ChatRequest
+from ..errors import RequestError
+from .capable import keep_capable_targets, text_inputs
+from .embedding_backends import embedder_for
+from .parse import json_object, require
 
 if TYPE_CHECKING:
-    from router.core import Endpoint, Gateway, Request, Response
+    from ..core import Endpoint, Gateway, Request, Response
 
 __all__ = ["endpoints", "parse"]
 
@@ -32,7 +32,7 @@ _PARAMS: dict[str, tuple[type, ...]] = {
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
-    from router.core import Endpoint
+    from ..core import Endpoint
 
     async def handle(request: Request, request_id: str) -> Response:
         call = await gateway.admit(request, request_id, parse)

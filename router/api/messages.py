@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from router.api.chunks import ChatBlocks
-from router.api.parse import json_object, kind, require
-from router.chat import ChatRequest, chat_request, message_text
-from router.errors import RequestError, RouterError
+from ..chat import ChatRequest, chat_request, message_text
+from ..errors import RequestError, RouterError
+from .chunks import ChatBlocks
+from .parse import json_object, kind, require
 
 if TYPE_CHECKING:
-    from router.core import Endpoint, Gateway, Request, Response
+    from ..core import Endpoint, Gateway, Request, Response
 
 __all__ = ["endpoints", "to_chat"]
 
@@ -66,7 +66,7 @@ _PARAMS = frozenset(
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
-    from router.core import Endpoint
+    from ..core import Endpoint
 
     async def handle(request: Request, request_id: str) -> Response:
         call = await gateway.admit(request, request_id, parse)
@@ -82,7 +82,7 @@ def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
 
 
 def render_error(exc: RouterError) -> Response:
-    from router.core import error_response
+    from ..core import error_response
 
     response = error_response(exc)
     error_type = _ERROR_TYPES.get(exc.status, "api_error")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 if TYPE_CHECKING:
-    from router.core import Endpoint, Gateway, Request, Response
+    from ..core import Endpoint, Gateway, Request, Response
 
 __all__ = ["PATH", "document", "endpoints"]
 
@@ -178,7 +178,7 @@ def document() -> dict[str, Any]:
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
-    from router.core import Endpoint, Response
+    from ..core import Endpoint, Response
 
     body = orjson.dumps(document())
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from router.errors import RequestError
+from ..errors import RequestError
 
 __all__ = ["json_object", "kind", "require"]
 

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from router.api.chunks import ChatBlocks
-from router.api.parse import json_object, kind, require
-from router.chat import ChatRequest, chat_request, message_text
-from router.errors import RequestError
+from ..chat import ChatRequest, chat_request, message_text
+from ..errors import RequestError
+from .chunks import ChatBlocks
+from .parse import json_object, kind, require
 
 if TYPE_CHECKING:
-    from router.core import Endpoint, Gateway, Request, Response
+    from ..core import Endpoint, Gateway, Request, Response
 
 __all__ = ["endpoints", "to_chat"]
 
@@ -63,7 +63,7 @@ _STATEFUL = ("previous_response_id", "conversation", "prompt")
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
-    from router.core import Endpoint
+    from ..core import Endpoint
 
     async def handle(request: Request, request_id: str) -> Response:
         call = await gateway.admit(request, request_id, parse)

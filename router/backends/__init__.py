@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import importlib
 
-from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.config import TargetConfig
+from ..config import TargetConfig
+from .base import BackendContext, ChatBackend, Completion, Usage
 
 __all__ = ["BACKENDS", "BackendContext", "ChatBackend", "Completion", "Usage", "build_backend"]
 
 BACKENDS: dict[str, str] = {
-    "openai": "router.backends.openai_compat:OpenAICompatBackend",
-    "lambda_url": "router.backends.lambda_url:LambdaUrlBackend",
-    "azure_openai": "router.backends.azure_openai:AzureOpenAIBackend",
-    "anthropic": "router.backends.anthropic:AnthropicBackend",
-    "vertex": "router.backends.vertex:VertexBackend",
-    "bedrock": "router.backends.bedrock:BedrockBackend",
-    "sagemaker": "router.backends.sagemaker:SageMakerBackend",
+    "openai": ".openai_compat:OpenAICompatBackend",
+    "lambda_url": ".lambda_url:LambdaUrlBackend",
+    "azure_openai": ".azure_openai:AzureOpenAIBackend",
+    "anthropic": ".anthropic:AnthropicBackend",
+    "vertex": ".vertex:VertexBackend",
+    "bedrock": ".bedrock:BedrockBackend",
+    "sagemaker": ".sagemaker:SageMakerBackend",
 }
 
-_SELF_HOSTED = "router.backends.selfhosted:SelfHostedBackend"
+_SELF_HOSTED = ".selfhosted:SelfHostedBackend"
 
 
 def build_backend(name: str, target: TargetConfig, context: BackendContext) -> ChatBackend:

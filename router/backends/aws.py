@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from router.config import TargetConfig
-from router.errors import (
+from ..config import TargetConfig
+from ..errors import (
     UpstreamConnectError,
     UpstreamError,
     UpstreamProtocolError,
     UpstreamStatusError,
     UpstreamTimeoutError,
 )
-from router.target_auth import TargetCredentials
+from ..target_auth import TargetCredentials
 
 __all__ = ["boto_client", "translate_aws_error"]
 
@@ -47,7 +47,7 @@ def boto_client(
     import boto3
     from botocore.config import Config
 
-    from router.target_auth.aws import SigV4
+    from ..target_auth.aws import SigV4
 
     config = Config(
         connect_timeout=target.timeouts.connect,

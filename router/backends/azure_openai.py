@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from router.backends.openai_compat import OpenAICompatBackend
+from .openai_compat import OpenAICompatBackend
 
 __all__ = ["AzureOpenAIBackend"]
 

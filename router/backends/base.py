@@ -25,15 +25,15 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from router.backends.http import post as http_post
-from router.config import SecretRef, TargetConfig
-from router.credentials import resolve_secret as default_resolve
-from router.target_auth import (
+from ..config import SecretRef, TargetConfig
+from ..credentials import resolve_secret as default_resolve
+from ..target_auth import (
     CredentialOptions,
     CredentialsUnavailableError,
     OutgoingRequest,
     build_credentials,
 )
+from .http import post as http_post
 
 __all__ = ["BackendContext", "ChatBackend", "Completion", "Usage"]
 

@@ -11,12 +11,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from router.backends.aws import boto_client, translate_aws_error
-from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.chat import message_text
-from router.config import TargetConfig
-from router.errors import UpstreamProtocolError
-from router.sse import DONE, chunk_event, completion_body, new_completion_id, usage_dict
+from ..chat import message_text
+from ..config import TargetConfig
+from ..errors import UpstreamProtocolError
+from ..sse import DONE, chunk_event, completion_body, new_completion_id, usage_dict
+from .aws import boto_client, translate_aws_error
+from .base import BackendContext, ChatBackend, Completion, Usage
 
 __all__ = ["BedrockBackend", "from_converse", "to_converse"]
 

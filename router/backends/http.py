@@ -11,8 +11,8 @@ from typing import Any, NoReturn
 import aiohttp
 import orjson
 
-from router.config import TargetConfig
-from router.errors import (
+from ..config import TargetConfig
+from ..errors import (
     UpstreamConnectError,
     UpstreamError,
     UpstreamProtocolError,

@@ -6,9 +6,9 @@ refuses anything else)."""
 
 from __future__ import annotations
 
-from router.backends.base import BackendContext
-from router.backends.openai_compat import OpenAICompatBackend
-from router.config import TargetAuth, TargetConfig
+from ..config import TargetAuth, TargetConfig
+from .base import BackendContext
+from .openai_compat import OpenAICompatBackend
 
 __all__ = ["LambdaUrlBackend"]
 

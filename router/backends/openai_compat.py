@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 
-from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.backends.http import client_timeout, parse_json
-from router.config import TargetConfig
-from router.errors import UpstreamProtocolError, UpstreamStatusError
-from router.sse import DONE
+from ..config import TargetConfig
+from ..errors import UpstreamProtocolError, UpstreamStatusError
+from ..sse import DONE
+from .base import BackendContext, ChatBackend, Completion, Usage
+from .http import client_timeout, parse_json
 
 __all__ = ["OpenAICompatBackend", "relay_openai_stream", "usage_of"]
 

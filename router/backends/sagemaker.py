@@ -15,13 +15,13 @@ from typing import Any
 
 import orjson
 
-from router.backends.aws import boto_client, translate_aws_error
-from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.backends.http import parse_json
-from router.backends.openai_compat import usage_of
-from router.config import TargetConfig
-from router.errors import UpstreamProtocolError
-from router.sse import DONE, SseParser, chunk_event, completion_body, new_completion_id
+from ..config import TargetConfig
+from ..errors import UpstreamProtocolError
+from ..sse import DONE, SseParser, chunk_event, completion_body, new_completion_id
+from .aws import boto_client, translate_aws_error
+from .base import BackendContext, ChatBackend, Completion, Usage
+from .http import parse_json
+from .openai_compat import usage_of
 
 __all__ = ["SageMakerBackend"]
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import aiohttp
 
-from router.backends.base import BackendContext, Completion, Usage
-from router.backends.http import translate_error
-from router.backends.openai_compat import OpenAICompatBackend
-from router.cold import ColdStart
-from router.config import TargetConfig
-from router.errors import UpstreamStatusError
-from router.replicas import ReplicaSet
-from router.target_auth import OutgoingRequest
+from ..cold import ColdStart
+from ..config import TargetConfig
+from ..errors import UpstreamStatusError
+from ..replicas import ReplicaSet
+from ..target_auth import OutgoingRequest
+from .base import BackendContext, Completion, Usage
+from .http import translate_error
+from .openai_compat import OpenAICompatBackend
 
 __all__ = ["SelfHostedBackend"]
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import orjson
 
-from router.backends.base import BackendContext, ChatBackend, Completion, Usage
-from router.backends.http import client_timeout, parse_json
-from router.chat import message_text
-from router.config import TargetConfig
-from router.errors import UpstreamProtocolError
-from router.sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
+from ..chat import message_text
+from ..config import TargetConfig
+from ..errors import UpstreamProtocolError
+from ..sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
+from .base import BackendContext, ChatBackend, Completion, Usage
+from .http import client_timeout, parse_json
 
 __all__ = ["VertexBackend", "to_gemini"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import importlib
 
-from router.config import TargetConfig
-from router.target_auth.base import CredentialsUnavailableError, OutgoingRequest, TargetCredentials
-from router.target_auth.options import CredentialOptions
-from router.target_auth.tls import ca_context
+from ..config import TargetConfig
+from .base import CredentialsUnavailableError, OutgoingRequest, TargetCredentials
+from .options import CredentialOptions
+from .tls import ca_context
 
 __all__ = [
     "SCHEMES",
@@ -25,12 +25,12 @@ __all__ = [
 ]
 
 SCHEMES: dict[str, str] = {
-    "none": "router.target_auth.keys:NoAuth",
-    "api_key": "router.target_auth.keys:ApiKey",
-    "sigv4": "router.target_auth.aws:SigV4",
-    "azure_entra": "router.target_auth.azure:AzureEntra",
-    "google_access_token": "router.target_auth.google:GoogleAccessToken",
-    "google_id_token": "router.target_auth.google:GoogleIdToken",
+    "none": ".keys:NoAuth",
+    "api_key": ".keys:ApiKey",
+    "sigv4": ".aws:SigV4",
+    "azure_entra": ".azure:AzureEntra",
+    "google_access_token": ".google:GoogleAccessToken",
+    "google_id_token": ".google:GoogleIdToken",
 }
 
 

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from router.config import TargetConfig
-from router.target_auth.base import CredentialsUnavailableError, OutgoingRequest, TargetCredentials
-from router.target_auth.fetch import IssuerError, post_form
-from router.target_auth.google import mint_id_token
-from router.target_auth.options import CredentialOptions
-from router.target_auth.tokens import Token, TokenCache
+from ..config import TargetConfig
+from .base import CredentialsUnavailableError, OutgoingRequest, TargetCredentials
+from .fetch import IssuerError, post_form
+from .google import mint_id_token
+from .options import CredentialOptions
+from .tokens import Token, TokenCache
 
 __all__ = ["AwsKeys", "SigV4", "mint_web_identity_keys"]
 

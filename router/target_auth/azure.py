@@ -16,11 +16,11 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from router.config import TargetConfig
-from router.target_auth.fetch import IssuerError, get_json, post_form
-from router.target_auth.google import mint_id_token
-from router.target_auth.options import CredentialOptions
-from router.target_auth.tokens import CachedBearer, Token, TokenCache
+from ..config import TargetConfig
+from .fetch import IssuerError, get_json, post_form
+from .google import mint_id_token
+from .options import CredentialOptions
+from .tokens import CachedBearer, Token, TokenCache
 
 __all__ = ["AzureEntra", "mint_federated_token", "mint_managed_identity_token", "resource_of"]
 

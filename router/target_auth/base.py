@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from router.errors import UpstreamError
+from ..errors import UpstreamError
 
 __all__ = ["CredentialsUnavailableError", "OutgoingRequest", "TargetCredentials"]
 

@@ -11,10 +11,10 @@ import os
 import urllib.parse
 from collections.abc import Callable
 
-from router.config import TargetConfig
-from router.target_auth.fetch import IssuerError, get_json, get_text, jwt_claims
-from router.target_auth.options import CredentialOptions
-from router.target_auth.tokens import CachedBearer, Token, TokenCache
+from ..config import TargetConfig
+from .fetch import IssuerError, get_json, get_text, jwt_claims
+from .options import CredentialOptions
+from .tokens import CachedBearer, Token, TokenCache
 
 __all__ = [
     "GoogleAccessToken",

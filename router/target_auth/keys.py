@@ -3,9 +3,9 @@ secret store; ``authorization`` sends ``Bearer <key>``)."""
 
 from __future__ import annotations
 
-from router.config import TargetConfig
-from router.target_auth.base import OutgoingRequest, TargetCredentials
-from router.target_auth.options import CredentialOptions
+from ..config import TargetConfig
+from .base import OutgoingRequest, TargetCredentials
+from .options import CredentialOptions
 
 __all__ = ["ApiKey", "NoAuth"]
 

@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from router.config import SecretRef
-from router.credentials import resolve_secret
+from ..config import SecretRef
+from ..credentials import resolve_secret
 
 __all__ = ["CredentialOptions"]
 

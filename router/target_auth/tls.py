@@ -5,8 +5,8 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable
 
-from router.config import SecretRef
-from router.errors import ConfigError
+from ..config import SecretRef
+from ..errors import ConfigError
 
 __all__ = ["ca_context"]
 

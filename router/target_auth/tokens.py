@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from router.target_auth.base import CredentialsUnavailableError, OutgoingRequest, TargetCredentials
+from .base import CredentialsUnavailableError, OutgoingRequest, TargetCredentials
 
 __all__ = ["REFRESH_AT", "CachedBearer", "Token", "TokenCache"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.base import Labels
-from components.router import RouterService, RouterServiceArgs
+from inferplane.components.base import Labels
+from inferplane.components.router import RouterService, RouterServiceArgs
 from tests.support.recording import only, record
 
 LABELS = Labels("prod", "ml-platform", "cc-4711", "eu", "confidential", "router")

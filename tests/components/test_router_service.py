@@ -8,16 +8,16 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.aws.wiring import (
+from inferplane.components.aws.wiring import (
     SAGEMAKER_ACTIONS,
     aws_grant,
     bedrock_grants,
     grant_statements,
     lambda_url_grants,
 )
-from components.base import Labels
-from components.router import CONFIG_ENV, RouterService, RouterServiceArgs
-from components.wiring import Grant
+from inferplane.components.base import Labels
+from inferplane.components.router import CONFIG_ENV, RouterService, RouterServiceArgs
+from inferplane.components.wiring import Grant
 from inferplane.plan import Graph
 from tests.support.recording import only, record, refusal
 
@@ -209,8 +209,8 @@ def test_edge_router_sits_on_its_sites_lan_only() -> None:
 
 
 def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> None:
-    from components.aws.gpu_fleet import GpuFleet
-    from components.router import RouterVpc
+    from inferplane.components.aws.gpu_fleet import GpuFleet
+    from inferplane.components.router import RouterVpc
     from tests.components.aws.test_gpu_fleet import BASE as FLEET
 
     def program() -> None:

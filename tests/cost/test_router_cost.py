@@ -12,12 +12,12 @@ import pytest
 
 from inferplane.cost import default_prices
 from inferplane.plan import run_program
+from inferplane.router.config import RouterConfig
+from inferplane.router.core import Gateway, Request
 from inferplane.routerconfig import endpoints_from_graph, stack_router_config
 from inferplane.smoke import stage
 from inferplane.smoke.wire import COMPLETION_TOKENS, PROMPT_TOKENS
 from inferplane.spec import load_stack, provider_regions
-from router.config import RouterConfig
-from router.core import Gateway, Request
 from tests.conftest import stack_spec_data
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.edge.bundle import read_bundle
+from inferplane.components.edge.bundle import read_bundle
 from inferplane.deployment.context import DeployContext
 from inferplane.deployment.edge import edge_site
 from inferplane.errors import SpecError

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from components.kubernetes.node_pool import CAPACITY_TYPE, POOL_LABEL
+from inferplane.components.kubernetes.node_pool import CAPACITY_TYPE, POOL_LABEL
 from inferplane.deployment.context import DeployContext
 from inferplane.deployment.kubernetes import model_server
 from inferplane.errors import SpecError

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from inferplane.errors import SpecError
+from inferplane.router.config import ColdStartConfig, ReplicaConfig, RouterConfig, Timeouts
 from inferplane.routerconfig import endpoints_from_graph, render_router_config
-from router.config import ColdStartConfig, ReplicaConfig, RouterConfig, Timeouts
 from tests.deployment.test_kubernetes import build, raw_spec, spec_of
 from tests.support.recording import one
 

@@ -225,7 +225,7 @@ def test_an_explicit_target_overrides_the_batch_default() -> None:
 def test_without_keda_an_hpa_on_the_external_metric() -> None:
     import kubernetes_validate
 
-    from components.kubernetes.manifests import KUBERNETES_VERSION
+    from inferplane.components.kubernetes.manifests import KUBERNETES_VERSION
 
     graph = build(raw_spec(signal="queue", keda=False))
     assert graph.by_type(SCALED_OBJECT) == []

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.wiring import unreachable_reason
+from inferplane.components.wiring import unreachable_reason
 from inferplane.errors import SpecError
 from inferplane.plan import Graph, run_program
 from inferplane.plan.graph import Resource

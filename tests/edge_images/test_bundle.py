@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from edge_images.bundle import Bundle, BundleInputs, build_bundle
+from inferplane.edge_images.bundle import Bundle, BundleInputs, build_bundle
 from inferplane.errors import BuildError
 from inferplane.packaging import default_cache
 from inferplane.spec import StackSpec, load_stack

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from components.edge.layout import ModelImage
-from edge_images.scripts import fetch_images_sh
+from inferplane.components.edge.layout import ModelImage
+from inferplane.edge_images.scripts import fetch_images_sh
 from tests.support.edgesite import (
     FakeSite,
     SiteBundle,
@@ -163,7 +163,7 @@ def test_fetch_images_quotes_every_reference(tmp_path: Path) -> None:
     ],
 )
 def test_the_image_grammar_refuses_shell_metacharacters(image: str) -> None:
-    from edge_images.profiles import DIGEST_REF
+    from inferplane.edge_images.profiles import DIGEST_REF
 
     assert DIGEST_REF.match(image) is None
 

@@ -8,10 +8,10 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from components.kubernetes.manifests import GPU_RESOURCE, ROUTER_POD_LABELS
-from edge_images import manifests
-from edge_images.manifests import KUBERNETES_VERSION, ModelServer
-from edge_images.profiles import load_profile
+from inferplane.components.kubernetes.manifests import GPU_RESOURCE, ROUTER_POD_LABELS
+from inferplane.edge_images import manifests
+from inferplane.edge_images.manifests import KUBERNETES_VERSION, ModelServer
+from inferplane.edge_images.profiles import load_profile
 from inferplane.packaging.router_image import CONFIG_PATH
 from inferplane.serving import render
 from inferplane.spec.serving import Serving

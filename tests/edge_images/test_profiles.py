@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_images.profiles import DIGEST_REF, Profile, load_profile, profile_names
+from inferplane.edge_images.profiles import DIGEST_REF, Profile, load_profile, profile_names
 from inferplane.errors import BuildError
 from inferplane.spec.targets.selfhosted import EDGE_PROFILES
 

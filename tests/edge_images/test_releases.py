@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_images.weights import pack_model
+from inferplane.edge_images.weights import pack_model
 from tests.support.edgesite import FakeSite, build_site_bundle, systemd_spec
 from tests.support.routersource import router_source
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from edge_images.bundle import BundleInputs, build_bundle
-from edge_images.secrets import site_secrets
+from inferplane.edge_images.bundle import BundleInputs, build_bundle
+from inferplane.edge_images.secrets import site_secrets
 from inferplane.packaging import default_cache
-from router.auth import hash_key
-from router.config import RouterConfig
+from inferplane.router.auth import hash_key
+from inferplane.router.config import RouterConfig
 from tests.support.edgesite import SiteBundle, build_site_bundle, dev_spec
 from tests.support.routersource import router_source
 

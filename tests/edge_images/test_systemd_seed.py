@@ -11,8 +11,8 @@ import pycdlib
 import pytest
 import yaml
 
-from edge_images import seed, systemd
-from edge_images.manifests import ModelServer
+from inferplane.edge_images import seed, systemd
+from inferplane.edge_images.manifests import ModelServer
 from inferplane.serving import render
 from inferplane.spec.serving import Serving
 from tests.support.tools import require_tool

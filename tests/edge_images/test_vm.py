@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_images.vm import BootError, Disk, RunningVm, qemu_command
+from inferplane.edge_images.vm import BootError, Disk, RunningVm, qemu_command
 
 
 def _disk(tmp_path: Path) -> Disk:

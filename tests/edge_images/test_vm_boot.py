@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_images.bundle import BundleInputs, build_bundle
-from edge_images.vm import boot, build_disk
+from inferplane.edge_images.bundle import BundleInputs, build_bundle
+from inferplane.edge_images.vm import boot, build_disk
 from inferplane.packaging import default_cache
 from inferplane.spec import load_stack
 from tests.support.routersource import router_source

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from components.edge.bundle import read_bundle
-from edge_images.weights import GIB, _fits, pack_model
+from inferplane.components.edge.bundle import read_bundle
+from inferplane.edge_images.weights import GIB, _fits, pack_model
 from inferplane.errors import BuildError
 from tests.support.edgesite import FakeSite, SiteBundle, build_site_bundle, systemd_spec
 from tests.support.routersource import router_source

@@ -21,9 +21,9 @@ import pytest
 import redis
 
 from inferplane.packaging.lambda_zip import LambdaPackage, build_lambda_zip
+from inferplane.router.config import Backend, RouterConfig
+from inferplane.router.contract import CONFIG_ENV
 from inferplane.smoke.redis import LocalRedis
-from router.config import Backend, RouterConfig
-from router.contract import CONFIG_ENV
 from tests.support.tools import require_root, require_tool
 from tests.support.upstream import ANSWER, FakeUpstream
 

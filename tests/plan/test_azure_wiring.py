@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from components.wiring import unreachable_reason
+from inferplane.components.wiring import unreachable_reason
 from inferplane.plan import Graph, run_program
 from inferplane.spec import load_stack
 

@@ -10,10 +10,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from components.wiring import unreachable_reason
+from inferplane.components.wiring import unreachable_reason
 from inferplane.plan import Graph, run_program
+from inferplane.router.config import ReplicaConfig, RouterConfig
 from inferplane.spec import load_stack
-from router.config import ReplicaConfig, RouterConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 HAIKU = "arn:aws:bedrock:eu-central-1::foundation-model/amazon.nova-lite-v1:0"

@@ -15,12 +15,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from components.kubernetes.autoscaling import WAKE_METRIC
+from inferplane.components.kubernetes.autoscaling import WAKE_METRIC
 from inferplane.errors import SpecError
 from inferplane.plan import Graph, run_program
+from inferplane.router.config import RouterConfig
+from inferplane.router.contract import METRICS_PORT
 from inferplane.spec import SPEC_KEY, StackFile, load_stack
-from router.config import RouterConfig
-from router.contract import METRICS_PORT
 from tests.deployment.test_kubernetes_scaling import integral, keda_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +113,7 @@ def test_nothing_could_wake_a_server_without_a_router_on_its_cluster() -> None:
 def test_the_wake_query_selects_what_the_router_exports() -> None:
     """The other side of the seam: the router's exposition has exactly the metric name and
     labels the query selects (router/metrics.py renders them)."""
-    from router.metrics import Metrics
+    from inferplane.router.metrics import Metrics
 
     metrics = Metrics()
     metrics.attempt("llama-eks", "target_cold")

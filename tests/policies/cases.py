@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from inferplane.policies.model import Context, ResourceRule, Stack, Violation
+from inferplane.policies.registry import all_rules
 from inferplane.routerconfig import render_router_config
 from inferplane.spec import StackSpec
-from policies.model import Context, ResourceRule, Stack, Violation
-from policies.registry import all_rules
 from tests.policies.support import (
     Props,
     context,

@@ -18,10 +18,10 @@ from typing import Any
 import yaml
 
 from inferplane.plan import Graph, run_program
+from inferplane.policies.config import OrgPolicy, default_policy
+from inferplane.policies.engine import StackReport
+from inferplane.policies.offline import check_graph
 from inferplane.spec import load_stack, provider_regions
-from policies.config import OrgPolicy, default_policy
-from policies.engine import StackReport
-from policies.offline import check_graph
 from tests.support.stackfiles import stack_project, stack_text
 
 __all__ = [

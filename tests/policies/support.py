@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
-from components.base import Labels
+from inferplane.components.base import Labels
+from inferplane.policies.config import default_policy
+from inferplane.policies.model import Context, Resource, Stack
+from inferplane.policies.normalize import inherit_tags, normalize
 from inferplane.spec import StackSpec, parse_spec, provider_regions
-from policies.config import default_policy
-from policies.model import Context, Resource, Stack
-from policies.normalize import inherit_tags, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "inferplane"

@@ -24,10 +24,10 @@ from typer.testing import CliRunner
 from inferplane.cli import app
 from inferplane.errors import InferplaneError
 from inferplane.plan.graph import Graph
+from inferplane.policies.config import load_policy
+from inferplane.policies.model import ResourceRule
+from inferplane.policies.registry import all_rules
 from inferplane.spec import load_stack
-from policies.config import load_policy
-from policies.model import ResourceRule
-from policies.registry import all_rules
 from tests.policies.analyzer_host import (
     PACK_DIR,
     ROOT,

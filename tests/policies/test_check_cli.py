@@ -281,7 +281,7 @@ def test_unpinned_org_file_cannot_downgrade_a_critical_rule(
         assert code == 2
         assert "rules.IP-SAF-001.enforcement" in LAST_ERR[0].replace("\n", "")
     else:
-        from policies import crossguard
+        from inferplane.policies import crossguard
 
         crossguard._policy_from.cache_clear()
         monkeypatch.setenv(crossguard.POLICY_ENV, str(path))
@@ -293,7 +293,7 @@ def test_unpinned_org_file_cannot_downgrade_a_critical_rule(
 def test_pinned_org_file_may_downgrade_a_critical_rule(capsys, monkeypatch, tmp_path) -> None:
     import hashlib
 
-    from policies import config
+    from inferplane.policies import config
 
     path = org_file(tmp_path, EXPECTED_BAD)
     pinned = tmp_path / "approved.txt"

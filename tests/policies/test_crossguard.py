@@ -21,9 +21,9 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from policies.config import default_policy, parse_policy
-from policies.crossguard import build_policies, initial_config, plain
-from policies.values import UNKNOWN
+from inferplane.policies.config import default_policy, parse_policy
+from inferplane.policies.crossguard import build_policies, initial_config, plain
+from inferplane.policies.values import UNKNOWN
 from tests.policies.cases import router_config
 from tests.policies.support import stack_data, tags, urn
 
@@ -91,7 +91,7 @@ def validate_stack(
 
 
 def test_one_policy_per_rule_with_its_metadata() -> None:
-    from policies.registry import all_rules
+    from inferplane.policies.registry import all_rules
 
     rules = all_rules()
     assert set(POLICIES) == {r.name for r in rules}
@@ -269,7 +269,7 @@ def test_stack_spec_from_the_engine_config(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_unparsable_spec_is_a_critical_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     # Old main: a spec that failed to parse was treated as absent and the pack passed.
-    from policies.crossguard import parsed_spec
+    from inferplane.policies.crossguard import parsed_spec
 
     config = stack_data("prod-us-east-1")
     config["inferplane:spec"]["targets"]["claude-sonnet"]["kind"] = "bedrockx"
@@ -291,7 +291,7 @@ def test_unparsable_spec_is_a_critical_finding(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_refused_org_policy_fails_every_policy_closed(monkeypatch, tmp_path) -> None:
-    from policies import crossguard
+    from inferplane.policies import crossguard
 
     path = tmp_path / "org.yaml"
     path.write_text("rules: {IP-RES-006: {enforcement: disabled}}\n")

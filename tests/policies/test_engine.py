@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from inferplane.errors import SpecError
-from policies.config import parse_policy
-from policies.engine import Report, apply_waivers, evaluate
-from policies.model import Context, Enforcement, ResourceRule, Severity
-from policies.report import FORMATS, render
-from policies.waivers import parse_waivers
+from inferplane.policies.config import parse_policy
+from inferplane.policies.engine import Report, apply_waivers, evaluate
+from inferplane.policies.model import Context, Enforcement, ResourceRule, Severity
+from inferplane.policies.report import FORMATS, render
+from inferplane.policies.waivers import parse_waivers
 from tests.policies.support import context, resource, stack, tags
 
 BAD_BUCKET = resource(
@@ -264,7 +264,7 @@ def test_invalid_policy_config_names_the_key(data, path: str) -> None:
 
 
 def test_default_policy_matches_the_shipped_stacks() -> None:
-    from policies.rules.res_007_spec_within_org import RULE
+    from inferplane.policies.rules.res_007_spec_within_org import RULE
     from tests.policies.support import load_spec
 
     for name in ("dev", "prod-eu-central-1", "prod-us-east-1"):

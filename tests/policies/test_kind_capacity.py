@@ -198,7 +198,7 @@ def test_gpu_rules_read_the_catalog(instance_type, reserved_rule, approval) -> N
 
 
 def test_org_may_add_accelerator_types_but_not_remove_catalog_ones() -> None:
-    from policies.config import default_policy
+    from inferplane.policies.config import default_policy
 
     extra = default_policy().model_copy(update={"gpu_instance_patterns": ("X9Z.*",)})
     assert rules_of(check_graph_of(*with_instance_type("x9z.large"), extra), "IP-CAP-005")
@@ -317,9 +317,9 @@ def test_model_fit_reads_the_catalog(name: str, spec: str | None) -> None:
 def test_desired_above_min_counts_for_the_on_demand_part() -> None:
     """With spot (policies/spot.py), the on-demand share is taken of the running baseline,
     desired included: min 0, desired 4, on-demand base 2 needs 2 reserved."""
-    from policies.model import Stack
-    from policies.normalize import from_graph
-    from policies.rules.cap_005_prod_gpu_baseline_reserved import check as cap_005
+    from inferplane.policies.model import Stack
+    from inferplane.policies.normalize import from_graph
+    from inferplane.policies.rules.cap_005_prod_gpu_baseline_reserved import check as cap_005
     from tests.policies.support import context
     from tests.policies.test_spot_baseline import SPOT, GpuFleet
     from tests.support.recording import record

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 
 from inferplane.plan import Graph
+from inferplane.policies.config import default_policy
+from inferplane.policies.offline import check_graph
 from inferplane.spec import load_stack, provider_regions
-from policies.config import default_policy
-from policies.offline import check_graph
 from tests.policies.support import ROOT
 from tests.policies.wiring_world import planned
 

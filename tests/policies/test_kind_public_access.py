@@ -20,9 +20,9 @@ import pytest
 
 from inferplane.plan import Graph
 from inferplane.plan.graph import Resource as GraphResource
+from inferplane.policies.config import default_policy
+from inferplane.policies.offline import check_graph
 from inferplane.spec import load_stack, provider_regions
-from policies.config import default_policy
-from policies.offline import check_graph
 from tests.policies.support import ROOT
 from tests.policies.wiring_world import planned
 from tests.support.recording import record
@@ -214,13 +214,13 @@ def test_every_way_to_go_public_is_found(label, stack, mutate, expected) -> None
 def test_public_view_is_shared_with_the_router_key_rule() -> None:
     """IP-SAF-008 (router without API keys) reads the same view: a router opened by a
     ServiceIamPolicy is found there too."""
-    from policies.public import public_access
-    from policies.rules.saf_008_public_router_requires_keys import open_door
+    from inferplane.policies.public import public_access
+    from inferplane.policies.rules.saf_008_public_router_requires_keys import open_door
 
     resource = declared(
         iam(gcp.cloudrunv2.ServiceIamPolicy, "p", policy_data=policy_data("allUsers"), **V2)
     )
-    from policies.normalize import normalize
+    from inferplane.policies.normalize import normalize
 
     normal = normalize(resource.type, resource.name, resource.urn, resource.inputs)
     assert public_access(normal) is not None

@@ -18,13 +18,13 @@ import pytest
 import yaml
 
 from inferplane.errors import SpecError
-from policies.config import default_policy
-from policies.engine import Report, apply_waivers
-from policies.normalize import stack_from_graph
-from policies.report import render
-from policies.report.junit_report import case_names
-from policies.speckeys import entry_of, spec_path
-from policies.waivers import parse_waivers
+from inferplane.policies.config import default_policy
+from inferplane.policies.engine import Report, apply_waivers
+from inferplane.policies.normalize import stack_from_graph
+from inferplane.policies.report import render
+from inferplane.policies.report.junit_report import case_names
+from inferplane.policies.speckeys import entry_of, spec_path
+from inferplane.policies.waivers import parse_waivers
 from tests.policies.planned import check_graph_of, fleet_only, planned_once
 from tests.support.stackfiles import stack_project, stack_text
 

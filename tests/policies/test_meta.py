@@ -8,10 +8,10 @@ from importlib import import_module
 
 import pytest
 
-from policies import rules as rules_package
-from policies.catalogue import catalogue
-from policies.model import RULE_ID, RULE_NAME, Enforcement, Rule
-from policies.registry import all_rules, rule_modules
+from inferplane.policies import rules as rules_package
+from inferplane.policies.catalogue import catalogue
+from inferplane.policies.model import RULE_ID, RULE_NAME, Enforcement, Rule
+from inferplane.policies.registry import all_rules, rule_modules
 from tests.policies.support import ROOT
 
 RULES = all_rules()
@@ -59,7 +59,7 @@ def test_catalogue_is_generated_and_current() -> None:
 
 
 def test_bad_rule_metadata_is_refused() -> None:
-    from policies.model import ResourceRule, Severity
+    from inferplane.policies.model import ResourceRule, Severity
 
     with pytest.raises(ValueError, match="family"):
         ResourceRule(

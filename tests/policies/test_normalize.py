@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from inferplane.policies.normalize import location_of, region_of, tags_of
+from inferplane.policies.values import UNKNOWN
 from inferplane.residency import Location
-from policies.normalize import location_of, region_of, tags_of
-from policies.values import UNKNOWN
 from tests.policies.support import resource, stack
 
 

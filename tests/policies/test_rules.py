@@ -35,7 +35,7 @@ PLAN_TESTED = {
 
 
 def test_every_rule_has_a_case_with_mutations() -> None:
-    from policies.registry import rule_ids
+    from inferplane.policies.registry import rule_ids
 
     assert {c.rule for c in CASES} | PLAN_TESTED == set(rule_ids())
     assert not {c.rule for c in CASES} & PLAN_TESTED
@@ -43,8 +43,8 @@ def test_every_rule_has_a_case_with_mutations() -> None:
 
 
 def test_unparsable_spec_is_reported_offline_too() -> None:
-    from policies.model import Context
-    from policies.rules.saf_009_spec_parses import RULE
+    from inferplane.policies.model import Context
+    from inferplane.policies.rules.saf_009_spec_parses import RULE
     from tests.policies.support import context, stack
 
     ctx = context()

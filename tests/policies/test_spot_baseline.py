@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from components.aws.gpu_fleet import CreatedReservation, GpuFleet, GpuFleetArgs
-from policies.model import Stack
-from policies.normalize import from_graph
-from policies.rules.cap_005_prod_gpu_baseline_reserved import RULE, check
-from policies.spot import on_demand_baseline
+from inferplane.components.aws.gpu_fleet import CreatedReservation, GpuFleet, GpuFleetArgs
+from inferplane.policies.model import Stack
+from inferplane.policies.normalize import from_graph
+from inferplane.policies.rules.cap_005_prod_gpu_baseline_reserved import RULE, check
+from inferplane.policies.spot import on_demand_baseline
 from tests.components.aws.test_gpu_fleet import BASE
 from tests.policies.support import context
 from tests.support.recording import record

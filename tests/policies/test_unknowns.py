@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from policies.model import ResourceRule
-from policies.registry import all_rules
-from policies.values import SECRET, UNKNOWN
+from inferplane.policies.model import ResourceRule
+from inferplane.policies.registry import all_rules
+from inferplane.policies.values import SECRET, UNKNOWN
 from tests.policies.cases import CASES, World, fresh
 from tests.policies.support import deep_set
 

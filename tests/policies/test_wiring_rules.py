@@ -373,9 +373,9 @@ def test_unknown_values_never_fail() -> None:
 
 
 def test_every_finding_says_how_to_fix() -> None:
-    from policies.engine import Report, evaluate
-    from policies.normalize import stack_from_graph
-    from policies.report import render
+    from inferplane.policies.engine import Report, evaluate
+    from inferplane.policies.normalize import stack_from_graph
+    from inferplane.policies.report import render
     from tests.policies.support import context
 
     graph = planned("prod-us-east-1")

@@ -16,12 +16,12 @@ from typing import Any
 
 from inferplane.plan import Graph, run_program
 from inferplane.plan.graph import Resource as GraphResource
+from inferplane.policies.config import default_policy
+from inferplane.policies.engine import evaluate
+from inferplane.policies.model import Context
+from inferplane.policies.normalize import stack_from_graph
+from inferplane.policies.registry import all_rules
 from inferplane.spec import load_stack, provider_regions
-from policies.config import default_policy
-from policies.engine import evaluate
-from policies.model import Context
-from policies.normalize import stack_from_graph
-from policies.registry import all_rules
 from tests.policies.support import ROOT
 
 ROUTER = "inferplane:index:RouterService"

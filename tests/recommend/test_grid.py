@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from inferplane.policies.offline import check_stack
 from inferplane.recommend import Requirements
 from inferplane.recommend.report import recommend
-from policies.offline import check_stack
 from tests.recommend.test_starter import _approving_sites, _project, recommend_into
 
 FACTORS: dict[str, tuple[Any, ...]] = {

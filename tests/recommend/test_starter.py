@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from inferplane.errors import InferplaneError
+from inferplane.policies.config import OrgPolicy, default_policy
+from inferplane.policies.offline import check_stack
 from inferplane.recommend import Requirements, decide, starter_config, starter_spec, write_stack
 from inferplane.recommend.tradeoffs import cloud_options, model_price_ratio
 from inferplane.spec import StackFile, load_stack
 from inferplane.spec.residency import Residency
-from policies.config import OrgPolicy, default_policy
-from policies.offline import check_stack
 from tests.recommend.test_table import CASES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from router.auth import hash_key
-from router.config import RouterConfig
+from inferplane.router.auth import hash_key
+from inferplane.router.config import RouterConfig
 
 KEY = "sk-test-public"
 KEY_CONFIDENTIAL = "sk-test-confidential"

@@ -9,7 +9,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from router.app import create_app
+from inferplane.router.app import create_app
 from tests.router import configs
 from tests.router.configs import auth, target
 from tests.router.fakes import FakeOpenAI, LoopThread

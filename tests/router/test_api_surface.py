@@ -11,8 +11,8 @@ import httpx
 import openai
 import pytest
 
-from router.app import create_app
-from router.config import RouterConfig
+from inferplane.router.app import create_app
+from inferplane.router.config import RouterConfig
 from tests.router import configs
 from tests.router.configs import KEY, KEY_CONFIDENTIAL, auth, target
 from tests.router.fakes import FakeOpenAI, LoopThread, Served
@@ -472,7 +472,7 @@ def test_refusals_are_counted_with_their_reason(site: Site) -> None:
 
 def test_openapi_describes_every_endpoint(site: Site) -> None:
     document = httpx.get(f"{site.url}/openapi.json").json()
-    from router.core import Gateway
+    from inferplane.router.core import Gateway
 
     assert set(document["paths"]) == set(Gateway(site.config).endpoints)
     assert document["openapi"].startswith("3.1")

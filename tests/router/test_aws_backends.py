@@ -14,12 +14,12 @@ import requests
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from router.backends import BackendContext, Usage
-from router.backends.bedrock import BedrockBackend
-from router.backends.sagemaker import SageMakerBackend
-from router.config import TargetConfig
-from router.core import Gateway, Request
-from router.errors import UpstreamStatusError
+from inferplane.router.backends import BackendContext, Usage
+from inferplane.router.backends.bedrock import BedrockBackend
+from inferplane.router.backends.sagemaker import SageMakerBackend
+from inferplane.router.config import TargetConfig
+from inferplane.router.core import Gateway, Request
+from inferplane.router.errors import UpstreamStatusError
 from tests.router import configs
 from tests.router.configs import auth, chat
 

@@ -8,8 +8,8 @@ import httpx
 from bench.router import __main__ as bench
 from bench.router.passthrough import make_app as passthrough_app
 from bench.router.upstream import make_app
-from router.app import create_app
-from router.config import RouterConfig
+from inferplane.router.app import create_app
+from inferplane.router.config import RouterConfig
 from tests.router.fakes import LoopThread
 
 

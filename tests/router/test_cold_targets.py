@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from router.app import create_app
-from router.cold import readiness
-from router.config import ColdStartConfig, TargetConfig
+from inferplane.router.app import create_app
+from inferplane.router.cold import readiness
+from inferplane.router.config import ColdStartConfig, TargetConfig
 from tests.router import configs
 from tests.router.configs import OPERATOR_KEY, auth, chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port

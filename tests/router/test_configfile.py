@@ -10,8 +10,8 @@ import orjson
 import pytest
 import yaml
 
-from router.configfile import parse_config, point_targets
-from router.errors import ConfigError
+from inferplane.router.configfile import parse_config, point_targets
+from inferplane.router.errors import ConfigError
 from tests.router import configs
 from tests.router.configs import target
 

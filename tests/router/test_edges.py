@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 import pytest
 
-from router.__main__ import main as router_main
-from router.backends import ChatBackend, Completion, Usage
-from router.chat import parse_chat_request
-from router.core import Gateway, Request, Response
+from inferplane.router.__main__ import main as router_main
+from inferplane.router.backends import ChatBackend, Completion, Usage
+from inferplane.router.chat import parse_chat_request
+from inferplane.router.core import Gateway, Request, Response
 from tests.router import configs
 from tests.router.configs import KEY, KEY_CONFIDENTIAL, OPERATOR_KEY, auth, chat, target
 

@@ -15,11 +15,11 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from router.app import create_app
-from router.backends import BackendContext
-from router.backends.bedrock import BedrockBackend
-from router.config import TargetConfig
-from router.core import Gateway, Request
+from inferplane.router.app import create_app
+from inferplane.router.backends import BackendContext
+from inferplane.router.backends.bedrock import BedrockBackend
+from inferplane.router.config import TargetConfig
+from inferplane.router.core import Gateway, Request
 from tests.router import configs
 from tests.router.configs import KEY, auth
 from tests.router.fakes import LoopThread

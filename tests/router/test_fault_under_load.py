@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from router.app import create_app
+from inferplane.router.app import create_app
 from tests.router import configs
 from tests.router.configs import auth, chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread

@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 import pytest
 
-from router.core import Gateway, Request
-from router.headers import SafeHeaders
-from router.pii import PiiRegistry, normalise
+from inferplane.router.core import Gateway, Request
+from inferplane.router.headers import SafeHeaders
+from inferplane.router.pii import PiiRegistry, normalise
 from tests.router import configs
 from tests.router.configs import KEY, OPERATOR_KEY, target
 from tests.router.fakes import FakeOpenAI, LoopThread

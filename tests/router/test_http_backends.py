@@ -9,7 +9,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from router.app import create_app
+from inferplane.router.app import create_app
 from tests.router import configs
 from tests.router.configs import auth, chat
 from tests.router.fakes import LoopThread

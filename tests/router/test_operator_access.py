@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from router.app import create_app
+from inferplane.router.app import create_app
 from tests.router import configs
 from tests.router.configs import OPERATOR_KEY, auth, chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port

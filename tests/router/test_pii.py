@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from router.pii import PiiDetector, PiiRegistry, iban_valid, luhn_valid
+from inferplane.router.pii import PiiDetector, PiiRegistry, iban_valid, luhn_valid
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,10 @@ import pytest
 
 from bench.router import prefix as bench
 from bench.router.prefix_engine import EngineModel
-from router.app import create_app
-from router.config import ReplicaConfig, TargetConfig
-from router.prefix import PrefixIndex, block_hashes, prompt_text
-from router.replicas import ReplicaSet
+from inferplane.router.app import create_app
+from inferplane.router.config import ReplicaConfig, TargetConfig
+from inferplane.router.prefix import PrefixIndex, block_hashes, prompt_text
+from inferplane.router.replicas import ReplicaSet
 from tests.router import configs
 from tests.router.configs import auth, target
 from tests.router.fakes import FakeOpenAI, LoopThread

@@ -14,12 +14,12 @@ import orjson
 import pytest
 import redis
 
-from router.app import create_app
-from router.auth import new_key
-from router.cache import CachedAnswer, ExactCache
-from router.config import ExactCacheConfig
-from router.core import Gateway, Request
-from router.state import RedisStore
+from inferplane.router.app import create_app
+from inferplane.router.auth import new_key
+from inferplane.router.cache import CachedAnswer, ExactCache
+from inferplane.router.config import ExactCacheConfig
+from inferplane.router.core import Gateway, Request
+from inferplane.router.state import RedisStore
 from tests.router import configs
 from tests.router.configs import KEY_CONFIDENTIAL
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port

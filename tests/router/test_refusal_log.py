@@ -8,9 +8,9 @@ import io
 import httpx
 import orjson
 
-from router.accesslog import AccessLog
-from router.app import create_app
-from router.core import Gateway, Request
+from inferplane.router.accesslog import AccessLog
+from inferplane.router.app import create_app
+from inferplane.router.core import Gateway, Request
 from tests.router import configs
 from tests.router.configs import KEY, target
 from tests.router.fakes import FakeOpenAI, LoopThread

@@ -7,8 +7,8 @@ import openai
 import orjson
 import pytest
 
-from router.app import create_app
-from router.core import Gateway
+from inferplane.router.app import create_app
+from inferplane.router.core import Gateway
 from tests.router import configs
 from tests.router.configs import auth, chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread

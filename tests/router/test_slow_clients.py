@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import time
 
-from router.app import create_app
+from inferplane.router.app import create_app
 from tests.router import configs
 from tests.router.configs import KEY, target
 from tests.router.fakes import FakeOpenAI, LoopThread

@@ -15,16 +15,16 @@ import orjson
 import pytest
 from aiohttp import web
 
-from router.app import create_app
-from router.backends import BackendContext, build_backend
-from router.config import RouterConfig, SecretRef, TargetConfig
-from router.credentials import resolve_secret
-from router.errors import ConfigError
-from router.target_auth import CredentialsUnavailableError, OutgoingRequest
-from router.target_auth.aws import SigV4
-from router.target_auth.fetch import IssuerError
-from router.target_auth.options import CredentialOptions
-from router.target_auth.tokens import Token, TokenCache
+from inferplane.router.app import create_app
+from inferplane.router.backends import BackendContext, build_backend
+from inferplane.router.config import RouterConfig, SecretRef, TargetConfig
+from inferplane.router.credentials import resolve_secret
+from inferplane.router.errors import ConfigError
+from inferplane.router.target_auth import CredentialsUnavailableError, OutgoingRequest
+from inferplane.router.target_auth.aws import SigV4
+from inferplane.router.target_auth.fetch import IssuerError
+from inferplane.router.target_auth.options import CredentialOptions
+from inferplane.router.target_auth.tokens import Token, TokenCache
 from tests.router import configs
 from tests.router.configs import auth, chat
 from tests.router.fakes import LoopThread

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from router.app import create_app
-from router.auth import new_key
+from inferplane.router.app import create_app
+from inferplane.router.auth import new_key
 from tests.router import configs
 from tests.router.configs import chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread

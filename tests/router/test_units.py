@@ -9,18 +9,18 @@ from typing import Any
 import orjson
 import pytest
 
-from router.accesslog import AccessLog
-from router.auth import KeyRing, hash_key, new_key
-from router.cache import CachedAnswer, cache_key
-from router.chat import parse_chat_request
-from router.classify import Classifier, estimate_tier
-from router.config import BreakerConfig, RouterConfig
-from router.decide import RouteTable
-from router.errors import AuthenticationError, NoTargetError, PermissionDeniedError
-from router.metrics import Metrics
-from router.resilience import CircuitBreaker, backoff_delay
-from router.serve import CONFIG_ENV, load_config
-from router.state import MemoryStore
+from inferplane.router.accesslog import AccessLog
+from inferplane.router.auth import KeyRing, hash_key, new_key
+from inferplane.router.cache import CachedAnswer, cache_key
+from inferplane.router.chat import parse_chat_request
+from inferplane.router.classify import Classifier, estimate_tier
+from inferplane.router.config import BreakerConfig, RouterConfig
+from inferplane.router.decide import RouteTable
+from inferplane.router.errors import AuthenticationError, NoTargetError, PermissionDeniedError
+from inferplane.router.metrics import Metrics
+from inferplane.router.resilience import CircuitBreaker, backoff_delay
+from inferplane.router.serve import CONFIG_ENV, load_config
+from inferplane.router.state import MemoryStore
 from tests.router import configs
 from tests.router.configs import KEY, chat, target
 
@@ -265,9 +265,9 @@ def test_config_from_file_or_environment(tmp_path: Any, monkeypatch: pytest.Monk
 
 
 def test_semantic_cache_grows_and_wraps_within_its_bound() -> None:
-    from router.cache import SemanticCache
-    from router.config import SemanticCacheConfig
-    from router.embedder import hashing_embedder
+    from inferplane.router.cache import SemanticCache
+    from inferplane.router.config import SemanticCacheConfig
+    from inferplane.router.embedder import hashing_embedder
 
     cache = SemanticCache(SemanticCacheConfig(enabled=True, max_entries=100, threshold=0.99))
     for index in range(150):
@@ -282,9 +282,9 @@ def test_semantic_cache_grows_and_wraps_within_its_bound() -> None:
 
 
 def test_semantic_cache_bounds_all_namespaces_together() -> None:
-    from router.cache import SemanticCache
-    from router.config import SemanticCacheConfig
-    from router.embedder import hashing_embedder
+    from inferplane.router.cache import SemanticCache
+    from inferplane.router.config import SemanticCacheConfig
+    from inferplane.router.embedder import hashing_embedder
 
     cache = SemanticCache(SemanticCacheConfig(enabled=True, max_entries=10, threshold=0.99))
     vector = hashing_embedder("the same question")
@@ -296,7 +296,7 @@ def test_semantic_cache_bounds_all_namespaces_together() -> None:
 
 
 def test_semantic_namespace_holds_tenant_params_and_earlier_turns() -> None:
-    from router.cache import namespace, semantic_namespace
+    from inferplane.router.cache import namespace, semantic_namespace
 
     def body(*turns: tuple[str, str], **params: Any) -> dict[str, Any]:
         messages = [{"role": r, "content": c} for r, c in turns]
@@ -321,7 +321,7 @@ def test_semantic_namespace_holds_tenant_params_and_earlier_turns() -> None:
 
 
 def test_memory_store_bounds_rate_windows() -> None:
-    from router import state
+    from inferplane.router import state
 
     store = MemoryStore()
     limit = state._MAX_WINDOWS

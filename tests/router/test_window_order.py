@@ -13,13 +13,13 @@ import orjson
 import pytest
 
 from inferplane.plan import run_program
+from inferplane.router.config import RouteConfig, TargetConfig
+from inferplane.router.core import Gateway, Request
+from inferplane.router.ordering import route_order
+from inferplane.router.state import MemoryStore
 from inferplane.routerconfig import endpoints_from_graph, render_router_config
 from inferplane.spec import load_stack
 from inferplane.spec.routes import Route
-from router.config import RouteConfig, TargetConfig
-from router.core import Gateway, Request
-from router.ordering import route_order
-from router.state import MemoryStore
 from tests.router import configs
 from tests.router.configs import KEY_CONFIDENTIAL, OPERATOR_KEY, target
 from tests.router.fakes import FakeOpenAI, LoopThread

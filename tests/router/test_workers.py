@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from router.config import RouterConfig
-from router.errors import ConfigError
-from router.workers import WORKER_HEADER, check_workers
+from inferplane.router.config import RouterConfig
+from inferplane.router.errors import ConfigError
+from inferplane.router.workers import WORKER_HEADER, check_workers
 from tests.router import configs
 from tests.router.configs import KEY_CONFIDENTIAL, target
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port

@@ -287,7 +287,7 @@ def test_the_fixtures_record_their_source() -> None:
 
 def deployed_container(engine: str, serving: Serving) -> dict[str, Any]:
     """The model-server container of the real Kubernetes manifest renderer."""
-    from components.kubernetes.manifests import ModelServerConfig, model_server_manifests
+    from inferplane.components.kubernetes.manifests import ModelServerConfig, model_server_manifests
 
     command = render(MODEL, serving)
     digest = "sha256:" + "ab" * 32

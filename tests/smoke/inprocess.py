@@ -7,9 +7,9 @@ import asyncio
 import os
 from types import TracebackType
 
-from router.config import RouterConfig
-from router.contract import CONFIG_ENV
-from router.core import Gateway, Request
+from inferplane.router.config import RouterConfig
+from inferplane.router.contract import CONFIG_ENV
+from inferplane.router.core import Gateway, Request
 
 __all__ = ["InProcessRouter"]
 

@@ -19,12 +19,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
 
+from inferplane.router.config import TargetConfig
 from inferplane.smoke.credentials import Book
 from inferplane.smoke.issuers import AZURE_EXCHANGE_AUDIENCE, Issuers
 from inferplane.smoke.server import LoopbackServer
 from inferplane.smoke.targets import AwsApis, Recorder, TargetFake, check_auth
 from inferplane.smoke.wire import Call, reply
-from router.config import TargetConfig
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from inferplane.plan import run_program
+from inferplane.router.config import RouterConfig, TargetAuth
 from inferplane.routerconfig import endpoints_from_graph, stack_router_config
 from inferplane.smoke import probes, run_smoke
 from inferplane.spec import load_stack, provider_regions
-from router.config import RouterConfig, TargetAuth
 from tests.smoke.inprocess import InProcessRouter
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,11 +14,11 @@ import pytest
 
 from inferplane.packaging import default_cache
 from inferplane.plan import run_program
+from inferplane.router.config import RouterConfig
 from inferplane.routerconfig import endpoints_from_graph, stack_router_config
 from inferplane.smoke import SmokeReport, run_smoke
 from inferplane.smoke.packaged import LambdaZipRouter, host_zip
 from inferplane.spec import load_stack, provider_regions
-from router.config import RouterConfig
 from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.slow

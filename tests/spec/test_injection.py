@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from components.aws.gpu_fleet import render_user_data
-from components.shell import UnsafeValueError, comment, quote
+from inferplane.components.aws.gpu_fleet import render_user_data
+from inferplane.components.shell import UnsafeValueError, comment, quote
 from inferplane.errors import SpecError
 from inferplane.serving.base import EngineCommand
 from inferplane.spec import parse_spec

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.edge.bundle import Bundle, read_bundle
-from edge_images import bundle as builder
-from edge_images.bundle import BundleInputs, build_bundle
+from inferplane.components.edge.bundle import Bundle, read_bundle
+from inferplane.edge_images import bundle as builder
+from inferplane.edge_images.bundle import BundleInputs, build_bundle
 from inferplane.packaging import default_cache
 from inferplane.packaging.oci import ImageConfig, Layout, platform, write_archive
 from inferplane.packaging.router_image import RouterImage, image_config

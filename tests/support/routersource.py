@@ -34,7 +34,7 @@ def router_source() -> Path:
 
 def site_config_json(upstream_url: str) -> str:
     """A minimal RouterConfig sending every request to one OpenAI-compatible target."""
-    from router.config import RouterConfig
+    from inferplane.router.config import RouterConfig
 
     config = RouterConfig.model_validate(
         {

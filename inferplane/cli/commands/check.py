@@ -62,10 +62,10 @@ def check(
 
     Exit 0: clean or advisory findings only; 1: a mandatory rule is violated or a waiver
     expired; 2: usage or input errors."""
-    from policies.config import load_policy
-    from policies.engine import Report, apply_waivers
-    from policies.offline import check_graph, check_stack, load_graphs
-    from policies.waivers import load_waivers
+    from inferplane.policies.config import load_policy
+    from inferplane.policies.engine import Report, apply_waivers
+    from inferplane.policies.offline import check_graph, check_stack, load_graphs
+    from inferplane.policies.waivers import load_waivers
 
     today = as_of_date(as_of)
     org = load_policy(policy_config)
@@ -107,9 +107,9 @@ def check(
 
 
 def _emit(report: object, fmt: Format, output: Path | None) -> None:
-    from policies.engine import Report
-    from policies.report import render
-    from policies.report.table_report import renderable
+    from inferplane.policies.engine import Report
+    from inferplane.policies.report import render
+    from inferplane.policies.report.table_report import renderable
 
     assert isinstance(report, Report)
     if output is not None:

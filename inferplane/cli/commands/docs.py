@@ -14,7 +14,7 @@ docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
 @docs_app.command("rules")
 def rules() -> None:
     """Print the policy rule catalogue as Markdown (docs/policy-rules.md)."""
-    from policies.catalogue import catalogue
+    from inferplane.policies.catalogue import catalogue
 
     console.print(catalogue(), end="", markup=False, highlight=False, soft_wrap=True)
 

@@ -79,7 +79,7 @@ def build(
 ) -> None:
     """Build the bundle for SITE: router image, k3s airgap files or launchd plists,
     systemd units, cloud-init seed ISO and manifest.json; the site's secrets beside it."""
-    from edge_images.bundle import BundleInputs, build_bundle
+    from inferplane.edge_images.bundle import BundleInputs, build_bundle
     from inferplane.packaging import default_cache
 
     root = find_project(project)
@@ -126,7 +126,7 @@ def pack_model_command(
     """Pack local model weights into a bundle: copied to models/TARGET/, each file's size
     and sha256 in manifest.json, checked against the profile's disk and memory; the
     installer verifies them and the site's free disk before activation."""
-    from edge_images.weights import pack_model
+    from inferplane.edge_images.weights import pack_model
 
     digest = pack_model(bundle, target, source)
     console.print(

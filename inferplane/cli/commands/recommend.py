@@ -50,8 +50,8 @@ def recommend(
     from inferplane.recommend import starter_config, starter_spec
     from inferplane.recommend import write_stack as write
     from inferplane.recommend.report import recommend as build
+    from inferplane.router.auth import new_key
     from inferplane.spec import find_project
-    from router.auth import new_key
 
     if output not in ("table", "json"):
         raise InferplaneError(f"--format {output!r}: allowed: table, json")

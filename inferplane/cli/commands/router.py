@@ -87,8 +87,8 @@ def serve(
             raise ConfigFileError(f"cannot read {config_file}: {exc.strerror}") from exc
     else:
         text = _stack_config_json(str(stack), project)
-    from router.configfile import parse_config, point_targets
-    from router.errors import ConfigError
+    from inferplane.router.configfile import parse_config, point_targets
+    from inferplane.router.errors import ConfigError
 
     try:
         router_config = parse_config(text, str(config_file or f"stack {stack}"))
@@ -97,10 +97,10 @@ def serve(
         raise ConfigFileError(exc.message) from None
     for warning in warnings:
         err.print(warning, markup=False)
-    from router.serve import run
+    from inferplane.router.serve import run
 
     try:
-        from router.workers import check_workers
+        from inferplane.router.workers import check_workers
 
         check_workers(router_config, workers, allow_memory_state)
     except ConfigError as exc:
@@ -124,7 +124,7 @@ def key(
     rpm: Annotated[int | None, typer.Option(help="Requests per minute for this key.")] = None,
 ) -> None:
     """Create an API key: prints the secret once, and the spec entry that stores its hash."""
-    from router.auth import new_key
+    from inferplane.router.auth import new_key
 
     binding: dict[str, object] = {"data_classes": tuple(data_class or ()), "rate_limit_rpm": rpm}
     from inferplane.spec.router import ApiKey

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.base import Labels
+from inferplane.components.base import Labels
 from inferplane.plan.graph import Graph, Resource
 
 LABELS = Labels("prod", "ml-platform", "cc-4711", "us", data_class="confidential", target="t")

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from components.aws.bedrock import Bedrock, BedrockArgs, GuardrailArgs
+from inferplane.components.aws.bedrock import Bedrock, BedrockArgs, GuardrailArgs
 from inferplane.plan.computed import ACCOUNT_ID
 from tests.components.aws.helpers import (
     LABELS,

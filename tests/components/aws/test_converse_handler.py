@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from components.aws import converse_handler
+from inferplane.components.aws import converse_handler
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ANSWER = {

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from components.aws.federation import (
+from inferplane.components.aws.federation import (
     GoogleFederatedRole,
     GoogleFederatedRoleArgs,
     grant_statements,
     trust_policy,
 )
-from components.wiring import Grant
+from inferplane.components.wiring import Grant
 from tests.support.recording import only, record, refusal
 
 LAMBDA = "arn:aws:lambda:eu-central-1:123456789012:function:tool"

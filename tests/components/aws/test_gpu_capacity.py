@@ -19,8 +19,8 @@ import pytest
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
-from components.aws.gpu_capacity import MAX_STEPS, fallback_steps
-from components.aws.gpu_fleet import GpuFleet, GpuFleetArgs
+from inferplane.components.aws.gpu_capacity import MAX_STEPS, fallback_steps
+from inferplane.components.aws.gpu_fleet import GpuFleet, GpuFleetArgs
 from inferplane.plan.graph import Resource
 from tests.components.aws.test_gpu_fleet import BASE
 from tests.support.recording import record

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.aws.gpu_fleet import (
+from inferplane.components.aws.gpu_fleet import (
     CreatedReservation,
     GpuFleet,
     GpuFleetArgs,
@@ -312,7 +312,7 @@ def test_https_listener_under_a_private_name() -> None:
     ],
 )
 def test_invalid_network_arguments(change: dict[str, Any], message: str) -> None:
-    from components.aws.network import PrivateNetwork, PrivateNetworkArgs
+    from inferplane.components.aws.network import PrivateNetwork, PrivateNetworkArgs
 
     args = PrivateNetworkArgs(region="us-east-1", labels=LABELS, **change)
     with pytest.raises(ValueError, match=message):

@@ -17,7 +17,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from components.aws.gpu_fleet import (
+from inferplane.components.aws.gpu_fleet import (
     CLOUDWATCH_AGENT_POLICY,
     QUEUE_NAMESPACE,
     GpuFleet,

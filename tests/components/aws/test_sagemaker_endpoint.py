@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
+from inferplane.components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
 from tests.components.aws.helpers import (
     LABELS,
     component,

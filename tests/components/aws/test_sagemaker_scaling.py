@@ -11,7 +11,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
+from inferplane.components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
 from tests.components.aws.helpers import LABELS
 from tests.support.recording import record
 

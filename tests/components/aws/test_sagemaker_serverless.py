@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from components.aws.sagemaker_serverless import (
+from inferplane.components.aws.sagemaker_serverless import (
     SageMakerServerlessArgs,
     SageMakerServerlessEndpoint,
 )

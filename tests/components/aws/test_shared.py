@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.aws.shared import (
+from inferplane.components.aws.shared import (
     Statement,
     botocore_enum,
     check_region,

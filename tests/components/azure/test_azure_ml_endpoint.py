@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from components.azure.azure_ml_endpoint import AzureMlEndpoint, AzureMlEndpointArgs
-from components.azure.network import AzureNetwork, AzureNetworkArgs
+from inferplane.components.azure.azure_ml_endpoint import AzureMlEndpoint, AzureMlEndpointArgs
+from inferplane.components.azure.network import AzureNetwork, AzureNetworkArgs
 from tests.support.recording import component_outputs, only, record, refusal
 
 ML = "azure-native:machinelearningservices"

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from components.azure.azure_openai import OPENAI_USER_ROLE, AzureOpenAI, AzureOpenAIArgs
-from components.azure.network import AzureNetwork, AzureNetworkArgs
+from inferplane.components.azure.azure_openai import OPENAI_USER_ROLE, AzureOpenAI, AzureOpenAIArgs
+from inferplane.components.azure.network import AzureNetwork, AzureNetworkArgs
 from tests.support.recording import component_outputs, only, record, refusal
 
 ACCOUNT = "azure-native:cognitiveservices:Account"

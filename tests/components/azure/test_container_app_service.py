@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from components.azure.container_app_service import (
+from inferplane.components.azure.container_app_service import (
     KEY_VAULT_SECRETS_USER,
     ContainerAppService,
     ContainerAppServiceArgs,

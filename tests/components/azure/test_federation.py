@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from components.azure.federation import (
+from inferplane.components.azure.federation import (
     GoogleFederatedIdentity,
     GoogleFederatedIdentityArgs,
     azure_grant,
     role_id,
 )
-from components.wiring import Grant
+from inferplane.components.wiring import Grant
 from tests.support.recording import component_outputs, only, record
 
 SCOPE = "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/a"

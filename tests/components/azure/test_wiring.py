@@ -9,21 +9,24 @@ from typing import Any
 
 import pytest
 
-from components.azure.azure_ml_endpoint import (
+from inferplane.components.azure.azure_ml_endpoint import (
     AML_SCOPE,
     DATA_SCIENTIST_ROLE,
     AzureMlEndpoint,
     AzureMlEndpointArgs,
 )
-from components.azure.azure_openai import (
+from inferplane.components.azure.azure_openai import (
     OPENAI_SCOPE,
     OPENAI_USER_ROLE,
     AzureOpenAI,
     AzureOpenAIArgs,
 )
-from components.azure.container_app_service import ContainerAppService, ContainerAppServiceArgs
-from components.azure.network import AzureNetwork, AzureNetworkArgs
-from components.azure.roles import assign_grant, azure_grant
+from inferplane.components.azure.container_app_service import (
+    ContainerAppService,
+    ContainerAppServiceArgs,
+)
+from inferplane.components.azure.network import AzureNetwork, AzureNetworkArgs
+from inferplane.components.azure.roles import assign_grant, azure_grant
 from tests.support.recording import component_outputs, only, record, refusal
 
 PE = "azure-native:network:PrivateEndpoint"

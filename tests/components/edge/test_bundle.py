@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from components.edge.bundle import Bundle, read_bundle
+from inferplane.components.edge.bundle import Bundle, read_bundle
 from tests.support.edgesite import (
     SiteBundle,
     build_site_bundle,

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from components.edge.bundle import Bundle
-from components.edge.edge_fleet import EdgeFleet, EdgeFleetArgs, FleetSite
-from components.edge.edge_site import EdgeSiteArgs
-from components.shell import UnsafeValueError
+from inferplane.components.edge.bundle import Bundle
+from inferplane.components.edge.edge_fleet import EdgeFleet, EdgeFleetArgs, FleetSite
+from inferplane.components.edge.edge_site import EdgeSiteArgs
+from inferplane.components.shell import UnsafeValueError
 from inferplane.plan.graph import Graph, Resource
 from tests.components.edge.test_edge_site import args, commands
 from tests.support.edgesite import SiteBundle, build_site_bundle, dev_spec, fetch_images
@@ -118,7 +118,7 @@ def test_a_site_name_that_is_not_a_name_is_refused(bundle: Bundle) -> None:
 
 
 def test_gate_script_refuses_control_characters() -> None:
-    from components.edge.health_gate import gate_script
+    from inferplane.components.edge.health_gate import gate_script
 
     with pytest.raises(UnsafeValueError, match="site name"):
         gate_script("plant\nreboot", "0" * 64, 8088)
@@ -167,7 +167,7 @@ def test_hand_installed_sites_have_no_gate_and_hold_back_nothing(bundle: Bundle)
 
 def test_after_is_applied_to_prepare_only(bundle: Bundle) -> None:
     """A single site (not in a fleet) waits for nothing."""
-    from components.edge.edge_site import EdgeSite
+    from inferplane.components.edge.edge_site import EdgeSite
 
     graph = record(lambda: EdgeSite("solo", site_args(bundle, "plant-a", 0)))
     found = by_name(graph)

@@ -11,9 +11,15 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.base import Labels
-from components.edge.bundle import Bundle
-from components.edge.edge_site import EdgeSite, EdgeSiteArgs, SiteTls, SshAccess, ssh_connection
+from inferplane.components.base import Labels
+from inferplane.components.edge.bundle import Bundle
+from inferplane.components.edge.edge_site import (
+    EdgeSite,
+    EdgeSiteArgs,
+    SiteTls,
+    SshAccess,
+    ssh_connection,
+)
 from inferplane.plan.graph import Graph, Resource
 from tests.support.edgesite import SiteBundle, build_site_bundle, dev_spec, fetch_images
 from tests.support.recording import one, record
@@ -136,7 +142,7 @@ def test_the_bundle_digest_is_every_deploy_commands_trigger(bundle: Bundle, tmp_
     shutil.copytree(bundle.directory, changed_dir)
     manifest = changed_dir / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"stack":"dev"', '"stack":"dev2"'))
-    from components.edge.bundle import read_bundle
+    from inferplane.components.edge.bundle import read_bundle
 
     changed_bundle = read_bundle(changed_dir)
     assert changed_bundle.digest != bundle.digest
@@ -188,7 +194,7 @@ def test_endpoint_is_the_sites_router_over_https_with_a_key(bundle: Bundle) -> N
         "reach": {"path": "edge", "network": "munich-plant", "via": "tunnel"},
         "grants": [],
     }
-    from router.config import TargetAuth
+    from inferplane.router.config import TargetAuth
 
     auth = TargetAuth.model_validate(holder["endpoint"]["auth"])
     assert auth.secret is not None

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from components.edge.bundle import Bundle
-from components.edge.install import (
+from inferplane.components.edge.bundle import Bundle
+from inferplane.components.edge.install import (
     SiteLayout,
     install_script,
     runtime_part,
     tls_script,
     uninstall_script,
 )
-from components.edge.layout import InstallPlan, ModelWeights
+from inferplane.components.edge.layout import InstallPlan, ModelWeights
 from tests.support.edgesite import (
     FakeSite,
     SiteBundle,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from components.edge.bundle import read_bundle
-from components.edge.health_gate import gate_script
-from components.edge.install import Runtime, SiteLayout, handover_script
+from inferplane.components.edge.bundle import read_bundle
+from inferplane.components.edge.health_gate import gate_script
+from inferplane.components.edge.install import Runtime, SiteLayout, handover_script
 from tests.edge_images.test_releases import Site, _digest, releases
 from tests.support.edgesite import FakeSite
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from components.gcp.cloud_run_service import (
+from inferplane.components.gcp.cloud_run_service import (
     CloudRunService,
     CloudRunServiceArgs,
     SecretEnv,

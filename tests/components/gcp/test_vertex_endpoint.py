@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
+from inferplane.components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
 from tests.support.recording import component_outputs, only, record, refusal
 
 GARDEN = "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"
@@ -173,7 +173,7 @@ def test_invalid_arguments_are_refused_before_anything_is_created(
 
 
 def test_wiring_public_endpoint_is_reached_on_the_regional_api() -> None:
-    from components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
+    from inferplane.components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
 
     args = VertexEndpointArgs(
         location="europe-west4",
@@ -194,7 +194,7 @@ def test_wiring_public_endpoint_is_reached_on_the_regional_api() -> None:
 
 
 def test_wiring_psc_endpoint_is_reached_on_its_psc_name_inside_the_network() -> None:
-    from components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
+    from inferplane.components.gcp.vertex_endpoint import VertexEndpoint, VertexEndpointArgs
 
     network = "projects/proj/global/networks/net"
     args = VertexEndpointArgs(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.kubernetes.manifests import (
+from inferplane.components.kubernetes.manifests import (
     GPU_RESOURCE,
     KUBERNETES_VERSION,
     ROUTER_POD_LABELS,

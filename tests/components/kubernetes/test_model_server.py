@@ -11,15 +11,15 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.kubernetes.manifests import (
+from inferplane.components.kubernetes.manifests import (
     KUBERNETES_VERSION,
     ROUTER_POD_LABELS,
     ModelServerConfig,
     Workload,
     model_server_manifests,
 )
-from components.kubernetes.model_server import ModelServer, ModelServerArgs
-from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from inferplane.components.kubernetes.model_server import ModelServer, ModelServerArgs
+from inferplane.components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 from inferplane.plan.graph import Graph, Resource
 from inferplane.serving import render
 from inferplane.spec.serving import Serving

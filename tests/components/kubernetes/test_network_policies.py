@@ -10,14 +10,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.base import Labels
-from components.kubernetes.manifests import (
+from inferplane.components.base import Labels
+from inferplane.components.kubernetes.manifests import (
     KUBERNETES_VERSION,
     ROUTER_POD_LABELS,
     model_server_manifests,
 )
-from components.kubernetes.model_server import ModelServer
-from components.router import RouterService, RouterServiceArgs
+from inferplane.components.kubernetes.model_server import ModelServer
+from inferplane.components.router import RouterService, RouterServiceArgs
 from tests.components.kubernetes.test_manifests import config
 from tests.components.kubernetes.test_model_server import args, manifest_of
 from tests.support.recording import record
