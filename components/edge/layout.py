@@ -30,14 +30,17 @@ __all__ = [
     "SECRETS_CA",
     "SECRETS_CERT",
     "SECRETS_KEY",
+    "SIGNATURE",
     "SITE_API_KEY",
     "SITE_CA",
     "SITE_TLS_CERT",
     "SITE_TLS_DIR",
     "SITE_TLS_KEY",
+    "SITE_TRUSTED_KEYS",
     "SYSTEMD_CONFIG",
     "SYSTEMD_DIR",
     "TLS_SECRET",
+    "TRUST_DIR",
     "InstallPlan",
     "ModelImage",
     "ModelWeights",
@@ -62,6 +65,11 @@ MODELS_DIR = "models"
 """Model weights packed into the bundle (``models/<target>/<file>``), installed into the
 site's models directory (``SitePaths.models``) as ``<file>``."""
 LAUNCHD_DIR = "macos/launchd"
+SIGNATURE = "manifest.json.minisig"
+"""The minisign signature of ``manifest.json`` (not listed in it: it signs it)."""
+TRUST_DIR = "trust"
+"""Public keys (``<KEYID>.pub``) the site trusts once this release is live: how a site
+moves to a new signing key (a release signed by a trusted key names the next one)."""
 
 # On the site (absolute paths; installers prefix them with the install root).
 SITE_TLS_DIR = "/etc/inferplane/tls"
@@ -73,6 +81,10 @@ SITE_CA = f"{SITE_TLS_DIR}/ca.pem"
 TLS_SECRET = "inferplane-router-tls"
 """The k3s Secret (namespace ``inferplane``) the router mounts at ``SITE_TLS_DIR``: made
 on the site by the installer from the site's TLS files, so no key is in the bundle."""
+SITE_TRUSTED_KEYS = "/etc/inferplane/trusted-keys"
+"""The minisign public keys (``*.pub``) whose signatures the site's installer accepts:
+written by the seed or the first ``install.sh ... --trust KEY.pub``, then replaced by
+each signed release's ``trust/`` set."""
 SITE_API_KEY = "site-key.json"
 """File in the site's secrets directory holding the key the stack's router presents."""
 SECRETS_CA = "ca.pem"
