@@ -40,6 +40,7 @@ from inferplane.packaging.tarball import Entry
 from inferplane.spec import StackSpec, load_stack
 
 __all__ = [
+    "TEST_KEY",
     "FakeSite",
     "SiteBundle",
     "build_site_bundle",
