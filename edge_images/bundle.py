@@ -55,6 +55,7 @@ from components.edge.layout import (
     ModelImage,
 )
 from edge_images import launchd, manifests, scripts, seed, systemd
+from edge_images.k3s import DEFAULT_K3S, K3sRelease, pack_k3s
 from edge_images.profiles import DIGEST_REF, Profile, load_profile
 from edge_images.readme import bundle_readme
 from edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
@@ -124,6 +125,12 @@ class BundleInputs:
     trust_keys: tuple[Path, ...] = ()
     """More public keys the site trusts once this release is live (key rotation: the
     next signing key, announced by a release the current key signs)."""
+    k3s_dir: Path | None = None
+    """A directory holding k3s's release files under their upstream names
+    (``edge_images.k3s``): packed for Linux profiles, each checked against its pin."""
+    k3s_version: str = DEFAULT_K3S
+    k3s_releases: Mapping[str, K3sRelease] | None = None
+    """TEST ONLY: replaces ``edge_images.k3s.K3S_RELEASES`` (stand-in files)."""
 
 
 @dataclass(frozen=True)
@@ -372,6 +379,18 @@ def _linux_bundle(
             ),
         ),
     )
+    k3s_runtime = None
+    if inputs.k3s_dir is not None:
+        say(f"k3s {inputs.k3s_version} from {inputs.k3s_dir}")
+        k3s_runtime, notes = pack_k3s(
+            inputs.k3s_dir,
+            out,
+            profile.arches,
+            inputs.k3s_version,
+            releases=inputs.k3s_releases,
+        )
+        for note in notes:
+            say(note)
     model_files = [(s.name, site.targets[s.name].model, _model_files(s.command)) for s in servers]
     readme = bundle_readme(site.name, profile.name, profile.arches, model_files, health[1][1])
     _write(out / BUNDLE_README, readme)
@@ -387,6 +406,7 @@ def _linux_bundle(
         health=health,
         deployments=tuple(s.name for s in servers),
         readme=BUNDLE_README,
+        k3s_runtime=k3s_runtime,
     )
     _write(out / "install.sh", scripts.install_sh(plan))
     _write(out / "fetch-images.sh", scripts.fetch_images_sh(plan.images))

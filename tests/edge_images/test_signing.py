@@ -116,7 +116,7 @@ def _minisign() -> str:
 
 def test_minisign_verifies_our_signatures(tmp_path: Path) -> None:
     tool = _minisign()
-    secret, key = _key(tmp_path, "ours")
+    secret, _key_pair = _key(tmp_path, "ours")
     (tmp_path / "manifest.json").write_text('{"a": 1}\n')
     sign_bundle(tmp_path, read_secret_key(secret))
     done = subprocess.run(

@@ -137,6 +137,7 @@ def build_site_bundle(
     weights: Mapping[str, Path] | None = None,
     secrets: Path | None = None,
     signed: bool = True,
+    more: Mapping[str, Any] | None = None,
 ) -> SiteBundle:
     """Build ``site``'s bundle with every model image (and the device plugin on GPU
     sites) pinned to a small archive made here."""
@@ -156,7 +157,7 @@ def build_site_bundle(
     inputs = BundleInputs(
         spec=spec, stack=stack, site=site, source_root=source_root, cache=default_cache(),
         images=pins, weights=dict(weights or {}), secrets=secrets,
-        signing_key=signing_key_file() if signed else None,
+        signing_key=signing_key_file() if signed else None, **dict(more or {}),
     )  # fmt: skip
     with _small_router(not real_router_image):
         built = build_bundle(inputs, out)

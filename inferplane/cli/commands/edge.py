@@ -91,6 +91,17 @@ def build(
             help="Public key the site trusts once this release is live (key rotation).",
         ),
     ] = None,
+    k3s_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--k3s-dir",
+            help="Directory with k3s's release files (binary, airgap images, install.sh), "
+            "checked against pinned sha256 sums and packed for sites without k3s.",
+        ),
+    ] = None,
+    k3s_version: Annotated[
+        str | None, typer.Option("--k3s-version", help="The pinned k3s release of --k3s-dir.")
+    ] = None,
 ) -> None:
     """Build the bundle for SITE: router image, k3s airgap files or launchd plists,
     systemd units, cloud-init seed ISO and manifest.json; the site's secrets beside it."""
@@ -113,6 +124,8 @@ def build(
         weights=_weights(weights or []),
         signing_key=signing_key,
         trust_keys=tuple(trust_key or ()),
+        k3s_dir=k3s_dir,
+        **({"k3s_version": k3s_version} if k3s_version else {}),
     )
     started = time.perf_counter()
     bundle = build_bundle(inputs, out, progress=lambda m: err.print(f"[dim]•[/] {m}"))
