@@ -56,8 +56,9 @@ def install_sh(plan: InstallPlan) -> str:
 #                          keys, every file against manifest.json and every fetched
 #                          model-server image against its pinned digest (needs python3)
 #   ./install.sh k3s       install this bundle as a release for k3s (airgap images,
-#                          manifests, registries.yaml, model weights); then install/start
-#                          k3s (INSTALL_K3S_SKIP_DOWNLOAD=true) if it is not running
+#                          manifests, registries.yaml, model weights); bundles built
+#                          with --k3s-dir first install k3s itself from the bundle
+#                          (INSTALL_K3S_SKIP_DOWNLOAD=true) if it is not running
 #   ./install.sh systemd   no Kubernetes: unpack the router image (umoci), load the model
 #                          images into podman, install the weights, enable the units
 #   ./install.sh rollback  switch back to the release that was live before this one

@@ -15,7 +15,13 @@ import pytest
 
 from edge_images.k3s import DEFAULT_K3S, K3S_RELEASES, K3sFile, K3sRelease, pack_k3s
 from inferplane.errors import BuildError
-from tests.support.edgesite import FakeSite, SiteBundle, build_site_bundle, dev_spec
+from tests.support.edgesite import (
+    FakeSite,
+    SiteBundle,
+    build_site_bundle,
+    dev_spec,
+    signing_key_file,
+)
 from tests.support.routersource import router_source
 
 VERSION = "v1.34.2+k3s1"
@@ -157,3 +163,26 @@ def test_a_tampered_k3s_binary_is_refused(with_k3s: SiteBundle, tmp_path: Path) 
     assert done.returncode == 1
     assert "MISMATCH: k3s/bin/k3s-amd64: sha256 mismatch" in done.stderr
     assert not (site.root / "usr/local/bin/k3s").exists()
+
+
+def test_every_file_after_fetch_images_is_listed_and_verified(with_k3s: SiteBundle) -> None:
+    """fetch-images.sh adds only the archives install.images pins by digest; every other
+    file is in manifest.json's files; only the signature is outside both."""
+    manifest = json.loads((with_k3s.path / "manifest.json").read_text())
+    on_disk = {
+        p.relative_to(with_k3s.path).as_posix() for p in with_k3s.path.rglob("*") if p.is_file()
+    }
+    fetched = {e["archive"] for e in manifest["install"]["images"].values()}
+    assert fetched == {
+        "k3s/agent/images/model-llama-lab.tar",
+        "k3s/agent/images/nvidia-device-plugin.tar",
+    }
+    assert on_disk == set(manifest["files"]) | fetched | {"manifest.json", "manifest.json.minisig"}
+    env = {"INFERPLANE_TRUSTED_KEYS": str(signing_key_file().with_suffix(".pub"))}
+    done = FakeSite(with_k3s.path.parent / "verify").run(
+        [str(with_k3s.path / "install.sh"), "verify"], **env
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"bundle verified: {len(manifest['files']) + len(fetched)} files and images" in (
+        done.stdout
+    )
