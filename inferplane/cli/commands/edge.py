@@ -106,6 +106,7 @@ def build(
     """Build the bundle for SITE: router image, k3s airgap files or launchd plists,
     systemd units, cloud-init seed ISO and manifest.json; the site's secrets beside it."""
     from edge_images.bundle import BundleInputs, build_bundle
+    from edge_images.k3s import DEFAULT_K3S
     from inferplane.packaging import default_cache
 
     root = find_project(project)
@@ -125,7 +126,7 @@ def build(
         signing_key=signing_key,
         trust_keys=tuple(trust_key or ()),
         k3s_dir=k3s_dir,
-        **({"k3s_version": k3s_version} if k3s_version else {}),
+        k3s_version=k3s_version or DEFAULT_K3S,
     )
     started = time.perf_counter()
     bundle = build_bundle(inputs, out, progress=lambda m: err.print(f"[dim]•[/] {m}"))
