@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,15 @@ def test_every_file_after_fetch_images_is_listed_and_verified(with_k3s: SiteBund
     assert f"bundle verified: {len(manifest['files']) + len(fetched)} files and images" in (
         done.stdout
     )
+
+
+def test_install_sh_with_k3s_passes_shellcheck(with_k3s: SiteBundle) -> None:
+    checker = shutil.which("shellcheck")
+    assert checker is not None, "shellcheck is not installed (apt-get install shellcheck)"
+    done = subprocess.run(
+        [checker, "--severity=info", str(with_k3s.path / "install.sh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
