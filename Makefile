@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Tools installed from PyPI into the venv (shellcheck) come first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup debian-tools plan check test test-fast test-slow lint typecheck bench docs clean lock router-requirements
+.PHONY: setup debian-tools plan check test test-fast test-slow lint typecheck bench docs clean lock router-requirements prices
 
 setup: $(STAMP)
 
@@ -67,6 +67,13 @@ lock:
 # pyproject.toml, versions from requirements.lock. Rerun after `make lock`.
 router-requirements: setup
 	$(BIN)/python -m inferplane.packaging.requirements > inferplane/packaging/router-requirements.txt
+
+# Prices the shipped stacks need, fetched from the primary sources that publish them
+# (EC2: AWS Price List API, needs AWS credentials; Azure VMs: Retail Prices API) into
+# prices.fetched.yaml: use with `inferplane cost --prices prices.fetched.yaml`, or review
+# and merge into inferplane/cost/prices.yaml (then bump its as_of).
+prices: setup
+	$(BIN)/inferplane prices --all --fetch --out prices.fetched.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache out

@@ -34,6 +34,9 @@ class EndpointInfo(TypedDict, total=False):
     """How it is reached on the network (wiring)."""
     grants: list[Grant]
     """What the caller's identity must be granted (wiring)."""
+    replicas: dict[str, Any]
+    """Where the router finds the replicas one by one (``router.config.ReplicaConfig``
+    fields ``dns``, ``port``, ``path``): a headless Kubernetes Service."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import pulumi
 
 from components.base import Labels
 from components.wiring import Grant, RouterIdentity, RouterNetwork
-from router.contract import CONFIG_ENV, CONFIG_FILE, CONFIG_PATH, ROUTER_PORT
+from router.contract import CONFIG_ENV, CONFIG_FILE, CONFIG_PATH, METRICS_PORT, ROUTER_PORT
 
 if TYPE_CHECKING:
     from components.aws.lambda_function import LambdaVpc
@@ -130,6 +130,10 @@ class RouterServiceArgs:
     kubernetes_callers: Sequence[str] = ()
     """Namespaces whose pods may call the router besides its own (the ingress
     controller's); nothing else reaches it (kubernetes platform)."""
+    kubernetes_scrapers: Sequence[object] = ()
+    """``IngressPeer`` of the Prometheus that reads the router's demand for scaled-to-zero
+    model servers on the operator port ``METRICS_PORT`` (kubernetes platform; empty: the
+    port stays closed)."""
     kubernetes_internet: bool = False
     """The router also calls targets outside the cluster over HTTPS (kubernetes platform)."""
     eks_cluster: str | None = None
@@ -432,6 +436,7 @@ class RouterService(pulumi.ComponentResource):
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
     ) -> pulumi.Output[str]:
         from components.kubernetes.manifests import ROUTER_POD_LABELS, EgressPeer, Workload
+        from components.kubernetes.objects import IngressPeer
         from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 
         assert args.image is not None
@@ -452,6 +457,7 @@ class RouterService(pulumi.ComponentResource):
         )
         if args.grants:  # statically empty when the stack has no AWS targets
             self.identity = self._eks_pod_identity(name, args)
+        scrapers = tuple(p for p in args.kubernetes_scrapers if isinstance(p, IngressPeer))
         workload = Workload(
             name="router",
             namespace=args.namespace,
@@ -477,6 +483,8 @@ class RouterService(pulumi.ComponentResource):
             egress_https_internet=args.kubernetes_internet,
             # Its own account, so a cloud identity binds to the router and nothing else.
             service_account={},
+            scrapers=scrapers,
+            metrics_port=METRICS_PORT if scrapers else None,
         )
         deployed = KubernetesWorkload(
             f"{name}-workload",

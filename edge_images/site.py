@@ -35,7 +35,8 @@ class Site:
             if isinstance(target, EdgeTarget) and target.site == site
         }
         if not found:
-            sites = sorted({t.site for t in spec.targets.values() if isinstance(t, EdgeTarget)})
+            edge = [t for t in spec.targets.values() if isinstance(t, EdgeTarget)]
+            sites = sorted({t.site_name for t in edge})
             raise BuildError(
                 f"stack {stack!r} has no edge target at site {site!r}; its edge sites: "
                 f"{', '.join(sites) or 'none'}"

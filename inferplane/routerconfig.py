@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from components.base import EndpointInfo
+from inferplane.catalog.context_windows import managed_context_window
+from inferplane.coldstart import cold_start
 from inferplane.cost.prices import default_prices
 from inferplane.cost.tokens import token_prices
 from inferplane.errors import PlanError
@@ -15,12 +17,16 @@ from inferplane.plan.graph import Graph
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.serving import Serving
+from inferplane.spec.wake import wakes
 from router.config import (
+    AdminConfig,
     CacheConfig,
     DataClassConfig,
     ExactCacheConfig,
     KeyConfig,
     LimitsConfig,
+    ReplicaConfig,
     RouteConfig,
     RouteMatch,
     RouterConfig,
@@ -29,7 +35,9 @@ from router.config import (
     StateConfig,
     TargetAuth,
     TargetConfig,
+    Timeouts,
 )
+from router.contract import METRICS_PORT
 
 __all__ = [
     "endpoints_from_graph",
@@ -92,6 +100,7 @@ def render_router_config(
                 match=RouteMatch(**route.match.model_dump()),
                 targets=route.targets,
                 max_tokens=route.max_tokens,
+                order=route.order,
             )
             for i, route in enumerate(spec.routes)
         ),
@@ -121,6 +130,9 @@ def render_router_config(
         pii_data_class=(router.pii_data_class or spec.strictest_data_class)
         if router.pii_detection
         else None,
+        # A server scaled to zero is woken by the router's demand, which the cluster's
+        # Prometheus reads on the operator port (inferplane.spec.wake).
+        admin=AdminConfig(port=METRICS_PORT, host="0.0.0.0") if wakes(spec) else AdminConfig(),
     )
 
 
@@ -130,6 +142,8 @@ def _target(
     target = spec.target(name)
     # The router's cost metric multiplies tokens by these; unknown stays None (not zero).
     price = token_prices(target, default_prices())
+    cold = cold_start(target)
+    replicas = endpoint.get("replicas")
     return TargetConfig(
         backend=endpoint["backend"],
         model=endpoint.get("model", target.model),
@@ -142,7 +156,24 @@ def _target(
         latency_ms_p50=target.latency_ms_p50,
         input_cost_per_1k=price[0].usd if price else None,
         output_cost_per_1k=price[1].usd if price else None,
+        context_window=_context_window(target),
+        cold=cold,
+        timeouts=TargetConfig.cold_timeouts(cold) if cold is not None else Timeouts(),
+        replicas=ReplicaConfig(**replicas, policy=getattr(target, "replica_routing", "prefix"))
+        if replicas is not None
+        else None,
     )
+
+
+def _context_window(target: object) -> int | None:
+    """What the router checks a request's size against: the engine's context length for
+    a model the stack serves itself, else a managed model's published window, else None
+    (unknown: never skipped for size)."""
+    serving = getattr(target, "serving", None)
+    if isinstance(serving, Serving):
+        return serving.context_length
+    model = getattr(target, "model", None)
+    return managed_context_window(model) if isinstance(model, str) else None
 
 
 def endpoints_from_graph(graph: Graph, spec: StackSpec) -> dict[str, EndpointInfo]:

@@ -9,11 +9,21 @@ if TYPE_CHECKING:  # verify reads the names without loading Pulumi or the compon
     from inferplane.deployment import Deployment
     from inferplane.spec import StackSpec
 
-__all__ = ["ENVIRONMENT", "ROUTER_FUNCTION", "ROUTER_URL", "TARGETS", "stack_outputs"]
+__all__ = [
+    "EDGE_SITES",
+    "ENVIRONMENT",
+    "ROUTER_FUNCTION",
+    "ROUTER_URL",
+    "TARGETS",
+    "stack_outputs",
+]
 
 ENVIRONMENT = "environment"
 TARGETS = "targets"
 """Per target: its ``endpoint`` (backend, model, url, endpoint_name, region, auth...)."""
+EDGE_SITES = "edge_sites"
+"""Per edge site target: site, wave, release (bundle digest) and health (the health gate's
+report: the installer's status lines); only when the stack has edge sites."""
 ROUTER_URL = "router_url"
 ROUTER_FUNCTION = "router_function"
 """The router's Lambda function name; only when the router runs on Lambda."""
@@ -26,6 +36,12 @@ def stack_outputs(spec: StackSpec, deployment: Deployment) -> dict[str, Any]:
         TARGETS: {name: t.endpoint for name, t in deployment.targets.items()},
         ROUTER_URL: deployment.router.url,
     }
+    # Imported here: verify reads the names above without loading Pulumi.
+    from components.edge.edge_site import EdgeSite
+
+    sites = {n: t.status for n, t in deployment.targets.items() if isinstance(t, EdgeSite)}
+    if sites:
+        outputs[EDGE_SITES] = sites
     if deployment.router.function_name is not None:
         outputs[ROUTER_FUNCTION] = deployment.router.function_name
     return outputs

@@ -12,11 +12,28 @@ _here = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
 sys.path.insert(0, str(_here.parent))
 
+import pulumi_policy.policy as _analyzer  # noqa: E402
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policies.crossguard import build_policies, initial_config, org_policy  # noqa: E402
+from inferplane.errors import InferplaneError  # noqa: E402
+from policies.crossguard import (  # noqa: E402
+    build_policies,
+    initial_config,
+    org_policy,
+    org_policy_servicer,
+)
 
-policy = org_policy({})
+# Enforcement comes from the org policy, also when the engine's Configure names the file
+# (policies.crossguard.enforce_org_policy); PolicyPack builds this servicer class.
+_analyzer._PolicyAnalyzerServicer = org_policy_servicer(_analyzer._PolicyAnalyzerServicer)
+
+try:
+    policy = org_policy({})
+except InferplaneError as exc:
+    # A refused org policy (INFERPLANE_POLICY_CONFIG) stops the pack before it serves:
+    # the engine fails the preview and shows this line, not a traceback.
+    print(f"inferplane policy pack: org policy refused: {exc}", file=sys.stderr)
+    sys.exit(1)
 
 PolicyPack(
     name="inferplane",

@@ -59,7 +59,8 @@ def commitment_of(resource: Resource) -> Commitment | None:
         return Commitment(resource, "bedrock", as_number(props.get("modelUnits")), term)
     if resource.type == AZURE_DEPLOYMENT:
         sku = get(props, "sku.name")
-        if not (isinstance(sku, str) and is_known(sku) and "Provisioned" in sku):
+        # Azure compares SKU names case-insensitively; so does this check.
+        if not (isinstance(sku, str) and is_known(sku) and "provisioned" in sku.lower()):
             return None
         return Commitment(resource, "azure", as_number(get(props, "sku.capacity")), sku)
     if resource.type == CAPACITY_RESERVATION:

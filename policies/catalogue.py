@@ -33,8 +33,8 @@ def catalogue() -> str:
         "",
         f"{len(rules)} rules. Enforcement is the default; the org policy file overrides it "
         "per rule (`rules: {IP-...: {enforcement: advisory}}`; a critical rule only from a "
-        "file whose sha256 is pinned in `policies/approved-org-policies.txt`), and so does "
-        "the CrossGuard pack's config. See [policies.md](policies.md) for running them and "
+        "file whose sha256 is pinned in `policies/approved-org-policies.txt`), offline and in "
+        "the CrossGuard pack alike. See [policies.md](policies.md) for running them and "
         "for waivers.",
         "",
         "| ID | name | family | severity | enforcement |",

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from inferplane.catalog.instances import is_accelerated
 from inferplane.errors import ConfigFileError, Issue, SpecError
 from inferplane.residency import Placement, Zone
 from inferplane.yamlload import load_yaml
@@ -148,14 +149,6 @@ class RuleSetting(_Model):
     enforcement: Enforcement
 
 
-GPU_PATTERNS = (
-    *(f"{f}.*" for f in ("g4dn", "g4ad", "g5", "g5g", "g6", "g6e", "gr6", "p3", "p3dn")),
-    *(f"{f}.*" for f in ("p4d", "p4de", "p5", "p5e", "p5en", "p6-b200", "inf2", "trn1", "trn2")),
-    "ml.g4dn.*", "ml.g5.*", "ml.g6.*", "ml.g6e.*", "ml.p4d.*", "ml.p5.*", "ml.inf2.*",
-    "ml.trn1.*", "g2-standard-*", "a2-*", "a3-*", "Standard_NC*", "Standard_ND*", "Standard_NV*",
-)  # fmt: skip
-
-
 class OrgPolicy(_Model):
     """Everything the rules take from the organisation (see docs/policies.md)."""
 
@@ -163,8 +156,10 @@ class OrgPolicy(_Model):
     zones: dict[str, ZonePolicy]
     data_classes: dict[str, DataClassPolicy]
     required_tags: tuple[str, ...] = ("owner", "cost-center", "environment", "data-class")
-    gpu_instance_patterns: tuple[str, ...] = GPU_PATTERNS
-    """Instance/machine types that carry accelerators (globs)."""
+    gpu_instance_patterns: tuple[str, ...] = ()
+    """Extra instance/machine types (globs, case-insensitive) the org counts as
+    accelerators, beyond the instance catalog (``inferplane.catalog.instances``, generated
+    from EC2's DescribeInstanceTypes data); the catalog cannot be narrowed here."""
     approved_gpu_instance_types: tuple[str, ...] = (
         "g5.*", "g6.*", "g6e.*", "p4d.24xlarge", "p5.48xlarge", "inf2.*",
         "ml.g5.*", "ml.g6.*", "ml.g6e.*", "ml.inf2.*",
@@ -182,6 +177,9 @@ class OrgPolicy(_Model):
     Critical rules stay mandatory unless the file's hash is pinned (module docstring)."""
     waiver_max_days: int = Field(default=90, ge=1, le=365)
     """Longest a waiver may run, counted from the day it is checked."""
+    waiver_warning_days: int = Field(default=14, ge=0, le=365)
+    """A waiver that expires within this many days (of ``check --as-of``) is reported
+    as expiring, so it is renewed or fixed before it fails the check."""
     _zone_cache: dict[str, tuple[ZonePolicy, Zone]] = PrivateAttr(default_factory=dict)
 
     @field_validator("rules")
@@ -212,14 +210,24 @@ class OrgPolicy(_Model):
         return default if setting is None else setting.enforcement
 
     def is_gpu(self, instance_type: str) -> bool:
-        return any(fnmatch.fnmatchcase(instance_type, p) for p in self.gpu_instance_patterns)
+        """An accelerator type per the instance catalog (unknown types named like one
+        included: fail closed), or one the org lists."""
+        return is_accelerated(instance_type) or _matches(instance_type, self.gpu_instance_patterns)
 
     def is_approved_gpu(self, instance_type: str) -> bool:
-        return any(fnmatch.fnmatchcase(instance_type, p) for p in self.approved_gpu_instance_types)
+        return _matches(instance_type, self.approved_gpu_instance_types)
 
     def scale_cap(self, environment: str | None) -> int:
         caps = self.max_scale
         return caps.get(environment or "", caps.get("default", max(caps.values(), default=64)))
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    """Glob match ignoring case: the vendors accept instance and size names in any case
+    (Azure) or refuse the other case outright (EC2), so a case change must neither
+    approve nor hide a type."""
+    folded = name.strip().lower()
+    return any(fnmatch.fnmatchcase(folded, p.lower()) for p in patterns)
 
 
 DEFAULT_POLICY: dict[str, Any] = {
@@ -240,7 +248,7 @@ DEFAULT_POLICY: dict[str, Any] = {
                 "gcp": ["europe-west4", "europe-west3", "europe-west1"],
                 "azure": ["westeurope", "germanywestcentral", "swedencentral"],
             },
-            "edge_sites": ["munich-plant"],
+            "edge_sites": ["munich-plant", "augsburg-plant", "ulm-plant"],
         },
     },
     "data_classes": {

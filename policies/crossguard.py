@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pulumi_policy as cg
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy.proxy import UnknownValueError
 
 from inferplane.spec import StackSpec
@@ -31,7 +33,14 @@ from policies.normalize import inherit_tags, normalize
 from policies.registry import all_rules
 from policies.values import UNKNOWN
 
-__all__ = ["CONFIG_SCHEMA", "build_policies", "initial_config", "plain"]
+__all__ = [
+    "CONFIG_SCHEMA",
+    "build_policies",
+    "enforce_org_policy",
+    "initial_config",
+    "org_policy_servicer",
+    "plain",
+]
 
 POLICY_ENV = "INFERPLANE_POLICY_CONFIG"
 CONFIG_SCHEMA = cg.PolicyConfigSchema(
@@ -229,3 +238,49 @@ def build_policies(policy: OrgPolicy | None = None) -> list[cg.Policy]:
 def initial_config(policy: OrgPolicy) -> dict[str, cg.EnforcementLevel | dict[str, Any]]:
     """The pack's initial config: each rule's enforcement from the org policy."""
     return {r.name: _level(policy.enforcement(r.id, r.enforcement)) for r in all_rules()}
+
+
+_WIRE_LEVEL = {
+    Enforcement.ADVISORY: analyzer_pb2.ADVISORY,
+    Enforcement.MANDATORY: analyzer_pb2.MANDATORY,
+    Enforcement.DISABLED: analyzer_pb2.DISABLED,
+}
+
+
+def enforce_org_policy(request: analyzer_pb2.ConfigureAnalyzerRequest) -> None:
+    """Set each policy's enforcement in the engine's ``Configure`` request to the one the
+    org policy gives its rule, in place.
+
+    The engine reconciles enforcement before the pack sees any config: the policy's level
+    and the pack's initial config (both from the org policy the pack *started* with), then
+    ``--policy-pack-config``. An ``orgPolicyFile`` named in that config therefore reached
+    the rules but not their levels (its overrides and disabled rules were ignored), and
+    the pack config could set any level, even disable a critical rule. The org policy is
+    the one place enforcement is decided, as in ``inferplane check``; an org policy that is
+    refused makes every policy mandatory, so its "org policy refused" report blocks."""
+    from inferplane.errors import InferplaneError
+
+    rules = {rule.name: rule for rule in all_rules()}
+    for name, entry in request.policyConfig.items():
+        rule = rules.get(name)
+        if rule is None:
+            continue
+        try:
+            policy = org_policy(json_format.MessageToDict(entry.properties))
+        except InferplaneError:
+            entry.enforcementLevel = analyzer_pb2.MANDATORY
+            continue
+        entry.enforcementLevel = _WIRE_LEVEL[policy.enforcement(rule.id, rule.enforcement)]
+
+
+def org_policy_servicer(base: type[Any]) -> type[Any]:
+    """``base`` (pulumi_policy's analyzer servicer) with ``Configure`` passed through
+    ``enforce_org_policy`` first. ``policies/__main__.py`` installs it before building the
+    pack: PolicyPack offers no public hook on Configure."""
+
+    class OrgPolicyServicer(base):  # type: ignore[misc]
+        def Configure(self, request: analyzer_pb2.ConfigureAnalyzerRequest, context: Any) -> Any:
+            enforce_org_policy(request)
+            return super().Configure(request, context)
+
+    return OrgPolicyServicer

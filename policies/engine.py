@@ -20,7 +20,8 @@ from policies.model import (
     Violation,
 )
 from policies.registry import all_rules
-from policies.waivers import Waiver
+from policies.speckeys import spec_path
+from policies.waivers import DEFAULT_WARNING_DAYS, Waiver
 
 __all__ = ["Finding", "Report", "StackReport", "WaiverNote", "apply_waivers", "evaluate"]
 
@@ -39,6 +40,17 @@ class Finding:
     resource_name: str | None = None
     resource_type: str | None = None
     waiver: Waiver | None = None
+    spec_path: str | None = None
+    """The stack spec key to change (``targets.llama-fleet.scaling.min``); None when the
+    resource belongs to no spec entry."""
+    fix: str = ""
+    """What to change: the violation's own advice, else the rule's remediation."""
+
+    @property
+    def key(self) -> str:
+        """Stable identity within a report: rule, resource (or the stack) and message,
+        for report formats that need unique names (JUnit)."""
+        return f"{self.rule.id} {self.resource_name or '(stack)'} {self.message}"
 
     @property
     def status(self) -> Status:
@@ -53,10 +65,18 @@ class Finding:
 
 @dataclass(frozen=True)
 class WaiverNote:
-    """A waiver that needs attention: expired (fails the check) or unused (reported)."""
+    """A waiver that needs attention: expired (fails the check), unused or expiring soon
+    (reported)."""
 
     waiver: Waiver
-    problem: Literal["expired", "unused"]
+    problem: Literal["expired", "unused", "expiring"]
+    days_left: int | None = None
+    """For ``expiring``: days until it expires (0: its last day is today)."""
+
+    def describe(self) -> str:
+        if self.problem == "expiring":
+            return f"expires in {self.days_left} day(s): {self.waiver.describe()}"
+        return self.waiver.describe()
 
     @property
     def blocking(self) -> bool:
@@ -158,16 +178,23 @@ def _findings(
                 urn=violation.urn,
                 resource_name=subject.name if subject else None,
                 resource_type=subject.type if subject else None,
+                spec_path=violation.spec_key
+                or spec_path(stack, violation.urn, violation.spec_field or rule.spec_field),
+                fix=violation.fix or rule.remediation,
             )
         )
     return result
 
 
 def apply_waivers(
-    report: Report, waivers: Sequence[Waiver], today: dt.date | None = None
+    report: Report,
+    waivers: Sequence[Waiver],
+    today: dt.date | None = None,
+    warning_days: int = DEFAULT_WARNING_DAYS,
 ) -> Report:
-    """``report`` with matching findings waived, plus notes on expired and unused waivers.
-    An expired waiver waives nothing."""
+    """``report`` with matching findings waived, plus notes on expired, unused and soon
+    expiring (within ``warning_days`` of ``today``) waivers. An expired waiver waives
+    nothing."""
     today = today or dt.date.today()
     used: set[int] = set()
     for stack_report in report.stacks:
@@ -189,5 +216,10 @@ def apply_waivers(
         WaiverNote(w, "unused")
         for i, w in enumerate(waivers)
         if i not in used and not w.expired(today)
+    ]
+    notes += [
+        WaiverNote(w, "expiring", w.days_left(today))
+        for w in waivers
+        if not w.expired(today) and w.days_left(today) <= warning_days
     ]
     return Report(report.stacks, [*report.waiver_notes, *notes])

@@ -35,9 +35,10 @@ def internet_exposed(resource: Resource) -> bool | None:
         return None
     if resource.type == "aws:lb/loadBalancer:LoadBalancer":
         return as_bool(value) is not True  # internet-facing unless ``internal``
+    text = (as_str(value) or "").strip()
     if resource.type == "gcp:cloudrunv2/service:Service":
-        return as_str(value) not in CLOUD_RUN_INTERNAL  # default INGRESS_TRAFFIC_ALL
+        return text.upper() not in CLOUD_RUN_INTERNAL  # default INGRESS_TRAFFIC_ALL
     if resource.type == "azure-native:app:ContainerApp":
         return as_bool(value) is True
-    # Azure: public network access is on unless explicitly Disabled.
-    return as_str(value) != "Disabled"
+    # Azure (case-insensitive enums): public network access is on unless Disabled.
+    return text.lower() != "disabled"

@@ -8,6 +8,7 @@ and inside Pulumi CrossGuard (``policies/crossguard.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -131,6 +132,16 @@ class Violation:
 
     message: str
     urn: str | None = None
+    spec_field: str | None = None
+    """The spec key to change: relative to the spec entry the resource belongs to
+    (``scaling.min`` under ``targets.<name>``), or from the spec root when the violation
+    names no resource (``residency.zone``). None: the rule's ``spec_field``."""
+    spec_key: str | None = None
+    """The full spec key from the root, for a violation whose fix lies outside the
+    resource's own entry (``default_data_class`` for a router finding); wins over
+    ``spec_field``."""
+    fix: str | None = None
+    """What to change for this violation; None: the rule's ``remediation``."""
 
 
 @dataclass
@@ -194,6 +205,12 @@ class Context:
     spec_problem: str | None = None
     """Why the stack's spec could not be parsed (IP-SAF-009 reports it); None when it
     parsed or none was given."""
+    as_of: dt.date | None = None
+    """The day date rules judge by (``check --as-of``); None: today (UTC)."""
+
+    @property
+    def today(self) -> dt.date:
+        return self.as_of or dt.datetime.now(dt.UTC).date()
 
     def environment_of(self, resource: Resource) -> str | None:
         if resource.environment:
@@ -220,6 +237,9 @@ class Rule:
     enforcement: Enforcement
     """Default enforcement; org policy config may override it per rule."""
     remediation: str
+    spec_field: str | None = field(default=None, kw_only=True)
+    """The spec key (relative to the resource's target / router entry) a violation of
+    this rule usually asks to change; a violation may name another (``Violation.field``)."""
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):

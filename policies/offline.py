@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,9 +24,10 @@ def check_graph(
     spec: StackSpec | None,
     policy: OrgPolicy,
     default_regions: Mapping[str, str] | None = None,
+    as_of: dt.date | None = None,
 ) -> StackReport:
     stack = stack_from_graph(graph, spec, default_regions)
-    report = evaluate(stack, Context(policy, spec))
+    report = evaluate(stack, Context(policy, spec, as_of=as_of))
     if spec is None:
         report.notes.append(
             "no stack spec: rules that need it (forecast, declared-public) were limited"
@@ -33,14 +35,18 @@ def check_graph(
     return report
 
 
-def check_stack(project: Path, stack: StackFile, policy: OrgPolicy) -> tuple[StackReport, float]:
-    """Plan ``stack`` offline and check it; also returns the plan's own seconds."""
+def check_stack(
+    project: Path, stack: StackFile, policy: OrgPolicy, as_of: dt.date | None = None
+) -> tuple[StackReport, float]:
+    """Plan ``stack`` offline and check it (date rules judge by ``as_of``, default
+    today); also returns the plan's own seconds."""
     import time
 
     started = time.perf_counter()
     graph = run_program(project, stack)
     planned = time.perf_counter() - started
-    return check_graph(graph, stack.spec, policy, provider_regions(stack.config)), planned
+    regions = provider_regions(stack.config)
+    return check_graph(graph, stack.spec, policy, regions, as_of), planned
 
 
 def load_graphs(path: Path) -> list[Graph]:

@@ -10,15 +10,16 @@ A waiver file (YAML or JSON)::
         reason: reservation pending with AWS (case 1234)
         approver: jane.doe
         expires: 2027-03-31                # at most the org's waiver_max_days ahead
-      - rule: IP-RES-007                   # no resource: the stack-level finding of a
-        stack: hybrid                      # stack rule, named by its ID
-        reason: ...
+      - rule: IP-RES-007                   # no resource (or resource: "(stack)", as the
+        stack: hybrid                      # reports print it): the stack-level finding
+        reason: ...                        # of a stack rule
 
 The file fails closed: a pattern (``*``, ``?``, ``[``) instead of a resource, a missing
 stack, a resource-less waiver of a resource rule, or an expiry beyond the org's maximum
 make the whole file an error. A waived finding is still reported (status ``waived``); an
 expired waiver fails the check on its own; one that matches no finding is reported as
-unused.
+unused; one that runs out within the org's ``waiver_warning_days`` (default 14, counted
+from ``check --as-of``) is reported as expiring.
 """
 
 from __future__ import annotations
@@ -32,10 +33,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from inferplane.errors import Issue, SpecError
 from policies.config import pydantic_issue, read_document
 
-__all__ = ["DEFAULT_MAX_DAYS", "Waiver", "WaiverFile", "load_waivers", "parse_waivers"]
+__all__ = [
+    "DEFAULT_MAX_DAYS",
+    "DEFAULT_WARNING_DAYS",
+    "STACK_LEVEL",
+    "Waiver",
+    "WaiverFile",
+    "load_waivers",
+    "parse_waivers",
+]
 
 DEFAULT_MAX_DAYS = 90
+DEFAULT_WARNING_DAYS = 14
 PATTERN_CHARACTERS = frozenset("*?[]")
+STACK_LEVEL = "(stack)"
+"""What the reports print for a finding that names no resource; a waiver may name it."""
 
 
 class Waiver(BaseModel):
@@ -68,22 +80,31 @@ class Waiver(BaseModel):
     def _concrete(cls, value: str | None) -> str | None:
         if value is not None and PATTERN_CHARACTERS & set(value):
             raise ValueError(
-                f"{value!r} is a pattern; a waiver names one stack and one resource exactly"
+                f"{value!r} is a pattern; a waiver names one stack and one resource exactly "
+                f"(for a stack-level finding omit `resource` or write {STACK_LEVEL!r})"
             )
         return value
+
+    @property
+    def stack_level(self) -> bool:
+        """Waives the stack-level finding (no resource) of a stack rule."""
+        return self.resource in (None, STACK_LEVEL)
 
     def matches(self, rule_id: str, stack: str, urn: str | None, name: str | None) -> bool:
         if rule_id != self.rule or stack != self.stack:
             return False
-        if self.resource is None:
+        if self.stack_level:
             return urn is None
         return self.resource in (urn, name)
+
+    def days_left(self, today: dt.date) -> int:
+        return (self.expires - today).days
 
     def expired(self, today: dt.date) -> bool:
         return self.expires < today
 
     def describe(self) -> str:
-        subject = "the stack-level finding" if self.resource is None else repr(self.resource)
+        subject = "the stack-level finding" if self.stack_level else repr(self.resource)
         return (
             f"{self.rule} in {self.stack} for {subject} "
             f"(approved by {self.approver}, expires {self.expires})"
@@ -131,7 +152,7 @@ def _bounds(waivers: Sequence[Waiver], max_days: int, today: dt.date) -> list[Is
                     waiver.expires,
                 )
             )
-        if waiver.resource is None and waiver.rule not in stack_rules:
+        if waiver.stack_level and waiver.rule not in stack_rules:
             issues.append(
                 Issue(
                     f"waivers[{i}].resource",

@@ -1,4 +1,5 @@
-"""``python -m router --config FILE --host HOST --port PORT [--tls-cert PEM --tls-key PEM]``"""
+"""``python -m router --config FILE --host HOST --port PORT [--tls-cert PEM --tls-key PEM]
+[--workers N [--allow-memory-state]]``"""
 
 from __future__ import annotations
 
@@ -16,16 +17,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--tls-cert", help="serve HTTPS: certificate chain (PEM, leaf first)")
     parser.add_argument("--tls-key", help="serve HTTPS: the certificate's private key (PEM)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)"
+    )
+    parser.add_argument(
+        "--allow-memory-state",
+        action="store_true",
+        help="allow --workers > 1 without a shared state store (per-worker limits, cache)",
+    )
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
     try:
         tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
-        run(load_config(args.config), args.host, args.port, tls)
+        config = load_config(args.config)
+        return run(
+            config,
+            args.host,
+            args.port,
+            tls,
+            workers=args.workers,
+            allow_memory_state=args.allow_memory_state,
+        )
     except RouterError as exc:  # config or a secret could not be loaded
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

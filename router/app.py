@@ -8,6 +8,7 @@ between aiohttp and ``Gateway.handle``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 
@@ -15,9 +16,10 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from router.backends import ChatBackend
+from router.bounds import RequestTimeoutError, server_options
 from router.config import RouterConfig
 from router.core import Gateway, Request, Response
-from router.errors import BodyTooLargeError, NotFoundError, RequestError
+from router.errors import BodyTooLargeError, NotFoundError, RequestError, RouterError
 
 __all__ = ["GATEWAY", "create_app", "create_operator_app"]
 
@@ -29,22 +31,28 @@ def create_app(
     *,
     backends: Mapping[str, ChatBackend] | None = None,
     gateway: Gateway | None = None,
+    reuse_port: bool = False,
 ) -> web.Application:
     """The router as an aiohttp Application. ``backends`` replaces adapters by target
-    name (tests, custom transports); ``gateway`` replaces the whole core."""
+    name (tests, custom transports); ``gateway`` replaces the whole core; ``reuse_port``
+    lets several worker processes bind the operator listener too (``router.workers``)."""
     core = gateway or Gateway(config, backends=backends)
-    limit = config.limits.max_body_bytes
-    app = web.Application(client_max_size=limit + 1)
+    limits = config.limits
+    limit = limits.max_body_bytes
+    app = web.Application(client_max_size=limit + 1, handler_args=server_options(limits))
     app[GATEWAY] = core
 
     async def handle(request: web.Request) -> web.StreamResponse:
         length = request.content_length
         if length is not None and length > limit:
-            return _plain(_too_large(length, limit))
+            return _closing(_too_large(length, limit))
         try:
-            body = await request.read()
+            async with asyncio.timeout(limits.body_timeout_s):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return _plain(_too_large(None, limit))
+            return _closing(_too_large(None, limit))
+        except TimeoutError:
+            return _closing(_error(RequestTimeoutError(_SLOW_BODY.format(limits.body_timeout_s))))
         except UnicodeDecodeError:
             return _plain(Response(400, {}, RequestError("unreadable body").to_json()))
         client = request.remote or ""
@@ -65,17 +73,19 @@ def create_app(
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     if config.admin.port is not None:
-        _add_operator_listener(app, core, config.admin.host, config.admin.port)
+        _add_operator_listener(app, core, config.admin.host, config.admin.port, reuse_port)
     _quiet_parse_errors()
     return app
 
 
-def _add_operator_listener(app: web.Application, core: Gateway, host: str, port: int) -> None:
+def _add_operator_listener(
+    app: web.Application, core: Gateway, host: str, port: int, reuse_port: bool
+) -> None:
     runner = web.AppRunner(create_operator_app(core), access_log=None)
 
     async def start(_: web.Application) -> None:
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
 
     async def stop(_: web.Application) -> None:
         await runner.cleanup()
@@ -131,8 +141,24 @@ def _plain(response: Response) -> web.Response:
 
 def _too_large(length: int | None, limit: int) -> Response:
     size = f"{length} bytes" if length is not None else "the request body"
-    exc = BodyTooLargeError(f"{size} exceeds the limit of {limit} bytes")
+    return _error(
+        BodyTooLargeError(f"{size} exceeds the limit of {limit} bytes (limits.max_body_bytes)")
+    )
+
+
+def _error(exc: RouterError) -> Response:
     return Response(exc.status, {"content-type": "application/json"}, exc.to_json())
+
+
+_SLOW_BODY = "the request body did not arrive within {} s (limits.body_timeout_s)"
+
+
+def _closing(response: Response) -> web.Response:
+    """An answer after which the connection is closed: the rest of a body that is too
+    large or too slow is not worth reading (aiohttp would otherwise linger on it)."""
+    answer = _plain(response)
+    answer.force_close()
+    return answer
 
 
 async def _write_stream(request: web.Request, response: Response) -> web.StreamResponse:

@@ -79,8 +79,25 @@ class ChatRequest:
     model: str
     stream: bool
     text: str
-    """All message text joined: what the PII scan and the tier heuristic read."""
+    """All message text joined: what the tier heuristic and the size estimate read."""
     last_user_text: str
+    source: dict[str, Any] | None = None
+    """The body as the client sent it when another API was translated into this chat
+    request (Anthropic Messages, Responses); None: ``body`` is the client's own. The PII
+    scan reads every string of it (``client_view``)."""
+
+    def capped_body(self, cap: int | None) -> dict[str, Any]:
+        """``body`` with its answer length capped at ``cap`` (None: as requested)."""
+        requested = self.max_tokens
+        if cap is None or (requested is not None and requested <= cap):
+            return self.body
+        name = "max_completion_tokens" if "max_completion_tokens" in self.body else "max_tokens"
+        return {**self.body, name: cap}
+
+    def client_view(self) -> str:
+        """Every string, key and number the client sent, as one text: what the PII scan
+        reads (tool-call arguments, ``user``, ``metadata`` included, not only messages)."""
+        return orjson.dumps(self.source if self.source is not None else self.body).decode()
 
     @property
     def max_tokens(self) -> int | None:

@@ -4,8 +4,9 @@
                     key without one and when auth is off), or the header
                     ``x-inferplane-data-class`` when it names a stricter class (higher rank)
                     or one the key is granted (``KeyConfig.data_classes``); then raised to
-                    ``pii_data_class`` when the prompt carries PII. A header never lowers
-                    the class below the floor on its own: that is a 403.
+                    ``pii_data_class`` when any string the client sent carries PII (every
+                    field, normalised: ``ChatRequest.client_view``). A header never
+                    lowers the class below the floor on its own: that is a 403.
     latency budget  header ``x-inferplane-latency-budget-ms`` (positive integer).
     tier            the requested model when it names a tier (``simple``, ``moderate``,
                     ``complex``), else a cheap heuristic over length and a few keywords.
@@ -106,7 +107,7 @@ class Classifier:
         data_class, pii = declared, cast(tuple[str, ...], ())
         target_class = self._config.pii_data_class
         if target_class is not None and self._ranks[target_class] > self._ranks[declared]:
-            pii = self._pii.scan(request.text)
+            pii = self._pii.scan(request.client_view())
             if pii:
                 data_class = target_class
         tier = cast(Tier, request.model) if request.model in TIERS else None

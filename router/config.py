@@ -24,10 +24,12 @@ __all__ = [
     "Backend",
     "BreakerConfig",
     "CacheConfig",
+    "ColdStartConfig",
     "DataClassConfig",
     "ExactCacheConfig",
     "KeyConfig",
     "LimitsConfig",
+    "ReplicaConfig",
     "RouteConfig",
     "RouteMatch",
     "RouterConfig",
@@ -152,6 +154,63 @@ class Timeouts(_Model):
     total: float = 120.0
 
 
+class ColdStartConfig(_Model):
+    """A target that scales to zero (KEDA ``minReplicaCount: 0``, a GPU fleet at min 0,
+    Cloud Run or Container Apps at min 0): its first request may find no replica. The
+    router then waits for the first byte within the request's latency budget, or falls
+    back to the next target when the budget cannot cover the expected warm-up
+    (``router/cold.py``). Its timeouts must leave room for ``max_wait_s``."""
+
+    warm_s: float = Field(default=120.0, gt=0, le=3600)
+    """Expected seconds from zero replicas to the first answer (scheduling, image pull,
+    weight loading): a request whose budget ends sooner falls back at once."""
+    max_wait_s: float = Field(default=600.0, gt=0, le=3600)
+    """Longest wait for a request without a budget; a target still failing this long after
+    it was found cold is ``down``, no longer ``cold``."""
+    idle_s: float = Field(default=300.0, gt=0)
+    """Seconds without an answer after which the target is presumed scaled to zero again
+    (the platform's scale-down delay, e.g. KEDA ``cooldownPeriod``)."""
+    poll_s: float = Field(default=1.0, gt=0, le=60)
+    """Pause between tries while it warms (a 503's ``Retry-After`` may lengthen it)."""
+
+
+class ReplicaConfig(_Model):
+    """The replicas of a self-hosted, OpenAI-compatible target that the router addresses
+    one by one (``router/replicas.py``): a fixed list, or the A records of a headless
+    Kubernetes Service. Without any replica known, requests go to the target's ``url``."""
+
+    urls: tuple[str, ...] = ()
+    """Base URLs of the replicas, up to and including ``/v1``."""
+    dns: str | None = Field(default=None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+    """Headless Service name (``<svc>.<ns>.svc.cluster.local``) whose A records are the
+    replicas; resolved every ``refresh_s``."""
+    port: int = Field(default=8000, ge=1, le=65535)
+    """Port of the replicas found by ``dns``."""
+    path: str = Field(default="/v1", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
+    """Base path of the replicas found by ``dns``."""
+    refresh_s: float = Field(default=10.0, gt=0, le=3600)
+    policy: Literal["prefix", "round_robin"] = "prefix"
+    """``prefix``: requests sharing a long prefix go to the replica that served it (its KV
+    cache holds the prefix), within ``load_factor``; ``round_robin``: in turn."""
+    block_chars: int = Field(default=128, ge=16, le=65536)
+    """The prefix is matched in blocks of this many characters of the prompt."""
+    load_factor: float = Field(default=1.25, ge=1.0, le=10.0)
+    """A replica takes a request only while its requests in flight stay within
+    ``load_factor`` x the mean (consistent hashing with bounded loads); else the least
+    loaded replica takes it."""
+    max_blocks: int = Field(default=200_000, ge=1, le=10_000_000)
+    """Prefix blocks remembered over all replicas (least recently used dropped first)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReplicaConfig:
+        if bool(self.urls) == (self.dns is not None):
+            raise ValueError("replicas: give either urls or dns (one of them)")
+        bad = [u for u in self.urls if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"replicas.urls {bad}: allowed: http:// or https:// base URLs")
+        return self
+
+
 class TargetConfig(_Model):
     """One model deployment the router may call."""
 
@@ -178,6 +237,42 @@ class TargetConfig(_Model):
     """Expected latency, used to skip targets that cannot meet a request's budget."""
     api_version: str | None = None
     """API version query parameter (Azure OpenAI ``api-version``, Anthropic version header)."""
+    context_window: int | None = Field(default=None, ge=1)
+    """Tokens the model takes per request, prompt and answer together (the engine's
+    ``--max-model-len``, a managed model's published window); None: unknown, never
+    skipped for size (``router.window``)."""
+    cold: ColdStartConfig | None = None
+    """Set when the target scales to zero (``backend: openai`` only)."""
+    replicas: ReplicaConfig | None = None
+    """Set to address the replicas one by one (``backend: openai`` only)."""
+
+    @model_validator(mode="after")
+    def _self_hosted_only(self) -> TargetConfig:
+        for field_name in ("cold", "replicas"):
+            if getattr(self, field_name) is not None and self.backend != "openai":
+                raise ValueError(
+                    f"{field_name} applies to backend 'openai' only (self-hosted servers), "
+                    f"not {self.backend!r}"
+                )
+        cold = self.cold
+        shortest = min(self.timeouts.first_byte, self.timeouts.total)
+        if cold is not None and shortest < cold.max_wait_s:
+            raise ValueError(
+                f"timeouts first_byte {self.timeouts.first_byte} / total {self.timeouts.total}"
+                f" must leave room for cold.max_wait_s {cold.max_wait_s} (the router waits "
+                "that long for a cold target within them); allowed: both >= max_wait_s"
+            )
+        return self
+
+    @classmethod
+    def cold_timeouts(cls, cold: ColdStartConfig) -> Timeouts:
+        """The default timeouts plus the longest cold wait."""
+        base = Timeouts()
+        return Timeouts(
+            connect=base.connect,
+            first_byte=base.first_byte + cold.max_wait_s,
+            total=base.total + cold.max_wait_s,
+        )
 
 
 class RouteMatch(_Model):
@@ -196,6 +291,9 @@ class RouteConfig(_Model):
     match: RouteMatch = RouteMatch()
     targets: tuple[str, ...]
     max_tokens: int | None = None
+    order: Literal["listed", "cost"] = "listed"
+    """``cost``: try the targets cheapest first by their price per 1k tokens (unknown
+    prices last, ties in listed order); ``listed``: as written (``router.ordering``)."""
 
 
 class DataClassConfig(_Model):
@@ -251,7 +349,21 @@ class CacheConfig(_Model):
 
 
 class LimitsConfig(_Model):
+    """Bounds on what one request may cost the router (``router.bounds``)."""
+
     max_body_bytes: int = 1_048_576
+    max_messages: int = Field(default=2048, ge=1)
+    """Messages of a chat request (inputs of an embeddings request) above which it is
+    refused with a 413 naming this limit."""
+    offload_bytes: int = Field(default=65_536, ge=0)
+    """Bodies at least this large are parsed and scanned in a worker thread, so one big
+    request does not stall the event loop for everyone else."""
+    header_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    """A connection must deliver a request's headers within this many seconds of opening
+    (or of its previous answer): slow clients cannot hold connections open."""
+    body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """A request body must arrive within this many seconds; else 408 and the connection
+    is closed."""
     max_tokens: int | None = None
     """Cap applied to every request's max_tokens (routes may cap lower)."""
     blocking_threads: int = Field(default=16, ge=1, le=256)

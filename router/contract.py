@@ -12,7 +12,7 @@ run-time dependencies.
 
 from __future__ import annotations
 
-__all__ = ["CONFIG_ENV", "CONFIG_FILE", "CONFIG_PATH", "ROUTER_PORT"]
+__all__ = ["CONFIG_ENV", "CONFIG_FILE", "CONFIG_PATH", "METRICS_PORT", "ROUTER_PORT"]
 
 CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
 """Environment variable holding the RouterConfig JSON (or a path to a file with it)."""
@@ -22,3 +22,7 @@ CONFIG_PATH = f"/etc/inferplane/{CONFIG_FILE}"
 """Where a containerised or site-installed router reads its config."""
 ROUTER_PORT = 8088
 """Port a containerised or site-installed router listens on."""
+METRICS_PORT = 9464
+"""The operator listener of a router on Kubernetes (``admin.port``: ``/metrics`` without a
+credential), opened only to the cluster's Prometheus by the NetworkPolicy, when a model
+server scaled to zero needs the router's demand to wake it (``inferplane.spec.wake``)."""

@@ -40,6 +40,7 @@ import orjson
 from router.accesslog import AccessLog
 from router.auth import KeyRing
 from router.backends import BackendContext, ChatBackend, Completion, Usage, build_backend
+from router.bounds import check_body_size, check_items, off_loop, precheck_items
 from router.cache import (
     CachedAnswer,
     ExactCache,
@@ -50,12 +51,12 @@ from router.cache import (
 )
 from router.chat import ChatRequest, parse_chat_request
 from router.classify import Classification, Classifier
+from router.cold import readiness, set_deadline
 from router.config import ANONYMOUS_TENANT, KeyConfig, RouterConfig
 from router.decide import Decision, RouteTable
 from router.embedder import Embedder
 from router.errors import (
     AuthenticationError,
-    BodyTooLargeError,
     MethodNotAllowedError,
     NoTargetError,
     NotFoundError,
@@ -66,12 +67,14 @@ from router.errors import (
     UpstreamProtocolError,
     UpstreamTimeoutError,
 )
+from router.headers import SafeHeaders
 from router.limits import RateLimiter
 from router.metrics import Metrics
 from router.pii import PiiRegistry
 from router.resilience import CircuitBreaker, backoff_delay
-from router.sse import DONE, chunk_event, error_event
+from router.sse import error_event, replay
 from router.state import FailSafeStore, MemoryStore, RedisStore, StateStore
+from router.window import WindowCheck
 
 __all__ = [
     "CACHE_HEADER",
@@ -141,6 +144,9 @@ class Call:
     vector: Any = None
     use_cache: bool = True
     """False when the client sent ``x-inferplane-cache: off``."""
+    upstream_started: float = 0.0
+    """When the answering attempt's upstream call began (``inferplane_upstream_seconds``
+    runs from here, not from the request's start)."""
 
 
 class Gateway:
@@ -164,12 +170,13 @@ class Gateway:
             name: given.get(name) or build_backend(name, target, self.context)
             for name, target in config.targets.items()
         }
-        self.store = store or self._default_store()
+        self.store = store if store is not None else self._default_store()  # empty is falsy
         self.limiter = RateLimiter(config, self.store)
         self.keys = KeyRing(config.keys)
         self.operators = KeyRing(config.admin.keys)
         self.classifier = Classifier(config, pii)
         self.table = RouteTable(config)
+        self.windows = WindowCheck(config.targets)
         self.exact = ExactCache(config.cache.exact, self.store)
         self.semantic = SemanticCache(config.cache.semantic, embedder)
         self.breakers = {name: CircuitBreaker(config.breaker, clock) for name in config.targets}
@@ -215,6 +222,7 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         request_id = secrets.token_hex(8)
+        request.headers = SafeHeaders(request.headers)
         endpoint = self.endpoints.get(request.path)
         try:
             response = await self._dispatch(request, request_id, endpoint)
@@ -288,18 +296,18 @@ class Gateway:
         a chat request), rate limit, classification and the routing decision (residency).
         A refusal carries the data class it was decided for."""
         started = time.perf_counter()
-        if len(request.body) > self.config.limits.max_body_bytes:
-            raise BodyTooLargeError(
-                f"request body of {len(request.body)} bytes exceeds the limit of "
-                f"{self.config.limits.max_body_bytes}"
-            )
+        limits, size = self.config.limits, len(request.body)
+        check_body_size(size, limits)
         headers = request.headers
         key = None
         if self.config.auth_required:
             key = self.authenticate(headers)
-        chat = parse(request.body)
+        precheck_items(request.body, limits)
+        chat = await off_loop(size, limits, parse, request.body)
+        check_items(chat, limits)
         await self.limiter.check(key, request.client)
-        classification = self.classifier.classify(chat, key, headers)
+        classify = self.classifier.classify
+        classification = await off_loop(size, limits, classify, chat, key, headers)
         if classification.pii:
             self.metrics.pii[(("kind", classification.pii[0]),)] += 1
         try:
@@ -314,7 +322,7 @@ class Gateway:
                 )
             raise
         tenant = key.tenant if key is not None else ANONYMOUS_TENANT
-        body = _capped(chat, decision)
+        body = chat.capped_body(decision.max_tokens)
         call = Call(chat, key, classification, decision, body, started, request_id, tenant)
         call.use_cache = headers.get(CACHE_HEADER) != "off"
         return call
@@ -419,6 +427,7 @@ class Gateway:
     async def attempts(self, call: Call, attempt: Callable[[str], Awaitable[T]]) -> tuple[str, T]:
         """Try the decision's targets in order until ``attempt(target)`` succeeds; a
         refusal carries the route and data class."""
+        set_deadline(call.started, call.classification.latency_budget_ms)  # cold targets
         try:
             return await self._attempts(call, attempt)
         except RouterError as exc:
@@ -431,7 +440,13 @@ class Gateway:
         # exception text go to the log line with the same request id.
         reasons: list[str] = []
         details: list[str] = []
+        size = self.windows.size(call.chat, call.body)
         for name in call.decision.targets:
+            too_small = self.windows.refusal(name, size)
+            if too_small is not None:  # skipped, not failed: its breaker is untouched
+                reasons.append(too_small)
+                details.append(too_small)
+                continue
             breaker = self.breakers[name]
             if not breaker.allow():
                 reasons.append(f"{name}: circuit open")
@@ -439,6 +454,7 @@ class Gateway:
                 continue
             retries = self.config.targets[name].max_retries
             for tried in range(retries + 1):
+                call.upstream_started = time.perf_counter()
                 try:
                     result = await attempt(name)
                 except (UpstreamError, TimeoutError) as exc:
@@ -447,7 +463,8 @@ class Gateway:
                     if not error.fallback:
                         breaker.record_success()  # it answered: the request was at fault
                         raise error from exc
-                    breaker.record_failure()
+                    if error.breaker_failure:  # not a cold target the request cannot await
+                        breaker.record_failure()
                     reasons.append(f"{name}: {error.code or 'error'}")
                     details.append(f"{name}: {error.message}")
                     if error.retry and tried < retries and breaker.allow():
@@ -465,10 +482,11 @@ class Gateway:
                     self.metrics.attempt(name, "ok")
                     return name, result
         route = call.decision.route.name
+        too_big = all(self.windows.refusal(name, size) for name in call.decision.targets)
         exhausted = NoTargetError(
             f"no allowed target could answer (route {route!r}): {'; '.join(reasons)}; "
             f"request id {call.request_id}",
-            code="all_targets_failed",
+            code="context_window_exceeded" if too_big else "all_targets_failed",
         )
         exhausted.detail = f"no target could answer (route {route!r}): {'; '.join(details)}"
         raise exhausted
@@ -497,7 +515,7 @@ class Gateway:
         self._finish(call, answer.target, 200, Usage(), cached=True)
         if call.chat.stream:
             headers = self._headers(call, answer.target, "text/event-stream", "hit")
-            return Response(200, headers, stream=_replay(answer.body, call.chat.include_usage))
+            return Response(200, headers, stream=replay(answer.body, call.chat.include_usage))
         return Response(200, self._headers(call, answer.target, _JSON, "hit"), answer.body)
 
     async def _cache_store(self, call: Call, name: str, body: bytes) -> None:
@@ -533,7 +551,7 @@ class Gateway:
                 + usage.completion_tokens * (config.output_cost_per_1k or 0.0)
             ) / 1000
             self.metrics.usage(target, usage.prompt_tokens, usage.completion_tokens, cost)
-            self.metrics.upstream_latency(target, time.perf_counter() - call.started)
+            self.metrics.upstream_latency(target, time.perf_counter() - call.upstream_started)
         if self.config.access_log:
             self.access_log.record(
                 {
@@ -576,12 +594,11 @@ class Gateway:
         return Response(200, {"content-type": _JSON}, b'{"status":"ok"}')
 
     async def _readyz(self, request: Request, request_id: str) -> Response:
-        """Anyone may ask whether the router is ready; only an operator sees which targets."""
-        healthy = [n for n, b in self.breakers.items() if b.available()]
-        document: dict[str, object] = {"status": "ready" if healthy else "unavailable"}
-        if self._is_operator(request):
-            document["healthy"] = healthy
-        return Response(200 if healthy else 503, {"content-type": _JSON}, orjson.dumps(document))
+        """Anyone may ask whether the router is ready; only an operator sees which targets
+        (``router.cold.readiness``: ready, cold or down)."""
+        status, public, operator = readiness(self.breakers, self.backends)
+        document = operator if self._is_operator(request) else public
+        return Response(status, {"content-type": _JSON}, orjson.dumps(document))
 
     async def _metrics(self, request: Request, request_id: str) -> Response:
         if not self._is_operator(request):
@@ -615,15 +632,6 @@ class Gateway:
         return True
 
 
-def _capped(chat: ChatRequest, decision: Decision) -> dict[str, Any]:
-    cap = decision.max_tokens
-    requested = chat.max_tokens
-    if cap is None or (requested is not None and requested <= cap):
-        return chat.body
-    field_name = "max_completion_tokens" if "max_completion_tokens" in chat.body else "max_tokens"
-    return {**chat.body, field_name: cap}
-
-
 def _as_upstream_error(exc: BaseException, name: str) -> UpstreamError:
     if isinstance(exc, UpstreamError):
         return exc
@@ -638,16 +646,3 @@ def error_response(exc: RouterError) -> Response:
     if exc.retry_after is not None:
         headers["retry-after"] = str(exc.retry_after)
     return Response(exc.status, headers, exc.to_json())
-
-
-async def _replay(body: bytes, include_usage: bool) -> AsyncIterator[bytes]:
-    """A cached answer as a short stream: role and content, finish, [DONE]."""
-    answer = orjson.loads(body)
-    choice = answer["choices"][0]
-    ids = (answer.get("id", "chatcmpl-cached"), answer.get("model", ""), int(time.time()))
-    content = choice["message"].get("content") or ""
-    yield chunk_event(*ids, {"role": "assistant", "content": content})
-    yield chunk_event(*ids, {}, finish_reason=choice.get("finish_reason") or "stop")
-    if include_usage and isinstance(answer.get("usage"), dict):
-        yield chunk_event(*ids, {}, usage=answer["usage"])
-    yield DONE

@@ -4,7 +4,8 @@ A request may name a target as its ``model`` (pinning): it is used only when the
 route lists it; routes are matched among the key's ``routes`` only, so a key never reaches
 a target of a route it may not use.
 
-A target is a candidate only if the request's data class is in its
+Targets are tried in the route's order (``router.ordering``: as listed, or cheapest first
+with ``order: cost``). A target is a candidate only if the request's data class is in its
 ``allowed_data_classes`` (residency, decided when the config was rendered) and, when the
 request has a latency budget and the target an expected latency, the target can meet it.
 Health is not decided here: the core skips targets whose breaker is open, in order, so a
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from router.classify import TIERS, Classification
 from router.config import KeyConfig, RouteConfig, RouterConfig
 from router.errors import NoTargetError, NotFoundError, PermissionDeniedError
+from router.ordering import route_order
 
 __all__ = ["Decision", "RouteTable"]
 
@@ -42,6 +44,8 @@ class RouteTable:
         """Model names the router understands: route aliases, target names, tiers."""
         self._catch_all = frozenset(r.name for r in config.routes if _is_catch_all(r))
         """Routes with an empty match: any model name is theirs."""
+        self.order = {r.name: route_order(r, config.targets) for r in config.routes}
+        """Each route's targets in the order they are tried (``routes[].order``)."""
 
     def decide(self, classification: Classification, key: KeyConfig | None) -> Decision:
         refusal = self._config.refused_data_classes.get(classification.data_class)
@@ -122,7 +126,8 @@ class RouteTable:
 
     def _candidates(self, route: RouteConfig, c: Classification) -> tuple[str, ...]:
         targets = self._config.targets
-        resident = [t for t in route.targets if c.data_class in targets[t].allowed_data_classes]
+        order = self.order[route.name]
+        resident = [t for t in order if c.data_class in targets[t].allowed_data_classes]
         if not resident:
             raise NoTargetError(
                 f"route {route.name!r}: no target may receive data class {c.data_class!r} "

@@ -157,6 +157,8 @@ class UpstreamError(RouterError):
     type = "upstream_error"
     retry: bool = True
     fallback: bool = True
+    breaker_failure: bool = True
+    """False: the target is not failing (a cold target the request cannot wait for)."""
 
     def __init__(self, message: str, *, target: str = "", code: str | None = None):
         super().__init__(message, code=code)

@@ -1,18 +1,22 @@
-"""Running the router: ``run(config, host, port)`` blocks until interrupted."""
+"""Running the router: ``run(config, host, port, workers=N)`` blocks until interrupted."""
 
 from __future__ import annotations
 
 import os
 import ssl
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
 
 from router.app import create_app
+from router.bounds import SWITCH_INTERVAL_S
 from router.config import RouterConfig
 from router.configfile import parse_config
 from router.contract import CONFIG_ENV
 from router.errors import ConfigError
+from router.workers import WORKER_HEADER, check_workers, serve_workers
 
 __all__ = ["CONFIG_ENV", "load_config", "run", "tls_context"]
 
@@ -55,9 +59,43 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8080,
     tls: ssl.SSLContext | None = None,
-) -> None:
+    *,
+    workers: int = 1,
+    allow_memory_state: bool = False,
+) -> int:
     """Serve ``config``; over TLS with ``tls`` (edge sites), plain HTTP behind a platform
-    that terminates TLS (Lambda URLs, Cloud Run, Container Apps, a cluster ingress)."""
+    that terminates TLS (Lambda URLs, Cloud Run, Container Apps, a cluster ingress). With
+    ``workers`` > 1, that many processes share the port (``router.workers``). Returns the
+    exit status."""
+    check_workers(config, workers, allow_memory_state)
+    if workers == 1:
+        _serve(config, host, port, tls, None)
+        return 0
+    return serve_workers(config, host, port, tls, workers=workers, serve_one=_serve)
+
+
+def _serve(
+    config: RouterConfig, host: str, port: int, tls: ssl.SSLContext | None, worker: int | None
+) -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # the loop's turn while a thread scans a body
+    app = create_app(config, reuse_port=worker is not None)
+    if worker is not None:
+        app.on_response_prepare.append(_worker_header(str(worker)))
     web.run_app(
-        create_app(config), host=host, port=port, ssl_context=tls, access_log=None, print=None
+        app,
+        host=host,
+        port=port,
+        ssl_context=tls,
+        access_log=None,
+        print=None,
+        reuse_port=worker is not None or None,
     )
+
+
+def _worker_header(
+    value: str,
+) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    async def add(_: web.Request, response: web.StreamResponse) -> None:
+        response.headers[WORKER_HEADER] = value
+
+    return add

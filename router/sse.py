@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ __all__ = [
     "completion_body",
     "error_event",
     "new_completion_id",
+    "replay",
     "usage_dict",
 ]
 
@@ -117,3 +119,16 @@ def completion_body(
 def error_event(message: str, error_type: str, code: str | None) -> bytes:
     body = {"error": {"message": message, "type": error_type, "param": None, "code": code}}
     return b"event: error\ndata: " + orjson.dumps(body) + b"\n\n"
+
+
+async def replay(body: bytes, include_usage: bool) -> AsyncIterator[bytes]:
+    """A cached chat answer as a short stream: role and content, finish, [DONE]."""
+    answer = orjson.loads(body)
+    choice = answer["choices"][0]
+    ids = (answer.get("id", "chatcmpl-cached"), answer.get("model", ""), int(time.time()))
+    content = choice["message"].get("content") or ""
+    yield chunk_event(*ids, {"role": "assistant", "content": content})
+    yield chunk_event(*ids, {}, finish_reason=choice.get("finish_reason") or "stop")
+    if include_usage and isinstance(answer.get("usage"), dict):
+        yield chunk_event(*ids, {}, usage=answer["usage"])
+    yield DONE

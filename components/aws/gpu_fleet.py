@@ -12,11 +12,12 @@ HTTPS 443 under a name of the operator's domain (ACM cannot certify the ALB's
 The launch template boots the Deep Learning AMI (looked up through its public SSM
 parameter), requires IMDSv2, encrypts its EBS volume (sized by the caller for the weights)
 and has no public IP; its user data starts the engine's container from the command the
-serving block rendered. The group mixes an on-demand base with spot above it, can keep a
-warm pool of stopped, already-downloaded instances, refreshes instances when the template
-changes, and targets capacity reservations (existing ODCRs, or one the stack creates with
-an end date). The ALB health-checks the engine's own health path; the group tracks ALB
-requests per target.
+serving block rendered. The group mixes an on-demand base with spot above it over types
+of equal GPUs and the zones (``gpu_capacity``, which can add an on-demand fallback group
+for what spot cannot give: docs/capacity.md), can keep a warm pool of stopped,
+already-downloaded instances, refreshes instances when the template changes, and targets
+capacity reservations (existing ODCRs, or one the stack creates with an end date). The
+ALB health-checks the engine's own health path; the group tracks ALB requests per target.
 """
 
 from __future__ import annotations
@@ -25,11 +26,17 @@ import base64
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.gpu_capacity import (
+    CapacityMix,
+    OnDemandFallback,
+    check_capacity,
+    mixed_instances_policy,
+)
 from components.aws.network import PrivateNetwork, PrivateNetworkArgs
 from components.aws.shared import (
     Statement,
@@ -99,6 +106,9 @@ class CreatedReservation:
     """Last day of the reservation (it ends at 00:00 UTC the next day); None: until deleted."""
     availability_zone: str | None = None
     """AZ of the reservation; the region's first available AZ when None."""
+    approval: str | None = None
+    """Change/approval reference for the commitment, tagged ``capacity-approval`` (the
+    capacity policy IP-CAP-002 requires one on every reservation)."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,12 @@ class GpuFleetArgs:
     spot_percentage: int = 0
     """Share of capacity above the base on spot (0..100)."""
     extra_instance_types: tuple[str, ...] = ()
-    """More types the mixed-instances policy may launch (spot diversification)."""
+    """More types the mixed-instances policy may launch (spot diversification), each
+    with the primary's GPUs and architecture (``inferplane.catalog.spot_pool``)."""
+    spot_allocation: str = "price-capacity-optimized"
+    """Spot allocation strategy (``gpu_capacity.ALLOCATIONS``)."""
+    on_demand_fallback: bool = False
+    """An on-demand group sized to the spot group's shortfall (``gpu_capacity``)."""
     warm_pool: bool = False
     """Keep stopped, pre-initialised instances (not with spot or mixed types)."""
     reservation: ReservationTarget | None = None
@@ -192,6 +207,7 @@ def _check(args: GpuFleetArgs) -> None:
         )
     check_range("on_demand_base", args.on_demand_base, 0, args.max_size)
     check_range("spot_percentage", args.spot_percentage, 0, 100)
+    check_capacity(capacity_mix(args))
     mixed = args.spot_percentage > 0 or bool(args.extra_instance_types)
     if args.warm_pool and mixed:
         raise ValueError(
@@ -223,6 +239,18 @@ def _check(args: GpuFleetArgs) -> None:
         )
     if not args.engine.health_path.startswith("/"):
         raise ValueError(f"engine.health_path: {args.engine.health_path!r} must start with '/'")
+
+
+def capacity_mix(args: GpuFleetArgs) -> CapacityMix:
+    return CapacityMix(
+        instance_type=args.instance_type,
+        extra_instance_types=args.extra_instance_types,
+        on_demand_base=args.on_demand_base,
+        spot_percentage=args.spot_percentage,
+        allocation=args.spot_allocation,
+        on_demand_fallback=args.on_demand_fallback,
+        max_size=args.max_size,
+    )
 
 
 def _check_reservations(args: GpuFleetArgs) -> None:
@@ -714,6 +742,8 @@ class GpuFleet(TargetComponent):
         tags = dict(self._tags)
         if created.end_date is not None:
             tags["capacity-end-date"] = created.end_date.isoformat()
+        if created.approval:
+            tags["capacity-approval"] = created.approval
         return aws.ec2.CapacityReservation(
             f"{name}-reservation",
             instance_type=args.instance_type,
@@ -800,48 +830,32 @@ class GpuFleet(TargetComponent):
         args = self.args
         # Each new template version is a new group input: that starts an instance refresh.
         version = template.latest_version.apply(str)
-        mixed = args.spot_percentage > 0 or bool(args.extra_instance_types)
+        mix = capacity_mix(args)
+        spot = args.spot_percentage > 0
         launch_template = None
         mixed_policy = None
-        if mixed:
-            mixed_policy = aws.autoscaling.GroupMixedInstancesPolicyArgs(
-                launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
-                    launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
-                        launch_template_id=template.id, version=version
-                    ),
-                    overrides=[
-                        aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(
-                            instance_type=t
-                        )
-                        for t in (args.instance_type, *args.extra_instance_types)
-                    ],
-                ),
-                instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
-                    on_demand_base_capacity=args.on_demand_base,
-                    on_demand_percentage_above_base_capacity=100 - args.spot_percentage,
-                    on_demand_allocation_strategy="prioritized",
-                    spot_allocation_strategy="price-capacity-optimized",
-                ),
-            )
+        if mix.mixed:
+            mixed_policy = mixed_instances_policy(mix, template.id, version, spot=True)
         else:
             launch_template = aws.autoscaling.GroupLaunchTemplateArgs(
                 id=template.id, version=version
             )
-        return aws.autoscaling.Group(
+        group = aws.autoscaling.Group(
             f"{name}-asg",
             min_size=args.min_size,
             max_size=args.max_size,
             desired_capacity=args.desired if args.desired is not None else args.min_size,
-            vpc_zone_identifiers=subnets,
             launch_template=launch_template,
             mixed_instances_policy=mixed_policy,
-            capacity_rebalance=args.spot_percentage > 0,
+            # Spot: replace an instance at EC2's rebalance recommendation, in whichever
+            # zone has capacity.
+            capacity_rebalance=spot,
+            availability_zone_distribution=aws.autoscaling.GroupAvailabilityZoneDistributionArgs(
+                capacity_distribution_strategy="balanced-best-effort"
+            )
+            if spot
+            else None,
             capacity_reservation_specification=self._reservation_spec(created),
-            target_group_arns=[target.arn],
-            health_check_type="ELB",
-            # Model download and load take minutes; ELB checks start after this grace.
-            health_check_grace_period=900,
-            default_instance_warmup=900,
             warm_pool=aws.autoscaling.GroupWarmPoolArgs(
                 pool_state="Stopped",
                 min_size=0,
@@ -851,28 +865,68 @@ class GpuFleet(TargetComponent):
             )
             if args.warm_pool
             else None,
-            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+            region=args.region,
+            # Target tracking owns the running size; a later deploy must not reset it.
+            opts=self.child(ignore_changes=["desired_capacity"]),
+            **self._serving_group(subnets, target, spot),
+        )
+        if args.on_demand_fallback:
+            OnDemandFallback(
+                name,
+                mix=mix,
+                spot_group=group,
+                group_args={
+                    "mixed_instances_policy": mixed_instances_policy(
+                        mix, template.id, version, spot=False
+                    ),
+                    **self._serving_group(subnets, target, spot),
+                },
+                region=args.region,
+                tags=self._tags,
+                opts=self.child(),
+            )
+        return group
+
+    def _serving_group(
+        self, subnets: pulumi.Output[list[str]], target: aws.lb.TargetGroup, spot: bool
+    ) -> dict[str, Any]:
+        """What the spot group and its on-demand fallback share: subnets over the zones,
+        the ALB target group, health checks, refresh and maintenance."""
+        args = self.args
+        scales = args.max_size > args.min_size
+        return {
+            "vpc_zone_identifiers": subnets,
+            "target_group_arns": [target.arn],
+            "health_check_type": "ELB",
+            # Model download and load take minutes; ELB checks start after this grace.
+            "health_check_grace_period": 900,
+            "default_instance_warmup": 900,
+            "instance_refresh": aws.autoscaling.GroupInstanceRefreshArgs(
                 strategy="Rolling",
                 preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
-                    min_healthy_percentage=100 if args.max_size > args.min_size else 50,
-                    max_healthy_percentage=200 if args.max_size > args.min_size else 100,
+                    min_healthy_percentage=100 if scales else 50,
+                    max_healthy_percentage=200 if scales else 100,
                     instance_warmup="900",
                     skip_matching=True,
                     auto_rollback=True,
                 ),
             ),
-            enabled_metrics=[
+            # Replacing a rebalanced or unhealthy spot instance: launch first, then
+            # terminate, so serving capacity never dips while a model loads.
+            "instance_maintenance_policy": aws.autoscaling.GroupInstanceMaintenancePolicyArgs(
+                min_healthy_percentage=100, max_healthy_percentage=200
+            )
+            if spot
+            else None,
+            "enabled_metrics": [
                 aws.autoscaling.Metric.GROUP_DESIRED_CAPACITY,
                 aws.autoscaling.Metric.GROUP_IN_SERVICE_INSTANCES,
             ],
-            tags=[
+            "tags": [
                 aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=False)
                 for k, v in self._tags.items()
             ],
-            region=args.region,
-            # Target tracking owns the running size; a later deploy must not reset it.
-            opts=self.child(ignore_changes=["desired_capacity"]),
-        )
+        }
 
     def _reservation_spec(
         self, created: aws.ec2.CapacityReservation | None

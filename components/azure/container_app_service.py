@@ -30,6 +30,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from components.azure.group import resource_group_name
+from components.azure.roles import assign_grant, azure_grant
 from components.base import EndpointInfo, TargetComponent
 from components.wiring import Reach
 from inferplane.catalog.azure import (
@@ -38,14 +39,38 @@ from inferplane.catalog.azure import (
     container_app_size_refusal,
 )
 
-__all__ = ["ContainerAppService", "ContainerAppServiceArgs"]
+__all__ = ["ContainerAppService", "ContainerAppServiceArgs", "KeyVaultSecret"]
 
 CONSUMPTION = "Consumption"
 GPU_PROFILE_NAME = "gpu"
 MAX_REPLICAS = 1000
 _APP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VAULT_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
+    r"/providers/Microsoft\.KeyVault/vaults/(?P<vault>[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9])$"
+)
+_VAULT_SECRET = re.compile(r"^[0-9A-Za-z-]{1,127}$")
+KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+"""Built-in role: read secret contents (granted on the one secret, not the vault)."""
 _app = azure.app
+
+
+@dataclass(frozen=True)
+class KeyVaultSecret:
+    """A Key Vault secret an app reads into an environment variable at start."""
+
+    vault_id: str
+    """ARM ID of the vault (``/subscriptions/.../providers/Microsoft.KeyVault/vaults/<n>``)."""
+    name: str
+    """Secret name in the vault."""
+
+    @property
+    def url(self) -> str:
+        """The versionless secret URI Container Apps resolves (latest version)."""
+        match = _VAULT_ID.match(self.vault_id)
+        assert match is not None, "checked by _check"
+        return f"https://{match['vault'].lower()}.vault.azure.net/secrets/{self.name}"
 
 
 @dataclass
@@ -66,6 +91,9 @@ class ContainerAppServiceArgs:
     """Plain environment variables (the router's config JSON may be an Output)."""
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Environment variables stored as Container Apps secrets (values are secrets)."""
+    key_vault_env: Mapping[str, KeyVaultSecret] = field(default_factory=dict)
+    """Environment variables read from Key Vault (e.g. ``HF_TOKEN``) through a user-assigned
+    identity that may read exactly those secrets: the value never enters the stack."""
     health_path: str | None = None
     """HTTP path answering 200 once ready (startup and readiness probes); None: TCP."""
     model: str = ""
@@ -118,6 +146,7 @@ class ContainerAppService(TargetComponent):
         tags = dict(args.tags)
         group = resource_group_name(self, name, args.location, tags, args.resource_group_name)
         self.environment = args.environment or self._environment(name, args, group, tags)
+        vault = self._vault_reader(name, args, group, tags)
         self.app = _app.ContainerApp(
             f"{name}-app",
             container_app_name=args.app_name,
@@ -127,6 +156,11 @@ class ContainerAppService(TargetComponent):
             workload_profile_name=GPU_PROFILE_NAME if args.gpu_profile else CONSUMPTION,
             identity=_app.ManagedServiceIdentityArgs(
                 type=_app.ManagedServiceIdentityType.SYSTEM_ASSIGNED
+            )
+            if vault is None
+            else _app.ManagedServiceIdentityArgs(
+                type=_app.ManagedServiceIdentityType.SYSTEM_ASSIGNED_USER_ASSIGNED,
+                user_assigned_identities=[vault[0].id],
             ),
             configuration=_app.ConfigurationArgs(
                 active_revisions_mode=_app.ActiveRevisionsMode.SINGLE,
@@ -138,8 +172,17 @@ class ContainerAppService(TargetComponent):
                 ),
                 secrets=[
                     # Marked secret so the value never lands in state or logs in plain text.
-                    _app.SecretArgs(name=_secret_name(key), value=pulumi.Output.secret(value))
-                    for key, value in sorted(args.secret_env.items())
+                    *(
+                        _app.SecretArgs(name=_secret_name(key), value=pulumi.Output.secret(value))
+                        for key, value in sorted(args.secret_env.items())
+                    ),
+                    *(
+                        _app.SecretArgs(
+                            name=_secret_name(key), key_vault_url=ref.url, identity=vault[0].id
+                        )
+                        for key, ref in sorted(args.key_vault_env.items())
+                        if vault is not None
+                    ),
                 ]
                 or None,
             ),
@@ -159,7 +202,8 @@ class ContainerAppService(TargetComponent):
                 ),
             ),
             tags=tags,
-            opts=self.child(),
+            # The first revision resolves its Key Vault secrets: the role must exist first.
+            opts=self.child(depends_on=list(vault[1]) if vault else None),
         )
         self.environment_id = self.environment.id
         self.principal_id = self.app.identity.apply(lambda i: i.principal_id if i else None)
@@ -175,6 +219,41 @@ class ContainerAppService(TargetComponent):
             )
         )
         self.register_target_outputs(url=self.url, environment_id=self.environment_id)
+
+    def _vault_reader(
+        self,
+        name: str,
+        args: ContainerAppServiceArgs,
+        group: pulumi.Input[str],
+        tags: dict[str, str],
+    ) -> (
+        tuple[azure.managedidentity.UserAssignedIdentity, list[azure.authorization.RoleAssignment]]
+        | None
+    ):
+        """A user-assigned identity allowed to read exactly the app's Key Vault secrets.
+
+        User-assigned, not the app's own identity: that one exists only once the app does,
+        and the app's first revision already needs the secret."""
+        if not args.key_vault_env:
+            return None
+        identity = azure.managedidentity.UserAssignedIdentity(
+            f"{name}-secrets-reader",
+            resource_group_name=group,
+            location=args.location,
+            tags=tags,
+            opts=self.child(),
+        )
+        refs = sorted(set(args.key_vault_env.values()), key=lambda r: (r.vault_id, r.name))
+        roles = [
+            assign_grant(
+                self,
+                f"{name}-secret-{ref.name.lower()}",
+                azure_grant(KEY_VAULT_SECRETS_USER, f"{ref.vault_id}/secrets/{ref.name}"),
+                identity.principal_id,
+            )
+            for ref in refs
+        ]
+        return identity, roles
 
     def _environment(
         self,
@@ -230,7 +309,8 @@ def _container(args: ContainerAppServiceArgs) -> azure.app.ContainerArgs:
         cpu, memory = args.cpu, args.memory_gib
     env = [_app.EnvironmentVarArgs(name=k, value=v) for k, v in sorted(args.env.items())]
     env += [
-        _app.EnvironmentVarArgs(name=k, secret_ref=_secret_name(k)) for k in sorted(args.secret_env)
+        _app.EnvironmentVarArgs(name=k, secret_ref=_secret_name(k))
+        for k in sorted({*args.secret_env, *args.key_vault_env})
     ]
     return _app.ContainerArgs(
         name="main",
@@ -289,15 +369,32 @@ def _check(args: ContainerAppServiceArgs) -> None:
         )
     if not 1 <= args.port <= 65535:
         raise ValueError(f"port {args.port} is not allowed; use 1-65535")
-    for key in (*args.env, *args.secret_env):
+    for key in (*args.env, *args.secret_env, *args.key_vault_env):
         if not _ENV_NAME.match(key):
             raise ValueError(
                 f"environment variable {key!r} is not allowed; use letters, digits and '_'"
             )
-    overlap = set(args.env) & set(args.secret_env)
+    for key, ref in sorted(args.key_vault_env.items()):
+        if not _VAULT_ID.match(ref.vault_id):
+            raise ValueError(
+                f"key_vault_env[{key!r}].vault_id {ref.vault_id!r} is not allowed; use the "
+                "vault's ARM ID (/subscriptions/<id>/resourceGroups/<g>/providers/"
+                "Microsoft.KeyVault/vaults/<name>)"
+            )
+        if not _VAULT_SECRET.match(ref.name):
+            raise ValueError(
+                f"key_vault_env[{key!r}].name {ref.name!r} is not allowed; use 1-127 letters, "
+                "digits and '-'"
+            )
+    overlap = (
+        (set(args.env) & set(args.secret_env))
+        | (set(args.env) & set(args.key_vault_env))
+        | (set(args.secret_env) & set(args.key_vault_env))
+    )
     if overlap:
         raise ValueError(
-            f"environment variables {sorted(overlap)} are both plain and secret; pick one"
+            f"environment variables {sorted(overlap)} are set twice (plain, secret or Key "
+            "Vault); pick one"
         )
 
 

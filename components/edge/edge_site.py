@@ -1,14 +1,18 @@
 """EdgeSite: an edge bundle (``inferplane edge build``) deployed to an on-premises site over
 SSH with pulumi-command, and the endpoint the stack's router calls there.
 
-Four commands, in order: ``prepare`` makes the upload directory (``sudo``), ``tls``
+Five commands, in order: ``prepare`` makes the upload directory (``sudo``), ``tls``
 writes the site's certificate, key and CA to ``/etc/inferplane/tls`` (from the site's
 secrets directory, sent as a Pulumi secret: the key is never in the bundle), ``bundle``
 copies the bundle to ``<install_dir>/incoming/<digest>``, ``install`` verifies every
-file's sha256 on the site and hands the release to the runtime (see
-``components.edge.install``). The bundle's digest is in every command's ``triggers``,
-so a changed bundle replaces them all: copy, verify, install again. Without SSH (the site
-operator installs bundles by hand) only the endpoint is published.
+file's sha256 on the site and hands the release to the bundle's own ``install.sh``
+(k3s, systemd: health-gated with automatic rollback, ``components.edge.install.
+handover_script``; launchd: installed directly), and ``gate`` checks the result
+(``components.edge.health_gate``: the release is live and ``/readyz`` answers). The
+bundle's digest is in every command's ``triggers``, so a changed bundle replaces them all:
+copy, verify, install, gate again. ``after`` (a fleet's previous wave's gates) holds back
+``prepare``, and with it the whole site. Without SSH (the site operator installs bundles
+by hand) only the endpoint is published.
 
 The endpoint is closed: HTTPS with the site's own CA, and an API key (``auth`` names
 where the stack's router reads both; ``reach`` says how it gets to the site).
@@ -26,13 +30,16 @@ import pulumi
 
 from components.base import EndpointInfo, Labels, TargetComponent
 from components.edge.bundle import Bundle
+from components.edge.health_gate import gate_script
 from components.edge.install import (
     Runtime,
     SiteLayout,
+    handover_script,
     install_script,
     tls_script,
     uninstall_script,
 )
+from components.shell import quote
 from router.contract import ROUTER_PORT
 
 if TYPE_CHECKING:
@@ -52,6 +59,7 @@ SITE_ROUTER_PORT = ROUTER_PORT
 calls the site's router, which alone may reach the site's model server."""
 _HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9A-Fa-f:]+$")
 _HOST_KEY = re.compile(r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+")
+_SITE = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._/-]+$")
 _PEM = re.compile(r"^-----BEGIN [A-Z0-9 ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z0-9 ]+-----\n?$")
@@ -98,6 +106,7 @@ class EdgeSiteArgs:
     port: int = SITE_ROUTER_PORT
     """Port of the site's OpenAI-compatible API."""
     health_path: str = "/healthz"
+    """What the launchd install waits for (k3s and systemd: the bundle's install.sh gate)."""
     install_dir: str = "/opt/inferplane"
     wait_seconds: int = 900
     """How long the install waits for the site's health URL after installing."""
@@ -112,6 +121,10 @@ class EdgeSiteArgs:
     """How the stack's router reaches the site (``components.wiring.Reach.via``)."""
     tls: SiteTls | None = None
     """The site's certificate and key; required with ``ssh`` (the router needs them)."""
+    wave: int = 1
+    """The fleet rollout wave this site belongs to (1 for a single site)."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """Resources the site's deployment waits for: the previous wave's health gates."""
 
 
 class EdgeSite(TargetComponent):
@@ -127,10 +140,12 @@ class EdgeSite(TargetComponent):
         super().__init__("inferplane:edge:EdgeSite", name, None, opts)
         host = f"[{args.address}]" if ":" in args.address else args.address
         self.commands: dict[str, pulumi.CustomResource] = {}
+        self.gate: pulumi.CustomResource | None = None
         if args.ssh is not None and args.bundle is not None:
             self._deploy(name, args, args.ssh, args.bundle)
         digest = args.bundle.digest if args.bundle is not None else None
         self.bundle_digest = pulumi.Output.from_input(digest)
+        self.status = pulumi.Output.from_input(self._status(args, digest))
         endpoint: EndpointInfo = {
             "backend": "openai",
             "model": args.model,
@@ -143,8 +158,18 @@ class EdgeSite(TargetComponent):
         self.register_target_outputs(
             site=args.site,
             bundle_digest=self.bundle_digest,
+            status=self.status,
             labels=args.labels.tags() if args.labels else {},
         )
+
+    def _status(self, args: EdgeSiteArgs, digest: str | None) -> pulumi.Input[dict[str, Any]]:
+        """Per-site status: wave, the release it should run, and the health gate's report
+        (the installer's status lines), or how the site is installed without one."""
+        base: dict[str, Any] = {"site": args.site, "wave": args.wave, "release": digest}
+        if self.gate is None:
+            return {**base, "health": "not gated: installed by the site operator"}
+        stdout: pulumi.Output[str] = self.gate.stdout  # type: ignore[attr-defined]
+        return stdout.apply(lambda out: {**base, "health": out})
 
     def _deploy(self, name: str, args: EdgeSiteArgs, ssh: SshAccess, bundle: Bundle) -> None:
         from pulumi_command import remote
@@ -160,9 +185,10 @@ class EdgeSite(TargetComponent):
         prepare = remote.Command(
             f"{name}-prepare",
             connection=connection,
-            create=f"{sudo}install -d -m 0755 -o {ssh.user} {incoming}",
+            create=f"{sudo}install -d -m 0755 -o {quote(ssh.user)} {quote(incoming)}",
             triggers=triggers,
-            opts=self.child(),
+            # A fleet's later wave starts only once every site of the wave before is gated.
+            opts=self.child(depends_on=list(args.after)),
         )
         layout = SiteLayout(args.install_dir)
         # The script carries the private key: a secret in state and in the preview.
@@ -185,20 +211,11 @@ class EdgeSite(TargetComponent):
             triggers=triggers,
             opts=self.child(depends_on=[prepare]),
         )
-        health = f"https://127.0.0.1:{args.port}{args.health_path}"
         install = remote.Command(
             f"{name}-install",
             connection=connection,
             create=f"{sudo}bash -s",
-            stdin=install_script(
-                args.runtime,
-                bundle.digest,
-                bundle.checksums(),
-                health,
-                bundle.plan,
-                layout=layout,
-                wait_seconds=args.wait_seconds,
-            ),
+            stdin=self._install_script(args, bundle, layout),
             triggers=triggers,
             opts=self.child(depends_on=[copy, tls_files]),
         )
@@ -211,13 +228,46 @@ class EdgeSite(TargetComponent):
             + shlex.quote(uninstall_script(args.runtime, bundle.plan, layout)),
             opts=self.child(depends_on=[install]),
         )
+        gate = remote.Command(
+            f"{name}-gate",
+            connection=connection,
+            create=f"{sudo}bash -s",
+            stdin=gate_script(args.site, bundle.digest, args.port),
+            triggers=triggers,
+            opts=self.child(depends_on=[install]),
+        )
+        self.gate = gate
         self.commands = {
             "prepare": prepare,
             "tls": tls_files,
             "bundle": copy,
             "install": install,
+            "gate": gate,
             "uninstall": uninstall,
         }
+
+    @staticmethod
+    def _install_script(args: EdgeSiteArgs, bundle: Bundle, layout: SiteLayout) -> str:
+        if args.runtime in ("k3s", "systemd"):
+            # The bundle's installer: health gate and automatic rollback on this path too.
+            return handover_script(
+                args.runtime,
+                bundle.digest,
+                bundle.checksums(),
+                layout=layout,
+                wait_seconds=args.wait_seconds,
+            )
+        # launchd (apple-m): install-macos.sh has no releases to roll back to.
+        health = f"https://127.0.0.1:{args.port}{args.health_path}"
+        return install_script(
+            args.runtime,
+            bundle.digest,
+            bundle.checksums(),
+            health,
+            bundle.plan,
+            layout=layout,
+            wait_seconds=args.wait_seconds,
+        )
 
 
 def ssh_connection(address: str, ssh: SshAccess) -> ConnectionArgs:
@@ -234,6 +284,11 @@ def ssh_connection(address: str, ssh: SshAccess) -> ConnectionArgs:
 
 
 def _check(args: EdgeSiteArgs) -> None:
+    if not _SITE.match(args.site):
+        raise ValueError(
+            f"site {args.site!r} is not a site name; allowed: 2-40 lowercase letters, digits "
+            "or '-', starting with a letter"
+        )
     if not _HOST.match(args.address):
         raise ValueError(f"address {args.address!r} is not a host name or IP address")
     if not 1 <= args.port <= 65535:
@@ -242,6 +297,8 @@ def _check(args: EdgeSiteArgs) -> None:
         raise ValueError(f"runtime {args.runtime!r} is unknown; allowed: k3s, systemd, launchd")
     if not args.health_path.startswith("/"):
         raise ValueError(f"health_path {args.health_path!r} must start with '/'")
+    if not 1 <= args.wave <= 1000:
+        raise ValueError(f"wave {args.wave} is out of range; allowed: 1..1000")
     if not _PATH.match(args.install_dir):
         raise ValueError(f"install_dir {args.install_dir!r} is not an absolute plain path")
     for field_name in ("key_secret", "ca_secret"):

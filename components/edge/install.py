@@ -43,6 +43,7 @@ __all__ = [
     "ROOT_ENV",
     "Runtime",
     "SiteLayout",
+    "handover_script",
     "install_script",
     "runtime_part",
     "tls_script",
@@ -533,4 +534,45 @@ def uninstall_script(runtime: Runtime, plan: InstallPlan, layout: SiteLayout | N
         f'base="$root"{_q(layout.install_dir)}\n{body}'
         'rm -rf "$base/current" "$base/previous" "$base/releases" "$base/incoming"\n'
         'rm -f "$base/runtime" "$base/releases.log"\n'
+    )
+
+
+_CURRENT = 'ln -sfn "$release" "$base/current"\n'
+
+
+def handover_script(
+    runtime: Runtime,
+    digest: str,
+    checksums: str,
+    *,
+    layout: SiteLayout | None = None,
+    wait_seconds: int = 900,
+) -> str:
+    """Stage the copied bundle as ``releases/<digest>`` (every file's sha256 checked first)
+    and hand it to the bundle's own ``install.sh <runtime>`` (k3s or systemd): the one
+    installer that switches ``current``, waits for the health gate and, when the release
+    fails it, restores and restarts the previous release and exits non-zero with the
+    reason. EdgeSite runs this, so ``pulumi up`` gets the same rollback as a hand install."""
+    layout = layout or SiteLayout()
+    if runtime not in ("k3s", "systemd"):
+        raise ValueError(f"runtime {runtime!r} has no install.sh handover; allowed: k3s, systemd")
+    if not 0 <= wait_seconds <= 7200:
+        raise ValueError(f"wait_seconds {wait_seconds} is out of range; allowed: 0..7200")
+    if "SHA256SUMS" in checksums or not checksums.endswith("\n"):
+        raise ValueError("checksums must be sha256sum lines, each ending in a newline")
+    common = _COMMON.format(
+        root=_q(layout.root),
+        base=_q(layout.install_dir),
+        digest=_q(digest),
+        checksums=checksums,
+        manifest=MANIFEST,
+    )
+    # install.sh switches `current` itself, remembering the release it replaces.
+    assert common.endswith(_CURRENT)
+    staged = common.removesuffix(_CURRENT)
+    return (
+        "#!/bin/bash\n"
+        + staged
+        + f'export {ROOT_ENV}="$root" INFERPLANE_HEALTH_SECONDS={_q(str(wait_seconds))}\n'
+        + f'exec "$release"/install.sh {_q(runtime)}\n'
     )

@@ -39,6 +39,9 @@ INGRESS = {
     "all": "INGRESS_TRAFFIC_ALL",
 }
 INVOKER_ROLE = "roles/run.invoker"
+SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
+_SECRET = re.compile(r"^(projects/[a-z0-9-]{6,30}/secrets/)?[A-Za-z0-9_-]{1,255}$")
+_SECRET_VERSION = re.compile(r"^(latest|[1-9][0-9]*)$")
 PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
 MAX_TIMEOUT_S = 3600
 MAX_CONCURRENCY = 1000
@@ -144,6 +147,7 @@ class CloudRunService(TargetComponent):
         self._name = name
         self.service_account_unique_id = None
         self.service_account_email = self._identity(name, args)
+        self.secret_access = self._secret_access(name, args)
         self.service = gcp.cloudrunv2.Service(
             f"{name}-service",
             name=args.service_name,
@@ -152,7 +156,8 @@ class CloudRunService(TargetComponent):
             ingress=INGRESS[args.ingress],
             labels=dict(args.labels),
             template=self._template(args),
-            opts=self.child(),
+            # The first revision reads its secrets at start: the grants must exist first.
+            opts=self.child(depends_on=list(self.secret_access)),
         )
         self.invoker_bindings = [
             self.allow_invoker(_member_slug(member), member) for member in args.invokers
@@ -202,6 +207,24 @@ class CloudRunService(TargetComponent):
         )
         self.service_account_unique_id = account.unique_id
         return account.email
+
+    def _secret_access(
+        self, name: str, args: CloudRunServiceArgs
+    ) -> list[gcp.secretmanager.SecretIamMember]:
+        """Read access for the runtime identity to each secret it reads, on that secret
+        only (``secretAccessor`` on the secret, never on the project)."""
+        member = pulumi.Output.concat("serviceAccount:", self.service_account_email)
+        return [
+            gcp.secretmanager.SecretIamMember(
+                f"{name}-secret-{_member_slug(ref.secret.rsplit('/', 1)[-1])}",
+                project=args.project,
+                secret_id=ref.secret,
+                role=SECRET_ACCESSOR_ROLE,
+                member=member,
+                opts=self.child(),
+            )
+            for ref in sorted(set(args.secret_env.values()), key=lambda r: r.secret)
+        ]
 
     def _template(self, args: CloudRunServiceArgs) -> gcp.cloudrunv2.ServiceTemplateArgs:
         limits = {"cpu": f"{args.cpu:g}", "memory": _memory(args.memory_gib)}
@@ -261,6 +284,17 @@ def _reach(args: CloudRunServiceArgs) -> Reach:
 
 
 def _check(args: CloudRunServiceArgs) -> None:
+    for key, ref in sorted(args.secret_env.items()):
+        if not _SECRET.match(ref.secret):
+            raise ValueError(
+                f"secret_env[{key!r}].secret {ref.secret!r} is not allowed; use a Secret "
+                "Manager secret ID (letters, digits, '_', '-') or projects/<p>/secrets/<id>"
+            )
+        if not _SECRET_VERSION.match(ref.version):
+            raise ValueError(
+                f"secret_env[{key!r}].version {ref.version!r} is not allowed; use 'latest' "
+                "or a version number"
+            )
     if not _SERVICE_NAME.match(args.service_name):
         raise ValueError(
             f"service_name {args.service_name!r} is not allowed; use 2-49 lowercase letters, "

@@ -15,10 +15,29 @@ from dataclasses import dataclass
 from components.kubernetes.objects import Manifest
 from inferplane.catalog.engine_metrics import ENGINE_METRICS, Signal
 
-__all__ = ["SignalScaling", "external_autoscaler", "scaled_object"]
+__all__ = ["SignalScaling", "WakeSignal", "external_autoscaler", "scaled_object"]
+
+WAKE_METRIC = "inferplane_upstream_attempts_total"
+"""The router's attempts counter; ``outcome="target_cold"`` counts requests (and wake-up
+calls) that met the target scaled to zero (router/cold.py)."""
+WAKE_WINDOW = "2m"
 
 _PROMETHEUS = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._/-]*)?$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class WakeSignal:
+    """Where the router's demand for a scaled-to-zero server is read: the router's pods in
+    ``router_namespace`` (scraped by the same Prometheus) label it ``target``."""
+
+    router_namespace: str
+    target: str
+
+    @property
+    def query(self) -> str:
+        scope = f'namespace="{self.router_namespace}",target="{self.target}",outcome="target_cold"'
+        return f"sum(increase({WAKE_METRIC}{{{scope}}}[{WAKE_WINDOW}]))"
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,9 @@ class SignalScaling:
     production: bool
     """Scale to zero is refused in production: a cold start costs minutes of weights."""
     labels: Mapping[str, str]
+    wake: WakeSignal | None = None
+    """Required at ``replicas_min`` 0: the engine's metric does not exist at zero
+    replicas, so the router's demand is what activates the Deployment."""
 
     def check(self) -> None:
         """Raise ValueError naming the field, the bad value and what is allowed."""
@@ -64,6 +86,18 @@ class SignalScaling:
                 f"{low} <= min <= max <= 1000"
                 + (" (scale to zero only outside prod)" if self.production else "")
             )
+        if self.replicas_min == 0 and self.wake is None:
+            raise ValueError(
+                "scaling.min 0 needs a wake signal (the router's demand): the engine's "
+                "metric does not exist at zero replicas, so nothing would scale it up"
+            )
+        if self.wake is not None:
+            for key, value in (
+                ("wake.router_namespace", self.wake.router_namespace),
+                ("wake.target", self.wake.target),
+            ):
+                if not _NAME.match(value):
+                    raise ValueError(f"{key} {value!r} is not a DNS-1123 label")
         if not self.threshold > 0 or (self.signal == "kv_cache" and self.threshold > 1):
             raise ValueError(
                 f"scaling.target {self.threshold}: allowed > 0"
@@ -115,23 +149,49 @@ def scaled_object(scaling: SignalScaling) -> Manifest:
                     "behavior": {"scaleDown": {"stabilizationWindowSeconds": 600}}
                 }
             },
-            "triggers": [
-                {
-                    "type": "prometheus",
-                    "metricType": "AverageValue",
-                    "metadata": {
-                        "serverAddress": scaling.prometheus_url,
-                        "query": scaling.query,
-                        "threshold": _number(scaling.threshold),
-                        # From zero, one waiting request wakes the server.
-                        "activationThreshold": "0",
-                        # No sample (Prometheus down) is an error, never "no load".
-                        "ignoreNullValues": "false",
-                    },
-                }
-            ],
+            "triggers": [_engine_trigger(scaling), *_wake_trigger(scaling)],
         },
     }
+
+
+def _engine_trigger(scaling: SignalScaling) -> dict[str, object]:
+    return {
+        "type": "prometheus",
+        "metricType": "AverageValue",
+        "metadata": {
+            "serverAddress": scaling.prometheus_url,
+            "query": scaling.query,
+            "threshold": _number(scaling.threshold),
+            "activationThreshold": "0",
+            # No sample is an error, never "no load" (Prometheus down must not scale
+            # to zero) -- except at zero replicas, where no pod publishes the metric and
+            # the wake trigger stands guard.
+            "ignoreNullValues": "true" if scaling.wake is not None else "false",
+        },
+    }
+
+
+def _wake_trigger(scaling: SignalScaling) -> list[dict[str, object]]:
+    """From zero: one request the router could not serve (target_cold) activates the
+    Deployment. Its threshold is out of reach, so it asks for exactly one replica while
+    active; the engine trigger sizes everything above."""
+    if scaling.wake is None:
+        return []
+    return [
+        {
+            "type": "prometheus",
+            "name": "router-demand",
+            "metricType": "AverageValue",
+            "metadata": {
+                "serverAddress": scaling.prometheus_url,
+                "query": scaling.wake.query,
+                "threshold": "1000000",
+                "activationThreshold": "0",
+                # The router is always up: no sample means Prometheus is down.
+                "ignoreNullValues": "false",
+            },
+        }
+    ]
 
 
 def external_autoscaler(scaling: SignalScaling) -> Manifest:

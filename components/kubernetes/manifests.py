@@ -107,6 +107,8 @@ class ModelServerConfig:
     """With ``signal_scaling``: a KEDA ScaledObject; False: an HPA on the external metric."""
     scrapers: tuple[IngressPeer, ...] = ()
     """Prometheus pods admitted to the port's ``/metrics`` (needed by ``signal_scaling``)."""
+    replica_service: bool = False
+    """Also a headless Service ``<name>-replicas`` for the router's own replica choice."""
 
 
 def model_server_workload(config: ModelServerConfig) -> Workload:

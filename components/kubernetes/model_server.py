@@ -21,6 +21,8 @@ from components.kubernetes.manifests import (
     model_server_namespace,
     model_server_workload,
 )
+from components.kubernetes.node_pool import GpuNodePool, node_pool_manifests
+from components.kubernetes.objects import headless_service
 from components.kubernetes.resources import register_manifest
 from components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 from components.wiring import Reach
@@ -38,6 +40,9 @@ class ModelServerArgs(ModelServerConfig):
     """Kubeconfig context to use; the kubeconfig's current context when absent."""
     create_namespace: bool = True
     """Create (and own) the namespace; off when the cluster's operators manage it."""
+    node_pool: GpuNodePool | None = None
+    """Karpenter NodePools for the server's GPU nodes (EKS with Karpenter); the pods must
+    select ``node_pool.selector`` and tolerate ``node_pool.toleration``."""
 
 
 class ModelServer(TargetComponent):
@@ -57,6 +62,9 @@ class ModelServer(TargetComponent):
 
         workload = model_server_workload(args)
         workload.check()  # before anything is registered
+        pools = node_pool_manifests(args.node_pool) if args.node_pool else []
+        if args.node_pool is not None:
+            _check_on_pool(args, args.node_pool)
         if args.context is not None and not args.context.strip():
             raise ValueError(f"context {args.context!r} must name a kubeconfig context")
         super().__init__("inferplane:kubernetes:ModelServer", name, None, opts)
@@ -81,6 +89,10 @@ class ModelServer(TargetComponent):
                     self.child(provider=self.provider, depends_on=depends[:1]),
                 )
             )
+        for pool in pools:  # cluster-scoped: no namespace to wait for
+            assert args.node_pool is not None
+            kind = pool["metadata"]["name"].removeprefix(f"{args.node_pool.name}-")
+            register_manifest(f"{name}-{kind}", pool, self.child(provider=self.provider))
         self.router_peer = EgressPeer(args.namespace, workload.selector, workload.port)
         # Loading weights can outlast Pulumi's default 10-minute rollout wait.
         minutes = 10 + -(-workload.startup_seconds // 60)
@@ -102,5 +114,34 @@ class ModelServer(TargetComponent):
             "reach": Reach(path="vpc", network=f"k8s:{args.namespace}"),
             "grants": [],
         }
+        if args.replica_service:
+            # The router resolves this name to the pods and picks one per request.
+            replicas = headless_service(workload)
+            register_manifest(
+                f"{name}-replicas", replicas, self.child(provider=self.provider, depends_on=depends)
+            )
+            dns = f"{replicas['metadata']['name']}.{args.namespace}.svc.cluster.local"
+            endpoint["replicas"] = {
+                "dns": dns,
+                "port": workload.port,
+                "path": args.command.openai_base_path,
+            }
         self.endpoint = pulumi.Output.from_input(endpoint)
         self.register_target_outputs(namespace=self.namespace, service=self.workload.service_name)
+
+
+def _check_on_pool(args: ModelServerArgs, pool: GpuNodePool) -> None:
+    """The pods must be able to land on the pool's nodes, and only there."""
+    if dict(args.node_selector) != pool.selector:
+        raise ValueError(
+            f"node_selector {dict(args.node_selector)}: with node_pool the pods select"
+            f" exactly {pool.selector} (Karpenter launches nodes only for labels it knows)"
+        )
+    if not any(
+        t.key == pool.toleration.key and t.operator == "Exists" and t.effect in (None, "NoSchedule")
+        for t in args.tolerations
+    ):
+        raise ValueError(
+            f"tolerations: the pool's nodes are tainted {pool.toleration.key}:NoSchedule;"
+            " the pods must tolerate it"
+        )

@@ -24,6 +24,7 @@ __all__ = [
     "Toleration",
     "Workload",
     "files_digest",
+    "headless_service",
     "image_digest",
     "namespace_manifest",
     "workload_manifests",
@@ -182,7 +183,11 @@ class Workload:
     a KEDA ScaledObject or an HPA on an external metric); the Deployment then leaves the
     replica count to it."""
     scrapers: tuple[IngressPeer, ...] = ()
-    """Pods that may scrape the port's ``/metrics`` (the Prometheus behind ``scaler``)."""
+    """Pods that may scrape ``/metrics`` (the Prometheus behind ``scaler``): on
+    ``metrics_port`` when set, else on ``port``."""
+    metrics_port: int | None = None
+    """A second port serving ``/metrics`` only (the router's operator listener), open to
+    ``scrapers`` alone; None: the metrics are on ``port``."""
     service_account: Mapping[str, str] | None = None
     """Annotations of a ServiceAccount of its own (named like the workload), e.g. EKS's
     ``eks.amazonaws.com/role-arn``; None runs the pods as the namespace's ``default``
@@ -216,6 +221,15 @@ class Workload:
                 f"image {self.image!r} is not pinned by digest; allowed: repo[:tag]@sha256:<64 hex>"
                 " (or set require_digest=False outside prod)"
             )
+        if self.metrics_port is not None and (
+            self.metrics_port == self.port or not 1 <= self.metrics_port <= 65535
+        ):
+            raise ValueError(
+                f"metrics_port {self.metrics_port} is not allowed; use 1..65535, not the "
+                f"service port {self.port}"
+            )
+        if self.metrics_port is not None and not self.scrapers:
+            raise ValueError("metrics_port needs scrapers: nothing else may reach it")
         checks = (
             ("port", self.port, 1, 65535),
             ("replicas_min", self.replicas_min, 1, 1000),
@@ -449,7 +463,14 @@ def _container(workload: Workload) -> Manifest:
         "image": workload.image,
         # A digest never changes, so the node's copy is the image; a tag may move.
         "imagePullPolicy": "IfNotPresent" if image_digest(workload.image) else "Always",
-        "ports": [{"name": "http", "containerPort": workload.port, "protocol": "TCP"}],
+        "ports": [
+            {"name": "http", "containerPort": workload.port, "protocol": "TCP"},
+            *(
+                [{"name": "metrics", "containerPort": workload.metrics_port, "protocol": "TCP"}]
+                if workload.metrics_port is not None
+                else []
+            ),
+        ],
         "env": [{"name": k, "value": v} for k, v in sorted(env.items())],
         "resources": _resources(workload),
         "securityContext": {
@@ -542,6 +563,16 @@ def _service(workload: Workload) -> Manifest:
     }
 
 
+def headless_service(workload: Workload) -> Manifest:
+    """``<name>-replicas``: the workload's ready pods one by one, a Service without a
+    cluster IP whose DNS name has one record per pod (the router resolves it to choose the
+    replica itself, e.g. by prompt prefix). The workload's NetworkPolicy still applies."""
+    service = _service(workload)
+    service["metadata"] = _metadata(workload, f"{workload.name}-replicas")
+    service["spec"] = {**service["spec"], "clusterIP": "None"}
+    return service
+
+
 def _autoscaler(workload: Workload) -> Manifest:
     return {
         "apiVersion": "autoscaling/v2",
@@ -612,19 +643,27 @@ def _network_policy(workload: Workload) -> Manifest:
         for namespace in workload.allow_namespaces
     ]
     peers += [{"ipBlock": {"cidr": cidr}} for cidr in workload.allow_cidrs]
-    peers += [
+    scrapers = [
         {
             "namespaceSelector": {"matchLabels": _namespace_labels(peer.namespace)},
             "podSelector": {"matchLabels": dict(peer.pod_labels)},
         }
         for peer in workload.scrapers
     ]
+    rules = [ingress]
+    if workload.metrics_port is None:
+        peers += scrapers
+    else:
+        # The metrics port is the scrapers' alone; they get nothing on the service port.
+        rules.append(
+            {"ports": [{"port": workload.metrics_port, "protocol": "TCP"}], "from": scrapers}
+        )
     if peers:
         ingress["from"] = peers
     spec: Manifest = {
         "podSelector": {"matchLabels": workload.selector},
         "policyTypes": ["Ingress"],
-        "ingress": [ingress],
+        "ingress": rules,
     }
     if workload.egress_to is not None:
         spec["policyTypes"] = ["Ingress", "Egress"]

@@ -20,6 +20,7 @@ ROLES: dict[tuple[str, str], str] = {
     ("v1", "Service"): "service",
     ("autoscaling/v2", "HorizontalPodAutoscaler"): "hpa",
     ("keda.sh/v1alpha1", "ScaledObject"): "scaled-object",
+    ("karpenter.sh/v1", "NodePool"): "node-pool",
     ("policy/v1", "PodDisruptionBudget"): "pdb",
     ("networking.k8s.io/v1", "NetworkPolicy"): "network-policy",
 }
@@ -55,8 +56,9 @@ def register_manifest(
     role = ROLES.get(key)
     if role is None:
         raise ValueError(f"manifest kind {key} is not registrable; allowed: {sorted(ROLES)}")
-    if role == "scaled-object":
-        # A CRD's object (KEDA must be installed): apiVersion and kind are inputs too.
+    if role in ("scaled-object", "node-pool"):
+        # A CRD's object (KEDA, Karpenter must be installed): apiVersion and kind are
+        # inputs too.
         custom: pulumi.CustomResource = k8s.apiextensions.CustomResource(
             f"{name}-{role}",
             api_version=manifest["apiVersion"],

@@ -98,5 +98,17 @@ EDGE_PROFILE: dict[str, GpuSpec] = {
 
 
 def gpu_of(machine: str) -> GpuSpec | None:
-    """The GPUs of an instance or machine type, or None when the table lacks it."""
-    return GPU_MACHINES.get(machine)
+    """The GPUs of an instance or machine type, or None when neither this table nor the
+    instance catalog (EC2 DescribeInstanceTypes data: g7e, p6-b300, ...) knows them."""
+    known = GPU_MACHINES.get(machine)
+    if known is not None:
+        return known
+    from inferplane.catalog.instances import instance_facts  # it reads this table
+
+    facts = instance_facts(machine)
+    if not facts.accelerated or not facts.devices or facts.memory_gib is None:
+        return None
+    if facts.devices < 1:  # a GPU partition (g6f): one slice with its own memory
+        return GpuSpec(f"{facts.device} slice ({facts.devices:g})", facts.memory_gib, 1)
+    count = int(facts.devices)
+    return GpuSpec(facts.device or "accelerator", facts.memory_gib / count, count)

@@ -9,6 +9,7 @@ __all__ = [
     "LAMBDA_DURATION_S",
     "ROUTER_DURATION_S",
     "SERVERLESS_CPU_TOKENS_PER_S",
+    "SPOT_FALLBACK_SHARE",
 ]
 
 HOURS_PER_MONTH = 720
@@ -20,5 +21,11 @@ ROUTER_DURATION_S = 1.0
 the seed puts cloud model latency at 200-2000 ms."""
 SERVERLESS_CPU_TOKENS_PER_S = 10.0
 """Generation speed of a 7B model on a CPU-only SageMaker serverless endpoint."""
+SPOT_FALLBACK_SHARE = 0.10
+"""Share of a GPU fleet's spot instance-hours that its on-demand fallback serves instead
+(spot reclaimed or unavailable). An assumption, not a measurement (2026-11-30): AWS's
+Spot Instance Advisor puts GPU families' monthly interruption frequency anywhere from
+under 5% to over 20% by type and region, and an interrupted or missing spot instance is
+replaced on demand for at least the alarms' 5 minutes plus the time spot stays away."""
 CLOUD_RUN_GPU_TOKENS_PER_S = 30.0
 """Generation speed per request of a 7-8B model on one L4 GPU."""

@@ -11,11 +11,13 @@ from inferplane.cost.assumptions import (
     LAMBDA_DURATION_S,
     ROUTER_DURATION_S,
     SERVERLESS_CPU_TOKENS_PER_S,
+    SPOT_FALLBACK_SHARE,
 )
 from inferplane.cost.model import LineItem, StackEstimate, TargetCost
 from inferplane.cost.prices import PriceTable, default_prices
 from inferplane.cost.usage import TargetUsage, primary_target, usage_of
 from inferplane.spec import KINDS, StackSpec
+from inferplane.spec.targets import GpuFleetTarget
 
 __all__ = ["ESTIMATORS", "estimate_stack"]
 
@@ -94,6 +96,13 @@ def _assumptions(spec: StackSpec) -> tuple[str, ...]:
         f"SageMaker serverless (CPU) generates {SERVERLESS_CPU_TOKENS_PER_S:g} tokens/s; "
         f"Cloud Run L4 {CLOUD_RUN_GPU_TOKENS_PER_S:g} tokens/s",
     ]
+    fleets = [t for t in spec.targets.values() if isinstance(t, GpuFleetTarget)]
+    if any(fleet.spot.on_demand_fallback for fleet in fleets):
+        notes.append(
+            f"GPU fleets with an on-demand fallback run {SPOT_FALLBACK_SHARE:.0%} of their"
+            " spot hours on demand (an assumption: spot interruption rates vary by type,"
+            " zone and month)"
+        )
     if spec.forecast is None:
         notes.append("no forecast: usage-priced items are unknown")
     elif not spec.forecast.shares:

@@ -9,7 +9,7 @@ must be busy (1 - discount).
 
 from __future__ import annotations
 
-from inferplane.cost.assumptions import HOURS_PER_MONTH
+from inferplane.cost.assumptions import HOURS_PER_MONTH, SPOT_FALLBACK_SHARE
 from inferplane.cost.model import Commitment, LineItem, TargetCost
 from inferplane.cost.money import usd
 from inferplane.cost.prices import Price, PriceTable
@@ -126,9 +126,14 @@ def gpu_fleet(
     price = prices.lookup("ec2", sku, region, "instance_hour")
     if price is None:
         what = f"{sku} instance-hours"
-        return TargetCost(
+        cost = TargetCost(
             [LineItem(name, "gpu_fleet", what, None, f"no EC2 price for {sku} in {region}")]
         )
+        if target.capacity.mode == "reserved":
+            # The stack buys the reservation whatever its price: it stays in the report.
+            base = scaling.desired if scaling.desired is not None else scaling.min
+            cost.commitments.append(_odcr(name, target, None, min(spot.on_demand_base, base)))
+        return cost
     hours, how = instance_hours(scaling, usage)
     base = scaling.desired if scaling.desired is not None else scaling.min
     # Hours above the on-demand base run on spot for spot_percentage of them.
@@ -147,6 +152,19 @@ def gpu_fleet(
             )
         ]
     )
+    if spot_hours and spot.on_demand_fallback:
+        fallback_hours = spot_hours * SPOT_FALLBACK_SHARE
+        spot_hours -= fallback_hours
+        cost.items.append(
+            LineItem(
+                name,
+                "gpu_fleet",
+                f"{sku} on-demand fallback instance-hours",
+                fallback_hours * price.usd,
+                f"{fallback_hours:,.0f} h x ${price.usd}/h (assumed {SPOT_FALLBACK_SHARE:.0%}"
+                " of the spot hours run on demand while spot is away)",
+            )
+        )
     if spot_hours:
         discount = prices.lookup("ec2", sku, region, "spot_discount")
         if discount is None:
@@ -160,7 +178,7 @@ def gpu_fleet(
                     f"{sku} spot instance-hours",
                     spot_hours * rate,
                     f"{spot_hours:,.0f} h x ${rate:.4g}/h "
-                    f"(typical {discount.usd:.0%} below on-demand)",
+                    f"(assumed {discount.usd:.0%} below on-demand, an estimate)",
                 )
             )
     if target.capacity.mode == "reserved":
@@ -171,10 +189,26 @@ def gpu_fleet(
     return cost
 
 
-def _odcr(name: str, target: GpuFleetTarget, price: Price, od_base: int) -> Commitment:
-    """An On-Demand Capacity Reservation: no discount, billed whether used or not."""
+def _odcr(name: str, target: GpuFleetTarget, price: Price | None, od_base: int) -> Commitment:
+    """An On-Demand Capacity Reservation: no discount, billed whether used or not.
+
+    With an unknown price the commitment is still reported -- the stack buys it -- with
+    its money unknown and the reason in the note."""
     reserved = target.capacity.units
     label = f"capacity reservation {', '.join(target.capacity.reservation_ids) or ''}".strip()
+    if price is None:
+        return Commitment(
+            name,
+            f"{label} ({reserved or '?'} x {target.instance_type})",
+            True,
+            None,
+            None,
+            1.0,
+            "utilisation",
+            min(reserved, od_base) / reserved if reserved else None,
+            f"no EC2 price for {target.instance_type} in {target.region}: cost unknown "
+            "(ODCRs bill at the on-demand rate for every reserved hour; see --prices)",
+        )
     if reserved is None:
         return Commitment(
             name,

@@ -16,7 +16,7 @@ def edge(name: str, target: EdgeTarget, usage: TargetUsage, prices: PriceTable) 
             LineItem(
                 name,
                 "edge",
-                f"{target.profile} at site {target.site}",
+                f"{target.profile} at site {target.site_name}",
                 None,
                 "owned hardware: not on a cloud bill",
                 billed=False,

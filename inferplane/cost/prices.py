@@ -18,7 +18,15 @@ from inferplane.errors import ConfigFileError
 from inferplane.spec.capacity import CommitmentTerm
 from inferplane.yamlload import read_yaml
 
-__all__ = ["UNITS", "Price", "PriceEntry", "PriceTable", "Source", "default_prices"]
+__all__ = [
+    "UNITS",
+    "Price",
+    "PriceEntry",
+    "PriceTable",
+    "Source",
+    "default_prices",
+    "prices_with",
+]
 
 Unit = Literal[
     "1k_input_tokens",
@@ -78,7 +86,12 @@ class PriceTable(_Model):
     def lookup(
         self, service: str, sku: str, region: str | None, unit: Unit, term: CommitmentTerm = "none"
     ) -> Price | None:
-        """The price for exactly this key; an entry with region/sku ``*`` matches any."""
+        """The price for this key; an entry with region/sku ``*`` matches any.
+
+        The most specific entry wins (exact SKU before ``*``, then exact region before
+        ``*``); among equally specific entries the first one listed wins -- which is how an
+        override file's entries (listed first by ``overlay``) replace the shipped ones."""
+        best: tuple[int, PriceEntry] | None = None
         for entry in self.prices:
             if (
                 entry.service == service
@@ -87,8 +100,32 @@ class PriceTable(_Model):
                 and entry.sku in (sku, "*")
                 and entry.region in (region, "*")
             ):
-                return Price(entry.usd, entry.source, self.sources[entry.source].url)
-        return None
+                rank = 2 * (entry.sku == sku) + (entry.region == region)
+                if best is None or rank > best[0]:
+                    best = (rank, entry)
+        if best is None:
+            return None
+        entry = best[1]
+        return Price(entry.usd, entry.source, self.sources[entry.source].url)
+
+    def overlay(self, override: PriceTable) -> PriceTable:
+        """This table with ``override``'s prices taking precedence (a ``--prices`` file).
+
+        Sources keep their keys; an override source whose key the shipped table already
+        uses with another URL is refused rather than silently re-pointing shipped prices."""
+        for key, source in override.sources.items():
+            mine = self.sources.get(key)
+            if mine is not None and mine.url != source.url:
+                raise ConfigFileError(
+                    f"price file: sources.{key} is already a shipped source ({mine.url}); "
+                    "use another key for your own source"
+                )
+        return PriceTable(
+            as_of=f"{override.as_of} (override) + {self.as_of}",
+            currency=self.currency,
+            sources={**self.sources, **override.sources},
+            prices=(*override.prices, *self.prices),
+        )
 
     @classmethod
     def load(cls, path: Path) -> PriceTable:
@@ -104,6 +141,12 @@ class Price:
     usd: float
     source: str
     url: str
+
+
+def prices_with(override: Path | None) -> PriceTable:
+    """The shipped table, with the prices of ``override`` (a ``--prices`` file) on top."""
+    table = default_prices()
+    return table if override is None else table.overlay(PriceTable.load(override))
 
 
 @cache

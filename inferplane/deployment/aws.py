@@ -230,6 +230,8 @@ def gpu_fleet(name: str, target: GpuFleetTarget, ctx: DeployContext) -> GpuFleet
             on_demand_base=min(spot.on_demand_base, scaling.max),
             spot_percentage=spot.spot_percentage,
             extra_instance_types=spot.instance_types,
+            spot_allocation=spot.allocation,
+            on_demand_fallback=spot.on_demand_fallback,
             warm_pool=target.warm_pool,
             reservation=reservation,
             created_reservation=created,
@@ -267,5 +269,7 @@ def _reservations(
         preference = capacity.preference or "capacity-reservations-first"
         return ReservationTarget(capacity.reservation_ids, preference), None
     if capacity.units:
-        return None, CreatedReservation(capacity.units, capacity.end_date)
+        return None, CreatedReservation(
+            capacity.units, capacity.end_date, approval=capacity.approval
+        )
     return ReservationTarget((), capacity.preference or "open"), None

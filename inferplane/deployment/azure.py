@@ -17,6 +17,7 @@ from components.azure.azure_openai import AzureOpenAI, AzureOpenAIArgs
 from components.azure.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
+    KeyVaultSecret,
 )
 from components.azure.network import AzureNetwork, AzureNetworkArgs
 from inferplane.deployment.container import container
@@ -105,6 +106,11 @@ def container_app(name: str, target: ContainerAppTarget, ctx: DeployContext) -> 
             max_replicas=target.scaling.max,
             concurrency=target.concurrency,
             external=target.public,
+            key_vault_env=(
+                {"HF_TOKEN": KeyVaultSecret(secret.vault_id, secret.name)}
+                if (secret := target.hf_token_secret) is not None
+                else {}
+            ),
             infrastructure_subnet_id=network.apps_subnet_id if network is not None else None,
             internal_environment=network is not None and not ctx.spec.router.public,
             tags=ctx.labels(name).tags(),

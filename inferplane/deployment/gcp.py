@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 import pulumi
 
 from components.base import TargetComponent
-from components.gcp.cloud_run_service import INVOKER_ROLE, CloudRunService, CloudRunServiceArgs
+from components.gcp.cloud_run_service import (
+    INVOKER_ROLE,
+    CloudRunService,
+    CloudRunServiceArgs,
+    SecretEnv,
+)
 from components.gcp.network import VpcNetwork, VpcNetworkArgs
 from components.gcp.vertex_endpoint import VERTEX_CALLER_ROLE, VertexEndpoint, VertexEndpointArgs
 from components.router import RouterServiceArgs
@@ -113,6 +118,9 @@ def cloud_run(name: str, target: CloudRunTarget, ctx: DeployContext) -> CloudRun
             ingress="all" if target.public else target.ingress,
             public=target.public,
             invokers=target.invokers,
+            secret_env=(
+                {"HF_TOKEN": SecretEnv(target.hf_token_secret)} if target.hf_token_secret else {}
+            ),
             network=network.path if network else None,
             project=pulumi.Config("gcp").get("project"),
             labels=ctx.labels(name).gcp(),

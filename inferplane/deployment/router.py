@@ -13,14 +13,17 @@ from components.azure.azure_openai import AzureOpenAI
 from components.azure.container_app_service import ContainerAppService
 from components.base import TargetComponent
 from components.kubernetes.model_server import ModelServer
+from components.kubernetes.objects import IngressPeer
 from components.router import RouterService, RouterServiceArgs, RouterVpc
 from components.wiring import Grant
 from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
+from inferplane.spec import StackSpec
 from inferplane.spec.targets.aws import AwsTarget
 from inferplane.spec.targets.selfhosted import KubernetesTarget
+from inferplane.spec.wake import wakes
 
 __all__ = ["LAMBDA_PACKAGE", "router"]
 
@@ -97,6 +100,7 @@ def _on_platform(
             kubernetes_provider=server.provider,
             namespace=server.namespace,
             kubernetes_targets=[s.router_peer for s in servers],
+            kubernetes_scrapers=_wake_scrapers(spec),
             kubernetes_internet=len(servers) < len(targets),
         )
     if platform == "edge":
@@ -154,3 +158,14 @@ def _lambda_vpc(targets: dict[str, TargetComponent]) -> RouterVpc | None:
         peers=tuple(fleets[name] for name in sorted(fleets)),
         internet=True,  # the fleet's private subnets route out through NAT
     )
+
+
+def _wake_scrapers(spec: StackSpec) -> list[IngressPeer]:
+    """The Prometheus of every scaled-to-zero server: it reads the router's demand for it
+    on the operator port (inferplane.spec.wake)."""
+    peers: list[IngressPeer] = []
+    for wake in wakes(spec):
+        peer = IngressPeer(wake.scraper_namespace, wake.scraper_labels)
+        if peer not in peers:
+            peers.append(peer)
+    return peers

@@ -108,8 +108,7 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     },
     "azure-native:app:ContainerApp": lambda name, inputs, _r: {
         "name": inputs.get("containerAppName", name),
-        # A system-assigned identity gets a principal (object) ID when the app is created.
-        "identity": {**inputs.get("identity", {}), "principalId": _guid(name)},
+        "identity": _app_identity(name, inputs.get("identity") or {}),
     },
     "azure-native:machinelearningservices:Workspace": lambda name, inputs, _r: {
         "name": inputs.get("workspaceName", name),
@@ -127,6 +126,19 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
         "name": inputs.get("resourceGroupName", name),
     },
 }
+
+
+def _app_identity(name: str, identity: dict[str, Any]) -> dict[str, Any]:
+    """A system-assigned identity gets a principal (object) ID when the app is created;
+    user-assigned identities, given as a list of IDs, come back as a map keyed by ID."""
+    state: dict[str, Any] = {**identity, "principalId": _guid(name)}
+    given = identity.get("userAssignedIdentities")
+    if isinstance(given, list):
+        state["userAssignedIdentities"] = {
+            str(i): {"principalId": _guid(f"{i}/principal"), "clientId": _guid(f"{i}/client")}
+            for i in given
+        }
+    return state
 
 
 def _guid(name: str) -> str:

@@ -32,6 +32,8 @@ class FoundationModel:
     id: str
     inference_types: tuple[str, ...]
     """``ON_DEMAND``, ``PROVISIONED``, ``INFERENCE_PROFILE``."""
+    lifecycle: str | None = None
+    """``modelLifecycle.status``: ``ACTIVE`` or ``LEGACY`` (None: not reported)."""
 
 
 class CapacityApi(Protocol):
@@ -111,7 +113,11 @@ class Boto3CapacityApi:
         client = self.clients.client("bedrock", region)
         reply = call(client, "list_foundation_models")
         return {
-            m["modelId"]: FoundationModel(m["modelId"], tuple(m.get("inferenceTypesSupported", ())))
+            m["modelId"]: FoundationModel(
+                m["modelId"],
+                tuple(m.get("inferenceTypesSupported", ())),
+                (m.get("modelLifecycle") or {}).get("status"),
+            )
             for m in reply.get("modelSummaries", [])
         }
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from inferplane.preflight.adapter import CapacityApi
 from inferplane.preflight.aws import AwsClients, call
+from inferplane.preflight.azure import AzureApi, LazyArmAzureApi
+from inferplane.preflight.hub import HttpHubApi, HubApi
 from inferplane.spec import StackSpec, TargetBase
 
 __all__ = ["PreflightContext", "Subject", "subjects"]
@@ -43,6 +45,10 @@ class PreflightContext:
     spec: StackSpec
     clients: AwsClients
     capacity: CapacityApi
+    hub: HubApi = field(default_factory=HttpHubApi)
+    """The Hugging Face Hub (``HF_ENDPOINT``/``--hub-endpoint``; a fake in tests)."""
+    azure: AzureApi = field(default_factory=LazyArmAzureApi)
+    """Azure Resource Manager (``ARM_SUBSCRIPTION_ID`` and an ARM token; a fake in tests)."""
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def memo(self, key: tuple[Any, ...], compute: Any) -> Any:

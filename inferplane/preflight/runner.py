@@ -12,16 +12,21 @@ from types import ModuleType
 
 from inferplane.preflight.adapter import Boto3CapacityApi, CapacityApi
 from inferplane.preflight.aws import AwsClients
+from inferplane.preflight.azure import AzureApi, LazyArmAzureApi
 from inferplane.preflight.checks import (
+    azure_ml_quota,
+    azure_openai_model,
     bedrock_models,
     capacity_reservation,
     ec2_instance_offered,
     gpu_quota,
+    hf_checkpoint,
     outside_aws,
     sagemaker_instance,
     service_offered,
 )
 from inferplane.preflight.context import PreflightContext, subjects
+from inferplane.preflight.hub import HttpHubApi, HubApi
 from inferplane.preflight.result import CheckResult, Report, timed
 from inferplane.spec import StackSpec
 
@@ -35,6 +40,9 @@ CHECKS: tuple[ModuleType, ...] = (
     gpu_quota,
     capacity_reservation,
     bedrock_models,
+    hf_checkpoint,
+    azure_openai_model,
+    azure_ml_quota,
 )
 
 
@@ -44,9 +52,18 @@ def run_preflight(
     provider_regions: Mapping[str, str],
     clients: AwsClients | None = None,
     capacity: CapacityApi | None = None,
+    *,
+    hub: HubApi | None = None,
+    azure: AzureApi | None = None,
 ) -> Report:
     clients = clients or AwsClients()
-    ctx = PreflightContext(spec, clients, capacity or Boto3CapacityApi(clients))
+    ctx = PreflightContext(
+        spec,
+        clients,
+        capacity or Boto3CapacityApi(clients),
+        hub or HttpHubApi(),
+        azure or LazyArmAzureApi(),
+    )
     return Report(stack, tuple(_results(ctx, provider_regions)))
 
 

@@ -39,16 +39,42 @@ class Recommendation:
                 {"id": r.id, "kind": r.kind, "reason": r.reason} for r in self.decision.fired
             ],
             "warnings": list(self.decision.warnings),
-            "options": {
-                o.architecture: {
-                    "monthly_known_usd": round(o.estimate.known_total, 2),
-                    "unknown_items": len(o.estimate.unknown_items),
-                }
-                for o in self.options
-            },
+            "options": {o.architecture: _option_dict(o) for o in self.options},
+            "cost_notes": list(self.cost_notes()),
             "frontier_over_small_model_price": self.model_ratio,
             "requirements": self.requirements.model_dump(),
         }
+
+    def cost_notes(self) -> tuple[str, ...]:
+        """Where the money and the recommendation disagree, or cannot be compared: why."""
+        chosen = next((o for o in self.options if o.architecture == self.decision.cloud), None)
+        if chosen is None or chosen.estimate is None:
+            return ()
+        if chosen.estimate.unknown_items:
+            return (
+                f"the {chosen.architecture} estimate has {len(chosen.estimate.unknown_items)} "
+                f"unknown price(s) in {self.requirements.region}: the patterns cannot be "
+                "compared on cost here (inferplane cost --prices FILE adds your own prices)",
+            )
+        priced = [
+            o
+            for o in self.options
+            if o.estimate is not None and not o.estimate.unknown_items and o is not chosen
+        ]
+        cheaper = min(
+            priced, key=lambda o: o.estimate.known_total if o.estimate else 0.0, default=None
+        )
+        if cheaper is None or cheaper.estimate is None:
+            return ()
+        gap = chosen.estimate.known_total - cheaper.estimate.known_total
+        if gap <= 0:
+            return ()
+        why = next((r for r in self.decision.fired if r.architecture == self.decision.cloud), None)
+        reason = f"{why.id}: {why.reason}" if why else "no cost rule decides it"
+        return (
+            f"{cheaper.architecture} costs ${gap:,.0f}/month less at this forecast; "
+            f"{chosen.architecture} is still recommended because {reason}",
+        )
 
     def view(self) -> Group:
         d = self.decision
@@ -64,8 +90,10 @@ class Recommendation:
         for column in ("pattern", "monthly", "commitment options"):
             table.add_column(column)
         for option in self.options:
-            table.add_row(option.architecture, option.summary, _commitments(option))
+            mark = " (recommended)" if option.architecture == d.cloud else ""
+            table.add_row(option.architecture + mark, option.summary, _commitments(option))
         parts: list[Text | Table] = [*lines, table]
+        parts += [Text(note) for note in self.cost_notes()]
         if self.model_ratio is not None:
             parts.append(
                 Text(
@@ -76,9 +104,19 @@ class Recommendation:
         return Group(*parts)
 
 
+def _option_dict(option: Option) -> dict[str, Any]:
+    if option.estimate is None:
+        return {"offered": False, "why_not": option.refused}
+    return {
+        "offered": True,
+        "monthly_known_usd": round(option.estimate.known_total, 2),
+        "unknown_items": len(option.estimate.unknown_items),
+    }
+
+
 def _commitments(option: Option) -> str:
     texts = []
-    for c in option.estimate.commitments:
+    for c in option.estimate.commitments if option.estimate else ():
         saving = c.saving_usd
         if saving is not None and c.break_even is not None:
             texts.append(

@@ -15,6 +15,7 @@ from inferplane.recommend.requirements import Architecture, Requirements
 from inferplane.spec import SPEC_KEY, StackSpec, parse_spec
 from inferplane.spec.regions import geography
 from inferplane.yamlload import read_yaml
+from policies.config import default_policy
 from router.auth import new_key
 from router.config import KeyConfig
 
@@ -114,9 +115,12 @@ def _cloud_targets(r: Requirements, cloud: Architecture) -> dict[str, Any]:
         if r.capability == "frontier":
             targets["claude-sonnet"] = {"kind": "bedrock", "region": region, "model": SONNET}
         return targets
-    base = max(1, math.ceil(r.rps / INSTANCE_RPS))
+    # A starter is a dev stack: its sizes stay inside the org policy's dev scale cap
+    # (IP-SAF-005), so the file passes `inferplane check`; prod sizes come with the prod stack.
+    cap = default_policy().scale_cap("dev")
+    base = min(cap, max(1, math.ceil(r.rps / INSTANCE_RPS)))
     peak = r.peak_rps if r.peak_rps is not None else r.rps * _peak_factor(r)
-    top = max(base, math.ceil(peak / INSTANCE_RPS))
+    top = min(cap, max(base, math.ceil(peak / INSTANCE_RPS)))
     if cloud == "managed_hosting":
         return {
             "custom-sm": {
@@ -138,7 +142,8 @@ def _cloud_targets(r: Requirements, cloud: Architecture) -> dict[str, Any]:
                 "serving": {
                     "engine": "vllm",
                     "image": FLEET_IMAGE,
-                    "quantization": "awq",
+                    # AWQ only on the AWQ checkpoint: vLLM exits on any other repo.
+                    **({"quantization": "awq"} if r.model is None else {}),
                     "context_length": 16384,
                 },
                 "scaling": {"min": base, "max": top, "target": 60},

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from inferplane.cost import StackEstimate, default_prices, estimate_stack
 from inferplane.cost.tokens import per_request_usd
 from inferplane.cost.usage import TargetUsage
+from inferplane.errors import SpecError
 from inferplane.recommend.decide import Decision
 from inferplane.recommend.requirements import Architecture, Requirements
 from inferplane.recommend.starter import HAIKU, SONNET, starter_spec
@@ -26,10 +27,15 @@ CLOUD_PATTERNS: tuple[Architecture, ...] = (
 @dataclass(frozen=True)
 class Option:
     architecture: Architecture
-    estimate: StackEstimate
+    estimate: StackEstimate | None
+    refused: str | None = None
+    """Why this pattern is not offered for these requirements (its starter would not
+    load, e.g. the model does not fit what the pattern runs on); None when offered."""
 
     @property
     def summary(self) -> str:
+        if self.estimate is None:
+            return f"not offered: {self.refused}"
         unknown = len(self.estimate.unknown_items)
         known = f"${self.estimate.known_total:,.0f}/month"
         return known + (f" + {unknown} unknown item(s)" if unknown else "")
@@ -42,7 +48,12 @@ def cloud_options(requirements: Requirements) -> tuple[Option, ...]:
         decision = Decision(pattern, pattern, ())
         data = starter_spec(requirements, decision)
         regions = {"aws": requirements.region}
-        spec = parse_spec(data, f"{pattern} option", regions)
+        try:
+            spec = parse_spec(data, f"{pattern} option", regions)
+        except SpecError as exc:
+            # An option whose starter would not load is not an option (say why, once).
+            options.append(Option(pattern, None, "; ".join(str(i) for i in exc.issues)))
+            continue
         options.append(Option(pattern, estimate_stack(spec, pattern, regions)))
     return tuple(options)
 

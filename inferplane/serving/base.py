@@ -10,10 +10,27 @@ from inferplane.catalog.engine import EngineCommand
 if TYPE_CHECKING:
     from inferplane.spec.serving import Serving
 
-__all__ = ["HF_QUANTIZATION_FLAG", "EngineCommand", "ServingEngine"]
+__all__ = ["HF_QUANTIZATION_FLAG", "EngineCommand", "ServingEngine", "Toggle"]
 
 HF_QUANTIZATION_FLAG = {"fp8": "fp8", "int8": "bitsandbytes", "awq": "awq", "gptq": "gptq"}
 """The quantization flag value vLLM and TGI both take for each spec quantization."""
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """An on/off serving strategy (prefix caching, chunked prefill) for one engine."""
+
+    settable: frozenset[bool] = frozenset()
+    """The explicit values the engine's pinned version can be told; others are refused."""
+    default: str = ""
+    """What the engine does when the spec leaves the key unset, and why values are refused."""
+
+    def refusal(self, key: str, value: bool | None) -> str | None:
+        """Why ``key: value`` cannot be rendered, or None when it can."""
+        if value is None or value in self.settable:
+            return None
+        allowed = ", ".join(["unset", *(str(v).lower() for v in sorted(self.settable))])
+        return f"{key}={str(value).lower()} (allowed: {allowed}; {self.default})"
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,10 @@ class ServingEngine:
     speculative_ngram: bool = False
     batching: frozenset[str] = frozenset()
     context_length: bool = True
+    prefix_caching: Toggle = Toggle()
+    chunked_prefill: Toggle = Toggle()
+    chunks_while_speculating: bool = True
+    """False: the engine turns chunked prefill off when speculating (TGI)."""
 
     def unsupported(self, serving: Serving) -> list[str]:
         """Names of the options in ``serving`` this engine cannot honour."""
@@ -47,4 +68,11 @@ class ServingEngine:
                 missing.append(f"batching.{key}")
         if serving.context_length is not None and not self.context_length:
             missing.append("context_length")
+        for key in ("prefix_caching", "chunked_prefill"):
+            toggle: Toggle = getattr(self, key)
+            refused = toggle.refusal(key, getattr(serving, key))
+            if refused:
+                missing.append(refused)
+        if serving.chunked_prefill and spec is not None and not self.chunks_while_speculating:
+            missing.append("chunked_prefill=true with speculative (the engine turns it off)")
         return missing

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import EngineCommand, ServingEngine
+from inferplane.serving.base import EngineCommand, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -15,6 +15,12 @@ ENGINE = ServingEngine(
     quantizations=frozenset({"q4_0", "q4_k_m", "q5_k_m", "q6_k", "q8_0"}),
     speculative_draft=True,
     batching=frozenset({"max_seqs", "max_batched_tokens"}),
+    # No server switch verified for build b6800 (docs/serving.md).
+    prefix_caching=Toggle(
+        default="llama-server reuses each slot's prompt cache (request field cache_prompt, "
+        "default true); no server switch is pinned here"
+    ),
+    chunked_prefill=Toggle(default="llama-server always evaluates prompts in --batch-size chunks"),
 )
 
 

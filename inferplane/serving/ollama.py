@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import EngineCommand, ServingEngine
+from inferplane.serving.base import EngineCommand, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command", "model_tag"]
@@ -15,6 +15,8 @@ ENGINE = ServingEngine(
     quantizations=frozenset({"none", "q4_0", "q4_k_m", "q5_k_m", "q6_k", "q8_0"}),
     speculative_draft=False,
     batching=frozenset({"max_seqs"}),
+    prefix_caching=Toggle(default="Ollama has no environment variable for prefix caching"),
+    chunked_prefill=Toggle(default="Ollama has no environment variable for chunked prefill"),
 )
 
 

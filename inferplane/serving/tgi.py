@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine
+from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -16,6 +16,18 @@ ENGINE = ServingEngine(
     speculative_draft=False,  # TGI speculates with Medusa heads or n-grams, not a draft model
     speculative_ngram=True,
     batching=frozenset({"max_seqs", "max_batched_tokens"}),
+    # Environment, not flags: the launcher reads PREFIX_CACHING (launcher/src/main.rs
+    # resolve_attention) and the Python server PREFILL_CHUNKING (models/globals.py).
+    prefix_caching=Toggle(
+        frozenset({True, False}),
+        "TGI 3.x enables prefix caching with flashinfer/flashdecoding attention",
+    ),
+    chunked_prefill=Toggle(
+        frozenset({True, False}),
+        "TGI 3.x chunks prefill with flashinfer/flashdecoding attention and no speculation",
+    ),
+    # models/model.py: "Prefill chunking does not support speculation yet", set to False.
+    chunks_while_speculating=False,
 )
 
 
@@ -29,9 +41,17 @@ def command(model: str, serving: Serving) -> EngineCommand:
     if serving.batching.max_seqs:
         args += ["--max-concurrent-requests", str(serving.batching.max_seqs)]
     if serving.batching.max_batched_tokens:
-        args += ["--max-batch-total-tokens", str(serving.batching.max_batched_tokens)]
+        # The per-step token budget, like vLLM's --max-num-batched-tokens. Not
+        # --max-batch-total-tokens: that is the whole KV-cache budget TGI infers from
+        # free memory, and a step-sized value there would starve the cache.
+        args += ["--max-batch-prefill-tokens", str(serving.batching.max_batched_tokens)]
     if serving.speculative:
         args += ["--speculate", str(serving.speculative.num_tokens)]
+    env: dict[str, str] = {}
+    if serving.prefix_caching is not None:
+        env["PREFIX_CACHING"] = "1" if serving.prefix_caching else "0"
+    if serving.chunked_prefill is not None:
+        env["PREFILL_CHUNKING"] = "1" if serving.chunked_prefill else "0"
     return EngineCommand(
-        serving.image or ENGINE.default_image, tuple(args), {}, port, ENGINE.health_path
+        serving.image or ENGINE.default_image, tuple(args), env, port, ENGINE.health_path
     )

@@ -3,7 +3,7 @@ so the spec may only choose context length."""
 
 from __future__ import annotations
 
-from inferplane.serving.base import EngineCommand, ServingEngine
+from inferplane.serving.base import EngineCommand, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -16,6 +16,8 @@ ENGINE = ServingEngine(
     quantizations=frozenset({"none"}),
     speculative_draft=False,
     context_length=False,
+    prefix_caching=Toggle(default="Triton takes it from the model repository's config"),
+    chunked_prefill=Toggle(default="Triton takes it from the model repository's config"),
 )
 
 

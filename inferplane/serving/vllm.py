@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine
+from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -19,6 +19,17 @@ ENGINE = ServingEngine(
     speculative_draft=False,
     speculative_ngram=True,
     batching=frozenset({"max_seqs", "max_batched_tokens"}),
+    # --enable-prefix-caching / --no-enable-prefix-caching (CacheConfig, a bool field, so
+    # argparse.BooleanOptionalAction); on by default for generative models in the V1 engine.
+    prefix_caching=Toggle(
+        frozenset({True, False}), "vLLM v0.11 enables prefix caching for generative models"
+    ),
+    # EngineArgs._set_default_args sets enable_chunked_prefill = True for every
+    # non-pooling model in v0.11, overriding --no-enable-chunked-prefill: false cannot hold.
+    chunked_prefill=Toggle(
+        frozenset({True}),
+        "vLLM v0.11's V1 engine always chunks prefill for generative models",
+    ),
 )
 
 
@@ -33,6 +44,12 @@ def command(model: str, serving: Serving) -> EngineCommand:
         args += ["--max-num-seqs", str(serving.batching.max_seqs)]
     if serving.batching.max_batched_tokens:
         args += ["--max-num-batched-tokens", str(serving.batching.max_batched_tokens)]
+    if serving.prefix_caching is not None:
+        args.append(
+            "--enable-prefix-caching" if serving.prefix_caching else "--no-enable-prefix-caching"
+        )
+    if serving.chunked_prefill:
+        args.append("--enable-chunked-prefill")
     if serving.speculative:  # n-gram only (``speculative_draft`` above)
         config = {
             "method": "ngram",

@@ -17,7 +17,16 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from inferplane.smoke.eventstream import event
 from router.config import TargetConfig
 
-__all__ = ["COMPLETION_TOKENS", "PROMPT_TOKENS", "Call", "Operation", "Reply", "operation", "reply"]
+__all__ = [
+    "COMPLETION_TOKENS",
+    "PROMPT_TOKENS",
+    "Call",
+    "Operation",
+    "Reply",
+    "json_reply",
+    "operation",
+    "reply",
+]
 
 PROMPT_TOKENS = 11
 COMPLETION_TOKENS = 7
@@ -57,6 +66,11 @@ class Reply:
     content_type: str
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_reply(status: int, body: object) -> Reply:
+    """A JSON answer."""
+    return Reply(status, "application/json", json.dumps(body).encode())
 
 
 def operation(target: TargetConfig, call: Call) -> Operation | str:

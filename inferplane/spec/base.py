@@ -67,6 +67,12 @@ IMAGE_PATTERN = (
 MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,255}$"
 PATH_PATTERN = r"^/[A-Za-z0-9._/-]+$"
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+GCP_SECRET_PATTERN = r"^(projects/[a-z0-9-]{6,30}/secrets/)?[A-Za-z0-9_-]{1,255}$"
+KEY_VAULT_ID_PATTERN = (
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]{1,90}"
+    r"/providers/Microsoft\.KeyVault/vaults/[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"
+)
+KEY_VAULT_SECRET_PATTERN = r"^[0-9A-Za-z-]{1,127}$"
 
 ImageRef = Annotated[str, StringConstraints(pattern=IMAGE_PATTERN, max_length=512)]
 """An OCI image reference: [registry[:port]/]repository[:tag][@sha256:digest]."""
@@ -91,6 +97,8 @@ SpecPath = Annotated[
 """An absolute path of letters, digits and ``. _ / -``, without ``..`` segments."""
 PlainText = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, max_length=1024)]
 """Free text on one line: no control characters (newlines included)."""
+GcpSecretRef = Annotated[str, StringConstraints(pattern=GCP_SECRET_PATTERN)]
+"""A Secret Manager secret: its ID, or ``projects/<project>/secrets/<id>``."""
 
 GRAMMARS: dict[str, str] = {
     NAME_PATTERN: "must be 2-40 lowercase letters, digits or '-', starting with a letter",
@@ -100,5 +108,10 @@ GRAMMARS: dict[str, str] = {
     "(no spaces, quotes, shell characters, '..' or control characters)",
     PATH_PATTERN: "must be an absolute path of letters, digits and . _ / - without '..'",
     TEXT_PATTERN: "must be one line of text without control characters",
+    GCP_SECRET_PATTERN: "must be a Secret Manager secret ID (letters, digits, '_', '-') or "
+    "projects/<project>/secrets/<id>",
+    KEY_VAULT_ID_PATTERN: "must be a Key Vault's ARM ID (/subscriptions/<id>/resourceGroups/"
+    "<group>/providers/Microsoft.KeyVault/vaults/<name>)",
+    KEY_VAULT_SECRET_PATTERN: "must be a Key Vault secret name (1-127 letters, digits, '-')",
 }
 """What each grammar allows, in words, for error messages."""

@@ -23,6 +23,10 @@ class Scaling(SpecModel):
     desired: int | None = Field(default=None, ge=0, le=1000)
     target: float | None = Field(default=None, gt=0)
     """Target-tracking value: invocations per instance, concurrency or utilisation %."""
+    cold_start_s: float | None = Field(default=None, gt=0, le=3600)
+    """With ``min: 0``: expected seconds from zero instances to the first answer. The
+    router waits for a cold target within a request's latency budget and falls back when
+    the budget is shorter (default per kind: ``inferplane.coldstart``)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Scaling:
@@ -31,6 +35,11 @@ class Scaling(SpecModel):
         if self.desired is not None and not self.min <= self.desired <= self.max:
             raise ValueError(
                 f"desired ({self.desired}) must be between min ({self.min}) and max ({self.max})"
+            )
+        if self.cold_start_s is not None and self.min > 0:
+            raise ValueError(
+                f"cold_start_s {self.cold_start_s}: only a target that scales to zero starts "
+                f"cold; allowed with min: 0 (min is {self.min})"
             )
         return self
 

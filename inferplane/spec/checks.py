@@ -17,14 +17,21 @@ from inferplane.spec.crosscloud import cross_cloud_issues
 from inferplane.spec.fit import fit_issues
 from inferplane.spec.regions import geography, is_region
 from inferplane.spec.router import PLATFORM_CLOUD
-from inferplane.spec.targets import BedrockTarget, EdgeTarget, KubernetesTarget, LambdaTarget
+from inferplane.spec.targets import (
+    BedrockTarget,
+    EdgeTarget,
+    KubernetesTarget,
+    LambdaTarget,
+    TargetBase,
+)
+from inferplane.spec.wake import wake_issues
 
 if TYPE_CHECKING:
     from inferplane.spec.stack import StackSpec
 
 __all__ = ["allowed_data_classes", "classes_allowed_at", "cross_check", "router_location"]
 
-_PLATFORM_KIND = {"kubernetes": KubernetesTarget, "edge": EdgeTarget}
+_PLATFORM_KIND: dict[str, type[TargetBase]] = {"kubernetes": KubernetesTarget, "edge": EdgeTarget}
 
 
 def allowed_data_classes(spec: StackSpec, target: str) -> tuple[str, ...]:
@@ -74,6 +81,7 @@ def cross_check(
         *_bedrock_offers(spec),
         *fit_issues(spec),
         *bedrock_issues(spec),
+        *wake_issues(spec),
     ]
 
 
@@ -152,13 +160,19 @@ def _route_checks(spec: StackSpec) -> Iterator[Issue]:
 
 def _site_checks(spec: StackSpec) -> Iterator[Issue]:
     sites = spec.residency.edge_sites
+    zone = spec.residency.as_zone()
     for name, target in spec.targets.items():
         site, path = None, f"targets.{name}.site"
         if isinstance(target, EdgeTarget):
             site = target.site
+            if target.member is not None:
+                # A fleet's site: name the entry the user wrote (inline or inventory).
+                path = f"{target.member.path}.name"
         elif isinstance(target, KubernetesTarget) and target.cluster.site:
             site, path = target.cluster.site, f"targets.{name}.cluster.site"
-        if site is not None and site not in sites:
+        # residency.py decides (any placement stricter than 'any' keeps edge data on the
+        # zone's sites); the message lists what is declared.
+        if site is not None and placement_refusal("edge", Location("edge", None, site), zone):
             yield Issue(
                 path,
                 f"not an edge site of the residency zone; declared: "

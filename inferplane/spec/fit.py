@@ -216,8 +216,17 @@ def _gated_issues(name: str, target: TargetBase) -> Iterator[Issue]:
                 f"{no_wiring}: stage the weights in S3 (model_data: s3://...) or use an "
                 "ungated checkpoint",
             )
-    elif isinstance(target, CloudRunTarget | ContainerAppTarget):
-        yield Issue(f"{path}.model", f"{no_wiring} yet: use an ungated checkpoint", target.model)
+    elif isinstance(target, CloudRunTarget):
+        if target.hf_token_secret is None:
+            yield Issue(
+                f"{path}.hf_token_secret",
+                f"{gated}: name the Secret Manager secret holding a Hugging Face token",
+            )
+    elif isinstance(target, ContainerAppTarget) and target.hf_token_secret is None:
+        yield Issue(
+            f"{path}.hf_token_secret",
+            f"{gated}: name the Key Vault secret holding a Hugging Face token ({{vault_id, name}})",
+        )
 
 
 def fit_issues(spec: StackSpec) -> Iterator[Issue]:

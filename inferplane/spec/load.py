@@ -27,6 +27,7 @@ from inferplane.spec.advice import advise
 from inferplane.spec.asof import evaluation_date
 from inferplane.spec.base import GRAMMARS
 from inferplane.spec.checks import cross_check
+from inferplane.spec.fleet_expand import expand_fleets, read_inventories
 from inferplane.spec.plaintext import config_secrets, pasted_credentials
 from inferplane.spec.regions import is_region
 from inferplane.spec.stack import StackSpec
@@ -114,11 +115,14 @@ def parse_spec(
         )
     regions = regions or {}
     found = [*provider_region_issues(regions), *pasted_credentials(data)]
+    data, inventory_issues = read_inventories(data)
+    found += inventory_issues
     try:
         spec = StackSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError([*found, *(_issue(error) for error in exc.errors())], source) from exc
-    issues = [*found, *cross_check(spec, regions, as_of or evaluation_date())]
+    spec, fleet_issues = expand_fleets(spec)
+    issues = [*found, *fleet_issues, *cross_check(spec, regions, as_of or evaluation_date())]
     if issues:
         raise SpecError(issues, source)
     return spec

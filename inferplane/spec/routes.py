@@ -33,3 +33,7 @@ class Route(SpecModel):
     targets: Unique[str] = Field(min_length=1)
     max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
     """Caps the output length of requests on this route."""
+    order: Literal["listed", "cost"] = "listed"
+    """``cost``: the router tries the targets cheapest first (input + output price per 1k
+    tokens from the price table; unpriced targets last, ties as listed); ``listed``: in
+    the order written."""

@@ -31,8 +31,11 @@ class Batching(SpecModel):
     """Continuous-batching limits."""
 
     max_seqs: int | None = Field(default=None, ge=1, le=4096)
-    """Maximum concurrent sequences."""
+    """Maximum concurrent sequences (vLLM ``--max-num-seqs``, TGI
+    ``--max-concurrent-requests``, llama.cpp ``--parallel``, Ollama ``OLLAMA_NUM_PARALLEL``)."""
     max_batched_tokens: int | None = Field(default=None, ge=16, le=1_048_576)
+    """Maximum tokens in one scheduler step (vLLM ``--max-num-batched-tokens``, TGI
+    ``--max-batch-prefill-tokens``, llama.cpp ``--batch-size``)."""
 
 
 class Serving(SpecModel):
@@ -46,6 +49,13 @@ class Serving(SpecModel):
     """Model size in billions of parameters; read from the model name (``-8b-``) if absent."""
     context_length: int | None = Field(default=None, ge=256, le=1_048_576)
     speculative: Speculative | None = None
+    prefix_caching: bool | None = None
+    """Reuse the KV cache of a shared prompt prefix across requests. None keeps the
+    engine's default (on for vLLM v0.11 and TGI 3.x with flash attention); an engine
+    whose pinned version has no switch refuses an explicit value (docs/serving.md)."""
+    chunked_prefill: bool | None = None
+    """Split long prompts into chunks scheduled alongside decodes. None keeps the
+    engine's default; an engine without a switch refuses an explicit value."""
     batching: Batching = Batching()
     streaming: bool = True
     port: int | None = Field(default=None, ge=1, le=65535)

@@ -36,6 +36,8 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "urn": finding.urn,
         "resource_name": finding.resource_name,
         "resource_type": finding.resource_type,
+        "spec_path": finding.spec_path,
+        "fix": finding.fix,
         "waiver": _waiver(finding.waiver) if finding.waiver else None,
     }
 
@@ -56,7 +58,10 @@ def as_dict(report: Report) -> dict[str, Any]:
             }
             for s in report.stacks
         ],
-        "waivers": [{**_waiver(n.waiver), "problem": n.problem} for n in report.waiver_notes],
+        "waivers": [
+            {**_waiver(n.waiver), "problem": n.problem, "days_left": n.days_left}
+            for n in report.waiver_notes
+        ],
     }
 
 

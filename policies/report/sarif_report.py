@@ -39,13 +39,19 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _text(finding: Finding) -> str:
+    subject = finding.resource_name or finding.stack
+    where = f" [spec: {finding.spec_path}]" if finding.spec_path else ""
+    return f"{subject}: {finding.message}{where}. Change: {finding.fix}"
+
+
 def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     subject = finding.urn or f"stack:{finding.stack}"
     result: dict[str, Any] = {
         "ruleId": finding.rule.id,
         "ruleIndex": index[finding.rule.id],
         "level": _level(finding.enforcement),
-        "message": {"text": f"{finding.resource_name or finding.stack}: {finding.message}"},
+        "message": {"text": _text(finding)},
         "locations": [
             {
                 "logicalLocations": [
@@ -57,7 +63,12 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
                 ]
             }
         ],
-        "properties": {"stack": finding.stack, "resourceType": finding.resource_type},
+        "properties": {
+            "stack": finding.stack,
+            "resourceType": finding.resource_type,
+            "specPath": finding.spec_path,
+            "fix": finding.fix,
+        },
     }
     if finding.waiver is not None:
         waiver = finding.waiver

@@ -20,4 +20,5 @@ def summary(report: Report) -> dict[str, int]:
         "waived": statuses["waived"],
         "expired_waivers": problems["expired"],
         "unused_waivers": problems["unused"],
+        "expiring_waivers": problems["expiring"],
     }

@@ -1,14 +1,14 @@
-"""The report as readable tables (rich): findings per stack, then waiver notes."""
+"""The report as readable text (rich): findings per stack, one block each (status, rule,
+resource, spec key, the finding and what to change), then waiver notes."""
 
 from __future__ import annotations
 
 import io
 
 from rich.console import Console, Group
-from rich.table import Table
 from rich.text import Text
 
-from policies.engine import Report, StackReport
+from policies.engine import Finding, Report, StackReport
 from policies.report.summary import summary
 
 __all__ = ["render", "renderable"]
@@ -16,42 +16,49 @@ __all__ = ["render", "renderable"]
 STATUS_STYLE = {"violation": "bold red", "advisory": "yellow", "waived": "dim"}
 
 
-def _stack_table(stack: StackReport) -> Table:
-    table = Table(
-        title=f"{stack.stack}: {stack.resources} resources, {stack.rules} rules, "
-        f"{stack.seconds * 1000:.0f} ms",
-        title_justify="left",
-        show_lines=False,
+ORDER = {"violation": 0, "advisory": 1, "waived": 2}
+
+
+def _finding(f: Finding) -> Text:
+    """One finding as a block that stays readable at any terminal width (wrapping only at
+    spaces): what fired, on which resource, which spec key to change and how."""
+    text = Text()
+    text.append(f"{f.status:<9} ", style=STATUS_STYLE[f.status])
+    text.append(f"{f.rule.id}", style="bold")
+    text.append(f" {f.rule.name} ({f.rule.severity.value})\n")
+    resource = f.resource_name or "(stack)"
+    if f.resource_type:
+        resource += f" ({f.resource_type})"
+    lines = [("resource", resource), ("spec key", f.spec_path or "-"), ("finding", f.message)]
+    if f.waiver is not None:
+        lines.append(
+            ("waived", f"{f.waiver.reason} ({f.waiver.approver}, until {f.waiver.expires})")
+        )
+    else:
+        lines.append(("change", f.fix))
+    for label, value in lines:
+        text.append(f"  {label + ':':<10}", style="dim")
+        text.append(f"{value}\n")
+    return text
+
+
+def _stack_findings(stack: StackReport) -> list[Text]:
+    title = Text(
+        f"{stack.stack}: {stack.resources} resources, {stack.rules} rules, "
+        f"{stack.seconds * 1000:.0f} ms, {len(stack.findings)} finding(s)",
+        style="bold",
     )
-    for column in ("status", "rule", "severity", "resource", "finding"):
-        table.add_column(column, overflow="fold")
-    order = {"violation": 0, "advisory": 1, "waived": 2}
-    for f in sorted(
-        stack.findings, key=lambda f: (order[f.status], f.rule.id, f.resource_name or "")
-    ):
-        message = (
-            f.message
-            if f.waiver is None
-            else f"{f.message} [waived: {f.waiver.reason}, {f.waiver.approver}, "
-            f"until {f.waiver.expires}]"
-        )
-        if f.waiver is None:
-            message += f"\nhow to fix: {f.rule.remediation}"
-        table.add_row(
-            Text(f.status, style=STATUS_STYLE[f.status]),
-            f"{f.rule.id}\n{f.rule.name}",
-            f.rule.severity.value,
-            f.resource_name or "(stack)",
-            message,
-        )
-    return table
+    ordered = sorted(
+        stack.findings, key=lambda f: (ORDER[f.status], f.rule.id, f.resource_name or "")
+    )
+    return [title, *(_finding(f) for f in ordered)]
 
 
 def renderable(report: Report) -> Group:
-    parts: list[Table | Text] = []
+    parts: list[Text] = []
     for stack in report.stacks:
         if stack.findings:
-            parts.append(_stack_table(stack))
+            parts += _stack_findings(stack)
         else:
             parts.append(
                 Text(
@@ -62,14 +69,15 @@ def renderable(report: Report) -> Group:
         parts += [Text(f"  note: {n}", style="dim") for n in stack.notes]
     for note in report.waiver_notes:
         style = "bold red" if note.blocking else "yellow"
-        parts.append(Text(f"waiver {note.problem}: {note.waiver.describe()}", style=style))
+        parts.append(Text(f"waiver {note.problem}: {note.describe()}", style=style))
     counts = summary(report)
     verdict = "FAILED" if report.exit_code else "passed"
     parts.append(
         Text(
             f"{verdict}: {counts['violations']} violations, {counts['advisory']} advisory, "
             f"{counts['waived']} waived, {counts['expired_waivers']} expired waivers, "
-            f"{counts['unused_waivers']} unused waivers",
+            f"{counts['unused_waivers']} unused waivers, "
+            f"{counts['expiring_waivers']} expiring waivers",
             style="bold red" if report.exit_code else "bold green",
         )
     )

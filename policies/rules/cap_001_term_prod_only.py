@@ -36,5 +36,6 @@ RULE = ResourceRule(
         "outside prod; commit only where the traffic is."
     ),
     check=check,
+    spec_field="capacity.term",
     types=frozenset({BEDROCK_PMT, AZURE_DEPLOYMENT}),
 )

@@ -35,5 +35,6 @@ RULE = ResourceRule(
         "component tags it as capacity-approval."
     ),
     check=check,
+    spec_field="capacity.approval",
     types=COMMITMENT_TYPES,
 )

@@ -44,5 +44,6 @@ RULE = ResourceRule(
         "policy's `commitments` section."
     ),
     check=check,
+    spec_field="capacity.units",
     types=COMMITMENT_TYPES,
 )

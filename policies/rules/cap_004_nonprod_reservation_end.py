@@ -35,5 +35,6 @@ RULE = ResourceRule(
     enforcement=Enforcement.MANDATORY,
     remediation="Set `capacity.end_date` on the target in the stack spec.",
     check=check,
+    spec_field="capacity.end_date",
     types=frozenset({CAPACITY_RESERVATION}),
 )

@@ -35,4 +35,5 @@ RULE = ResourceRule(
         "of its residency zone, or lower its data class if it never sees stricter data."
     ),
     check=check,
+    spec_field="region",
 )

@@ -14,7 +14,8 @@ PROVIDERS = ("anthropic", "amazon", "meta", "mistral", "cohere", "ai21", "deepse
 # A cross-region inference profile ID: <geo>.<provider>.<model>, alone or in an ARN.
 PROFILE = re.compile(
     r"(?:^|[/:\"'\s=])(global|us-gov|us|eu|apac|jp|au|ca)\."
-    rf"(?:{'|'.join(PROVIDERS)})\."
+    rf"(?:{'|'.join(PROVIDERS)})\.",
+    re.IGNORECASE,  # a case change must not hide a profile
 )
 PROFILE_GEOGRAPHY = {"us": "us", "us-gov": "us", "eu": "eu", "apac": "apac", "jp": "apac",
                      "au": "apac", "ca": "ca"}  # fmt: skip
@@ -35,9 +36,10 @@ def check(resource: Resource, ctx: Context) -> Iterator[str]:
         return
     # One search over the JSON text: profiles hide in policy documents, env vars, ARNs.
     text = resource.properties_text
-    if not any(f".{provider}." in text for provider in PROVIDERS):
+    folded = text.lower()
+    if not any(f".{provider}." in folded for provider in PROVIDERS):
         return  # the cheap test first: most resources name no model at all
-    prefixes = {m.group(1) for m in PROFILE.finditer(text)}
+    prefixes = {m.group(1).lower() for m in PROFILE.finditer(text)}
     for prefix in sorted(prefixes):
         reason = refusal(resource, profile_location(prefix), ctx)
         if reason is not None:
@@ -60,4 +62,5 @@ RULE = ResourceRule(
         "the data classes routed to it to ones whose placement is `any`."
     ),
     check=check,
+    spec_field="inference",
 )

@@ -16,9 +16,10 @@ DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
 def sku_location(sku: str, region: str | None) -> Location | None:
     """Where a deployment with ``sku`` processes data: Global* anywhere, DataZone* in the
     region's geography; None for regional SKUs (IP-RES-001 judges the region)."""
-    if sku.startswith("Global"):
+    folded = sku.strip().lower()  # Azure accepts SKU names in any case
+    if folded.startswith("global"):
         return Location("global", "azure")
-    if sku.startswith("DataZone"):
+    if folded.startswith("datazone"):
         geography = AZURE_REGIONS.get((region or "").lower().replace(" ", ""))
         return Location("geo", "azure", geography) if geography else None
     return None
@@ -52,5 +53,6 @@ RULE = ResourceRule(
         "targets that receive zone or edge data classes."
     ),
     check=check,
+    spec_field="sku",
     types=frozenset({DEPLOYMENT}),
 )

@@ -4,44 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
-from policies.values import as_bool, as_str, get, strings
+from policies.model import Context, Enforcement, Resource, ResourceRule, Severity, Violation
+from policies.public import CLOUD_RUN_IAM as PUBLIC_CLOUD_RUN_IAM
+from policies.public import PUBLIC_MEMBERS, public_access
 
-FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
-CLOUD_RUN = "gcp:cloudrunv2/service:Service"
-PUBLIC_MEMBERS = frozenset({"allUsers", "allAuthenticatedUsers"})
-CLOUD_RUN_IAM = frozenset(
-    {
-        "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
-        "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
-        "gcp:cloudrun/iamMember:IamMember",
-        "gcp:cloudrun/iamBinding:IamBinding",
-    }
-)
+__all__ = ["CLOUD_RUN_IAM", "PUBLIC_MEMBERS", "RULE", "declared_public", "exposure"]
 
-
-def exposure(resource: Resource) -> str | None:
-    """How the resource lets anyone in, or None."""
-    props = resource.properties
-    if resource.type == FUNCTION_URL:
-        if as_str(props.get("authorizationType")) == "NONE":
-            return "Lambda function URL with authorizationType NONE"
-    elif resource.type in CLOUD_RUN_IAM:
-        members = {text for key, text in strings(props) if key in ("member", "members")}
-        if members & PUBLIC_MEMBERS:
-            return f"Cloud Run invoker granted to {', '.join(sorted(members & PUBLIC_MEMBERS))}"
-    elif resource.type == CLOUD_RUN:
-        if as_bool(props.get("invokerIamDisabled")):
-            return "Cloud Run service with invokerIamDisabled"
-    elif resource.type.startswith("azure-native:"):
-        # Entra-only (keys disabled) is authenticated: every call carries a token of a
-        # principal holding a role on the resource (network_access: public_entra_only).
-        if as_bool(get(props, "properties.disableLocalAuth")):
-            return None
-        for path in ("properties.publicNetworkAccess", "publicNetworkAccess"):
-            if as_str(get(props, path)) == "Enabled":
-                return f"Azure {path} Enabled"
-    return None
+CLOUD_RUN_IAM = PUBLIC_CLOUD_RUN_IAM  # re-exported for older imports
+exposure = public_access
+"""How the resource lets anyone in, or None (``policies.public``)."""
 
 
 def declared_public(resource: Resource, ctx: Context) -> bool:
@@ -55,23 +26,35 @@ def declared_public(resource: Resource, ctx: Context) -> bool:
     return False
 
 
-def check(resource: Resource, ctx: Context) -> Iterator[str]:
-    how = exposure(resource)
+def check(resource: Resource, ctx: Context) -> Iterator[Violation]:
+    how = public_access(resource)
     if how is None:
         return
     if not declared_public(resource, ctx):
-        yield f"{how}, but its target is not declared public"
+        yield Violation(
+            f"{how}, but its target is not declared public",
+            resource.urn,
+            fix="keep it private (the component's defaults: IAM auth, internal ingress, no "
+            "public grant), or declare it: `public: true` with the org's approval",
+        )
     elif not ctx.policy.public_endpoints_allowed:
-        yield f"{how}: declared public, but the org policy does not allow public endpoints"
+        yield Violation(
+            f"{how}: declared public, but the org policy does not allow public endpoints",
+            resource.urn,
+            fix="remove `public: true`, or have the org policy allow public endpoints "
+            "(`public_endpoints_allowed: true`)",
+        )
 
 
 RULE = ResourceRule(
     id="IP-SAF-001",
     name="no-unauthenticated-public-endpoint",
     description=(
-        "Inference endpoints require authentication (no Lambda URL auth NONE, Cloud Run "
-        "allUsers, Azure public network access) unless the target is declared public and "
-        "the org allows public endpoints."
+        "Inference endpoints and routers require authentication (no Lambda URL auth NONE "
+        "or public Lambda permission, no Cloud Run allUsers through any IAM member, binding "
+        "or policy, no Container Apps external ingress without an allow-list, no Azure "
+        "public network access with keys) unless the target is declared public and the org "
+        "allows public endpoints."
     ),
     severity=Severity.CRITICAL,
     family="safety",
@@ -81,4 +64,5 @@ RULE = ResourceRule(
         "access (private endpoints); or set `public: true` on the target with org approval."
     ),
     check=check,
+    spec_field="public",
 )

@@ -52,5 +52,6 @@ RULE = ResourceRule(
         "the org policy."
     ),
     check=check,
+    spec_field="scaling.max",
     types=frozenset(MAX_PATHS),
 )

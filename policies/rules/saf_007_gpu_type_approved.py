@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.model import Context, Enforcement, Resource, ResourceRule, Severity
+from inferplane.catalog.instances import instance_facts
+from policies.model import Context, Enforcement, Resource, ResourceRule, Severity, Violation
 from policies.values import strings
 
 TYPE_KEYS = frozenset({"instanceType", "machineType"})
@@ -22,14 +23,33 @@ TYPES = frozenset(
 )
 
 
-def check(resource: Resource, ctx: Context) -> Iterator[str]:
+def check(resource: Resource, ctx: Context) -> Iterator[Violation]:
     text = resource.properties_text
     if "instanceType" not in text and "machineType" not in text:
         return
     found = {text for key, text in strings(resource.properties) if key in TYPE_KEYS}
+    field = "machine_type" if resource.provider_package == "gcp" else "instance_type"
     for instance_type in sorted(found):
-        if ctx.policy.is_gpu(instance_type) and not ctx.policy.is_approved_gpu(instance_type):
-            yield f"GPU instance type {instance_type!r} is not approved"
+        if not ctx.policy.is_gpu(instance_type):
+            continue
+        facts = instance_facts(instance_type)
+        if facts.accelerated is None:
+            # Named like an accelerator but unknown to the catalog: never skipped.
+            yield Violation(
+                f"{facts.describe()}; treated as an accelerator type"
+                + ("" if ctx.policy.is_approved_gpu(instance_type) else ", not approved"),
+                resource.urn,
+                spec_field=field,
+                fix="check the type's name; if it is a new family, regenerate the catalog "
+                "(tools/gen_ec2_instances.py after a moto bump) and approve it in the org "
+                "policy (`approved_gpu_instance_types`)",
+            )
+        elif not ctx.policy.is_approved_gpu(instance_type):
+            yield Violation(
+                f"GPU instance type {instance_type!r} ({facts.describe()}) is not approved",
+                resource.urn,
+                spec_field=field,
+            )
 
 
 RULE = ResourceRule(
@@ -45,4 +65,5 @@ RULE = ResourceRule(
     ),
     check=check,
     types=TYPES,
+    spec_field="instance_type",
 )

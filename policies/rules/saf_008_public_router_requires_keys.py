@@ -5,29 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from policies.model import Context, Enforcement, Resource, Severity, Stack, StackRule, Violation
-from policies.rules.saf_001_public_endpoint_auth import CLOUD_RUN_IAM, PUBLIC_MEMBERS
-from policies.values import as_bool, as_str, get, strings
+from policies.public import public_access
 from policies.wiring import RouterWiring, routers
-
-FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
-CLOUD_RUN = "gcp:cloudrunv2/service:Service"
-CONTAINER_APP = "azure-native:app:ContainerApp"
 
 
 def open_door(resource: Resource) -> str | None:
-    """How ``resource`` lets a caller reach the router without platform-level auth."""
-    props = resource.properties
-    if resource.type == FUNCTION_URL and as_str(props.get("authorizationType")) == "NONE":
-        return f"Lambda function URL {resource.name!r} has authorizationType NONE"
-    if resource.type == CLOUD_RUN and as_bool(props.get("invokerIamDisabled")):
-        return f"Cloud Run service {resource.name!r} has invokerIamDisabled"
-    if resource.type in CLOUD_RUN_IAM:
-        members = {text for key, text in strings(props) if key in ("member", "members")}
-        if members & PUBLIC_MEMBERS:
-            return f"{resource.name!r} grants the Cloud Run invoker to {sorted(members)}"
-    if resource.type == CONTAINER_APP and as_bool(get(props, "configuration.ingress.external")):
-        return f"Container App {resource.name!r} has external ingress"
-    return None
+    """How ``resource`` lets a caller reach the router without platform-level auth
+    (``policies.public``: every way at once)."""
+    how = public_access(resource)
+    return None if how is None else f"{resource.name!r}: {how}"
 
 
 def exposures(router: RouterWiring, stack: Stack) -> list[str]:

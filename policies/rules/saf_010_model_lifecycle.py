@@ -10,8 +10,8 @@ from inferplane.catalog.bedrock_models import lifecycle_finding
 from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
 
 
-def findings(ctx: Context, today: dt.date) -> Iterator[tuple[bool, str]]:
-    """(refuse, message) for every Bedrock-calling target of the spec."""
+def findings(ctx: Context, today: dt.date) -> Iterator[tuple[bool, str, str]]:
+    """(refuse, message, spec key) for every Bedrock-calling target of the spec."""
     spec = ctx.spec
     if spec is None:
         return
@@ -21,14 +21,14 @@ def findings(ctx: Context, today: dt.date) -> Iterator[tuple[bool, str]]:
             continue
         finding = lifecycle_finding(target.model, today, prod)
         if finding is not None:
-            yield finding.refuse, f"targets.{name}.model: {finding.message}"
+            key = f"targets.{name}.model"
+            yield finding.refuse, f"{key}: {finding.message}", key
 
 
 def check(_stack: Stack, ctx: Context) -> Iterator[Violation]:
-    today = dt.datetime.now(dt.UTC).date()
-    for refuse, message in findings(ctx, today):
+    for refuse, message, key in findings(ctx, ctx.today):
         if refuse:
-            yield Violation(message)
+            yield Violation(message, spec_key=key)
 
 
 RULE = StackRule(

@@ -3,7 +3,6 @@ reported so the move is planned before calls start failing."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 from policies.model import Context, Enforcement, Severity, Stack, StackRule, Violation
@@ -11,10 +10,9 @@ from policies.rules.saf_010_model_lifecycle import findings
 
 
 def check(_stack: Stack, ctx: Context) -> Iterator[Violation]:
-    today = dt.datetime.now(dt.UTC).date()
-    for refuse, message in findings(ctx, today):
+    for refuse, message, key in findings(ctx, ctx.today):
         if not refuse:
-            yield Violation(message)
+            yield Violation(message, spec_key=key)
 
 
 RULE = StackRule(

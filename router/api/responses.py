@@ -79,7 +79,10 @@ def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
 
 
 def parse(raw: bytes) -> ChatRequest:
-    return chat_request(to_chat(json_object(raw)))
+    body = json_object(raw)
+    chat = chat_request(to_chat(body))
+    chat.source = body  # the PII scan reads what the client sent, not the translation
+    return chat
 
 
 def to_chat(body: dict[str, Any]) -> dict[str, Any]:

@@ -19,9 +19,14 @@ BACKENDS: dict[str, str] = {
     "sagemaker": "router.backends.sagemaker:SageMakerBackend",
 }
 
+_SELF_HOSTED = "router.backends.selfhosted:SelfHostedBackend"
+
 
 def build_backend(name: str, target: TargetConfig, context: BackendContext) -> ChatBackend:
-    module_name, _, class_name = BACKENDS[target.backend].partition(":")
+    path = BACKENDS[target.backend]
+    if target.cold is not None or target.replicas is not None:
+        path = _SELF_HOSTED  # scale to zero, replicas addressed one by one
+    module_name, _, class_name = path.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     backend = cls(name, target, context)
     assert isinstance(backend, ChatBackend)

@@ -63,7 +63,9 @@ def parse_json(data: bytes, target: str) -> Any:
         raise UpstreamProtocolError(f"target {target!r} sent invalid JSON", target=target) from exc
 
 
-def raise_for_status(status: int, data: bytes, target: str) -> NoReturn:
+def raise_for_status(
+    status: int, data: bytes, target: str, retry_after: str | None = None
+) -> NoReturn:
     if status in (401, 403):
         # The target refused the router's own credentials, not the caller's request:
         # another target may serve it (as for AWS AccessDenied).
@@ -75,11 +77,15 @@ def raise_for_status(status: int, data: bytes, target: str) -> NoReturn:
         )
         refused.retry = False  # the same credentials would be refused again
         raise refused
-    raise UpstreamStatusError(
+    failed = UpstreamStatusError(
         f"target {target!r} answered {status}: {error_message(data)}",
         target=target,
         upstream_status=status,
     )
+    # A warming server's 503 says when to come back (router/cold.py waits that long).
+    if status == 503 and retry_after is not None and retry_after.strip().isdigit():
+        failed.retry_after = int(retry_after.strip())
+    raise failed
 
 
 @asynccontextmanager
@@ -101,7 +107,12 @@ async def post(
             url, data=body, headers=headers, timeout=timeout, ssl=verify
         ) as response:
             if response.status >= 400:
-                raise_for_status(response.status, await response.read(), target)
+                raise_for_status(
+                    response.status,
+                    await response.read(),
+                    target,
+                    response.headers.get("retry-after"),
+                )
             yield response
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         raise translate_error(exc, target) from exc

@@ -157,6 +157,35 @@ def test_gpu_fleet_spot_above_on_demand_base(base_spec: dict[str, Any]) -> None:
     assert odcr.saving_usd == pytest.approx(-720)
 
 
+def test_the_on_demand_fallback_moves_an_assumed_share_of_spot_hours_on_demand(
+    base_spec: dict[str, Any],
+) -> None:
+    base_spec["targets"] = {
+        "main": {
+            "kind": "gpu_fleet",
+            "region": "us-east-1",
+            "model": "Qwen/Qwen2.5-7B-Instruct",
+            "instance_type": "g5.2xlarge",
+            "serving": {"engine": "vllm"},
+            "scaling": {"min": 4, "max": 4},
+            "spot": {"on_demand_base": 1, "spot_percentage": 100, "on_demand_fallback": True},
+        }
+    }
+    ec2 = (
+        {"service": "ec2", "sku": "g5.2xlarge", "unit": "instance_hour", "usd": 1.0},
+        {"service": "ec2", "sku": "*", "unit": "spot_discount", "usd": 0.6},
+    )
+    estimate = _estimate(base_spec, *LAMBDA, *ec2)
+    items = {i.item: i.monthly_usd for i in estimate.items if i.target == "main"}
+    # 3 instances above the base on spot; 10% of their hours on demand instead.
+    assert items == {
+        "g5.2xlarge on-demand instance-hours": pytest.approx(720 * 1.0),
+        "g5.2xlarge on-demand fallback instance-hours": pytest.approx(3 * 720 * 0.1 * 1.0),
+        "g5.2xlarge spot instance-hours": pytest.approx(3 * 720 * 0.9 * 0.4),
+    }
+    assert any("on-demand fallback run 10% of their spot hours" in a for a in estimate.assumptions)
+
+
 def test_shares_split_traffic_between_targets(base_spec: dict[str, Any]) -> None:
     base_spec["targets"] = {"main": _bedrock(), "other": _bedrock()}
     base_spec["routes"] = [{"name": "default", "targets": ["main", "other"]}]
@@ -234,3 +263,30 @@ def test_every_shipped_stack_has_an_estimate(stack: str) -> None:
     console = Console(record=True, width=200)
     console.print(estimate_view(estimate))
     assert stack in console.export_text()
+
+
+def test_a_reservation_stays_in_the_report_when_its_price_is_unknown(
+    base_spec: dict[str, Any],
+) -> None:
+    base_spec["targets"] = {
+        "main": {
+            "kind": "gpu_fleet",
+            "region": "us-east-1",
+            "model": "Qwen/Qwen2.5-7B-Instruct",
+            "instance_type": "g6e.12xlarge",
+            "serving": {"engine": "vllm"},
+            "scaling": {"min": 2, "max": 4},
+            "capacity": {
+                "mode": "reserved",
+                "units": 2,
+                "reservation_ids": ["cr-0123456789abcdef0"],
+            },
+        }
+    }
+    estimate = _estimate(base_spec, *LAMBDA)  # no EC2 prices at all
+    (odcr,) = estimate.commitments
+    assert odcr.in_stack
+    assert odcr.monthly_usd is None
+    assert "2 x g6e.12xlarge" in odcr.commitment
+    assert "no EC2 price for g6e.12xlarge in us-east-1" in odcr.note
+    assert estimate.to_dict()["commitments"][0]["monthly_usd"] is None

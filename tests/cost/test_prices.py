@@ -70,3 +70,66 @@ def test_invalid_tables_are_refused(tmp_path: Path, body: str, message: str) -> 
     path.write_text(body)
     with pytest.raises(ConfigFileError, match=message):
         PriceTable.load(path)
+
+
+def _table(*rows: tuple[str, str, float], as_of: str = "2000-01-01", url: str = "t") -> PriceTable:
+    return PriceTable.model_validate(
+        {
+            "as_of": as_of,
+            "currency": "USD",
+            "sources": {"t" if url == "t" else "mine": {"url": url}},
+            "prices": [
+                {
+                    "service": "ec2",
+                    "sku": sku,
+                    "region": region,
+                    "unit": "instance_hour",
+                    "usd": usd,
+                    "source": "t" if url == "t" else "mine",
+                }
+                for sku, region, usd in rows
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # The most specific entry wins whatever the order it is listed in.
+        ((("*", "*", 9.0), ("g5.xlarge", "*", 2.0), ("g5.xlarge", "eu-west-1", 1.0)), 1.0),
+        ((("g5.xlarge", "eu-west-1", 1.0), ("g5.xlarge", "*", 2.0), ("*", "*", 9.0)), 1.0),
+        ((("*", "eu-west-1", 3.0), ("g5.xlarge", "*", 2.0)), 2.0),
+        ((("*", "*", 9.0), ("*", "eu-west-1", 3.0)), 3.0),
+        ((("*", "*", 9.0),), 9.0),
+        ((("g5.xlarge", "us-east-1", 1.0),), None),
+    ],
+)
+def test_lookup_prefers_the_most_specific_entry(
+    rows: tuple[tuple[str, str, float], ...], expected: float | None
+) -> None:
+    price = _table(*rows).lookup("ec2", "g5.xlarge", "eu-west-1", "instance_hour")
+    assert (price.usd if price else None) == expected
+
+
+def test_an_override_file_takes_precedence_and_the_shipped_table_fills_the_rest() -> None:
+    shipped = _table(("g5.xlarge", "us-east-1", 1.0), ("g5.2xlarge", "us-east-1", 1.2))
+    mine = _table(("g5.xlarge", "us-east-1", 0.5), url="https://example.com/our-edp", as_of="x")
+    table = shipped.overlay(mine)
+    first = table.lookup("ec2", "g5.xlarge", "us-east-1", "instance_hour")
+    second = table.lookup("ec2", "g5.2xlarge", "us-east-1", "instance_hour")
+    assert first is not None
+    assert (first.usd, first.url) == (0.5, "https://example.com/our-edp")
+    assert second is not None
+    assert second.usd == 1.2
+    assert table.as_of == "x (override) + 2000-01-01"
+
+
+def test_an_override_may_not_re_point_a_shipped_source() -> None:
+    shipped = default_prices()
+    key = next(iter(shipped.sources))
+    mine = PriceTable.model_validate(
+        {"as_of": "x", "currency": "USD", "sources": {key: {"url": "elsewhere"}}, "prices": []}
+    )
+    with pytest.raises(ConfigFileError, match=f"sources.{key} is already a shipped source"):
+        shipped.overlay(mine)

@@ -171,7 +171,10 @@ def test_lambda_target_is_an_iam_authenticated_converse_proxy() -> None:
 
 def test_gpu_fleet_target() -> None:
     graph = build("prod-us-east-1", "llama-fleet")
-    group = one(graph, "aws:autoscaling/group:Group").inputs
+    groups = {g.name: g.inputs for g in graph.by_type("aws:autoscaling/group:Group")}
+    # The spot group and its on-demand fallback (docs/capacity.md).
+    assert set(groups) == {"llama-fleet-asg", "llama-fleet-fallback-asg"}
+    group = groups["llama-fleet-asg"]
     assert group["capacityReservationSpecification"]["capacityReservationTarget"] == {
         "capacityReservationIds": ["cr-0a1b2c3d4e5f60718"]
     }

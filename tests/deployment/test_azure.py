@@ -175,3 +175,30 @@ def test_spec_refuses_undeployable_azure_targets(target: dict[str, Any], message
     [issue] = error.value.issues
     assert issue.path.startswith("targets.gpt")
     assert message in issue.message
+
+
+def test_a_gated_model_on_container_apps_reads_its_token_from_key_vault() -> None:
+    from inferplane.spec import parse_spec
+    from tests.conftest import stack_spec_data
+
+    stack = load_stack(ROOT, "prod-westeurope")
+    data = stack_spec_data("prod-westeurope")
+    (name,) = [n for n, t in data["targets"].items() if t["kind"] == "container_app"]
+    vault = (
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/ml"
+        "/providers/Microsoft.KeyVault/vaults/kv-ml-prod"
+    )
+    data["targets"][name].update(
+        model="meta-llama/Llama-3.2-1B-Instruct",
+        checkpoint={"gated": True},
+        hf_token_secret={"vault_id": vault, "name": "hf-token"},
+    )
+    regions = provider_regions(stack.config)
+    ctx = DeployContext(parse_spec(data, "t", regions), "prod-westeurope", regions)
+    graph = record(lambda: container_app(name, ctx.spec.targets[name], ctx))
+
+    app = only(graph, "azure-native:app:ContainerApp").inputs
+    (secret,) = app["configuration"]["secrets"]
+    assert secret["keyVaultUrl"] == "https://kv-ml-prod.vault.azure.net/secrets/hf-token"
+    role = only(graph, "azure-native:authorization:RoleAssignment").inputs
+    assert role["scope"] == f"{vault}/secrets/hf-token"

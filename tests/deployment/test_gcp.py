@@ -190,3 +190,26 @@ def test_private_vertex_without_a_project_is_a_spec_error() -> None:
     ctx = DeployContext(spec, "prod")
     with pytest.raises(SpecError, match="set gcp:project"):
         record(lambda: vertex("tt", spec.targets["tt"], ctx))  # type: ignore[arg-type]
+
+
+def test_a_gated_model_on_cloud_run_reads_its_token_from_secret_manager() -> None:
+    from tests.conftest import stack_spec_data
+
+    stack, _ = _stack("prod-europe-west4")
+    data = stack_spec_data("prod-europe-west4")
+    data["targets"]["llama-run"]["model"] = "meta-llama/Llama-3.1-8B-Instruct"
+    data["targets"]["llama-run"]["hf_token_secret"] = "hf-token"
+    regions = provider_regions(stack.config)
+    ctx = DeployContext(parse_spec(data, "t", regions), "prod-europe-west4", regions)
+    graph = _build(stack, ctx, "cloud_run")
+
+    service = only(graph, SERVICE).inputs
+    [container] = service["template"]["containers"]
+    assert {
+        "name": "HF_TOKEN",
+        "valueSource": {"secretKeyRef": {"secret": "hf-token", "version": "latest"}},
+    } in container["envs"]
+    grant = only(graph, "gcp:secretmanager/secretIamMember:SecretIamMember").inputs
+    assert grant["secretId"] == "hf-token"
+    assert grant["project"] == "inferplane-prod-eu"
+    assert grant["member"] == f"serviceAccount:{service['template']['serviceAccount']}"

@@ -13,6 +13,7 @@ from typing import Any
 from components.wiring import unreachable_reason
 from inferplane.plan import Graph, run_program
 from inferplane.spec import load_stack
+from router.config import ReplicaConfig, RouterConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 HAIKU = "arn:aws:bedrock:eu-central-1::foundation-model/amazon.nova-lite-v1:0"
@@ -55,9 +56,13 @@ def test_plan_has_the_kubernetes_server_its_autoscaler_policies_and_the_router()
         ("core/v1:PersistentVolumeClaim", "llama-eks-server-cache"),
         ("apps/v1:Deployment", "llama-eks-server-deployment"),
         ("core/v1:Service", "llama-eks-server-service"),
+        ("core/v1:Service", "llama-eks-replicas-service"),
         ("keda.sh/v1alpha1:ScaledObject", "llama-eks-server-scaled-object"),
         ("policy/v1:PodDisruptionBudget", "llama-eks-server-pdb"),
         ("networking.k8s.io/v1:NetworkPolicy", "llama-eks-server-network-policy"),
+        # GPU nodes from Karpenter: an on-demand base, spot with on-demand fallback.
+        ("karpenter.sh/v1:NodePool", "llama-eks-base-node-pool"),
+        ("karpenter.sh/v1:NodePool", "llama-eks-spot-node-pool"),
         ("core/v1:ServiceAccount", "router-workload-service-account"),
         ("core/v1:ConfigMap", "router-workload-files"),
         ("apps/v1:Deployment", "router-workload-deployment"),
@@ -95,7 +100,29 @@ def test_model_server_publishes_its_wiring() -> None:
         "auth": {"scheme": "none"},
         "reach": {"path": "vpc", "network": "k8s:llm"},
         "grants": [],
+        "replicas": {
+            "dns": "llama-eks-replicas.llm.svc.cluster.local",
+            "port": 8000,
+            "path": "/v1",
+        },
     }
+
+
+def test_router_chooses_the_vllm_replica_by_prefix_through_the_headless_service() -> None:
+    """issue 16: the router resolves the headless Service the component created and
+    picks the replica by prompt prefix."""
+    service = _one("kubernetes:core/v1:Service", "llama-eks-replicas-service")
+    assert (service["metadata"]["name"], service["spec"]["clusterIP"]) == (
+        "llama-eks-replicas",
+        "None",
+    )
+    files = _one("kubernetes:core/v1:ConfigMap", "router-workload-files")["data"]
+    config = RouterConfig.from_json(files["router.json"])
+    replicas = config.targets["llama-eks"].replicas
+    assert replicas == ReplicaConfig(
+        dns="llama-eks-replicas.llm.svc.cluster.local", port=8000, path="/v1", policy="prefix"
+    )
+    assert config.targets["llama-eks"].cold is None  # min 1 in prod
 
 
 def test_finding_every_target_is_reachable_from_the_routers_network() -> None:

@@ -330,14 +330,14 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
         edge_without_ca("llama-lab"),
         {("IP-WIR-005", "llama-lab")},
     ),
-    "hybrid edge site over plain HTTP": (
+    "hybrid fleet site over plain HTTP": (
         "hybrid",
         lambda g: target_field(
-            "llama-plant",
+            "llama-ulm-plant",
             "url",
-            config(g)["targets"]["llama-plant"]["url"].replace("https://", "http://"),
+            config(g)["targets"]["llama-ulm-plant"]["url"].replace("https://", "http://"),
         )(g),
-        {("IP-WIR-005", "llama-plant")},
+        {("IP-WIR-005", "llama-ulm-plant")},
     ),
     "edge router without keys or TLS": (
         "dev",
@@ -383,7 +383,7 @@ def test_every_finding_says_how_to_fix() -> None:
     spec = load_stack(ROOT, "prod-us-east-1").spec
     report = Report([evaluate(stack_from_graph(graph, spec), context(spec))])
     table = render(report, "table")
-    assert "how to fix: Place the router where it reaches the target" in " ".join(table.split())
+    assert "change: Place the router where it reaches the target" in " ".join(table.split())
 
 
 # --- IP-SAF-008 on real plans of the spec itself -----------------------------------------

@@ -84,6 +84,23 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session")
+def hub_server() -> Iterator[tuple[str, list[str]]]:
+    from tests.support.fake_hub import fake_hub
+
+    with fake_hub() as served:
+        yield served
+
+
+@pytest.fixture(autouse=True)
+def hub(hub_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every preflight test (CLI subprocesses included) asks the loopback Hub, never the
+    internet."""
+    monkeypatch.setenv("HF_ENDPOINT", hub_server[0])
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    return hub_server[0]
+
+
 @pytest.fixture
 def capacity() -> FakeCapacity:
     return FakeCapacity(

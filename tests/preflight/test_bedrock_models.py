@@ -64,3 +64,52 @@ def test_lambda_target_model_is_checked_once_per_region(capacity: FakeCapacity) 
     results = check(bedrock_models, spec, capacity)
     assert [r.status for r in results] == ["pass", "pass"]
     assert capacity.calls.count("foundation_models us-east-1") == 1
+
+
+@pytest.mark.parametrize(
+    ("environment", "status", "reason"),
+    [
+        (
+            "prod",
+            "fail",
+            "amazon.nova-lite-v1:0 is LEGACY in us-east-1 (AWS will end it): pick an Active "
+            "model before a prod deploy; the offline table still says active",
+        ),
+        ("dev", "pass", "amazon.nova-lite-v1:0 is LEGACY in us-east-1 (AWS will end it); plan"),
+    ],
+)
+def test_a_legacy_model_online_is_refused_in_prod_even_if_the_table_says_active(
+    capacity: FakeCapacity, environment: str, status: str, reason: str
+) -> None:
+    nova = "amazon.nova-lite-v1:0"
+    capacity.models[nova] = FoundationModel(nova, ("ON_DEMAND",), "LEGACY")
+    spec = spec_with({"nova": _bedrock(model=nova)}, environment=environment)
+    (result,) = check(bedrock_models, spec, capacity)
+    assert result.status == status
+    assert result.reason.startswith(reason), result.reason
+
+
+def test_the_adapter_reads_the_lifecycle_from_list_foundation_models() -> None:
+    from botocore.stub import Stubber
+
+    from inferplane.preflight import AwsClients, Boto3CapacityApi
+
+    clients = AwsClients()
+    client = clients.client("bedrock", "us-east-1")
+    # Stubber checks the response against botocore's ListFoundationModels output shape.
+    with Stubber(client) as stub:
+        stub.add_response(
+            "list_foundation_models",
+            {
+                "modelSummaries": [
+                    {
+                        "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/a.b-v1:0",
+                        "modelId": "a.b-v1:0",
+                        "inferenceTypesSupported": ["ON_DEMAND"],
+                        "modelLifecycle": {"status": "LEGACY"},
+                    }
+                ]
+            },
+        )
+        models = Boto3CapacityApi(clients).foundation_models("us-east-1")
+    assert models["a.b-v1:0"] == FoundationModel("a.b-v1:0", ("ON_DEMAND",), "LEGACY")

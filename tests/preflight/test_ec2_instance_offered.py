@@ -81,10 +81,11 @@ def test_every_spot_type_is_checked(capacity: FakeCapacity) -> None:
     spec = spec_with(
         {
             "fleet": fleet(
-                spot={"instance_types": ["g5.xlarge", "p5.48xlarge"], "spot_percentage": 50}
+                # Spot types share the primary's GPUs (one 24 GiB GPU each).
+                spot={"instance_types": ["g5.4xlarge", "g6.2xlarge"], "spot_percentage": 50}
             )
         },
     )
     results = check(ec2_instance_offered, spec, capacity)
     assert [r.status for r in results] == ["pass", "pass", "pass"]
-    assert "p5.48xlarge" in results[2].reason
+    assert "g6.2xlarge" in results[2].reason

@@ -55,6 +55,19 @@ def test_spot_share_is_checked_against_the_spot_quota(capacity: FakeCapacity) ->
     assert "3 x g5.2xlarge spot at max size needs 24" in spot.reason
 
 
+def test_the_on_demand_fallback_needs_on_demand_quota_for_every_spot_instance(
+    capacity: FakeCapacity,
+) -> None:
+    capacity.ec2_quotas.update({G_QUOTA: 48, G_SPOT_QUOTA: 64})
+    spot = {"on_demand_base": 2, "spot_percentage": 50, "on_demand_fallback": True}
+    spec = spec_with({"fleet": fleet(scaling={"min": 2, "max": 8}, spot=spot)})
+    on_demand, spot_result = check(gpu_quota, spec, capacity)
+    # Without the fallback 5 on-demand instances (40 vCPU) would fit in 48.
+    assert on_demand.status == "fail"
+    assert "8 x g5.2xlarge on-demand at max size needs 64" in on_demand.reason
+    assert spot_result.status == "pass"
+
+
 def test_quota_without_value_could_not_be_checked(capacity: FakeCapacity) -> None:
     (result,) = check(gpu_quota, spec_with({"fleet": fleet()}), capacity)
     assert result.status == "could-not-check"

@@ -36,9 +36,15 @@ def test_targets_outside_aws_could_not_be_checked(capacity: FakeCapacity) -> Non
     )
     results = {r.subject: r for r in check(outside_aws, spec, capacity)}
     assert results["vertex-llama"].status == "could-not-check"
-    assert results["vertex-llama"].reason == "vertex on gcp: could not check (AWS only)"
+    assert (
+        results["vertex-llama"].reason
+        == "vertex on gcp: could not check (no preflight check for it)"
+    )
     assert results["plant"].reason.startswith("edge site")
-    assert results["router"].reason == "router:cloud_run on gcp: could not check (AWS only)"
+    assert (
+        results["router"].reason
+        == "router:cloud_run on gcp: could not check (no preflight check for it)"
+    )
 
 
 @pytest.mark.usefixtures("aws")
@@ -64,7 +70,10 @@ def test_shipped_prod_stack(capacity: FakeCapacity) -> None:
         "quota-headroom",
         "capacity-reservation",
         "bedrock-model",
+        "hf-checkpoint",
     }
+    # The Hub (loopback, answering like the real one) confirms both downloaded checkpoints.
+    assert {r.subject for r in report.of("hf-checkpoint")} == {"mistral-sm", "llama-fleet"}
     assert all(r.elapsed_ms is not None for r in report.results)
     assert report.to_dict()["counts"] == {
         "pass": len(report.results),

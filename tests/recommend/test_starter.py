@@ -89,3 +89,36 @@ def test_frontier_over_small_model_price_ratio() -> None:
 
 def test_unknown_region_prices_give_no_ratio() -> None:
     assert model_price_ratio(Requirements(region="eu-central-1")) is None
+
+
+def test_a_pattern_whose_starter_would_not_load_is_not_offered() -> None:
+    # A 7B custom model: CPU serverless (6 GiB) cannot hold it; the fleet runs it unquantized.
+    custom = Requirements(capability="custom", model="Qwen/Qwen2.5-7B-Instruct", volume="variable")
+    options = {o.architecture: o for o in cloud_options(custom)}
+    serverless = options["serverless"]
+    assert serverless.estimate is None
+    assert serverless.refused is not None
+    assert "does not fit" in serverless.refused
+    assert serverless.summary.startswith("not offered: ")
+    assert options["self_hosted"].estimate is not None
+
+
+def test_the_report_says_why_when_a_cheaper_pattern_is_not_recommended() -> None:
+    from inferplane.recommend.report import recommend
+
+    result = recommend(
+        Requirements(capability="custom", model="Qwen/Qwen2.5-7B-Instruct", volume="variable")
+    )
+    assert result.decision.cloud == "managed_hosting"
+    (note,) = result.cost_notes()
+    assert note.startswith(("managed_api costs $", "self_hosted costs $")), note
+    assert "managed_hosting is still recommended because custom-model" in note
+    assert result.to_dict()["options"]["serverless"]["offered"] is False
+
+
+def test_unknown_prices_make_the_comparison_say_so() -> None:
+    from inferplane.recommend.report import recommend
+
+    (note,) = recommend(Requirements(volume="variable", region="eu-west-1")).cost_notes()
+    assert "cannot be compared on cost here" in note
+    assert "--prices" in note

@@ -12,8 +12,7 @@ import pytest
 from router.__main__ import main as router_main
 from router.backends import ChatBackend, Completion, Usage
 from router.chat import parse_chat_request
-from router.core import Gateway, Request, Response, _capped
-from router.decide import Decision
+from router.core import Gateway, Request, Response
 from tests.router import configs
 from tests.router.configs import KEY, KEY_CONFIDENTIAL, OPERATOR_KEY, auth, chat, target
 
@@ -130,17 +129,10 @@ def test_small_endpoints(path: str, method: str, headers: dict[str, str], status
 
 
 def test_max_tokens_is_capped_by_the_route() -> None:
-    gateway = _gateway()
-    decision = Decision(route=gateway.config.routes[0], targets=("t",), max_tokens=100)
-    assert (
-        _capped(parse_chat_request(orjson.dumps(chat(max_tokens=500))), decision)["max_tokens"]
-        == 100
-    )
-    assert (
-        _capped(parse_chat_request(orjson.dumps(chat(max_tokens=50))), decision)["max_tokens"] == 50
-    )
-    assert _capped(parse_chat_request(orjson.dumps(chat())), decision)["max_tokens"] == 100
-    asyncio.run(gateway.close())
+    def capped(**extra: int) -> object:
+        return parse_chat_request(orjson.dumps(chat(**extra))).capped_body(100)["max_tokens"]
+
+    assert (capped(max_tokens=500), capped(max_tokens=50), capped()) == (100, 50, 100)
 
 
 class _Scripted(ChatBackend):

@@ -57,7 +57,11 @@ def test_readyz_names_targets_to_operators_only(loop: LoopThread) -> None:
     assert httpx.get(f"{url}/readyz").json() == {"status": "ready"}
     assert httpx.get(f"{url}/readyz", headers=auth()).json() == {"status": "ready"}
     operator = httpx.get(f"{url}/readyz", headers=auth(OPERATOR_KEY))
-    assert operator.json() == {"status": "ready", "healthy": ["primary"]}
+    assert operator.json() == {
+        "status": "ready",
+        "healthy": ["primary"],
+        "targets": {"primary": "ready"},
+    }
 
 
 def test_operator_listener_serves_metrics_without_a_credential(loop: LoopThread) -> None:
@@ -68,7 +72,11 @@ def test_operator_listener_serves_metrics_without_a_credential(loop: LoopThread)
     metrics = httpx.get(f"{operator}/metrics")
     assert metrics.status_code == 200
     assert "inferplane_state_degraded 0" in metrics.text
-    assert httpx.get(f"{operator}/readyz").json() == {"status": "ready", "healthy": ["primary"]}
+    assert httpx.get(f"{operator}/readyz").json() == {
+        "status": "ready",
+        "healthy": ["primary"],
+        "targets": {"primary": "ready"},
+    }
     chat_there = httpx.post(f"{operator}/v1/chat/completions", json=chat(), headers=auth())
     assert (chat_there.status_code, chat_there.json()["error"]["code"]) == (404, "not_found")
 

@@ -68,12 +68,62 @@ def test_unlisted_repo_needs_its_checkpoint_declared_for_awq() -> None:
     parse_spec(spec, "test", REGIONS)
 
 
-def test_gated_repo_on_cloud_run_names_the_key() -> None:
+def test_gated_repo_on_cloud_run_needs_a_token_secret() -> None:
     spec = stack_spec_data("prod-europe-west4")
     spec["targets"]["llama-run"]["model"] = "meta-llama/Llama-3.1-8B-Instruct"
     with pytest.raises(SpecError) as caught:
         parse_spec(spec, "test", {"gcp": "europe-west4"})
-    assert [i.path for i in caught.value.issues] == ["targets.llama-run.model"]
+    assert [i.path for i in caught.value.issues] == ["targets.llama-run.hf_token_secret"]
+    spec["targets"]["llama-run"]["hf_token_secret"] = "projects/ml-prod-eu/secrets/hf-token"
+    parse_spec(spec, "test", {"gcp": "europe-west4"})
+
+
+def test_gated_repo_on_container_apps_needs_a_key_vault_secret() -> None:
+    spec = stack_spec_data("prod-westeurope")
+    (name,) = [n for n, t in spec["targets"].items() if t["kind"] == "container_app"]
+    app = spec["targets"][name]
+    app["model"] = "meta-llama/Llama-3.2-1B-Instruct"
+    app["checkpoint"] = {"gated": True}
+    regions = {"azure": "westeurope"}
+    with pytest.raises(SpecError) as caught:
+        parse_spec(spec, "test", regions)
+    assert [i.path for i in caught.value.issues] == [f"targets.{name}.hf_token_secret"]
+    vault = (
+        "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/ml"
+        "/providers/Microsoft.KeyVault/vaults/kv-ml-prod"
+    )
+    app["hf_token_secret"] = {"vault_id": vault, "name": "hf-token"}
+    parse_spec(spec, "test", regions)
+
+
+@pytest.mark.parametrize(
+    ("kind_stack", "target_kind", "value", "key"),
+    [
+        ("prod-europe-west4", "cloud_run", "hf token", "hf_token_secret"),
+        ("prod-europe-west4", "cloud_run", "projects/p/secrets/x;rm", "hf_token_secret"),
+        ("prod-westeurope", "container_app", {"vault_id": "kv", "name": "t"}, "vault_id"),
+        (
+            "prod-westeurope",
+            "container_app",
+            {
+                "vault_id": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups"
+                "/ml/providers/Microsoft.KeyVault/vaults/kv",
+                "name": "t $(id)",
+            },
+            "name",
+        ),
+    ],
+)
+def test_token_secret_references_follow_their_grammar(
+    kind_stack: str, target_kind: str, value: object, key: str
+) -> None:
+    spec = stack_spec_data(kind_stack)
+    (name,) = [n for n, t in spec["targets"].items() if t["kind"] == target_kind]
+    spec["targets"][name]["hf_token_secret"] = value
+    with pytest.raises(SpecError) as caught:
+        parse_spec(spec, "test", {"gcp": "europe-west4", "azure": "westeurope"})
+    assert any(i.path.startswith(f"targets.{name}.hf_token_secret") for i in caught.value.issues)
+    assert any(key in i.path or key in str(i) for i in caught.value.issues)
 
 
 def test_a_70b_model_does_not_fit_one_a10g() -> None:
@@ -88,6 +138,7 @@ def test_a_70b_model_does_not_fit_one_a10g() -> None:
         in found["targets.llama-fleet.instance_type"]
     )
     fleet["instance_type"] = "p4d.24xlarge"  # 8x A100 40 GiB
+    fleet["spot"]["instance_types"] = []  # the stack's g6.2xlarge spot type has 1 GPU
     assert fit_of("llama-fleet", parse_spec(spec, "t", REGIONS).targets["llama-fleet"]).verdict == (
         "fits"
     )

@@ -84,7 +84,7 @@ def check(
                 warn_advisories(stack_file)
             except StackNotFoundError:
                 spec, regions = None, {}
-            reports.append(check_graph(g, spec, org, regions))
+            reports.append(check_graph(g, spec, org, regions, today))
     else:
         root, stacks = selected_stacks(stack, all_stacks, project, today)
         validated(stacks)
@@ -93,10 +93,10 @@ def check(
         for stack_file in stacks:
             warn_advisories(stack_file)
             with err.status(f"planning {stack_file.name} …"):
-                stack_report, plan_seconds = check_stack(root, stack_file, org)
+                stack_report, plan_seconds = check_stack(root, stack_file, org, today)
             planned += plan_seconds
             reports.append(stack_report)
-    report = apply_waivers(Report(reports), accepted, today)
+    report = apply_waivers(Report(reports), accepted, today, org.waiver_warning_days)
     _emit(report, fmt, output)
     checked = time.perf_counter() - started - planned
     err.print(

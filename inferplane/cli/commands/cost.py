@@ -21,20 +21,29 @@ def cost(
     all_stacks: Annotated[bool, typer.Option("--all", help="Every stack in stacks/.")] = False,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     project: Annotated[Path | None, typer.Option(help="Project directory.")] = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices",
+            help="Your own price file (same format as the shipped table); its prices "
+            "take precedence, the shipped table fills the rest.",
+        ),
+    ] = None,
 ) -> None:
     """Estimate monthly cost per target and stack; commitments with break-even and saving.
 
     Unknown prices are shown as unknown and never added as zero.
     """
-    from inferplane.cost import default_prices, estimate_stack
+    from inferplane.cost import estimate_stack
+    from inferplane.cost.prices import prices_with
     from inferplane.cost.render import estimate_view
 
     if output not in ("table", "json"):
         raise InferplaneError(f"--format {output!r}: allowed: table, json")
+    table = prices_with(prices)
     _, stacks = selected_stacks(stack, all_stacks, project)
-    estimates = [estimate_stack(s.spec, s.name, provider_regions(s.config)) for s in stacks]
+    estimates = [estimate_stack(s.spec, s.name, provider_regions(s.config), table) for s in stacks]
     if output == "json":
-        table = default_prices()
         payload = {
             "prices_as_of": table.as_of,
             "sources": {k: v.url for k, v in table.sources.items()},

@@ -32,6 +32,7 @@ def aws_clients(profile: str | None, endpoint_url: str | None = None) -> AwsClie
 
 
 def preflight(
+    *,
     stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name.")],
     profile: Annotated[str | None, typer.Option(help="AWS profile (default: environment).")] = None,
     endpoint_url: Annotated[
@@ -42,14 +43,38 @@ def preflight(
             "AWS_ENDPOINT_URL does the same.",
         ),
     ] = None,
+    hub_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--hub-endpoint",
+            help="Hugging Face Hub to confirm checkpoints with (default: HF_ENDPOINT, else "
+            "https://huggingface.co); HF_TOKEN is sent for private repos.",
+        ),
+    ] = None,
+    azure_subscription: Annotated[
+        str | None,
+        typer.Option(
+            "--azure-subscription",
+            help="Subscription for the Azure checks (default: ARM_SUBSCRIPTION_ID); token "
+            "from INFERPLANE_AZURE_TOKEN or `az account get-access-token`.",
+        ),
+    ] = None,
+    azure_endpoint: Annotated[
+        str | None,
+        typer.Option("--azure-endpoint", help="ARM endpoint (default: management.azure.com)."),
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     project: Annotated[Path | None, typer.Option(help="Project directory.")] = None,
 ) -> None:
-    """Check before a deploy: services, instance types, quotas, reservations, Bedrock models.
+    """Check before a deploy: services, instance types, quotas, reservations, Bedrock models,
+    the Hugging Face checkpoints self-hosted targets download, and Azure OpenAI models and
+    Azure ML quotas.
 
     Exits 1 when a check fails; could-not-check results are listed with the reason.
     """
     from inferplane.preflight import run_preflight
+    from inferplane.preflight.azure import LazyArmAzureApi
+    from inferplane.preflight.hub import HttpHubApi
 
     check_format(output)
     _, (stack_file,) = selected_stacks(stack, False, project)
@@ -58,6 +83,8 @@ def preflight(
         stack_file.name,
         provider_regions(stack_file.config),
         aws_clients(profile, endpoint_url),
+        hub=HttpHubApi(hub_endpoint),
+        azure=LazyArmAzureApi(azure_subscription, azure_endpoint),
     )
     show_report(report, output, "preflight")
 

@@ -64,6 +64,17 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    workers: Annotated[
+        int,
+        typer.Option(help="Router processes sharing the port (SO_REUSEPORT)."),
+    ] = 1,
+    allow_memory_state: Annotated[
+        bool,
+        typer.Option(
+            "--allow-memory-state",
+            help="Allow --workers > 1 without Redis state (each worker keeps its own limits).",
+        ),
+    ] = False,
     project: ProjectOpt = None,
 ) -> None:
     """Run the router locally with a stack's config or a config file."""
@@ -88,8 +99,17 @@ def serve(
         err.print(warning, markup=False)
     from router.serve import run
 
-    err.print(f"router listening on http://{host}:{port} (stack {router_config.stack})")
-    run(router_config, host, port)
+    try:
+        from router.workers import check_workers
+
+        check_workers(router_config, workers, allow_memory_state)
+    except ConfigError as exc:
+        raise ConfigFileError(exc.message) from None
+    each = f", {workers} workers" if workers > 1 else ""
+    err.print(f"router listening on http://{host}:{port} (stack {router_config.stack}{each})")
+    status = run(router_config, host, port, workers=workers, allow_memory_state=allow_memory_state)
+    if status:
+        raise typer.Exit(status)
 
 
 @router_app.command("key")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from inferplane.catalog.bedrock_models import AS_OF, LIFECYCLE
 from inferplane.preflight.context import PreflightContext, Subject
 from inferplane.preflight.result import CheckResult
 from inferplane.spec.targets import BedrockTarget, LambdaTarget
@@ -55,6 +56,25 @@ def run(ctx: PreflightContext, subject: Subject) -> Iterator[CheckResult]:
                 if "INFERENCE_PROFILE" in model.inference_types
                 else ""
             ),
+        )
+        return
+    if model.lifecycle == "LEGACY":
+        # Online is the truth; the offline table (IP-SAF-010) may not know yet.
+        known = LIFECYCLE.get(target.model)
+        stale = (
+            f"; the offline table still says {known.state} ({AS_OF}): update "
+            "inferplane/catalog/bedrock_models.py"
+            if known is not None and known.state == "active"
+            else ""
+        )
+        prod = ctx.spec.environment == "prod"
+        yield CheckResult(
+            NAME,
+            subject.name,
+            "fail" if prod else "pass",
+            f"{target.model} is LEGACY in {region} (AWS will end it)"
+            + (": pick an Active model before a prod deploy" if prod else "; plan the move")
+            + stale,
         )
         return
     yield CheckResult(NAME, subject.name, "pass", f"{target.model} {needed} in {region}")

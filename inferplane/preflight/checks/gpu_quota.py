@@ -55,11 +55,13 @@ def run(ctx: PreflightContext, subject: Subject) -> Iterator[CheckResult]:
 
 
 def _max_split(fleet: GpuFleetTarget) -> tuple[int, int]:
-    """On-demand and spot instances at ``scaling.max``."""
+    """On-demand and spot instances at ``scaling.max``. With the on-demand fallback every
+    spot instance may run on demand instead (spot reclaimed everywhere at peak), so the
+    on-demand quota must hold the whole maximum."""
     top = fleet.scaling.max
     base = min(fleet.spot.on_demand_base, top)
     spot = math.floor((top - base) * fleet.spot.spot_percentage / 100)
-    return top - spot, spot
+    return (top if fleet.spot.on_demand_fallback else top - spot), spot
 
 
 def quota_group(

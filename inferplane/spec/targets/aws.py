@@ -277,7 +277,25 @@ class SpotMix(SpecModel):
     spot_percentage: int = Field(default=0, ge=0, le=100)
     """Share of capacity above the base that runs on spot."""
     instance_types: Unique[str] = ()
-    """Extra instance types the spot pool may use."""
+    """Extra instance types the pool may use, each with the primary's GPU count and
+    memory per GPU and its CPU architecture (spot is reclaimed per type and zone)."""
+    allocation: Literal["price-capacity-optimized", "capacity-optimized"] = (
+        "price-capacity-optimized"
+    )
+    """Spot allocation strategy: the cheapest of the deepest pools, or the deepest pools
+    whatever their price (fewer interruptions)."""
+    on_demand_fallback: bool = False
+    """A second, on-demand group fills the spot group's shortfall (desired minus in
+    service) while spot is reclaimed or unavailable, and empties when spot returns."""
+
+    @model_validator(mode="after")
+    def _fallback_needs_spot(self) -> SpotMix:
+        if self.on_demand_fallback and self.spot_percentage == 0:
+            raise ValueError(
+                "on_demand_fallback: the fleet runs no spot (spot_percentage 0);"
+                " set spot_percentage above 0 or drop on_demand_fallback"
+            )
+        return self
 
     @field_validator("instance_types")
     @classmethod
@@ -370,6 +388,15 @@ class GpuFleetTarget(AwsTarget):
                 f"scaling_signal 'queue': engine {self.serving.engine!r} publishes no queue"
                 f" gauge; allowed with engines {engines}, or scaling_signal: requests"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _one_spot_pool(self) -> GpuFleetTarget:
+        from inferplane.catalog.spot_pool import spot_pool_issue
+
+        issue = spot_pool_issue(self.instance_type, self.spot.instance_types)
+        if issue is not None:
+            raise ValueError(f"spot.instance_types: {issue}")
         return self
 
     @model_validator(mode="after")

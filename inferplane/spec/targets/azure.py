@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from inferplane.catalog.azure import (
     OPENAI_DATA_ZONES,
@@ -13,7 +13,12 @@ from inferplane.catalog.azure import (
     container_app_size_refusal,
 )
 from inferplane.residency import Location
-from inferplane.spec.base import ImageRef
+from inferplane.spec.base import (
+    KEY_VAULT_ID_PATTERN,
+    KEY_VAULT_SECRET_PATTERN,
+    ImageRef,
+    SpecModel,
+)
 from inferplane.spec.capacity import CapacityMode
 from inferplane.spec.regions import geography
 from inferplane.spec.serving import Serving
@@ -99,6 +104,15 @@ class AzureMlTarget(AzureTarget):
         return self
 
 
+class KeyVaultSecretRef(SpecModel):
+    """A Key Vault secret, read by the app at start through an identity allowed only it."""
+
+    vault_id: Annotated[str, StringConstraints(pattern=KEY_VAULT_ID_PATTERN)]
+    """The vault's ARM ID."""
+    name: Annotated[str, StringConstraints(pattern=KEY_VAULT_SECRET_PATTERN)]
+    """The secret's name in the vault."""
+
+
 class ContainerAppTarget(AzureTarget):
     """Serverless: a model-server container on Azure Container Apps (GPU optional)."""
 
@@ -113,6 +127,8 @@ class ContainerAppTarget(AzureTarget):
     """Memory per replica in GiB without a GPU profile (2 GiB per vCPU on Consumption)."""
     concurrency: int = Field(default=10, ge=1, le=1000)
     """Concurrent HTTP requests per replica before another replica is added."""
+    hf_token_secret: KeyVaultSecretRef | None = None
+    """Key Vault secret holding a Hugging Face token, for gated models (``HF_TOKEN``)."""
 
     @model_validator(mode="after")
     def _runnable(self) -> ContainerAppTarget:

@@ -11,7 +11,7 @@ from inferplane.catalog.gcp import (
     cloud_run_size_refusal,
     vertex_machine_refusal,
 )
-from inferplane.spec.base import ImageRef, SpecModel, Unique
+from inferplane.spec.base import GcpSecretRef, ImageRef, SpecModel, Unique
 from inferplane.spec.serving import Serving
 from inferplane.spec.targets.base import CloudTarget
 
@@ -108,6 +108,9 @@ class CloudRunTarget(GcpTarget):
     """Who may reach the service when it is not ``public``."""
     invokers: Unique[str] = ()
     """Service accounts (``serviceAccount:...``) allowed to invoke the service."""
+    hf_token_secret: GcpSecretRef | None = None
+    """Secret Manager secret holding a Hugging Face token, for gated models: read into
+    ``HF_TOKEN`` at start by the service's own identity (granted on that secret only)."""
 
     @field_validator("invokers")
     @classmethod

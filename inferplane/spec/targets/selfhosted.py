@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from inferplane.residency import Location
 from inferplane.spec.base import Name, SpecModel, SpecPath
 from inferplane.spec.capacity import Scaling
+from inferplane.spec.fleet import HOST_KEY_PATTERN, HOST_PATTERN, EdgeFleet, FleetMember, Rollout
 from inferplane.spec.regions import is_region
 from inferplane.spec.router import SecretLocation
 from inferplane.spec.serving import Serving
@@ -19,6 +20,7 @@ __all__ = [
     "ClusterRef",
     "EdgeSsh",
     "EdgeTarget",
+    "GpuNodePool",
     "KubernetesScaling",
     "KubernetesTarget",
     "Prometheus",
@@ -84,6 +86,38 @@ def cache_floor_gib(model: str, serving: Serving) -> float | None:
 
     params = serving.params_b or params_from_name(model)
     return None if params is None else weights_gib(params, serving.quantization)
+
+
+class GpuNodePool(SpecModel):
+    """GPU nodes from Karpenter on EKS: an on-demand base pool and a pool that prefers
+    spot and falls back to on-demand (docs/capacity.md). The pods select the pools'
+    label and tolerate their ``nvidia.com/gpu`` taint."""
+
+    instance_types: tuple[str, ...] = Field(min_length=1, max_length=20)
+    """EC2 GPU types of equal GPUs (count and memory) and architecture, primary first."""
+    on_demand_base: int = Field(default=1, ge=0)
+    """Nodes always on demand."""
+    max_nodes: int = Field(ge=1, le=1000)
+    """Nodes of both pools together, at most."""
+    node_class: str = Field(default="default", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    """The cluster's Karpenter ``EC2NodeClass`` (subnets over the zones, AMI, role)."""
+    expire_after: str = Field(default="24h", pattern=r"^([0-9]+(s|m|h))+$")
+    """Lifetime of spot-pool nodes: an on-demand fallback node is replaced (by spot
+    if EC2 has it) within this."""
+
+    @model_validator(mode="after")
+    def _one_pool(self) -> GpuNodePool:
+        from inferplane.catalog.spot_pool import spot_pool_issue
+
+        first, *rest = self.instance_types
+        issue = spot_pool_issue(first, rest)
+        if issue is not None:
+            raise ValueError(f"instance_types: {issue}")
+        if self.on_demand_base > self.max_nodes:
+            raise ValueError(
+                f"on_demand_base {self.on_demand_base} is above max_nodes {self.max_nodes}"
+            )
+        return self
 
 
 class Prometheus(SpecModel):
@@ -154,10 +188,24 @@ class KubernetesTarget(TargetBase):
     model_secret: Name | None = None
     """Existing Secret in the namespace whose keys become the server's environment
     (e.g. ``HF_TOKEN`` for gated Hugging Face models)."""
+    replica_routing: Literal["service", "prefix", "round_robin"] = "service"
+    """How the router spreads requests over the replicas: ``service`` through the
+    Service's own balancing; ``prefix`` to the replica whose KV cache holds the longest
+    prefix of the prompt (within a load bound); ``round_robin`` in turn. The last two
+    create a headless Service whose DNS records the router resolves (the router must run
+    in the cluster: ``router.platform: kubernetes``)."""
+    node_pool: GpuNodePool | None = None
+    """Karpenter NodePools for the GPU nodes (EKS clusters running Karpenter); absent:
+    the cluster's own nodes, chosen by ``node_selector``."""
 
     @model_validator(mode="after")
     def _fits_cluster(self) -> KubernetesTarget:
         scaling = self.scaling
+        if self.replica_routing != "service" and scaling.max < 2:
+            raise ValueError(
+                f"replica_routing {self.replica_routing!r}: scaling.max is {scaling.max}; "
+                "choosing among replicas needs scaling.max >= 2 (or replica_routing: service)"
+            )
         if scaling.min < 1 and (scaling.signal == "cpu" or not scaling.keda):
             raise ValueError(
                 f"scaling.min {scaling.min}: a Kubernetes model server keeps at least "
@@ -172,6 +220,20 @@ class KubernetesTarget(TargetBase):
                 f"scaling.signal {scaling.signal!r}: engine {self.serving.engine!r} exposes no"
                 f" such metric; allowed: cpu{''.join(', ' + s for s in signals)}"
             )
+        if self.node_pool is not None:
+            if self.cluster.cloud != "aws":
+                raise ValueError(
+                    f"node_pool: Karpenter NodePools here use EC2NodeClass (EKS); cluster"
+                    f" cloud is {self.cluster.cloud!r}; allowed: aws"
+                )
+            if self.node_selector:
+                raise ValueError(
+                    f"node_selector {self.node_selector}: with node_pool the pods select the"
+                    " pool's nodes; Karpenter cannot launch nodes for a label it does not know"
+                    " (GPU feature discovery labels appear only after boot)"
+                )
+            if self.gpus < 1:
+                raise ValueError("node_pool: the server requests no GPU (gpus 0)")
         floor = cache_floor_gib(self.model, self.serving)
         if self.cache_gb is not None and floor is not None and self.cache_gb < floor:
             raise ValueError(
@@ -195,28 +257,34 @@ class EdgeSsh(SpecModel):
     port: int = Field(default=22, ge=1, le=65535)
     private_key: str = Field(default="inferplane:edgeSshKey", pattern=_CONFIG_KEY)
     """Stack config key holding the private key (``pulumi config set --secret``)."""
-    host_key: str = Field(pattern=r"^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+$")
-    """The site's public host key (``ssh-keyscan``); required, so the key is verified
-    instead of trusted on first use."""
+    host_key: str | None = Field(default=None, pattern=HOST_KEY_PATTERN)
+    """The site's public host key (``ssh-keyscan``); required (here, or per fleet site as
+    ``host_key``), so the key is verified instead of trusted on first use."""
     install_dir: SpecPath = "/opt/inferplane"
     """Where releases are unpacked on the site."""
 
 
 class EdgeTarget(TargetBase):
-    """On premises: a model server in an edge image, deployed to a named site."""
+    """On premises: a model server in an edge image, deployed to a named site, or to each
+    site of a ``fleet`` (``inferplane.spec.fleet``: expanded into one target per site)."""
 
     kind: Literal["edge"]
-    site: Name
+    site: Name | None = None
+    """The site; exactly one of ``site`` and ``fleet``."""
+    fleet: EdgeFleet | None = None
+    """Many sites sharing this entry's profile, model and serving."""
+    rollout: Rollout | None = None
+    """Waves of a fleet's rollout (default: one site, then the rest)."""
     profile: Literal["jetson-orin", "x86-nvidia", "cpu", "apple-m"]
     serving: Serving
-    address: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.:-]+$")
+    address: str | None = Field(default=None, pattern=HOST_PATTERN)
     """How the site is reached (host or IP), for SSH deployment and router URLs; the site
     name itself (resolved by the site's DNS or VPN) when absent."""
     runtime: Literal["k3s", "systemd", "launchd"] | None = None
     """What runs the bundle on site: k3s (default) or systemd units; launchd on apple-m."""
     bundle: str | None = None
     """Directory written by ``inferplane edge build`` for this site, relative to the
-    project; required to deploy over SSH."""
+    project; required to deploy over SSH. In a fleet, ``{site}`` stands for each site."""
     ssh: EdgeSsh | None = None
     """Deploy the bundle over SSH; without it the site operator installs it by hand."""
     via: Literal["internet", "tunnel", "lan"] = "lan"
@@ -226,6 +294,7 @@ class EdgeTarget(TargetBase):
     """Where the stack's router reads the site's API key (the newest key in the site's
     ``site-key.json``, written by ``inferplane edge build``); default: environment
     variable ``INFERPLANE_EDGE_<SITE>_KEY``."""
+    _member: FleetMember | None = PrivateAttr(default=None)
     ca_secret: SecretLocation | None = None
     """Where the stack's router reads the site CA (``ca.pem``) it verifies the site's
     certificate with; default: environment variable ``INFERPLANE_EDGE_<SITE>_CA``."""
@@ -238,9 +307,31 @@ class EdgeTarget(TargetBase):
             raise ValueError(
                 f"runtime {runtime!r} does not run profile {self.profile!r}; allowed: {allowed}"
             )
+        if (self.site is None) == (self.fleet is None):
+            raise ValueError("give exactly one of site (one site) and fleet (many sites)")
+        if self.fleet is not None:
+            if self.address is not None:
+                raise ValueError("a fleet's addresses belong to its sites (fleet.sites[].address)")
+            return self
+        if self.rollout is not None:
+            raise ValueError("rollout applies to a fleet; this entry names one site")
         if self.ssh is not None and (self.address is None or self.bundle is None):
             raise ValueError("ssh deployment needs address and bundle")
+        if self.ssh is not None and self.ssh.host_key is None:
+            raise ValueError("ssh deployment needs ssh.host_key (the site's public host key)")
         return self
+
+    @property
+    def member(self) -> FleetMember | None:
+        """The fleet and wave this site target was expanded from, if any."""
+        return self._member
+
+    @property
+    def site_name(self) -> str:
+        """``site``; set on every target a deployment sees (fleets are expanded)."""
+        if self.site is None:
+            raise ValueError("an unexpanded fleet entry has no single site")
+        return self.site
 
     @property
     def site_runtime(self) -> Literal["k3s", "systemd", "launchd"]:
@@ -251,7 +342,7 @@ class EdgeTarget(TargetBase):
 
     @property
     def location(self) -> Location:
-        return Location("edge", None, self.site)
+        return Location("edge", None, self.site_name)
 
     @property
     def site_key_secret(self) -> SecretLocation:
@@ -265,4 +356,4 @@ class EdgeTarget(TargetBase):
 
     @property
     def _env_prefix(self) -> str:
-        return "INFERPLANE_EDGE_" + self.site.upper().replace("-", "_").replace(".", "_")
+        return "INFERPLANE_EDGE_" + self.site_name.upper().replace("-", "_").replace(".", "_")

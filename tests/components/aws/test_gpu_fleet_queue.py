@@ -188,7 +188,8 @@ def test_the_spec_scales_a_fleet_on_its_engines_queue() -> None:
     target = spec.targets["llama-fleet"]
     assert isinstance(target, GpuFleetTarget)
     graph = record(lambda: gpu_fleet("llama-fleet", target, DeployContext(spec, "prod")))
-    [policy] = graph.by_type(POLICY)
+    # The stack's fleet also has the on-demand fallback's step policies.
+    [policy] = [p for p in graph.by_type(POLICY) if p.name == "llama-fleet-queue-per-instance"]
     custom = policy.inputs["targetTrackingConfiguration"]["customizedMetricSpecification"]
     assert custom["metricName"] == "vllm:num_requests_waiting"
     # No scaling.target: a quarter of the stack's batching.max_seqs (64).

@@ -5,7 +5,13 @@ from typing import Any
 
 import pytest
 
-from components.azure.container_app_service import ContainerAppService, ContainerAppServiceArgs
+from components.azure.container_app_service import (
+    KEY_VAULT_SECRETS_USER,
+    ContainerAppService,
+    ContainerAppServiceArgs,
+    KeyVaultSecret,
+)
+from inferplane.plan.computed import _guid
 from tests.support.recording import component_outputs, only, record, refusal
 
 APP = "azure-native:app:ContainerApp"
@@ -26,6 +32,13 @@ PHI = ContainerAppServiceArgs(
     concurrency=8,
     tags={"environment": "prod"},
 )
+
+
+VAULT = (
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/secrets"
+    "/providers/Microsoft.KeyVault/vaults/KV-Prod"
+)
+HF = KeyVaultSecret(VAULT, "hf-token")
 
 
 def _run(args: ContainerAppServiceArgs) -> Any:
@@ -134,7 +147,20 @@ def test_carries_the_router_in_a_shared_environment() -> None:
         ({"concurrency": 0}, "concurrency 0"),
         ({"port": 70000}, "port 70000"),
         ({"env": {"bad-name": "x"}}, "environment variable 'bad-name'"),
-        ({"env": {"TOKEN": "x"}, "secret_env": {"TOKEN": "y"}}, "both plain and secret"),
+        ({"env": {"TOKEN": "x"}, "secret_env": {"TOKEN": "y"}}, "set twice"),
+        ({"env": {"HF_TOKEN": "x"}, "key_vault_env": {"HF_TOKEN": HF}}, "set twice"),
+        (
+            {"key_vault_env": {"HF_TOKEN": KeyVaultSecret("kv-prod", "hf-token")}},
+            "key_vault_env['HF_TOKEN'].vault_id 'kv-prod' is not allowed",
+        ),
+        (
+            {"key_vault_env": {"HF_TOKEN": KeyVaultSecret(VAULT, "hf_token; rm -rf /")}},
+            "key_vault_env['HF_TOKEN'].name 'hf_token; rm -rf /' is not allowed",
+        ),
+        (
+            {"key_vault_env": {"HF_TOKEN": KeyVaultSecret(VAULT + "/../x", "hf-token")}},
+            "vault_id",
+        ),
     ],
 )
 def test_invalid_arguments_are_refused_before_anything_is_created(
@@ -143,3 +169,30 @@ def test_invalid_arguments_are_refused_before_anything_is_created(
     error, graph = refusal(lambda: ContainerAppService("phi", replace(PHI, **change)))
     assert message in str(error)
     assert graph.resources == []
+
+
+def test_a_key_vault_secret_is_read_by_an_identity_allowed_exactly_that_secret() -> None:
+    graph = _run(replace(PHI, key_vault_env={"HF_TOKEN": HF}))
+    identity = only(graph, "azure-native:managedidentity:UserAssignedIdentity")
+    role = only(graph, "azure-native:authorization:RoleAssignment")
+    app = only(graph, APP)
+    # Read access on the one secret, for the user-assigned identity, before the app exists.
+    assert role.inputs["scope"] == f"{VAULT}/secrets/hf-token"
+    assert role.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{KEY_VAULT_SECRETS_USER}")
+    assert role.urn in app.dependencies
+    assert role.inputs["principalId"] == _guid(f"{identity.name}/principal")
+    identity_id = f"{identity.name}-id"  # the mock engine's ID for it
+    assert app.inputs["identity"] == {
+        "type": "SystemAssigned,UserAssigned",
+        "userAssignedIdentities": [identity_id],
+    }
+    assert app.inputs["configuration"]["secrets"] == [
+        {
+            "name": "hf-token",
+            "keyVaultUrl": "https://kv-prod.vault.azure.net/secrets/hf-token",
+            "identity": identity_id,
+        }
+    ]
+    [container] = app.inputs["template"]["containers"]
+    assert {"name": "HF_TOKEN", "secretRef": "hf-token"} in container["env"]
+    assert "value" not in str(app.inputs["configuration"]["secrets"])

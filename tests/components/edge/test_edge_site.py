@@ -82,6 +82,7 @@ def test_copy_then_install_over_ssh(bundle: Bundle) -> None:
         "llama-plant-tls",
         "llama-plant-bundle",
         "llama-plant-install",
+        "llama-plant-gate",
         "llama-plant-uninstall",
     }
     prepare, copy, install = (found[f"llama-plant-{n}"] for n in ("prepare", "bundle", "install"))
@@ -99,9 +100,17 @@ def test_copy_then_install_over_ssh(bundle: Bundle) -> None:
     script = install.inputs["stdin"]
     assert f"digest={bundle.digest}" in script
     assert bundle.checksums() in script
-    assert "k3s ctr images import" in script
-    assert "https://127.0.0.1:8088/healthz" in script
+    # The bundle's own installer activates it: health gate and automatic rollback.
+    assert script.endswith('exec "$release"/install.sh k3s\n')
+    assert "INFERPLANE_HEALTH_SECONDS=900" in script
+    # install.sh switches `current` itself (it must see the release it replaces).
+    assert 'ln -sfn "$release" "$base/current"' not in script
     assert "delete" not in install.inputs  # destroying must not re-run the install
+    gate = found["llama-plant-gate"]
+    assert gate.dependencies == [install.urn]
+    assert gate.inputs["create"] == "sudo -n bash -s"
+    assert f"expected={bundle.digest}\n" in gate.inputs["stdin"]
+    assert "https://127.0.0.1:8088/readyz" in gate.inputs["stdin"]
     # The key travels only as a secret (the recorder shows secrets as "[secret]").
     assert tls.inputs["stdin"] == "[secret]"
     assert "secretkeymaterial" not in script
@@ -133,7 +142,7 @@ def test_the_bundle_digest_is_every_deploy_commands_trigger(bundle: Bundle, tmp_
     assert changed_bundle.digest != bundle.digest
     second = commands(site_graph(args(changed_bundle))[0])
     cert_sha = hashlib.sha256(CERT.encode()).hexdigest()
-    for role in ("prepare", "bundle", "install"):
+    for role in ("prepare", "bundle", "install", "gate"):
         name = f"llama-plant-{role}"
         assert first[name].inputs["triggers"] == [bundle.digest, cert_sha]
         assert second[name].inputs["triggers"] == [changed_bundle.digest, cert_sha]

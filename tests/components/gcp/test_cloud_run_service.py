@@ -192,3 +192,45 @@ def test_endpoint_publishes_id_token_auth_reach_and_invoker_grant(
             "resources": ["projects/proj/locations/europe-west4/services/prod-llama-run"],
         }
     ]
+
+
+SECRET_IAM = "gcp:secretmanager/secretIamMember:SecretIamMember"
+
+
+def test_a_secret_env_is_readable_by_the_runtime_identity_before_the_first_revision() -> None:
+    args = replace(
+        MODEL_SERVER, secret_env={"HF_TOKEN": SecretEnv("projects/ml-prod/secrets/hf-token")}
+    )
+    graph = _run(args)
+    grant = only(graph, SECRET_IAM)
+    service = only(graph, SERVICE)
+    assert grant.inputs["secretId"] == "projects/ml-prod/secrets/hf-token"
+    assert grant.inputs["role"] == "roles/secretmanager.secretAccessor"
+    # The service's own runtime identity, nobody else.
+    assert (
+        grant.inputs["member"] == f"serviceAccount:{service.inputs['template']['serviceAccount']}"
+    )
+    assert grant.urn in service.dependencies
+    [container] = service.inputs["template"]["containers"]
+    assert {
+        "name": "HF_TOKEN",
+        "valueSource": {
+            "secretKeyRef": {"secret": "projects/ml-prod/secrets/hf-token", "version": "latest"}
+        },
+    } in container["envs"]
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        (SecretEnv("hf token"), "secret_env['HF_TOKEN'].secret 'hf token' is not allowed"),
+        (SecretEnv("projects/x/secrets/a/versions/1"), "is not allowed"),
+        (SecretEnv("hf-token", version="../1"), "secret_env['HF_TOKEN'].version '../1'"),
+    ],
+)
+def test_bad_secret_refs_are_refused(ref: SecretEnv, message: str) -> None:
+    error, graph = refusal(
+        lambda: CloudRunService("llama", replace(MODEL_SERVER, secret_env={"HF_TOKEN": ref}))
+    )
+    assert message in str(error)
+    assert graph.resources == []
