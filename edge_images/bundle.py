@@ -48,15 +48,24 @@ from inferplane.components.edge.layout import (
     SITE_CA,
     SITE_TLS_CERT,
     SITE_TLS_KEY,
+    SITE_TRUSTED_KEYS,
     SYSTEMD_CONFIG,
     SYSTEMD_DIR,
     InstallPlan,
     ModelImage,
 )
 from inferplane.edge_images import launchd, manifests, scripts, seed, systemd
+from inferplane.edge_images.k3s import DEFAULT_K3S, K3sRelease, pack_k3s
 from inferplane.edge_images.profiles import DIGEST_REF, Profile, load_profile
 from inferplane.edge_images.readme import bundle_readme
 from inferplane.edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
+from inferplane.edge_images.signing import (
+    SecretKey,
+    read_secret_key,
+    read_trusted,
+    sign_bundle,
+    trust_files,
+)
 from inferplane.edge_images.site import Site, site_names, site_router_config
 from inferplane.edge_images.weights import pack_model
 from inferplane.errors import BuildError
@@ -116,6 +125,18 @@ class BundleInputs:
     """Per target name: a local GGUF file or safetensors directory packed into the bundle
     (``edge_images.weights``); without one the operator copies weights in later with
     ``inferplane edge pack-model``."""
+    signing_key: Path | None = None
+    """An unencrypted minisign secret key (``inferplane edge keygen``): the bundle gets
+    ``manifest.json.minisig`` and ``trust/<KEYID>.pub``; sites refuse unsigned bundles."""
+    trust_keys: tuple[Path, ...] = ()
+    """More public keys the site trusts once this release is live (key rotation: the
+    next signing key, announced by a release the current key signs)."""
+    k3s_dir: Path | None = None
+    """A directory holding k3s's release files under their upstream names
+    (``edge_images.k3s``): packed for Linux profiles, each checked against its pin."""
+    k3s_version: str = DEFAULT_K3S
+    k3s_releases: Mapping[str, K3sRelease] | None = None
+    """TEST ONLY: replaces ``edge_images.k3s.K3S_RELEASES`` (stand-in files)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +149,8 @@ class Bundle:
     router_image: RouterImage | None
     secrets: SiteSecrets
     """The site's secrets (outside the bundle)."""
+    signed_by: str | None = None
+    """The signing key's id, if the bundle is signed."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +206,12 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
             f"--weights names unknown targets {unpacked}; the site's targets: "
             f"{', '.join(site.targets)}"
         )
+    key = read_secret_key(inputs.signing_key) if inputs.signing_key is not None else None
+    if inputs.trust_keys and key is None:
+        raise BuildError(
+            "--trust-key needs --signing-key: sites adopt new keys only from signed releases"
+        )
+    trusted = trust_files(key, [read_trusted(p) for p in inputs.trust_keys])
     where = inputs.secrets or secrets_dir(out)
     # The bundle directory is replaced and copied whole: its secrets live beside it.
     if out.resolve() in (where.resolve(), *where.resolve().parents):
@@ -195,8 +224,12 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
     say(f"site {site.name}: profile {profile.name} ({', '.join(profile.arches)}), "
         f"targets {', '.join(site.targets)}")  # fmt: skip
     image = None
+    for path, text in trusted.items():
+        _write(out / path, text)
     if profile.containers:
-        image, plan = _linux_bundle(inputs, site, profile, servers, out, secrets=secrets, say=say)
+        image, plan = _linux_bundle(
+            inputs, site, profile, servers, out, secrets=secrets, trusted=trusted, say=say
+        )
     else:
         plan = _mac_bundle(inputs, site, servers, out, say)
     say("manifest.json")
@@ -207,7 +240,17 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
     if inputs.weights:
         files = json.loads((out / "manifest.json").read_bytes())["files"]
     digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
-    return Bundle(out, profile.name, files, digest, image, secrets)
+    signed_by = _sign(out, key, say)
+    return Bundle(out, profile.name, files, digest, image, secrets, signed_by)
+
+
+def _sign(out: Path, key: SecretKey | None, say: Progress) -> str | None:
+    if key is None:
+        say("unsigned (no --signing-key): sites refuse it unless installed --allow-unsigned")
+        return None
+    signer = sign_bundle(out, key)
+    say(f"manifest.json signed by key {signer}")
+    return signer
 
 
 def _servers(site: Site, profile: Profile, overrides: Mapping[str, str]) -> list[_Server]:
@@ -287,6 +330,7 @@ def _linux_bundle(
     out: Path,
     *,
     secrets: SiteSecrets,
+    trusted: Mapping[str, str],
     say: Progress,
 ) -> tuple[RouterImage, InstallPlan]:
     image = build_router_image(
@@ -321,11 +365,13 @@ def _linux_bundle(
     for name, text in units.items():
         _write(out / SYSTEMD_DIR / name, text)
     say("cloud-init seed")
-    _seed(site, units, out / "seed")
+    # The seed provisions the site's trusted signing keys with everything else.
+    keys = {f"{SITE_TRUSTED_KEYS}/{p.rsplit('/', 1)[-1]}": t for p, t in trusted.items()}
+    _seed(site, units, out / "seed", keys=keys)
     # The same first boot with the site's TLS files: for devices provisioned from the
     # seed alone (and the VM boot test). It holds the private key, so it lives with the
     # secrets, never in the bundle.
-    _seed(site, units, secrets.directory / "seed", tls=secrets)
+    _seed(site, units, secrets.directory / "seed", tls=secrets, keys=keys)
     services = [unit for unit in units if unit.endswith(".service")]
     health = (
         # ServiceLB publishes the router on the node; the model servers are cluster-only
@@ -339,6 +385,18 @@ def _linux_bundle(
             ),
         ),
     )
+    k3s_runtime = None
+    if inputs.k3s_dir is not None:
+        say(f"k3s {inputs.k3s_version} from {inputs.k3s_dir}")
+        k3s_runtime, notes = pack_k3s(
+            inputs.k3s_dir,
+            out,
+            profile.arches,
+            inputs.k3s_version,
+            releases=inputs.k3s_releases,
+        )
+        for note in notes:
+            say(note)
     model_files = [(s.name, site.targets[s.name].model, _model_files(s.command)) for s in servers]
     readme = bundle_readme(site.name, profile.name, profile.arches, model_files, health[1][1])
     _write(out / BUNDLE_README, readme)
@@ -354,6 +412,7 @@ def _linux_bundle(
         health=health,
         deployments=tuple(s.name for s in servers),
         readme=BUNDLE_README,
+        k3s_runtime=k3s_runtime,
     )
     _write(out / "install.sh", scripts.install_sh(plan))
     _write(out / "fetch-images.sh", scripts.fetch_images_sh(plan.images))
@@ -405,12 +464,19 @@ def _systemd(
     return dict(sorted(units.items()))
 
 
-def _seed(site: Site, units: dict[str, str], out: Path, tls: SiteSecrets | None = None) -> None:
+def _seed(
+    site: Site,
+    units: dict[str, str],
+    out: Path,
+    tls: SiteSecrets | None = None,
+    keys: Mapping[str, str] | None = None,
+) -> None:
     hostname = f"{site.name}-edge"
     files = {
         (systemd.HOST_CONFIG if name == "router.json" else f"/etc/systemd/system/{name}"): text
         for name, text in units.items()
     }
+    files.update(keys or {})
     private: set[str] = set()
     if tls is not None:
         for path, source in ((SITE_TLS_CERT, tls.cert), (SITE_CA, tls.ca), (SITE_TLS_KEY, tls.key)):

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from inferplane.components.edge.layout import MODELS_DIR, SITE_TLS_DIR, SitePaths
+from inferplane.components.edge.layout import (
+    MODELS_DIR,
+    SIGNATURE,
+    SITE_TLS_DIR,
+    SITE_TRUSTED_KEYS,
+    TRUST_DIR,
+    SitePaths,
+)
 
 __all__ = ["bundle_readme"]
 
@@ -30,7 +37,9 @@ def bundle_readme(
 # inferplane edge bundle: site `{site}`
 
 Profile `{profile}` ({", ".join(arches)}). Everything here installs offline; every file is
-listed with its size and sha256 in `manifest.json`.
+listed with its size and sha256 in `manifest.json`, and `{SIGNATURE}` is a minisign
+(Ed25519) signature of `manifest.json`: one signature covers every file, image digest
+and weight.
 
 | target | model | weight files the server opens (in `{paths.models}`) |
 |---|---|---|
@@ -46,16 +55,30 @@ listed with its size and sha256 in `manifest.json`.
 
 ## Verify
 
-    sudo ./install.sh verify
+    sudo ./install.sh verify                                   # on the site
+    INFERPLANE_TRUSTED_KEYS=edge.pub ./install.sh verify       # anywhere else
+    minisign -V -p edge.pub -m manifest.json                   # the signature alone
 
-Checks every file's sha256 against `manifest.json`, every image archive against its
-pinned digest, and that the weights listed in `install.weights` are listed files.
-Any `MISMATCH:` line means the copy is damaged or tampered with: do not install it.
+Checks the signature of `manifest.json` against the site's trusted keys
+(`{SITE_TRUSTED_KEYS}/*.pub`), then every file's sha256 against `manifest.json`, every
+image archive against its pinned digest, and that the weights listed in
+`install.weights` are listed files. It needs only `python3` (and coreutils): the
+signature check is plain Python (`hashlib` BLAKE2b/SHA-512 and Ed25519 arithmetic), so
+neither `minisign` nor `curl` has to be on the device. Any `MISMATCH:` or `SIGNATURE:`
+line means the copy is damaged, tampered with or not from a trusted signer: do not
+install it. An unsigned bundle is refused unless you pass `--allow-unsigned` (logged;
+it never changes the trusted keys).
 
 ## Install
 
     sudo ./install.sh systemd      # podman + systemd units, no Kubernetes
-    sudo ./install.sh k3s          # k3s airgap images and manifests
+    sudo ./install.sh k3s          # k3s airgap images and manifests (and k3s itself,
+                                   # when the bundle was built with --k3s-dir)
+
+The site trusts the signing keys its cloud-init seed wrote to `{SITE_TRUSTED_KEYS}/`.
+A device not provisioned from the seed needs the key once, given out of band:
+`sudo ./install.sh systemd --trust edge.pub` (compare the key id it prints with the one
+`inferplane edge keygen` printed).
 
 The bundle is verified, copied to `/opt/inferplane/releases/<manifest sha256>/` (verified
 again) and switched to with the `/opt/inferplane/current` symlink. The model weights are
@@ -73,6 +96,24 @@ Build the new bundle with `inferplane edge build` (same secrets directory), fetc
 images, copy it to the device and run `sudo ./install.sh systemd` (or `k3s`) from it.
 The last `INFERPLANE_KEEP_RELEASES` (default 3) releases are kept, always including the
 live one and the one a rollback returns to.
+
+## Signing keys and rotation
+
+`inferplane edge keygen --secret edge.key` makes a key pair (the secret stays on the build
+machine, never on a device); `inferplane edge build --signing-key edge.key` signs. A
+release that goes live replaces the site's trusted keys with its own `{TRUST_DIR}/` set
+(only when its signature verified). To move to a new key:
+
+1. `inferplane edge keygen --secret next.key`
+2. build and install a release signed by the current key that also trusts the next one:
+   `inferplane edge build ... --signing-key edge.key --trust-key next.pub`
+3. from then on sign with `--signing-key next.key` (its `{TRUST_DIR}/` holds only the
+   new key): the old key is no longer trusted once that release is live.
+
+A lost or leaked key: install a release signed by a still-trusted key without it, or
+(on the device, as root) replace `{SITE_TRUSTED_KEYS}/` by hand.
+A bundle changed after the build (`edge pack-model`) loses its signature; sign it again
+with `edge pack-model --signing-key` or `inferplane edge sign --bundle ... --signing-key ...`.
 
 ## Rollback and status
 
@@ -95,6 +136,9 @@ site (USB, scp) and install it: the installer refuses a weight file whose sha256
 ## Troubleshooting
 
 - `MISMATCH: <file>: sha256 mismatch`: the copy is damaged or altered; copy it again.
+- `SIGNATURE: ... is missing`, `... does not match the file`, `signed by key X, which
+  this site does not trust`: rebuild/re-sign, or trust the key (`--trust KEY.pub`) if it
+  really is yours.
 - `<image>.tar: missing (run ./fetch-images.sh ...)`: images were not fetched.
 - `model weights need N bytes ...`: free disk space in `{paths.models}` and retry.
 - `missing {SITE_TLS_DIR}/tls.crt ...`: copy the TLS files first (above).

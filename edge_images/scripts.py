@@ -4,11 +4,15 @@ install-macos.sh (Apple silicon). Rendered from fixed text, so they are determin
 
 from __future__ import annotations
 
+from inferplane.components.edge import minisign
 from inferplane.components.edge.install import ROOT_ENV, SiteLayout, runtime_part
 from inferplane.components.edge.layout import (
     K3S_IMAGES,
+    SIGNATURE,
     SITE_CA,
     SITE_TLS_DIR,
+    SITE_TRUSTED_KEYS,
+    TRUST_DIR,
     InstallPlan,
     ModelImage,
 )
@@ -48,15 +52,24 @@ def install_sh(plan: InstallPlan) -> str:
     return f"""\
 #!/bin/bash
 # Install this inferplane edge bundle on the device (as root). README.md says more.
-#   ./install.sh verify    check every file against manifest.json and every fetched
+#   ./install.sh verify    check manifest.json's signature against the site's trusted
+#                          keys, every file against manifest.json and every fetched
 #                          model-server image against its pinned digest (needs python3)
 #   ./install.sh k3s       install this bundle as a release for k3s (airgap images,
-#                          manifests, registries.yaml, model weights); then install/start
-#                          k3s (INSTALL_K3S_SKIP_DOWNLOAD=true) if it is not running
+#                          manifests, registries.yaml, model weights); bundles built
+#                          with --k3s-dir first install k3s itself from the bundle
+#                          (INSTALL_K3S_SKIP_DOWNLOAD=true) if it is not running
 #   ./install.sh systemd   no Kubernetes: unpack the router image (umoci), load the model
 #                          images into podman, install the weights, enable the units
 #   ./install.sh rollback  switch back to the release that was live before this one
 #   ./install.sh status    the live release, the one rollback returns to, the kept ones
+# Options of verify|k3s|systemd:
+#   --trust KEY.pub        add a minisign public key to the site's trusted keys first
+#                          (the first install of a site not provisioned from its seed)
+#   --allow-unsigned       install even if manifest.json.minisig is missing or does not
+#                          verify (says so in the release log; never changes trusted keys)
+# Trusted keys: {SITE_TRUSTED_KEYS}/*.pub (or $INFERPLANE_TRUSTED_KEYS, a directory
+# or one .pub file). A signed release that goes live replaces them with its {TRUST_DIR}/ set.
 # Every install is copied to {BASE}/releases/<manifest sha256>/ and switched to with the
 # `current` symlink; it counts as live once the site's router and model servers answer
 # within $INFERPLANE_HEALTH_SECONDS (default 300), else the previous release is restored
@@ -68,12 +81,69 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=${{{ROOT_ENV}:-}}
 base="$root"{_q(BASE)}
+keys=${{INFERPLANE_TRUSTED_KEYS:-"$root"{_q(SITE_TRUSTED_KEYS)}}}
 health_seconds=${{INFERPLANE_HEALTH_SECONDS:-300}}
 keep=${{INFERPLANE_KEEP_RELEASES:-3}}
+allow_unsigned=0
+signed=0
 
-verify() {{
+files_ok() {{
     python3 - "$1" <<'PY'
 {program()}PY
+}}
+
+signature_ok() {{
+    python3 - "$1/manifest.json" "$1"/{_q(SIGNATURE)} "$keys" <<'PY'
+{minisign.program()}PY
+}}
+
+verify() {{
+    # The signature first: it vouches for manifest.json, which vouches for every file.
+    if signature_ok "$1"; then
+        signed=1
+    elif [ "$allow_unsigned" = 1 ]; then
+        echo "WARNING: installing without a valid signature (--allow-unsigned)" >&2
+    else
+        echo "refusing $1: not signed by a trusted key (--allow-unsigned overrides)" >&2
+        return 1
+    fi
+    files_ok "$1"
+}}
+
+trust() {{
+    # --trust KEY.pub: a minisign public key (checked) into the site's trusted keys.
+    id=$(python3 - "$1" <<'PY'
+import base64, sys
+try:
+    lines = [l for l in open(sys.argv[1]).read().splitlines() if l.strip()]
+    raw = base64.b64decode(lines[-1], validate=True)
+except (OSError, ValueError, IndexError):
+    raw = b""
+if len(raw) != 42 or raw[:2] != b"Ed":
+    sys.exit(1)
+print(raw[2:10][::-1].hex().upper())
+PY
+) || {{ echo "--trust $1: not a minisign public key" >&2; return 1; }}
+    mkdir -p "$keys"
+    install -m 0644 "$1" "$keys/$id.pub"
+    echo "trusting key $id ($1)"
+}}
+
+adopt_trust() {{
+    # A signed, live release names the keys the site trusts from now on (rotation).
+    [ "$signed" = 1 ] && [ -d "$1"/{_q(TRUST_DIR)} ] || return 0
+    ls "$1"/{_q(TRUST_DIR)}/*.pub >/dev/null 2>&1 || return 0
+    rm -rf "$keys.new"
+    mkdir -p "$keys.new"
+    cp "$1"/{_q(TRUST_DIR)}/*.pub "$keys.new/"
+    chmod 0644 "$keys.new"/*.pub
+    rm -rf "$keys.old"
+    if [ -d "$keys" ]; then mv "$keys" "$keys.old"; fi
+    mv "$keys.new" "$keys"
+    rm -rf "$keys.old"
+    names=""
+    for key in "$keys"/*.pub; do names="$names ${{key##*/}}"; done
+    say "trusted keys now:$names"
 }}
 
 say() {{
@@ -89,7 +159,18 @@ sha256() {{
 }}
 
 probe() {{
-    curl -fsS --max-time 5 "$@" >/dev/null 2>&1
+    # URL [--cacert CA]. curl where there is one, else python3 (a box with only
+    # coreutils and python3 installs too).
+    if command -v curl >/dev/null 2>&1; then
+        curl -fsS --max-time 5 "$@" >/dev/null 2>&1
+        return
+    fi
+    python3 - "$@" >/dev/null 2>&1 <<'PY'
+import ssl, sys, urllib.request
+ca = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--cacert" else None
+context = ssl.create_default_context(cafile=ca) if ca else None
+urllib.request.urlopen(sys.argv[1], timeout=5, context=context).read()
+PY
 }}
 
 {k3s}
@@ -140,6 +221,7 @@ switch_to() {{
     touch "$target"
     if "$target/install.sh" _activate "$runtime"; then
         if [ -n "$from" ] && [ "$from" != "$target" ]; then ln -sfn "$from" "$base/previous"; fi
+        if [ "$what" = install ]; then adopt_trust "$target"; fi
         say "$what: release $(basename "$target") is live ($runtime)"
         prune
         return 0
@@ -166,7 +248,7 @@ install_release() {{
         mkdir -p "$base/releases"
         rm -rf "$target.partial"
         cp -R "$here" "$target.partial"
-        verify "$target.partial" >/dev/null
+        files_ok "$target.partial" >/dev/null
         rm -rf "$target"
         mv "$target.partial" "$target"
     fi
@@ -194,12 +276,28 @@ rollback() {{
     switch_to "$runtime" "$previous" rollback
 }}
 
-case "${{1:-}}" in
+command=${{1:-}}
+[ $# -gt 0 ] && shift
+if [ "$command" != _activate ]; then
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --allow-unsigned) allow_unsigned=1 ;;
+        --trust)
+            [ $# -ge 2 ] || {{ echo "--trust needs a public key file" >&2; exit 2; }}
+            trust "$2"
+            shift
+            ;;
+        *) echo "unknown option $1 (allowed: --allow-unsigned, --trust KEY.pub)" >&2; exit 2 ;;
+        esac
+        shift
+    done
+fi
+case "$command" in
 verify)
     verify "$here"
     ;;
 k3s | systemd)
-    install_release "$1"
+    install_release "$command"
     ;;
 rollback)
     rollback
@@ -208,10 +306,10 @@ status)
     status
     ;;
 _activate)
-    activate "$2"
+    activate "$1"
     ;;
 *)
-    echo "usage: $0 verify|k3s|systemd|rollback|status" >&2
+    echo "usage: $0 verify|k3s|systemd [--allow-unsigned] [--trust KEY.pub]|rollback|status" >&2
     exit 2
     ;;
 esac

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -51,6 +52,7 @@ __all__ = [
     "RunningVm",
     "boot",
     "build_disk",
+    "data_drive",
     "free_port",
 ]
 
@@ -74,13 +76,14 @@ python3-cffi-backend-api-*). No ifupdown: cloud-init's eni renderer would turn t
 seed's ``match: {name: "e*"}`` into an interface literally named ``wired``; with netplan
 the v2 config is passed through unchanged."""
 
-DISK_FORMAT = "3"
+DISK_FORMAT = "4"
 """Bumped when the staging steps below change, so cached disks are rebuilt."""
 FS_UUID = "6c1f3a52-9d1e-4b7a-8f0e-1a2b3c4d5e6f"
 FS_HASH_SEED = "0b9e4c1d-7a55-4f31-9c2e-5d6f7a8b9c0d"
 FS_LABEL = "inferplane-root"
-FREE_MIB = 768
-"""Room left on the filesystem for logs, cloud-init state and the journal."""
+FREE_MIB = 2048
+"""Room left on the filesystem for logs, cloud-init state, the journal and a few
+installed releases (each a full bundle copy under ``/opt/inferplane/releases``)."""
 KERNEL_ARGS = "root=/dev/vda rw console=ttyS0 net.ifnames=0 ds=nocloud panic=-1"
 """``net.ifnames=0``: the NIC is ``eth0`` on every qemu machine type. ``panic=-1`` with
 ``-no-reboot``: a kernel panic ends qemu at once instead of hanging the test."""
@@ -215,11 +218,11 @@ def _boot_file(tree: Path, name: str) -> Path:
     raise BuildError(f"no {name} in the VM rootfs (boot/ holds {found or 'nothing'})")
 
 
-def _mkfs(tree: Path, image: Path) -> None:
+def _mkfs(tree: Path, image: Path, free_mib: int = FREE_MIB) -> None:
     used = subprocess.run(
         ["du", "-s", "--block-size=1M", str(tree)], capture_output=True, text=True, check=True
     )
-    size_mib = int(used.stdout.split()[0]) * 5 // 4 + FREE_MIB
+    size_mib = int(used.stdout.split()[0]) * 5 // 4 + free_mib
     env = {**os.environ, "E2FSPROGS_FAKE_TIME": "1", "SOURCE_DATE_EPOCH": "1"}
     command = [
         "mkfs.ext4", "-q", "-F", "-d", str(tree), "-L", FS_LABEL, "-U", FS_UUID,
@@ -263,6 +266,26 @@ class RunningVm:
         text = self.console.read_bytes().decode("utf-8", errors="replace")
         return "\n".join(text.replace("\r", "").splitlines()[-lines:])
 
+    def wait_console(self, pattern: str, timeout: float) -> re.Match[str]:
+        """The first console line matching ``pattern`` (a regex), waiting up to
+        ``timeout`` seconds; BootError with the console's end otherwise."""
+        compiled = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.console.is_file():
+                text = self.console.read_bytes().decode("utf-8", errors="replace")
+                for line in text.replace("\r", "").splitlines():
+                    found = compiled.search(line)
+                    if found:
+                        return found
+            if self.process.poll() is not None:
+                break
+            time.sleep(2)
+        raise BootError(
+            f"no console line matched {pattern!r} within {timeout:.0f} s; last console "
+            f"lines:\n{self.console_tail()}"
+        )
+
     def wait_http(
         self, path: str, timeout: float, interval: float = 3.0, ca: Path | None = None
     ) -> tuple[int, bytes]:
@@ -304,8 +327,22 @@ class RunningVm:
                 self.process.wait(timeout=15)
 
 
+def data_drive(tree: Path, image: Path) -> Path:
+    """An ext4 image holding ``tree`` (made by ``mkfs.ext4 -d``, no mounts), attached
+    read-only as a further virtio disk (``/dev/vdc``): how a test hands files (bundles)
+    to the guest, as a USB stick would on a site."""
+    _mkfs(tree, image, free_mib=64)
+    return image
+
+
 def qemu_command(
-    disk: Disk, seed_iso: Path, port: int, *, memory_mib: int = 2048, cpus: int = 2
+    disk: Disk,
+    seed_iso: Path,
+    port: int,
+    *,
+    memory_mib: int = 2048,
+    cpus: int = 2,
+    drives: tuple[Path, ...] = (),
 ) -> list[str]:
     """TCG only (no KVM is assumed), user-mode networking whose only way in is the
     router's port forwarded from loopback."""
@@ -316,13 +353,20 @@ def qemu_command(
         "-kernel", str(disk.kernel), "-initrd", str(disk.initrd), "-append", KERNEL_ARGS,
         "-drive", f"file={disk.image},if=virtio,format=raw",
         "-drive", f"file={seed_iso},if=virtio,format=raw,readonly=on",
+        *(arg for d in drives for arg in ("-drive", f"file={d},if=virtio,format=raw,readonly=on")),
         "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:{ROUTER_PORT}",
         "-device", "virtio-net-pci,netdev=n0",
     ]  # fmt: skip
 
 
 @contextmanager
-def boot(disk: Disk, seed_iso: Path, console: Path, port: int | None = None) -> Iterator[RunningVm]:
+def boot(
+    disk: Disk,
+    seed_iso: Path,
+    console: Path,
+    port: int | None = None,
+    drives: tuple[Path, ...] = (),
+) -> Iterator[RunningVm]:
     """Boot ``disk`` with ``seed_iso`` as a second virtio disk (cloud-init finds it by its
     ``cidata`` label); qemu is stopped when the block ends, however it ends."""
     if shutil.which("qemu-system-x86_64") is None:
@@ -331,7 +375,7 @@ def boot(disk: Disk, seed_iso: Path, console: Path, port: int | None = None) -> 
     console.parent.mkdir(parents=True, exist_ok=True)
     with console.open("wb") as log:
         process = subprocess.Popen(
-            qemu_command(disk, seed_iso, port),
+            qemu_command(disk, seed_iso, port, drives=drives),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

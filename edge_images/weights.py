@@ -18,7 +18,12 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from inferplane.components.edge.layout import MODELS_DIR, ModelWeights, plan_from_manifest
+from inferplane.components.edge.layout import (
+    MODELS_DIR,
+    SIGNATURE,
+    ModelWeights,
+    plan_from_manifest,
+)
 from inferplane.edge_images.profiles import load_profile
 from inferplane.edge_images.scripts import install_sh
 from inferplane.errors import BuildError
@@ -134,6 +139,9 @@ def pack_model(bundle: Path, target: str, source: Path) -> str:
     doc["files"] = dict(sorted(files.items()))
     raw = canonical_json(doc) + b"\n"
     manifest_path.write_bytes(raw)
+    # The old signature signed the old manifest: gone, so the bundle reads as unsigned
+    # (never as mis-signed) until it is signed again (`edge pack-model --signing-key`).
+    (bundle / SIGNATURE).unlink(missing_ok=True)
     return hashlib.sha256(raw).hexdigest()
 
 

@@ -143,6 +143,33 @@ changed=""
 fi
 """
 
+_K3S_RUNTIME = """\
+# k3s itself, from the bundle (no download): the binary, its airgap images (imported by
+# k3s from agent/images at start) and its install script, run only when k3s is not
+# running or its binary changed.
+case "$(uname -m)" in
+  x86_64) arch=amd64 ;;
+  aarch64|arm64) arch=arm64 ;;
+  *) echo "unsupported machine $(uname -m)" >&2; exit 2 ;;
+esac
+case "$arch" in
+{cases}  *) echo "the bundle has no k3s {version} for $arch (it has: {arches})" >&2; exit 1 ;;
+esac
+need "$release/$k3s_binary" "$release/$k3s_airgap" "$release"/{script}
+install -d -m 0755 {images_dir} {bin_dir}
+install -m 0644 "$release/$k3s_airgap" {images_dir}/
+k3s_changed=0
+if ! cmp -s "$release/$k3s_binary" {bin_dir}/k3s; then
+  install -m 0755 "$release/$k3s_binary" {bin_dir}/k3s.new
+  mv -f {bin_dir}/k3s.new {bin_dir}/k3s
+  k3s_changed=1
+fi
+if [ "$k3s_changed" = 1 ] || ! systemctl is-active --quiet k3s; then
+  INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_VERSION={version} INSTALL_K3S_BIN_DIR={bin_dir} \\
+    sh "$release"/{script}
+fi
+"""
+
 _K3S = """\
 k3s_images={images_dir}
 k3s_manifests={manifests_dir}
@@ -309,10 +336,27 @@ def runtime_part(runtime: Runtime, plan: InstallPlan, paths: SitePaths | None = 
         if not plan.k3s_manifests:
             raise ValueError("the bundle has no k3s install (install.k3s.manifests is empty)")
         images = [*plan.k3s_images, *models]
+        k3s = plan.k3s_runtime
+        runtime_text = ""
+        if k3s is not None:
+            airgap = dict(k3s.airgap)
+            runtime_text = _K3S_RUNTIME.format(
+                cases="".join(
+                    f"  {arch}) k3s_binary={_q(path)}; k3s_airgap={_q(airgap[arch])} ;;\n"
+                    for arch, path in k3s.binaries
+                    if arch in airgap
+                ),
+                version=_q(k3s.version),
+                arches=_q(" ".join(a for a, _ in k3s.binaries)),
+                script=_q(k3s.install_script),
+                images_dir=_site(paths.k3s_images),
+                bin_dir=_site(paths.k3s_bin_dir),
+            )
         text = (
             _NEED
             + readme
             + weights_into(paths.models)
+            + runtime_text
             + _K3S.format(
                 images_dir=_site(paths.k3s_images),
                 manifests_dir=_site(paths.k3s_manifests),

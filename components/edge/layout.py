@@ -20,7 +20,9 @@ from typing import Any
 
 __all__ = [
     "BUNDLE_README",
+    "K3S_BIN",
     "K3S_IMAGES",
+    "K3S_INSTALL_SCRIPT",
     "K3S_MANIFESTS",
     "K3S_REGISTRIES",
     "LAUNCHD_DIR",
@@ -30,15 +32,19 @@ __all__ = [
     "SECRETS_CA",
     "SECRETS_CERT",
     "SECRETS_KEY",
+    "SIGNATURE",
     "SITE_API_KEY",
     "SITE_CA",
     "SITE_TLS_CERT",
     "SITE_TLS_DIR",
     "SITE_TLS_KEY",
+    "SITE_TRUSTED_KEYS",
     "SYSTEMD_CONFIG",
     "SYSTEMD_DIR",
     "TLS_SECRET",
+    "TRUST_DIR",
     "InstallPlan",
+    "K3sRuntime",
     "ModelImage",
     "ModelWeights",
     "SitePaths",
@@ -49,6 +55,10 @@ __all__ = [
 # In the bundle (relative paths).
 K3S_IMAGES = "k3s/agent/images"
 """Airgap image archives: the router's (built) and each model server's (fetch-images.sh)."""
+K3S_BIN = "k3s/bin"
+"""The k3s binaries (``k3s-<arch>``) of bundles built with ``--k3s-dir``."""
+K3S_INSTALL_SCRIPT = "k3s/install/install.sh"
+"""k3s's own install script, run with ``INSTALL_K3S_SKIP_DOWNLOAD=true``."""
 K3S_MANIFESTS = "k3s/server/manifests"
 K3S_REGISTRIES = "k3s/registries.yaml"
 SYSTEMD_DIR = "systemd"
@@ -62,6 +72,11 @@ MODELS_DIR = "models"
 """Model weights packed into the bundle (``models/<target>/<file>``), installed into the
 site's models directory (``SitePaths.models``) as ``<file>``."""
 LAUNCHD_DIR = "macos/launchd"
+SIGNATURE = "manifest.json.minisig"
+"""The minisign signature of ``manifest.json`` (not listed in it: it signs it)."""
+TRUST_DIR = "trust"
+"""Public keys (``<KEYID>.pub``) the site trusts once this release is live: how a site
+moves to a new signing key (a release signed by a trusted key names the next one)."""
 
 # On the site (absolute paths; installers prefix them with the install root).
 SITE_TLS_DIR = "/etc/inferplane/tls"
@@ -73,6 +88,10 @@ SITE_CA = f"{SITE_TLS_DIR}/ca.pem"
 TLS_SECRET = "inferplane-router-tls"
 """The k3s Secret (namespace ``inferplane``) the router mounts at ``SITE_TLS_DIR``: made
 on the site by the installer from the site's TLS files, so no key is in the bundle."""
+SITE_TRUSTED_KEYS = "/etc/inferplane/trusted-keys"
+"""The minisign public keys (``*.pub``) whose signatures the site's installer accepts:
+written by the seed or the first ``install.sh ... --trust KEY.pub``, then replaced by
+each signed release's ``trust/`` set."""
 SITE_API_KEY = "site-key.json"
 """File in the site's secrets directory holding the key the stack's router presents."""
 SECRETS_CA = "ca.pem"
@@ -100,6 +119,8 @@ class SitePaths:
     k3s_images: str = "/var/lib/rancher/k3s/agent/images"
     k3s_manifests: str = "/var/lib/rancher/k3s/server/manifests"
     k3s_registries: str = "/etc/rancher/k3s/registries.yaml"
+    k3s_bin_dir: str = "/usr/local/bin"
+    """Where k3s's install script puts (and finds) ``k3s``."""
     unit_dir: str = "/etc/systemd/system"
     router_root: str = "/var/lib/inferplane/router"
     router_config: str = "/etc/inferplane/router.json"
@@ -153,6 +174,29 @@ class ModelWeights:
 
 
 @dataclass(frozen=True)
+class K3sRuntime:
+    """k3s itself in the bundle (``install.k3s.runtime``): per architecture the binary and
+    the airgap images tarball, and the install script, all listed in ``files``."""
+
+    version: str
+    binaries: tuple[tuple[str, str], ...]
+    """(arch, bundle path) per architecture."""
+    airgap: tuple[tuple[str, str], ...]
+    install_script: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "binaries": dict(self.binaries),
+            "airgap": dict(self.airgap),
+            "install_script": self.install_script,
+        }
+
+    def paths(self) -> tuple[str, ...]:
+        return (*(p for _, p in self.binaries), *(p for _, p in self.airgap), self.install_script)
+
+
+@dataclass(frozen=True)
 class InstallPlan:
     """The files each runtime installs, exactly (manifest.json ``install``)."""
 
@@ -180,6 +224,8 @@ class InstallPlan:
     """k3s Deployments (namespace ``inferplane``) that must finish rolling out."""
     readme: str | None = None
     """The bundle's README.md, installed at ``SitePaths.doc``."""
+    k3s_runtime: K3sRuntime | None = None
+    """k3s itself, for sites without it (``edge build --k3s-dir``)."""
 
     def health_urls(self, runtime: str) -> tuple[str, ...]:
         return dict(self.health).get(runtime, ())
@@ -196,6 +242,8 @@ class InstallPlan:
                 "manifests": list(self.k3s_manifests),
                 "registries": self.k3s_registries,
             }
+            if self.k3s_runtime is not None:
+                found["k3s"]["runtime"] = self.k3s_runtime.to_dict()
         if self.systemd_units:
             found["systemd"] = {
                 "units": list(self.systemd_units),
@@ -225,6 +273,8 @@ class InstallPlan:
         named += [
             p for p in (self.k3s_registries, self.systemd_config, self.readme) if p is not None
         ]
+        if self.k3s_runtime is not None:
+            named += self.k3s_runtime.paths()
         return tuple(named)
 
 
@@ -283,7 +333,34 @@ def plan_from_manifest(document: Any, where: str) -> InstallPlan:
         health=urls,
         deployments=deployments,
         readme=_optional_path(section.get("readme"), f"{where} install.readme"),
+        k3s_runtime=_k3s_runtime(k3s, where),
     )
+
+
+def _k3s_runtime(k3s: dict[str, Any], where: str) -> K3sRuntime | None:
+    runtime = k3s.get("runtime")
+    if runtime is None:
+        return None
+    key = f"{where} install.k3s.runtime"
+    if not isinstance(runtime, dict):
+        raise ValueError(f"{key} is not a mapping")
+    version = runtime.get("version")
+    if not isinstance(version, str) or not re.match(
+        r"^v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+$", version
+    ):
+        raise ValueError(f"{key}.version {version!r} is not a k3s version (v1.34.2+k3s1)")
+    per_arch = []
+    for name in ("binaries", "airgap"):
+        entries = runtime.get(name)
+        if not isinstance(entries, dict) or not entries:
+            raise ValueError(f"{key}.{name} is not a mapping of arch -> path")
+        if any(arch not in ("amd64", "arm64") for arch in entries):
+            raise ValueError(f"{key}.{name} {sorted(entries)!r}; allowed: amd64, arm64")
+        per_arch.append(
+            tuple((arch, _path(p, f"{key}.{name}.{arch}")) for arch, p in sorted(entries.items()))
+        )
+    script = _path(runtime.get("install_script"), f"{key}.install_script")
+    return K3sRuntime(version, per_arch[0], per_arch[1], script)
 
 
 def _weights(section: dict[str, Any], where: str) -> tuple[ModelWeights, ...]:

@@ -16,6 +16,7 @@ from inferplane.edge_images.bundle import Bundle, BundleInputs, build_bundle
 from inferplane.errors import BuildError
 from inferplane.packaging import default_cache
 from inferplane.spec import StackSpec, load_stack
+from tests.support.edgesite import signing_key_file
 from tests.support.routersource import router_source
 from tests.support.tools import require_root, require_tool
 
@@ -61,7 +62,10 @@ def dev_bundles(source: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     require_tool("debootstrap", "xorriso")
     out = tmp_path_factory.mktemp("bundles")
     # The same site secrets for both (the key hash is in router.json).
-    inputs = _inputs(source, "dev", "austin-lab", secrets=out / "secrets")
+    # Signed, as a release is: Ed25519 is deterministic, so the signature is the same too.
+    inputs = _inputs(
+        source, "dev", "austin-lab", secrets=out / "secrets", signing_key=signing_key_file()
+    )
     return build_bundle(inputs, out / "one"), build_bundle(inputs, out / "two")
 
 
@@ -72,6 +76,9 @@ def test_same_inputs_give_the_same_bundle(dev_bundles: tuple[Bundle, Bundle]) ->
     assert one.files == two.files
     for relative in one.files:
         assert (one.path / relative).read_bytes() == (two.path / relative).read_bytes(), relative
+    assert one.signed_by is not None
+    signature = "manifest.json.minisig"
+    assert (one.path / signature).read_bytes() == (two.path / signature).read_bytes()
 
 
 @pytest.mark.slow
@@ -81,7 +88,7 @@ def test_manifest_lists_every_file_with_size_and_sha256(dev_bundles: tuple[Bundl
     on_disk = sorted(
         p.relative_to(bundle.path).as_posix()
         for p in bundle.path.rglob("*")
-        if p.is_file() and p.name != "manifest.json"
+        if p.is_file() and p.name not in ("manifest.json", "manifest.json.minisig")
     )
     assert sorted(manifest["files"]) == on_disk
     for relative, entry in manifest["files"].items():

@@ -6,6 +6,7 @@ where its runtime reads it, the same way the EdgeSite install does."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,10 +21,16 @@ from tests.support.edgesite import (
     build_site_bundle,
     dev_spec,
     pinned_image,
+    signing_key_file,
     systemd_spec,
 )
 from tests.support.routersource import router_source
 from tests.support.tools import require_root, require_tool
+
+
+def _operator() -> dict[str, str]:
+    # The operator's machine: the signing key's public half, given explicitly.
+    return {**os.environ, "INFERPLANE_TRUSTED_KEYS": str(signing_key_file().with_suffix(".pub"))}
 
 
 def _fetched(tmp: Path, spec_name: str) -> tuple[SiteBundle, FakeSite]:
@@ -64,7 +71,11 @@ def test_fetched_images_are_listed_with_digests_and_verified(gpu: SiteBundle) ->
             == entry["ref"]
         )
     done = subprocess.run(
-        [str(gpu.path / "install.sh"), "verify"], capture_output=True, text=True, check=False
+        [str(gpu.path / "install.sh"), "verify"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_operator(),
     )
     assert done.returncode == 0, done.stderr
     assert "bundle verified" in done.stdout
@@ -78,7 +89,11 @@ def test_verify_fails_on_an_image_that_is_not_the_pinned_one(
     impostor, digest = pinned_image(tmp_path, "impostor")
     shutil.copyfile(impostor, copy / "k3s/agent/images/model-llama-lab.tar")
     done = subprocess.run(
-        [str(copy / "install.sh"), "verify"], capture_output=True, text=True, check=False
+        [str(copy / "install.sh"), "verify"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_operator(),
     )
     assert done.returncode == 1
     assert f"model-llama-lab.tar: holds ['{digest}'], not the pinned" in done.stderr
@@ -89,7 +104,11 @@ def test_verify_fails_on_an_unfetched_image(gpu: SiteBundle, tmp_path: Path) -> 
     shutil.copytree(gpu.path, copy)
     (copy / "k3s/agent/images/nvidia-device-plugin.tar").unlink()
     done = subprocess.run(
-        [str(copy / "install.sh"), "k3s"], capture_output=True, text=True, check=False
+        [str(copy / "install.sh"), "k3s"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_operator(),
     )
     assert done.returncode == 1
     assert "nvidia-device-plugin.tar: missing (run ./fetch-images.sh" in done.stderr

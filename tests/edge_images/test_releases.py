@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from inferplane.edge_images.weights import pack_model
-from tests.support.edgesite import FakeSite, build_site_bundle, systemd_spec
+from tests.support.edgesite import FakeSite, build_site_bundle, resign, systemd_spec
 from tests.support.routersource import router_source
 
 TARGET = "llama-lab"
@@ -36,6 +36,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         weights.parent.mkdir()
         weights.write_bytes(b"GGUF" + version.encode() * 100)
         pack_model(copy, TARGET, weights)
+        resign(copy)
         found[version] = copy
     return built.built.secrets.directory, found
 

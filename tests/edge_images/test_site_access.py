@@ -23,7 +23,7 @@ from inferplane.edge_images.secrets import site_secrets
 from inferplane.packaging import default_cache
 from inferplane.router.auth import hash_key
 from inferplane.router.config import RouterConfig
-from tests.support.edgesite import SiteBundle, build_site_bundle, dev_spec
+from tests.support.edgesite import SiteBundle, build_site_bundle, dev_spec, signing_key_file
 from tests.support.routersource import router_source
 
 
@@ -88,6 +88,7 @@ def test_secrets_are_reused_so_the_bundle_is_the_same(built: SiteBundle, tmp_pat
     inputs = BundleInputs(
         spec=dev_spec(), stack="dev", site="austin-lab", source_root=router_source(),
         cache=default_cache(), images=dict(_pins(built)), secrets=built.built.secrets.directory,
+        signing_key=signing_key_file(),
     )  # fmt: skip
     from tests.support.edgesite import _small_router
 

@@ -16,7 +16,7 @@ import pytest
 from inferplane.components.edge.bundle import read_bundle
 from inferplane.edge_images.weights import GIB, _fits, pack_model
 from inferplane.errors import BuildError
-from tests.support.edgesite import FakeSite, SiteBundle, build_site_bundle, systemd_spec
+from tests.support.edgesite import FakeSite, SiteBundle, build_site_bundle, resign, systemd_spec
 from tests.support.routersource import router_source
 
 TARGET = "llama-lab"
@@ -58,6 +58,7 @@ def packed(built: SiteBundle, tmp_path: Path) -> Path:
     copy = tmp_path / "bundle"
     shutil.copytree(built.path, copy)
     pack_model(copy, TARGET, gguf(tmp_path / "src" / _expected(copy)))
+    resign(copy)  # pack-model drops the signature of the manifest it rewrote
     return copy
 
 
@@ -114,14 +115,20 @@ def test_a_tampered_manifest_is_refused(built: SiteBundle, packed: Path, tmp_pat
     manifest["install"]["weights"][TARGET]["bytes"] += 1
     (packed / "manifest.json").write_text(json.dumps(manifest))
     site = _site(tmp_path, built)
-    done = site.run([str(packed / "install.sh"), "systemd"], INFERPLANE_ROOT=str(site.root))
+    install = [str(packed / "install.sh"), "systemd"]
+    done = site.run(install, INFERPLANE_ROOT=str(site.root))
+    # The signature no longer matches the manifest: refused before any file is read.
+    assert done.returncode == 1
+    assert "SIGNATURE: manifest.json: the signature does not match the file" in done.stderr
+    # Even when told to skip the signature, the file checks still refuse it.
+    done = site.run([*install, "--allow-unsigned"], INFERPLANE_ROOT=str(site.root))
     assert done.returncode == 1
     assert f"MISMATCH: weights of {TARGET}: files hold" in done.stderr
     entry = manifest["files"][f"models/{TARGET}/{_expected(packed)}"]
     entry["sha256"] = "0" * 64
     manifest["install"]["weights"][TARGET]["bytes"] -= 1
     (packed / "manifest.json").write_text(json.dumps(manifest))
-    done = site.run([str(packed / "install.sh"), "systemd"], INFERPLANE_ROOT=str(site.root))
+    done = site.run([*install, "--allow-unsigned"], INFERPLANE_ROOT=str(site.root))
     assert done.returncode == 1
     assert "sha256 mismatch" in done.stderr
     assert site.files("/var/lib/inferplane/models") == set()
@@ -239,6 +246,8 @@ def test_build_with_weights_is_byte_identical_to_build_then_pack(
         spec, "dev", "austin-lab", router_source(), tmp_path / "two", secrets=secrets
     )
     pack_model(two.path, TARGET, source)
+    assert not (two.path / "manifest.json.minisig").exists()
+    resign(two.path)
     files = sorted(p.relative_to(one.path) for p in one.path.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(two.path) for p in two.path.rglob("*") if p.is_file())
     for relative in files:

@@ -7,6 +7,9 @@ minutes); everything else is the builder's own output. Model-server images are p
 small real OCI archives made here, which the recording ``skopeo`` shim hands to the
 bundle's real ``fetch-images.sh``, so ``install.sh verify`` checks real digests.
 
+Bundles are signed with ``signing_key_file()`` (a fixed test-only key, so two builds stay
+byte-identical) and every ``FakeSite`` trusts it, as a site provisioned from its seed does.
+
 ``FakeSite`` is a temporary root with recording shims on ``PATH`` for ``k3s``, ``podman``,
 ``systemctl``, ``launchctl``, ``umoci``, ``skopeo`` and ``curl``; each appends its argv to
 a log, ``umoci unpack`` creates the rootfs, ``skopeo copy`` copies the prepared archive.
@@ -14,9 +17,11 @@ a log, ``umoci unpack`` creates the rootfs, ``skopeo copy`` copies the prepared 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +31,7 @@ from typing import Any
 from inferplane.components.edge.bundle import Bundle, read_bundle
 from inferplane.edge_images import bundle as builder
 from inferplane.edge_images.bundle import BundleInputs, build_bundle
+from inferplane.edge_images.signing import SecretKey, public_key_text, sign_bundle, write_key_pair
 from inferplane.packaging import default_cache
 from inferplane.packaging.oci import ImageConfig, Layout, platform, write_archive
 from inferplane.packaging.router_image import RouterImage, image_config
@@ -34,16 +40,37 @@ from inferplane.packaging.tarball import Entry
 from inferplane.spec import StackSpec, load_stack
 
 __all__ = [
+    "TEST_KEY",
     "FakeSite",
     "SiteBundle",
     "build_site_bundle",
     "dev_spec",
     "fetch_images",
     "pinned_image",
+    "resign",
+    "signing_key_file",
     "systemd_spec",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
+
+TEST_KEY = SecretKey(b"inferpl\x01", hashlib.sha256(b"inferplane test-only signing key").digest())
+"""TEST ONLY: a fixed signing key, so bundles built in two places stay byte-identical."""
+_KEY_DIR = Path(tempfile.mkdtemp(prefix="inferplane-test-key-"))
+
+
+def signing_key_file() -> Path:
+    """The test-only secret key's file (its public key is ``<same>.pub``)."""
+    secret = _KEY_DIR / "test.key"
+    if not secret.is_file():
+        write_key_pair(TEST_KEY, secret, secret.with_suffix(".pub"))
+    return secret
+
+
+def resign(bundle: Path) -> None:
+    """Sign ``bundle`` again with the test key (after pack-model rewrote its manifest)."""
+    sign_bundle(bundle, TEST_KEY)
+
 
 SHIMS = ("k3s", "podman", "systemctl", "launchctl", "umoci", "skopeo", "curl")
 
@@ -109,6 +136,8 @@ def build_site_bundle(
     real_router_image: bool = False,
     weights: Mapping[str, Path] | None = None,
     secrets: Path | None = None,
+    signed: bool = True,
+    more: Mapping[str, Any] | None = None,
 ) -> SiteBundle:
     """Build ``site``'s bundle with every model image (and the device plugin on GPU
     sites) pinned to a small archive made here."""
@@ -128,6 +157,7 @@ def build_site_bundle(
     inputs = BundleInputs(
         spec=spec, stack=stack, site=site, source_root=source_root, cache=default_cache(),
         images=pins, weights=dict(weights or {}), secrets=secrets,
+        signing_key=signing_key_file() if signed else None, **dict(more or {}),
     )  # fmt: skip
     with _small_router(not real_router_image):
         built = build_bundle(inputs, out)
@@ -148,6 +178,10 @@ class FakeSite:
             stub = self.bin / tool
             stub.write_text(self._shim(tool))
             stub.chmod(0o755)
+        # Trusted like a site provisioned from its seed.
+        trusted = self.root / "etc/inferplane/trusted-keys" / f"{TEST_KEY.public.name}.pub"
+        trusted.parent.mkdir(parents=True)
+        trusted.write_text(public_key_text(TEST_KEY.public))
 
     def _shim(self, tool: str) -> str:
         body = f'#!/bin/bash\nprintf "%s\\n" "{tool} $*" >> {self.log}\n'
@@ -169,7 +203,13 @@ class FakeSite:
         return body + "exit 0\n"
 
     def env(self, **more: str) -> dict[str, str]:
-        return {**os.environ, "PATH": f"{self.bin}:{os.environ['PATH']}", **more}
+        keys = str(self.root / "etc/inferplane/trusted-keys")
+        return {
+            **os.environ,
+            "PATH": f"{self.bin}:{os.environ['PATH']}",
+            "INFERPLANE_TRUSTED_KEYS": keys,
+            **more,
+        }
 
     def run(
         self, argv: list[str], stdin: str | None = None, **env: str

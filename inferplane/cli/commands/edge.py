@@ -76,10 +76,37 @@ def build(
             help="TARGET=PATH: pack a local GGUF file or safetensors directory as weights.",
         ),
     ] = None,
+    signing_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--signing-key",
+            help="Minisign secret key (edge keygen): sign manifest.json; sites refuse "
+            "unsigned bundles.",
+        ),
+    ] = None,
+    trust_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--trust-key",
+            help="Public key the site trusts once this release is live (key rotation).",
+        ),
+    ] = None,
+    k3s_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--k3s-dir",
+            help="Directory with k3s's release files (binary, airgap images, install.sh), "
+            "checked against pinned sha256 sums and packed for sites without k3s.",
+        ),
+    ] = None,
+    k3s_version: Annotated[
+        str | None, typer.Option("--k3s-version", help="The pinned k3s release of --k3s-dir.")
+    ] = None,
 ) -> None:
     """Build the bundle for SITE: router image, k3s airgap files or launchd plists,
     systemd units, cloud-init seed ISO and manifest.json; the site's secrets beside it."""
     from inferplane.edge_images.bundle import BundleInputs, build_bundle
+    from inferplane.edge_images.k3s import DEFAULT_K3S
     from inferplane.packaging import default_cache
 
     root = find_project(project)
@@ -96,6 +123,10 @@ def build(
         secrets=secrets,
         rotate_key=rotate_key,
         weights=_weights(weights or []),
+        signing_key=signing_key,
+        trust_keys=tuple(trust_key or ()),
+        k3s_dir=k3s_dir,
+        k3s_version=k3s_version or DEFAULT_K3S,
     )
     started = time.perf_counter()
     bundle = build_bundle(inputs, out, progress=lambda m: err.print(f"[dim]•[/] {m}"))
@@ -107,6 +138,13 @@ def build(
     )
     if bundle.router_image is not None:
         console.print(f"router image {bundle.router_image.reference()}")
+    if bundle.signed_by is None:
+        err.print(
+            "[yellow]unsigned[/]: sites refuse it unless installed with --allow-unsigned "
+            "(pass --signing-key; make one with `inferplane edge keygen`)"
+        )
+    else:
+        console.print(f"signed by key {bundle.signed_by} (manifest.json.minisig)")
     where = bundle.secrets.directory
     console.print(
         f"site secrets in {where} (keep them out of version control): the stack's router "
@@ -122,6 +160,10 @@ def pack_model_command(
     *,
     bundle: Annotated[Path, typer.Option("--bundle", help="A bundle built by `edge build`.")],
     target: Annotated[str, typer.Option("--target", help="The target whose server reads it.")],
+    signing_key: Annotated[
+        Path | None,
+        typer.Option("--signing-key", help="Sign the rewritten manifest.json (edge keygen)."),
+    ] = None,
 ) -> None:
     """Pack local model weights into a bundle: copied to models/TARGET/, each file's size
     and sha256 in manifest.json, checked against the profile's disk and memory; the
@@ -133,6 +175,58 @@ def pack_model_command(
         f"[green]packed[/] {source} as {target}'s weights into {bundle}; "
         f"manifest.json sha256 {digest}"
     )
+    _sign_or_warn(bundle, signing_key)
+
+
+def _sign_or_warn(bundle: Path, signing_key: Path | None) -> None:
+    from inferplane.edge_images.signing import read_secret_key, sign_bundle
+
+    if signing_key is None:
+        err.print(
+            f"[yellow]unsigned[/]: {bundle}/manifest.json changed; sign it with "
+            "`inferplane edge sign --bundle ... --signing-key ...` (sites refuse it unsigned)"
+        )
+        return
+    signer = sign_bundle(bundle, read_secret_key(signing_key))
+    console.print(f"[green]signed[/] {bundle}/manifest.json with key {signer}")
+
+
+@edge_app.command("keygen")
+def keygen_command(
+    *,
+    secret: Annotated[
+        Path, typer.Option("--secret", help="Where the secret key goes (0600; keep it offline).")
+    ],
+    public: Annotated[
+        Path | None, typer.Option("--public", help="The public key; default SECRET with .pub.")
+    ] = None,
+) -> None:
+    """Make a minisign-compatible Ed25519 key pair for signing bundles."""
+    from inferplane.edge_images.signing import keygen
+
+    public = public or secret.with_suffix(".pub")
+    key = keygen(secret, public)
+    console.print(
+        f"[green]key {key.public.name}[/]: secret {secret}, public {public}. Sites trust the "
+        "public key through their seed (edge build --signing-key) or "
+        "`install.sh ... --trust KEY.pub`; operators check with minisign -V -p KEY.pub."
+    )
+
+
+@edge_app.command("sign")
+def sign_command(
+    *,
+    bundle: Annotated[Path, typer.Option("--bundle", help="A bundle built by `edge build`.")],
+    signing_key: Annotated[
+        Path, typer.Option("--signing-key", help="Minisign secret key (edge keygen).")
+    ],
+) -> None:
+    """Sign a bundle's manifest.json (after edits such as pack-model)."""
+    if not (bundle / "manifest.json").is_file():
+        raise InferplaneError(
+            f"no manifest.json in {bundle}; build one with `inferplane edge build`"
+        )
+    _sign_or_warn(bundle, signing_key)
 
 
 def register(app: typer.Typer) -> None:
