@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from inferplane.components.edge.layout import InstallPlan, plan_from_manifest
+from inferplane.components.edge.layout import TRUST_DIR, InstallPlan, plan_from_manifest
 from inferplane.components.edge.verify import image_problems
 
 __all__ = ["MANIFEST", "Bundle", "BundleFile", "read_bundle"]
@@ -59,6 +59,16 @@ class Bundle:
         lines = [f"{f.sha256}  {f.path}" for f in self.files]
         lines.append(f"{self.digest}  {MANIFEST}")
         return "\n".join(lines) + "\n"
+
+    def trusted_keys(self) -> dict[str, str]:
+        """The public keys the release's signer names (``trust/<KEYID>.pub``: file name to
+        text), the keys a site trusts once this release is live; empty for an unsigned
+        bundle. Read here, on the deploying machine, from the bundle the operator built."""
+        return {
+            f.path.rsplit("/", 1)[1]: (self.directory / f.path).read_text()
+            for f in self.files
+            if f.path.startswith(f"{TRUST_DIR}/") and f.path.endswith(".pub")
+        }
 
     def has(self, prefix: str) -> bool:
         """Whether any file lies under ``prefix`` (a directory of the bundle)."""

@@ -1,9 +1,11 @@
 """EdgeSite: an edge bundle (``inferplane edge build``) deployed to an on-premises site over
 SSH with pulumi-command, and the endpoint the stack's router calls there.
 
-Five commands, in order: ``prepare`` makes the upload directory (``sudo``), ``tls``
+Six commands, in order: ``prepare`` makes the upload directory (``sudo``), ``tls``
 writes the site's certificate, key and CA to ``/etc/inferplane/tls`` (from the site's
-secrets directory, sent as a Pulumi secret: the key is never in the bundle), ``bundle``
+secrets directory, sent as a Pulumi secret: the key is never in the bundle), ``trust``
+adds the release signer's public keys (``trust/*.pub`` of the operator's bundle) to the
+site's trusted keys so the bundle's install.sh can verify the signature, ``bundle``
 copies the bundle to ``<install_dir>/incoming/<digest>``, ``install`` verifies every
 file's sha256 on the site and hands the release to the bundle's own ``install.sh``
 (k3s, systemd: health-gated with automatic rollback, ``components.edge.install.
@@ -37,6 +39,7 @@ from inferplane.components.edge.install import (
     handover_script,
     install_script,
     tls_script,
+    trust_script,
     uninstall_script,
 )
 from inferplane.components.shell import quote
@@ -203,6 +206,17 @@ class EdgeSite(TargetComponent):
             triggers=[cert_sha],
             opts=self.child(depends_on=[prepare]),
         )
+        # The release signer's keys, from the operator's own bundle, before install.sh
+        # verifies the signature (what the seed does on a hand install).
+        keys = bundle.trusted_keys()
+        trust = remote.Command(
+            f"{name}-trust",
+            connection=connection,
+            create=f"{sudo}bash -s",
+            stdin=trust_script(keys, layout),
+            triggers=[hashlib.sha256("".join(sorted(keys.values())).encode()).hexdigest()],
+            opts=self.child(depends_on=[prepare]),
+        )
         copy = remote.CopyToRemote(
             f"{name}-bundle",
             connection=connection,
@@ -217,7 +231,7 @@ class EdgeSite(TargetComponent):
             create=f"{sudo}bash -s",
             stdin=self._install_script(args, bundle, layout),
             triggers=triggers,
-            opts=self.child(depends_on=[copy, tls_files]),
+            opts=self.child(depends_on=[copy, tls_files, trust]),
         )
         # Removal is its own command (delete only): install's stdin would reinstall, and
         # a new bundle must replace the install without uninstalling the site first.
@@ -240,6 +254,7 @@ class EdgeSite(TargetComponent):
         self.commands = {
             "prepare": prepare,
             "tls": tls_files,
+            "trust": trust,
             "bundle": copy,
             "install": install,
             "gate": gate,
@@ -316,6 +331,12 @@ def _check(args: EdgeSiteArgs) -> None:
         return
     if args.bundle is None:
         raise ValueError("ssh deployment needs bundle (from `inferplane edge build`)")
+    if args.runtime in ("k3s", "systemd") and not args.bundle.trusted_keys():
+        raise ValueError(
+            f"bundle {args.bundle.directory} is unsigned (no trust/*.pub): the site's "
+            "install.sh refuses unsigned bundles; build it with `inferplane edge build "
+            "--signing-key KEY` (a key from `inferplane edge keygen`)"
+        )
     if args.tls is None:
         raise ValueError(
             "ssh deployment needs tls (the site's certificate and key from the bundle's "

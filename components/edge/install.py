@@ -22,6 +22,8 @@ bundle's own ``install.sh`` (written by ``edge_images``) runs the same runtime p
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,6 +35,7 @@ from inferplane.components.edge.layout import (
     SITE_TLS_CERT,
     SITE_TLS_DIR,
     SITE_TLS_KEY,
+    SITE_TRUSTED_KEYS,
     TLS_SECRET,
     InstallPlan,
     SitePaths,
@@ -460,6 +463,47 @@ write {ca} 0644 <<'PEM'
 write {key} 0600 <<'PEM'
 {key_pem}PEM
 """
+
+
+_TRUST = """\
+#!/bin/bash
+set -euo pipefail
+umask 022
+root={root}
+keys="$root"{keys_dir}
+install -d -m 0755 "$keys"
+write() {{
+  cat > "$keys/$1.new"
+  chmod 0644 "$keys/$1.new"
+  mv -f "$keys/$1.new" "$keys/$1"
+}}
+{writes}"""
+
+
+def trust_script(keys: Mapping[str, str], layout: SiteLayout | None = None) -> str:
+    """The script that adds the release signer's public keys (``trust/<KEYID>.pub`` of
+    the operator's bundle: name to minisign text) to the site's trusted keys, before the
+    bundle's own install.sh verifies the signature -- what the seed does on a hand
+    install. Keys already trusted stay; install.sh replaces the set on a signed rotation."""
+    from inferplane.components.edge.minisign import SignatureError, parse_public_key
+
+    layout = layout or SiteLayout()
+    if not keys:
+        raise ValueError("trust_script needs at least one public key")
+    writes = []
+    for name, text in sorted(keys.items()):
+        try:
+            key = parse_public_key(text, name)
+        except SignatureError as exc:
+            raise ValueError(f"trusted key {name}: {exc}") from exc
+        if name != f"{key.name}.pub":
+            raise ValueError(f"trusted key {name!r} is not named after its key id ({key.name}.pub)")
+        # Only the key line travels: a comment is free text and stays on the operator side.
+        line = base64.b64encode(b"Ed" + key.key_id + key.key).decode()
+        writes.append(f"printf '%s\\n' {_q(line)} | write {_q(name)}\n")
+    return _TRUST.format(
+        root=_q(layout.root), keys_dir=_q(SITE_TRUSTED_KEYS), writes="".join(writes)
+    )
 
 
 def tls_script(

@@ -116,8 +116,8 @@ def test_relative_bundle_is_read_from_the_project_directory(
     monkeypatch.chdir(tmp_path)
     graph, failures = run(raw_spec(**ssh_target(Path("out/plant"))))
     assert failures == []
-    # prepare, tls, install, gate, uninstall
-    assert len(graph.by_type("command:remote:Command")) == 5
+    # prepare, tls, trust, install, gate, uninstall
+    assert len(graph.by_type("command:remote:Command")) == 6
 
 
 def test_without_address_or_ssh_the_site_name_is_the_host() -> None:

@@ -86,13 +86,20 @@ def test_copy_then_install_over_ssh(bundle: Bundle) -> None:
     assert set(found) == {
         "llama-plant-prepare",
         "llama-plant-tls",
+        "llama-plant-trust",
         "llama-plant-bundle",
         "llama-plant-install",
         "llama-plant-gate",
         "llama-plant-uninstall",
     }
     prepare, copy, install = (found[f"llama-plant-{n}"] for n in ("prepare", "bundle", "install"))
-    tls = found["llama-plant-tls"]
+    tls, trust = found["llama-plant-tls"], found["llama-plant-trust"]
+    # The signer's key reaches the site's trusted keys before install.sh verifies.
+    assert trust.urn in install.dependencies
+    assert prepare.urn in trust.dependencies
+    ((key_name, key_text),) = bundle.trusted_keys().items()
+    assert f"| write {key_name}\n" in trust.inputs["stdin"]
+    assert key_text.strip().splitlines()[-1] in trust.inputs["stdin"]
     assert prepare.inputs["create"] == (
         "sudo -n install -d -m 0755 -o inferplane /opt/inferplane/incoming"
     )

@@ -120,3 +120,39 @@ def test_the_pulumi_path_scripts_pass_shellcheck(runtime: Runtime, tmp_path: Pat
 def test_launchd_has_no_handover() -> None:
     with pytest.raises(ValueError, match=r"runtime 'launchd' has no install\.sh handover"):
         handover_script("launchd", "a" * 64, f"{'b' * 64}  manifest.json\n")
+
+
+def test_a_fresh_site_trusts_the_signer_from_the_trust_step_then_installs(
+    tmp_path: Path, releases: tuple[Path, dict[str, Path]]
+) -> None:
+    """The seam between EdgeSite and the signed bundle: a site provisioned without a seed
+    has no trusted keys, so install.sh refuses; EdgeSite's trust step (the operator's
+    bundle's trust/*.pub, sent over SSH) comes first, and then the install goes through."""
+    from inferplane.components.edge.install import trust_script
+
+    secrets, bundles = releases
+    site = Site(tmp_path, secrets)
+    shutil.rmtree(site.root / "etc/inferplane/trusted-keys")
+    refused = pulumi_install(site, bundles["v1"])
+    assert refused.returncode != 0
+    assert "trusted" in refused.stdout + refused.stderr
+    assert not (site.base / "current").exists()  # nothing went live
+
+    keys = read_bundle(bundles["v1"]).trusted_keys()
+    trusted = site.run(["bash", "-s"], trust_script(keys, SiteLayout(root=str(site.root))))
+    assert trusted.returncode == 0, trusted.stderr
+    assert sorted(p.name for p in (site.root / "etc/inferplane/trusted-keys").iterdir()) == (
+        sorted(keys)
+    )
+    done = pulumi_install(site, bundles["v1"])
+    assert done.returncode == 0, done.stderr
+    assert f"install: release {_digest(bundles['v1'])} is live (systemd)" in done.stdout
+
+
+def test_the_trust_step_refuses_what_is_not_a_minisign_key() -> None:
+    from inferplane.components.edge.install import trust_script
+
+    with pytest.raises(ValueError, match=r"trusted key X\.pub"):
+        trust_script({"X.pub": "untrusted comment: x\nnot-base64!\n"})
+    with pytest.raises(ValueError, match="needs at least one public key"):
+        trust_script({})
