@@ -215,8 +215,12 @@ case " $arches " in
 esac
 need "$release"/{oci}/index.json {need}
 install -d -m 0755 {state} {models} {etc}
-rm -rf {router_root}
-umoci unpack --image "$release"/{oci}:{tag}-"$arch" {router_root}
+# Unpacked beside the live router and swapped in: removing the tree a running router uses
+# races with it (its Python writes bytecode there: "Directory not empty").
+rm -rf {router_root}.new {router_root}.old
+umoci unpack --image "$release"/{oci}:{tag}-"$arch" {router_root}.new
+if [ -e {router_root} ]; then mv {router_root} {router_root}.old; fi
+mv {router_root}.new {router_root}
 install -m 0644 "$release"/{config} {router_config}
 # Loaded now: the units run images by digest with --pull=never (sites are offline).
 {images}mkdir -p {unit_dir}
@@ -224,6 +228,7 @@ install -m 0644 "$release"/{config} {router_config}
 # Units run from the unpacked router and the loaded images: restart onto the new release.
 systemctl enable {names}
 systemctl restart {names}
+rm -rf {router_root}.old || true
 """
 
 _LAUNCHD = """\

@@ -212,7 +212,7 @@ def test_a_signed_release_installs_every_image_weight_and_unit(
     tag = plan["systemd"]["router_oci_tag"]
     assert [c for c in calls if c.startswith("umoci")] == [
         f"umoci unpack --image {current}/images/router-oci:{tag}-amd64 "
-        f"{site.root}/var/lib/inferplane/router"
+        f"{site.root}/var/lib/inferplane/router.new"
     ]
     units = {u.rsplit("/", 1)[-1] for u in plan["systemd"]["units"]}
     assert site.files("/etc/systemd/system") == units

@@ -200,8 +200,11 @@ def test_systemd_unpacks_the_router_loads_every_model_image_and_enables_listed_u
     router_root = systemd_site.root / "var/lib/inferplane/router"
     assert (
         f"umoci unpack --image {release}/images/router-oci:{plan.router_oci_tag}-amd64 "
-        f"{router_root}"
+        f"{router_root}.new"
     ) in calls
+    # Swapped in, never removed under the running router; the old tree is gone after.
+    assert not (systemd_site.root / "var/lib/inferplane/router.new").exists()
+    assert not (systemd_site.root / "var/lib/inferplane/router.old").exists()
     # Every model-server image is loaded before the units start: nothing is pulled.
     loads = [c for c in calls if c.startswith("podman ")]
     assert loads == [f"podman load --input {release}/k3s/agent/images/model-llama-lab.tar"]
