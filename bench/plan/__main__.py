@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from inferplane.plan import Graph
 from inferplane.plan.runner import record
@@ -57,19 +58,23 @@ def _plan(program: Path) -> tuple[float, int]:
 def _reference(program: Path) -> float:
     """The same program under the SDK's stock MockMonitor, no recording."""
     import pulumi
+    from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
     class Echo(pulumi.runtime.Mocks):
-        def new_resource(self, args):  # type: ignore[no-untyped-def]
+        def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
             return f"{args.name}-id", {**args.inputs, "arn": f"arn:aws:s3:::{args.name}"}
 
-        def call(self, args):  # type: ignore[no-untyped-def]
+        def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
             return {}, []
+
+    def main_module() -> None:
+        runpy.run_path(str(program))
 
     def run() -> None:
         pulumi.runtime.set_mocks(Echo(), "bench", "bench", preview=False)
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program))))
+        _sync_await(run_pulumi_func(main_module))
 
     started = time.perf_counter()
     contextvars.Context().run(run)

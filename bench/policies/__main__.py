@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from inferplane.components.base import Labels
+from inferplane.components.base import EndpointInfo, Labels
 from inferplane.plan.graph import Graph, Resource
 from inferplane.policies.config import default_policy
 from inferplane.policies.engine import Report, evaluate
@@ -151,8 +151,8 @@ def main() -> None:
     args = parser.parse_args()
     stack_file = load_stack(ROOT, STACK)
     spec = stack_file.spec
-    endpoints = {n: {"backend": "bedrock", "model": t.model} for n, t in spec.targets.items()}
-    config = render_router_config(spec, STACK, endpoints).to_json()  # type: ignore[arg-type]
+    endpoints = {n: EndpointInfo(backend="bedrock", model=t.model) for n, t in spec.targets.items()}
+    config = render_router_config(spec, STACK, endpoints).to_json()
     graph = synthetic_graph(args.resources, config)
     ctx = Context(default_policy(), spec)
     timings: dict[str, list[float]] = {"normalize": [], "evaluate": [], "json": [], "sarif": []}

@@ -171,7 +171,9 @@ def wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[int, fl
         text=True,
         check=True,
     ).stdout
-    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    done = re.search(r"(\d+) requests in", out)
+    assert done is not None, out
+    requests = int(done.group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} failed responses\n{out}")
@@ -442,7 +444,7 @@ def _run_all(
     if not args.no_litellm and ensure_litellm():
         lite_cmd = [str(LITELLM), "--config", str(litellm_config(directory, up_port))]
         lite_cmd += ["--host", "127.0.0.1", "--num_workers", "1"]
-        env = {
+        env: dict[str, str] | None = {
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "LITELLM_TELEMETRY": "False",
             "LITELLM_LOG": "ERROR",

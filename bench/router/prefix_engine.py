@@ -149,7 +149,7 @@ async def _serve_replicas(model: EngineModel, replicas: int, conn: Connection) -
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         runners.append(runner)
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = runner.addresses[0][1]
         urls.append(f"http://127.0.0.1:{port}/v1")
     conn.send(urls)
     await asyncio.get_running_loop().run_in_executor(None, conn.recv)

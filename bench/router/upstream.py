@@ -7,43 +7,25 @@ import argparse
 import orjson
 from aiohttp import web
 
+from inferplane.smoke import openai_upstream as openai
+
+# The one fake OpenAI upstream's answers (inferplane.smoke.openai_upstream), served by
+# aiohttp here: the benchmark needs an upstream that is never the bottleneck, and writes
+# one chunk per write as a token-by-token server does.
+BENCH = "chatcmpl-bench"
 ANSWER = orjson.dumps(
-    {
-        "id": "chatcmpl-bench",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": "The main drivers were pricing."},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": 40, "completion_tokens": 8, "total_tokens": 48},
-    }
+    openai.completion("m", "The main drivers were pricing.", openai.Usage(40, 8), id_=BENCH)
 )
 
 
 def _chunk(index: int, finish: str | None = None) -> bytes:
-    delta = {"content": f"tok{index} "} if finish is None else {}
-    chunk = {
-        "id": "chatcmpl-bench",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": "m",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return b"data: " + orjson.dumps(chunk) + b"\n\n"
+    delta: dict[str, object] = {"content": f"tok{index} "} if finish is None else {}
+    return openai.sse(openai.chunk("m", delta, finish, id_=BENCH))
 
 
 def make_app(chunks: int) -> web.Application:
     body_chunks = [_chunk(i) for i in range(chunks - 1)] + [_chunk(chunks, "stop")]
-    usage = (
-        b'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,'
-        b'"model":"m","choices":[],"usage":{"prompt_tokens":40,"completion_tokens":20,'
-        b'"total_tokens":60}}\n\n'
-    )
+    usage = openai.sse(openai.usage_chunk("m", openai.Usage(40, 20), id_=BENCH))
 
     async def chat(request: web.Request) -> web.StreamResponse:
         body = orjson.loads(await request.read())
@@ -55,7 +37,7 @@ def make_app(chunks: int) -> web.Application:
             await response.write(chunk)
         if (body.get("stream_options") or {}).get("include_usage"):
             await response.write(usage)
-        await response.write(b"data: [DONE]\n\n")
+        await response.write(openai.DONE)
         await response.write_eof()
         return response
 

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from inferplane.smoke.wire import Call
+from inferplane.smoke.server import Call
 
 __all__ = ["AwsKey", "Book", "Token", "verify_sigv4"]
 

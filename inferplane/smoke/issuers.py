@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
 from inferplane.smoke.credentials import TOKEN_TTL_S, Book
-from inferplane.smoke.wire import Call, Reply
+from inferplane.smoke.server import Call, Reply
 
 __all__ = ["AZURE_EXCHANGE_AUDIENCE", "Issuers"]
 

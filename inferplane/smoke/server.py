@@ -1,17 +1,61 @@
 """A loopback HTTP(S) server in a thread that hands each request to a plain function
-``app(Call) -> Reply`` (the shape of httpx's MockTransport, over a real socket)."""
+``app(Call) -> Reply`` (the shape of httpx's MockTransport, over a real socket): the one
+transport the fakes of the smoke harness and of the tests are served with
+(``openai_upstream.OpenAIUpstream`` is the OpenAI-compatible upstream)."""
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from inferplane.smoke.wire import Call, Reply
+__all__ = ["App", "Call", "LoopbackServer", "Reply", "json_reply"]
 
-__all__ = ["App", "LoopbackServer"]
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request a fake received."""
+
+    method: str
+    target: str
+    """The request target as sent: path and query, still percent-encoded."""
+    headers: dict[str, str]
+    """Lower-case names."""
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return unquote(urlsplit(self.target).path)
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(self.target).query)
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_reply(status: int, body: object) -> Reply:
+    """A JSON answer."""
+    return Reply(status, "application/json", json.dumps(body).encode())
+
 
 App = Callable[[Call], Reply]
 

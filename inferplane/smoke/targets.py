@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from inferplane.router.config import SecretRef, TargetConfig
 from inferplane.smoke.credentials import Book, verify_sigv4
-from inferplane.smoke.wire import Call, Reply, operation, reply
+from inferplane.smoke.server import Call, Reply
+from inferplane.smoke.wire import operation, reply
 
 __all__ = ["SMOKE_ID", "AwsApis", "Received", "Recorder", "TargetFake", "check_auth", "secret_id"]
 

@@ -10,20 +10,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Literal
+from urllib.parse import urlsplit
 
 from inferplane.router.config import TargetConfig
+from inferplane.smoke import openai_upstream
 from inferplane.smoke.eventstream import event
+from inferplane.smoke.server import Call, Reply
 
 __all__ = [
     "COMPLETION_TOKENS",
     "PROMPT_TOKENS",
-    "Call",
     "Operation",
-    "Reply",
-    "json_reply",
     "operation",
     "reply",
 ]
@@ -32,45 +30,6 @@ PROMPT_TOKENS = 11
 COMPLETION_TOKENS = 7
 Operation = Literal["chat", "stream"]
 AZURE_DEFAULT_API_VERSION = "2024-10-21"
-
-
-@dataclass(frozen=True)
-class Call:
-    """One HTTP request a fake received."""
-
-    method: str
-    target: str
-    """The request target as sent: path and query, still percent-encoded."""
-    headers: dict[str, str]
-    """Lower-case names."""
-    body: bytes
-
-    @property
-    def path(self) -> str:
-        return unquote(urlsplit(self.target).path)
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(self.target).query)
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except ValueError:
-            return None
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    content_type: str
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def json_reply(status: int, body: object) -> Reply:
-    """A JSON answer."""
-    return Reply(status, "application/json", json.dumps(body).encode())
 
 
 def operation(target: TargetConfig, call: Call) -> Operation | str:
@@ -199,25 +158,15 @@ def _sse(events: list[object], done: bool = True, named: bool = False) -> bytes:
 
 
 def _openai_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
-    ids = {"id": "chatcmpl-smoke", "created": int(time.time()), "model": target.model}
-    usage = {
-        "prompt_tokens": PROMPT_TOKENS,
-        "completion_tokens": COMPLETION_TOKENS,
-        "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
-    }
+    model, created = target.model, int(time.time())
+    usage = openai_upstream.Usage(PROMPT_TOKENS, COMPLETION_TOKENS)
     if op == "chat":
-        message = {"role": "assistant", "content": text}
-        choice = {"index": 0, "message": message, "finish_reason": "stop"}
-        body = {**ids, "object": "chat.completion", "choices": [choice], "usage": usage}
+        body = openai_upstream.completion(model, text, usage, id_="chatcmpl-smoke", created=created)
         return Reply(200, "application/json", _dumps(body))
-    chunk = {**ids, "object": "chat.completion.chunk"}
-    events: list[object] = [
-        {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
-        {**chunk, "choices": [{"index": 0, "delta": {"content": text}}]},
-        {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-        {**chunk, "choices": [], "usage": usage},
-    ]
-    return Reply(200, "text/event-stream", _sse(events))
+    events = openai_upstream.stream_events(
+        model, [text], usage, id_="chatcmpl-smoke", created=created
+    )
+    return Reply(200, "text/event-stream", _sse(list(events)))
 
 
 def _vertex_reply(target: TargetConfig, op: Operation, text: str) -> Reply:

@@ -20,6 +20,7 @@ from inferplane.components.router import CONFIG_ENV, RouterService, RouterServic
 from inferplane.components.wiring import Grant
 from inferplane.plan import Graph
 from tests.support.recording import only, record, refusal
+from tests.support.unchecked import unchecked
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = Labels("prod", "ml-platform", "cc-4711", "eu", "confidential", "router")
@@ -176,7 +177,7 @@ def test_invalid_arguments_create_nothing(args: dict[str, object], message: str)
     error, graph = refusal(
         lambda: RouterService(
             "router",
-            RouterServiceArgs(config_json=CONFIG, labels=LABELS, **args),  # type: ignore[arg-type]
+            RouterServiceArgs(config_json=CONFIG, labels=LABELS, **unchecked(args)),
         )
     )
     assert message in str(error)

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from inferplane.cost import estimate_stack
+from inferplane.cost.model import StackEstimate
 from inferplane.cost.render import estimate_view
 from inferplane.spec import list_stacks, load_stack, parse_spec, provider_regions
 from tests.conftest import ROUTER_KEYS
@@ -23,7 +24,7 @@ LAMBDA = (
 )
 
 
-def _estimate(spec: dict[str, Any], *prices: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _estimate(spec: dict[str, Any], *prices: dict[str, Any]) -> StackEstimate:
     regions = {"aws": "us-east-1"}
     return estimate_stack(parse_spec(spec, "t", regions), "t", regions, table(*prices))
 

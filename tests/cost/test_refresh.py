@@ -23,8 +23,7 @@ from inferplane.cost.refresh.sources import (
     azure_vm_hourly,
     ec2_on_demand_hourly,
 )
-from inferplane.smoke.server import LoopbackServer
-from inferplane.smoke.wire import Call, Reply, json_reply
+from inferplane.smoke.server import Call, LoopbackServer, Reply, json_reply
 from inferplane.spec import list_stacks, load_stack
 from tests.conftest import ROOT
 

@@ -21,6 +21,7 @@ from inferplane.plan.graph import Graph
 from inferplane.spec import StackSpec, parse_spec
 from inferplane.spec.load import load_stack
 from inferplane.spec.targets.aws import BedrockTarget, GpuFleetTarget
+from inferplane.spec.targets.base import CloudTarget
 from tests.support.recording import one, record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +88,7 @@ def test_every_aws_target_builds_its_component(stack: str, name: str) -> None:
     assert component.name == name
     endpoint = component.outputs["endpoint"]
     assert endpoint["backend"] == BACKEND[target.kind]
+    assert isinstance(target, CloudTarget)
     assert endpoint["region"] == target.region
     for resource in graph.resources:
         if resource.custom and "tags" in resource.inputs:

@@ -3,6 +3,7 @@ and the spec checks that keep undeployable Azure targets out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,18 @@ from inferplane.deployment import BUILDERS, DeployContext
 from inferplane.deployment.azure import azure_ml, azure_openai, container_app
 from inferplane.errors import SpecError
 from inferplane.spec import load_stack, parse_spec, provider_regions
+from inferplane.spec.targets.azure import AzureOpenAITarget, ContainerAppTarget
 from tests.support.recording import component_outputs, only, record
+from tests.support.targets import target_as
 
 ROUTER_IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILD = {"azure_openai": azure_openai, "azure_ml": azure_ml, "container_app": container_app}
+BUILD: dict[str, Callable[..., object]] = {
+    "azure_openai": azure_openai,
+    "azure_ml": azure_ml,
+    "container_app": container_app,
+}
 
 
 def _build(stack_name: str, *kinds: str) -> Any:
@@ -64,7 +71,7 @@ def test_provisioned_sku_takes_ptus_from_capacity_units() -> None:
         )
     )
     ctx = DeployContext(spec, "prod")
-    graph = record(lambda: azure_openai("gpt", spec.targets["gpt"], ctx))  # type: ignore[arg-type]
+    graph = record(lambda: azure_openai("gpt", target_as(spec, "gpt", AzureOpenAITarget), ctx))
     deployment = only(graph, "azure-native:cognitiveservices:Deployment").inputs
     assert deployment["sku"] == {"name": "DataZoneProvisionedManaged", "capacity": 15}
 
@@ -195,7 +202,7 @@ def test_a_gated_model_on_container_apps_reads_its_token_from_key_vault() -> Non
     )
     regions = provider_regions(stack.config)
     ctx = DeployContext(parse_spec(data, "t", regions), "prod-westeurope", regions)
-    graph = record(lambda: container_app(name, ctx.spec.targets[name], ctx))
+    graph = record(lambda: container_app(name, target_as(ctx.spec, name, ContainerAppTarget), ctx))
 
     app = only(graph, "azure-native:app:ContainerApp").inputs
     (secret,) = app["configuration"]["secrets"]

@@ -3,6 +3,7 @@ that keep undeployable GCP targets out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ from inferplane.deployment import BUILDERS, DeployContext
 from inferplane.deployment.gcp import cloud_run, vertex
 from inferplane.errors import SpecError
 from inferplane.spec import StackFile, load_stack, parse_spec, provider_regions
+from inferplane.spec.targets.gcp import VertexTarget
 from tests.support.recording import component_outputs, only, record
+from tests.support.targets import target_as
 
 ROUTER_IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
 
@@ -28,7 +31,8 @@ def _stack(name: str) -> tuple[StackFile, DeployContext]:
 
 
 def _build(stack: StackFile, ctx: DeployContext, kind: str) -> Any:
-    builder = {"vertex": vertex, "cloud_run": cloud_run}[kind]
+    builders: dict[str, Callable[..., object]] = {"vertex": vertex, "cloud_run": cloud_run}
+    builder = builders[kind]
 
     def program() -> None:
         for name, target in ctx.spec.targets.items():
@@ -189,7 +193,7 @@ def test_private_vertex_without_a_project_is_a_spec_error() -> None:
     spec = parse_spec(_spec(VERTEX))
     ctx = DeployContext(spec, "prod")
     with pytest.raises(SpecError, match="set gcp:project"):
-        record(lambda: vertex("tt", spec.targets["tt"], ctx))  # type: ignore[arg-type]
+        record(lambda: vertex("tt", target_as(spec, "tt", VertexTarget), ctx))
 
 
 def test_a_gated_model_on_cloud_run_reads_its_token_from_secret_manager() -> None:

@@ -9,7 +9,9 @@ import json
 import shutil
 import struct
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -201,12 +203,12 @@ def test_a_safetensors_directory_packs_with_its_side_files(
     ],
 )
 def test_files_that_are_not_weights_are_refused(
-    built: SiteBundle, tmp_path: Path, make: object, message: str
+    built: SiteBundle, tmp_path: Path, make: Callable[[Path], Any], message: str
 ) -> None:
     source = tmp_path / "src"
     source.mkdir()
     with pytest.raises(BuildError, match=message.replace("(", r"\(")):
-        pack_model(built.path, TARGET, make(source))  # type: ignore[operator]
+        pack_model(built.path, TARGET, make(source))
 
 
 def test_a_file_the_server_does_not_open_is_refused(built: SiteBundle, tmp_path: Path) -> None:

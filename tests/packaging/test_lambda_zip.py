@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from inferplane.packaging.lambda_zip import LambdaPackage, build_lambda_zip
+from inferplane.smoke.openai_upstream import ANSWER, OpenAIUpstream
+from inferplane.smoke.server import LoopbackServer
 from tests.support.routersource import site_config_json
-from tests.support.upstream import ANSWER, FakeUpstream
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,7 @@ def test_handler_answers_function_url_events_from_a_clean_interpreter(
             {**chat, "messages": [{"role": "user", "content": "stream"}], "stream": True},
         ),
     ]
-    with FakeUpstream() as upstream:
+    with LoopbackServer(fake := OpenAIUpstream()) as upstream:
         # -I: no PYTHONPATH, no user site, no cwd; then only the unpacked task root.
         # -I keeps a venv's site-packages on sys.path; drop it so only the zip counts.
         code = (
@@ -106,7 +107,7 @@ def test_handler_answers_function_url_events_from_a_clean_interpreter(
         result = subprocess.run(
             [sys.executable, "-I", "-c", code, str(unpacked)],
             input=json.dumps(events),
-            env={"INFERPLANE_ROUTER_CONFIG": site_config_json(upstream.base_url)},
+            env={"INFERPLANE_ROUTER_CONFIG": site_config_json(f"{upstream.url}/v1")},
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -122,7 +123,7 @@ def test_handler_answers_function_url_events_from_a_clean_interpreter(
     assert stream_reply["statusCode"] == 200
     assert stream_reply["headers"]["content-type"].startswith("text/event-stream")
     assert stream_reply["body"].rstrip().endswith("data: [DONE]")
-    assert [r["path"] for r in upstream.requests] == ["/v1/chat/completions"] * 2
+    assert [c.path for c in fake.calls] == ["/v1/chat/completions"] * 2
 
 
 def test_default_target_is_python312_on_arm64_wheels(

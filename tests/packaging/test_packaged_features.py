@@ -23,9 +23,10 @@ import redis
 from inferplane.packaging.lambda_zip import LambdaPackage, build_lambda_zip
 from inferplane.router.config import Backend, RouterConfig
 from inferplane.router.contract import CONFIG_ENV
+from inferplane.smoke.openai_upstream import ANSWER, OpenAIUpstream
 from inferplane.smoke.redis import LocalRedis
+from inferplane.smoke.server import LoopbackServer
 from tests.support.tools import require_root, require_tool
-from tests.support.upstream import ANSWER, FakeUpstream
 
 pytestmark = pytest.mark.slow
 
@@ -101,7 +102,7 @@ def _run_driver(
     return dict(json.loads(result.stdout.splitlines()[-1]))
 
 
-def _check(report: dict[str, Any], upstream: FakeUpstream, redis_url: str) -> None:
+def _check(report: dict[str, Any], upstream: OpenAIUpstream, redis_url: str) -> None:
     assert {f"every-{b}" for b in BACKENDS} <= set(report["backends"])
     assert set(report["clients"]) == {"every-bedrock", "every-sagemaker"}
     assert report["store"] == "RedisStore"
@@ -118,7 +119,7 @@ def _check(report: dict[str, Any], upstream: FakeUpstream, redis_url: str) -> No
     assert stream["body"].rstrip().endswith("data: [DONE]")
     # The near-duplicate was answered by the semantic cache (numpy), not the upstream.
     assert 'cache="semantic",result="hit"' in metrics["body"]
-    assert [r["body"]["messages"][0]["content"] for r in upstream.requests] == [
+    assert [c.json()["messages"][0]["content"] for c in upstream.calls] == [
         "what is the capital of france",
         "name three rivers",
     ]
@@ -149,9 +150,9 @@ def test_lambda_zip_runs_every_feature(host_zip: LambdaPackage, tmp_path: Path) 
         "if 'site-packages' not in p]; sys.argv = sys.argv[1:]; "
         "runpy.run_path(sys.argv[0], run_name='__main__')"
     )
-    with FakeUpstream() as upstream, LocalRedis() as server:
+    with LoopbackServer(fake := OpenAIUpstream()) as upstream, LocalRedis() as server:
         env = {
-            CONFIG_ENV: every_feature_config(upstream.base_url),
+            CONFIG_ENV: every_feature_config(f"{upstream.url}/v1"),
             REDIS_ENV: server.url,
             "AWS_ACCESS_KEY_ID": "packaged",
             "AWS_SECRET_ACCESS_KEY": "packaged",
@@ -160,7 +161,7 @@ def test_lambda_zip_runs_every_feature(host_zip: LambdaPackage, tmp_path: Path) 
         report = _run_driver(
             [sys.executable, "-I", "-c", isolate], str(unpacked), "zip", env, tmp_path, str(DRIVER)
         )
-        _check(report, upstream, server.url)
+        _check(report, fake, server.url)
 
 
 def test_image_rootfs_runs_every_feature(
@@ -182,10 +183,10 @@ def test_image_rootfs_runs_every_feature(
     image_env = dict(item.split("=", 1) for item in runtime["env"])
     shutil.copyfile(DRIVER, rootfs / "tmp" / "driver.py")
     uid, gid = runtime["user"]["uid"], runtime["user"]["gid"]
-    with FakeUpstream() as upstream, LocalRedis() as server:
+    with LoopbackServer(fake := OpenAIUpstream()) as upstream, LocalRedis() as server:
         env = {
             **image_env,
-            CONFIG_ENV: every_feature_config(upstream.base_url),
+            CONFIG_ENV: every_feature_config(f"{upstream.url}/v1"),
             REDIS_ENV: server.url,
             "AWS_ACCESS_KEY_ID": "packaged",
             "AWS_SECRET_ACCESS_KEY": "packaged",
@@ -199,4 +200,4 @@ def test_image_rootfs_runs_every_feature(
             runtime["args"][0],
         ]
         report = _run_driver(python, "/opt/inferplane", "image", env, tmp_path, "/tmp/driver.py")
-        _check(report, upstream, server.url)
+        _check(report, fake, server.url)

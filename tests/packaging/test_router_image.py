@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from inferplane.packaging.router_image import RouterImage, build_router_image
+from inferplane.smoke.openai_upstream import ANSWER, OpenAIUpstream
+from inferplane.smoke.server import LoopbackServer
 from tests.support.routersource import site_config_json
 from tests.support.tools import require_root, require_tool
-from tests.support.upstream import ANSWER, FakeUpstream
 
 pytestmark = pytest.mark.slow
 
@@ -107,9 +108,9 @@ def test_router_from_the_unpacked_rootfs_answers_and_proxies(
     runtime = json.loads((tmp_path / "bundle/config.json").read_text())["process"]
     env = dict(item.split("=", 1) for item in runtime["env"])
     port = _free_port()
-    with FakeUpstream() as upstream:
+    with LoopbackServer(fake := OpenAIUpstream()) as upstream:
         (rootfs / "etc/inferplane").mkdir(parents=True, exist_ok=True)
-        (rootfs / "etc/inferplane/router.json").write_text(site_config_json(upstream.base_url))
+        (rootfs / "etc/inferplane/router.json").write_text(site_config_json(f"{upstream.url}/v1"))
         # The image's own entrypoint and user; only the listen address is changed.
         args = [*runtime["args"][:-4], "--host", "127.0.0.1", "--port", str(port)]
         uid, gid = runtime["user"]["uid"], runtime["user"]["gid"]
@@ -135,8 +136,8 @@ def test_router_from_the_unpacked_rootfs_answers_and_proxies(
             process.terminate()
             process.wait(10)
     assert answer["choices"][0]["message"]["content"] == ANSWER
-    assert upstream.requests[0]["path"] == "/v1/chat/completions"
-    assert upstream.requests[0]["body"]["model"] == "fake-model"
+    assert fake.calls[0].path == "/v1/chat/completions"
+    assert fake.calls[0].json()["model"] == "fake-model"
     assert uid == 65532
 
 

@@ -69,7 +69,7 @@ _LEVEL_OF = {v: k for k, v in _LEVELS.items()}
 # --- the engine's own gRPC service (the pack gets its address) ----------------------------
 
 
-class _Engine(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
+class _Engine(engine_pb2_grpc.EngineServicer):
     """Enough of the engine for a policy pack: it may log through it."""
 
     def __init__(self) -> None:
@@ -250,7 +250,7 @@ def virtualenv(python: str | None = None) -> Path:
     worktree has no ``.venv`` of its own; then the one running the tests."""
     if python is not None:
         return Path(python).parent.parent
-    configured = (PACK_DIR / pack_runtime()["options"]["virtualenv"]).resolve()
+    configured: Path = (PACK_DIR / pack_runtime()["options"]["virtualenv"]).resolve()
     if (configured / "bin" / "python").exists():
         return configured
     return Path(sys.prefix)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from inferplane.policies.model import Context, ResourceRule, Stack, Violation
+from inferplane.components.base import EndpointInfo
+from inferplane.policies.model import Context, ResourceRule, Stack, StackRule, Violation
 from inferplane.policies.registry import all_rules
 from inferplane.routerconfig import render_router_config
 from inferplane.spec import StackSpec
@@ -156,7 +157,8 @@ def violations(rule_id: str, world: World) -> list[Violation]:
     built, ctx = world.build()
     if isinstance(rule, ResourceRule):
         return [v for r in built.resources for v in rule.evaluate(r, ctx)]
-    return rule.evaluate(built, ctx)  # type: ignore[attr-defined,no-any-return]
+    assert isinstance(rule, StackRule)
+    return rule.evaluate(built, ctx)
 
 
 # --- the compliant worlds -------------------------------------------------------------
@@ -170,10 +172,10 @@ def bucket(region: str = "us-east-1", **tag: Any) -> Item:
 def router_config(spec_name: str) -> str:
     spec = load_spec(spec_name)
     endpoints = {
-        name: {"backend": "openai" if t.kind == "edge" else "bedrock", "model": t.model}
+        name: EndpointInfo(backend="openai" if t.kind == "edge" else "bedrock", model=t.model)
         for name, t in spec.targets.items()
     }
-    return render_router_config(spec, spec_name, endpoints).to_json()  # type: ignore[arg-type]
+    return render_router_config(spec, spec_name, endpoints).to_json()
 
 
 def edit_config(name: str, fn: Callable[[dict[str, Any]], None]) -> Mutation:

@@ -60,7 +60,10 @@ def set_at(name: str, path: str, value: object) -> Mutation:
         for step in steps:
             node = node[int(step)] if isinstance(node, list) else node[step]
         assert isinstance(node, list) or last in node, f"{name}: {path} not in the plan"
-        node[int(last) if isinstance(node, list) else last] = value
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
 
     return mutate
 

@@ -8,6 +8,7 @@ import json
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,14 +55,16 @@ LAST_ERR: list[str] = [""]
 """What the last ``run`` printed on stderr (the error message of a usage error)."""
 
 
-def json_report(capsys, monkeypatch, *args: str) -> tuple[int, dict]:
+def json_report(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, dict[str, Any]]:
     code, out = run(
         capsys, monkeypatch, "check", "--project", str(PROJECT), "--format", "json", *args
     )
     return code, json.loads(out)
 
 
-def rule_ids(report: dict, status: str | None = None) -> set[str]:
+def rule_ids(report: dict[str, Any], status: str | None = None) -> set[str]:
     return {
         f["rule_id"]
         for s in report["stacks"]
@@ -70,33 +73,41 @@ def rule_ids(report: dict, status: str | None = None) -> set[str]:
     }
 
 
-def test_bad_stack_fails_with_the_expected_rules(capsys, monkeypatch) -> None:
+def test_bad_stack_fails_with_the_expected_rules(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, report = json_report(capsys, monkeypatch, "--stack", "bad")
     assert code == 1
     assert rule_ids(report) == EXPECTED_BAD_PLANNED
     assert rule_ids(report, "advisory") == {"IP-SAF-007", "IP-RES-008"}
 
 
-def test_good_stack_is_clean(capsys, monkeypatch) -> None:
+def test_good_stack_is_clean(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, report = json_report(capsys, monkeypatch, "--stack", "good")
     assert code == 0
     assert report["summary"]["violations"] == 0
     assert rule_ids(report) == set()
 
 
-def test_all_stacks(capsys, monkeypatch) -> None:
+def test_all_stacks(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     code, report = json_report(capsys, monkeypatch, "--all")
     assert code == 1
     assert [s["stack"] for s in report["stacks"]] == ["bad", "good"]
 
 
-def test_graph_file_from_plan_json(capsys, monkeypatch) -> None:
+def test_graph_file_from_plan_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH))
     assert code == 1
     assert rule_ids(report) == EXPECTED_BAD
 
 
-def test_table_is_the_default(capsys, monkeypatch) -> None:
+def test_table_is_the_default(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out = run(
         capsys, monkeypatch, "check", "--project", str(PROJECT), "--graph", str(BAD_GRAPH)
     )
@@ -105,7 +116,7 @@ def test_table_is_the_default(capsys, monkeypatch) -> None:
     assert "FAILED" in out
 
 
-def waiver_file(tmp_path: Path, entries: list[dict]) -> Path:
+def waiver_file(tmp_path: Path, entries: list[dict[str, Any]]) -> Path:
     path = tmp_path / "waivers.yaml"
     path.write_text(json.dumps({"waivers": entries}))
     return path
@@ -114,19 +125,25 @@ def waiver_file(tmp_path: Path, entries: list[dict]) -> Path:
 SOON = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
 
-def waiver(rule: str, resource: str | None, expires: str = SOON, stack: str = "bad") -> dict:
+def waiver(
+    rule: str, resource: str | None, expires: str = SOON, stack: str = "bad"
+) -> dict[str, Any]:
     entry = {"rule": rule, "stack": stack, "reason": "test", "approver": "jane", "expires": expires}
     if resource is not None:
         entry["resource"] = resource
     return entry
 
 
-def blocking_findings(capsys, monkeypatch) -> list[dict]:
+def blocking_findings(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> list[dict[str, Any]]:
     _, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH))
     return [f for s in report["stacks"] for f in s["findings"] if f["status"] == "violation"]
 
 
-def test_waived_findings_are_reported_and_pass(capsys, monkeypatch, tmp_path) -> None:
+def test_waived_findings_are_reported_and_pass(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     found = blocking_findings(capsys, monkeypatch)
     path = waiver_file(tmp_path, [waiver(f["rule_id"], f["resource_name"]) for f in found])
     code, report = json_report(
@@ -142,7 +159,9 @@ def test_waived_findings_are_reported_and_pass(capsys, monkeypatch, tmp_path) ->
     )
 
 
-def test_waiver_by_urn_and_by_name(capsys, monkeypatch, tmp_path) -> None:
+def test_waiver_by_urn_and_by_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     asg = next(
         f["urn"]
         for f in blocking_findings(capsys, monkeypatch)
@@ -158,14 +177,18 @@ def test_waiver_by_urn_and_by_name(capsys, monkeypatch, tmp_path) -> None:
     assert report["waivers"] == []
 
 
-def test_waiver_of_another_stack_waives_nothing(capsys, monkeypatch, tmp_path) -> None:
+def test_waiver_of_another_stack_waives_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     path = waiver_file(tmp_path, [waiver("IP-SAF-004", "llama-fleet-lt", stack="good")])
     _, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path))
     assert "IP-SAF-004" in rule_ids(report, "violation")
     assert [w["problem"] for w in report["waivers"]] == ["unused"]
 
 
-def test_expired_waiver_fails_and_waives_nothing(capsys, monkeypatch, tmp_path) -> None:
+def test_expired_waiver_fails_and_waives_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     found = blocking_findings(capsys, monkeypatch)
     entries = [
         waiver(f["rule_id"], f["resource_name"]) for f in found if f["rule_id"] != "IP-SAF-001"
@@ -184,7 +207,9 @@ def test_expired_waiver_fails_and_waives_nothing(capsys, monkeypatch, tmp_path) 
     assert [w["problem"] for w in report["waivers"]] == ["expired"]
 
 
-def test_unused_waiver_is_reported(capsys, monkeypatch, tmp_path) -> None:
+def test_unused_waiver_is_reported(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     path = waiver_file(tmp_path, [waiver("IP-CAP-001", "nothing-like-this", stack="good")])
     code, report = json_report(capsys, monkeypatch, "--stack", "good", "--waivers", str(path))
     assert code == 0
@@ -209,7 +234,13 @@ FAR = (dt.date.today() + dt.timedelta(days=150)).isoformat()
         (waiver("IP-SAF-004", None), "waivers[0].resource"),
     ],
 )
-def test_broad_or_long_waivers_fail_the_file(capsys, monkeypatch, tmp_path, entry, key) -> None:
+def test_broad_or_long_waivers_fail_the_file(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    entry: dict[str, Any],
+    key: str,
+) -> None:
     # Each of these passed on the old pack (globs, no stack, any expiry).
     path = waiver_file(tmp_path, [entry])
     code, _ = run(
@@ -227,13 +258,17 @@ def test_broad_or_long_waivers_fail_the_file(capsys, monkeypatch, tmp_path, entr
     assert key.replace(".0.", "[0].") in LAST_ERR[0].replace("\n", "")
 
 
-def test_stack_level_waiver_names_a_stack_rule(capsys, monkeypatch, tmp_path) -> None:
+def test_stack_level_waiver_names_a_stack_rule(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     path = waiver_file(tmp_path, [waiver("IP-RES-007", None)])
     _, report = json_report(capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--waivers", str(path))
     assert [w["problem"] for w in report["waivers"]] == ["unused"]
 
 
-def test_org_policy_sets_the_longest_waiver(capsys, monkeypatch, tmp_path) -> None:
+def test_org_policy_sets_the_longest_waiver(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     org = tmp_path / "org.yaml"
     org.write_text("waiver_max_days: 200\n")
     path = waiver_file(tmp_path, [waiver("IP-SAF-004", "llama-fleet-lt", expires=FAR)])
@@ -256,7 +291,7 @@ def org_file(tmp_path: Path, rules: set[str]) -> Path:
 
 
 def test_policy_config_changes_enforcement_of_non_critical_rules(
-    capsys, monkeypatch, tmp_path
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     path = org_file(tmp_path, EXPECTED_BAD - CRITICAL_BAD)
     code, report = json_report(
@@ -269,7 +304,7 @@ def test_policy_config_changes_enforcement_of_non_critical_rules(
 
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_unpinned_org_file_cannot_downgrade_a_critical_rule(
-    capsys, monkeypatch, tmp_path, how: str
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, how: str
 ) -> None:
     # Old main: a file (also one named by INFERPLANE_POLICY_CONFIG) made them advisory.
     path = org_file(tmp_path, {"IP-SAF-001"})
@@ -290,7 +325,9 @@ def test_unpinned_org_file_cannot_downgrade_a_critical_rule(
         crossguard._policy_from.cache_clear()
 
 
-def test_pinned_org_file_may_downgrade_a_critical_rule(capsys, monkeypatch, tmp_path) -> None:
+def test_pinned_org_file_may_downgrade_a_critical_rule(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import hashlib
 
     from inferplane.policies import config
@@ -313,7 +350,9 @@ def test_pinned_org_file_may_downgrade_a_critical_rule(capsys, monkeypatch, tmp_
 
 
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "json", "table"])
-def test_output_file(capsys, monkeypatch, tmp_path, fmt: str) -> None:
+def test_output_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str
+) -> None:
     out = tmp_path / f"report.{fmt}"
     code, _ = run(
         capsys,
@@ -359,7 +398,9 @@ def test_output_file(capsys, monkeypatch, tmp_path, fmt: str) -> None:
         "missing-graph",
     ],
 )
-def test_usage_errors_exit_2(capsys, monkeypatch, args: list[str]) -> None:
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     code, _ = run(capsys, monkeypatch, "check", "--project", str(PROJECT), *args)
     assert code == 2
 
@@ -375,7 +416,13 @@ def test_usage_errors_exit_2(capsys, monkeypatch, args: list[str]) -> None:
         ("org.yaml", "public_endpoints_allowed: true\n"),
     ],
 )
-def test_invalid_config_files_exit_2(capsys, monkeypatch, tmp_path, name: str, text: str) -> None:
+def test_invalid_config_files_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    name: str,
+    text: str,
+) -> None:
     path = tmp_path / name
     path.write_text(text)
     option = "--waivers" if name == "waivers.yaml" else "--policy-config"
@@ -393,7 +440,9 @@ def test_invalid_config_files_exit_2(capsys, monkeypatch, tmp_path, name: str, t
     assert code == 2
 
 
-def test_docs_rules_prints_the_catalogue(capsys, monkeypatch) -> None:
+def test_docs_rules_prints_the_catalogue(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out = run(capsys, monkeypatch, "docs", "rules")
     assert code == 0
     assert out == (ROOT / "docs" / "policy-rules.md").read_text()

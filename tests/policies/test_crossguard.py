@@ -5,6 +5,7 @@ unknown-checking proxy, calling each policy's ``validate``. No PolicyPack is bui
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from inferplane.plan import Graph
 from inferplane.policies.config import default_policy, parse_policy
 from inferplane.policies.crossguard import build_policies, initial_config, plain
 from inferplane.policies.values import UNKNOWN
@@ -54,7 +56,11 @@ def validate_resource(
     args = ResourceValidationArgs(
         type_, unknown_checking_proxy(props), urn(type_, "r"), "r", opts(), provider, config
     )
-    policy.validate(args, lambda message, u=None: reported.append((message, u)))
+
+    def report(message: str, u: str | None = None) -> None:
+        reported.append((message, u))
+
+    policy.validate(args, report)
     return reported
 
 
@@ -84,9 +90,11 @@ def validate_stack(
     policy = POLICIES[policy_name]
     assert isinstance(policy, StackValidationPolicy)
     reported: list[tuple[str, str | None]] = []
-    policy.validate(
-        StackValidationArgs(resources, {}), lambda message, u=None: reported.append((message, u))
-    )
+
+    def report(message: str, u: str | None = None) -> None:
+        reported.append((message, u))
+
+    policy.validate(StackValidationArgs(resources, {}), report)
     return reported
 
 
@@ -180,7 +188,7 @@ def test_region_comes_from_the_provider() -> None:
     assert "eu-west-1" in found[0][0]
 
 
-def test_policy_config_names_the_org_policy_file(tmp_path) -> None:
+def test_policy_config_names_the_org_policy_file(tmp_path: Path) -> None:
     path = tmp_path / "org.yaml"
     path.write_text("max_scale: {prod: 4}\n")
     asg = {"maxSize": 8.0, "minSize": 0.0, "tags": [{"key": "environment", "value": "prod"}]}
@@ -290,7 +298,9 @@ def test_unparsable_spec_is_a_critical_finding(monkeypatch: pytest.MonkeyPatch) 
     assert validate_stack("stack-spec-parses", []) == []  # no spec given: nothing to parse
 
 
-def test_refused_org_policy_fails_every_policy_closed(monkeypatch, tmp_path) -> None:
+def test_refused_org_policy_fails_every_policy_closed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from inferplane.policies import crossguard
 
     path = tmp_path / "org.yaml"
@@ -306,7 +316,7 @@ def test_refused_org_policy_fails_every_policy_closed(monkeypatch, tmp_path) -> 
         crossguard._policy_from.cache_clear()
 
 
-def graph_as_policy_resources(graph) -> list[PolicyResource]:
+def graph_as_policy_resources(graph: Graph) -> list[PolicyResource]:
     """Every resource of an offline plan as CrossGuard hands it to a stack policy:
     custom resources with their inputs, components with their registered outputs."""
     built: dict[str, PolicyResource] = {}

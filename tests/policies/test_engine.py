@@ -6,13 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
 from inferplane.errors import SpecError
 from inferplane.policies.config import parse_policy
 from inferplane.policies.engine import Report, apply_waivers, evaluate
-from inferplane.policies.model import Context, Enforcement, ResourceRule, Severity
+from inferplane.policies.model import (
+    Context,
+    Enforcement,
+    Resource,
+    ResourceRule,
+    Severity,
+    Violation,
+)
 from inferplane.policies.report import FORMATS, render
 from inferplane.policies.waivers import parse_waivers
 from tests.policies.support import context, resource, stack, tags
@@ -26,7 +34,7 @@ GOOD_BUCKET = resource(
 )
 
 
-def report_for(*resources, ctx: Context | None = None) -> Report:
+def report_for(*resources: Resource, ctx: Context | None = None) -> Report:
     return Report([evaluate(stack(list(resources)), ctx or context())])
 
 
@@ -57,7 +65,7 @@ def test_enforcement_override_and_disable() -> None:
 
 
 def test_a_crashing_rule_fails_closed() -> None:
-    def explode(_r, _c):
+    def explode(_r: Resource, _c: Context) -> list[Violation]:
         raise KeyError("boom")
 
     rule = ResourceRule(
@@ -170,7 +178,7 @@ def test_waivers_match_expire_and_go_unused() -> None:
         },
     ],
 )
-def test_invalid_waivers_name_the_key(data) -> None:
+def test_invalid_waivers_name_the_key(data: dict[str, Any]) -> None:
     with pytest.raises(SpecError) as info:
         parse_waivers(data, "waivers.yaml", today=TODAY)
     assert info.value.paths[0].startswith("waivers[0].")
@@ -234,10 +242,10 @@ def test_junit_counts() -> None:
     root = ET.fromstring(render(report_for(BAD_BUCKET), "junit"))
     (suite,) = root.findall("testsuite")
     cases = suite.findall("testcase")
-    assert int(suite.get("tests")) == len(cases)
-    assert int(suite.get("failures")) == 1
-    failed = [c for c in cases if c.find("failure") is not None]
-    assert failed[0].find("failure").get("type") == "IP-RES-001"
+    assert int(suite.get("tests", "")) == len(cases)
+    assert int(suite.get("failures", "")) == 1
+    failures = [failure for c in cases if (failure := c.find("failure")) is not None]
+    assert [f.get("type") for f in failures] == ["IP-RES-001"]
 
 
 def test_every_format_renders_a_clean_report() -> None:
@@ -257,7 +265,7 @@ def test_every_format_renders_a_clean_report() -> None:
         ({"surprise": 1}, "surprise"),
     ],
 )
-def test_invalid_policy_config_names_the_key(data, path: str) -> None:
+def test_invalid_policy_config_names_the_key(data: dict[str, Any], path: str) -> None:
     with pytest.raises(SpecError) as info:
         parse_policy(data, "org.yaml")
     assert info.value.paths[0] == path

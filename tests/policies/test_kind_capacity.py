@@ -23,7 +23,9 @@ import yaml
 
 from inferplane.catalog.instances import instance_facts
 from inferplane.plan import Graph
+from inferplane.policies.engine import Finding, StackReport
 from tests.policies.planned import (
+    Edit,
     check_edited,
     check_graph_of,
     fleet_only,
@@ -37,7 +39,7 @@ RESERVATION = "aws:ec2/capacityReservation:CapacityReservation"
 FUTURE = (dt.date.today() + dt.timedelta(days=120)).isoformat()
 
 
-def rules_of(report, *ids: str) -> list[Any]:
+def rules_of(report: StackReport, *ids: str) -> list[Finding]:
     return [f for f in report.findings if f.rule.id in ids]
 
 
@@ -64,7 +66,7 @@ BASELINE = [
 ]  # fmt: skip
 
 
-def baseline_edit(fleet: dict[str, Any], environment: str):
+def baseline_edit(fleet: dict[str, Any], environment: str) -> Edit:
     edit = fleet_only(**{"capacity": None, "spot": None, **fleet})
 
     def apply(spec: dict[str, Any]) -> None:
@@ -77,7 +79,14 @@ def baseline_edit(fleet: dict[str, Any], environment: str):
 @pytest.mark.parametrize(
     ("label", "fleet", "environment", "key", "words"), BASELINE, ids=[c[0] for c in BASELINE]
 )
-def test_baseline_is_min_and_desired(tmp_path: Path, label, fleet, environment, key, words) -> None:
+def test_baseline_is_min_and_desired(
+    tmp_path: Path,
+    label: str,
+    fleet: dict[str, Any],
+    environment: str,
+    key: str | None,
+    words: str,
+) -> None:
     report = check_edited(tmp_path, "prod-us-east-1", baseline_edit(fleet, environment))
     found = rules_of(report, "IP-CAP-005")
     assert [f.spec_path for f in found] == ([key] if key else [])
@@ -141,7 +150,9 @@ CATALOG = [
 
 @pytest.mark.parametrize(("name", "accelerated", "devices", "device", "gib"), CATALOG,
                          ids=[c[0] for c in CATALOG])  # fmt: skip
-def test_instance_catalog(name, accelerated, devices, device, gib) -> None:
+def test_instance_catalog(
+    name: str, accelerated: bool | None, devices: int | None, device: str | None, gib: int | None
+) -> None:
     facts = instance_facts(name)
     assert facts.accelerated is accelerated
     assert facts.devices == devices
@@ -181,7 +192,9 @@ def with_instance_type(instance_type: str) -> tuple[Graph, Any, dict[str, str]]:
 
 @pytest.mark.parametrize(("instance_type", "reserved_rule", "approval"), GPU_RULES,
                          ids=[c[0] for c in GPU_RULES])  # fmt: skip
-def test_gpu_rules_read_the_catalog(instance_type, reserved_rule, approval) -> None:
+def test_gpu_rules_read_the_catalog(
+    instance_type: str, reserved_rule: bool, approval: str | None
+) -> None:
     report = check_graph_of(*with_instance_type(instance_type))
     cap = rules_of(report, "IP-CAP-005")
     assert bool(cap) is reserved_rule
@@ -231,7 +244,7 @@ CREATED = [
 @pytest.mark.parametrize(("label", "environment", "capacity", "blocking"), CREATED,
                          ids=[c[0] for c in CREATED])  # fmt: skip
 def test_created_reservation_is_tagged_with_its_approval(
-    tmp_path: Path, label, environment, capacity, blocking
+    tmp_path: Path, label: str, environment: str, capacity: dict[str, Any], blocking: set[str]
 ) -> None:
     edit = baseline_edit({"scaling": {"min": 2, "max": 8}, "capacity": capacity}, environment)
     report = check_edited(tmp_path, "prod-us-east-1", edit)
@@ -255,7 +268,7 @@ def test_created_reservation_tag_comes_from_the_spec(tmp_path: Path) -> None:
 
 
 def test_stack_creating_a_reservation_passes_plan_and_check(
-    tmp_path: Path, capsys, monkeypatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """End to end through the CLI, as a user runs it: an unquoted YAML date, checked
     ``--as-of`` a day before it ends."""
@@ -317,11 +330,12 @@ def test_model_fit_reads_the_catalog(name: str, spec: str | None) -> None:
 def test_desired_above_min_counts_for_the_on_demand_part() -> None:
     """With spot (policies/spot.py), the on-demand share is taken of the running baseline,
     desired included: min 0, desired 4, on-demand base 2 needs 2 reserved."""
+    from inferplane.components.aws.gpu_fleet import GpuFleet
     from inferplane.policies.model import Stack
     from inferplane.policies.normalize import from_graph
     from inferplane.policies.rules.cap_005_prod_gpu_baseline_reserved import check as cap_005
     from tests.policies.support import context
-    from tests.policies.test_spot_baseline import SPOT, GpuFleet
+    from tests.policies.test_spot_baseline import SPOT
     from tests.support.recording import record
 
     fleet = dataclasses.replace(SPOT, min_size=0, desired=4, created_reservation=None)

@@ -11,14 +11,16 @@ from collections.abc import Callable
 import pytest
 
 from inferplane.plan import Graph
+from inferplane.plan.graph import Resource as GraphResource
 from inferplane.policies.config import default_policy
+from inferplane.policies.engine import StackReport
 from inferplane.policies.offline import check_graph
 from inferplane.spec import load_stack, provider_regions
 from tests.policies.support import ROOT
 from tests.policies.wiring_world import planned
 
 
-def named(graph: Graph, name: str):
+def named(graph: Graph, name: str) -> GraphResource:
     [resource] = [r for r in graph.resources if r.name == name]
     return resource
 
@@ -90,7 +92,7 @@ CASES = [
 ]  # fmt: skip
 
 
-def check(graph: Graph):
+def check(graph: Graph) -> StackReport:
     stack_file = load_stack(ROOT, graph.stack)
     return check_graph(
         graph, stack_file.spec, default_policy(), provider_regions(stack_file.config)
@@ -99,7 +101,9 @@ def check(graph: Graph):
 
 @pytest.mark.parametrize(("label", "stack", "mutate", "rule", "expected"), CASES,
                          ids=[c[0] for c in CASES])  # fmt: skip
-def test_case_does_not_change_the_verdict(label, stack, mutate, rule, expected) -> None:
+def test_case_does_not_change_the_verdict(
+    label: str, stack: str, mutate: Callable[[Graph], None], rule: str, expected: str | None
+) -> None:
     graph = planned(stack)
     mutate(graph)
     found = [f.resource_name for f in check(graph).findings if f.rule.id == rule]

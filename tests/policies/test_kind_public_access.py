@@ -21,6 +21,7 @@ import pytest
 from inferplane.plan import Graph
 from inferplane.plan.graph import Resource as GraphResource
 from inferplane.policies.config import default_policy
+from inferplane.policies.engine import StackReport
 from inferplane.policies.offline import check_graph
 from inferplane.spec import load_stack, provider_regions
 from tests.policies.support import ROOT
@@ -187,7 +188,7 @@ SPEC_PATH = {
 }
 
 
-def check(graph: Graph):
+def check(graph: Graph) -> StackReport:
     stack_file = load_stack(ROOT, graph.stack)
     return check_graph(
         graph, stack_file.spec, default_policy(), provider_regions(stack_file.config)
@@ -196,7 +197,9 @@ def check(graph: Graph):
 
 @pytest.mark.parametrize(("label", "stack", "mutate", "expected"), CASES,
                          ids=[c[0] for c in CASES])  # fmt: skip
-def test_every_way_to_go_public_is_found(label, stack, mutate, expected) -> None:
+def test_every_way_to_go_public_is_found(
+    label: str, stack: str, mutate: Callable[[Graph], None], expected: tuple[str, str] | None
+) -> None:
     graph = planned(stack)
     assert not [f for f in check(graph).findings if f.rule.id == "IP-SAF-001"]
     mutate(graph)

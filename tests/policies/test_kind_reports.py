@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from inferplane.errors import SpecError
+from inferplane.plan import Graph
 from inferplane.policies.config import default_policy
 from inferplane.policies.engine import Report, apply_waivers
 from inferplane.policies.normalize import stack_from_graph
@@ -37,7 +38,7 @@ def edit(spec: dict[str, Any]) -> None:
     spec["data_classes"]["trade-secret"] = {"placement": "zone"}  # not an org class
 
 
-def planned():
+def planned() -> tuple[Graph, Any, dict[str, str]]:
     return planned_once("reports fixture", "prod-us-east-1", edit)
 
 
@@ -46,7 +47,9 @@ def report() -> Report:
     return Report([check_graph_of(graph, spec, regions)])
 
 
-def waiver(rule: str, resource: str | None = None, expires: dt.date | None = None) -> dict:
+def waiver(
+    rule: str, resource: str | None = None, expires: dt.date | None = None
+) -> dict[str, str]:
     entry = {
         "rule": rule,
         "stack": "case",
@@ -59,7 +62,7 @@ def waiver(rule: str, resource: str | None = None, expires: dt.date | None = Non
     return entry
 
 
-def waived(*entries: dict, warning_days: int = 14) -> Report:
+def waived(*entries: dict[str, str], warning_days: int = 14) -> Report:
     accepted = parse_waivers({"waivers": list(entries)}, "w.yaml", today=AS_OF)
     return apply_waivers(report(), accepted, AS_OF, warning_days)
 
@@ -101,7 +104,12 @@ WAIVER_CASES = [
 
 @pytest.mark.parametrize(("label", "entries", "expected", "notes"), WAIVER_CASES,
                          ids=[c[0] for c in WAIVER_CASES])  # fmt: skip
-def test_stack_level_waivers(label, entries, expected, notes) -> None:
+def test_stack_level_waivers(
+    label: str,
+    entries: list[dict[str, str]],
+    expected: dict[tuple[str, str | None], set[str]],
+    notes: list[str],
+) -> None:
     result = waived(*entries)
     assert statuses(result) == expected
     assert [n.problem for n in result.waiver_notes] == notes
@@ -116,7 +124,7 @@ def test_stack_level_waivers(label, entries, expected, notes) -> None:
     ],
     ids=["star is a pattern", "resource rule without resource", "resource rule at (stack)"],
 )
-def test_broad_stack_level_waivers_fail_the_file(entry: dict, words: str) -> None:
+def test_broad_stack_level_waivers_fail_the_file(entry: dict[str, str], words: str) -> None:
     with pytest.raises(SpecError) as error:
         parse_waivers({"waivers": [entry]}, "w.yaml", today=AS_OF)
     assert words in str(error.value)
@@ -137,7 +145,9 @@ EXPIRY = [
 
 @pytest.mark.parametrize(("label", "days", "window", "notes"), EXPIRY,
                          ids=[c[0] for c in EXPIRY])  # fmt: skip
-def test_expiring_waivers(label, days, window, notes) -> None:
+def test_expiring_waivers(
+    label: str, days: int, window: int, notes: list[tuple[str, int | None]]
+) -> None:
     entry = waiver("IP-CAP-005", "llama-fleet-asg", AS_OF + dt.timedelta(days=days))
     result = waived(entry, warning_days=window)
     assert [(n.problem, n.days_left) for n in result.waiver_notes] == notes
@@ -214,7 +224,9 @@ def test_spec_key_helper() -> None:
     assert spec_path(stack, None, "residency.zone") == "residency.zone"
 
 
-def cli_check(tmp_path: Path, capsys, monkeypatch, fmt: str) -> tuple[int, str]:
+def cli_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> tuple[int, str]:
     from inferplane.cli import main
 
     graph, _, _ = planned()
@@ -238,7 +250,9 @@ def cli_check(tmp_path: Path, capsys, monkeypatch, fmt: str) -> tuple[int, str]:
 FIX = "lower `scaling.desired` to 0"
 
 
-def test_table_shows_rule_resource_spec_key_and_fix(tmp_path, capsys, monkeypatch) -> None:
+def test_table_shows_rule_resource_spec_key_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out = cli_check(tmp_path, capsys, monkeypatch, "table")
     flat = " ".join(out.split())
     assert code == 1
@@ -247,7 +261,9 @@ def test_table_shows_rule_resource_spec_key_and_fix(tmp_path, capsys, monkeypatc
     assert "scaling.desired" in flat
 
 
-def test_json_carries_spec_path_and_fix(tmp_path, capsys, monkeypatch) -> None:
+def test_json_carries_spec_path_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, out = cli_check(tmp_path, capsys, monkeypatch, "json")
     [finding] = [
         f for s in json.loads(out)["stacks"] for f in s["findings"] if f["rule_id"] == "IP-CAP-005"
@@ -257,7 +273,9 @@ def test_json_carries_spec_path_and_fix(tmp_path, capsys, monkeypatch) -> None:
     assert FIX in finding["fix"]
 
 
-def test_sarif_carries_spec_path_and_fix(tmp_path, capsys, monkeypatch) -> None:
+def test_sarif_carries_spec_path_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, out = cli_check(tmp_path, capsys, monkeypatch, "sarif")
     [result] = [r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "IP-CAP-005"]
     assert result["properties"]["specPath"] == "targets.llama-fleet.capacity"
@@ -268,7 +286,9 @@ def test_sarif_carries_spec_path_and_fix(tmp_path, capsys, monkeypatch) -> None:
     assert FIX in text
 
 
-def test_junit_carries_spec_path_and_fix(tmp_path, capsys, monkeypatch) -> None:
+def test_junit_carries_spec_path_and_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, out = cli_check(tmp_path, capsys, monkeypatch, "junit")
     root = ET.fromstring(out)
     [case] = [c for c in root.iter("testcase") if (c.get("name") or "").startswith("IP-CAP-005")]
@@ -281,7 +301,9 @@ def test_junit_carries_spec_path_and_fix(tmp_path, capsys, monkeypatch) -> None:
     assert FIX in (failure.text or "")
 
 
-def test_expiring_waiver_in_the_cli(tmp_path, capsys, monkeypatch) -> None:
+def test_expiring_waiver_in_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from inferplane.cli import main
 
     graph, _, _ = planned()

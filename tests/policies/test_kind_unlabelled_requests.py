@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.policies.planned import check_edited
+from tests.policies.planned import Edit, check_edited
 
 GLOBAL_GPT = {
     "kind": "azure_openai",
@@ -30,7 +30,7 @@ def unlabelled_keys(spec: dict[str, Any]) -> None:
 
 
 def with_global_target(sku: str = "GlobalStandard", default: str | None = "confidential",
-                       keys: bool = True):  # fmt: skip
+                       keys: bool = True) -> Edit:  # fmt: skip
     def edit(spec: dict[str, Any]) -> None:
         spec["targets"] = {
             "gpt-4o-mini": spec["targets"]["gpt-4o-mini"],
@@ -47,7 +47,7 @@ def with_global_target(sku: str = "GlobalStandard", default: str | None = "confi
     return edit
 
 
-def dev_default(default: str, first_key_class: str | None = None):
+def dev_default(default: str, first_key_class: str | None = None) -> Edit:
     def edit(spec: dict[str, Any]) -> None:
         spec["default_data_class"] = default
         if first_key_class is None:
@@ -106,7 +106,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("label", "stack", "edit", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_unlabelled_requests(tmp_path: Path, label, stack, edit, expected) -> None:
+def test_unlabelled_requests(
+    tmp_path: Path, label: str, stack: str, edit: Edit, expected: set[tuple[str, str]]
+) -> None:
     report = check_edited(tmp_path, stack, edit)
     found = [f for f in report.findings if f.rule.id == "IP-RES-008"]
     assert {f.spec_path for f in found} == {key for key, _ in expected}, [f.message for f in found]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from inferplane.policies.normalize import location_of, region_of, tags_of
@@ -36,7 +38,13 @@ from tests.policies.support import resource, stack
         ("kubernetes:apps/v1:Deployment", {}, None, {"aws": "us-east-1"}, None),
     ],
 )
-def test_region_resolution(type_, inputs, provider, defaults, expected) -> None:
+def test_region_resolution(
+    type_: str,
+    inputs: dict[str, Any],
+    provider: dict[str, Any] | None,
+    defaults: dict[str, str],
+    expected: str | None,
+) -> None:
     assert region_of(type_, inputs, provider, defaults) == expected
 
 
@@ -57,7 +65,7 @@ def test_region_resolution(type_, inputs, provider, defaults, expected) -> None:
         ("aws:s3/bucket:Bucket", None, None),
     ],
 )
-def test_location(type_, region, expected) -> None:
+def test_location(type_: str, region: str | None, expected: Location | None) -> None:
     assert location_of(type_, region) == expected
 
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policies.cases import CASES, fresh, violations
+from tests.policies.cases import CASES, Case, fresh, violations
 
 MUTATIONS = [(case, label) for case in CASES for label in case.mutations]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
-def test_compliant_world_passes(case) -> None:
+def test_compliant_world_passes(case: Case) -> None:
     assert violations(case.rule, fresh(case)) == []
 
 
 @pytest.mark.parametrize(
     ("case", "label"), MUTATIONS, ids=[f"{c.rule}-{label}" for c, label in MUTATIONS]
 )
-def test_mutation_violates(case, label: str) -> None:
+def test_mutation_violates(case: Case, label: str) -> None:
     world = fresh(case)
     case.mutations[label](world)
     found = violations(case.rule, world)

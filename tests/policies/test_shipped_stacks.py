@@ -11,7 +11,9 @@ from tests.policies.support import ROOT
 
 
 @pytest.mark.slow
-def test_every_shipped_stack_passes(capsys, monkeypatch) -> None:
+def test_every_shipped_stack_passes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from inferplane.cli import main
 
     monkeypatch.setattr(

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from inferplane.policies.model import ResourceRule
+from inferplane.policies.model import ResourceRule, StackRule
 from inferplane.policies.registry import all_rules
 from inferplane.policies.values import SECRET, UNKNOWN
-from tests.policies.cases import CASES, World, fresh
+from tests.policies.cases import CASES, Case, World, fresh
 from tests.policies.support import deep_set
 
 
@@ -33,12 +33,13 @@ def run_all(world: World) -> None:
             for resource in built.resources:
                 rule.evaluate(resource, ctx)
         else:
-            rule.evaluate(built, ctx)  # type: ignore[attr-defined]
+            assert isinstance(rule, StackRule)
+            rule.evaluate(built, ctx)
 
 
 @pytest.mark.parametrize("marker", [UNKNOWN, SECRET])
 @pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
-def test_every_property_unknown_is_tolerated(case, marker: str) -> None:
+def test_every_property_unknown_is_tolerated(case: Case, marker: str) -> None:
     base = fresh(case)
     for name, item in base.items.items():
         for path in list(leaf_paths(item.props)):
@@ -48,7 +49,7 @@ def test_every_property_unknown_is_tolerated(case, marker: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
-def test_whole_properties_unknown_is_tolerated(case) -> None:
+def test_whole_properties_unknown_is_tolerated(case: Case) -> None:
     world = fresh(case)
     for item in world.items.values():
         for key in list(item.props):

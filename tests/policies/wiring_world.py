@@ -69,7 +69,8 @@ def router(graph: Graph) -> GraphResource:
 
 
 def config(graph: Graph) -> dict[str, Any]:
-    return json.loads(router(graph).outputs["config_json"])  # type: ignore[no-any-return]
+    document: dict[str, Any] = json.loads(router(graph).outputs["config_json"])
+    return document
 
 
 def set_config(graph: Graph, data: dict[str, Any]) -> None:

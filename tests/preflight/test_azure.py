@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ def _run(module: Any, spec: Any, api: Any, capacity: FakeCapacity) -> list[tuple
         (r.status, r.reason)
         for s in subjects(spec, {"azure": "westeurope"})
         if module.applies(s)
-        for r in timed(module.NAME, s.name, lambda s=s: module.run(ctx, s))
+        for r in timed(module.NAME, s.name, partial(module.run, ctx, s))
     ]
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import boto3
 import pytest
 
@@ -21,17 +24,9 @@ def _fleet(**extra: object) -> dict[str, object]:
     )
 
 
-def _reservation(**change: object) -> Reservation:
-    values: dict[str, object] = {
-        "id": CR,
-        "instance_type": "g5.2xlarge",
-        "availability_zone": "us-east-1a",
-        "state": "active",
-        "total": 2,
-        "available": 2,
-    }
-    values.update(change)
-    return Reservation(**values)  # type: ignore[arg-type]
+def _reservation(**change: Any) -> Reservation:
+    active = Reservation(CR, "g5.2xlarge", "us-east-1a", "active", total=2, available=2)
+    return replace(active, **change)
 
 
 def test_matching_reservation_passes(capacity: FakeCapacity) -> None:

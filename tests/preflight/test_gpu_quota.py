@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import boto3
 import pytest
 
 from inferplane.preflight.checks import gpu_quota
 from tests.preflight.conftest import FakeCapacity, check, fleet, spec_with
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.literals import InstanceTypeType
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -12,7 +17,7 @@ G_QUOTA = "L-DB2E81BA"
 G_SPOT_QUOTA = "L-3819A6DF"
 
 
-def _run_instances(instance_type: str, count: int) -> None:
+def _run_instances(instance_type: InstanceTypeType, count: int) -> None:
     ec2 = boto3.client("ec2", region_name="us-east-1")
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     ec2.run_instances(ImageId=image, InstanceType=instance_type, MinCount=count, MaxCount=count)

@@ -10,7 +10,9 @@ import inspect
 import json
 import textwrap
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from pulumi.provider.experimental.component import ComponentProvider
@@ -142,13 +144,10 @@ def _capture(graph_of: Callable[[], Graph]) -> tuple[Graph, dict[str, list[str]]
 
         return init
 
-    try:
+    with ExitStack() as patches:
         for component, original in originals.items():
-            component.__init__ = wrap(component, original)  # type: ignore[method-assign]
+            patches.enter_context(patch.object(component, "__init__", wrap(component, original)))
         graph = graph_of()
-    finally:
-        for component, original in originals.items():
-            component.__init__ = original  # type: ignore[method-assign]
     return graph, built
 
 

@@ -10,6 +10,7 @@ the policy pack.
 from __future__ import annotations
 
 import itertools
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,16 @@ FACTORS: dict[str, tuple[Any, ...]] = {
 }
 
 
+Pair = tuple[str, Any, str, Any]
+
+
+def _newly_covered(uncovered: set[Pair], row: dict[str, Any], name: str, value: Any) -> int:
+    """How many uncovered pairs ``name = value`` would cover in ``row``."""
+    return sum(
+        (k, row[k], name, value) in uncovered or (name, value, k, row[k]) in uncovered for k in row
+    )
+
+
 def all_pairs(factors: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
     """A small set of rows in which every pair of values of every two factors appears."""
     names = list(factors)
@@ -51,13 +62,7 @@ def all_pairs(factors: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
         for name in names:
             if name in row:
                 continue
-            row[name] = max(
-                factors[name],
-                key=lambda v, name=name: sum(
-                    (k, row[k], name, v) in uncovered or (name, v, k, row[k]) in uncovered
-                    for k in row
-                ),
-            )
+            row[name] = max(factors[name], key=partial(_newly_covered, uncovered, row, name))
         covered = {(x, row[x], y, row[y]) for x, y in itertools.combinations(names, 2)}
         uncovered -= covered
         rows.append(row)

@@ -74,6 +74,8 @@ def test_architectures_are_priced_for_the_same_forecast() -> None:
     assert set(options) == {"managed_api", "managed_hosting", "self_hosted", "serverless"}
     api = options["managed_api"].estimate
     fleet = options["self_hosted"].estimate
+    assert api is not None
+    assert fleet is not None
     assert api.known_total > 0
     assert fleet.known_total > 0
     # A reservation option is offered for the fleet's always-on base.

@@ -14,7 +14,7 @@ import struct
 import threading
 import time
 from collections.abc import Awaitable, Coroutine, Iterator
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from aiohttp import web
@@ -22,9 +22,17 @@ from aiohttp import web
 T = TypeVar("T")
 
 
+class Listening(Protocol):
+    """Something the loop serves on a loopback URL and stops when it closes."""
+
+    url: str
+
+    def stop(self) -> None: ...
+
+
 class LoopThread:
     def __init__(self) -> None:
-        self.served: list[Served] = []
+        self.served: list[Listening] = []
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
@@ -63,7 +71,7 @@ class Served:
         loop.run(self.runner.setup())
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         loop.run(site.start())
-        self.port: int = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port: int = self.runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.stopped = False
 
@@ -232,7 +240,7 @@ class FakeOpenAI:
             "type": "function",
             "function": {"name": name, "arguments": ""},
         }
-        deltas = [
+        deltas: list[dict[str, Any]] = [
             {"role": "assistant", "content": None, "tool_calls": [opening]},
             {"tool_calls": [{"index": 0, "function": {"arguments": arguments[:half]}}]},
             {"tool_calls": [{"index": 0, "function": {"arguments": arguments[half:]}}]},

@@ -10,12 +10,35 @@ import anthropic
 import httpx
 import openai
 import pytest
+from anthropic.types import TextBlock, ToolUseBlock
+from openai.types.responses import Response, ResponseCompletedEvent, ResponseFunctionToolCall
 
 from inferplane.router.app import create_app
 from inferplane.router.config import RouterConfig
 from tests.router import configs
 from tests.router.configs import KEY, KEY_CONFIDENTIAL, auth, target
 from tests.router.fakes import FakeOpenAI, LoopThread, Served
+
+
+def text_of(block: object) -> str:
+    assert isinstance(block, TextBlock), block
+    return block.text
+
+
+def tool_use(block: object) -> ToolUseBlock:
+    assert isinstance(block, ToolUseBlock), block
+    return block
+
+
+def function_call(item: object) -> ResponseFunctionToolCall:
+    assert isinstance(item, ResponseFunctionToolCall), item
+    return item
+
+
+def completed(event: object) -> Response:
+    assert isinstance(event, ResponseCompletedEvent), event
+    return event.response
+
 
 PII = "mail me at jane.doe@example.org"
 
@@ -72,7 +95,7 @@ def test_messages_with_the_anthropic_client(site: Site) -> None:
         messages=[{"role": "user", "content": "hello"}],
     )
     assert [block.type for block in message.content] == ["text"]
-    assert message.content[0].text == "answer from global"  # type: ignore[union-attr]
+    assert text_of(message.content[0]) == "answer from global"
     assert (message.role, message.stop_reason, message.model) == (
         "assistant",
         "end_turn",
@@ -101,7 +124,7 @@ def test_messages_stream_with_the_anthropic_client(site: Site) -> None:
         "content_block_stop",
         "message_delta",
     } <= set(kinds)
-    assert final.content[0].text == "global-0 global-1 global-2 global-3 "  # type: ignore[union-attr]
+    assert text_of(final.content[0]) == "global-0 global-1 global-2 global-3 "
     assert (final.stop_reason, final.usage.output_tokens) == ("end_turn", 4)
 
 
@@ -191,8 +214,8 @@ def test_messages_tool_use_answers_json_and_streamed(site: Site) -> None:
     }
     message = client.messages.create(**ask)
     assert message.stop_reason == "tool_use"
-    (block,) = message.content
-    assert (block.type, block.id, block.name, block.input) == (  # type: ignore[union-attr]
+    block = tool_use(*message.content)
+    assert (block.type, block.id, block.name, block.input) == (
         "tool_use",
         "call_1",
         "weather",
@@ -201,8 +224,8 @@ def test_messages_tool_use_answers_json_and_streamed(site: Site) -> None:
     with client.messages.stream(**ask) as stream:
         final = stream.get_final_message()
     assert final.stop_reason == "tool_use"
-    (block,) = final.content
-    assert (block.type, block.name, block.input) == ("tool_use", "weather", {"city": "Berlin"})  # type: ignore[union-attr]
+    block = tool_use(*final.content)
+    assert (block.type, block.name, block.input) == ("tool_use", "weather", {"city": "Berlin"})
 
 
 def test_responses_function_calls_json_and_streamed(site: Site) -> None:
@@ -210,8 +233,8 @@ def test_responses_function_calls_json_and_streamed(site: Site) -> None:
     client = site.openai()
     tools: Any = [{"type": "function", "name": "weather", "parameters": {"type": "object"}}]
     response = client.responses.create(model="default", input="weather?", tools=tools)
-    (item,) = response.output
-    assert (item.type, item.call_id, item.name, item.arguments) == (  # type: ignore[union-attr]
+    item = function_call(*response.output)
+    assert (item.type, item.call_id, item.name, item.arguments) == (
         "function_call",
         "call_1",
         "weather",
@@ -222,8 +245,8 @@ def test_responses_function_calls_json_and_streamed(site: Site) -> None:
     )
     deltas = [e.delta for e in events if e.type == "response.function_call_arguments.delta"]
     assert "".join(deltas) == '{"city":"Berlin"}'
-    done = events[-1].response  # type: ignore[union-attr]
-    assert [(o.type, o.name, o.arguments) for o in done.output] == [  # type: ignore[union-attr]
+    done = completed(events[-1])
+    assert [(o.type, o.name, o.arguments) for o in map(function_call, done.output)] == [
         ("function_call", "weather", '{"city":"Berlin"}')
     ]
 
@@ -289,7 +312,7 @@ def test_responses_stream_with_the_openai_client(site: Site) -> None:
     assert kinds[-1] == "response.completed"
     deltas = [e.delta for e in events if e.type == "response.output_text.delta"]
     assert "".join(deltas) == "global-0 global-1 global-2 global-3 "
-    done = events[-1].response  # type: ignore[union-attr]
+    done = completed(events[-1])
     assert done.output_text == "global-0 global-1 global-2 global-3 "
     assert [e.sequence_number for e in events] == list(range(len(events)))
 
@@ -490,11 +513,11 @@ def test_cache_hits_are_answered_in_each_apis_shape(loop: LoopThread) -> None:
         first = client.messages.create(**ask)
         again = client.messages.with_raw_response.create(**ask)
         assert again.headers["x-inferplane-cache"] == "hit"
-        assert again.parse().content[0].text == first.content[0].text  # type: ignore[union-attr]
+        assert text_of(again.parse().content[0]) == text_of(first.content[0])
         with client.messages.stream(**ask) as stream:
             replayed = stream.get_final_message()
         # The cached chat answer replayed as a short stream, in Anthropic's events.
-        assert replayed.content[0].text == "answer from global"  # type: ignore[union-attr]
+        assert text_of(replayed.content[0]) == "answer from global"
         assert replayed.stop_reason == "end_turn"
         responses = cached.openai().responses
         one = responses.create(model="default", input="cache me too")

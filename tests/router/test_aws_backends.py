@@ -126,7 +126,7 @@ class _ConverseStreamClient:
 
 def test_bedrock_converse_stream_becomes_openai_chunks() -> None:
     context = BackendContext(blocking_threads=2)
-    events = [
+    events: list[dict[str, Any]] = [
         {"messageStart": {"role": "assistant"}},
         {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hal"}}},
         {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "lo"}}},
@@ -205,7 +205,7 @@ def test_blocking_boto_calls_do_not_stall_the_event_loop() -> None:
     assert _run(scenario()) == (200, 200, True)
 
 
-def _queue_sagemaker_result(body: dict[str, Any]) -> None:
+def _queue_sagemaker_result(body: object) -> None:
     requests.post(
         "http://motoapi.amazonaws.com/moto-api/static/sagemaker/endpoint-results",
         json={
@@ -244,7 +244,7 @@ def test_sagemaker_invoke_endpoint_against_moto() -> None:
 
 @mock_aws
 def test_sagemaker_tgi_answer_is_mapped() -> None:
-    _queue_sagemaker_result([{"generated_text": "hola"}])  # type: ignore[arg-type]
+    _queue_sagemaker_result([{"generated_text": "hola"}])
     context = BackendContext(blocking_threads=2)
     backend = SageMakerBackend("sm", _target("sagemaker", endpoint_name="tgi-ep"), context)
     completion = _run(backend.complete(chat("something else")))

@@ -32,7 +32,7 @@ class Recorder:
         self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []
 
     async def record(self, request: web.Request) -> dict[str, Any]:
-        body = orjson.loads(await request.read())
+        body: dict[str, Any] = orjson.loads(await request.read())
         self.requests.append((str(request.rel_url), dict(request.headers), body))
         return body
 
@@ -49,7 +49,7 @@ def anthropic_app(recorder: Recorder, *, cut: bool = False) -> web.Application:
                     "usage": {"input_tokens": 9, "output_tokens": 4},
                 }
             )
-        events = [
+        events: list[tuple[str | None, dict[str, Any]]] = [
             ("message_start", {"type": "message_start", "message": {"usage": {"input_tokens": 9}}}),
             (
                 "content_block_delta",
@@ -114,7 +114,7 @@ def vertex_app(recorder: Recorder) -> web.Application:
                     "usageMetadata": usage,
                 }
             )
-        events = [
+        events: list[tuple[str | None, dict[str, Any]]] = [
             (None, {"candidates": [{"content": {"role": "model", "parts": [{"text": "hal"}]}}]}),
             (
                 None,

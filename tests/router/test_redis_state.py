@@ -42,7 +42,7 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", *_NO_PERSISTENCE],
+            [str(REDIS), "--port", str(self.port), "--bind", "127.0.0.1", *_NO_PERSISTENCE],
             stdout=subprocess.DEVNULL,
         )
         client = redis.Redis(port=self.port)

@@ -11,10 +11,12 @@ from inferplane.router.app import create_app
 from inferplane.router.core import Gateway
 from tests.router import configs
 from tests.router.configs import auth, chat, target
-from tests.router.fakes import FakeOpenAI, LoopThread
+from tests.router.fakes import FakeOpenAI, LoopThread, Served
 
 
-def _serve(loop: LoopThread, primary: FakeOpenAI, fallback: FakeOpenAI, **extra: object):
+def _serve(
+    loop: LoopThread, primary: FakeOpenAI, fallback: FakeOpenAI, **extra: object
+) -> tuple[list[Served], Served]:
     ups = [loop.serve(primary.app), loop.serve(fallback.app)]
     cfg = configs.config(
         {
@@ -26,6 +28,11 @@ def _serve(loop: LoopThread, primary: FakeOpenAI, fallback: FakeOpenAI, **extra:
     )
     router = loop.serve(create_app(cfg))
     return ups, router
+
+
+def breaker_state(gateway: Gateway, target: str) -> str:
+    """Read afresh each time (mypy would keep a narrowed attribute across requests)."""
+    return gateway.breakers[target].state
 
 
 def test_json_answer_comes_from_the_first_target(loop: LoopThread) -> None:
@@ -132,7 +139,7 @@ def test_breaker_opens_and_recovers(loop: LoopThread) -> None:
         clock[0] += 11  # reset period over: one probe goes through and closes the breaker
         answer = client.post("/v1/chat/completions", json=chat())
         assert answer.headers["x-inferplane-target"] == "primary"
-        assert gateway.breakers["primary"].state == "closed"
+        assert breaker_state(gateway, "primary") == "closed"
         metrics = client.get("/metrics", headers=configs.auth(configs.OPERATOR_KEY)).text
     assert 'inferplane_breaker_state{target="primary"} 0' in metrics
 

@@ -45,7 +45,7 @@ class WarmingEngine:
             loop.run(self._serve())
         else:
             loop.loop.call_soon_threadsafe(loop.loop.call_later, up_after, self._come_up)
-        loop.served.append(self)  # type: ignore[arg-type]  # stopped with the loop
+        loop.served.append(self)  # stopped with the loop
 
     @property
     def up_at(self) -> float:

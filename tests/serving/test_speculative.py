@@ -60,10 +60,13 @@ QUANT = {"vllm": "none", "tgi": "none", "llamacpp": "q4_k_m", "ollama": "q4_k_m"
 
 
 def serving(engine: str, **speculative: Any) -> Serving:
-    return Serving(
-        engine=engine,  # type: ignore[arg-type]
-        quantization=QUANT[engine],  # type: ignore[arg-type]
-        speculative={"num_tokens": 5, **speculative},  # type: ignore[arg-type]
+    # Validated from plain data, as a spec file reaches it.
+    return Serving.model_validate(
+        {
+            "engine": engine,
+            "quantization": QUANT[engine],
+            "speculative": {"num_tokens": 5, **speculative},
+        }
     )
 
 
@@ -96,6 +99,6 @@ def test_draft_model_speculation_renders_the_documented_flags(engine: str) -> No
 
 @pytest.mark.parametrize("engine", sorted(FLAG_TABLE))
 def test_no_speculative_flag_without_speculation(engine: str) -> None:
-    spec = Serving(engine=engine, quantization=QUANT[engine])  # type: ignore[arg-type]
+    spec = Serving.model_validate({"engine": engine, "quantization": QUANT[engine]})
     args = set(render(MODEL, spec).args)
     assert args.isdisjoint({"--speculative-config", "--speculate", "--model-draft", "--draft-max"})

@@ -8,7 +8,7 @@ import io
 import json
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 
@@ -22,9 +22,12 @@ from botocore.eventstream import EventStreamBuffer
 from inferplane.router.config import TargetConfig
 from inferplane.smoke.credentials import Book
 from inferplane.smoke.issuers import AZURE_EXCHANGE_AUDIENCE, Issuers
-from inferplane.smoke.server import LoopbackServer
+from inferplane.smoke.server import Call, LoopbackServer
 from inferplane.smoke.targets import AwsApis, Recorder, TargetFake, check_auth
-from inferplane.smoke.wire import Call, reply
+from inferplane.smoke.wire import reply
+
+if TYPE_CHECKING:
+    from mypy_boto3_bedrock_runtime.type_defs import MessageTypeDef
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -299,7 +302,9 @@ def test_bedrock_fake_speaks_converse_and_its_event_stream_to_boto3() -> None:
             aws_access_key_id=key_id,
             aws_secret_access_key=key.secret,
         )
-        messages = [{"role": "user", "content": [{"text": "smoke-0123456789ab hi"}]}]
+        messages: list[MessageTypeDef] = [
+            {"role": "user", "content": [{"text": "smoke-0123456789ab hi"}]}
+        ]
         answer = client.converse(modelId=MODEL, messages=messages)
         events = list(client.converse_stream(modelId=MODEL, messages=messages)["stream"])
         bad = boto3.client(

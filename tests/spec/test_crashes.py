@@ -18,9 +18,11 @@ from inferplane.cost.prices import PriceTable
 from inferplane.errors import ConfigFileError, SpecError
 from inferplane.plan.runner import run_program
 from inferplane.spec import load_stack, parse_spec
+from inferplane.spec.targets.aws import BedrockTarget
 from tests.conftest import stack_spec_data
 from tests.support.cli import run_cli
 from tests.support.stackfiles import insert_after, stack_project, stack_text
+from tests.support.targets import target_as
 
 FLEET = """\
       llama-fleet:
@@ -176,7 +178,8 @@ def test_merge_keys_may_still_be_overridden(tmp_path: Path) -> None:
     project = stack_project(
         tmp_path, "dev", lambda t: edit(t).replace("        kind: bedrock\n", "", 1)
     )
-    assert load_stack(project, "dev").spec.targets["claude-haiku"].region == "us-east-1"
+    haiku = target_as(load_stack(project, "dev").spec, "claude-haiku", BedrockTarget)
+    assert haiku.region == "us-east-1"
 
 
 SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"

@@ -23,10 +23,11 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from inferplane.components.edge.bundle import Bundle, read_bundle
 from inferplane.edge_images import bundle as builder
@@ -116,13 +117,12 @@ class SiteBundle:
 
 @contextmanager
 def _small_router(enabled: bool) -> Iterator[None]:
-    original = builder.build_router_image
-    if enabled:
-        builder.build_router_image = _small_router_image  # type: ignore[assignment]
-    try:
+    with (
+        patch.object(builder, "build_router_image", _small_router_image)
+        if enabled
+        else nullcontext()
+    ):
         yield
-    finally:
-        builder.build_router_image = original  # type: ignore[assignment]
 
 
 def build_site_bundle(
@@ -132,7 +132,7 @@ def build_site_bundle(
     source_root: Path,
     out: Path,
     *,
-    images: Mapping[str, str] = (),  # type: ignore[assignment]
+    images: Mapping[str, str] | None = None,
     real_router_image: bool = False,
     weights: Mapping[str, Path] | None = None,
     secrets: Path | None = None,
@@ -143,7 +143,7 @@ def build_site_bundle(
     sites) pinned to a small archive made here."""
     work = out.parent / f"{out.name}-images"
     work.mkdir(parents=True, exist_ok=True)
-    pins: dict[str, str] = dict(images)
+    pins: dict[str, str] = dict(images or {})
     archives: dict[str, Path] = {}
     targets = [n for n, t in spec.targets.items() if getattr(t, "site", None) == site]
     gpu = any(

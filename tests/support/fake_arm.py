@@ -10,8 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from inferplane.smoke.server import LoopbackServer
-from inferplane.smoke.wire import Call, Reply, json_reply
+from inferplane.smoke.server import Call, LoopbackServer, Reply, json_reply
 
 __all__ = ["SUBSCRIPTION", "TOKEN", "fake_arm"]
 

@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from inferplane.smoke.server import LoopbackServer
-from inferplane.smoke.wire import Call, Reply, json_reply
+from inferplane.smoke.server import Call, LoopbackServer, Reply, json_reply
 
 __all__ = ["REPOS", "fake_hub"]
 

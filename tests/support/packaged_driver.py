@@ -16,6 +16,7 @@ import importlib
 import json
 import pkgutil
 import sys
+from typing import Any
 
 
 def _chat(content: str, stream: bool = False) -> dict[str, object]:
@@ -51,8 +52,9 @@ def _import_everything(root: str) -> list[str]:
     return names
 
 
-def _via_lambda(root: str) -> tuple[object, list[dict[str, object]]]:
-    import lambda_entry
+# The gateway is the packaged router's (ROOT's), not this checkout's: typed as Any.
+def _via_lambda(root: str) -> tuple[Any, list[dict[str, object]]]:
+    lambda_entry = importlib.import_module("lambda_entry")  # only inside the unpacked zip
 
     assert str(lambda_entry.__file__).startswith(root)
     events = [
@@ -69,7 +71,7 @@ def _via_lambda(root: str) -> tuple[object, list[dict[str, object]]]:
     return lambda_entry._RUNTIME.gateway, answers
 
 
-def _via_core() -> tuple[object, list[dict[str, object]]]:
+def _via_core() -> tuple[Any, list[dict[str, object]]]:
     import os
 
     from router.config import RouterConfig
@@ -106,7 +108,7 @@ def main() -> None:
     gateway, answers = _via_lambda(root) if mode == "zip" else _via_core()
     # Every backend constructed, and the boto3 clients too (botocore's data files).
     clients = {}
-    for name, backend in gateway.backends.items():  # type: ignore[attr-defined]
+    for name, backend in gateway.backends.items():
         client = getattr(type(backend), "client", None)
         if isinstance(client, property):
             clients[name] = type(backend.client).__name__
@@ -114,11 +116,11 @@ def main() -> None:
         json.dumps(
             {
                 "modules": modules,
-                "backends": {n: type(b).__name__ for n, b in gateway.backends.items()},  # type: ignore[attr-defined]
+                "backends": {n: type(b).__name__ for n, b in gateway.backends.items()},
                 "clients": clients,
                 # The Redis store, possibly behind the fail-safe wrapper.
-                "store": type(getattr(gateway.store, "_store", gateway.store)).__name__,  # type: ignore[attr-defined]
-                "semantic": gateway.semantic.enabled,  # type: ignore[attr-defined]
+                "store": type(getattr(gateway.store, "_store", gateway.store)).__name__,
+                "semantic": gateway.semantic.enabled,
                 "answers": answers,
             }
         )

@@ -185,7 +185,7 @@ class _Server:
                 query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
                 host = self.headers.get("host", "")
                 call = HttpCall(
-                    self.command, path, query, self.headers, body, f"http://{host}{self.path}"
+                    self.command, path, query, dict(self.headers), body, f"http://{host}{self.path}"
                 )
                 owner.calls.append(call)
                 if owner.fail:
@@ -342,8 +342,12 @@ class Sts(_Server):
     """``AWS_ENDPOINT_URL_STS=<.url>``: a role that trusts Google ID tokens for ``audience``."""
 
     def __init__(
-        self, cloud: Cloud, role_arn: str, audience: str = "sts.amazonaws.com", lifetime_s=3600.0
-    ):
+        self,
+        cloud: Cloud,
+        role_arn: str,
+        audience: str = "sts.amazonaws.com",
+        lifetime_s: float = 3600.0,
+    ) -> None:
         self.cloud = cloud
         self.role_arn = role_arn
         self.audience = audience

@@ -43,8 +43,7 @@ def test_failed_endpoint_fails_with_its_reason(spec: Any) -> None:
     create_endpoint("mistral-ep")
     endpoint = sagemaker_backends["123456789012"][REGION].endpoints["mistral-ep"]
     # moto endpoints are InService at once; put one into the state a failed deploy leaves.
-    endpoint.endpoint_status = "Failed"
-    endpoint.failure_reason = "CannotStartContainerError"
+    vars(endpoint).update(endpoint_status="Failed", failure_reason="CannotStartContainerError")
     report = _verify(spec, _outputs(**{"mistral-sm": {"endpoint_name": "mistral-ep"}}))
     (result,) = report.of(sagemaker_endpoint.NAME)
     assert result.status == "fail"

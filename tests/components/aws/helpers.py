@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.model import ServiceModel, StringShape
+
 from inferplane.components.base import Labels
 from inferplane.plan.graph import Graph, Resource
 
@@ -13,9 +15,17 @@ LABELS = Labels("prod", "ml-platform", "cc-4711", "us", data_class="confidential
 TAG_KEYS = {"environment", "owner", "cost-center", "residency-zone", "data-class", "managed-by"}
 
 
+def enum_of(model: ServiceModel, shape: str) -> list[str]:
+    """The allowed values of a string shape (ParamValidator leaves enums to the service)."""
+    found = model.shape_for(shape)
+    assert isinstance(found, StringShape), shape
+    return list(found.enum)
+
+
 def document(resource: Resource, key: str = "policy") -> dict[str, Any]:
     policy = resource.inputs[key]
-    return json.loads(policy) if isinstance(policy, str) else policy
+    parsed: dict[str, Any] = json.loads(policy) if isinstance(policy, str) else policy
+    return parsed
 
 
 def statement_resources(resource: Resource, key: str = "policy") -> list[str]:

@@ -5,7 +5,13 @@ from typing import Any
 
 import pytest
 
-from inferplane.components.aws.bedrock import Bedrock, BedrockArgs, GuardrailArgs
+from inferplane.components.aws.bedrock import (
+    Bedrock,
+    BedrockArgs,
+    Commitment,
+    GuardrailArgs,
+    Inference,
+)
 from inferplane.plan.computed import ACCOUNT_ID
 from tests.components.aws.helpers import (
     LABELS,
@@ -16,6 +22,7 @@ from tests.components.aws.helpers import (
     untagged_aws,
 )
 from tests.support.recording import one, record
+from tests.support.unchecked import unchecked
 
 SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 BASE = BedrockArgs(region="us-east-1", model_id=SONNET, labels=LABELS, name_prefix="s-claude")
@@ -80,7 +87,7 @@ def test_global_profile_names_the_documented_arns() -> None:
 
 
 @pytest.mark.parametrize("inference", ["region", "geo", "global"])
-def test_inference_choice_is_a_tag_on_every_resource(inference: str) -> None:
+def test_inference_choice_is_a_tag_on_every_resource(inference: Inference) -> None:
     args = replace(BASE, inference=inference, geography="us" if inference == "geo" else None)
     graph = build(replace(args, guardrail=GuardrailArgs(), invocation_logging=True))
     tagged = [r for r in graph.resources if r.custom and "tags" in r.inputs]
@@ -94,7 +101,7 @@ def test_inference_choice_is_a_tag_on_every_resource(inference: str) -> None:
 @pytest.mark.parametrize(
     ("commitment", "wire"), [("none", None), ("OneMonth", "OneMonth"), ("SixMonths", "SixMonths")]
 )
-def test_provisioned_throughput(commitment: str, wire: str | None) -> None:
+def test_provisioned_throughput(commitment: Commitment, wire: str | None) -> None:
     graph = build(replace(BASE, provisioned_units=2, commitment=commitment, approval="CHG-1"))
     throughput = one(graph, "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput")
     assert throughput.inputs["modelUnits"] == 2
@@ -196,9 +203,9 @@ def test_invocation_logging_to_an_encrypted_in_region_bucket() -> None:
             "provisioned throughput serves the in-region model",
         ),
         (
-            {"guardrail": GuardrailArgs(content_strength="EXTREME")},
+            {"guardrail": GuardrailArgs(content_strength=unchecked("EXTREME"))},
             "guardrail.content_strength: 'EXTREME'",
-        ),  # type: ignore[arg-type]
+        ),
         (
             {"guardrail": GuardrailArgs(pii_types=("SHOE_SIZE",))},
             "guardrail.pii_types: 'SHOE_SIZE'",

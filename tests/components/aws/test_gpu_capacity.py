@@ -22,6 +22,7 @@ from moto import mock_aws
 from inferplane.components.aws.gpu_capacity import MAX_STEPS, fallback_steps
 from inferplane.components.aws.gpu_fleet import GpuFleet, GpuFleetArgs
 from inferplane.plan.graph import Resource
+from tests.components.aws.helpers import enum_of
 from tests.components.aws.test_gpu_fleet import BASE
 from tests.support.recording import record
 
@@ -165,13 +166,15 @@ def put_metric_alarm(alarm: dict[str, Any], name: str, policy_arn: str) -> dict[
 
 def validate(service: str, operation: str, request: dict[str, Any]) -> None:
     model = botocore.session.get_session().get_service_model(service)
-    report = ParamValidator().validate(request, model.operation_model(operation).input_shape)
+    shape = model.operation_model(operation).input_shape
+    assert shape is not None
+    report = ParamValidator().validate(request, shape)
     assert not report.has_errors(), report.generate_report()
 
 
 def _enum(service: str, shape: str) -> list[str]:
     model = botocore.session.get_session().get_service_model(service)
-    return list(model.shape_for(shape).enum)
+    return enum_of(model, shape)
 
 
 def test_spot_group_is_a_valid_mixed_instances_request() -> None:

@@ -18,6 +18,7 @@ from inferplane.components.aws.gpu_fleet import (
 from inferplane.serving.base import EngineCommand
 from tests.components.aws.helpers import LABELS, component, regionless, untagged_aws
 from tests.support.recording import one, record
+from tests.support.unchecked import unchecked
 
 VLLM = EngineCommand(
     "vllm/vllm-openai:v0.11.0",
@@ -208,9 +209,9 @@ def test_user_data_for_ollama_pulls_the_model_and_reads_the_token() -> None:
         ),
         ({"reservation": ReservationTarget(())}, "reservation.reservation_ids: empty"),
         (
-            {"reservation": ReservationTarget(("cr-1",), "always")},
+            {"reservation": ReservationTarget(("cr-1",), unchecked("always"))},
             "reservation.preference: 'always'",
-        ),  # type: ignore[arg-type]
+        ),
         (
             {"reservation": ReservationTarget(("cr-1",), "capacity-reservations-only")},
             "'capacity-reservations-only' cannot launch spot",

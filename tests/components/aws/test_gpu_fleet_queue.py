@@ -25,7 +25,7 @@ from inferplane.components.aws.gpu_fleet import (
     cloudwatch_agent_config,
 )
 from inferplane.serving.base import EngineCommand
-from tests.components.aws.helpers import LABELS
+from tests.components.aws.helpers import LABELS, enum_of
 from tests.support.recording import one, record
 
 VLLM = EngineCommand(
@@ -86,14 +86,15 @@ def put_scaling_policy(policy: dict[str, Any]) -> dict[str, Any]:
 def validate(request: dict[str, Any]) -> None:
     model = botocore.session.get_session().get_service_model("autoscaling")
     shape = model.operation_model("PutScalingPolicy").input_shape
+    assert shape is not None
     report = ParamValidator().validate(request, shape)
     assert not report.has_errors(), report.generate_report()
     spec = request["TargetTrackingConfiguration"]
     if "CustomizedMetricSpecification" in spec:  # enums are the service's to check
-        statistics = model.shape_for("MetricStatistic").enum
+        statistics = enum_of(model, "MetricStatistic")
         assert spec["CustomizedMetricSpecification"]["Statistic"] in statistics
     else:
-        types = model.shape_for("MetricType").enum
+        types = enum_of(model, "MetricType")
         assert spec["PredefinedMetricSpecification"]["PredefinedMetricType"] in types
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -153,7 +153,9 @@ def test_async_mode_output_bucket_sns_and_scale_from_zero() -> None:
     ("deployment", "policy"),
     [("rolling", "rollingUpdatePolicy"), ("blue_green", "blueGreenUpdatePolicy")],
 )
-def test_deployment_config_rolls_back_on_5xx(deployment: str, policy: str) -> None:
+def test_deployment_config_rolls_back_on_5xx(
+    deployment: Literal["rolling", "blue_green"], policy: str
+) -> None:
     graph = build(replace(BASE, deployment=deployment))
     config = one(graph, "aws:sagemaker/endpoint:Endpoint").inputs["deploymentConfig"]
     assert policy in config

@@ -12,7 +12,7 @@ import pytest
 from botocore.validate import ParamValidator
 
 from inferplane.components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
-from tests.components.aws.helpers import LABELS
+from tests.components.aws.helpers import LABELS, enum_of
 from tests.support.recording import record
 
 BASE = SageMakerEndpointArgs(
@@ -60,11 +60,12 @@ def put_scaling_policy(args: SageMakerEndpointArgs) -> dict[str, Any]:
 def validate(params: dict[str, Any]) -> None:
     model = botocore.session.get_session().get_service_model("application-autoscaling")
     shape = model.operation_model("PutScalingPolicy").input_shape
+    assert shape is not None
     report = ParamValidator().validate(params, shape)
     assert not report.has_errors(), report.generate_report()
     metric = params["TargetTrackingScalingPolicyConfiguration"].get("PredefinedMetricSpecification")
     if metric:  # ParamValidator does not check enums; the service would
-        assert metric["PredefinedMetricType"] in model.shape_for("MetricType").enum
+        assert metric["PredefinedMetricType"] in enum_of(model, "MetricType")
 
 
 def test_concurrency_tracks_concurrent_requests_per_model_at_high_resolution() -> None:
@@ -100,9 +101,9 @@ def test_a_misspelt_member_fails_the_shape() -> None:
     params = put_scaling_policy(BASE)
     params["TargetTrackingScalingPolicyConfiguration"]["TargetVal"] = 1.0
     model = botocore.session.get_session().get_service_model("application-autoscaling")
-    report = ParamValidator().validate(
-        params, model.operation_model("PutScalingPolicy").input_shape
-    )
+    shape = model.operation_model("PutScalingPolicy").input_shape
+    assert shape is not None
+    report = ParamValidator().validate(params, shape)
     assert "TargetVal" in report.generate_report()
 
 

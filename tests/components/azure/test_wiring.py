@@ -28,6 +28,7 @@ from inferplane.components.azure.container_app_service import (
 from inferplane.components.azure.network import AzureNetwork, AzureNetworkArgs
 from inferplane.components.azure.roles import assign_grant, azure_grant
 from tests.support.recording import component_outputs, only, record, refusal
+from tests.support.unchecked import unchecked
 
 PE = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
@@ -304,7 +305,7 @@ def _owner() -> Any:
 
 def test_assign_grant_refuses_a_grant_that_is_not_one_azure_role() -> None:
     aws = {"cloud": "aws", "actions": ["bedrock:InvokeModel"], "resources": ["arn:aws:x"]}
-    error, graph = refusal(lambda: assign_grant(_owner(), "bad", aws, PRINCIPAL))  # type: ignore[arg-type]
+    error, graph = refusal(lambda: assign_grant(_owner(), "bad", unchecked(aws), PRINCIPAL))
     assert "an Azure role assignment needs cloud 'azure'" in str(error)
     assert graph.by_type(ROLE) == []
     with pytest.raises(ValueError, match="role_id 'Reader' is not allowed"):

@@ -12,11 +12,13 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from inferplane.components.edge.bundle import Bundle
 from inferplane.components.edge.install import (
+    Runtime,
     SiteLayout,
     install_script,
     runtime_part,
@@ -77,13 +79,13 @@ class Site(FakeSite):
         shutil.copytree(bundle.directory, target)
 
     def install(
-        self, bundle: Bundle, runtime: str = "k3s", wait: int = 30
+        self, bundle: Bundle, runtime: Runtime = "k3s", wait: int = 30
     ) -> subprocess.CompletedProcess[str]:
         (self.bin / "unhealthy").unlink(missing_ok=True)
         if not self.healthy:
             (self.bin / "unhealthy").touch()
         script = install_script(
-            runtime,  # type: ignore[arg-type]
+            runtime,
             bundle.digest,
             bundle.checksums(),
             HEALTH,
@@ -233,7 +235,7 @@ def test_a_missing_tls_file_stops_the_install(
     tmp_path: Path,
     k3s_bundle: tuple[SiteBundle, Bundle],
     systemd_bundle: tuple[SiteBundle, Bundle],
-    runtime: str,
+    runtime: Runtime,
 ) -> None:
     built, bundle = k3s_bundle if runtime == "k3s" else systemd_bundle
     site = Site(tmp_path, built)  # no TLS provisioned
@@ -412,7 +414,7 @@ def test_tls_script_refuses_what_is_not_pem() -> None:
 def test_invalid_script_arguments(
     kwargs: dict[str, object], message: str, k3s_bundle: tuple[SiteBundle, Bundle]
 ) -> None:
-    base: dict[str, object] = {
+    base: dict[str, Any] = {
         "runtime": "k3s",
         "digest": "0" * 64,
         "checksums": f"{'0' * 64}  a\n",
@@ -420,7 +422,7 @@ def test_invalid_script_arguments(
         "plan": k3s_bundle[1].plan,
     }
     with pytest.raises(ValueError, match=message):
-        install_script(**{**base, **kwargs})  # type: ignore[arg-type]
+        install_script(**{**base, **kwargs})
 
 
 LAUNCHD_PLAN = InstallPlan(
@@ -443,14 +445,14 @@ def test_launchd_installs_packed_weights_where_its_servers_read_them() -> None:
 
 @pytest.mark.parametrize("runtime", ["k3s", "systemd", "launchd"])
 def test_scripts_pass_shellcheck(
-    runtime: str, tmp_path: Path, k3s_bundle: tuple[SiteBundle, Bundle]
+    runtime: Runtime, tmp_path: Path, k3s_bundle: tuple[SiteBundle, Bundle]
 ) -> None:
     """Needs the Debian package shellcheck (installed by .ci/run)."""
     checker = shutil.which("shellcheck")
     assert checker is not None, "shellcheck is not installed (apt-get install shellcheck)"
     plan = LAUNCHD_PLAN if runtime == "launchd" else k3s_bundle[1].plan
     install = install_script(
-        runtime,  # type: ignore[arg-type]
+        runtime,
         "a" * 64,
         f"{'b' * 64}  k3s/registries.yaml\n",
         HEALTH,
@@ -459,10 +461,10 @@ def test_scripts_pass_shellcheck(
     )
     scripts = {
         "install": install,
-        "uninstall": uninstall_script(runtime, plan),  # type: ignore[arg-type]
+        "uninstall": uninstall_script(runtime, plan),
         "tls": tls_script(
             runtime, "-----BEGIN C-----\nAA==\n", "-----BEGIN K-----\n", "-----BEGIN A-----\n"
-        ),  # type: ignore[arg-type]
+        ),
     }
     paths = []
     for name, text in scripts.items():

@@ -8,6 +8,7 @@ import pytest
 from inferplane.components.gcp.cloud_run_service import (
     CloudRunService,
     CloudRunServiceArgs,
+    Ingress,
     SecretEnv,
     VpcEgress,
 )
@@ -176,9 +177,9 @@ def test_invalid_arguments_are_refused_before_anything_is_created(
     ],
 )
 def test_endpoint_publishes_id_token_auth_reach_and_invoker_grant(
-    ingress: str, network: str | None, reach: dict[str, str]
+    ingress: Ingress, network: str | None, reach: dict[str, str]
 ) -> None:
-    args = replace(MODEL_SERVER, ingress=ingress, network=network, project="proj")  # type: ignore[arg-type]
+    args = replace(MODEL_SERVER, ingress=ingress, network=network, project="proj")
     endpoint = component_outputs(_run(args), "inferplane:gcp:CloudRunService")["endpoint"]
     url = "https://prod-llama-run-" + endpoint["url"].split("prod-llama-run-", 1)[1].removesuffix(
         "/v1"
