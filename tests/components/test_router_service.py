@@ -212,7 +212,7 @@ def test_edge_router_sits_on_its_sites_lan_only() -> None:
 def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> None:
     from inferplane.components.aws.gpu_fleet import GpuFleet
     from inferplane.components.router import RouterVpc
-    from tests.components.aws.test_gpu_fleet import BASE as FLEET
+    from tests.components.aws.fleets import BASE as FLEET
 
     def program() -> None:
         fleet = GpuFleet("llama", FLEET)

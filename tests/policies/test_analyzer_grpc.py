@@ -39,7 +39,7 @@ from tests.policies.analyzer_host import (
     pack_runtime,
 )
 from tests.policies.test_wiring_rules import MUTATIONS as WIRING_MUTATIONS
-from tests.policies.wiring_world import named, planned
+from tests.policies.wiring_world import both, named, planned
 
 RULES = {r.name: r for r in all_rules()}
 STACKS = list(iter_stack_files())
@@ -71,14 +71,6 @@ def set_at(name: str, path: str, value: object) -> Mutation:
 def drop_tag(name: str, tag: str) -> Mutation:
     def mutate(graph: Graph) -> None:
         del named(graph, name).inputs["tags"][tag]
-
-    return mutate
-
-
-def both(*mutations: Mutation) -> Mutation:
-    def mutate(graph: Graph) -> None:
-        for m in mutations:
-            m(graph)
 
     return mutate
 

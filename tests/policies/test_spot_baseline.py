@@ -13,7 +13,7 @@ from inferplane.policies.model import Stack
 from inferplane.policies.normalize import from_graph
 from inferplane.policies.rules.cap_005_prod_gpu_baseline_reserved import RULE, check
 from inferplane.policies.spot import on_demand_baseline
-from tests.components.aws.test_gpu_fleet import BASE
+from tests.components.aws.fleets import BASE
 from tests.policies.support import context
 from tests.support.recording import record
 

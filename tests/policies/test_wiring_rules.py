@@ -16,6 +16,7 @@ from inferplane.plan import Graph, run_program
 from inferplane.spec import load_stack
 from tests.policies.support import ROOT
 from tests.policies.wiring_world import (
+    both,
     config,
     drop,
     findings,
@@ -57,16 +58,6 @@ def test_unpublished_wiring_fails_closed() -> None:
 
 Mutation = Callable[[Graph], object]
 INVOKE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-
-
-def combine(*mutations: Mutation) -> Mutation:
-    """Every mutation, in order."""
-
-    def mutate(graph: Graph) -> None:
-        for mutation in mutations:
-            mutation(graph)
-
-    return mutate
 
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -360,7 +351,7 @@ MUTATIONS: dict[str, tuple[str, Mutation, set[tuple[str, str | None]]]] = {
     # IP-SAF-008 public router without keys
     "public Lambda URL, no keys": (
         "prod-us-east-1",
-        lambda g: combine(set_input("router-fn-url", "authorizationType", "NONE"), keyless)(g),  # noqa: PLW0108 (keyless is defined below)
+        lambda g: both(set_input("router-fn-url", "authorizationType", "NONE"), keyless)(g),  # noqa: PLW0108 (keyless is defined below)
         {("IP-SAF-008", "router")},
     ),
 }

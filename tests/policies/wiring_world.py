@@ -10,7 +10,7 @@ its rule to fire.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -56,6 +56,20 @@ def messages(graph: Graph, rule_id: str) -> list[str]:
 
 
 # --- graph access ------------------------------------------------------------------------
+
+
+Mutation = Callable[[Graph], object]
+"""An edit of a planned graph (its result, if any, is ignored)."""
+
+
+def both(*mutations: Mutation) -> Mutation:
+    """Every mutation, in order."""
+
+    def mutate(graph: Graph) -> None:
+        for mutation in mutations:
+            mutation(graph)
+
+    return mutate
 
 
 def named(graph: Graph, name: str, type_: str | None = None) -> GraphResource:

@@ -22,8 +22,8 @@ from moto import mock_aws
 from inferplane.components.aws.gpu_capacity import MAX_STEPS, fallback_steps
 from inferplane.components.aws.gpu_fleet import GpuFleet, GpuFleetArgs
 from inferplane.plan.graph import Resource
+from tests.components.aws.fleets import BASE
 from tests.components.aws.helpers import enum_of
-from tests.components.aws.test_gpu_fleet import BASE
 from tests.support.recording import record
 
 ASG = "aws:autoscaling/group:Group"

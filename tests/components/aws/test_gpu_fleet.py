@@ -16,32 +16,11 @@ from inferplane.components.aws.gpu_fleet import (
     render_user_data,
 )
 from inferplane.serving.base import EngineCommand
+from tests.components.aws.fleets import BASE, VLLM
 from tests.components.aws.helpers import LABELS, component, regionless, untagged_aws
 from tests.support.recording import one, record
 from tests.support.unchecked import unchecked
 
-VLLM = EngineCommand(
-    "vllm/vllm-openai:v0.11.0",
-    ("--model", "meta-llama/Llama-3.1-8B-Instruct", "--port", "8000", "--max-model-len", "16384"),
-    {},
-    8000,
-    "/health",
-)
-BASE = GpuFleetArgs(
-    region="us-east-1",
-    instance_type="g5.2xlarge",
-    engine=VLLM,
-    model="meta-llama/Llama-3.1-8B-Instruct",
-    labels=LABELS,
-    name_prefix="p-llama",
-    volume_gib=110,
-    min_size=2,
-    max_size=8,
-    desired=2,
-    on_demand_base=2,
-    spot_percentage=50,
-    reservation=ReservationTarget(("cr-0a1b2c3d4e5f60718",)),
-)
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 NETWORK = {

@@ -24,29 +24,11 @@ from inferplane.components.aws.gpu_fleet import (
     GpuFleetArgs,
     cloudwatch_agent_config,
 )
-from inferplane.serving.base import EngineCommand
-from tests.components.aws.helpers import LABELS, enum_of
+from tests.components.aws.fleets import MINIMAL
+from tests.components.aws.helpers import enum_of
 from tests.support.recording import one, record
 
-VLLM = EngineCommand(
-    "vllm/vllm-openai:v0.11.0",
-    ("--model", "meta-llama/Llama-3.1-8B-Instruct", "--port", "8000"),
-    {},
-    8000,
-    "/health",
-)
-BASE = GpuFleetArgs(
-    region="us-east-1",
-    instance_type="g5.2xlarge",
-    engine=VLLM,
-    model="meta-llama/Llama-3.1-8B-Instruct",
-    labels=LABELS,
-    name_prefix="p-llama",
-    min_size=1,
-    max_size=4,
-    queue_metric="vllm:num_requests_waiting",
-    target_queue=16,
-)
+BASE = replace(MINIMAL, max_size=4, queue_metric="vllm:num_requests_waiting", target_queue=16)
 POLICY = "aws:autoscaling/policy:Policy"
 
 
