@@ -54,7 +54,7 @@ from inferplane.components.edge.layout import (
     InstallPlan,
     ModelImage,
 )
-from inferplane.edge_images import launchd, manifests, scripts, seed, systemd
+from inferplane.edge_images import host_tools, launchd, manifests, scripts, seed, systemd
 from inferplane.edge_images.k3s import DEFAULT_K3S, K3sRelease, pack_k3s
 from inferplane.edge_images.profiles import DIGEST_REF, Profile, load_profile
 from inferplane.edge_images.readme import bundle_readme
@@ -184,6 +184,11 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
             f"not {inputs.profile!r}"
         )
     profile = load_profile(site.profile)
+    # Every program the build runs, checked before any work (not one at a time, minutes in).
+    host_tools.require(
+        host_tools.needed(profile.arches, profile.containers, inputs.base, inputs.cache),
+        root=host_tools.needs_root(profile.arches, profile.containers, inputs.base, inputs.cache),
+    )
     unknown = sorted(set(inputs.images) - set(site.targets) - {DEVICE_PLUGIN})
     if unknown:
         raise BuildError(

@@ -4,7 +4,7 @@ OCI image, both deterministic (same inputs, same bytes).
     build_lambda_zip(source_root, out, cache, arch="arm64")   -> LambdaPackage
     build_router_image(source_root, out_dir, cache)            -> RouterImage
 
-Downloads (wheels) and the Debian base rootfs are cached under ``default_cache()``.
+Downloads (wheels) and the Debian base rootfs are cached under ``default_cache(project)``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,16 @@ __all__ = ["CACHE_ENV", "default_cache"]
 CACHE_ENV = "INFERPLANE_BUILD_CACHE"
 
 
-def default_cache() -> Path:
-    """``$INFERPLANE_BUILD_CACHE``, else ``build/cache`` in the source checkout (gitignored)."""
+def default_cache(project: Path | None = None) -> Path:
+    """Where builds keep downloads and base systems: ``$INFERPLANE_BUILD_CACHE``; else
+    ``build/cache`` beside the project's Pulumi.yaml (``build/`` is the project's ignored
+    build output); else, outside a project, the user's cache directory
+    (``$XDG_CACHE_HOME/inferplane``, default ``~/.cache/inferplane``). Never a path
+    relative to this package: installed, that is site-packages."""
     configured = os.environ.get(CACHE_ENV)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "build" / "cache"
+    if project is not None:
+        return project / "build" / "cache"
+    user_cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(user_cache) / "inferplane"

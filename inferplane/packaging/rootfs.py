@@ -26,7 +26,14 @@ from pathlib import Path
 
 from inferplane.errors import BuildError
 
-__all__ = ["LAYER_EXCLUDES", "BaseSystem", "build_rootfs", "host_arch", "layer_exclude"]
+__all__ = [
+    "LAYER_EXCLUDES",
+    "BaseSystem",
+    "build_rootfs",
+    "host_arch",
+    "layer_exclude",
+    "rootfs_cached",
+]
 
 _DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "amd64": "amd64", "arm64": "arm64"}
 
@@ -86,7 +93,7 @@ def build_rootfs(base: BaseSystem, arch: str, cache: Path) -> Path:
         raise BuildError(f"unknown architecture {arch!r}; allowed: amd64, arm64")
     entry = cache / "rootfs" / base.key(arch)
     rootfs = entry / "rootfs"
-    if (entry / "complete").is_file():
+    if rootfs_cached(base, arch, cache):
         return rootfs
     if shutil.which("debootstrap") is None:
         raise BuildError("debootstrap is not installed (apt-get install -y debootstrap)")
@@ -103,6 +110,11 @@ def build_rootfs(base: BaseSystem, arch: str, cache: Path) -> Path:
         _configure_minimal(rootfs)
     (entry / "complete").write_text(base.label + "\n")
     return rootfs
+
+
+def rootfs_cached(base: BaseSystem, arch: str, cache: Path) -> bool:
+    """Whether ``build_rootfs`` finds the base rootfs in ``cache`` (no debootstrap run)."""
+    return (cache / "rootfs" / base.key(arch) / "complete").is_file()
 
 
 def _debootstrap(base: BaseSystem, arch: str, rootfs: Path, *, foreign: bool) -> None:

@@ -30,7 +30,7 @@ from inferplane.packaging.oci import (
     platform,
     write_archive,
 )
-from inferplane.packaging.rootfs import BaseSystem, build_rootfs, layer_exclude
+from inferplane.packaging.rootfs import BaseSystem, build_rootfs, layer_exclude, rootfs_cached
 from inferplane.packaging.source import router_files
 from inferplane.packaging.tarball import Entry, tree_entries
 from inferplane.packaging.wheels import Target, download_wheels, install_wheels
@@ -46,6 +46,7 @@ __all__ = [
     "SITE_DIR",
     "RouterImage",
     "build_router_image",
+    "builds_base_rootfs",
     "image_config",
     "write_named_archive",
 ]
@@ -142,6 +143,13 @@ def build_router_image(
 def _say(progress: object, message: str) -> None:
     if callable(progress):
         progress(message)
+
+
+def builds_base_rootfs(base: BaseSystem, arch: str, cache: Path) -> bool:
+    """Whether building the image for ``arch`` runs debootstrap (neither its base layer
+    nor its rootfs is in ``cache``)."""
+    layer_cached = (cache / "layers" / base.key(arch) / "layer.json").is_file()
+    return not layer_cached and not rootfs_cached(base, arch, cache)
 
 
 def _base_layer(layout: Layout, base: BaseSystem, arch: str, cache: Path) -> Layer:

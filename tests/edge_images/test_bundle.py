@@ -40,7 +40,12 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _inputs(source: Path, stack: str, site: str, **more: Any) -> BundleInputs:
     return BundleInputs(
-        spec=_spec(stack), stack=stack, site=site, source_root=source, cache=default_cache(), **more
+        spec=_spec(stack),
+        stack=stack,
+        site=site,
+        source_root=source,
+        cache=default_cache(ROOT),
+        **more,
     )
 
 
@@ -159,7 +164,7 @@ def test_apple_bundle_is_native_with_launchd_plists(source: Path, tmp_path: Path
     lab = spec.targets["llama-lab"].model_copy(update={"profile": "apple-m"})
     spec = spec.model_copy(update={"targets": {**spec.targets, "llama-lab": lab}})
     inputs = BundleInputs(
-        spec=spec, stack="dev", site="austin-lab", source_root=source, cache=default_cache()
+        spec=spec, stack="dev", site="austin-lab", source_root=source, cache=default_cache(ROOT)
     )
     bundle = build_bundle(inputs, tmp_path / "mac")
     assert not any(p.startswith(("k3s/", "seed/", "images/")) for p in bundle.files)

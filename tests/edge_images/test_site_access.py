@@ -23,6 +23,7 @@ from inferplane.edge_images.secrets import site_secrets
 from inferplane.packaging import default_cache
 from inferplane.router.auth import hash_key
 from inferplane.router.config import RouterConfig
+from tests.conftest import ROOT
 from tests.support.edgesite import SiteBundle, build_site_bundle, dev_spec, signing_key_file
 from tests.support.routersource import router_source
 
@@ -87,7 +88,7 @@ def test_secrets_are_reused_so_the_bundle_is_the_same(built: SiteBundle, tmp_pat
     assert again.built.manifest_sha256 != built.built.manifest_sha256
     inputs = BundleInputs(
         spec=dev_spec(), stack="dev", site="austin-lab", source_root=router_source(),
-        cache=default_cache(), images=dict(_pins(built)), secrets=built.built.secrets.directory,
+        cache=default_cache(ROOT), images=dict(_pins(built)), secrets=built.built.secrets.directory,
         signing_key=signing_key_file(),
     )  # fmt: skip
     from tests.support.edgesite import _small_router
@@ -231,7 +232,7 @@ def test_secrets_inside_the_bundle_are_refused(tmp_path: Path) -> None:
 
     inputs = BundleInputs(
         spec=dev_spec(), stack="dev", site="austin-lab", source_root=router_source(),
-        cache=default_cache(), secrets=tmp_path / "b" / "secrets",
+        cache=default_cache(ROOT), secrets=tmp_path / "b" / "secrets",
     )  # fmt: skip
     with pytest.raises(BuildError, match="must be outside the bundle"):
         build_bundle(inputs, tmp_path / "b")

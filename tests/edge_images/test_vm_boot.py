@@ -168,7 +168,7 @@ def test_seeded_vm_boots_and_router_answers_healthz(tmp_path: Path) -> None:
         stack="dev",
         site="austin-lab",
         source_root=source,
-        cache=default_cache(),
+        cache=default_cache(ROOT),
         secrets=tmp_path / "secrets",
         signing_key=signing_key_file(),
     )
@@ -188,7 +188,7 @@ def test_seeded_vm_boots_and_router_answers_healthz(tmp_path: Path) -> None:
         (stage / name).chmod(0o755)
     drive = data_drive(stage, tmp_path / "scenario.ext4")
     assert bundle.router_image is not None
-    disk = build_disk(bundle.router_image, default_cache())
+    disk = build_disk(bundle.router_image, default_cache(ROOT))
     built_at = time.monotonic()
     times["build 3 bundles + disk"] = built_at - started
     _note("build 3 bundles + disk", built_at - started)

@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 
 from inferplane.packaging import default_cache
+from tests.conftest import ROOT
 from tests.support.routersource import router_source
 
 
 @pytest.fixture(scope="session")
 def cache() -> Path:
-    return default_cache()
+    return default_cache(ROOT)
 
 
 @pytest.fixture(scope="session")

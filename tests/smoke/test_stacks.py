@@ -35,7 +35,7 @@ NOT_YET: dict[str, str] = {}
 @pytest.fixture(scope="module")
 def package() -> Path:
     # Where `inferplane router smoke` keeps it: rebuilt only when the router changed.
-    return host_zip(ROOT, ROOT / "build" / "smoke", default_cache(), lambda message: None)
+    return host_zip(ROOT, ROOT / "build" / "smoke", default_cache(ROOT), lambda message: None)
 
 
 def _config(stack: str) -> RouterConfig:

@@ -155,7 +155,7 @@ def build_site_bundle(
         pins.setdefault(name, ref)
         archives[pins[name]] = archive
     inputs = BundleInputs(
-        spec=spec, stack=stack, site=site, source_root=source_root, cache=default_cache(),
+        spec=spec, stack=stack, site=site, source_root=source_root, cache=default_cache(ROOT),
         images=pins, weights=dict(weights or {}), secrets=secrets,
         signing_key=signing_key_file() if signed else None, **dict(more or {}),
     )  # fmt: skip

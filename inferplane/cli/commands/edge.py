@@ -116,7 +116,7 @@ def build(
         stack=stack,
         site=site,
         source_root=root,
-        cache=default_cache(),
+        cache=default_cache(root),
         profile=profile,
         images=_overrides(image or []),
         registry_mirror=registry_mirror,

@@ -49,7 +49,7 @@ def router(
     from inferplane.packaging.router_image import build_router_image
 
     root = find_project(project)
-    cache = default_cache()
+    cache = default_cache(root)
     arches = _arches(arch)
     out.mkdir(parents=True, exist_ok=True)
     if lambda_zip:

@@ -54,7 +54,7 @@ def smoke(
     regions = provider_regions(stack_file.config)
     config = stack_router_config(spec, stack, endpoints_from_graph(graph, spec), regions)
     package = zip_path or host_zip(
-        root, root / "build" / "smoke", default_cache(), lambda m: err.print(f"[dim]•[/] {m}")
+        root, root / "build" / "smoke", default_cache(root), lambda m: err.print(f"[dim]•[/] {m}")
     )
     if spec.router.platform in CONTAINER_PLATFORMS:
         err.print(
