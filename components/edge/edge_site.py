@@ -22,31 +22,17 @@ where the stack's router reads both; ``reach`` says how it gets to the site).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pulumi
 
 from inferplane.components.base import EndpointInfo, Labels, TargetComponent
 from inferplane.components.edge.bundle import Bundle
-from inferplane.components.edge.health_gate import gate_script
-from inferplane.components.edge.install import (
-    Runtime,
-    SiteLayout,
-    handover_script,
-    install_script,
-    tls_script,
-    trust_script,
-    uninstall_script,
-)
-from inferplane.components.shell import quote
+from inferplane.components.edge.install import Runtime
+from inferplane.components.edge.ssh_delivery import SiteTls, SshAccess, SshDelivery, ssh_connection
 from inferplane.router.contract import ROUTER_PORT
-
-if TYPE_CHECKING:
-    from pulumi_command.remote import ConnectionArgs
 
 __all__ = [
     "SITE_ROUTER_PORT",
@@ -67,29 +53,6 @@ _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._/-]+$")
 _PEM = re.compile(r"^-----BEGIN [A-Z0-9 ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z0-9 ]+-----\n?$")
 Via = Literal["internet", "tunnel", "lan"]
-
-
-@dataclass(frozen=True)
-class SiteTls:
-    """The site's TLS files (PEM), from its secrets directory (``<bundle>.secrets``)."""
-
-    cert: str
-    key: pulumi.Input[str]
-    """The private key: a Pulumi secret."""
-    ca: str
-
-
-@dataclass(frozen=True)
-class SshAccess:
-    """How pulumi-command reaches the site."""
-
-    private_key: pulumi.Input[str]
-    """The key's contents (a secret output from stack config)."""
-    host_key: str
-    """The site's public host key; the connection fails if the site presents another."""
-    user: str = "inferplane"
-    """Login user; anyone but root needs passwordless ``sudo``."""
-    port: int = 22
 
 
 @dataclass(frozen=True)
@@ -175,127 +138,10 @@ class EdgeSite(TargetComponent):
         return stdout.apply(lambda out: {**base, "health": out})
 
     def _deploy(self, name: str, args: EdgeSiteArgs, ssh: SshAccess, bundle: Bundle) -> None:
-        from pulumi_command import remote
-
         tls = args.tls
         assert tls is not None  # _check
-        connection = ssh_connection(args.address, ssh)
-        sudo = "" if ssh.user == "root" else "sudo -n "
-        incoming = f"{args.install_dir}/incoming"
-        # A reissued certificate re-runs the install (k3s rebuilds its TLS Secret from it).
-        cert_sha = hashlib.sha256(tls.cert.encode()).hexdigest()
-        triggers = [bundle.digest, cert_sha]
-        prepare = remote.Command(
-            f"{name}-prepare",
-            connection=connection,
-            create=f"{sudo}install -d -m 0755 -o {quote(ssh.user)} {quote(incoming)}",
-            triggers=triggers,
-            # A fleet's later wave starts only once every site of the wave before is gated.
-            opts=self.child(depends_on=list(args.after)),
-        )
-        layout = SiteLayout(args.install_dir)
-        # The script carries the private key: a secret in state and in the preview.
-        script: pulumi.Input[str] = pulumi.Output.from_input(tls.key).apply(
-            lambda key: tls_script(args.runtime, tls.cert, key, tls.ca, layout)
-        )
-        tls_files = remote.Command(
-            f"{name}-tls",
-            connection=connection,
-            create=f"{sudo}bash -s",
-            stdin=pulumi.Output.secret(script),
-            triggers=[cert_sha],
-            opts=self.child(depends_on=[prepare]),
-        )
-        # The release signer's keys, from the operator's own bundle, before install.sh
-        # verifies the signature (what the seed does on a hand install).
-        keys = bundle.trusted_keys()
-        trust = remote.Command(
-            f"{name}-trust",
-            connection=connection,
-            create=f"{sudo}bash -s",
-            stdin=trust_script(keys, layout),
-            triggers=[hashlib.sha256("".join(sorted(keys.values())).encode()).hexdigest()],
-            opts=self.child(depends_on=[prepare]),
-        )
-        copy = remote.CopyToRemote(
-            f"{name}-bundle",
-            connection=connection,
-            source=pulumi.FileArchive(str(bundle.directory)),
-            remote_path=f"{incoming}/{bundle.digest}",
-            triggers=triggers,
-            opts=self.child(depends_on=[prepare]),
-        )
-        install = remote.Command(
-            f"{name}-install",
-            connection=connection,
-            create=f"{sudo}bash -s",
-            stdin=self._install_script(args, bundle, layout),
-            triggers=triggers,
-            opts=self.child(depends_on=[copy, tls_files, trust]),
-        )
-        # Removal is its own command (delete only): install's stdin would reinstall, and
-        # a new bundle must replace the install without uninstalling the site first.
-        uninstall = remote.Command(
-            f"{name}-uninstall",
-            connection=connection,
-            delete=f"{sudo}bash -c "
-            + shlex.quote(uninstall_script(args.runtime, bundle.plan, layout)),
-            opts=self.child(depends_on=[install]),
-        )
-        gate = remote.Command(
-            f"{name}-gate",
-            connection=connection,
-            create=f"{sudo}bash -s",
-            stdin=gate_script(args.site, bundle.digest, args.port),
-            triggers=triggers,
-            opts=self.child(depends_on=[install]),
-        )
-        self.gate = gate
-        self.commands = {
-            "prepare": prepare,
-            "tls": tls_files,
-            "trust": trust,
-            "bundle": copy,
-            "install": install,
-            "gate": gate,
-            "uninstall": uninstall,
-        }
-
-    @staticmethod
-    def _install_script(args: EdgeSiteArgs, bundle: Bundle, layout: SiteLayout) -> str:
-        if args.runtime in ("k3s", "systemd"):
-            # The bundle's installer: health gate and automatic rollback on this path too.
-            return handover_script(
-                args.runtime,
-                bundle.digest,
-                bundle.checksums(),
-                layout=layout,
-                wait_seconds=args.wait_seconds,
-            )
-        # launchd (apple-m): install-macos.sh has no releases to roll back to.
-        health = f"https://127.0.0.1:{args.port}{args.health_path}"
-        return install_script(
-            args.runtime,
-            bundle.digest,
-            bundle.checksums(),
-            health,
-            bundle.plan,
-            layout=layout,
-            wait_seconds=args.wait_seconds,
-        )
-
-
-def ssh_connection(address: str, ssh: SshAccess) -> ConnectionArgs:
-    """The connection every command uses (pulumi-command records it as a secret whole)."""
-    from pulumi_command import remote
-
-    return remote.ConnectionArgs(
-        host=address,
-        port=float(ssh.port),
-        user=ssh.user,
-        private_key=ssh.private_key,
-        host_key=ssh.host_key,
-    )
+        self.commands = SshDelivery(name, args, ssh, bundle, tls).run(self.child)
+        self.gate = self.commands["gate"]
 
 
 def _check(args: EdgeSiteArgs) -> None:
