@@ -31,6 +31,7 @@ from unittest.mock import patch
 
 from inferplane.components.edge.bundle import Bundle, read_bundle
 from inferplane.edge_images import bundle as builder
+from inferplane.edge_images import linux_bundle as linux_builder
 from inferplane.edge_images.bundle import BundleInputs, build_bundle
 from inferplane.edge_images.signing import SecretKey, public_key_text, sign_bundle, write_key_pair
 from inferplane.packaging import default_cache
@@ -118,7 +119,7 @@ class SiteBundle:
 @contextmanager
 def _small_router(enabled: bool) -> Iterator[None]:
     with (
-        patch.object(builder, "build_router_image", _small_router_image)
+        patch.object(linux_builder, "build_router_image", _small_router_image)
         if enabled
         else nullcontext()
     ):
