@@ -34,7 +34,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from inferplane.components.edge.layout import InstallPlan
 from inferplane.edge_images import host_tools
 from inferplane.edge_images.bundle_files import write
 from inferplane.edge_images.bundle_manifest import write_manifest
@@ -43,7 +42,7 @@ from inferplane.edge_images.linux_bundle import linux_bundle
 from inferplane.edge_images.mac_bundle import MAC_PYTHON, mac_bundle
 from inferplane.edge_images.profiles import DIGEST_REF, Profile, load_profile
 from inferplane.edge_images.secrets import SiteSecrets, secrets_dir, site_secrets
-from inferplane.edge_images.servers import DEVICE_PLUGIN, SiteServer, site_servers
+from inferplane.edge_images.servers import DEVICE_PLUGIN, site_servers
 from inferplane.edge_images.signing import (
     SecretKey,
     read_secret_key,
@@ -182,31 +181,14 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
     _fresh(out, trusted)
     say(f"site {site.name}: profile {profile.name} ({', '.join(profile.arches)}), "
         f"targets {', '.join(site.targets)}")  # fmt: skip
-    image, plan = _content(
-        inputs, site, profile, servers, out, secrets=secrets, trusted=trusted, say=say
-    )
+    if profile.containers:
+        args = (inputs, site, profile, servers, out)
+        image, plan = linux_bundle(*args, secrets=secrets, trusted=trusted, say=say)
+    else:
+        image, plan = None, mac_bundle(inputs, site, servers, out, say)
     say("manifest.json")
     files = write_manifest(out, inputs.stack, site, profile, servers, image=image, plan=plan)
     if inputs.weights:
         files = _pack_weights(inputs, out, say)
     digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
     return Bundle(out, profile.name, files, digest, image, secrets, _sign(out, key, say))
-
-
-def _content(
-    inputs: BundleInputs,
-    site: Site,
-    profile: Profile,
-    servers: list[SiteServer],
-    out: Path,
-    *,
-    secrets: SiteSecrets,
-    trusted: dict[str, str],
-    say: Progress,
-) -> tuple[RouterImage | None, InstallPlan]:
-    """The profile's part: Linux (router image, k3s, systemd) or macOS (launchd)."""
-    if profile.containers:
-        return linux_bundle(
-            inputs, site, profile, servers, out, secrets=secrets, trusted=trusted, say=say
-        )
-    return None, mac_bundle(inputs, site, servers, out, say)
