@@ -4,6 +4,7 @@ Google Cloud that answers and refuses like Cloud Quotas and Compute."""
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def _run(spec: Any, api: GcpApi, capacity: FakeCapacity) -> list[tuple[str, str]
         (r.status, r.reason)
         for s in subjects(spec, {"gcp": REGION})
         if gcp_gpu.applies(s)
-        for r in timed(gcp_gpu.NAME, s.name, lambda s=s: gcp_gpu.run(ctx, s))
+        for r in timed(gcp_gpu.NAME, s.name, partial(gcp_gpu.run, ctx, s))
     ]
 
 

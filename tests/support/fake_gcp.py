@@ -11,8 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from inferplane.smoke.server import LoopbackServer
-from inferplane.smoke.wire import Call, Reply, json_reply
+from inferplane.smoke.server import Call, LoopbackServer, Reply, json_reply
 
 __all__ = ["PROJECT", "TOKEN", "fake_gcp", "quota"]
 
@@ -102,14 +101,14 @@ def gcp_app(state: dict[str, Any]) -> Any:
             and url.path == f"/compute/v1/projects/{PROJECT}/aggregated/acceleratorTypes"
         ):
             wanted = query.get("filter", "").partition('"')[2].rstrip('"')
-            items = {
+            zones = {
                 zone: {
                     "acceleratorTypes": [{"name": n, "zone": zone} for n in names if n == wanted]
                 }
                 for zone, names in ZONES.items()
             }
             return json_reply(
-                200, {"kind": "compute#acceleratorTypeAggregatedList", "items": items}
+                200, {"kind": "compute#acceleratorTypeAggregatedList", "items": zones}
             )
         return _error(404, "NOT_FOUND", f"{url.path} (project {PROJECT} only)")
 
