@@ -4,7 +4,14 @@ directory, and the router's TLS Secret built on the site from its certificate fi
 
 from __future__ import annotations
 
-from inferplane.components.edge.install.plan_files import NEED, lines, need, readme, weights_into
+from inferplane.components.edge.install.plan_files import (
+    MACHINE_ARCH,
+    NEED,
+    lines,
+    need,
+    readme,
+    weights_into,
+)
 from inferplane.components.edge.install.site_layout import q, site
 from inferplane.components.edge.layout import (
     SITE_TLS_CERT,
@@ -17,15 +24,14 @@ from inferplane.components.edge.layout import (
 
 __all__ = ["k3s_part"]
 
-_K3S_RUNTIME = """\
+_K3S_RUNTIME = (
+    """\
 # k3s itself, from the bundle (no download): the binary, its airgap images (imported by
 # k3s from agent/images at start) and its install script, run only when k3s is not
 # running or its binary changed.
-case "$(uname -m)" in
-  x86_64) arch=amd64 ;;
-  aarch64|arm64) arch=arm64 ;;
-  *) echo "unsupported machine $(uname -m)" >&2; exit 2 ;;
-esac
+"""
+    + MACHINE_ARCH
+    + """\
 case "$arch" in
 {cases}  *) echo "the bundle has no k3s {version} for $arch (it has: {arches})" >&2; exit 1 ;;
 esac
@@ -43,6 +49,7 @@ if [ "$k3s_changed" = 1 ] || ! systemctl is-active --quiet k3s; then
     sh "$release"/{script}
 fi
 """
+)
 
 _K3S = """\
 k3s_images={images_dir}

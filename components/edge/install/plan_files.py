@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from inferplane.components.edge.install.site_layout import q, site
 from inferplane.components.edge.layout import InstallPlan, ModelWeights, SitePaths
 
-__all__ = ["NEED", "lines", "need", "readme", "weights_into", "words"]
+__all__ = ["MACHINE_ARCH", "NEED", "lines", "need", "readme", "weights_into", "words"]
+
+MACHINE_ARCH = """\
+case "$(uname -m)" in
+  x86_64) arch=amd64 ;;
+  aarch64|arm64) arch=arm64 ;;
+  *) echo "unsupported machine $(uname -m)" >&2; exit 2 ;;
+esac
+"""
+"""Sets ``$arch`` (amd64 or arm64) from the machine; any other machine stops the install."""
 
 NEED = """\
 need() {

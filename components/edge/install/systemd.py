@@ -5,6 +5,7 @@ pull), the listed units enabled and restarted."""
 from __future__ import annotations
 
 from inferplane.components.edge.install.plan_files import (
+    MACHINE_ARCH,
     NEED,
     lines,
     need,
@@ -17,12 +18,9 @@ from inferplane.components.edge.layout import ROUTER_OCI, InstallPlan, SitePaths
 
 __all__ = ["systemd_part"]
 
-_SYSTEMD = """\
-case "$(uname -m)" in
-  x86_64) arch=amd64 ;;
-  aarch64|arm64) arch=arm64 ;;
-  *) echo "unsupported machine $(uname -m)" >&2; exit 2 ;;
-esac
+_SYSTEMD = (
+    MACHINE_ARCH
+    + """\
 arches={arches}
 case " $arches " in
   *" $arch "*) ;;
@@ -45,6 +43,7 @@ systemctl enable {names}
 systemctl restart {names}
 rm -rf {router_root}.old || true
 """
+)
 
 
 def _router_and_units(plan: InstallPlan, paths: SitePaths, tls: str, config: str, tag: str) -> str:

@@ -6,35 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = [
-    "BUNDLE_README",
-    "K3S_BIN",
-    "K3S_IMAGES",
-    "K3S_INSTALL_SCRIPT",
-    "K3S_MANIFESTS",
-    "K3S_REGISTRIES",
-    "LAUNCHD_DIR",
-    "MACOS_DIR",
-    "MODELS_DIR",
-    "ROUTER_OCI",
-    "SECRETS_CA",
-    "SECRETS_CERT",
-    "SECRETS_KEY",
-    "SIGNATURE",
-    "SITE_API_KEY",
-    "SITE_CA",
-    "SITE_TLS_CERT",
-    "SITE_TLS_DIR",
-    "SITE_TLS_KEY",
-    "SITE_TRUSTED_KEYS",
-    "SYSTEMD_CONFIG",
-    "SYSTEMD_DIR",
-    "TLS_SECRET",
-    "TRUST_DIR",
-    "SitePaths",
-    "secrets_dir",
-]
-
 # In the bundle (relative paths).
 K3S_IMAGES = "k3s/agent/images"
 """Airgap image archives: the router's (built) and each model server's (fetch-images.sh)."""
