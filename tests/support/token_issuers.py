@@ -32,6 +32,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -149,7 +150,8 @@ class HttpCall:
     method: str
     path: str
     query: dict[str, str]
-    headers: Mapping[str, str]
+    headers: Message[str, str] | Mapping[str, str]
+    """As received (a Message: lookups ignore case, as HTTP header names do)."""
     body: bytes
     url: str
 
@@ -185,7 +187,7 @@ class _Server:
                 query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
                 host = self.headers.get("host", "")
                 call = HttpCall(
-                    self.command, path, query, dict(self.headers), body, f"http://{host}{self.path}"
+                    self.command, path, query, self.headers, body, f"http://{host}{self.path}"
                 )
                 owner.calls.append(call)
                 if owner.fail:
