@@ -18,19 +18,11 @@ import pulumi
 import pulumi_aws as aws
 
 from inferplane.catalog.bedrock_models import pt_model_id
-from inferplane.components.aws.shared import (
-    Statement,
-    account_id,
-    botocore_enum,
-    check_choice,
-    check_range,
-    check_region,
-    encrypted_bucket,
-    foundation_model_arn,
-    inference_profile_arn,
-    physical_name,
-    policy_document,
-)
+from inferplane.components.aws.arns import account_id, foundation_model_arn, inference_profile_arn
+from inferplane.components.aws.buckets import encrypted_bucket
+from inferplane.components.aws.checks import botocore_enum, check_choice, check_range, check_region
+from inferplane.components.aws.iam import Statement, policy_document
+from inferplane.components.aws.naming import physical_name
 from inferplane.components.aws.wiring import BEDROCK_ACTIONS, bedrock_grants, cloud_api, sigv4
 from inferplane.components.base import EndpointInfo, Labels, TargetComponent
 from inferplane.components.wiring import Grant

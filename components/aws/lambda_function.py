@@ -17,17 +17,15 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from inferplane.components.aws.shared import (
+from inferplane.components.aws.checks import (
     LOG_RETENTION_DAYS,
-    Statement,
-    assume_role_policy,
     botocore_enum,
     check_choice,
     check_range,
     check_region,
-    physical_name,
-    policy_document,
 )
+from inferplane.components.aws.iam import Statement, assume_role_policy, policy_document
+from inferplane.components.aws.naming import physical_name
 from inferplane.components.aws.wiring import lambda_url_grants, sigv4
 from inferplane.components.base import EndpointInfo, Labels, TargetComponent
 from inferplane.components.wiring import Reach

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from inferplane.components.aws.shared import check_range, check_region
+from inferplane.components.aws.checks import check_range, check_region
 from inferplane.components.base import Labels
 
 __all__ = ["PrivateNetwork", "PrivateNetworkArgs"]

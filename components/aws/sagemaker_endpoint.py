@@ -15,19 +15,14 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from inferplane.components.aws.buckets import BucketParts, encrypted_bucket
+from inferplane.components.aws.checks import botocore_enum, check_choice, check_range
+from inferplane.components.aws.iam import Statement
 from inferplane.components.aws.sagemaker_base import (
     SageMakerBase,
     SageMakerModelArgs,
     accelerator_of,
     check_model_args,
-)
-from inferplane.components.aws.shared import (
-    BucketParts,
-    Statement,
-    botocore_enum,
-    check_choice,
-    check_range,
-    encrypted_bucket,
 )
 
 __all__ = ["LOCAL_STORAGE_FAMILIES", "SageMakerEndpoint", "SageMakerEndpointArgs"]

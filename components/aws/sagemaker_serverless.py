@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from inferplane.components.aws.checks import check_choice, check_range
 from inferplane.components.aws.sagemaker_base import (
     SageMakerBase,
     SageMakerModelArgs,
     check_model_args,
 )
-from inferplane.components.aws.shared import check_choice, check_range
 
 __all__ = ["SERVERLESS_MEMORY_MB", "SageMakerServerlessArgs", "SageMakerServerlessEndpoint"]
 
