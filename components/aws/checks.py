@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 
+from inferplane.catalog.aws_limits import LOG_RETENTION_DAYS
+
 __all__ = [
     "LOG_RETENTION_DAYS",
     "botocore_enum",
@@ -13,12 +15,6 @@ __all__ = [
     "check_range",
     "check_region",
 ]
-
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
 
 
 @cache

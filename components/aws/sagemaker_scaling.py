@@ -22,6 +22,13 @@ __all__ = ["VARIANT", "ScalingArgs", "variant_autoscaling"]
 
 VARIANT = "primary"
 _Tracking = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs
+# Real-time scaling signal -> (predefined metric, default target per instance, scale-out
+# cooldown in seconds). The concurrency metric is published every 10 s: scale out within
+# a minute.
+_REALTIME = {
+    "invocations": ("SageMakerVariantInvocationsPerInstance", 10.0, 120),
+    "concurrency": ("SageMakerVariantConcurrentRequestsPerModelHighResolution", 4.0, 60),
+}
 
 
 class ScalingArgs(Protocol):
@@ -80,28 +87,16 @@ def variant_autoscaling(
 
 
 def _tracking(args: ScalingArgs, endpoint: aws.sagemaker.Endpoint) -> _Tracking:
-    if args.mode == "realtime" and args.scaling_signal == "concurrency":
-        return _Tracking(
-            target_value=args.target_value or 4.0,
-            predefined_metric_specification=_Predefined(
-                predefined_metric_type="SageMakerVariantConcurrentRequestsPerModelHighResolution"
-            ),
-            disable_scale_in=args.scale_in_protection,
-            scale_in_cooldown=600,
-            # The metric is published every 10 s: scale out within a minute.
-            scale_out_cooldown=60,
-        )
-    if args.mode == "realtime":
-        return _Tracking(
-            target_value=args.target_value or 10.0,
-            predefined_metric_specification=_Predefined(
-                predefined_metric_type="SageMakerVariantInvocationsPerInstance"
-            ),
-            disable_scale_in=args.scale_in_protection,
-            scale_in_cooldown=600,
-            scale_out_cooldown=120,
-        )
-    return _backlog_tracking(args, endpoint)
+    if args.mode != "realtime":
+        return _backlog_tracking(args, endpoint)
+    metric, default_target, scale_out_cooldown = _REALTIME[args.scaling_signal]
+    return _Tracking(
+        target_value=args.target_value or default_target,
+        predefined_metric_specification=_Predefined(predefined_metric_type=metric),
+        disable_scale_in=args.scale_in_protection,
+        scale_in_cooldown=600,
+        scale_out_cooldown=scale_out_cooldown,
+    )
 
 
 def _backlog_tracking(args: ScalingArgs, endpoint: aws.sagemaker.Endpoint) -> _Tracking:

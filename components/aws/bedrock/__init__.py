@@ -5,34 +5,7 @@ module per concept: its arguments and their checks (``args``), provisioned throu
 
 from __future__ import annotations
 
-from inferplane.components.aws.bedrock.args import (
-    COMMITMENTS,
-    CONTENT_FILTERS,
-    DEFAULT_PII,
-    FILTER_STRENGTHS,
-    GEO_PREFIXES,
-    INFERENCE,
-    INVOKE_ACTIONS,
-    PII_ACTIONS,
-    BedrockArgs,
-    Commitment,
-    GuardrailArgs,
-    Inference,
-)
+from inferplane.components.aws.bedrock.args import BedrockArgs, Commitment, GuardrailArgs, Inference
 from inferplane.components.aws.bedrock.component import Bedrock
 
-__all__ = [
-    "COMMITMENTS",
-    "CONTENT_FILTERS",
-    "DEFAULT_PII",
-    "FILTER_STRENGTHS",
-    "GEO_PREFIXES",
-    "INFERENCE",
-    "INVOKE_ACTIONS",
-    "PII_ACTIONS",
-    "Bedrock",
-    "BedrockArgs",
-    "Commitment",
-    "GuardrailArgs",
-    "Inference",
-]
+__all__ = ["Bedrock", "BedrockArgs", "Commitment", "GuardrailArgs", "Inference"]
