@@ -9,8 +9,8 @@ to the client whatever the target.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, ParamSpec
 
 import orjson
 
@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 DONE = b"data: [DONE]\n\n"
+P = ParamSpec("P")
 
 SseEvent = tuple[str | None, bytes]
 """(event name or None, data)"""
@@ -61,19 +62,15 @@ def _parse_block(block: bytes) -> SseEvent | None:
     return name, b"\n".join(data)
 
 
-def chunk_event(
-    completion_id: str,
-    model: str,
-    created: int,
-    delta: dict[str, Any],
-    *,
-    finish_reason: str | None = None,
-    usage: dict[str, int] | None = None,
-) -> bytes:
-    chunk = chunk_dict(
-        completion_id, model, created, delta, finish_reason=finish_reason, usage=usage
-    )
-    return b"data: " + orjson.dumps(chunk) + b"\n\n"
+def _as_event(build: Callable[P, dict[str, Any]]) -> Callable[P, bytes]:
+    def event(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        return b"data: " + orjson.dumps(build(*args, **kwargs)) + b"\n\n"
+
+    event.__doc__ = f"``{build.__name__}`` as one SSE ``data:`` event."
+    return event
+
+
+chunk_event = _as_event(chunk_dict)
 
 
 def completion_body(
