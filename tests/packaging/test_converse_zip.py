@@ -6,7 +6,8 @@ install; then only the unpacked zip and, standing in for the Lambda runtime's bo
 venv's site-packages as a plain path). For each OpenAI request, streamed and not, the
 handler's Converse call must equal the router backend's exactly, and so must the OpenAI
 answer built from the same Bedrock answer. The interpreter also reports which of the
-zip's modules it loaded: the zip must hold exactly those.
+zip's modules it loaded (the zip must hold exactly those) and which it took from
+site-packages (only boto3 and its needs, which the Lambda runtime provides).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ EVENTS = [
     {"messageStop": {"stopReason": "end_turn"}},
     {"metadata": {"usage": {"inputTokens": 4, "outputTokens": 2, "totalTokens": 6}}},
 ]
+LAMBDA_RUNTIME = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
+"""What the Lambda Python runtime has beside the standard library: boto3 and its needs."""
 SYSTEM = {"role": "system", "content": "be brief"}
 BODIES: list[dict[str, Any]] = [
     {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
@@ -113,7 +116,13 @@ loaded = {
     for name, module in sys.modules.items()
     if name.split(".")[0] in ("router", "inferplane", "converse_handler")
 }
-print(json.dumps({"results": results, "loaded": loaded}))
+runtime = sys.argv[3]
+third_party = sorted({
+    name.split(".")[0]
+    for name, module in list(sys.modules.items())
+    if (getattr(module, "__file__", None) or "").startswith(runtime)
+})
+print(json.dumps({"results": results, "loaded": loaded, "third_party": third_party}))
 """
 
 
@@ -134,7 +143,7 @@ def handler_run(unpacked: Path) -> dict[str, Any]:
         f" + [p for p in sys.path if 'site-packages' not in p] + [{runtime_boto!r}]\n" + DRIVER
     )
     result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code, str(unpacked), MODEL],
+        [sys.executable, "-I", "-S", "-c", code, str(unpacked), MODEL, runtime_boto],
         input=json.dumps([ANSWER, EVENTS, BODIES]),
         cwd=unpacked.parent,
         capture_output=True,
@@ -234,6 +243,8 @@ def test_the_handler_loads_exactly_the_zip(handler_run: dict[str, Any], unpacked
     # Nothing from the toolkit, nothing outside the zip, every file of the zip used.
     assert not [name for name in loaded if name.startswith("inferplane")]
     assert set(loaded.values()) == zipped
+    # Beyond the zip, only what the Lambda Python runtime provides (its boto3).
+    assert set(handler_run["third_party"]) <= LAMBDA_RUNTIME
 
 
 @pytest.mark.parametrize("index", range(len(BODIES)))
