@@ -72,7 +72,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _error(405, f"{method} is not allowed on {path}", "method_not_allowed")
     try:
         body = _body(event)
-        request = converse_request(body)
+        request = _converse_request(body)
     except ValueError as exc:  # TranslationError included
         return _error(400, str(exc), "invalid_request_error")
     request_id = getattr(context, "aws_request_id", None) or str(time.time_ns())
@@ -81,7 +81,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _complete(request, f"chatcmpl-{request_id}")
 
 
-def converse_request(body: Any) -> dict[str, Any]:
+def _converse_request(body: Any) -> dict[str, Any]:
     """The Converse arguments for ``body``: the shared translation, plus the guardrail the
     function's environment names."""
     request = to_converse(body, os.environ["MODEL_ID"])
