@@ -61,6 +61,12 @@ def _bedrock() -> Any:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     http = event.get("requestContext", {}).get("http", {})
     method, path = http.get("method", "GET"), event.get("rawPath", "/")
+    if method == "POST" and path == "/v1/chat/completions":
+        return _chat(event, context)
+    return _other(method, path)
+
+
+def _other(method: str, path: str) -> dict[str, Any]:
     if method == "GET" and path == "/healthz":
         return _json(200, {"status": "ok"})
     if method == "GET" and path == "/v1/models":
@@ -68,17 +74,19 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _json(200, {"object": "list", "data": [{"id": model, "object": "model"}]})
     if path != "/v1/chat/completions":
         return _error(404, f"no route {method} {path}", "not_found")
-    if method != "POST":
-        return _error(405, f"{method} is not allowed on {path}", "method_not_allowed")
+    return _error(405, f"{method} is not allowed on {path}", "method_not_allowed")
+
+
+def _chat(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         body = _body(event)
         request = _converse_request(body)
     except ValueError as exc:  # TranslationError included
         return _error(400, str(exc), "invalid_request_error")
-    request_id = getattr(context, "aws_request_id", None) or str(time.time_ns())
+    completion_id = f"chatcmpl-{getattr(context, 'aws_request_id', None) or time.time_ns()}"
     if body.get("stream") is True:
-        return _stream(request, f"chatcmpl-{request_id}", _include_usage(body))
-    return _complete(request, f"chatcmpl-{request_id}")
+        return _stream(request, completion_id, _include_usage(body))
+    return _complete(request, completion_id)
 
 
 def _converse_request(body: Any) -> dict[str, Any]:
@@ -119,15 +127,23 @@ def _stream(request: dict[str, Any], completion_id: str, include_usage: bool) ->
                 events.append(_data(chunk_dict(*ids, step.delta, finish_reason=step.finish_reason)))
     except (ClientError, BotoCoreError) as exc:
         if not events and isinstance(exc, ClientError):
-            return _aws_error(exc.response)  # nothing sent yet: an honest status
-        events.append(_error_event(f"Bedrock failed mid-stream: {exc}"))
-    else:
-        if not translation.finished:
-            events.append(_error_event("Bedrock ended the stream before messageStop"))
-        else:
-            if include_usage:
-                events.append(_data(chunk_dict(*ids, {}, usage=usage_dict(*translation.usage))))
-            events.append(DONE)
+            return _aws_error(exc.response)  # nothing produced yet: an honest status
+        return _event_stream([*events, _error_event(f"Bedrock failed mid-stream: {exc}")])
+    return _event_stream(events + _ending(translation, ids, include_usage))
+
+
+def _ending(
+    translation: StreamTranslation, ids: tuple[str, str, int], include_usage: bool
+) -> list[str]:
+    """A finished stream's last events: the usage chunk if asked for, then ``[DONE]``."""
+    if not translation.finished:
+        return [_error_event("Bedrock ended the stream before messageStop")]
+    if not include_usage:
+        return [DONE]
+    return [_data(chunk_dict(*ids, {}, usage=usage_dict(*translation.usage))), DONE]
+
+
+def _event_stream(events: list[str]) -> dict[str, Any]:
     return {
         "statusCode": 200,
         "headers": {"content-type": "text/event-stream", "cache-control": "no-cache"},
