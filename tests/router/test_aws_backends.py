@@ -111,6 +111,49 @@ def test_bedrock_throttling_becomes_a_429_that_falls_back() -> None:
     assert not caught.value.retry
 
 
+@pytest.mark.parametrize(
+    ("code", "http", "status", "fallback"),
+    [
+        # The router's identity or the model's access: another target may well work.
+        ("AccessDeniedException", 403, 503, True),
+        ("ResourceNotFoundException", 404, 503, True),
+        # Bedrock's 424 would read as the caller's fault; the model failed.
+        ("ModelErrorException", 424, 502, True),
+        ("ValidationException", 400, 400, False),
+    ],
+)
+def test_bedrock_errors_decide_fallback(code: str, http: int, status: int, fallback: bool) -> None:
+    client = boto3.client("bedrock-runtime", region_name=REGION)
+    context = BackendContext(blocking_threads=2)
+    with Stubber(client) as stub:
+        stub.add_client_error("converse", code, "no", http)
+        backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+        with pytest.raises(UpstreamStatusError) as caught:
+            _run(backend.complete(chat()))
+    context.executor.shutdown()
+    assert (caught.value.upstream_status, caught.value.fallback) == (status, fallback)
+
+
+def test_bedrock_refuses_what_converse_cannot_say_before_calling() -> None:
+    client = boto3.client("bedrock-runtime", region_name=REGION)
+    context = BackendContext(blocking_threads=2)
+    body = {
+        "model": MODEL,
+        "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}
+        ],
+    }
+    with Stubber(client):  # no response queued: a call would fail the test
+        backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+        with pytest.raises(UpstreamStatusError) as caught:
+            _run(backend.complete(body))
+    context.executor.shutdown()
+    assert caught.value.upstream_status == 400
+    assert caught.value.status == 400
+    assert not caught.value.fallback
+    assert "messages[0].content[0]: a 'image_url' part cannot be sent" in str(caught.value)
+
+
 class _ConverseStreamClient:
     """Stubber validates ``stream`` as a plain structure and cannot carry an event stream:
     a narrow fake that returns the events as botocore yields them."""
