@@ -169,7 +169,7 @@ class _ConverseStreamClient:
 
 def test_bedrock_converse_stream_becomes_openai_chunks() -> None:
     context = BackendContext(blocking_threads=2)
-    events = [
+    events: list[dict[str, Any]] = [
         {"messageStart": {"role": "assistant"}},
         {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hal"}}},
         {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "lo"}}},
