@@ -28,13 +28,8 @@ MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
 
 @pytest.fixture(autouse=True)
-def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
+def _aws_env(aws_env: None) -> None:
+    """Every test here signs with the static credentials (conftest ``aws_env``)."""
 
 
 def _target(backend: str, **extra: Any) -> TargetConfig:

@@ -88,13 +88,8 @@ def function_url(headers_seen: list[dict[str, str]]) -> web.Application:
 
 
 @pytest.fixture
-def bedrock(monkeypatch: pytest.MonkeyPatch) -> Bedrock:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "MODEL_ID": MODEL,
-    }.items():
-        monkeypatch.setenv(name, value)
+def bedrock(monkeypatch: pytest.MonkeyPatch, aws_env: None) -> Bedrock:
+    monkeypatch.setenv("MODEL_ID", MODEL)
     client = Bedrock()
     monkeypatch.setitem(converse_handler._clients, "bedrock", client)
     return client
