@@ -30,22 +30,8 @@ from inferplane.router.backends import BackendContext, Usage
 from inferplane.router.backends.bedrock import BedrockBackend
 from inferplane.router.chat import parse_chat_request
 from inferplane.router.config import TargetConfig
+from tests.support.bedrock import ANSWER, EVENTS, MODEL, FakeBedrock
 
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
-ANSWER = {
-    "output": {"message": {"role": "assistant", "content": [{"text": "Hal"}, {"text": "lo"}]}},
-    "stopReason": "max_tokens",
-    "usage": {"inputTokens": 7, "outputTokens": 2, "totalTokens": 9},
-    "metrics": {"latencyMs": 12},
-}
-EVENTS = [
-    {"messageStart": {"role": "assistant"}},
-    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hal"}}},
-    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "lo"}}},
-    {"contentBlockStop": {"contentBlockIndex": 0}},
-    {"messageStop": {"stopReason": "end_turn"}},
-    {"metadata": {"usage": {"inputTokens": 4, "outputTokens": 2, "totalTokens": 6}}},
-]
 LAMBDA_RUNTIME = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
 """What the Lambda Python runtime has beside the standard library: boto3 and its needs."""
 SYSTEM = {"role": "system", "content": "be brief"}
@@ -94,10 +80,10 @@ class Bedrock:
     def __init__(self):
         self.calls = []
     def converse(self, **request):
-        self.calls.append(["converse", request])
+        self.calls.append(["Converse", request])
         return answer
     def converse_stream(self, **request):
-        self.calls.append(["converse_stream", request])
+        self.calls.append(["ConverseStream", request])
         return {"stream": iter(events)}
 
 os.environ["MODEL_ID"] = sys.argv[2]
@@ -156,21 +142,6 @@ def handler_run(unpacked: Path) -> dict[str, Any]:
     return run
 
 
-class _Bedrock:
-    """A bedrock-runtime client that records each call and answers like the real one."""
-
-    def __init__(self) -> None:
-        self.calls: list[list[Any]] = []
-
-    def converse(self, **request: Any) -> dict[str, Any]:
-        self.calls.append(["converse", request])
-        return ANSWER
-
-    def converse_stream(self, **request: Any) -> dict[str, Any]:
-        self.calls.append(["converse_stream", request])
-        return {"stream": iter(EVENTS)}
-
-
 async def _router_answer(body: dict[str, Any]) -> tuple[list[list[Any]], bytes]:
     """The router's Converse call and its answer, for the body the gateway would pass:
     the validated request with the target's model ID set."""
@@ -185,7 +156,7 @@ async def _router_answer(body: dict[str, Any]) -> tuple[list[list[Any]], bytes]:
         }
     )
     context = BackendContext(blocking_threads=1)
-    client = _Bedrock()
+    client = FakeBedrock()
     backend = BedrockBackend("br", target, context, client=client)
     forwarded = {**chat.capped_body(None), "model": MODEL}
     try:
@@ -196,7 +167,7 @@ async def _router_answer(body: dict[str, Any]) -> tuple[list[list[Any]], bytes]:
             answer = (await backend.complete(forwarded)).body
     finally:
         await context.close()
-    return client.calls, answer
+    return [list(call) for call in client.calls], answer
 
 
 async def _iterate(parts: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -256,7 +227,7 @@ def test_handler_and_router_send_the_same_converse_request(
     result = handler_run["results"][index]
     assert result["calls"] == calls
     assert len(calls) == 1
-    assert calls[0][0] == ("converse_stream" if body.get("stream") else "converse")
+    assert calls[0][0] == ("ConverseStream" if body.get("stream") else "Converse")
     reply = result["reply"]
     assert reply["statusCode"] == 200
     if body.get("stream"):

@@ -22,6 +22,7 @@ from inferplane.router.core import Gateway, Request
 from inferplane.router.errors import UpstreamStatusError
 from tests.router import configs
 from tests.router.configs import auth, chat
+from tests.support.bedrock import FakeBedrock
 
 REGION = "eu-central-1"
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -149,19 +150,6 @@ def test_bedrock_refuses_what_converse_cannot_say_before_calling() -> None:
     assert "messages[0].content[0]: a 'image_url' part cannot be sent" in str(caught.value)
 
 
-class _ConverseStreamClient:
-    """Stubber validates ``stream`` as a plain structure and cannot carry an event stream:
-    a narrow fake that returns the events as botocore yields them."""
-
-    def __init__(self, events: list[dict[str, Any]]) -> None:
-        self.events = events
-        self.requests: list[dict[str, Any]] = []
-
-    def converse_stream(self, **request: Any) -> dict[str, Any]:
-        self.requests.append(request)
-        return {"stream": iter(self.events)}
-
-
 def test_bedrock_converse_stream_becomes_openai_chunks() -> None:
     context = BackendContext(blocking_threads=2)
     events: list[dict[str, Any]] = [
@@ -177,7 +165,7 @@ def test_bedrock_converse_stream_becomes_openai_chunks() -> None:
         },
     ]
     usage = Usage()
-    client = _ConverseStreamClient(events)
+    client = FakeBedrock(events=events)
     backend = BedrockBackend("br", _target("bedrock"), context, client=client)
     blocks = _run(_collect(backend.stream(chat(stream=True), usage, include_usage=True)))
     assert client.requests[0]["messages"] == [{"role": "user", "content": [{"text": "hello"}]}]

@@ -16,54 +16,15 @@ import httpx
 import openai
 import pytest
 from aiohttp import web
-from botocore.exceptions import ClientError
 
 from inferplane.components.aws import converse_handler
 from inferplane.router.app import create_app
 from tests.router import configs
 from tests.router.configs import KEY, auth, chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread, Served
+from tests.support.bedrock import MODEL, FakeBedrock
 
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
-ANSWER = {
-    "output": {"message": {"role": "assistant", "content": [{"text": "Hallo"}]}},
-    "stopReason": "end_turn",
-    "usage": {"inputTokens": 3, "outputTokens": 1, "totalTokens": 4},
-}
-EVENTS: list[dict[str, Any]] = [
-    {"messageStart": {"role": "assistant"}},
-    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hal"}}},
-    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "lo"}}},
-    {"messageStop": {"stopReason": "end_turn"}},
-    {"metadata": {"usage": {"inputTokens": 3, "outputTokens": 1, "totalTokens": 4}}},
-]
 TIMEOUTS = {"connect": 2, "first_byte": 5, "total": 5}
-
-
-class Bedrock:
-    """bedrock-runtime: answers, or fails with ``failure`` (code, Bedrock's HTTP status)."""
-
-    def __init__(self) -> None:
-        self.failure: tuple[str, int] | None = None
-        self.calls: list[dict[str, Any]] = []
-
-    def converse(self, **request: Any) -> dict[str, Any]:
-        self._call(request, "Converse")
-        return ANSWER
-
-    def converse_stream(self, **request: Any) -> dict[str, Any]:
-        self._call(request, "ConverseStream")
-        return {"stream": iter(EVENTS)}
-
-    def _call(self, request: dict[str, Any], operation: str) -> None:
-        self.calls.append(request)
-        if self.failure is not None:
-            code, status = self.failure
-            response: Any = {
-                "Error": {"Code": code, "Message": f"{code} from Bedrock"},
-                "ResponseMetadata": {"HTTPStatusCode": status},
-            }
-            raise ClientError(response, operation)
 
 
 def function_url(headers_seen: list[dict[str, str]]) -> web.Application:
@@ -88,9 +49,9 @@ def function_url(headers_seen: list[dict[str, str]]) -> web.Application:
 
 
 @pytest.fixture
-def bedrock(monkeypatch: pytest.MonkeyPatch, aws_env: None) -> Bedrock:
+def bedrock(monkeypatch: pytest.MonkeyPatch, aws_env: None) -> FakeBedrock:
     monkeypatch.setenv("MODEL_ID", MODEL)
-    client = Bedrock()
+    client = FakeBedrock()
     monkeypatch.setitem(converse_handler._clients, "bedrock", client)
     return client
 
@@ -123,14 +84,14 @@ class Stack:
         return httpx.post(url, json=body, headers=auth(), timeout=20)
 
 
-def test_bedrocks_answer_reaches_the_client(loop: LoopThread, bedrock: Bedrock) -> None:
+def test_bedrocks_answer_reaches_the_client(loop: LoopThread, bedrock: FakeBedrock) -> None:
     stack = Stack(loop)
     response = stack.post(chat("hi", temperature=1.5))
     assert response.status_code == 200, response.text
     assert response.headers["x-inferplane-target"] == "fn"
     assert response.json()["choices"][0]["message"]["content"] == "Hallo"
     # The handler's translation: OpenAI's 1.5 is Converse's maximum.
-    assert bedrock.calls == [
+    assert bedrock.requests == [
         {
             "modelId": MODEL,
             "messages": [{"role": "user", "content": [{"text": "hi"}]}],
@@ -142,7 +103,7 @@ def test_bedrocks_answer_reaches_the_client(loop: LoopThread, bedrock: Bedrock) 
 
 
 def test_a_stream_arrives_as_chunks_through_the_openai_client(
-    loop: LoopThread, bedrock: Bedrock
+    loop: LoopThread, bedrock: FakeBedrock
 ) -> None:
     stack = Stack(loop)
     client = openai.OpenAI(base_url=f"{stack.router.url}/v1", api_key=KEY, max_retries=0)
@@ -158,7 +119,7 @@ def test_a_stream_arrives_as_chunks_through_the_openai_client(
     "failure", [("AccessDeniedException", 403), ("ResourceNotFoundException", 404)]
 )
 def test_the_deployments_own_failure_falls_back(
-    loop: LoopThread, bedrock: Bedrock, failure: tuple[str, int]
+    loop: LoopThread, bedrock: FakeBedrock, failure: tuple[str, int]
 ) -> None:
     bedrock.failure = failure
     stack = Stack(loop)
@@ -169,7 +130,7 @@ def test_the_deployments_own_failure_falls_back(
     assert len(stack.fallback.requests) == 1
 
 
-def test_the_callers_mistake_is_the_callers_400(loop: LoopThread, bedrock: Bedrock) -> None:
+def test_the_callers_mistake_is_the_callers_400(loop: LoopThread, bedrock: FakeBedrock) -> None:
     bedrock.failure = ("ValidationException", 400)
     stack = Stack(loop)
     client = openai.OpenAI(base_url=f"{stack.router.url}/v1", api_key=KEY, max_retries=0)

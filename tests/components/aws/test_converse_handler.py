@@ -1,4 +1,6 @@
-"""The ``lambda`` target's handler against a stubbed bedrock-runtime client."""
+"""The ``lambda`` target's handler against a stubbed bedrock-runtime client (botocore's
+Stubber, which checks each request against the API model) and, for streams, the
+event-stream double ``tests.support.bedrock.FakeBedrock``."""
 
 from __future__ import annotations
 
@@ -12,14 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from inferplane.components.aws import converse_handler
-
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
-ANSWER = {
-    "output": {"message": {"role": "assistant", "content": [{"text": "Hi"}, {"text": "!"}]}},
-    "stopReason": "max_tokens",
-    "usage": {"inputTokens": 7, "outputTokens": 2, "totalTokens": 9},
-    "metrics": {"latencyMs": 12},
-}
+from tests.support.bedrock import ANSWER, EVENTS, MODEL, FakeBedrock, bedrock_error
 
 
 @pytest.fixture
@@ -75,7 +70,7 @@ def test_chat_completion_through_converse(bedrock: Stubber) -> None:
     completion = json.loads(reply["body"])
     assert completion["choices"][0]["message"] == {
         "role": "assistant",
-        "content": "Hi!",
+        "content": "Hallo",
         "refusal": None,
     }
     assert completion["choices"][0]["finish_reason"] == "length"
@@ -83,36 +78,7 @@ def test_chat_completion_through_converse(bedrock: Stubber) -> None:
     assert completion["model"] == MODEL
 
 
-class _StreamingBedrock:
-    """Stubber cannot carry an event stream: a client whose ``converse_stream`` yields the
-    events as botocore does, then raises ``error`` if given (a mid-stream failure)."""
-
-    def __init__(self, events: list[dict[str, Any]], error: Exception | None = None) -> None:
-        self.events, self.error = events, error
-        self.requests: list[dict[str, Any]] = []
-
-    def converse_stream(self, **request: Any) -> dict[str, Any]:
-        self.requests.append(request)
-        return {"stream": self._iterate()}
-
-    def _iterate(self) -> Iterator[dict[str, Any]]:
-        yield from self.events
-        if self.error is not None:
-            raise self.error
-
-
-EVENTS: list[dict[str, Any]] = [
-    {"messageStart": {"role": "assistant"}},
-    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hi"}}},
-    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "!"}}},
-    {"messageStop": {"stopReason": "end_turn"}},
-    {"metadata": {"usage": {"inputTokens": 7, "outputTokens": 2, "totalTokens": 9}}},
-]
-
-
-def _stream(
-    monkeypatch: pytest.MonkeyPatch, client: _StreamingBedrock, **extra: Any
-) -> dict[str, Any]:
+def _stream(monkeypatch: pytest.MonkeyPatch, client: FakeBedrock, **extra: Any) -> dict[str, Any]:
     monkeypatch.setenv("MODEL_ID", MODEL)
     monkeypatch.setitem(converse_handler._clients, "bedrock", client)
     body = {"messages": [{"role": "user", "content": "Hello"}], "stream": True, **extra}
@@ -125,7 +91,7 @@ def _data(reply: dict[str, Any]) -> list[Any]:
 
 
 def test_stream_request_is_conversestream_as_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    client = _StreamingBedrock(EVENTS)
+    client = FakeBedrock()
     reply = _stream(monkeypatch, client, stream_options={"include_usage": True})
     assert client.requests == [
         {"modelId": MODEL, "messages": [{"role": "user", "content": [{"text": "Hello"}]}]}
@@ -134,22 +100,20 @@ def test_stream_request_is_conversestream_as_chunks(monkeypatch: pytest.MonkeyPa
     *chunks, usage, done = _data(reply)
     assert [c["choices"][0]["delta"] for c in chunks] == [
         {"role": "assistant", "content": ""},
-        {"content": "Hi"},
-        {"content": "!"},
+        {"content": "Hal"},
+        {"content": "lo"},
         {},
     ]
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
-    assert usage["usage"] == {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9}
+    assert usage["usage"] == {"prompt_tokens": 4, "completion_tokens": 2, "total_tokens": 6}
     assert done == "data: [DONE]"
 
 
 def test_stream_failing_midway_ends_in_an_error_event_without_done(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from botocore.exceptions import ClientError
-
-    failure = ClientError({"Error": {"Code": "modelStreamErrorException"}}, "ConverseStream")
-    reply = _stream(monkeypatch, _StreamingBedrock(EVENTS[:2], failure))
+    failure = bedrock_error("modelStreamErrorException", 424, "ConverseStream")
+    reply = _stream(monkeypatch, FakeBedrock(events=EVENTS[:2], stream_failure=failure))
     assert reply["statusCode"] == 200  # the chunks before the failure were produced
     assert "data: [DONE]" not in reply["body"]
     assert reply["body"].endswith("\n\n")
@@ -158,7 +122,7 @@ def test_stream_failing_midway_ends_in_an_error_event_without_done(
 
 
 def test_stream_cut_before_message_stop_is_not_done(monkeypatch: pytest.MonkeyPatch) -> None:
-    reply = _stream(monkeypatch, _StreamingBedrock(EVENTS[:2]))
+    reply = _stream(monkeypatch, FakeBedrock(events=EVENTS[:2]))
     assert "data: [DONE]" not in reply["body"]
     assert "before messageStop" in _data(reply)[-1]["error"]["message"]
 
