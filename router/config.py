@@ -18,6 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .semantic.config import SemanticCacheConfig, reference_errors
+
 __all__ = [
     "ANONYMOUS_TENANT",
     "AdminConfig",
@@ -336,13 +338,6 @@ class ExactCacheConfig(_Model):
     max_entries: int = 10_000
 
 
-class SemanticCacheConfig(_Model):
-    enabled: bool = False
-    threshold: float = Field(default=0.92, gt=0, le=1)
-    max_entries: int = 10_000
-    embedder: str = "hashing"
-
-
 class CacheConfig(_Model):
     exact: ExactCacheConfig = ExactCacheConfig()
     semantic: SemanticCacheConfig = SemanticCacheConfig()
@@ -453,6 +448,9 @@ class RouterConfig(_Model):
             unknown = set(target.allowed_data_classes) - classes
             if unknown:
                 raise ValueError(f"target {name!r} allows unknown data classes {sorted(unknown)}")
+        routes = {route.name for route in self.routes}
+        for error in reference_errors(self.cache.semantic, self.targets, routes):
+            raise ValueError(error)
         return self
 
     def to_json(self) -> str:

@@ -41,20 +41,12 @@ from .accesslog import AccessLog
 from .auth import KeyRing
 from .backends import BackendContext, ChatBackend, Completion, Usage, build_backend
 from .bounds import check_body_size, check_items, off_loop, precheck_items
-from .cache import (
-    CachedAnswer,
-    ExactCache,
-    SemanticCache,
-    cache_key,
-    namespace,
-    semantic_namespace,
-)
+from .cache import CachedAnswer, ExactCache, cache_key, namespace
 from .chat import ChatRequest, parse_chat_request
 from .classify import Classification, Classifier
 from .cold import readiness, set_deadline
 from .config import ANONYMOUS_TENANT, KeyConfig, RouterConfig
 from .decide import Decision, RouteTable
-from .embedder import Embedder
 from .errors import (
     AuthenticationError,
     MethodNotAllowedError,
@@ -72,6 +64,7 @@ from .limits import RateLimiter
 from .metrics import Metrics
 from .pii import PiiRegistry
 from .resilience import CircuitBreaker, backoff_delay
+from .semantic.cache import SemanticCache
 from .sse import error_event, replay
 from .state import FailSafeStore, MemoryStore, RedisStore, StateStore
 from .window import WindowCheck
@@ -159,7 +152,6 @@ class Gateway:
         backends: Mapping[str, ChatBackend] | None = None,
         store: StateStore | None = None,
         pii: PiiRegistry | None = None,
-        embedder: Embedder | None = None,
         access_log: AccessLog | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -178,9 +170,11 @@ class Gateway:
         self.table = RouteTable(config)
         self.windows = WindowCheck(config.targets)
         self.exact = ExactCache(config.cache.exact, self.store)
-        self.semantic = SemanticCache(config.cache.semantic, embedder)
         self.breakers = {name: CircuitBreaker(config.breaker, clock) for name in config.targets}
         self.metrics = Metrics()
+        self.semantic = SemanticCache(
+            config, self.backends, self.metrics, self.context.resolve_secret
+        )
         self.access_log = access_log or AccessLog()
         self.endpoints: dict[str, Endpoint] = {
             "/v1/chat/completions": Endpoint("POST", self._chat),
@@ -218,6 +212,7 @@ class Gateway:
             await backend.close()
         await self.context.close()
         await self.store.close()
+        await self.semantic.close()
         await self.access_log.stop()
 
     async def handle(self, request: Request) -> Response:
@@ -504,12 +499,7 @@ class Gateway:
             answer = await self.exact.get(call.cache_key)
             self.metrics.cache[(("cache", "exact"), ("result", "hit" if answer else "miss"))] += 1
         if answer is None and self.semantic.enabled:
-            call.semantic_space = semantic_namespace(space, call.body)
-            if call.semantic_space is not None:
-                call.vector = self.semantic.embed(call.chat.last_user_text)
-                answer = self.semantic.get(call.semantic_space, call.vector)
-                result = "hit" if answer else "miss"
-                self.metrics.cache[(("cache", "semantic"), ("result", result))] += 1
+            answer = await self.semantic.lookup(call, space)
         if answer is None:
             return None
         self._finish(call, answer.target, 200, Usage(), cached=True)
@@ -522,8 +512,7 @@ class Gateway:
         answer = CachedAnswer(name, body)
         if call.cache_key is not None:
             await self.exact.put(call.cache_key, answer)
-        if call.semantic_space is not None and call.vector is not None:
-            self.semantic.put(call.semantic_space, call.vector, answer)
+        await self.semantic.store(call, name, body)
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -617,7 +606,9 @@ class Gateway:
         self.metrics.log_dropped = self.access_log.dropped
         self.metrics.state_degraded = int(getattr(self.store, "degraded", False))
         return Response(
-            200, {"content-type": "text/plain; version=0.0.4; charset=utf-8"}, self.metrics.render()
+            200,
+            {"content-type": "text/plain; version=0.0.4; charset=utf-8"},
+            self.metrics.render() + self.semantic.render(),
         )
 
     def _is_operator(self, request: Request) -> bool:
