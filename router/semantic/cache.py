@@ -125,7 +125,7 @@ class SemanticCache:
         partition = partition_id(semantic_space, self.embedder.identity)
         call.semantic_space, call.vector = partition, embedding.vector
         try:
-            answer, reason = await self._find(partition, embedding)
+            answer, reason = await self.find(partition, embedding)
         except StateUnavailableError as exc:
             self._state_failed(exc)
             self.stats.lookup(route, "skip", "state_unavailable")
@@ -147,7 +147,9 @@ class SemanticCache:
             return "state_unavailable"
         return None
 
-    async def _find(self, partition: str, embedding: Embedding) -> tuple[CachedAnswer | None, str]:
+    async def find(self, partition: str, embedding: Embedding) -> tuple[CachedAnswer | None, str]:
+        """The answer of the most similar live entry of ``partition`` and why (``similar``,
+        ``no_similar``, ``expired``), after catching up with the shared log."""
         index = await self._synced(partition)
         found = index.best(embedding.vector, self._clock()) if index is not None else None
         if found is None:
