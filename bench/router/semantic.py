@@ -10,6 +10,9 @@ are near a stored entry (hits) and half are new (misses). Prints p50/p99/max of:
 - **index**: ``VectorIndex.best`` (the sketch filter and the exact rerank), in memory;
 - **brute force**: the product of every stored vector with the query, the reference the
   sketch filter avoids, and the ratio of the two;
+- **spin**: a busy loop of the index's median CPU time, timed the same way: the share of
+  its wall p99 above its CPU time is what being descheduled costs on this host, for any
+  work of that length;
 - **shared** (with ``redis-server`` installed): ``SemanticCache.find`` as a request runs it
   against a real redis-server on loopback, i.e. the index plus one XRANGE (the replica's
   copy catching up, empty once it has) and, on a hit, one GET of the answer.
@@ -98,7 +101,17 @@ def bench_index(stored: Vectors, asked: list[Vectors]) -> dict[str, Row]:
         return best if scores[best] >= THRESHOLD else None
 
     slow = timed(brute, asked[: max(50, len(asked) // 10)])
-    return {"index": summary(*fast), "brute force": summary(*slow)}
+    # The host's floor: a spin of the index's median CPU time, timed the same way; its
+    # wall p99 is what being descheduled costs on a loaded host, whatever the work.
+    work = statistics.median(fast[1])
+    floor = timed(lambda q: spin(work), asked)
+    return {"index": summary(*fast), "brute force": summary(*slow), "spin": summary(*floor)}
+
+
+def spin(cpu_seconds: float) -> None:
+    end = time.process_time() + cpu_seconds
+    while time.process_time() < end:
+        pass
 
 
 async def bench_shared(stored: Vectors, asked: list[Vectors], url: str) -> Row:

@@ -13,7 +13,7 @@ def test_the_semantic_bench_runs_small(capsys: pytest.CaptureFixture[str]) -> No
     require_tool("redis-server")
     semantic.main(["--entries", "3000", "--dims", "32", "--queries", "40"])
     out = capsys.readouterr().out
-    found = {line.split()[0]: line.split()[-1] for line in out.splitlines()[2:5]}
+    found = {line.split()[0]: line.split()[-1] for line in out.splitlines()[2:6]}
     # every near query found its entry, on every path
-    assert found == {"index": "20", "brute": "20", "shared": "20"}
+    assert found == {"index": "20", "brute": "20", "spin": "0", "shared": "20"}
     assert "target: p99 < 2 ms" in out
