@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from inferplane.router.config import RouterConfig
-from inferplane.router.metrics import Metrics
+from inferplane.router.pipeline.accounting import Accounting
 from inferplane.router.semantic.cache import SYNC_BATCH, SemanticCache, partition_id
 from inferplane.router.semantic.embedders import Embedding
 from inferplane.router.semantic.index import VectorIndex
@@ -135,7 +135,7 @@ async def bench_shared(stored: Vectors, asked: list[Vectors], url: str) -> Row:
             },
         }
     )
-    cache = SemanticCache(config, {}, Metrics(), lambda ref: os.environ[ref.name])
+    cache = SemanticCache(config, {}, Accounting(config), lambda ref: os.environ[ref.name])
     partition = partition_id("bench", "bench")
     answer = b'{"choices":[]}'
     for start in range(0, len(stored), 32):

@@ -1,6 +1,5 @@
 """The semantic cache: answers to earlier prompts that mean the same, found by embedding.
 
-    config.py     SemanticCacheConfig (``cache.semantic`` in the RouterConfig)
     embedders.py  text to a unit vector: the in-process ``hashing`` embedder, or a target
                   of the stack that serves ``/v1/embeddings`` (residency-checked)
     index.py      top-1 cosine over one partition, fast enough for 100,000 entries
@@ -8,6 +7,5 @@
     metrics.py    hit/miss/skip counters with reasons, and the cost the hits saved
     cache.py      SemanticCache: the steps above, for one routed call
 
-Nothing is imported here: ``router.config`` imports ``semantic.config`` while the rest
-imports ``router.config``.
+Its settings are ``cache.semantic`` in the RouterConfig (``router.config.semantic``).
 """

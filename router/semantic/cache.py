@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..backends import Usage
 from ..cache import CachedAnswer, semantic_namespace
 from ..config import BreakerConfig, RouterConfig, SecretRef
 from ..errors import StateUnavailableError
@@ -41,8 +42,8 @@ from .shared import START, MemoryLog, RedisLog, VectorLog
 
 if TYPE_CHECKING:
     from ..backends import ChatBackend
-    from ..core import Call
-    from ..metrics import Metrics
+    from ..pipeline.accounting import Accounting
+    from ..pipeline.call import Call
 
 __all__ = ["SYNC_BATCH", "SemanticCache", "partition_id"]
 
@@ -73,7 +74,7 @@ class SemanticCache:
         self,
         config: RouterConfig,
         backends: Mapping[str, ChatBackend],
-        metrics: Metrics,
+        accounting: Accounting,
         resolve_secret: Callable[[SecretRef], str],
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -81,7 +82,7 @@ class SemanticCache:
         self.enabled = self.config.enabled
         self.stats = SemanticMetrics()
         self._router = config
-        self._metrics = metrics
+        self._accounting = accounting
         self._clock = clock
         self._mirrors: OrderedDict[str, _Mirror] = OrderedDict()
         self._entries = 0
@@ -131,7 +132,7 @@ class SemanticCache:
             self.stats.lookup(route, "skip", "state_unavailable")
             return None
         self._state.record_success()
-        self._metrics.cache[(("cache", "semantic"), ("result", "hit" if answer else "miss"))] += 1
+        self._accounting.cache_lookup("semantic", answer is not None)
         self.stats.lookup(route, "hit" if answer else "miss", reason)
         if answer is not None:
             self._saved(route, answer)
@@ -223,22 +224,17 @@ class SemanticCache:
         name = self.embedder.target
         if name is None:
             return
-        price = self._router.targets[name].input_cost_per_1k or 0.0
-        tokens = embedding.prompt_tokens
-        self._metrics.usage(name, tokens, 0, tokens * price / 1000)
+        self._accounting.spent(name, Usage(prompt_tokens=embedding.prompt_tokens))
 
     def _saved(self, route: str, answer: CachedAnswer) -> None:
         usage = _usage(answer.body)
-        prompt = int(usage.get("prompt_tokens") or 0)
-        completion = int(usage.get("completion_tokens") or 0)
-        target = self._router.targets.get(answer.target)
-        usd = 0.0
-        if target is not None:
-            usd = (
-                prompt * (target.input_cost_per_1k or 0.0)
-                + completion * (target.output_cost_per_1k or 0.0)
-            ) / 1000
-        self.stats.saved(route, prompt, completion, usd)
+        tokens = Usage(
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+        )
+        known = answer.target in self._router.targets  # a target since removed: no price
+        usd = self._accounting.cost(answer.target, tokens) if known else 0.0
+        self.stats.saved(route, tokens.prompt_tokens, tokens.completion_tokens, usd)
 
     def render(self) -> bytes:
         return ("\n".join(self.stats.render()) + "\n").encode()

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import orjson
 
-from ..config import BreakerConfig, TargetConfig
+from ..config import BreakerConfig, SemanticCacheConfig, TargetConfig
 from ..errors import ConfigError, UpstreamError
 from ..resilience import CircuitBreaker
-from .config import SemanticCacheConfig
 
 if TYPE_CHECKING:
     import numpy as np

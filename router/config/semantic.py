@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from .base import Model
 
 __all__ = ["HASHING", "TARGET_PREFIX", "SemanticCacheConfig", "reference_errors"]
 
@@ -13,10 +15,8 @@ HASHING = "hashing"
 TARGET_PREFIX = "target:"
 
 
-class SemanticCacheConfig(BaseModel):
+class SemanticCacheConfig(Model):
     """The semantic cache of one router (``router.semantic``); off unless ``enabled``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     embedder: str = Field(default=HASHING, pattern=r"^(hashing|target:.+)$")
