@@ -45,6 +45,7 @@ class VectorIndex:
         self._sketches = np.zeros((_WORDS, rows), dtype=np.uint64)
         self._expires = np.zeros(rows, dtype=np.float64)
         self._refs: list[str] = [""] * rows
+        self._rows: dict[str, int] = {}
         # Same seed in every replica; only this replica's own sketches are compared.
         planes = np.random.default_rng(dimensions).standard_normal((dimensions, SKETCH_BITS))
         self._planes = planes.astype(np.float32)
@@ -58,7 +59,9 @@ class VectorIndex:
         self._vectors[row] = vector
         self._sketches[:, row] = self._sketch(vector)
         self._expires[row] = expires
+        self._rows.pop(self._refs[row], None)  # the entry this row held, if any
         self._refs[row] = ref
+        self._rows[ref] = row
         self._next = (row + 1) % self.capacity
         self.count = min(self.count + 1, self.capacity)
 
@@ -82,9 +85,9 @@ class VectorIndex:
 
     def forget(self, ref: str) -> None:
         """An entry whose answer is gone (expired or evicted in the shared store)."""
-        for row in range(self.count):
-            if self._refs[row] == ref:
-                self._expires[row] = 0.0
+        row = self._rows.get(ref)
+        if row is not None:
+            self._expires[row] = 0.0
 
     def _candidates(self, sketch: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
         import numpy as np

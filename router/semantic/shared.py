@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,20 +73,21 @@ def _position(entry_id: str) -> tuple[int, int]:
 
 class MemoryLog:
     """The log in process: at most ``max_entries`` per partition and ``total`` in all
-    (least recently written partitions dropped first)."""
+    (least recently written partitions dropped first). Positions are one counter for all
+    partitions, so a read finds its start by bisection."""
 
     def __init__(self, total: int, clock: Callable[[], float] = time.time) -> None:
         self._total = total
         self._clock = clock
         self._logs: OrderedDict[str, list[LogEntry]] = OrderedDict()
+        self._seqs: dict[str, list[int]] = {}
         self._answers: dict[tuple[str, str], tuple[float, bytes]] = {}
         self._seq = 0
         self._entries = 0
 
     async def read(self, partition: str, after: str, count: int) -> list[LogEntry]:
-        log = self._logs.get(partition, [])
-        start = _position(after)
-        return [e for e in log if _position(e.id) > start][:count]
+        start = bisect_right(self._seqs.get(partition, []), _position(after)[1])
+        return self._logs.get(partition, [])[start : start + count]
 
     async def add(
         self, partition: str, vector: bytes, answer: bytes, ttl_s: int, max_entries: int
@@ -93,22 +95,29 @@ class MemoryLog:
         now = self._clock()
         self._seq += 1
         ref = new_ref()
-        entry = LogEntry(f"{int(now * 1000)}-{self._seq}", vector, ref, now)
         log = self._logs.setdefault(partition, [])
+        seqs = self._seqs.setdefault(partition, [])
         self._logs.move_to_end(partition)
-        log.append(entry)
+        log.append(LogEntry(f"{int(now * 1000)}-{self._seq}", vector, ref, now))
+        seqs.append(self._seq)
         self._answers[(partition, ref)] = (now + ttl_s, answer)
         self._entries += 1
-        while len(log) > max_entries:
-            self._drop(partition, log.pop(0))
+        if len(log) > max_entries:
+            self._drop(partition, len(log) - max_entries)
         while self._entries > self._total and len(self._logs) > 1:
-            oldest, dropped = self._logs.popitem(last=False)
-            for old in dropped:
-                self._drop(oldest, old)
+            oldest = next(iter(self._logs))
+            self._drop(oldest, len(self._logs[oldest]))
 
-    def _drop(self, partition: str, entry: LogEntry) -> None:
-        self._answers.pop((partition, entry.ref), None)
-        self._entries -= 1
+    def _drop(self, partition: str, oldest: int) -> None:
+        """Drop the ``oldest`` entries of ``partition`` (the partition when all go)."""
+        log = self._logs[partition]
+        for entry in log[:oldest]:
+            self._answers.pop((partition, entry.ref), None)
+        del log[:oldest]
+        del self._seqs[partition][:oldest]
+        self._entries -= oldest
+        if not log:
+            del self._logs[partition], self._seqs[partition]
 
     async def answer(self, partition: str, ref: str) -> bytes | None:
         found = self._answers.get((partition, ref))
@@ -118,6 +127,7 @@ class MemoryLog:
 
     async def close(self) -> None:
         self._logs.clear()
+        self._seqs.clear()
         self._answers.clear()
 
 
