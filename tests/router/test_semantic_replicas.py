@@ -5,11 +5,9 @@ deterministic embedding fake), never for another tenant."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 import redis
 
 from inferplane.router.auth import new_key
@@ -17,20 +15,9 @@ from tests.router import configs
 from tests.router.configs import target
 from tests.router.embedding_fake import PASSWORD, PASSWORD_PARAPHRASE, FakeEmbedder
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port
-from tests.router.test_redis_state import RedisServer
-from tests.router.test_workers import _ready, _start
-from tests.support.tools import require_tool
+from tests.router.test_workers import _ready, _start, redis_url
 
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    require_tool("redis-server")
-    server = RedisServer()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
+__all__ = ["redis_url"]  # the fixture (a real redis-server), shared with test_workers
 
 
 def _config(upstream: str, embedder: str, keys: list[dict[str, object]]) -> str:
