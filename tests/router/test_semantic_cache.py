@@ -4,18 +4,34 @@ class the embedding target may not receive is never sent to it; metrics say why.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import math
 from typing import Any
 
+import boto3
 import httpx
+import orjson
 import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
 
 from inferplane.router.app import create_app
 from inferplane.router.auth import new_key
+from inferplane.router.backends import BackendContext
+from inferplane.router.backends.bedrock import BedrockBackend
+from inferplane.router.config import TargetConfig
+from inferplane.router.core import Gateway, Request
 from inferplane.router.embedder import hashing_embedder
 from tests.router import configs
-from tests.router.configs import OPERATOR_KEY, target
-from tests.router.embedding_fake import HOLIDAYS, PASSWORD, PASSWORD_PARAPHRASE, FakeEmbedder
+from tests.router.configs import OPERATOR_KEY, auth, target
+from tests.router.embedding_fake import (
+    HOLIDAYS,
+    MEANINGS,
+    PASSWORD,
+    PASSWORD_PARAPHRASE,
+    FakeEmbedder,
+)
 from tests.router.fakes import FakeOpenAI, LoopThread
 
 THRESHOLD = 0.95
@@ -190,3 +206,59 @@ def test_vectors_are_unit_length_whatever_the_target_returns() -> None:
 
     vector = _unit(b'{"data":[{"embedding":[3.0,4.0]}]}')
     assert math.isclose(float(vector @ vector), 1.0, rel_tol=1e-6)
+
+
+def test_a_bedrock_titan_target_embeds_for_the_semantic_cache(
+    loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embeddings adapters of /v1/embeddings serve the cache: Bedrock Titan here
+    (botocore Stubber: exactly these two InvokeModel calls, in order)."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    model, region = "amazon.titan-embed-text-v2:0", "eu-central-1"
+    titan = {
+        "backend": "bedrock",
+        "model": model,
+        "region": region,
+        "location": f"cloud:aws:{region}",
+        "allowed_data_classes": ["public"],
+    }
+    upstream = FakeOpenAI("primary")
+    up = loop.serve(upstream.app)
+    cfg = configs.config(
+        {"primary": target(up.url, ("public",)), "titan": titan},
+        [{"name": "default", "targets": ["primary"]}],
+        cache=_semantic(embedder="target:titan"),
+    )
+    client = boto3.client("bedrock-runtime", region_name=region)
+    context = BackendContext(blocking_threads=2)
+    backend = BedrockBackend("titan", TargetConfig.model_validate(titan), context, client)
+    gateway = Gateway(cfg, backends={"titan": backend})
+
+    async def ask_twice() -> list[str]:
+        answers = []
+        for question in (PASSWORD, PASSWORD_PARAPHRASE):
+            messages = [{"role": "user", "content": question}]
+            body = orjson.dumps({"model": "default", "messages": messages})
+            response = await gateway.handle(Request("POST", "/v1/chat/completions", auth(), body))
+            answers.append(response.headers["x-inferplane-cache"])
+        await gateway.close()
+        return answers
+
+    with Stubber(client) as stub:
+        for question in (PASSWORD, PASSWORD_PARAPHRASE):
+            answer = orjson.dumps({"embedding": MEANINGS[question], "inputTextTokenCount": 3})
+            stub.add_response(
+                "invoke_model",
+                {"body": StreamingBody(io.BytesIO(answer), len(answer)), "contentType": "json"},
+                {
+                    "modelId": model,
+                    "body": orjson.dumps({"inputText": question}),
+                    "contentType": "application/json",
+                    "accept": "application/json",
+                },
+            )
+        assert asyncio.run(ask_twice()) == ["miss", "hit"]
+        stub.assert_no_pending_responses()
+    context.executor.shutdown()
+    assert len(upstream.requests) == 1
