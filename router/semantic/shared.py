@@ -149,8 +149,10 @@ class RedisLog:
 
     async def read(self, partition: str, after: str, count: int) -> list[LogEntry]:
         try:
+            # Inclusive start, the entry at ``after`` dropped below: exclusive ranges
+            # ("(id") need Redis 6.2, Azure Cache for Redis still offers 6.0.
             rows = await self._redis.xrange(
-                f"{self._prefix}:{partition}:v", min=f"({after}", max="+", count=count
+                f"{self._prefix}:{partition}:v", min=after, max="+", count=count + 1
             )
         except self._failures as exc:
             raise _unavailable(exc) from exc
@@ -159,11 +161,13 @@ class RedisLog:
             if not isinstance(raw_id, bytes) or fields is None:
                 continue
             entry_id = raw_id.decode()
+            if entry_id == after:
+                continue
             vector, ref = fields.get(b"v"), fields.get(b"r")
             if isinstance(vector, bytes) and isinstance(ref, bytes):
                 created = _position(entry_id)[0] / 1000
                 entries.append(LogEntry(entry_id, vector, ref.decode(), created))
-        return entries
+        return entries[:count]
 
     async def add(
         self, partition: str, vector: bytes, answer: bytes, ttl_s: int, max_entries: int

@@ -4,6 +4,7 @@ deterministic embedding fake), never for another tenant."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import httpx
 import redis
 
 from inferplane.router.auth import new_key
+from inferplane.router.semantic.shared import START, LogEntry, RedisLog
 from tests.router import configs
 from tests.router.configs import target
 from tests.router.embedding_fake import PASSWORD, PASSWORD_PARAPHRASE, FakeEmbedder
@@ -87,3 +89,24 @@ def test_a_store_through_one_process_is_a_hit_through_the_other(
                 if process.stderr is not None:
                     process.stderr.close()
     assert [r["messages"][-1]["content"] for r in upstream.requests] == [PASSWORD, PASSWORD]
+
+
+def test_the_redis_log_reads_in_batches_after_a_position_and_expires(redis_url: str) -> None:
+    async def run() -> tuple[list[LogEntry], list[LogEntry], list[bytes | None]]:
+        log = RedisLog.from_url(redis_url, "inferplane:t", timeout_s=1.0)
+        for number in range(5):
+            await log.add("p", bytes([number]) * 4, b"a%d" % number, ttl_s=60, max_entries=100)
+        first = await log.read("p", START, 2)
+        rest = await log.read("p", first[-1].id, 10)
+        answers = [await log.answer("p", entry.ref) for entry in (*first, *rest)]
+        await log.close()
+        return first, rest, answers
+
+    first, rest, answers = asyncio.run(run())
+    assert [e.vector for e in first] == [b"\0" * 4, b"\1" * 4]
+    assert [e.vector for e in rest] == [bytes([n]) * 4 for n in (2, 3, 4)]
+    assert answers == [b"a0", b"a1", b"a2", b"a3", b"a4"]
+    with redis.Redis.from_url(redis_url) as client:
+        expiries = [client.ttl(key) for key in client.keys("inferplane:t:sem:p:*")]
+    assert len(expiries) == 6  # the log and five answers, each expiring
+    assert all(0 < ttl <= 60 for ttl in expiries)
