@@ -104,15 +104,12 @@ class SemanticCache:
         """An earlier answer for ``call`` (whose exact-cache namespace is ``space``); on a
         miss ``call`` remembers where its answer goes (``store``)."""
         route = call.decision.route.name
-        skip = self._skip_reason(call, route)
-        if skip is not None:
-            self.stats.lookup(route, "skip", skip)
+        semantic_space = semantic_namespace(space, call.body)
+        skip = self._skip_reason(call, route, semantic_space)
+        if skip is not None or semantic_space is None:
+            self.stats.lookup(route, "skip", skip or "conversation")
             return None
         assert self.embedder is not None  # enabled
-        semantic_space = semantic_namespace(space, call.body)
-        if semantic_space is None:
-            self.stats.lookup(route, "skip", "conversation")
-            return None
         try:
             embedding = await self.embedder.embed(call.chat.last_user_text)
         except EmbedderDown:
@@ -138,9 +135,12 @@ class SemanticCache:
             self._saved(route, answer)
         return answer
 
-    def _skip_reason(self, call: Call, route: str) -> str | None:
+    def _skip_reason(self, call: Call, route: str, semantic_space: str | None) -> str | None:
+        """Why ``call`` cannot use the cache, in the order of the module's docstring."""
         if self.config.routes is not None and route not in self.config.routes:
             return "route"
+        if semantic_space is None:
+            return "conversation"
         assert self.embedder is not None
         if not self.embedder.may_embed(call.classification.data_class):
             return "residency"

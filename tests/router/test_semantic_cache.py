@@ -262,3 +262,22 @@ def test_a_bedrock_titan_target_embeds_for_the_semantic_cache(
         stub.assert_no_pending_responses()
     context.executor.shutdown()
     assert len(upstream.requests) == 1
+
+
+def test_a_conversation_not_ending_with_a_user_turn_skips_the_cache(loop: LoopThread) -> None:
+    upstream = FakeOpenAI("primary")
+    with FakeEmbedder() as embedder:
+        url, keys = _router(loop, upstream, embedder)
+        messages = [
+            {"role": "user", "content": PASSWORD},
+            {"role": "assistant", "content": "Open the settings page and"},
+        ]
+        response = httpx.post(
+            f"{url}/v1/chat/completions",
+            json={"model": "default", "messages": messages},
+            headers={"authorization": f"Bearer {keys['a']}"},
+        )
+        assert response.status_code == 200, response.text
+        assert embedder.inputs == []
+    lookups = _metrics(url, "inferplane_semantic_cache_total")
+    assert lookups == {'{route="default",result="skip",reason="conversation"}': 1}
