@@ -36,6 +36,9 @@ from tests.router.fakes import FakeOpenAI, LoopThread
 
 THRESHOLD = 0.95
 PRICES = {"input_cost_per_1k": 1.0, "output_cost_per_1k": 2.0}
+# Not the suite's FAST timeouts: nothing here tests a slow upstream, and a collector pause
+# in a big test session must not turn into a 503.
+PATIENT = {"connect": 5.0, "first_byte": 10.0, "total": 10.0}
 
 
 def _semantic(**extra: Any) -> dict[str, Any]:
@@ -71,7 +74,9 @@ def _router(
     up = loop.serve(upstream.app)
     cfg = configs.config(
         {
-            "primary": target(up.url, ("public", "confidential", "restricted"), **PRICES),
+            "primary": target(
+                up.url, ("public", "confidential", "restricted"), timeouts=PATIENT, **PRICES
+            ),
             "embedder": _embedder_target(embedder.url, embed_classes),
         },
         [
@@ -209,12 +214,10 @@ def test_vectors_are_unit_length_whatever_the_target_returns() -> None:
 
 
 def test_a_bedrock_titan_target_embeds_for_the_semantic_cache(
-    loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+    loop: LoopThread, aws_env: None
 ) -> None:
     """The embeddings adapters of /v1/embeddings serve the cache: Bedrock Titan here
     (botocore Stubber: exactly these two InvokeModel calls, in order)."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
-        monkeypatch.setenv(name, value)
     model, region = "amazon.titan-embed-text-v2:0", "eu-central-1"
     titan = {
         "backend": "bedrock",
@@ -226,7 +229,7 @@ def test_a_bedrock_titan_target_embeds_for_the_semantic_cache(
     upstream = FakeOpenAI("primary")
     up = loop.serve(upstream.app)
     cfg = configs.config(
-        {"primary": target(up.url, ("public",)), "titan": titan},
+        {"primary": target(up.url, ("public",), timeouts=PATIENT), "titan": titan},
         [{"name": "default", "targets": ["primary"]}],
         cache=_semantic(embedder="target:titan"),
     )

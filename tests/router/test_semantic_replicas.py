@@ -17,6 +17,7 @@ from tests.router import configs
 from tests.router.configs import target
 from tests.router.embedding_fake import PASSWORD, PASSWORD_PARAPHRASE, FakeEmbedder
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port
+from tests.router.test_semantic_cache import PATIENT
 from tests.router.test_workers import _ready, _start, redis_url
 
 __all__ = ["redis_url"]  # the fixture (a real redis-server), shared with test_workers
@@ -31,13 +32,13 @@ def _config(upstream: str, embedder: str, keys: list[dict[str, object]]) -> str:
         "allowed_data_classes": ["public"],
     }
     return configs.config(
-        {"primary": target(upstream, ("public",)), "embedder": embedding},
+        {"primary": target(upstream, ("public",), timeouts=PATIENT), "embedding": embedding},
         [{"name": "default", "targets": ["primary"]}],
         keys=keys,
         state={"backend": "redis", "url": {"store": "env", "name": "ROUTER_REDIS_URL"}},
         cache={
             "exact": {"enabled": False},
-            "semantic": {"enabled": True, "embedder": "target:embedder", "threshold": 0.95},
+            "semantic": {"enabled": True, "embedder": "target:embedding", "threshold": 0.95},
         },
     ).to_json()
 
