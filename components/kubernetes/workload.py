@@ -59,7 +59,8 @@ class KubernetesWorkload(pulumi.ComponentResource):
             role = ROLES[(manifest["apiVersion"], manifest["kind"])]
             self.resources[role] = register_manifest(name, manifest, self._options(role, args))
         self.service_name = workload.name
-        self.url = f"http://{workload.name}.{workload.namespace}.svc.cluster.local:{workload.port}"
+        port = workload.container.port
+        self.url = f"http://{workload.name}.{workload.namespace}.svc.cluster.local:{port}"
         self.register_outputs({"service_name": self.service_name, "url": self.url})
 
     def _options(self, role: str, args: KubernetesWorkloadArgs) -> pulumi.ResourceOptions:

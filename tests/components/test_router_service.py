@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -16,7 +18,11 @@ from inferplane.components.aws.wiring import (
     lambda_url_grants,
 )
 from inferplane.components.base import Labels
-from inferplane.components.router import CONFIG_ENV, RouterService, RouterServiceArgs
+from inferplane.components.router import CONFIG_ENV
+from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs
+from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
+from inferplane.components.router.edge import EdgeRouter, EdgeRouterArgs
+from inferplane.components.router.kubernetes import KubernetesRouter, KubernetesRouterArgs
 from inferplane.components.wiring import Grant
 from inferplane.plan import Graph
 from tests.support.recording import only, record, refusal
@@ -39,10 +45,9 @@ GRANTS = [
 
 def _lambda_router(grants: list[Grant]) -> Graph:
     return record(
-        lambda: RouterService(
+        lambda: LambdaRouter(
             "router",
-            RouterServiceArgs(
-                platform="lambda",
+            LambdaRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
                 region="eu-central-1",
@@ -136,10 +141,9 @@ def test_grant_statements_skip_other_clouds() -> None:
 
 def test_cloud_run_router_runs_the_image_with_the_config_env() -> None:
     graph = record(
-        lambda: RouterService(
+        lambda: CloudRunRouter(
             "router",
-            RouterServiceArgs(
-                platform="cloud_run",
+            CloudRunRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
                 region="europe-west4",
@@ -158,43 +162,57 @@ def test_cloud_run_router_runs_the_image_with_the_config_env() -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    "build",
     [
-        ({"platform": "heroku"}, "platform: 'heroku' is not one of"),
-        ({"platform": "lambda", "region": "eu-central-1"}, "code: required on platform 'lambda'"),
-        ({"platform": "cloud_run", "region": "europe-west4"}, "image: required"),
-        ({"platform": "kubernetes", "image": IMAGE}, "kubernetes_provider: required"),
-        ({"platform": "edge"}, "edge_url: required"),
-        ({"platform": "edge", "edge_url": "https://x:8088"}, "edge_site: required"),
-        (
-            {"platform": "edge", "edge_url": "https://x:8088", "edge_site": "x", "replicas": 0},
-            "replicas: 0",
+        lambda: CloudRunRouter(
+            "router",
+            CloudRunRouterArgs(
+                config_json=CONFIG, labels=LABELS, region="europe-west4", image=IMAGE, replicas=0
+            ),
         ),
+        lambda: KubernetesRouter("router", _kubernetes_args(replicas=0)),
     ],
 )
-def test_invalid_arguments_create_nothing(args: dict[str, object], message: str) -> None:
-    error, graph = refusal(
-        lambda: RouterService(
-            "router",
-            RouterServiceArgs(config_json=CONFIG, labels=LABELS, **args),  # type: ignore[arg-type]
-        )
+def test_invalid_replicas_create_nothing(build: Callable[[], object]) -> None:
+    error, graph = refusal(build)
+    assert "replicas: 0 must be at least 1" in str(error)
+    assert _created(graph) == []
+
+
+def test_a_kubernetes_router_calling_aws_targets_needs_its_eks_cluster() -> None:
+    error, graph = refusal(lambda: KubernetesRouter("router", _kubernetes_args(grants=GRANTS)))
+    assert "eks: None, but the router on Kubernetes calls AWS targets" in str(error)
+    assert _created(graph) == []
+
+
+def _created(graph: Graph) -> list[str]:
+    """What a refused router left behind, besides the test's own cluster provider."""
+    return [r.type for r in graph.resources if r.name != "cluster"]
+
+
+def _kubernetes_args(**more: Any) -> KubernetesRouterArgs:
+    provider = pulumi.ProviderResource("kubernetes", "cluster")
+    return KubernetesRouterArgs(
+        config_json=CONFIG,
+        labels=LABELS,
+        image=IMAGE,
+        provider=provider,
+        namespace="inference",
+        **more,
     )
-    assert message in str(error)
-    assert graph.resources == []
 
 
 def test_edge_router_sits_on_its_sites_lan_only() -> None:
     # Old main published the placeholder (internet, no networks), so IP-WIR-001 found
     # every edge router unable to reach its own site (docs/wiring.md: `edge:<site>`).
     graph = record(
-        lambda: RouterService(
+        lambda: EdgeRouter(
             "router",
-            RouterServiceArgs(
-                platform="edge",
+            EdgeRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
-                edge_url="https://munich-plant:8088",
-                edge_site="munich-plant",
+                url="https://munich-plant:8088",
+                site="munich-plant",
             ),
         )
     )
@@ -210,15 +228,14 @@ def test_edge_router_sits_on_its_sites_lan_only() -> None:
 
 def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> None:
     from inferplane.components.aws.gpu_fleet import GpuFleet
-    from inferplane.components.router import RouterVpc
+    from inferplane.components.router.aws_lambda import RouterVpc
     from tests.components.aws.test_gpu_fleet import BASE as FLEET
 
     def program() -> None:
         fleet = GpuFleet("llama", FLEET)
-        RouterService(
+        LambdaRouter(
             "router",
-            RouterServiceArgs(
-                platform="lambda",
+            LambdaRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
                 region="us-east-1",

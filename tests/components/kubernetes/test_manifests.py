@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from inferplane.components.container import ContainerSpec, Resources
 from inferplane.components.kubernetes.manifests import (
     GPU_RESOURCE,
     KUBERNETES_VERSION,
@@ -25,6 +26,7 @@ from inferplane.components.kubernetes.manifests import (
 )
 from inferplane.serving import ENGINES, render
 from inferplane.spec.serving import Serving
+from tests.support.containers import changed
 
 DIGEST = "sha256:" + "ab" * 32
 
@@ -62,9 +64,12 @@ def router() -> Workload:
         name="router",
         namespace="inference",
         component="router",
-        image=f"ghcr.io/example/inferplane-router:1.0@{DIGEST}",
-        port=8088,
-        health_path="/healthz",
+        container=ContainerSpec(
+            image=f"ghcr.io/example/inferplane-router:1.0@{DIGEST}",
+            port=8088,
+            health_path="/healthz",
+            resources=Resources(cpu=0.5, memory_gib=0.5),
+        ),
         labels=ROUTER_POD_LABELS,
         replicas_min=2,
         replicas_max=6,
@@ -403,8 +408,11 @@ def test_invalid_arguments_are_refused_with_the_key(changes: dict[str, Any], mes
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"port": 0}, "port 0 is out of range; allowed: 1..65535"),
-        ({"health_path": "healthz"}, "health_path 'healthz' must start with '/'"),
+        ({"port": 0}, "container.port 0 is out of range; allowed: 1..65535"),
+        ({"health_path": "healthz"}, "container.health_path 'healthz' is not allowed"),
+        ({"health_path": None}, "container.health_path None is not allowed"),
+        ({"cpu": 0}, "container.resources.cpu 0 is out of range"),
+        ({"memory_gib": 0.001}, "container.resources.memory_gib 0.001 is out of range"),
         ({"files": {"a/b": "x"}}, "files key 'a/b' is not a ConfigMap key"),
         ({"files_mount": "/tmp"}, "files_mount '/tmp' must be an absolute path"),
         ({"startup_seconds": 5}, "startup_seconds 5 is out of range"),
@@ -412,4 +420,4 @@ def test_invalid_arguments_are_refused_with_the_key(changes: dict[str, Any], mes
 )
 def test_invalid_workload_arguments_are_refused(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
-        workload_manifests(dataclasses.replace(router(), **changes))
+        workload_manifests(changed(router(), changes))
