@@ -102,7 +102,6 @@ def _on_kubernetes(
     if not isinstance(server, ModelServer) or not isinstance(beside, KubernetesTarget):
         raise SpecError([Issue("router.target", "must name a kubernetes target")])
     servers = [t for t in targets.values() if isinstance(t, ModelServer)]
-    cluster = beside.cluster
     args = KubernetesRouterArgs(
         config_json=basis.config_json,
         labels=basis.labels,
@@ -116,9 +115,18 @@ def _on_kubernetes(
         internet=len(servers) < len(targets),
         # AWS targets' grants go to an EKS Pod Identity role (docs/kubernetes.md).
         grants=_aws_grants(targets, ctx),
-        eks=EksCluster(cluster.name, cluster.region) if cluster.cloud == "aws" else None,
+        eks=_eks(beside),
     )
     return KubernetesRouter("router", args)
+
+
+def _eks(target: KubernetesTarget) -> EksCluster | None:
+    """The EKS cluster the target runs on (None off EKS, or without the cluster's name,
+    which the router then refuses if it calls AWS targets)."""
+    cluster = target.cluster
+    if cluster.cloud != "aws" or cluster.name is None or cluster.region is None:
+        return None
+    return EksCluster(cluster.name, cluster.region)
 
 
 def _on_edge(
