@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_azure_native as azure
@@ -18,6 +19,18 @@ __all__ = ["access", "ml_workspace"]
 _ml = azure.machinelearningservices
 
 
+@dataclass(frozen=True)
+class _Placement:
+    """Where the workspace's dependencies go: children of ``owner`` named after ``name``,
+    in ``group``, tagged ``tags``."""
+
+    owner: TargetComponent
+    name: str
+    args: AzureMlEndpointArgs
+    group: pulumi.Input[str]
+    tags: dict[str, str]
+
+
 def ml_workspace(
     owner: TargetComponent,
     name: str,
@@ -26,6 +39,7 @@ def ml_workspace(
     tags: dict[str, str],
 ) -> azure.machinelearningservices.Workspace:
     """The workspace, as a child ``<name>-workspace`` of ``owner``."""
+    at = _Placement(owner, name, args, group, tags)
     return _ml.Workspace(
         f"{name}-workspace",
         workspace_name=args.workspace_name,
@@ -34,9 +48,9 @@ def ml_workspace(
         identity=_ml.ManagedServiceIdentityArgs(
             type=_ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED
         ),
-        storage_account=_storage(owner, name, args, group, tags).id,
-        key_vault=_vault(owner, name, args, group, tags).id,
-        application_insights=_insights(owner, name, args, group, tags).id,
+        storage_account=_storage(at).id,
+        key_vault=_vault(at).id,
+        application_insights=_insights(at).id,
         public_network_access=access(args.public_network_access),
         sku=_ml.SkuArgs(name="Basic", tier=_ml.SkuTier.BASIC),
         tags=tags,
@@ -44,20 +58,14 @@ def ml_workspace(
     )
 
 
-def _storage(
-    owner: TargetComponent,
-    name: str,
-    args: AzureMlEndpointArgs,
-    group: pulumi.Input[str],
-    tags: dict[str, str],
-) -> azure.storage.StorageAccount:
-    private = not args.public_network_access
+def _storage(at: _Placement) -> azure.storage.StorageAccount:
+    private = not at.args.public_network_access
     storage = azure.storage
     return storage.StorageAccount(
-        f"{name}-storage",
-        account_name=_global_name(args.workspace_name, 24, alnum=True),
-        resource_group_name=group,
-        location=args.location,
+        f"{at.name}-storage",
+        account_name=_global_name(at.args.workspace_name, 24, alnum=True),
+        resource_group_name=at.group,
+        location=at.args.location,
         kind=storage.Kind.STORAGE_V2,
         sku=storage.SkuArgs(name=storage.SkuName.STANDARD_LRS),
         allow_blob_public_access=False,
@@ -67,25 +75,19 @@ def _storage(
             default_action=storage.DefaultAction.DENY if private else storage.DefaultAction.ALLOW,
             bypass="AzureServices",
         ),
-        tags=tags,
-        opts=owner.child(),
+        tags=at.tags,
+        opts=at.owner.child(),
     )
 
 
-def _vault(
-    owner: TargetComponent,
-    name: str,
-    args: AzureMlEndpointArgs,
-    group: pulumi.Input[str],
-    tags: dict[str, str],
-) -> azure.keyvault.Vault:
-    private = not args.public_network_access
+def _vault(at: _Placement) -> azure.keyvault.Vault:
+    private = not at.args.public_network_access
     keyvault = azure.keyvault
     return keyvault.Vault(
-        f"{name}-vault",
-        vault_name=_global_name(args.workspace_name, 24, alnum=False),
-        resource_group_name=group,
-        location=args.location,
+        f"{at.name}-vault",
+        vault_name=_global_name(at.args.workspace_name, 24, alnum=False),
+        resource_group_name=at.group,
+        location=at.args.location,
         properties=keyvault.VaultPropertiesArgs(
             tenant_id=azure.authorization.get_client_config_output().tenant_id,
             sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
@@ -97,40 +99,34 @@ def _vault(
                 default_action="Deny" if private else "Allow", bypass="AzureServices"
             ),
         ),
-        tags=tags,
-        opts=owner.child(),
+        tags=at.tags,
+        opts=at.owner.child(),
     )
 
 
-def _insights(
-    owner: TargetComponent,
-    name: str,
-    args: AzureMlEndpointArgs,
-    group: pulumi.Input[str],
-    tags: dict[str, str],
-) -> azure.applicationinsights.Component:
+def _insights(at: _Placement) -> azure.applicationinsights.Component:
     logs = azure.operationalinsights.Workspace(
-        f"{name}-logs",
-        resource_group_name=group,
-        location=args.location,
+        f"{at.name}-logs",
+        resource_group_name=at.group,
+        location=at.args.location,
         sku=azure.operationalinsights.WorkspaceSkuArgs(
             name=azure.operationalinsights.WorkspaceSkuNameEnum.PER_GB2018
         ),
         retention_in_days=30,
-        tags=tags,
-        opts=owner.child(),
+        tags=at.tags,
+        opts=at.owner.child(),
     )
     insights = azure.applicationinsights
     return insights.Component(
-        f"{name}-insights",
-        resource_group_name=group,
-        location=args.location,
+        f"{at.name}-insights",
+        resource_group_name=at.group,
+        location=at.args.location,
         kind="web",
         application_type=insights.ApplicationType.WEB,
         ingestion_mode=insights.IngestionMode.LOG_ANALYTICS,
         workspace_resource_id=logs.id,
-        tags=tags,
-        opts=owner.child(),
+        tags=at.tags,
+        opts=at.owner.child(),
     )
 
 

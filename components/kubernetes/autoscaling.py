@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from inferplane.catalog.engine_metrics import ENGINE_METRICS, Signal
-from inferplane.components.kubernetes.objects import Manifest
+from inferplane.components.kubernetes.workload_spec import Manifest
 
 __all__ = ["SignalScaling", "WakeSignal", "external_autoscaler", "scaled_object"]
 

@@ -20,7 +20,9 @@ from inferplane.components.kubernetes.autoscaling import (
     external_autoscaler,
     scaled_object,
 )
-from inferplane.components.kubernetes.objects import (
+from inferplane.components.kubernetes.network_policy import default_deny_manifest
+from inferplane.components.kubernetes.objects import namespace_manifest, workload_manifests
+from inferplane.components.kubernetes.workload_spec import (
     CACHE_MOUNT,
     GPU_RESOURCE,
     KUBERNETES_VERSION,
@@ -31,10 +33,7 @@ from inferplane.components.kubernetes.objects import (
     Manifest,
     Toleration,
     Workload,
-    default_deny_manifest,
     image_digest,
-    namespace_manifest,
-    workload_manifests,
 )
 
 __all__ = [

@@ -23,9 +23,10 @@ from inferplane.components.kubernetes.manifests import (
     model_server_workload,
 )
 from inferplane.components.kubernetes.node_pool import GpuNodePool, node_pool_manifests
-from inferplane.components.kubernetes.objects import Manifest, Workload, headless_service
+from inferplane.components.kubernetes.objects import headless_service
 from inferplane.components.kubernetes.resources import register_manifest
 from inferplane.components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from inferplane.components.kubernetes.workload_spec import Manifest, Workload
 from inferplane.components.wiring import Reach
 
 __all__ = ["ModelServer", "ModelServerArgs"]

@@ -10,47 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from inferplane.components.kubernetes.network_policy import (
-    default_deny_manifest,
-    network_policy,
-)
-from inferplane.components.kubernetes.pod import FILES_DIGEST_ANNOTATION, deployment, files_digest
+from inferplane.components.kubernetes.network_policy import network_policy
+from inferplane.components.kubernetes.pod import deployment
 from inferplane.components.kubernetes.workload_spec import (
-    CACHE_MOUNT,
-    GPU_RESOURCE,
-    KUBERNETES_VERSION,
-    ROUTER_POD_LABELS,
-    RUN_AS,
     CacheVolume,
-    EgressPeer,
-    IngressPeer,
     Manifest,
-    Toleration,
     Workload,
     check_name,
-    image_digest,
 )
 
-__all__ = [
-    "CACHE_MOUNT",
-    "FILES_DIGEST_ANNOTATION",
-    "GPU_RESOURCE",
-    "KUBERNETES_VERSION",
-    "ROUTER_POD_LABELS",
-    "RUN_AS",
-    "CacheVolume",
-    "EgressPeer",
-    "IngressPeer",
-    "Manifest",
-    "Toleration",
-    "Workload",
-    "default_deny_manifest",
-    "files_digest",
-    "headless_service",
-    "image_digest",
-    "namespace_manifest",
-    "workload_manifests",
-]
+__all__ = ["headless_service", "namespace_manifest", "workload_manifests"]
 
 
 def namespace_manifest(

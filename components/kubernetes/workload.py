@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, replace
 
 import pulumi
 
-from inferplane.components.kubernetes.objects import Workload, files_digest, workload_manifests
+from inferplane.components.kubernetes.objects import workload_manifests
+from inferplane.components.kubernetes.pod import files_digest
 from inferplane.components.kubernetes.resources import ROLES, register_manifest
+from inferplane.components.kubernetes.workload_spec import Workload
 
 __all__ = ["KubernetesWorkload", "KubernetesWorkloadArgs"]
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import pulumi
 
 from inferplane.components.container import Resources
-from inferplane.components.kubernetes.objects import (
+from inferplane.components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from inferplane.components.kubernetes.workload_spec import (
     ROUTER_POD_LABELS,
     EgressPeer,
     IngressPeer,
     Workload,
 )
-from inferplane.components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 from inferplane.components.router.aws_policy import invoke_policy
 from inferplane.components.router.service import RouterImageArgs, RouterService
 from inferplane.components.wiring import Grant, RouterIdentity, RouterNetwork

@@ -13,8 +13,8 @@ from inferplane.components.azure.azure_ml_endpoint import AzureMlEndpoint
 from inferplane.components.azure.azure_openai import AzureOpenAI
 from inferplane.components.azure.container_app_service import ContainerAppService
 from inferplane.components.base import Labels, TargetComponent
+from inferplane.components.kubernetes.manifests import IngressPeer
 from inferplane.components.kubernetes.model_server import ModelServer
-from inferplane.components.kubernetes.objects import IngressPeer
 from inferplane.components.router import RouterArgs, RouterService
 from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs, RouterVpc
 from inferplane.components.router.container_app import ContainerAppRouter, ContainerAppRouterArgs

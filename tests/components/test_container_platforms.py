@@ -14,7 +14,7 @@ from inferplane.components.azure.container_app_service import (
 )
 from inferplane.components.container import ContainerSpec, Resources
 from inferplane.components.gcp.cloud_run_service import CloudRunService, CloudRunServiceArgs
-from inferplane.components.kubernetes.objects import Workload, workload_manifests
+from inferplane.components.kubernetes.manifests import Workload, workload_manifests
 from tests.support.recording import only, record
 
 IMAGE = "registry.example.com/engine@sha256:" + "c" * 64
