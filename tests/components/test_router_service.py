@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from inferplane.components.base import Labels
 from inferplane.components.router import CONFIG_ENV
 from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs
 from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
+from inferplane.components.router.container_app import ContainerAppRouterArgs
 from inferplane.components.router.edge import EdgeRouter, EdgeRouterArgs
 from inferplane.components.router.kubernetes import KubernetesRouter, KubernetesRouterArgs
 from inferplane.components.wiring import Grant
@@ -262,4 +264,53 @@ def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> N
         "internet": True,
         "networks": ["llama-net-vpc-id"],
         "interface_endpoints": [],
+    }
+
+
+def test_each_platform_takes_only_its_own_arguments() -> None:
+    """Old main: one RouterServiceArgs with every platform's fields, optional and narrowed
+    by asserts. Each class now declares what its platform needs, required where needed."""
+    shared = {"config_json", "labels"}
+    runtime = shared | {"memory_mb", "environment"}
+    image = runtime | {"image", "replicas"}
+    expected = {
+        LambdaRouterArgs: runtime
+        | {"region", "code", "architecture", "grants", "vpc", "public", "name_prefix"},
+        CloudRunRouterArgs: image
+        | {
+            "region",
+            "service_account",
+            "vpc_egress",
+            "internet",
+            "grants",
+            "federated_identities",
+            "public",
+            "name_prefix",
+        },
+        ContainerAppRouterArgs: image
+        | {"region", "managed_environment", "network", "grants", "public", "name_prefix"},
+        KubernetesRouterArgs: image
+        | {"provider", "namespace", "targets", "callers", "scrapers", "internet", "grants", "eks"},
+        EdgeRouterArgs: shared | {"url", "site"},
+    }
+    for args, names in expected.items():
+        assert {f.name for f in dataclasses.fields(args)} == names, args.__name__
+    required = {
+        f.name
+        for f in dataclasses.fields(LambdaRouterArgs)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    assert required == {"config_json", "labels", "region", "code"}
+
+
+def test_the_kubernetes_router_gets_its_extra_environment() -> None:
+    # Old main dropped RouterServiceArgs.environment on Kubernetes (only the config file).
+    graph = record(
+        lambda: KubernetesRouter("router", _kubernetes_args(environment={"LOG_LEVEL": "debug"}))
+    )
+    [deployment] = graph.by_type("kubernetes:apps/v1:Deployment")
+    [container] = deployment.inputs["spec"]["template"]["spec"]["containers"]
+    assert {e["name"]: e["value"] for e in container["env"]} == {
+        "HOME": "/tmp",
+        "LOG_LEVEL": "debug",
     }
