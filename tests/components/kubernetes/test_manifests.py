@@ -26,7 +26,6 @@ from inferplane.components.kubernetes.manifests import (
 )
 from inferplane.serving import ENGINES, render
 from inferplane.spec.serving import Serving
-from tests.support.containers import changed
 
 DIGEST = "sha256:" + "ab" * 32
 
@@ -343,20 +342,6 @@ def test_pinned_image_is_not_pulled_again_but_a_tag_is() -> None:
     assert pod(model_server_manifests(tagged))["containers"][0]["imagePullPolicy"] == "Always"
 
 
-def test_router_files_roll_the_pods_when_they_change() -> None:
-    first = kinds(workload_manifests(router()))
-    changed = dataclasses.replace(router(), files={"router.json": '{"stack": "prod"}'})
-    second = kinds(workload_manifests(changed))
-    assert first["ConfigMap"]["data"] == {"router.json": '{"stack": "dev"}'}
-    annotation = "inferplane.dev/files-sha256"
-    assert (
-        first["Deployment"]["spec"]["template"]["metadata"]["annotations"][annotation]
-        != second["Deployment"]["spec"]["template"]["metadata"]["annotations"][annotation]
-    )
-    mounts = first["Deployment"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
-    assert {"name": "files", "mountPath": "/etc/inferplane", "readOnly": True} in mounts
-
-
 def test_rendering_is_deterministic() -> None:
     assert yaml.safe_dump_all(model_server_manifests(config())) == yaml.safe_dump_all(
         model_server_manifests(config())
@@ -403,21 +388,3 @@ def test_invalid_arguments_are_refused_with_the_key(changes: dict[str, Any], mes
         cfg = dataclasses.replace(cfg, command=dataclasses.replace(cfg.command, image=image))
     with pytest.raises(ValueError, match=re.escape(message)):
         model_server_manifests(cfg)
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"port": 0}, "container.port 0 is out of range; allowed: 1..65535"),
-        ({"health_path": "healthz"}, "container.health_path 'healthz' is not allowed"),
-        ({"health_path": None}, "container.health_path None is not allowed"),
-        ({"cpu": 0}, "container.resources.cpu 0 is out of range"),
-        ({"memory_gib": 0.001}, "container.resources.memory_gib 0.001 is out of range"),
-        ({"files": {"a/b": "x"}}, "files key 'a/b' is not a ConfigMap key"),
-        ({"files_mount": "/tmp"}, "files_mount '/tmp' must be an absolute path"),
-        ({"startup_seconds": 5}, "startup_seconds 5 is out of range"),
-    ],
-)
-def test_invalid_workload_arguments_are_refused(changes: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
-        workload_manifests(changed(router(), changes))
