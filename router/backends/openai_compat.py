@@ -25,6 +25,7 @@ __all__ = ["OpenAICompatBackend", "relay_openai_stream", "usage_of"]
 
 class OpenAICompatBackend(ChatBackend):
     kind = "openai"
+    bounds_total = True  # client_timeout: aiohttp gives up after timeouts.total
 
     def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
         super().__init__(name, target, context)
