@@ -87,8 +87,13 @@ class BackendContext:
             connector = aiohttp.TCPConnector(
                 limit=0, ttl_dns_cache=300, enable_cleanup_closed=False
             )
+            # No cookie jar: no target auth scheme uses cookies, a cookie one tenant's
+            # request got must not ride on another's, and a jar costs a lookup per call.
             self._session = aiohttp.ClientSession(
-                connector=connector, skip_auto_headers=("User-Agent",), auto_decompress=True
+                connector=connector,
+                skip_auto_headers=("User-Agent",),
+                auto_decompress=True,
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 
