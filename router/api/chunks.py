@@ -45,8 +45,15 @@ class ChatBlocks:
         if self._pending:
             block = self._pending + block
         cut = block.find(b"\n\n")
-        if cut == len(block) - 2:  # the usual block: one whole event
+        if cut >= 0 and cut == len(block) - 2:  # the usual block: one whole event
             self._pending = b""
+            if block[:7] == b"data: {":
+                try:
+                    parsed = orjson.loads(block[6:cut])
+                except orjson.JSONDecodeError:
+                    return b""
+                if "error" not in parsed:
+                    return self._writer.chunk(parsed)
             return self._event(block[:cut])
         cut = block.rfind(b"\n\n")
         if cut < 0:
