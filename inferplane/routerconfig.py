@@ -36,6 +36,7 @@ from inferplane.router.config import (
 from inferplane.router.contract import METRICS_PORT
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.semantic_cache import SemanticCacheSpec
 from inferplane.spec.serving import Serving
 from inferplane.spec.wake import wakes
 
@@ -119,9 +120,7 @@ def render_router_config(
         auth_required=bool(router.keys),
         cache=CacheConfig(
             exact=ExactCacheConfig(enabled=router.cache.exact, ttl_s=router.cache.ttl_s),
-            semantic=SemanticCacheConfig(
-                enabled=router.cache.semantic, threshold=router.cache.semantic_threshold
-            ),
+            semantic=_semantic_cache(router.cache.semantic),
         ),
         limits=LimitsConfig(max_body_bytes=router.max_body_bytes, max_tokens=router.max_tokens),
         state=StateConfig(backend="redis", url=SecretRef(**router.redis.model_dump()))
@@ -133,6 +132,18 @@ def render_router_config(
         # A server scaled to zero is woken by the router's demand, which the cluster's
         # Prometheus reads on the operator port (inferplane.spec.wake).
         admin=AdminConfig(port=METRICS_PORT, host="0.0.0.0") if wakes(spec) else AdminConfig(),
+    )
+
+
+def _semantic_cache(semantic: SemanticCacheSpec | None) -> SemanticCacheConfig:
+    if semantic is None:
+        return SemanticCacheConfig()
+    return SemanticCacheConfig(
+        enabled=True,
+        embedder=semantic.embedder,
+        threshold=semantic.threshold,
+        ttl_s=semantic.ttl_s,
+        routes=semantic.routes,
     )
 
 

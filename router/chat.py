@@ -15,10 +15,10 @@ import orjson
 
 from .api.parse import JSON_TYPE_NAMES, kind
 from .errors import RequestError
+from .turns import ROLES, message_text
 
 __all__ = ["ChatRequest", "chat_request", "message_text", "parse_chat_request"]
 
-ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
 # OpenAI chat-completions parameters and the JSON types each accepts.
 _NUMBER = (int, float)
@@ -137,19 +137,6 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
     )
 
 
-def message_text(content: object) -> str:
-    """Text of a message's ``content``: a string or a list of parts with ``text``."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            part["text"]
-            for part in content
-            if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
-    return ""
-
-
 def _check_params(body: dict[str, Any]) -> None:
     for name, value in body.items():
         allowed = _PARAMS.get(name)
@@ -179,17 +166,18 @@ def _check_messages(messages: list[Any]) -> tuple[list[str], str]:
     texts: list[str] = []
     last_user = ""
     for index, message in enumerate(messages):
-        where = f"messages[{index}]"
         if not isinstance(message, dict):
+            where = f"messages[{index}]"
             raise RequestError(f"'{where}' must be an object, got {kind(message)}", param=where)
         role = message.get("role")
         if not isinstance(role, str) or role not in ROLES:
-            allowed = ", ".join(sorted(ROLES))
+            where, allowed = f"messages[{index}]", ", ".join(sorted(ROLES))
             raise RequestError(
                 f"'{where}.role' must be one of {allowed}, got {role!r}", param=f"{where}.role"
             )
         content = message.get("content")
         if content is not None and not isinstance(content, str | list):
+            where = f"messages[{index}]"
             raise RequestError(
                 f"'{where}.content' must be a string, an array of parts or null, "
                 f"got {kind(content)}",

@@ -23,9 +23,18 @@ def _chunk(index: int, finish: str | None = None) -> bytes:
     return openai.sse(openai.chunk("m", delta, finish, id_=BENCH))
 
 
+USAGE = openai.sse(openai.usage_chunk("m", openai.Usage(40, 20), id_=BENCH))
+
+
+def make_chunks(chunks: int) -> list[bytes]:
+    """A streamed answer as the router relays it: ``chunks`` chunks, usage, ``[DONE]``."""
+    body = [_chunk(i) for i in range(chunks - 1)] + [_chunk(chunks, "stop")]
+    return [*body, USAGE, openai.DONE]
+
+
 def make_app(chunks: int) -> web.Application:
     body_chunks = [_chunk(i) for i in range(chunks - 1)] + [_chunk(chunks, "stop")]
-    usage = openai.sse(openai.usage_chunk("m", openai.Usage(40, 20), id_=BENCH))
+    usage = USAGE
 
     async def chat(request: web.Request) -> web.StreamResponse:
         body = orjson.loads(await request.read())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from inferplane.components.aws.gpu_fleet import GpuFleetArgs, ReservationTarget
+from inferplane.components.container import ContainerSpec
 from inferplane.serving.base import EngineCommand
 from tests.components.aws.helpers import LABELS
 
@@ -19,7 +20,7 @@ VLLM = EngineCommand(
 MINIMAL = GpuFleetArgs(
     region="us-east-1",
     instance_type="g5.2xlarge",
-    engine=VLLM,
+    container=ContainerSpec.of_engine(VLLM),
     model="meta-llama/Llama-3.1-8B-Instruct",
     labels=LABELS,
     name_prefix="p-llama",
