@@ -145,6 +145,14 @@ class EdgeSite(TargetComponent):
 
 
 def _check(args: EdgeSiteArgs) -> None:
+    """ValueError naming the first bad argument; nothing is created then."""
+    _check_site(args)
+    _check_secret_refs(args)
+    if args.ssh is not None:
+        _check_delivery(args, args.ssh)
+
+
+def _check_site(args: EdgeSiteArgs) -> None:
     if not _SITE.match(args.site):
         raise ValueError(
             f"site {args.site!r} is not a site name; allowed: 2-40 lowercase letters, digits "
@@ -162,6 +170,9 @@ def _check(args: EdgeSiteArgs) -> None:
         raise ValueError(f"wave {args.wave} is out of range; allowed: 1..1000")
     if not _PATH.match(args.install_dir):
         raise ValueError(f"install_dir {args.install_dir!r} is not an absolute plain path")
+
+
+def _check_secret_refs(args: EdgeSiteArgs) -> None:
     for field_name in ("key_secret", "ca_secret"):
         ref = getattr(args, field_name)
         if not isinstance(ref, dict) or not ref.get("store") or not ref.get("name"):
@@ -172,9 +183,9 @@ def _check(args: EdgeSiteArgs) -> None:
             )
     if args.via not in ("internet", "tunnel", "lan"):
         raise ValueError(f"via {args.via!r} is unknown; allowed: internet, tunnel, lan")
-    ssh = args.ssh
-    if ssh is None:
-        return
+
+
+def _check_delivery(args: EdgeSiteArgs, ssh: SshAccess) -> None:
     if args.bundle is None:
         raise ValueError("ssh deployment needs bundle (from `inferplane edge build`)")
     if args.runtime in ("k3s", "systemd") and not args.bundle.trusted_keys():
@@ -191,6 +202,10 @@ def _check(args: EdgeSiteArgs) -> None:
     for part in ("cert", "ca"):
         if not _PEM.match(getattr(args.tls, part)):
             raise ValueError(f"tls.{part} is not one PEM block")
+    _check_ssh(ssh)
+
+
+def _check_ssh(ssh: SshAccess) -> None:
     if not _HOST_KEY.match(ssh.host_key):
         raise ValueError(
             f"ssh.host_key {ssh.host_key[:24]!r}... is not a public host key; allowed: "
