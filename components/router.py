@@ -3,7 +3,8 @@
 The router is deployed with the same building blocks as the targets, so there is one way
 to run an HTTP service per platform:
 
-    lambda          LambdaFunction (function URL, AWS_IAM auth) with the router's zip
+    lambda          LambdaFunction (function URL, AWS_IAM auth) with the router's zip,
+                    streaming through the Lambda Web Adapter layer (RESPONSE_STREAM URL)
     cloud_run       CloudRunService with the router's OCI image
     container_app   ContainerAppService with the router's OCI image
     kubernetes      KubernetesWorkload beside a ModelServer, through its provider
@@ -49,7 +50,6 @@ __all__ = [
     "VpcPeer",
 ]
 
-LAMBDA_HANDLER = "lambda_entry.handler"
 Platform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
 PLATFORMS: tuple[str, ...] = ("lambda", "cloud_run", "container_app", "kubernetes", "edge")
 
@@ -235,6 +235,7 @@ class RouterService(pulumi.ComponentResource):
 
         from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
         from inferplane.components.aws.wiring import grant_statements
+        from inferplane.packaging import web_adapter
 
         assert args.region is not None
         assert args.code is not None
@@ -244,11 +245,14 @@ class RouterService(pulumi.ComponentResource):
             LambdaFunctionArgs(
                 region=args.region,
                 code=args.code,
-                handler=LAMBDA_HANDLER,
+                # The same aiohttp server as elsewhere, streamed by the adapter layer.
+                handler=web_adapter.RUN_SCRIPT,
+                layers=(web_adapter.layer_arn(args.region, args.architecture),),
+                invoke_mode="RESPONSE_STREAM",
                 labels=args.labels,
                 name_prefix=args.name_prefix,
                 architecture=args.architecture,
-                environment=env,
+                environment={**env, **web_adapter.adapter_environment()},
                 memory_mb=args.memory_mb,
                 timeout_s=900,
                 # One request per execution environment: capping concurrency would queue
@@ -518,6 +522,7 @@ class RouterService(pulumi.ComponentResource):
         import pulumi_aws as aws
 
         from inferplane.components.aws.wiring import grant_statements
+        from inferplane.packaging import web_adapter
 
         if args.eks_cluster is None or args.region is None:
             raise ValueError(

@@ -57,7 +57,7 @@ def test_lambda_router_carries_its_config_and_iam_url_auth() -> None:
     graph = _lambda_router(GRANTS[:1])
     function = only(graph, "aws:lambda/function:Function")
     assert function.inputs["environment"]["variables"][CONFIG_ENV] == CONFIG
-    assert function.inputs["handler"] == "lambda_entry.handler"
+    assert function.inputs["handler"] == "run.sh"
     assert "vpcConfig" not in function.inputs
     assert only(graph, "aws:lambda/functionUrl:FunctionUrl").inputs["authorizationType"] == (
         "AWS_IAM"
