@@ -522,7 +522,6 @@ class RouterService(pulumi.ComponentResource):
         import pulumi_aws as aws
 
         from inferplane.components.aws.wiring import grant_statements
-        from inferplane.packaging import web_adapter
 
         if args.eks_cluster is None or args.region is None:
             raise ValueError(

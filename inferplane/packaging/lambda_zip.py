@@ -19,8 +19,8 @@ from pathlib import Path
 
 from inferplane.errors import BuildError
 from inferplane.packaging import lambda_entry
-from inferplane.packaging.web_adapter import RUN_SCRIPT, RUN_SCRIPT_SOURCE
 from inferplane.packaging.source import router_files
+from inferplane.packaging.web_adapter import RUN_SCRIPT, RUN_SCRIPT_SOURCE
 from inferplane.packaging.wheels import Target, download_wheels, install_wheels
 from inferplane.router.contract import CONFIG_FILE
 

@@ -53,14 +53,15 @@ LAYER_SOURCE = (
 
 _COMMERCIAL = ("aws", "753240598075", ("x86_64", "arm64"))
 _PUBLISHED = (
-    "af-south-1 ap-east-1 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-south-1 ap-south-2 "
-    "ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ca-central-1 ca-west-1 "
-    "eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2 eu-west-1 eu-west-2 "
-    "eu-west-3 il-central-1 me-central-1 me-south-1 sa-east-1 us-east-1 us-east-2 "
-    "us-west-1 us-west-2"
-).split()
+    *("af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3"),
+    *("ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3"),
+    *("ap-southeast-4", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2"),
+    *("eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3"),
+    *("il-central-1", "me-central-1", "me-south-1", "sa-east-1", "us-east-1", "us-east-2"),
+    *("us-west-1", "us-west-2"),
+)
 LAYER_REGIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    **{region: _COMMERCIAL for region in _PUBLISHED},
+    **dict.fromkeys(_PUBLISHED, _COMMERCIAL),
     # The China regions have their own publisher accounts and no arm64 layer.
     "cn-north-1": ("aws-cn", "041581134020", ("x86_64",)),
     "cn-northwest-1": ("aws-cn", "069767869989", ("x86_64",)),

@@ -211,7 +211,9 @@ class BufferedRuntime:
     def invoke(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> Iterator[bytes]:
-        assert self.process is not None and self.process.stdin and self.process.stdout
+        assert self.process is not None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         event = {
             "version": "2.0",
             "rawPath": path,
@@ -233,7 +235,8 @@ class BufferedRuntime:
         traceback: TracebackType | None,
     ) -> None:
         if self.process is not None:
-            assert self.process.stdin is not None and self.process.stdout is not None
+            assert self.process.stdin is not None
+            assert self.process.stdout is not None
             self.process.stdin.close()
             self.process.wait(timeout=10)
             self.process.stdout.close()
