@@ -18,6 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .telemetry import TelemetryConfig
+
 __all__ = [
     "ANONYMOUS_TENANT",
     "AdminConfig",
@@ -437,6 +439,8 @@ class RouterConfig(_Model):
     the client). A request of such a class is refused before any target is considered."""
     pii_data_class: str | None = None
     """Data class a request is raised to when its prompt carries PII (None: detection off)."""
+    telemetry: TelemetryConfig = TelemetryConfig()
+    """OpenTelemetry export (GenAI conventions): off unless an OTLP endpoint is set."""
 
     @model_validator(mode="after")
     def _references_exist(self) -> RouterConfig:

@@ -74,6 +74,7 @@ from .pii import PiiRegistry
 from .resilience import CircuitBreaker, backoff_delay
 from .sse import error_event, replay
 from .state import FailSafeStore, MemoryStore, RedisStore, StateStore
+from .telemetry import telemetry_for
 from .window import WindowCheck
 
 __all__ = [
@@ -147,6 +148,8 @@ class Call:
     upstream_started: float = 0.0
     """When the answering attempt's upstream call began (``inferplane_upstream_seconds``
     runs from here, not from the request's start)."""
+    first_token_at: float = 0.0
+    """When a streamed answer's first block arrived (0: not streamed); for telemetry."""
 
 
 class Gateway:
@@ -182,6 +185,7 @@ class Gateway:
         self.breakers = {name: CircuitBreaker(config.breaker, clock) for name in config.targets}
         self.metrics = Metrics()
         self.access_log = access_log or AccessLog()
+        self.telemetry = telemetry_for(config)  # no-op unless an OTLP endpoint is set
         self.endpoints: dict[str, Endpoint] = {
             "/v1/chat/completions": Endpoint("POST", self._chat),
             "/v1/models": Endpoint("GET", self._models),
@@ -219,6 +223,7 @@ class Gateway:
         await self.context.close()
         await self.store.close()
         await self.access_log.stop()
+        await asyncio.to_thread(self.telemetry.shutdown)  # flushes to the collector
 
     async def handle(self, request: Request) -> Response:
         request_id = secrets.token_hex(8)
@@ -391,6 +396,7 @@ class Gateway:
             return first, blocks, usage
 
         name, (first, blocks, usage) = await self.attempts(call, attempt)
+        call.first_token_at = time.perf_counter()
         headers = self._headers(call, name, "text/event-stream", "miss")
         headers["cache-control"] = "no-cache"
         return Response(200, headers, stream=self._relay(call, name, first, blocks, usage))
@@ -542,6 +548,7 @@ class Gateway:
         c = call.classification
         route = call.decision.route.name
         reason = "ok" if status < 400 else "stream_interrupted"
+        self.telemetry.record(call, target, status, usage, cached)
         self.metrics.request(route, target, status, c.data_class, reason)
         cost = 0.0
         if not cached:

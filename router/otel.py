@@ -1,0 +1,228 @@
+"""GenAI telemetry over OTLP/gRPC (OpenTelemetry GenAI semantic conventions).
+
+Imported only when an endpoint is configured (``router.telemetry``). For each request a
+target answered, one CLIENT span ``{gen_ai.operation.name} {gen_ai.request.model}`` from
+the upstream call's start to the answer's last byte, and these histograms:
+
+    gen_ai.client.operation.duration     s        every upstream operation
+    gen_ai.client.token.usage            {token}  input and output (gen_ai.token.type)
+    gen_ai.server.time_to_first_token    s        streamed answers: upstream call to 1st block
+    gen_ai.server.time_per_output_token  s        streamed answers: after the first token
+
+Attributes: ``gen_ai.operation.name`` (chat, text_completion, embeddings),
+``gen_ai.provider.name`` (the convention's well-known names, by backend),
+``gen_ai.request.model`` (the model the client asked for, if the config knows the name,
+else ``_OTHER``: a client must not choose the metrics' cardinality),
+``gen_ai.response.model`` (the model ID the target was called with),
+``gen_ai.usage.input_tokens`` / ``output_tokens`` (span), ``server.address`` /
+``server.port`` of the target, ``error.type`` when the stream broke, and
+``inferplane.target`` / ``inferplane.route``. Answers from a cache made no upstream call
+and are not reported here (``/metrics`` counts them).
+
+Spans are built after the fact with explicit timestamps, so nothing is allocated per
+chunk; the batch span processor's queue is bounded and drops when the collector is slow,
+and metrics aggregate in memory between exports: a failing collector cannot grow memory
+or slow the request path.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from opentelemetry.context import Context
+from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+if TYPE_CHECKING:
+    from .backends import Usage
+    from .config import RouterConfig, TargetConfig
+    from .core import Call
+
+__all__ = ["PROVIDERS", "GenAITelemetry", "operation_name"]
+
+PROVIDERS = {
+    "openai": "openai",  # OpenAI and OpenAI-compatible servers (vLLM, TGI, Ollama...)
+    "lambda_url": "openai",  # an OpenAI-compatible API behind a Lambda function URL
+    "azure_openai": "azure.ai.openai",
+    "anthropic": "anthropic",
+    "bedrock": "aws.bedrock",
+    "vertex": "gcp.vertex_ai",
+    "sagemaker": "aws.sagemaker",
+}
+"""Backend -> ``gen_ai.provider.name``."""
+OTHER = "_OTHER"
+SCOPE = "inferplane.router"
+
+# The conventions' recommended bucket boundaries.
+_DURATION_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48)
+_TOKEN_BUCKETS = tuple(float(4**n) for n in range(14))  # 1, 4, 16 ... 67108864
+_TTFT_BUCKETS = (0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5)
+_TPOT_BUCKETS = (0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5)
+
+
+def operation_name(body: dict[str, object]) -> str:
+    """The GenAI operation of an upstream body: other APIs arrive translated to chat."""
+    if "messages" in body:
+        return "chat"
+    if "prompt" in body:
+        return "text_completion"
+    return "embeddings"
+
+
+class GenAITelemetry:
+    """Spans and metrics of the router's upstream operations, exported over OTLP/gRPC."""
+
+    def __init__(self, config: RouterConfig, endpoint: str) -> None:
+        settings = config.telemetry
+        resource = Resource.create(
+            {
+                "service.name": settings.service_name,
+                "deployment.environment.name": config.environment,
+                "inferplane.stack": config.stack,
+            }
+        )
+        insecure = endpoint.startswith("http://")
+        self._tracer_provider = TracerProvider(resource=resource)
+        self._tracer_provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, insecure=insecure))
+        )
+        reader = PeriodicExportingMetricReader(
+            OTLPMetricExporter(endpoint=endpoint, insecure=insecure),
+            export_interval_millis=settings.export_interval_s * 1000,
+        )
+        self._meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+        self._tracer = self._tracer_provider.get_tracer(SCOPE)
+        meter = self._meter_provider.get_meter(SCOPE)
+        self._duration = meter.create_histogram(
+            "gen_ai.client.operation.duration",
+            "s",
+            "GenAI operation duration",
+            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+        )
+        self._tokens = meter.create_histogram(
+            "gen_ai.client.token.usage",
+            "{token}",
+            "Number of input and output tokens used",
+            explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
+        )
+        self._ttft = meter.create_histogram(
+            "gen_ai.server.time_to_first_token",
+            "s",
+            "Time to generate first token for successful responses",
+            explicit_bucket_boundaries_advisory=_TTFT_BUCKETS,
+        )
+        self._tpot = meter.create_histogram(
+            "gen_ai.server.time_per_output_token",
+            "s",
+            "Time per output token generated after the first token for successful responses",
+            explicit_bucket_boundaries_advisory=_TPOT_BUCKETS,
+        )
+        self._known_models = _known_models(config)
+        self._targets = {name: _TargetAttributes(name, t) for name, t in config.targets.items()}
+
+    def record(self, call: Call, target: str, status: int, usage: Usage, cached: bool) -> None:
+        if cached:
+            return
+        ended = time.perf_counter()
+        operation = operation_name(call.body)
+        requested = call.chat.model if call.chat.model in self._known_models else OTHER
+        attributes = {
+            **self._targets[target].attributes,
+            "gen_ai.operation.name": operation,
+            "gen_ai.request.model": requested,
+            "inferplane.route": call.decision.route.name,
+        }
+        if status >= 400:
+            attributes["error.type"] = "stream_interrupted"
+        duration = ended - call.upstream_started
+        self._duration.record(duration, attributes)
+        if usage.prompt_tokens:
+            self._tokens.record(usage.prompt_tokens, {**attributes, "gen_ai.token.type": "input"})
+        if usage.completion_tokens:
+            output = {**attributes, "gen_ai.token.type": "output"}
+            self._tokens.record(usage.completion_tokens, output)
+        if call.first_token_at and status < 400:
+            self._streamed(call, ended, usage, attributes)
+        self._span(f"{operation} {requested}", duration, attributes, usage, status)
+
+    def _streamed(
+        self, call: Call, ended: float, usage: Usage, attributes: dict[str, str | int]
+    ) -> None:
+        self._ttft.record(call.first_token_at - call.upstream_started, attributes)
+        if usage.completion_tokens > 1:
+            per_token = (ended - call.first_token_at) / (usage.completion_tokens - 1)
+            self._tpot.record(per_token, attributes)
+
+    def _span(
+        self,
+        name: str,
+        duration: float,
+        attributes: dict[str, str | int],
+        usage: Usage,
+        status: int,
+    ) -> None:
+        end = time.time_ns()
+        span = self._tracer.start_span(
+            name,
+            context=Context(),  # a root span: the router does not join a client's trace yet
+            kind=SpanKind.CLIENT,
+            attributes={
+                **attributes,
+                "gen_ai.usage.input_tokens": usage.prompt_tokens,
+                "gen_ai.usage.output_tokens": usage.completion_tokens,
+            },
+            start_time=end - int(duration * 1e9),
+        )
+        if status >= 400:
+            span.set_status(Status(StatusCode.ERROR, "the stream broke after it started"))
+        span.end(end_time=end)
+
+    def shutdown(self) -> None:
+        self._tracer_provider.shutdown()
+        self._meter_provider.shutdown()
+
+
+class _TargetAttributes:
+    """The attributes a target contributes to every record (computed once)."""
+
+    def __init__(self, name: str, target: TargetConfig) -> None:
+        self.attributes: dict[str, str | int] = {
+            "gen_ai.provider.name": PROVIDERS.get(target.backend, target.backend),
+            "gen_ai.response.model": target.model,
+            "inferplane.target": name,
+        }
+        if target.url:
+            address = urlsplit(target.url)
+            if address.hostname:
+                self.attributes["server.address"] = address.hostname
+                self.attributes["server.port"] = address.port or _default_port(address.scheme)
+        elif target.region and target.backend in _REGIONAL_HOSTS:
+            host = _REGIONAL_HOSTS[target.backend].format(region=target.region)
+            self.attributes["server.address"] = host
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+_REGIONAL_HOSTS = {
+    "bedrock": "bedrock-runtime.{region}.amazonaws.com",
+    "sagemaker": "runtime.sagemaker.{region}.amazonaws.com",
+}
+"""The API host of a backend the router calls through an SDK, by region."""
+
+
+def _known_models(config: RouterConfig) -> frozenset[str]:
+    """Names a client may ask for that the config knows: aliases, targets, model IDs."""
+    names = {route.match.alias for route in config.routes if route.match.alias}
+    names |= set(config.targets)
+    names |= {target.model for target in config.targets.values()}
+    return frozenset(names)

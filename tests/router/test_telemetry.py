@@ -1,0 +1,146 @@
+"""Telemetry is free when off (the SDK is never imported), on when an OTLP endpoint is
+configured, and a bad setting is an error naming it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import pytest
+
+from inferplane.router.config import Backend, RouterConfig
+from inferplane.router.errors import ConfigError
+from inferplane.router.telemetry import NO_TELEMETRY, TelemetryConfig, otlp_endpoint
+from tests.support.otlp_collector import OtlpCollector
+from tests.support.routersource import site_config_json
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A router core answering a JSON and a streamed chat from a paced upstream, then listing
+# the opentelemetry modules its process loaded.
+DRIVER = r"""
+import asyncio, json, sys
+from inferplane.router.config import RouterConfig
+from inferplane.router.core import Gateway, Request
+from tests.support.paced_upstream import PacedUpstream
+from tests.support.routersource import site_config_json
+
+async def main(url):
+    gateway = Gateway(RouterConfig.from_json(site_config_json(url)))
+    await gateway.start()
+    for stream in (False, True):
+        body = {"model": "fake-model", "messages": [{"role": "user", "content": str(stream)}],
+                "stream": stream}
+        headers = {"content-type": "application/json"}
+        response = await gateway.handle(Request("POST", "/v1/chat/completions", headers,
+                                                json.dumps(body).encode()))
+        assert response.status == 200, response.body
+        if response.stream is not None:
+            async for _ in response.stream:
+                pass
+    await gateway.close()
+
+with PacedUpstream(3, 0.0) as upstream:
+    asyncio.run(main(upstream.base_url))
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "opentelemetry")))
+"""
+
+
+def loaded_otel_modules(**env: str) -> list[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    result = subprocess.run(
+        [sys.executable, "-c", DRIVER],
+        cwd=ROOT,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return list(json.loads(result.stdout.splitlines()[-1]))
+
+
+def test_off_imports_no_opentelemetry() -> None:
+    assert loaded_otel_modules() == []
+
+
+def test_on_loads_the_sdk_and_the_exporter() -> None:
+    with OtlpCollector() as collector:
+        loaded = loaded_otel_modules(OTEL_EXPORTER_OTLP_ENDPOINT=collector.endpoint)
+    assert {
+        "opentelemetry.sdk.trace",
+        "opentelemetry.sdk.metrics",
+        "opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
+    } <= set(loaded)
+
+
+def test_gateway_without_an_endpoint_has_no_telemetry() -> None:
+    from inferplane.router.core import Gateway
+
+    config = RouterConfig.from_json(site_config_json("http://127.0.0.1:9/v1"))
+    assert otlp_endpoint(config.telemetry, {}) is None
+    assert Gateway(config).telemetry is NO_TELEMETRY
+
+
+@pytest.mark.parametrize(
+    ("configured", "environ", "expected"),
+    [
+        (None, {}, None),
+        ("http://collector:4317", {}, "http://collector:4317"),
+        (None, {"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c:4317"}, "https://c:4317"),
+        # The config wins over the environment; OTEL_SDK_DISABLED wins over both.
+        ("http://a:4317", {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://b:4317"}, "http://a:4317"),
+        ("http://a:4317", {"OTEL_SDK_DISABLED": "true"}, None),
+    ],
+)
+def test_where_telemetry_goes(
+    configured: str | None, environ: dict[str, str], expected: str | None
+) -> None:
+    assert otlp_endpoint(TelemetryConfig(otlp_endpoint=configured), environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4317"},
+            "OTEL_EXPORTER_OTLP_ENDPOINT='collector:4317' is not an OTLP/gRPC endpoint; "
+            "allowed: http://HOST:PORT (plain) or https://HOST:PORT (TLS)",
+        ),
+        (
+            {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            },
+            "OTEL_EXPORTER_OTLP_PROTOCOL='http/protobuf': the router exports OTLP over gRPC "
+            "only; allowed: grpc",
+        ),
+    ],
+)
+def test_bad_environment_is_refused_naming_it(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        otlp_endpoint(TelemetryConfig(), environ)
+    assert str(raised.value) == message
+
+
+def test_bad_configured_endpoint_names_the_key() -> None:
+    config = json.loads(site_config_json("http://127.0.0.1:9/v1"))
+    with pytest.raises(ValueError, match=r"telemetry\.otlp_endpoint") as raised:
+        RouterConfig.model_validate({**config, "telemetry": {"otlp_endpoint": "grpc://c"}})
+    assert "'grpc://c' is not an OTLP/gRPC endpoint" in str(raised.value)
+
+
+def test_every_backend_has_a_provider_name() -> None:
+    from inferplane.router.otel import PROVIDERS, operation_name
+
+    assert set(PROVIDERS) == set(typing.get_args(Backend))
+    assert [operation_name(b) for b in ({"messages": []}, {"prompt": "x"}, {"input": "x"})] == [
+        "chat",
+        "text_completion",
+        "embeddings",
+    ]
