@@ -4,7 +4,9 @@ RouterService renders them, under a fake of the Lambda Web Adapter
 (``tests/support/lambda_runtime.py``), against an upstream that sends its first token at
 once and 20 more 50 ms apart. Time to first byte must be a small part of the whole
 answer's time; through the old path (``lambda_entry.handler`` behind a BUFFERED URL) the
-first byte comes with the last, so the same check fails there."""
+first byte comes with the last, so the same check fails there. With an OTLP endpoint in
+its environment the same packaged router exports its GenAI telemetry: the zip carries what
+``router.otel`` imports (the OpenTelemetry SDK, the gRPC exporter, grpcio)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from inferplane.components.base import Labels
 from inferplane.components.router import CONFIG_ENV, RouterService, RouterServiceArgs
 from inferplane.packaging.lambda_zip import LambdaPackage, build_lambda_zip
 from tests.support.lambda_runtime import BufferedRuntime, WebAdapterRuntime, unpack
+from tests.support.otlp_collector import OtlpCollector, attributes
 from tests.support.paced_upstream import PacedUpstream
 from tests.support.recording import only, record
 from tests.support.routersource import site_config_json
@@ -127,3 +130,28 @@ def test_buffered_paths_would_fail_the_same_check(host_zip: LambdaPackage, tmp_p
             first, total, body = timed(runtime.invoke, CHAT)
         check_answer(body, upstream)
         assert first / total > 0.9, (first, total)
+
+
+def test_packaged_router_exports_telemetry_when_switched_on(
+    host_zip: LambdaPackage, tmp_path: Path
+) -> None:
+    task = unpack(host_zip.path, tmp_path / "task")
+    with OtlpCollector() as collector, PacedUpstream(CHUNKS, INTERVAL_S) as upstream:
+        function = rendered_function(site_config_json(upstream.base_url))
+        environment = {
+            **function["environment"]["variables"],
+            "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+        }
+        with WebAdapterRuntime(task, function["handler"], environment, tmp_path) as runtime:
+            first, total, body = timed(runtime.invoke, CHAT)
+        # Stopped (SIGTERM, as at the environment's shutdown): the router flushed.
+        collector.wait_for(lambda: len(collector.spans()) == 1)
+        collector.wait_for(lambda: "gen_ai.server.time_to_first_token" in collector.metrics())
+        [span] = collector.spans()
+        metrics = collector.metrics()
+    check_answer(body, upstream)
+    assert first / total < STREAMED
+    assert span.name == "chat fake-model"
+    assert attributes(span.attributes)["gen_ai.usage.output_tokens"] == CHUNKS + 1
+    [ttft] = metrics["gen_ai.server.time_to_first_token"]
+    assert ttft.count == 1
