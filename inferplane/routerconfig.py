@@ -34,6 +34,7 @@ from inferplane.router.config import (
     Timeouts,
 )
 from inferplane.router.contract import METRICS_PORT
+from inferplane.router.telemetry import TelemetryConfig
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
 from inferplane.spec.serving import Serving
@@ -133,6 +134,7 @@ def render_router_config(
         # A server scaled to zero is woken by the router's demand, which the cluster's
         # Prometheus reads on the operator port (inferplane.spec.wake).
         admin=AdminConfig(port=METRICS_PORT, host="0.0.0.0") if wakes(spec) else AdminConfig(),
+        telemetry=TelemetryConfig(otlp_endpoint=router.otlp_endpoint),
     )
 
 

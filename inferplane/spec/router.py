@@ -81,6 +81,10 @@ class RouterSpec(SpecModel):
     """Where the URL of a shared Redis lives. With it, rate limits and the exact cache are
     shared by all replicas; without it each replica keeps its own (limits per replica)."""
     memory_mb: int = Field(default=512, ge=128, le=10240)
+    otlp_endpoint: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
+    """An OpenTelemetry collector's OTLP/gRPC endpoint (``https://collector:4317``): the
+    router exports GenAI spans and metrics there (no prompts or answers). None: off, and
+    the SDK is not even loaded (``OTEL_EXPORTER_OTLP_ENDPOINT`` can still switch it on)."""
 
     def cloud_region(self, provider_regions: Mapping[str, str]) -> str | None:
         """The region of a serverless router: ``region``, else the stack's provider region."""

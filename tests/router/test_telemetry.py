@@ -9,6 +9,7 @@ import subprocess
 import sys
 import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,32 @@ def test_every_backend_has_a_provider_name() -> None:
         "text_completion",
         "embeddings",
     ]
+
+
+def _dev_spec_with(router: dict[str, object]) -> object:
+    from inferplane.spec import load_stack, parse_spec
+
+    data = load_stack(ROOT, "dev").config["inferplane:spec"]
+    return parse_spec(data | {"router": data["router"] | router}, "test", {"aws": "us-east-1"})
+
+
+def test_stack_spec_switches_telemetry_on_in_the_rendered_config() -> None:
+    from inferplane.components.base import EndpointInfo
+    from inferplane.routerconfig import render_router_config
+
+    spec: Any = _dev_spec_with({"otlp_endpoint": "https://otel.example.internal:4317"})
+    endpoints = {
+        n: EndpointInfo(backend="openai", model=n, url=f"http://{n}/v1") for n in spec.targets
+    }
+    config = render_router_config(spec, "dev", endpoints)
+    assert config.telemetry == TelemetryConfig(otlp_endpoint="https://otel.example.internal:4317")
+    assert RouterConfig.from_json(config.to_json()).telemetry == config.telemetry
+    plain: Any = _dev_spec_with({})
+    assert render_router_config(plain, "dev", endpoints).telemetry == TelemetryConfig()
+
+
+def test_stack_spec_refuses_a_bad_endpoint_naming_the_key() -> None:
+    from inferplane.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"router\.otlp_endpoint"):
+        _dev_spec_with({"otlp_endpoint": "collector:4317"})
