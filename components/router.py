@@ -233,9 +233,9 @@ class RouterService(pulumi.ComponentResource):
 
         import pulumi_aws as aws
 
+        from inferplane.components.aws import web_adapter
         from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
         from inferplane.components.aws.wiring import grant_statements
-        from inferplane.packaging import web_adapter
 
         assert args.region is not None
         assert args.code is not None

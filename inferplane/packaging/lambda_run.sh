@@ -1,5 +1,5 @@
 #!/bin/sh
-# The router's Lambda handler under the AWS Lambda Web Adapter (inferplane/packaging/
+# The router's Lambda handler under the AWS Lambda Web Adapter (components/aws/
 # web_adapter.py): the layer's /opt/bootstrap executes $LAMBDA_TASK_ROOT/$_HANDLER, this
 # file, as the function's runtime process. It starts the same aiohttp server as every
 # other platform on $AWS_LWA_PORT, loopback only: the adapter is its only client.

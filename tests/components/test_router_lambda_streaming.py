@@ -8,17 +8,19 @@ against botocore's shapes, with the patterns and enums ``ParamValidator`` skips.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import botocore.session
 import pulumi
 import pytest
-from botocore.model import Shape
+from botocore.model import ListShape, MapShape, Shape, StringShape, StructureShape
 from botocore.validate import ParamValidator
 
+from inferplane.components.aws import web_adapter
 from inferplane.components.base import Labels
 from inferplane.components.router import CONFIG_ENV, RouterService, RouterServiceArgs
-from inferplane.packaging import lambda_zip, web_adapter
+from inferplane.packaging import lambda_zip
 from inferplane.plan import Graph
 from tests.support.recording import only, record, refusal
 
@@ -72,26 +74,32 @@ def create_function_url(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def shape_errors(operation: str, request: dict[str, Any]) -> list[str]:
     """botocore's own validation, then every pattern and enum of the shapes it skips."""
-    model = botocore.session.get_session().get_service_model("lambda")
-    shape = model.operation_model(operation).input_shape
+    shape = _input_shape(operation)
     report = ParamValidator().validate(request, shape)
     errors = [report.generate_report()] if report.has_errors() else []
     return errors + list(_patterns(shape, request, operation))
 
 
-def _patterns(shape: Shape, value: Any, path: str) -> Any:
-    if shape.type_name == "structure":
-        for name, member in shape.members.items():  # type: ignore[attr-defined]
+def _input_shape(operation: str) -> StructureShape:
+    model = botocore.session.get_session().get_service_model("lambda")
+    shape = model.operation_model(operation).input_shape
+    assert shape is not None
+    return shape
+
+
+def _patterns(shape: Shape, value: Any, path: str) -> Iterator[str]:
+    if isinstance(shape, StructureShape):
+        for name, member in shape.members.items():
             if name in value:
                 yield from _patterns(member, value[name], f"{path}.{name}")
-    elif shape.type_name == "list":
+    elif isinstance(shape, ListShape):
         for index, item in enumerate(value):
-            yield from _patterns(shape.member, item, f"{path}[{index}]")  # type: ignore[attr-defined]
-    elif shape.type_name == "map":
+            yield from _patterns(shape.member, item, f"{path}[{index}]")
+    elif isinstance(shape, MapShape):
         for key, item in value.items():
-            yield from _patterns(shape.key, key, f"{path} key")  # type: ignore[attr-defined]
-            yield from _patterns(shape.value, item, f"{path}[{key}]")  # type: ignore[attr-defined]
-    elif shape.type_name == "string":
+            yield from _patterns(shape.key, key, f"{path} key")
+            yield from _patterns(shape.value, item, f"{path}[{key}]")
+    elif isinstance(shape, StringShape):
         pattern = shape.metadata.get("pattern")
         if pattern and not re.fullmatch(pattern, value):
             yield f"{path}: {value!r} does not match {pattern}"
@@ -162,9 +170,9 @@ def test_shape_check_can_fail() -> None:
 
 
 def _layer_pattern() -> str:
-    model = botocore.session.get_session().get_service_model("lambda")
-    layers = model.operation_model("CreateFunction").input_shape.members["Layers"]
-    return str(layers.member.metadata["pattern"])  # type: ignore[attr-defined]
+    layers = _input_shape("CreateFunction").members["Layers"]
+    assert isinstance(layers, ListShape)
+    return str(layers.member.metadata["pattern"])
 
 
 @pytest.mark.parametrize(

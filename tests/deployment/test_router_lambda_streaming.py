@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from inferplane.packaging.web_adapter import adapter_environment, layer_arn
+from inferplane.components.aws.web_adapter import adapter_environment, layer_arn
 from tests.deployment.test_router_lambda import plan, router_function
 
 STACKS = ("dev", "prod-us-east-1")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import subprocess
 
-from inferplane.packaging.web_adapter import RUN_SCRIPT_SOURCE, adapter_environment
+from inferplane.components.aws.web_adapter import adapter_environment
+from inferplane.packaging.lambda_zip import RUN_SCRIPT_SOURCE
 from inferplane.router.contract import CONFIG_ENV, CONFIG_FILE
 from tests.support.tools import require_tool
 

@@ -140,7 +140,8 @@ def test_every_backend_has_a_provider_name() -> None:
     from inferplane.router.otel import PROVIDERS, operation_name
 
     assert set(PROVIDERS) == set(typing.get_args(Backend))
-    assert [operation_name(b) for b in ({"messages": []}, {"prompt": "x"}, {"input": "x"})] == [
+    bodies: list[dict[str, object]] = [{"messages": []}, {"prompt": "x"}, {"input": "x"}]
+    assert [operation_name(body) for body in bodies] == [
         "chat",
         "text_completion",
         "embeddings",

@@ -10,13 +10,13 @@ tests that run a router process with telemetry on.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from concurrent import futures
 from types import TracebackType
 from typing import Any
 
-import grpc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb2
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc as metrics_grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb2
@@ -24,6 +24,8 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as tra
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 __all__ = ["OtlpCollector", "attributes"]
+
+grpc: Any = importlib.import_module("grpc")  # grpcio ships no type hints
 
 
 def _value(value: AnyValue) -> Any:
@@ -60,9 +62,12 @@ class OtlpCollector:
                 return metrics_pb2.ExportMetricsServiceResponse()
 
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        trace_grpc.add_TraceServiceServicer_to_server(Traces(), self._server)
-        metrics_grpc.add_MetricsServiceServicer_to_server(Metrics(), self._server)
-        self.port = self._server.add_insecure_port("127.0.0.1:0")
+        # The generated registration functions are untyped.
+        add_traces: Any = trace_grpc.add_TraceServiceServicer_to_server
+        add_metrics: Any = metrics_grpc.add_MetricsServiceServicer_to_server
+        add_traces(Traces(), self._server)
+        add_metrics(Metrics(), self._server)
+        self.port: int = self._server.add_insecure_port("127.0.0.1:0")
 
     @property
     def endpoint(self) -> str:

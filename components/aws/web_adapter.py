@@ -7,21 +7,21 @@ whole answer's time. The adapter (github.com/awslabs/aws-lambda-web-adapter) is 
 extension published as a layer. With ``AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap`` the
 runtime executes the layer's ``bootstrap`` instead of itself, which executes
 ``$LAMBDA_TASK_ROOT/$_HANDLER``: the function's handler is the zip's ``run.sh``
-(``RUN_SCRIPT``), which starts ``python -m router`` on ``AWS_LWA_PORT``. The adapter waits
+(``LAMBDA_RUN_SCRIPT``, written by ``inferplane.packaging.lambda_zip``), which starts
+``python -m router`` on ``AWS_LWA_PORT``. The adapter waits
 until ``AWS_LWA_READINESS_CHECK_PATH`` answers, then turns each invocation into an HTTP
 request to that server and, with ``AWS_LWA_INVOKE_MODE=response_stream``, streams the
 body back as the server writes it. The same server runs on every platform, unchanged.
 
-The producer (``lambda_zip``: ``run.sh``) and the consumer (``components/router.py``: the
-function's handler, layer and environment) both import these names.
+The zip (the producer of ``run.sh``) and this side (the function's handler, layer and
+environment) share the script's name and the port through ``inferplane.router.contract``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-from inferplane.router.contract import ROUTER_PORT
+from inferplane.router.contract import LAMBDA_RUN_SCRIPT, ROUTER_PORT
 
 __all__ = [
     "LAYER_REGIONS",
@@ -29,15 +29,13 @@ __all__ = [
     "LAYER_VERSION",
     "READINESS_PATH",
     "RUN_SCRIPT",
-    "RUN_SCRIPT_SOURCE",
     "WRAPPER",
     "adapter_environment",
     "layer_arn",
 ]
 
-RUN_SCRIPT = "run.sh"
+RUN_SCRIPT = LAMBDA_RUN_SCRIPT
 """The function's handler: the startup script at the root of the zip."""
-RUN_SCRIPT_SOURCE = Path(__file__).with_name("lambda_run.sh")
 WRAPPER = "/opt/bootstrap"
 """The layer's wrapper script (``AWS_LAMBDA_EXEC_WRAPPER``)."""
 READINESS_PATH = "/healthz"
