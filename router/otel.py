@@ -44,7 +44,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 if TYPE_CHECKING:
     from .backends import Usage
     from .config import RouterConfig, TargetConfig
-    from .core import Call
+    from .pipeline.call import Call
 
 __all__ = ["PROVIDERS", "GenAITelemetry", "operation_name"]
 

@@ -14,14 +14,13 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from .config.telemetry import ENDPOINTS_ALLOWED, TelemetryConfig, is_otlp_endpoint
 from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .backends import Usage
     from .config import RouterConfig
-    from .core import Call
+    from .pipeline.call import Call
 
 __all__ = [
     "ENDPOINT_ENV",
@@ -37,29 +36,9 @@ PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_PROTOCOL"
 DISABLED_ENV = "OTEL_SDK_DISABLED"
 
 
-class TelemetryConfig(BaseModel):
-    """OpenTelemetry export over OTLP/gRPC (``RouterConfig.telemetry``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    otlp_endpoint: str | None = None
-    """The collector's OTLP/gRPC endpoint (``http://collector:4317``; ``https://`` for
-    TLS). None: ``OTEL_EXPORTER_OTLP_ENDPOINT`` if set, else telemetry is off."""
-    service_name: str = Field(default="inferplane-router", min_length=1)
-    """``service.name`` of the exported resource."""
-    export_interval_s: float = Field(default=10.0, gt=0, le=3600)
-    """How often metrics are exported (spans are batched and sent within a second or so)."""
-
-    @field_validator("otlp_endpoint")
-    @classmethod
-    def _endpoint(cls, value: str | None) -> str | None:
-        if value is not None and not _is_endpoint(value):
-            raise ValueError(f"{value!r} is not an OTLP/gRPC endpoint; {_ALLOWED}")
-        return value
-
-
 class Telemetry(Protocol):
-    """What the gateway reports to: one call per answered request, one at shutdown."""
+    """What Accounting (the pipeline's last stage) reports to: one call per answered request,
+    one at shutdown."""
 
     def record(self, call: Call, target: str, status: int, usage: Usage, cached: bool) -> None:
         """``call`` was answered by ``target`` (from a cache when ``cached``)."""
@@ -86,8 +65,10 @@ def otlp_endpoint(config: TelemetryConfig, environ: Mapping[str, str] = os.envir
     endpoint = config.otlp_endpoint or environ.get(ENDPOINT_ENV) or None
     if endpoint is None:
         return None
-    if not _is_endpoint(endpoint):
-        raise ConfigError(f"{ENDPOINT_ENV}={endpoint!r} is not an OTLP/gRPC endpoint; {_ALLOWED}")
+    if not is_otlp_endpoint(endpoint):
+        raise ConfigError(
+            f"{ENDPOINT_ENV}={endpoint!r} is not an OTLP/gRPC endpoint; {ENDPOINTS_ALLOWED}"
+        )
     protocol = environ.get(PROTOCOL_ENV, "grpc")
     if protocol != "grpc":
         raise ConfigError(
@@ -104,11 +85,3 @@ def telemetry_for(config: RouterConfig, environ: Mapping[str, str] = os.environ)
     from .otel import GenAITelemetry  # the SDK loads only now
 
     return GenAITelemetry(config, endpoint)
-
-
-_ALLOWED = "allowed: http://HOST:PORT (plain) or https://HOST:PORT (TLS)"
-
-
-def _is_endpoint(value: str) -> bool:
-    scheme, _, rest = value.partition("://")
-    return scheme in ("http", "https") and bool(rest) and not any(c.isspace() for c in rest)

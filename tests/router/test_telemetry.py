@@ -85,7 +85,7 @@ def test_gateway_without_an_endpoint_has_no_telemetry() -> None:
 
     config = RouterConfig.from_json(site_config_json("http://127.0.0.1:9/v1"))
     assert otlp_endpoint(config.telemetry, {}) is None
-    assert Gateway(config).telemetry is NO_TELEMETRY
+    assert Gateway(config).accounting.telemetry is NO_TELEMETRY
 
 
 @pytest.mark.parametrize(
