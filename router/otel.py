@@ -21,8 +21,10 @@ and are not reported here (``/metrics`` counts them).
 
 Spans are built after the fact with explicit timestamps, so nothing is allocated per
 chunk; the batch span processor's queue is bounded and drops when the collector is slow,
-and metrics aggregate in memory between exports: a failing collector cannot grow memory
-or slow the request path.
+and metrics aggregate in memory between exports (``router.genai_metrics``): a failing
+collector cannot grow memory or slow the request path. A span costs ~65 µs of CPU
+(creation and OTLP encoding); sample them with the SDK's own variables
+(``OTEL_TRACES_SAMPLER=traceidratio``, ``OTEL_TRACES_SAMPLER_ARG=0.1``) where that matters.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ from urllib.parse import urlsplit
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from .genai_metrics import Attributes, GenAIHistogram, HistogramExport
 
 if TYPE_CHECKING:
     from .backends import Usage
@@ -59,6 +61,8 @@ PROVIDERS = {
 }
 """Backend -> ``gen_ai.provider.name``."""
 OTHER = "_OTHER"
+_INPUT = ("gen_ai.token.type", "input")
+_OUTPUT = ("gen_ai.token.type", "output")
 SCOPE = "inferplane.router"
 
 # The conventions' recommended bucket boundaries.
@@ -94,39 +98,38 @@ class GenAITelemetry:
         self._tracer_provider.add_span_processor(
             BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, insecure=insecure))
         )
-        reader = PeriodicExportingMetricReader(
-            OTLPMetricExporter(endpoint=endpoint, insecure=insecure),
-            export_interval_millis=settings.export_interval_s * 1000,
-        )
-        self._meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
         self._tracer = self._tracer_provider.get_tracer(SCOPE)
-        meter = self._meter_provider.get_meter(SCOPE)
-        self._duration = meter.create_histogram(
-            "gen_ai.client.operation.duration",
-            "s",
-            "GenAI operation duration",
-            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+        self._duration = GenAIHistogram(
+            "gen_ai.client.operation.duration", "s", "GenAI operation duration", _DURATION_BUCKETS
         )
-        self._tokens = meter.create_histogram(
+        self._tokens = GenAIHistogram(
             "gen_ai.client.token.usage",
             "{token}",
             "Number of input and output tokens used",
-            explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
+            _TOKEN_BUCKETS,
         )
-        self._ttft = meter.create_histogram(
+        self._ttft = GenAIHistogram(
             "gen_ai.server.time_to_first_token",
             "s",
             "Time to generate first token for successful responses",
-            explicit_bucket_boundaries_advisory=_TTFT_BUCKETS,
+            _TTFT_BUCKETS,
         )
-        self._tpot = meter.create_histogram(
+        self._tpot = GenAIHistogram(
             "gen_ai.server.time_per_output_token",
             "s",
             "Time per output token generated after the first token for successful responses",
-            explicit_bucket_boundaries_advisory=_TPOT_BUCKETS,
+            _TPOT_BUCKETS,
+        )
+        self._export = HistogramExport(
+            (self._duration, self._tokens, self._ttft, self._tpot),
+            OTLPMetricExporter(endpoint=endpoint, insecure=insecure),
+            resource,
+            SCOPE,
+            settings.export_interval_s,
         )
         self._known_models = _known_models(config)
         self._targets = {name: _TargetAttributes(name, t) for name, t in config.targets.items()}
+        self._attribute_sets: dict[tuple[str, str, str, str, bool], Attributes] = {}
 
     def record(self, call: Call, target: str, status: int, usage: Usage, cached: bool) -> None:
         if cached:
@@ -134,40 +137,44 @@ class GenAITelemetry:
         ended = time.perf_counter()
         operation = operation_name(call.body)
         requested = call.chat.model if call.chat.model in self._known_models else OTHER
-        attributes = {
-            **self._targets[target].attributes,
-            "gen_ai.operation.name": operation,
-            "gen_ai.request.model": requested,
-            "inferplane.route": call.decision.route.name,
-        }
-        if status >= 400:
-            attributes["error.type"] = "stream_interrupted"
+        failed = status >= 400
+        attributes = self._attributes(
+            target, operation, requested, call.decision.route.name, failed
+        )
         duration = ended - call.upstream_started
         self._duration.record(duration, attributes)
         if usage.prompt_tokens:
-            self._tokens.record(usage.prompt_tokens, {**attributes, "gen_ai.token.type": "input"})
+            self._tokens.record(usage.prompt_tokens, (*attributes, _INPUT))
         if usage.completion_tokens:
-            output = {**attributes, "gen_ai.token.type": "output"}
-            self._tokens.record(usage.completion_tokens, output)
-        if call.first_token_at and status < 400:
-            self._streamed(call, ended, usage, attributes)
-        self._span(f"{operation} {requested}", duration, attributes, usage, status)
+            self._tokens.record(usage.completion_tokens, (*attributes, _OUTPUT))
+        if call.first_token_at and not failed:
+            self._ttft.record(call.first_token_at - call.upstream_started, attributes)
+            if usage.completion_tokens > 1:
+                per_token = (ended - call.first_token_at) / (usage.completion_tokens - 1)
+                self._tpot.record(per_token, attributes)
+        self._span(f"{operation} {requested}", duration, attributes, usage, failed)
 
-    def _streamed(
-        self, call: Call, ended: float, usage: Usage, attributes: dict[str, str | int]
-    ) -> None:
-        self._ttft.record(call.first_token_at - call.upstream_started, attributes)
-        if usage.completion_tokens > 1:
-            per_token = (ended - call.first_token_at) / (usage.completion_tokens - 1)
-            self._tpot.record(per_token, attributes)
+    def _attributes(
+        self, target: str, operation: str, requested: str, route: str, failed: bool
+    ) -> Attributes:
+        """The attribute set of a record, built once per distinct combination (all come
+        from the config, so there are few)."""
+        key = (target, operation, requested, route, failed)
+        found = self._attribute_sets.get(key)
+        if found is None:
+            pairs: dict[str, str | int] = {
+                **self._targets[target].attributes,
+                "gen_ai.operation.name": operation,
+                "gen_ai.request.model": requested,
+                "inferplane.route": route,
+            }
+            if failed:
+                pairs["error.type"] = "stream_interrupted"
+            found = self._attribute_sets[key] = tuple(pairs.items())
+        return found
 
     def _span(
-        self,
-        name: str,
-        duration: float,
-        attributes: dict[str, str | int],
-        usage: Usage,
-        status: int,
+        self, name: str, duration: float, attributes: Attributes, usage: Usage, failed: bool
     ) -> None:
         end = time.time_ns()
         span = self._tracer.start_span(
@@ -175,19 +182,19 @@ class GenAITelemetry:
             context=Context(),  # a root span: the router does not join a client's trace yet
             kind=SpanKind.CLIENT,
             attributes={
-                **attributes,
+                **dict(attributes),
                 "gen_ai.usage.input_tokens": usage.prompt_tokens,
                 "gen_ai.usage.output_tokens": usage.completion_tokens,
             },
             start_time=end - int(duration * 1e9),
         )
-        if status >= 400:
+        if failed:
             span.set_status(Status(StatusCode.ERROR, "the stream broke after it started"))
         span.end(end_time=end)
 
     def shutdown(self) -> None:
         self._tracer_provider.shutdown()
-        self._meter_provider.shutdown()
+        self._export.shutdown()
 
 
 class _TargetAttributes:

@@ -35,6 +35,7 @@ LITELLM = LITELLM_VENV / "bin" / "litellm"
 # release and is gone from the index.)
 LITELLM_REQUIREMENT = "litellm[proxy]==1.106.12"
 KEY = "sk-bench-5f0c8a1e9d2b4c6f8e0a1b3c5d7e9f21"
+OTEL_ON = "inferplane router, OTel on"
 TICKS = os.sysconf("SC_CLK_TCK")
 PROMPT = (
     "Summarise request {n}: the quarterly report shows revenue growth in several regions "
@@ -143,6 +144,20 @@ def start(
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{cmd[0:3]} did not become healthy")
+
+
+def start_sink(port: int) -> subprocess.Popen[bytes]:
+    """The OTLP sink of the "OTel on" router (gRPC: ready when the port accepts)."""
+    cmd = [sys.executable, "-m", "bench.router.otlp_sink", "--port", str(port)]
+    process = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the OTLP sink did not start")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -430,8 +445,14 @@ def _run_all(
     upstream_url = f"http://127.0.0.1:{up_port}"
     config_path = directory / "router.json"
     config_path.write_bytes(orjson.dumps(router_config(up_port)))
+    router_cmd = [py, "-m", "router", "--config", str(config_path)]
+    sink_port = free_port()
+    processes.append(start_sink(sink_port))
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{sink_port}"}
     proxies: list[tuple[str, list[str], str, dict[str, str] | None]] = [
-        ("inferplane router", [py, "-m", "router", "--config", str(config_path)], "/healthz", None),
+        ("inferplane router", router_cmd, "/healthz", None),
+        # The same router exporting GenAI spans and metrics to an OTLP sink (router/otel.py).
+        (OTEL_ON, router_cmd, "/healthz", otel),
         (
             "bare aiohttp pass-through",
             [py, "-m", "bench.router.passthrough", "--upstream", upstream_url],
@@ -481,16 +502,17 @@ def report(rows: list[dict[str, Any]], stall: dict[str, float]) -> None:
             f"| {row['ttft_ms'] - direct['ttft_ms']:.3f} | {row['rss_mb']:.0f} |"
         )
     names = {row["name"]: row for row in rows}
-    ours = names["inferplane router"]
-    for other in ("LiteLLM proxy", "bare aiohttp pass-through"):
-        if other in names:
-            ref = names[other]
-            cpu_json = ours["cpu_ms_json"] / ref["cpu_ms_json"]
-            cpu_stream = ours["cpu_ms_stream"] / ref["cpu_ms_stream"]
-            print(
-                f"\nratio router / {other}: CPU JSON {cpu_json:.3f}, "
-                f"CPU stream {cpu_stream:.3f}, RSS {ours['rss_mb'] / ref['rss_mb']:.3f}"
-            )
+    for mine in ("inferplane router", OTEL_ON):
+        ours = names[mine]
+        for other in ("LiteLLM proxy", "bare aiohttp pass-through"):
+            if other in names:
+                ref = names[other]
+                cpu_json = ours["cpu_ms_json"] / ref["cpu_ms_json"]
+                cpu_stream = ours["cpu_ms_stream"] / ref["cpu_ms_stream"]
+                print(
+                    f"\nratio {mine} / {other}: CPU JSON {cpu_json:.3f}, "
+                    f"CPU stream {cpu_stream:.3f}, RSS {ours['rss_mb'] / ref['rss_mb']:.3f}"
+                )
     print("\nblocking boto3 calls vs the event loop:", orjson.dumps(stall).decode())
 
 

@@ -175,3 +175,24 @@ def test_stack_spec_refuses_a_bad_endpoint_naming_the_key() -> None:
 
     with pytest.raises(SpecError, match=r"router\.otlp_endpoint"):
         _dev_spec_with({"otlp_endpoint": "collector:4317"})
+
+
+def test_histogram_buckets_are_upper_inclusive_and_cumulative() -> None:
+    from opentelemetry.sdk.metrics.export import Histogram, HistogramDataPoint
+
+    from inferplane.router.genai_metrics import GenAIHistogram
+
+    histogram = GenAIHistogram("h", "s", "d", (1.0, 2.0))
+    key = (("k", "v"),)
+    for value in (0.5, 1.0, 1.5, 2.0, 3.0):
+        histogram.record(value, key)
+    histogram.record(9.0, (("k", "other"),))
+    data = histogram.metric(1, 2).data
+    assert isinstance(data, Histogram)
+    points: dict[object, HistogramDataPoint] = {
+        tuple((point.attributes or {}).items()): point for point in data.data_points
+    }
+    point = points[key]
+    assert (point.count, point.sum, point.min, point.max) == (5, 8.0, 0.5, 3.0)
+    assert list(point.bucket_counts) == [2, 2, 1]
+    assert list(points[(("k", "other"),)].bucket_counts) == [0, 0, 1]
