@@ -74,9 +74,9 @@ def test_on_loads_the_sdk_and_the_exporter() -> None:
     with OtlpCollector() as collector:
         loaded = loaded_otel_modules(OTEL_EXPORTER_OTLP_ENDPOINT=collector.endpoint)
     assert {
-        "opentelemetry.sdk.trace",
         "opentelemetry.sdk.metrics",
-        "opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
+        "opentelemetry.exporter.otlp.proto.grpc.metric_exporter",
+        "opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc",
     } <= set(loaded)
 
 
