@@ -11,7 +11,6 @@ its environment the same packaged router exports its GenAI telemetry: the zip ca
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 
 from inferplane.components.base import Labels
 from inferplane.components.router import CONFIG_ENV, RouterService, RouterServiceArgs
-from inferplane.packaging.lambda_zip import LambdaPackage, build_lambda_zip
+from inferplane.packaging.lambda_zip import LambdaPackage
 from tests.support.lambda_runtime import BufferedRuntime, WebAdapterRuntime, unpack
 from tests.support.otlp_collector import OtlpCollector, attributes
 from tests.support.paced_upstream import PacedUpstream
@@ -31,7 +30,6 @@ from tests.support.routersource import site_config_json
 
 pytestmark = pytest.mark.slow
 
-HOST_RUNTIME = f"python3.{sys.version_info.minor}"
 LABELS = Labels("dev", "ml-platform", "cc-4711", "us", "internal", "router")
 CHUNKS, INTERVAL_S = 20, 0.05
 STREAMED = 0.25
@@ -42,16 +40,6 @@ CHAT = {
     "stream": True,
 }
 Invoke = Callable[[str, str, Mapping[str, str], bytes], Iterator[bytes]]
-
-
-@pytest.fixture(scope="module")
-def host_zip(
-    router_snapshot: Path, cache: Path, tmp_path_factory: pytest.TempPathFactory
-) -> LambdaPackage:
-    out = tmp_path_factory.mktemp("lambda")
-    return build_lambda_zip(
-        router_snapshot, out / "router.zip", cache, arch="amd64", runtime=HOST_RUNTIME
-    )
 
 
 def rendered_function(config_json: str) -> dict[str, Any]:

@@ -45,16 +45,6 @@ def _event(method: str, path: str, body: object = None) -> dict[str, object]:
     }
 
 
-@pytest.fixture(scope="module")
-def host_zip(
-    router_snapshot: Path, cache: Path, tmp_path_factory: pytest.TempPathFactory
-) -> LambdaPackage:
-    out = tmp_path_factory.mktemp("lambda")
-    return build_lambda_zip(
-        router_snapshot, out / "one.zip", cache, arch="amd64", runtime=HOST_RUNTIME
-    )
-
-
 def test_same_inputs_give_the_same_zip(
     host_zip: LambdaPackage, router_snapshot: Path, cache: Path, tmp_path: Path
 ) -> None:
