@@ -37,6 +37,7 @@ from inferplane.router.contract import METRICS_PORT
 from inferplane.router.telemetry import TelemetryConfig
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.semantic_cache import SemanticCacheSpec
 from inferplane.spec.serving import Serving
 from inferplane.spec.wake import wakes
 
@@ -120,9 +121,7 @@ def render_router_config(
         auth_required=bool(router.keys),
         cache=CacheConfig(
             exact=ExactCacheConfig(enabled=router.cache.exact, ttl_s=router.cache.ttl_s),
-            semantic=SemanticCacheConfig(
-                enabled=router.cache.semantic, threshold=router.cache.semantic_threshold
-            ),
+            semantic=_semantic_cache(router.cache.semantic),
         ),
         limits=LimitsConfig(max_body_bytes=router.max_body_bytes, max_tokens=router.max_tokens),
         state=StateConfig(backend="redis", url=SecretRef(**router.redis.model_dump()))
@@ -135,6 +134,18 @@ def render_router_config(
         # Prometheus reads on the operator port (inferplane.spec.wake).
         admin=AdminConfig(port=METRICS_PORT, host="0.0.0.0") if wakes(spec) else AdminConfig(),
         telemetry=TelemetryConfig(otlp_endpoint=router.otlp_endpoint),
+    )
+
+
+def _semantic_cache(semantic: SemanticCacheSpec | None) -> SemanticCacheConfig:
+    if semantic is None:
+        return SemanticCacheConfig()
+    return SemanticCacheConfig(
+        enabled=True,
+        embedder=semantic.embedder,
+        threshold=semantic.threshold,
+        ttl_s=semantic.ttl_s,
+        routes=semantic.routes,
     )
 
 

@@ -21,7 +21,7 @@ from .errors import StateUnavailableError
 if TYPE_CHECKING:
     import redis.asyncio
 
-__all__ = ["FailSafeStore", "MemoryStore", "RedisStore", "StateStore"]
+__all__ = ["FailSafeStore", "MemoryStore", "RedisStore", "StateStore", "redis_client"]
 
 logger = logging.getLogger("inferplane.router")
 
@@ -105,19 +105,7 @@ class RedisStore:
 
     @classmethod
     def from_url(cls, url: str, prefix: str, timeout_s: float = 0.25) -> RedisStore:
-        import redis.asyncio
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
-        # No client-side retries: a store that does not answer at once is treated as down
-        # by FailSafeStore, which decides when to try again.
-        client = redis.asyncio.Redis.from_url(
-            url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 0),
-        )
-        return cls(client, prefix)
+        return cls(redis_client(url, timeout_s), prefix)
 
     async def hit(self, key: str, window_s: int) -> int:
         window = int(time.time() // window_s)
@@ -147,6 +135,22 @@ class RedisStore:
     async def close(self) -> None:
         with contextlib.suppress(*self._failures):
             await self._redis.aclose()
+
+
+def redis_client(url: str, timeout_s: float) -> redis.asyncio.Redis:
+    """A client that gives up after ``timeout_s``: no client-side retries, a store that
+    does not answer at once is treated as down by its user (FailSafeStore, the semantic
+    cache), which decides when to try again."""
+    import redis.asyncio
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return redis.asyncio.Redis.from_url(
+        url,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 0),
+    )
 
 
 def _unavailable(exc: BaseException) -> StateUnavailableError:

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from inferplane.router.contract import LAMBDA_RUN_SCRIPT, ROUTER_PORT
+from inferplane.router.contract import LAMBDA_RUN_SCRIPT
 
 __all__ = [
     "LAYER_REGIONS",
     "LAYER_SOURCE",
     "LAYER_VERSION",
-    "READINESS_PATH",
     "RUN_SCRIPT",
     "WRAPPER",
     "adapter_environment",
@@ -38,9 +37,6 @@ RUN_SCRIPT = LAMBDA_RUN_SCRIPT
 """The function's handler: the startup script at the root of the zip."""
 WRAPPER = "/opt/bootstrap"
 """The layer's wrapper script (``AWS_LAMBDA_EXEC_WRAPPER``)."""
-READINESS_PATH = "/healthz"
-"""What the adapter polls before the first invocation: answers 200 without a credential
-once the router has started."""
 
 LAYER_VERSION = 26
 LAYER_SOURCE = (
@@ -89,13 +85,14 @@ def layer_arn(region: str, architecture: Literal["x86_64", "arm64"]) -> str:
     return f"arn:{partition}:lambda:{region}:{account}:layer:{name}:{LAYER_VERSION}"
 
 
-def adapter_environment() -> dict[str, str]:
-    """The function's environment that makes the layer run ``RUN_SCRIPT`` and stream."""
+def adapter_environment(port: int, readiness_path: str) -> dict[str, str]:
+    """The function's environment that makes the layer run ``RUN_SCRIPT``, wait until
+    ``readiness_path`` on ``port`` answers 200, and stream."""
     return {
         "AWS_LAMBDA_EXEC_WRAPPER": WRAPPER,
         "AWS_LWA_INVOKE_MODE": "response_stream",
-        "AWS_LWA_PORT": str(ROUTER_PORT),
-        "AWS_LWA_READINESS_CHECK_PATH": READINESS_PATH,
+        "AWS_LWA_PORT": str(port),
+        "AWS_LWA_READINESS_CHECK_PATH": readiness_path,
         # Only a started router is ready: the default (100-499) would take a 404 from
         # anything else listening on the port as ready.
         "AWS_LWA_READINESS_CHECK_HEALTHY_STATUS": "200",

@@ -19,7 +19,8 @@ from botocore.validate import ParamValidator
 
 from inferplane.components.aws import web_adapter
 from inferplane.components.base import Labels
-from inferplane.components.router import CONFIG_ENV, RouterService, RouterServiceArgs
+from inferplane.components.router import CONFIG_ENV
+from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs
 from inferplane.packaging import lambda_zip
 from inferplane.plan import Graph
 from tests.support.recording import only, record, refusal
@@ -30,11 +31,10 @@ FUNCTION = "aws:lambda/function:Function"
 URL = "aws:lambda/functionUrl:FunctionUrl"
 
 
-def _router(region: str = "us-east-1", architecture: str = "arm64") -> RouterService:
-    return RouterService(
+def _router(region: str = "us-east-1", architecture: str = "arm64") -> LambdaRouter:
+    return LambdaRouter(
         "router",
-        RouterServiceArgs(
-            platform="lambda",
+        LambdaRouterArgs(
             config_json=CONFIG,
             labels=LABELS,
             region=region,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from inferplane.components.aws.web_adapter import adapter_environment, layer_arn
+from inferplane.components.router import HEALTH_PATH, ROUTER_PORT
 from tests.deployment.test_router_lambda import plan, router_function
 
 STACKS = ("dev", "prod-us-east-1")
@@ -22,7 +23,7 @@ def test_stack_router_streams_through_the_web_adapter(stack: str) -> None:
     assert function["handler"] == "run.sh"
     assert function["layers"] == [layer_arn(function["region"], function["architectures"][0])]
     variables = function["environment"]["variables"]
-    assert adapter_environment().items() <= variables.items()
+    assert adapter_environment(ROUTER_PORT, HEALTH_PATH).items() <= variables.items()
     assert sum(len(k) + len(v) for k, v in variables.items()) < ENVIRONMENT_LIMIT
     [url] = [r for r in graph.by_type(URL) if r.name == "router-fn-url"]
     assert url.inputs["invokeMode"] == "RESPONSE_STREAM"

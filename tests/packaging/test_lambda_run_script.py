@@ -16,7 +16,7 @@ def test_run_script_reads_the_contracts_names() -> None:
     assert f"${{{CONFIG_ENV}:-}}" in text
     assert f"/{CONFIG_FILE}" in text
     assert "$AWS_LWA_PORT" in text.replace("${AWS_LWA_PORT:-8080}", "$AWS_LWA_PORT")
-    assert "AWS_LWA_PORT" in adapter_environment()
+    assert "AWS_LWA_PORT" in adapter_environment(8088, "/healthz")
     assert "--host 127.0.0.1" in text  # only the adapter, in the same sandbox, calls it
 
 

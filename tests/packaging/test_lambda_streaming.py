@@ -20,7 +20,8 @@ import pulumi
 import pytest
 
 from inferplane.components.base import Labels
-from inferplane.components.router import CONFIG_ENV, RouterService, RouterServiceArgs
+from inferplane.components.router import CONFIG_ENV
+from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs
 from inferplane.packaging.lambda_zip import LambdaPackage
 from tests.support.lambda_runtime import BufferedRuntime, WebAdapterRuntime, unpack
 from tests.support.otlp_collector import OtlpCollector, attributes
@@ -45,10 +46,9 @@ Invoke = Callable[[str, str, Mapping[str, str], bytes], Iterator[bytes]]
 def rendered_function(config_json: str) -> dict[str, Any]:
     """The router's Lambda function as RouterService renders it for this config."""
     graph = record(
-        lambda: RouterService(
+        lambda: LambdaRouter(
             "router",
-            RouterServiceArgs(
-                platform="lambda",
+            LambdaRouterArgs(
                 config_json=config_json,
                 labels=LABELS,
                 region="us-east-1",
