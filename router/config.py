@@ -323,6 +323,11 @@ class KeyConfig(_Model):
     team: str | None = None
     """The tenant this key belongs to: keys of one team share cached answers; keys without
     a team are each their own tenant. Nothing cached is ever shared across tenants."""
+    budget_usd: float | None = Field(default=None, gt=0)
+    """Spend allowed per calendar month (UTC), priced from the targets' token prices
+    (``router.budgets``); None: no budget of its own (its team's may still apply)."""
+    expires_at: int | None = Field(default=None, ge=0)
+    """Unix time after which the key is refused; None: it does not expire."""
 
     @property
     def tenant(self) -> str:
@@ -366,6 +371,9 @@ class LimitsConfig(_Model):
     is closed."""
     max_tokens: int | None = None
     """Cap applied to every request's max_tokens (routes may cap lower)."""
+    stream_write_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """A streamed answer's block must be accepted by the client within this many seconds;
+    a client that stops reading is cut off and its upstream stream closed."""
     blocking_threads: int = Field(default=16, ge=1, le=256)
     """Size of the thread pool that runs blocking SDK calls (boto3) off the event loop."""
     anonymous_rpm_per_client: int | None = Field(default=600, ge=1)
@@ -411,6 +419,9 @@ class AdminConfig(_Model):
     credential (for a scraper in the pod or host network): never expose it publicly."""
     host: str = "127.0.0.1"
     """Address of the ``port`` listener."""
+    api_key: SecretRef | None = None
+    """The admin API's credential (``/admin/*``: keys, budgets, spend), compared in
+    constant time with ``Authorization: Bearer``. None: the admin API is off."""
 
 
 class RouterConfig(_Model):

@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from .access import Access
 from .accesslog import AccessLog
 from .auth import KeyRing
 from .backends import BackendContext, ChatBackend, Completion, Usage, build_backend
@@ -70,6 +71,7 @@ from .errors import (
 from .headers import SafeHeaders
 from .limits import RateLimiter
 from .metrics import Metrics
+from .opsmetrics import OperatorMetrics
 from .pii import PiiRegistry
 from .resilience import CircuitBreaker, backoff_delay
 from .sse import error_event, replay
@@ -174,6 +176,8 @@ class Gateway:
         self.limiter = RateLimiter(config, self.store)
         self.keys = KeyRing(config.keys)
         self.operators = KeyRing(config.admin.keys)
+        self.access = Access(config, self.context)  # run-time keys, budgets, admin API
+        self.ops = OperatorMetrics(self.access.budgets)
         self.classifier = Classifier(config, pii)
         self.table = RouteTable(config)
         self.windows = WindowCheck(config.targets)
@@ -218,6 +222,7 @@ class Gateway:
             await backend.close()
         await self.context.close()
         await self.store.close()
+        await self.access.close()
         await self.access_log.stop()
 
     async def handle(self, request: Request) -> Response:
@@ -301,7 +306,8 @@ class Gateway:
         headers = request.headers
         key = None
         if self.config.auth_required:
-            key = self.authenticate(headers)
+            key = await self.authenticate(headers)
+            await self.access.budgets.check(key)
         precheck_items(request.body, limits)
         chat = await off_loop(size, limits, parse, request.body)
         check_items(chat, limits)
@@ -327,10 +333,10 @@ class Gateway:
         call.use_cache = headers.get(CACHE_HEADER) != "off"
         return call
 
-    def authenticate(self, headers: Mapping[str, str]) -> KeyConfig:
+    async def authenticate(self, headers: Mapping[str, str]) -> KeyConfig:
         """The API key of a request: ``Authorization: Bearer``, or the key headers of the
         APIs the router speaks (Azure OpenAI's ``api-key``, Anthropic's ``x-api-key``)."""
-        return self.keys.authenticate(
+        return await self.access.authenticate(
             headers.get("authorization"), headers.get("api-key") or headers.get("x-api-key")
         )
 
@@ -551,6 +557,8 @@ class Gateway:
                 + usage.completion_tokens * (config.output_cost_per_1k or 0.0)
             ) / 1000
             self.metrics.usage(target, usage.prompt_tokens, usage.completion_tokens, cost)
+            if call.key is not None:
+                self.access.budgets.charge(call.key, cost)
             self.metrics.upstream_latency(target, time.perf_counter() - call.upstream_started)
         if self.config.access_log:
             self.access_log.record(
@@ -579,7 +587,7 @@ class Gateway:
     async def _models(self, request: Request, request_id: str) -> Response:
         key = None
         if self.config.auth_required:
-            key = self.authenticate(request.headers)
+            key = await self.authenticate(request.headers)
         routes = [
             r for r in self.config.routes if key is None or not key.routes or r.name in key.routes
         ]
@@ -616,9 +624,8 @@ class Gateway:
             self.metrics.breaker_state[name] = _STATE_VALUES[breaker.state]
         self.metrics.log_dropped = self.access_log.dropped
         self.metrics.state_degraded = int(getattr(self.store, "degraded", False))
-        return Response(
-            200, {"content-type": "text/plain; version=0.0.4; charset=utf-8"}, self.metrics.render()
-        )
+        body = self.metrics.render() + self.ops.render()
+        return Response(200, {"content-type": "text/plain; version=0.0.4; charset=utf-8"}, body)
 
     def _is_operator(self, request: Request) -> bool:
         if request.operator:
