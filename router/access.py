@@ -24,6 +24,7 @@ from .backends import BackendContext
 from .budgets import Budgets
 from .config import KeyConfig, RouterConfig
 from .errors import AuthenticationError, PermissionDeniedError, RouterError, StateUnavailableError
+from .redisconn import connect
 
 __all__ = ["Access", "KeyStoreUnavailableError"]
 
@@ -112,8 +113,6 @@ def _sha256(secret: str) -> bytes:
 
 def _accounts(config: RouterConfig, context: BackendContext) -> Accounts:
     state = config.state
-    if state.backend == "redis" and state.url is not None:
-        url = context.resolve_secret(state.url)
-        prefix = f"inferplane:{config.stack}"
-        return RedisAccounts.from_url(url, prefix, timeout_s=state.timeout_s)
+    if state.backend == "redis":
+        return RedisAccounts(connect(state, context.resolve_secret), f"inferplane:{config.stack}")
     return MemoryAccounts()

@@ -132,20 +132,6 @@ class RedisAccounts:
         self._spend = f"{prefix}:spend"
         self._failures = (redis.exceptions.RedisError, OSError, TimeoutError)
 
-    @classmethod
-    def from_url(cls, url: str, prefix: str, timeout_s: float) -> RedisAccounts:
-        import redis.asyncio
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
-        client = redis.asyncio.Redis.from_url(
-            url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 0),
-        )
-        return cls(client, prefix)
-
     async def add(self, key: KeyConfig) -> bool:
         try:
             if not await self._redis.hsetnx(self._ids, key.id, key.sha256):

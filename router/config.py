@@ -396,6 +396,9 @@ class StateConfig(_Model):
 
     backend: Literal["memory", "redis"] = "memory"
     url: SecretRef | None = None
+    ca: SecretRef | None = None
+    """PEM CA that signs the store's TLS certificate when it is not a public CA's
+    (Memorystore with transit encryption); None: the system trust store."""
     timeout_s: float = Field(default=0.25, gt=0, le=10)
     """Connect and read timeout of one Redis call; a slower store counts as down."""
     retry_s: float = Field(default=2.0, gt=0)

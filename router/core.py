@@ -73,6 +73,7 @@ from .limits import RateLimiter
 from .metrics import Metrics
 from .opsmetrics import OperatorMetrics
 from .pii import PiiRegistry
+from .redisconn import connect
 from .resilience import CircuitBreaker, backoff_delay
 from .sse import error_event, replay
 from .state import FailSafeStore, MemoryStore, RedisStore, StateStore
@@ -202,12 +203,8 @@ class Gateway:
     def _default_store(self) -> StateStore:
         state = self.config.state
         if state.backend == "redis":
-            if state.url is None:
-                raise RouterError("state.backend is 'redis' but state.url is not set")
-            url = self.context.resolve_secret(state.url)
-            redis = RedisStore.from_url(
-                url, prefix=f"inferplane:{self.config.stack}", timeout_s=state.timeout_s
-            )
+            client = connect(state, self.context.resolve_secret)  # state.url, state.ca
+            redis = RedisStore(client, prefix=f"inferplane:{self.config.stack}")
             return FailSafeStore(redis, retry_s=state.retry_s)
         return MemoryStore(self.config.cache.exact.max_entries)
 

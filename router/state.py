@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import StateUnavailableError
+from .redisconn import from_url
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -105,19 +106,9 @@ class RedisStore:
 
     @classmethod
     def from_url(cls, url: str, prefix: str, timeout_s: float = 0.25) -> RedisStore:
-        import redis.asyncio
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
         # No client-side retries: a store that does not answer at once is treated as down
         # by FailSafeStore, which decides when to try again.
-        client = redis.asyncio.Redis.from_url(
-            url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 0),
-        )
-        return cls(client, prefix)
+        return cls(from_url(url, timeout_s), prefix)
 
     async def hit(self, key: str, window_s: int) -> int:
         window = int(time.time() // window_s)
