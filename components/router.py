@@ -80,6 +80,8 @@ class RouterVpc:
     """The subnets route to the internet through NAT (AWS APIs, function URLs)."""
     interface_endpoints: tuple[str, ...] = ()
     """Interface endpoint services in the VPC (``bedrock-runtime``...), if any."""
+    security_group_ids: tuple[pulumi.Input[str], ...] = ()
+    """More groups the router's ENIs carry (its managed state's client group)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,9 @@ class RouterServiceArgs:
     """The site the router runs at (edge platform): it sits on that site's LAN."""
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Extra environment variables."""
+    secret_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Environment variables whose values are secrets (container_app: Container Apps
+    secrets), e.g. the managed state's URL (``inferplane.deployment.router_state``)."""
 
 
 def _check(args: RouterServiceArgs) -> None:
@@ -330,7 +335,9 @@ class RouterService(pulumi.ComponentResource):
                 opts=opts,
                 **peer_args,
             )
-        return LambdaVpc(subnet_ids=vpc.subnet_ids, security_group_ids=(group.id,))
+        return LambdaVpc(
+            subnet_ids=vpc.subnet_ids, security_group_ids=(group.id, *vpc.security_group_ids)
+        )
 
     def _on_cloud_run(
         self, name: str, args: RouterServiceArgs, env: Mapping[str, pulumi.Input[str]]
@@ -406,6 +413,7 @@ class RouterService(pulumi.ComponentResource):
                 image=args.image,
                 port=ROUTER_PORT,
                 env=env,
+                secret_env=args.secret_environment,
                 health_path="/healthz",
                 cpu=cpu,
                 memory_gib=cpu * 2,

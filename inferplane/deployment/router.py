@@ -18,6 +18,7 @@ from inferplane.components.router import RouterService, RouterServiceArgs, Route
 from inferplane.components.wiring import Grant
 from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext
+from inferplane.deployment.router_state import with_managed_state
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
 from inferplane.spec import StackSpec
@@ -68,7 +69,8 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
         from inferplane.deployment.gcp import router_on_cloud_run
 
         args = router_on_cloud_run(args, targets, ctx, federation)
-    return RouterService("router", _on_platform(args, targets, ctx))
+    args = with_managed_state(_on_platform(args, targets, ctx), ctx)  # router.state
+    return RouterService("router", args)
 
 
 def _on_platform(
