@@ -189,7 +189,7 @@ class RedisAccounts:
             raw = await self._redis.hgetall(self._budgets)
         except self._failures as exc:
             raise _unavailable(exc) from exc
-        return {k.decode(): float(v) for k, v in sorted(raw.items())}
+        return {_text(k): float(v) for k, v in sorted(raw.items())}
 
     async def spend(self, period: str, scopes: list[str]) -> list[float]:
         names = [f"{self._spend}:{period}:{scope}" for scope in scopes]
@@ -213,6 +213,10 @@ class RedisAccounts:
     async def close(self) -> None:
         with contextlib.suppress(*self._failures):
             await self._redis.aclose()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _unavailable(exc: BaseException) -> StateUnavailableError:

@@ -10,7 +10,7 @@ certificate is signed by its own authority (Memorystore's ``SERVER_AUTHENTICATIO
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import SecretRef, StateConfig
 from .errors import ConfigError
@@ -36,11 +36,11 @@ def from_url(url: str, timeout_s: float, ca: str | None = None) -> redis.asyncio
 
     if ca is not None and not url.startswith("rediss://"):
         raise ConfigError("state.ca is set but state.url is not a rediss:// (TLS) URL")
-    tls = {"ssl_ca_data": ca} if ca is not None else {}
-    return redis.asyncio.Redis.from_url(
-        url,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=timeout_s,
-        retry=Retry(NoBackoff(), 0),
-        **tls,
-    )
+    options: dict[str, Any] = {
+        "socket_timeout": timeout_s,
+        "socket_connect_timeout": timeout_s,
+        "retry": Retry(NoBackoff(), 0),
+    }
+    if ca is not None:  # a TLS-only option: plain connections refuse it
+        options["ssl_ca_data"] = ca
+    return redis.asyncio.Redis.from_url(url, **options)

@@ -88,16 +88,13 @@ class AwsRouterState(pulumi.ComponentResource):
             opts=self._opts,
         )
         endpoint = cache.endpoints.apply(lambda found: found[0])
+        document: pulumi.Input[str] = pulumi.Output.all(endpoint.address, endpoint.port).apply(
+            lambda p: json.dumps({"url": f"rediss://{_USER}:{password}@{p[0]}:{p[1]}/0"})
+        )
         aws.secretsmanager.SecretVersion(
             f"{name}-url-value",
             secret_id=secret.id,
-            secret_string=pulumi.Output.secret(
-                pulumi.Output.all(endpoint.address, endpoint.port).apply(
-                    lambda parts: json.dumps(
-                        {"url": f"rediss://{_USER}:{password}@{parts[0]}:{parts[1]}/0"}
-                    )
-                )
-            ),
+            secret_string=pulumi.Output.secret(document),
             region=args.region,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
         )

@@ -98,7 +98,7 @@ class GcpRouterState(pulumi.ComponentResource):
             labels=args.labels,
             opts=child,
         )
-        document = pulumi.Output.all(
+        document: pulumi.Input[str] = pulumi.Output.all(
             instance.auth_string, instance.host, instance.port, instance.server_ca_certs
         ).apply(
             lambda p: json.dumps(

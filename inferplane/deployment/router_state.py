@@ -93,7 +93,9 @@ def _on_gcp(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceA
 
     network = stack_network(ctx)
     project = pulumi.Config("gcp").get("project")
-    if network is None or project is None or args.service_account is None:
+    reader = args.service_account  # created first, for federation (deployment.federation)
+    region = args.region
+    if network is None or project is None or reader is None or region is None:
         raise SpecError(
             [
                 Issue(
@@ -104,7 +106,6 @@ def _on_gcp(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceA
                 )
             ]
         )
-    assert args.region is not None
     if args.gcp_vpc_egress is None:
         # The router now egresses into the network; its other targets through Cloud NAT.
         network.add_internet_egress()
@@ -115,9 +116,9 @@ def _on_gcp(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceA
         "router-state",
         GcpRouterStateArgs(
             project=project,
-            region=args.region,
+            region=region,
             network=network.path,
-            reader=args.service_account,
+            reader=reader,
             labels=args.labels.gcp(),
             name=_name(ctx, 40),
         ),
