@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Mapping
 
 __all__ = ["Metrics"]
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+_BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -30,6 +33,9 @@ class _Histogram:
 
 
 class Metrics:
+    """The router's counters, histograms and gauges; recorded through the methods below,
+    read only by ``render``."""
+
     def __init__(self) -> None:
         self.requests: defaultdict[Labels, int] = defaultdict(int)
         self.attempts: defaultdict[Labels, int] = defaultdict(int)
@@ -67,6 +73,21 @@ class Metrics:
 
     def upstream_latency(self, target: str, seconds: float) -> None:
         self.latency[(("target", target),)].observe(seconds)
+
+    def pii_detected(self, kind: str) -> None:
+        """A request raised by PII; ``kind`` is the first kind found (``email``, ``iban``)."""
+        self.pii[(("kind", kind),)] += 1
+
+    def cache_lookup(self, cache: str, hit: bool) -> None:
+        """One lookup in ``cache`` (``exact`` or ``semantic``)."""
+        self.cache[(("cache", cache), ("result", "hit" if hit else "miss"))] += 1
+
+    def gauges(self, breakers: Mapping[str, str], log_dropped: int, state_degraded: bool) -> None:
+        """The values read at scrape time: each target's circuit state (``closed``,
+        ``half_open``, ``open``), access-log records dropped, whether the store is down."""
+        self.breaker_state = {name: _BREAKER_STATES[state] for name, state in breakers.items()}
+        self.log_dropped = log_dropped
+        self.state_degraded = int(state_degraded)
 
     def render(self) -> bytes:
         lines: list[str] = []

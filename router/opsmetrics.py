@@ -12,7 +12,7 @@ __all__ = ["OperatorMetrics"]
 class OperatorMetrics:
     """Counters of this process; Prometheus sums them over replicas."""
 
-    def __init__(self, budgets: Budgets) -> None:
+    def __init__(self, budgets: Budgets | None) -> None:
         self._budgets = budgets
         self.stream_write_timeouts = 0
 
@@ -21,7 +21,8 @@ class OperatorMetrics:
             "# HELP inferplane_spend_usd_total Spend charged to API keys and teams (USD).",
             "# TYPE inferplane_spend_usd_total counter",
         ]
-        for (key, team), usd in sorted(self._budgets.spent.items()):
+        spent = self._budgets.spent if self._budgets is not None else {}
+        for (key, team), usd in sorted(spent.items()):
             labels = _labels((("key", key), ("team", team)))
             lines.append(f"inferplane_spend_usd_total{labels} {usd}")
         lines += [

@@ -37,7 +37,7 @@ async def write_stream(
                 async with asyncio.timeout(deadline):
                     await out.write(block)
             except TimeoutError:
-                core.ops.stream_write_timeouts += 1
+                core.accounting.ops.stream_write_timeouts += 1
                 logger.warning(
                     "request %s: the client did not read the stream for %s s "
                     "(limits.stream_write_timeout_s): connection closed",

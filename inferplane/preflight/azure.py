@@ -27,7 +27,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from inferplane.errors import AccessDeniedError, CloudAccessError
+from inferplane.errors import CloudAccessError
+from inferplane.preflight.rest import bearer_get
 
 __all__ = [
     "ARM_ENDPOINT",
@@ -42,7 +43,6 @@ __all__ = [
 ]
 
 ARM_ENDPOINT = "https://management.azure.com"
-TIMEOUT_S = 20.0
 MODELS_API = "2024-10-01"
 SKUS_API = "2021-07-01"
 ML_USAGES_API = "2024-04-01"
@@ -187,39 +187,18 @@ class ArmAzureApi:
         return items
 
     def _get(self, url: str, permission: str) -> dict[str, Any]:
-        request = urllib.request.Request(url, method="GET")
-        request.add_header("Authorization", f"Bearer {self.token}")
-        request.add_header("Accept", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as reply:
-                body = json.loads(reply.read(16 << 20))
-        except urllib.error.HTTPError as exc:
-            code, message = _arm_error(exc)
-            if exc.code in (401, 403):
-                raise AccessDeniedError(permission, f"{code}: {message}") from exc
-            raise AzureError(
-                f"Azure answered GET {urllib.parse.urlsplit(url).path} with HTTP {exc.code} "
-                f"{code}: {message}; retry later if it persists"
-            ) from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise AzureError(f"Azure at {self.endpoint} could not be reached: {exc}") from exc
-        except ValueError as exc:
-            raise AzureError(f"Azure's answer is not JSON: {exc}") from exc
-        if not isinstance(body, dict):
-            raise AzureError("Azure's answer is not a JSON object")
-        return body
+        return bearer_get(
+            url,
+            self.token,
+            permission=permission,
+            service="Azure",
+            error=AzureError,
+            code_key="code",
+        )
 
 
 def _seg(value: str) -> str:
     return urllib.parse.quote(value, safe="")
-
-
-def _arm_error(exc: urllib.error.HTTPError) -> tuple[str, str]:
-    try:
-        error = json.loads(exc.read(1 << 16)).get("error") or {}
-    except (ValueError, AttributeError):
-        return str(exc.code), exc.reason or ""
-    return str(error.get("code", exc.code)), str(error.get("message", ""))[:300]
 
 
 class LazyArmAzureApi:

@@ -11,6 +11,7 @@ from typing import Any
 from inferplane.preflight.adapter import CapacityApi
 from inferplane.preflight.aws import AwsClients, call
 from inferplane.preflight.azure import AzureApi, LazyArmAzureApi
+from inferplane.preflight.gcp import GcpApi, LazyRestGcpApi
 from inferplane.preflight.hub import HttpHubApi, HubApi
 from inferplane.spec import StackSpec, TargetBase
 
@@ -49,6 +50,8 @@ class PreflightContext:
     """The Hugging Face Hub (``HF_ENDPOINT``/``--hub-endpoint``; a fake in tests)."""
     azure: AzureApi = field(default_factory=LazyArmAzureApi)
     """Azure Resource Manager (``ARM_SUBSCRIPTION_ID`` and an ARM token; a fake in tests)."""
+    gcp: GcpApi = field(default_factory=LazyRestGcpApi)
+    """Cloud Quotas and Compute (a project and an access token; a fake in tests)."""
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def memo(self, key: tuple[Any, ...], compute: Any) -> Any:

@@ -19,6 +19,7 @@ from inferplane.preflight.checks import (
     bedrock_models,
     capacity_reservation,
     ec2_instance_offered,
+    gcp_gpu,
     gpu_quota,
     hf_checkpoint,
     outside_aws,
@@ -26,6 +27,7 @@ from inferplane.preflight.checks import (
     service_offered,
 )
 from inferplane.preflight.context import PreflightContext, subjects
+from inferplane.preflight.gcp import GcpApi, LazyRestGcpApi
 from inferplane.preflight.hub import HttpHubApi, HubApi
 from inferplane.preflight.result import CheckResult, Report, timed
 from inferplane.spec import StackSpec
@@ -43,6 +45,7 @@ CHECKS: tuple[ModuleType, ...] = (
     hf_checkpoint,
     azure_openai_model,
     azure_ml_quota,
+    gcp_gpu,
 )
 
 
@@ -55,6 +58,7 @@ def run_preflight(
     *,
     hub: HubApi | None = None,
     azure: AzureApi | None = None,
+    gcp: GcpApi | None = None,
 ) -> Report:
     clients = clients or AwsClients()
     ctx = PreflightContext(
@@ -63,6 +67,7 @@ def run_preflight(
         capacity or Boto3CapacityApi(clients),
         hub or HttpHubApi(),
         azure or LazyArmAzureApi(),
+        gcp or LazyRestGcpApi(),
     )
     return Report(stack, tuple(_results(ctx, provider_regions)))
 

@@ -1,4 +1,5 @@
-"""The router's APIs besides chat completions, one module each, on the same core.
+"""The router's APIs besides chat completions, one module each, on the same core
+(``service``: the router's own endpoints, models, health, readiness, metrics).
 
 Each module translates its API's request into a chat request (or, for legacy completions
 and embeddings, keeps its own body), runs it through ``Gateway.admit`` (API key, limits,
@@ -19,7 +20,7 @@ __all__ = ["install"]
 
 def install(gateway: Gateway) -> None:
     """Add every API's endpoints to ``gateway.endpoints``."""
-    from . import completions, embeddings, messages, openapi, responses
+    from . import completions, embeddings, messages, openapi, responses, service
 
-    for module in (messages, responses, completions, embeddings, openapi):
+    for module in (service, messages, responses, completions, embeddings, openapi):
         gateway.endpoints.update(module.endpoints(gateway))

@@ -12,7 +12,8 @@ from ..errors import RequestError
 from .parse import kind
 
 if TYPE_CHECKING:
-    from ..core import Call, Gateway
+    from ..core import Gateway
+    from ..pipeline.call import Call
 
 __all__ = ["keep_capable_targets", "text_inputs"]
 

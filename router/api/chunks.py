@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ChatBlocks", "ChatEvent"]
+__all__ = ["ChatBlocks", "ChatEvent", "plain_text"]
 
 
 @dataclass(slots=True)
@@ -67,3 +67,16 @@ def _event(raw: bytes) -> ChatEvent | None:
     if error or isinstance(parsed.get("error"), dict):
         return ChatEvent(error=parsed.get("error") or {})
     return ChatEvent(chunk=parsed)
+
+
+def plain_text(chunk: dict[str, Any]) -> str | None:
+    """The text of a chunk that carries only text (no usage, tool calls or finish)."""
+    choices = chunk.get("choices")
+    if not choices or len(choices) != 1 or chunk.get("usage") is not None:
+        return None
+    choice = choices[0]
+    delta = choice.get("delta")
+    if choice.get("finish_reason") or not delta or delta.get("tool_calls"):
+        return None
+    text = delta.get("content")
+    return text if isinstance(text, str) and text else None

@@ -11,11 +11,12 @@ from ..backends import ChatBackend, Completion, Usage
 from ..backends.openai_compat import OpenAICompatBackend
 from ..chat import ChatRequest
 from ..errors import RequestError
+from ..pipeline.wire import Endpoint, Request, Response
 from .capable import keep_capable_targets, text_inputs
 from .parse import json_object, kind, require
 
 if TYPE_CHECKING:
-    from ..core import Endpoint, Gateway, Request, Response
+    from ..core import Gateway
 
 __all__ = ["endpoints", "parse"]
 
@@ -45,8 +46,6 @@ _PARAMS: dict[str, tuple[type, ...]] = {
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
-    from ..core import Endpoint
-
     async def handle(request: Request, request_id: str) -> Response:
         call = await gateway.admit(request, request_id, parse)
         backends = keep_capable_targets(gateway, call, PATH, _openai, _SERVED_BY)

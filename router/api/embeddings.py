@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 from ..backends import Completion
 from ..chat import ChatRequest
 from ..errors import RequestError
+from ..pipeline.wire import Endpoint, Request, Response
 from .capable import keep_capable_targets, text_inputs
 from .embedding_backends import embedder_for
 from .parse import json_object, require
 
 if TYPE_CHECKING:
-    from ..core import Endpoint, Gateway, Request, Response
+    from ..core import Gateway
 
 __all__ = ["endpoints", "parse"]
 
@@ -32,8 +33,6 @@ _PARAMS: dict[str, tuple[type, ...]] = {
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
-    from ..core import Endpoint
-
     async def handle(request: Request, request_id: str) -> Response:
         call = await gateway.admit(request, request_id, parse)
         embedders = keep_capable_targets(gateway, call, PATH, embedder_for, _SERVED_BY)

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..pipeline.wire import Endpoint, Request, Response
+
 if TYPE_CHECKING:
-    from ..core import Endpoint, Gateway, Request, Response
+    from ..core import Gateway
 
 __all__ = ["PATH", "document", "endpoints"]
 
@@ -178,8 +180,6 @@ def document() -> dict[str, Any]:
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
-    from ..core import Endpoint, Response
-
     body = orjson.dumps(document())
 
     async def handle(request: Request, request_id: str) -> Response:

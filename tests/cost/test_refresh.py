@@ -22,6 +22,7 @@ from inferplane.cost.refresh.sources import (
     PriceSourceError,
     azure_vm_hourly,
     ec2_on_demand_hourly,
+    sagemaker_hosting_hourly,
 )
 from inferplane.smoke.server import LoopbackServer
 from inferplane.smoke.wire import Call, Reply, json_reply
@@ -127,6 +128,54 @@ def test_ec2_price_from_the_price_list_api(pricing: tuple[Any, Stubber]) -> None
         },
     )
     assert ec2_on_demand_hourly(client, "g5.2xlarge", "eu-central-1") == 1.366
+
+
+def _hosting(instance_name: str, usd: str, component: str = "Hosting") -> str:
+    """A SageMaker offer as the Price List API returns it (fields the fetcher reads)."""
+    sku = f"SKU{instance_name}{component}"
+    offer = json.loads(_offer("x", usd))
+    offer["serviceCode"] = "AmazonSageMaker"
+    offer["product"] = {
+        "productFamily": "ML Instance",
+        "sku": sku,
+        "attributes": {
+            "instanceName": instance_name,
+            "instanceType": f"{instance_name}-{component}",
+            "component": component,
+            "regionCode": "eu-central-1",
+        },
+    }
+    return json.dumps(offer)
+
+
+def test_sagemaker_hosting_price_reads_every_page(pricing: tuple[Any, Stubber]) -> None:
+    client, stub = pricing
+    filters = [
+        {"Type": "TERM_MATCH", "Field": "component", "Value": "Hosting"},
+        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-central-1"},
+    ]
+    expected = {
+        "ServiceCode": "AmazonSageMaker",
+        "Filters": filters,
+        "FormatVersion": "aws_v1",
+        "MaxResults": 100,
+    }
+    stub.add_response(
+        "get_products",
+        {
+            "PriceList": [_hosting("ml.g5.xlarge", "1.58")],
+            "NextToken": "t2",
+            "FormatVersion": "aws_v1",
+        },
+        expected,
+    )
+    stub.add_response(
+        "get_products",
+        {"PriceList": [_hosting("ml.g5.2xlarge", "1.98")], "FormatVersion": "aws_v1"},
+        {**expected, "NextToken": "t2"},
+    )
+    assert sagemaker_hosting_hourly(client, "ml.g5.2xlarge", "eu-central-1") == 1.98
+    stub.assert_no_pending_responses()
 
 
 def test_two_different_prices_for_one_key_are_refused(pricing: tuple[Any, Stubber]) -> None:

@@ -63,17 +63,33 @@ def preflight(
         str | None,
         typer.Option("--azure-endpoint", help="ARM endpoint (default: management.azure.com)."),
     ] = None,
+    gcp_project: Annotated[
+        str | None,
+        typer.Option(
+            "--gcp-project",
+            help="Project for the GCP checks (default: GOOGLE_CLOUD_PROJECT, else the stack's "
+            "gcp:project); token from INFERPLANE_GCP_TOKEN or `gcloud auth print-access-token`.",
+        ),
+    ] = None,
+    gcp_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--gcp-endpoint",
+            help="Base URL for Cloud Quotas and Compute (default: the googleapis.com hosts).",
+        ),
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     project: Annotated[Path | None, typer.Option(help="Project directory.")] = None,
 ) -> None:
     """Check before a deploy: services, instance types, quotas, reservations, Bedrock models,
-    the Hugging Face checkpoints self-hosted targets download, and Azure OpenAI models and
-    Azure ML quotas.
+    the Hugging Face checkpoints self-hosted targets download, Azure OpenAI models and
+    Azure ML quotas, and GPU offering and quota for Vertex AI and Cloud Run.
 
     Exits 1 when a check fails; could-not-check results are listed with the reason.
     """
     from inferplane.preflight import run_preflight
     from inferplane.preflight.azure import LazyArmAzureApi
+    from inferplane.preflight.gcp import LazyRestGcpApi
     from inferplane.preflight.hub import HttpHubApi
 
     check_format(output)
@@ -85,6 +101,9 @@ def preflight(
         aws_clients(profile, endpoint_url),
         hub=HttpHubApi(hub_endpoint),
         azure=LazyArmAzureApi(azure_subscription, azure_endpoint),
+        gcp=LazyRestGcpApi(gcp_project, gcp_endpoint).with_default_project(
+            stack_file.config.get("gcp:project")
+        ),
     )
     show_report(report, output, "preflight")
 

@@ -28,8 +28,8 @@ def prices(
         bool,
         typer.Option(
             "--fetch",
-            help="Fetch the prices primary sources publish (EC2: AWS Price List API, needs "
-            "AWS credentials; Azure VMs: Retail Prices API) into --out.",
+            help="Fetch the prices primary sources publish (EC2 and SageMaker hosting: AWS "
+            "Price List API, needs AWS credentials; Azure VMs: Retail Prices API) into --out.",
         ),
     ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Price file --fetch writes.")] = None,

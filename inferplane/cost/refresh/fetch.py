@@ -17,6 +17,7 @@ from inferplane.cost.refresh.sources import (
     PriceSourceError,
     azure_vm_hourly,
     ec2_on_demand_hourly,
+    sagemaker_hosting_hourly,
 )
 from inferplane.cost.refresh.wanted import PriceKey
 
@@ -28,10 +29,16 @@ SOURCES = {
 }
 FETCHABLE = {
     ("ec2", "instance_hour"): "aws-price-list-api",
+    ("sagemaker", "instance_hour"): "aws-price-list-api",
     ("azure_ml", "instance_hour"): ("azure-retail-prices"),
 }
 """(service, unit) -> the source that publishes it machine-readably; other prices are
 hand-compiled from the pages named in the shipped table."""
+AWS_HOURLY: dict[str, Callable[[Any, str, str], float | None]] = {
+    "ec2": ec2_on_demand_hourly,
+    "sagemaker": sagemaker_hosting_hourly,
+}
+"""The Price List fetcher of each AWS service's instance hours."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,8 @@ def fetch_prices(
     azure_endpoint: str = AZURE_RETAIL,
 ) -> list[Fetched]:
     """One result per key a source covers; ``pricing_client`` makes the AWS pricing client
-    only when an EC2 price is asked for (so Azure-only stacks need no AWS credentials)."""
+    only when an EC2 or SageMaker price is asked for (so Azure-only stacks need no AWS
+    credentials)."""
     results: list[Fetched] = []
     client: Any = None
     for key in keys:
@@ -58,7 +66,8 @@ def fetch_prices(
         try:
             if source == "aws-price-list-api":
                 client = client or pricing_client()
-                usd = ec2_on_demand_hourly(client, key.sku, key.region)
+                hourly = AWS_HOURLY[key.service]
+                usd = hourly(client, key.sku, key.region)
             else:
                 usd = azure_vm_hourly(key.sku, key.region, azure_endpoint)
         except PriceSourceError as exc:

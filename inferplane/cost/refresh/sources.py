@@ -3,6 +3,9 @@
 - EC2 on-demand instance-hours: the AWS Price List Query API (``pricing:GetProducts``,
   endpoint in us-east-1; needs AWS credentials), Linux, shared tenancy, no pre-installed
   software, capacity status ``Used`` -- the attributes AWS documents for the EC2 offer.
+- SageMaker real-time hosting instance-hours: the same API, service ``AmazonSageMaker``,
+  ``component`` ``Hosting`` (real-time inference endpoints, not training, notebooks or
+  batch), matched on the offer's ``instanceName`` (``ml.g5.2xlarge``).
 - Azure VM hours (Azure ML managed online endpoints bill the VM): the Azure Retail Prices
   API (``https://prices.azure.com/api/retail/prices``, no credentials), consumption price,
   Linux meter (not Windows, Spot or Low Priority).
@@ -27,6 +30,7 @@ __all__ = [
     "PriceSourceError",
     "azure_vm_hourly",
     "ec2_on_demand_hourly",
+    "sagemaker_hosting_hourly",
 ]
 
 AWS_PRICE_LIST = "https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/price-changes.html"
@@ -55,20 +59,62 @@ def ec2_on_demand_hourly(pricing: Any, instance_type: str, region: str) -> float
         FormatVersion="aws_v1",
         MaxResults=10,
     )
-    prices: set[float] = set()
-    for raw in reply.get("PriceList", []):
-        item = json.loads(raw) if isinstance(raw, str) else raw
-        for term in (item.get("terms", {}).get("OnDemand") or {}).values():
-            for dimension in (term.get("priceDimensions") or {}).values():
-                usd = (dimension.get("pricePerUnit") or {}).get("USD")
-                if dimension.get("unit") == "Hrs" and usd is not None and float(usd) > 0:
-                    prices.add(float(usd))
+    prices = _on_demand_hourly(reply.get("PriceList", []))
     if len(prices) > 1:
         raise PriceSourceError(
             f"the AWS Price List has {len(prices)} on-demand prices for {instance_type} in "
             f"{region} ({sorted(prices)}): refine the filters before trusting one"
         )
     return prices.pop() if prices else None
+
+
+def sagemaker_hosting_hourly(pricing: Any, instance_type: str, region: str) -> float | None:
+    """USD per hour of a SageMaker real-time endpoint instance (``ml.g5.2xlarge``)."""
+    filters = {"component": "Hosting", "regionCode": region}
+    offers: list[Any] = []
+    token: str | None = None
+    for _ in range(MAX_PAGES):
+        reply = pricing.get_products(
+            ServiceCode="AmazonSageMaker",
+            Filters=[{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in filters.items()],
+            FormatVersion="aws_v1",
+            MaxResults=100,
+            **({"NextToken": token} if token else {}),
+        )
+        offers += [o for o in map(_offer, reply.get("PriceList", [])) if _hosts(o, instance_type)]
+        token = reply.get("NextToken")
+        if not token:
+            break
+    prices = _on_demand_hourly(offers)
+    if len(prices) > 1:
+        raise PriceSourceError(
+            f"the AWS Price List has {len(prices)} hosting prices for {instance_type} in "
+            f"{region} ({sorted(prices)}): refine the filters before trusting one"
+        )
+    return prices.pop() if prices else None
+
+
+def _offer(raw: Any) -> dict[str, Any]:
+    item = json.loads(raw) if isinstance(raw, str) else raw
+    return item if isinstance(item, dict) else {}
+
+
+def _hosts(offer: dict[str, Any], instance_type: str) -> bool:
+    attributes = (offer.get("product") or {}).get("attributes") or {}
+    named = attributes.get("instanceName") or attributes.get("instanceType")
+    return named in (instance_type, f"{instance_type}-Hosting")
+
+
+def _on_demand_hourly(offers: list[Any]) -> set[float]:
+    """The positive per-hour USD prices of the offers' on-demand terms."""
+    prices: set[float] = set()
+    for item in map(_offer, offers):
+        for term in (item.get("terms", {}).get("OnDemand") or {}).values():
+            for dimension in (term.get("priceDimensions") or {}).values():
+                usd = (dimension.get("pricePerUnit") or {}).get("USD")
+                if dimension.get("unit") == "Hrs" and usd is not None and float(usd) > 0:
+                    prices.add(float(usd))
+    return prices
 
 
 def azure_vm_hourly(

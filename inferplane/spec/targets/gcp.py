@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from inferplane.catalog.gcp import (
     cloud_run_gpu_refusal,
     cloud_run_size_refusal,
+    vertex_accelerator,
     vertex_machine_refusal,
 )
 from inferplane.spec.base import GcpSecretRef, ImageRef, SpecModel, Unique
@@ -60,17 +61,19 @@ class VertexTarget(GcpTarget):
     accept_eula: bool = False
     """Accept the model's licence (gated Model Garden / Hugging Face models need it)."""
 
+    @property
+    def attached_accelerator(self) -> tuple[str, int] | None:
+        """The ``accelerator`` block as (type, count)."""
+        return None if self.accelerator is None else (self.accelerator.type, self.accelerator.count)
+
+    @property
+    def gpus_per_replica(self) -> tuple[str, int] | None:
+        """The GPU type and count a replica runs with: built into the machine or attached."""
+        return vertex_accelerator(self.machine_type, self.attached_accelerator)
+
     @model_validator(mode="after")
     def _deployable(self) -> VertexTarget:
-        accelerator = (
-            None
-            if self.accelerator is None
-            else (
-                self.accelerator.type,
-                self.accelerator.count,
-            )
-        )
-        refusal = vertex_machine_refusal(self.machine_type, accelerator)
+        refusal = vertex_machine_refusal(self.machine_type, self.attached_accelerator)
         if refusal:
             raise ValueError(refusal)
         if self.kms_key is not None and self.model_deploy == "model_garden":
