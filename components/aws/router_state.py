@@ -128,28 +128,23 @@ class AwsRouterState(pulumi.ComponentResource):
             opts=self._opts,
         )
         low, high = STATE_PORTS
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-in",
-            security_group_id=cache.id,
-            referenced_security_group_id=client.id,
-            from_port=low,
-            to_port=high,
-            ip_protocol="tcp",
-            region=args.region,
-            tags=tags,
-            opts=self._opts,
+        # The cache admits the client group; the client group may open the cache only.
+        rules = (
+            (aws.vpc.SecurityGroupIngressRule, "in", cache, client),
+            (aws.vpc.SecurityGroupEgressRule, "out", client, cache),
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-out",
-            security_group_id=client.id,
-            referenced_security_group_id=cache.id,
-            from_port=low,
-            to_port=high,
-            ip_protocol="tcp",
-            region=args.region,
-            tags=tags,
-            opts=self._opts,
-        )
+        for rule, label, group, peer in rules:
+            rule(
+                f"{name}-{label}",
+                security_group_id=group.id,
+                referenced_security_group_id=peer.id,
+                from_port=low,
+                to_port=high,
+                ip_protocol="tcp",
+                region=args.region,
+                tags=tags,
+                opts=self._opts,
+            )
         return client, cache
 
     def _users(

@@ -5,11 +5,7 @@ admin credential; budgets (429 + Retry-After) and spend."""
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +19,10 @@ from inferplane.router.config import RouterConfig
 from tests.router import configs
 from tests.router.configs import chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port
-from tests.router.test_redis_state import RedisServer
-from tests.support.tools import require_tool
+from tests.router.test_redis_state import RedisServer, redis_server
+from tests.router.test_workers import _ready, _start
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["redis_server"]  # the fixture, shared with test_redis_state
 ADMIN_SECRET = "admin-" + "x" * 40
 ADMIN = {"authorization": f"Bearer {ADMIN_SECRET}"}
 ENV = {"ROUTER_ADMIN_KEY": ADMIN_SECRET}
@@ -51,43 +47,19 @@ def _bearer(key: str) -> dict[str, str]:
 
 
 class _Router:
-    """``python -m router`` in its own process."""
+    """``python -m router`` in its own process (as ``test_workers`` starts it)."""
 
     def __init__(self, path: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "router", "--config", str(path), "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.PIPE
-        )
-        for _ in range(300):
-            assert self.process.poll() is None, self._stderr()
-            try:
-                httpx.get(self.url + "/healthz", timeout=0.5)
-                return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise AssertionError("router did not start")
-
-    def _stderr(self) -> str:
-        return self.process.stderr.read().decode() if self.process.stderr else ""
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = _start(path, port, env=env)
+        _ready(self.url, self.process)
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(30)
         if self.process.stderr is not None:
             self.process.stderr.close()
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    require_tool("redis-server")
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_key_created_on_one_replica_is_used_and_revoked_on_another(
