@@ -39,11 +39,14 @@ class AwsRouterStateArgs:
     """Where the router's shared state lives."""
 
     region: str
+    """Region of the cache (the router's)."""
     vpc_id: pulumi.Input[str]
     """The router's VPC."""
     subnet_ids: pulumi.Input[Sequence[str]]
     """The router's private subnets (two or more Availability Zones)."""
     labels: Labels
+    """Tags of every resource; ``data_class``: the strictest class the router handles
+    (the cache holds its answers)."""
     name_prefix: str = "router-state"
     """Physical-name prefix (cache, users, secret); lower-case letters, digits, hyphens."""
 

@@ -35,6 +35,7 @@ class AzureRouterStateArgs:
     name: str
     """The cache's globally unique name (``<name>.redis.cache.windows.net``)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags of the cache and its private endpoint."""
 
 
 class AzureRouterState(pulumi.ComponentResource):

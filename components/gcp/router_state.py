@@ -30,15 +30,19 @@ class GcpRouterStateArgs:
     """Where the router's shared state lives."""
 
     project: str
+    """The stack's project."""
     region: str
+    """The router's region: the instance and the secret's only replica."""
     network: str
     """The stack network's path, ``projects/<p>/global/networks/<n>``."""
     reader: pulumi.Input[str]
     """The router's service account e-mail: the only reader of the secret."""
     labels: dict[str, str]
+    """GCP labels of every resource."""
     name: str = "router-state"
     """Instance and secret name; lower-case letters, digits, hyphens (<= 40)."""
     memory_gb: int = 1
+    """Instance size in GiB."""
 
 
 class GcpRouterState(pulumi.ComponentResource):

@@ -24,14 +24,17 @@ from tests.conftest import ROOT
 
 # Every public component, by name: a new one must be added here (and so be looked at).
 PUBLIC = {
+    "AwsRouterState",
     "AzureMlEndpoint",
     "AzureNetwork",
     "AzureOpenAI",
+    "AzureRouterState",
     "Bedrock",
     "CloudRunService",
     "ContainerAppService",
     "EdgeFleet",
     "EdgeSite",
+    "GcpRouterState",
     "GoogleFederatedIdentity",
     "GoogleFederatedRole",
     "GpuFleet",
