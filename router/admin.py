@@ -19,6 +19,7 @@ what to which key id; never the key).
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from typing import Any, TypeVar
 
@@ -85,7 +86,7 @@ async def _route(access: Access, request: web.Request) -> web.Response:
     if parts == ["spend"] and method == "GET":
         return await _spend(access, request.query.get("key"), request.query.get("team"))
     if len(parts) == 3 and parts[0] == "teams" and parts[2] == "budget" and method == "PUT":
-        return await _set_budget(access, parts[1], await request.read())
+        return await _set_budget(access, _team(parts[1]), await request.read())
     if parts == ["teams"] and method == "GET":
         return _json(200, {"budgets_usd": await access.accounts.team_budgets()})
     if parts and parts[0] in ("keys", "spend", "teams"):
@@ -157,6 +158,12 @@ def _parse(model: type[M], body: bytes) -> M:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise RequestError(f"{where}: {first['msg']}", param=where) from None
+
+
+def _team(name: str) -> str:
+    if not re.match(_NAME, name):
+        raise RequestError(f"team {name!r} is not a name; allowed: {_NAME}", param="team")
+    return name
 
 
 def _conflict(key_id: str) -> RouterError:

@@ -194,6 +194,8 @@ def test_team_budget_refuses_every_key_of_the_team(
         httpx.post(f"{url}/admin/keys", json={"id": i, "team": "t"}, headers=ADMIN).json()["key"]
         for i in ("t1", "t2")
     ]
+    bad = httpx.put(f"{url}/admin/teams/a:b/budget", json={"budget_usd": 1}, headers=ADMIN)
+    assert (bad.status_code, bad.json()["error"]["param"]) == (400, "team")
     budget = httpx.put(f"{url}/admin/teams/t/budget", json={"budget_usd": 0.01}, headers=ADMIN)
     assert budget.json() == {"team": "t", "budget_usd": 0.01}
     first = httpx.post(f"{url}/v1/chat/completions", json=chat(), headers=_bearer(keys[0]))
