@@ -15,10 +15,10 @@ import orjson
 
 from .api.parse import JSON_TYPE_NAMES, kind
 from .errors import RequestError
+from .turns import ROLES, message_text
 
 __all__ = ["ChatRequest", "chat_request", "message_text", "parse_chat_request"]
 
-ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
 # OpenAI chat-completions parameters and the JSON types each accepts.
 _NUMBER = (int, float)
@@ -135,19 +135,6 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
         text="\n".join(texts),
         last_user_text=last_user,
     )
-
-
-def message_text(content: object) -> str:
-    """Text of a message's ``content``: a string or a list of parts with ``text``."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            part["text"]
-            for part in content
-            if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
-    return ""
 
 
 def _check_params(body: dict[str, Any]) -> None:

@@ -1,18 +1,20 @@
 """Server-sent events: an incremental parser and the OpenAI chunk shapes.
 
 Adapters whose upstream is not OpenAI-shaped (Anthropic, Vertex, Bedrock, SageMaker)
-parse events with ``SseParser`` and emit OpenAI ``chat.completion.chunk`` events built
-here, so the core relays one format to the client whatever the target.
+parse events with ``SseParser`` and emit OpenAI ``chat.completion.chunk`` events encoded
+here (the shapes themselves are ``router.openai_shapes``), so the core relays one format
+to the client whatever the target.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, ParamSpec
 
 import orjson
+
+from .openai_shapes import chunk_dict, completion_dict, new_completion_id, usage_dict
 
 __all__ = [
     "DONE",
@@ -27,6 +29,7 @@ __all__ = [
 ]
 
 DONE = b"data: [DONE]\n\n"
+P = ParamSpec("P")
 
 SseEvent = tuple[str | None, bytes]
 """(event name or None, data)"""
@@ -59,61 +62,21 @@ def _parse_block(block: bytes) -> SseEvent | None:
     return name, b"\n".join(data)
 
 
-def new_completion_id() -> str:
-    return "chatcmpl-" + uuid.uuid4().hex[:24]
+def _as_event(build: Callable[P, dict[str, Any]]) -> Callable[P, bytes]:
+    def event(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        return b"data: " + orjson.dumps(build(*args, **kwargs)) + b"\n\n"
+
+    event.__doc__ = f"``{build.__name__}`` as one SSE ``data:`` event."
+    return event
 
 
-def usage_dict(prompt: int, completion: int) -> dict[str, int]:
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
-
-
-def chunk_event(
-    completion_id: str,
-    model: str,
-    created: int,
-    delta: dict[str, Any],
-    *,
-    finish_reason: str | None = None,
-    usage: dict[str, int] | None = None,
-) -> bytes:
-    chunk: dict[str, Any] = {
-        "id": completion_id,
-        "object": "chat.completion.chunk",
-        "created": created,
-        "model": model,
-        "choices": []
-        if usage is not None
-        else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
-    }
-    if usage is not None:
-        chunk["usage"] = usage
-    return b"data: " + orjson.dumps(chunk) + b"\n\n"
+chunk_event = _as_event(chunk_dict)
 
 
 def completion_body(
     model: str, text: str, finish_reason: str, prompt: int, completion: int
 ) -> bytes:
-    return orjson.dumps(
-        {
-            "id": new_completion_id(),
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text, "refusal": None},
-                    "logprobs": None,
-                    "finish_reason": finish_reason,
-                }
-            ],
-            "usage": usage_dict(prompt, completion),
-        }
-    )
+    return orjson.dumps(completion_dict(model, text, finish_reason, prompt, completion))
 
 
 def error_event(message: str, error_type: str, code: str | None) -> bytes:

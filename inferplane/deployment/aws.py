@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from pathlib import Path
 from typing import Literal, TypedDict
 
 import pulumi
@@ -27,6 +26,8 @@ from inferplane.components.aws.sagemaker_serverless import (
 from inferplane.components.aws.shared import Statement, foundation_model_arn
 from inferplane.components.base import Labels
 from inferplane.deployment.context import DeployContext
+from inferplane.packaging.converse_zip import HANDLER as CONVERSE_HANDLER
+from inferplane.packaging.converse_zip import converse_files
 from inferplane.serving import render, weights_gib
 from inferplane.serving.memory import params_from_name
 from inferplane.spec.capacity import Capacity
@@ -62,9 +63,6 @@ PII_ACTION: dict[str, Literal["BLOCK", "ANONYMIZE"] | None] = {
     "anonymize": "ANONYMIZE",
     "off": None,
 }
-# inferplane/components is the components folder (a symlink in the checkout, the package
-# in an installed wheel).
-CONVERSE_HANDLER = Path(__file__).parents[1] / "components" / "aws" / "converse_handler.py"
 # Root volume of a GPU fleet instance: the Deep Learning AMI's snapshot (75 GiB), the
 # engine's container image (vLLM/TGI images unpack to ~20 GiB), and the weights twice
 # (the download plus the engine's converted or cached copy).
@@ -183,8 +181,11 @@ def lambda_function(name: str, target: LambdaTarget, ctx: DeployContext) -> Lamb
         name,
         LambdaFunctionArgs(
             region=target.region,
-            code=pulumi.AssetArchive({"converse_handler.py": pulumi.FileAsset(CONVERSE_HANDLER)}),
-            handler="converse_handler.handler",
+            # The handler and the router's Converse translator it imports.
+            code=pulumi.AssetArchive(
+                {name: pulumi.FileAsset(path) for name, path in converse_files().items()}
+            ),
+            handler=CONVERSE_HANDLER,
             labels=ctx.labels(name),
             name_prefix=ctx.resource_name(name),
             environment={"MODEL_ID": target.model},

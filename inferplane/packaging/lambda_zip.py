@@ -97,7 +97,7 @@ def build_lambda_zip(
             f"the Lambda package unzips to {unzipped} bytes, over Lambda's limit of {MAX_UNZIPPED}"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    _write_zip(out, members)
+    write_zip(out, members)
     data = out.read_bytes()
     return LambdaPackage(
         out,
@@ -110,7 +110,8 @@ def build_lambda_zip(
     )
 
 
-def _write_zip(out: Path, members: dict[str, bytes]) -> None:
+def write_zip(out: Path, members: dict[str, bytes]) -> None:
+    """Write ``members`` (archive path -> bytes) to ``out`` deterministically (module doc)."""
     with (
         tempfile.NamedTemporaryFile(dir=out.parent, delete=False) as tmp,
         zipfile.ZipFile(tmp, "w") as archive,

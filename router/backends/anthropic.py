@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
-from ..chat import message_text
 from ..config import TargetConfig
 from ..errors import UpstreamProtocolError, UpstreamStatusError
 from ..sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
+from ..turns import fold_messages
 from .base import BackendContext, ChatBackend, Completion, Usage
 from .http import client_timeout, parse_json
 
@@ -107,19 +107,9 @@ class AnthropicBackend(ChatBackend):
 
 
 def to_messages(body: dict[str, Any], model: str, *, stream: bool) -> dict[str, Any]:
-    system: list[str] = []
-    messages: list[dict[str, Any]] = []
-    for message in body["messages"]:
-        text = message_text(message.get("content")) or " "
-        role = message["role"]
-        if role in ("system", "developer"):
-            system.append(text)
-            continue
-        role = "assistant" if role == "assistant" else "user"
-        if messages and messages[-1]["role"] == role:
-            messages[-1]["content"] += "\n\n" + text
-        else:
-            messages.append({"role": role, "content": text})
+    # Messages takes one string per turn: a side's consecutive messages as paragraphs.
+    folded = fold_messages(body["messages"])
+    messages = [{"role": t.role, "content": "\n\n".join(t.texts)} for t in folded.turns]
     request: dict[str, Any] = {
         "model": model,
         "messages": messages,
@@ -128,8 +118,8 @@ def to_messages(body: dict[str, Any], model: str, *, stream: bool) -> dict[str, 
         or DEFAULT_MAX_TOKENS,
         "stream": stream,
     }
-    if system:
-        request["system"] = "\n\n".join(system)
+    if folded.system:
+        request["system"] = "\n\n".join(folded.system)
     if body.get("temperature") is not None:
         request["temperature"] = min(float(body["temperature"]), 1.0)
     if body.get("top_p") is not None:

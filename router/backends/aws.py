@@ -1,10 +1,13 @@
-"""What the boto3 adapters (Bedrock, SageMaker) share: clients and error translation."""
+"""What the boto3 adapters (Bedrock, SageMaker) share: clients and error translation
+(the status of each AWS error code is ``router.converse.errors``, shared with the Lambda
+Converse handler)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from ..config import TargetConfig
+from ..converse.errors import status_for
 from ..errors import (
     UpstreamConnectError,
     UpstreamError,
@@ -15,26 +18,6 @@ from ..errors import (
 from ..target_auth import TargetCredentials
 
 __all__ = ["boto_client", "translate_aws_error"]
-
-# Error codes (lower-cased; event-stream errors arrive in camelCase) and what they mean
-# for routing: the status the router reports and so whether another target may be tried.
-_STATUS_BY_CODE = {
-    "throttlingexception": 429,
-    "toomanyrequestsexception": 429,
-    "servicequotaexceededexception": 429,
-    "validationexception": 400,
-    # The router's own identity or the target's state: another target may well work.
-    "accessdeniedexception": 503,
-    "unrecognizedclientexception": 503,
-    "resourcenotfoundexception": 503,
-    "modelnotreadyexception": 503,
-    "serviceunavailableexception": 503,
-    "internalserverexception": 500,
-    "internalfailure": 500,
-    "modelerror": 502,
-    "modelstreamerrorexception": 502,
-    "internalstreamfailure": 502,
-}
 
 
 def boto_client(
@@ -94,9 +77,8 @@ def translate_aws_error(exc: BaseException, target: str) -> UpstreamError:
         message = str(error.get("Message", "")) or str(exc)
         if code == "modeltimeoutexception":
             return UpstreamTimeoutError(f"target {target!r} timed out: {message}", target=target)
-        status = _STATUS_BY_CODE.get(code)
-        if status is None:
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 502)
+        http_status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        status = status_for(code, int(http_status) if http_status else None)
         return UpstreamStatusError(
             f"target {target!r} answered {error.get('Code')}: {message}",
             target=target,

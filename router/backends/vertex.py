@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 
-from ..chat import message_text
 from ..config import TargetConfig
 from ..errors import UpstreamProtocolError
 from ..sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
+from ..turns import fold_messages, text_parts
 from .base import BackendContext, ChatBackend, Completion, Usage
 from .http import client_timeout, parse_json
 
@@ -98,21 +98,17 @@ class VertexBackend(ChatBackend):
 
 
 def to_gemini(body: dict[str, Any]) -> dict[str, Any]:
-    system: list[dict[str, str]] = []
-    contents: list[dict[str, Any]] = []
-    for message in body["messages"]:
-        text = message_text(message.get("content")) or " "
-        if message["role"] in ("system", "developer"):
-            system.append({"text": text})
-            continue
-        role = "model" if message["role"] == "assistant" else "user"
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].append({"text": text})
-        else:
-            contents.append({"role": role, "parts": [{"text": text}]})
+    folded = fold_messages(body["messages"])
+    contents = [
+        {
+            "role": "model" if turn.role == "assistant" else "user",
+            "parts": text_parts(turn.texts),
+        }
+        for turn in folded.turns
+    ]
     request: dict[str, Any] = {"contents": contents}
-    if system:
-        request["systemInstruction"] = {"parts": system}
+    if folded.system:
+        request["systemInstruction"] = {"parts": text_parts(folded.system)}
     config: dict[str, Any] = {}
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
     if max_tokens is not None:

@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
 from inferplane.deployment import BUILDERS, DeployContext
 from inferplane.deployment.aws import fleet_volume_gib
 from inferplane.errors import SpecError
+from inferplane.packaging.converse_zip import HANDLER, converse_files
 from inferplane.plan.graph import Graph
 from inferplane.spec import StackSpec, parse_spec
 from inferplane.spec.load import load_stack
@@ -167,6 +169,29 @@ def test_lambda_target_is_an_iam_authenticated_converse_proxy() -> None:
     assert policy["Statement"][1]["Resource"] == [
         "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"
     ]
+
+
+def test_lambda_target_ships_the_converse_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The function's code is the handler's package, file for file what
+    ``build_converse_zip`` writes (and tests/packaging/test_converse_zip.py runs)."""
+    import pulumi
+
+    seen: list[LambdaFunctionArgs] = []
+
+    def capture(name: str, args: LambdaFunctionArgs) -> LambdaFunction:
+        seen.append(args)
+        return LambdaFunction(name, args)
+
+    monkeypatch.setattr("inferplane.deployment.aws.LambdaFunction", capture)
+    build("prod-us-east-1", "summarize-fn")
+    (args,) = seen
+    assert isinstance(args.code, pulumi.AssetArchive)
+    shipped = {}
+    for name, asset in args.code.assets.items():
+        assert isinstance(asset, pulumi.FileAsset)
+        shipped[name] = Path(asset.path)
+    assert shipped == converse_files()
+    assert args.handler == HANDLER
 
 
 def test_gpu_fleet_target() -> None:

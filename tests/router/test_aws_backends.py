@@ -22,19 +22,15 @@ from inferplane.router.core import Gateway, Request
 from inferplane.router.errors import UpstreamStatusError
 from tests.router import configs
 from tests.router.configs import auth, chat
+from tests.support.bedrock import FakeBedrock
 
 REGION = "eu-central-1"
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
 
 @pytest.fixture(autouse=True)
-def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
+def _aws_env(aws_env: None) -> None:
+    """Every test here signs with the static credentials (conftest ``aws_env``)."""
 
 
 def _target(backend: str, **extra: Any) -> TargetConfig:
@@ -111,22 +107,52 @@ def test_bedrock_throttling_becomes_a_429_that_falls_back() -> None:
     assert not caught.value.retry
 
 
-class _ConverseStreamClient:
-    """Stubber validates ``stream`` as a plain structure and cannot carry an event stream:
-    a narrow fake that returns the events as botocore yields them."""
+@pytest.mark.parametrize(
+    ("code", "http", "status", "fallback"),
+    [
+        # The router's identity or the model's access: another target may well work.
+        ("AccessDeniedException", 403, 503, True),
+        ("ResourceNotFoundException", 404, 503, True),
+        # Bedrock's 424 would read as the caller's fault; the model failed.
+        ("ModelErrorException", 424, 502, True),
+        ("ValidationException", 400, 400, False),
+    ],
+)
+def test_bedrock_errors_decide_fallback(code: str, http: int, status: int, fallback: bool) -> None:
+    client = boto3.client("bedrock-runtime", region_name=REGION)
+    context = BackendContext(blocking_threads=2)
+    with Stubber(client) as stub:
+        stub.add_client_error("converse", code, "no", http)
+        backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+        with pytest.raises(UpstreamStatusError) as caught:
+            _run(backend.complete(chat()))
+    context.executor.shutdown()
+    assert (caught.value.upstream_status, caught.value.fallback) == (status, fallback)
 
-    def __init__(self, events: list[dict[str, Any]]) -> None:
-        self.events = events
-        self.requests: list[dict[str, Any]] = []
 
-    def converse_stream(self, **request: Any) -> dict[str, Any]:
-        self.requests.append(request)
-        return {"stream": iter(self.events)}
+def test_bedrock_refuses_what_converse_cannot_say_before_calling() -> None:
+    client = boto3.client("bedrock-runtime", region_name=REGION)
+    context = BackendContext(blocking_threads=2)
+    body = {
+        "model": MODEL,
+        "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}
+        ],
+    }
+    with Stubber(client):  # no response queued: a call would fail the test
+        backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+        with pytest.raises(UpstreamStatusError) as caught:
+            _run(backend.complete(body))
+    context.executor.shutdown()
+    assert caught.value.upstream_status == 400
+    assert caught.value.status == 400
+    assert not caught.value.fallback
+    assert "messages[0].content[0]: a 'image_url' part cannot be sent" in str(caught.value)
 
 
 def test_bedrock_converse_stream_becomes_openai_chunks() -> None:
     context = BackendContext(blocking_threads=2)
-    events = [
+    events: list[dict[str, Any]] = [
         {"messageStart": {"role": "assistant"}},
         {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hal"}}},
         {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "lo"}}},
@@ -139,7 +165,7 @@ def test_bedrock_converse_stream_becomes_openai_chunks() -> None:
         },
     ]
     usage = Usage()
-    client = _ConverseStreamClient(events)
+    client = FakeBedrock(events=events)
     backend = BedrockBackend("br", _target("bedrock"), context, client=client)
     blocks = _run(_collect(backend.stream(chat(stream=True), usage, include_usage=True)))
     assert client.requests[0]["messages"] == [{"role": "user", "content": [{"text": "hello"}]}]

@@ -29,13 +29,8 @@ REGION = "eu-central-1"
 
 
 @pytest.fixture(autouse=True)
-def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
+def _aws_env(aws_env: None) -> None:
+    """Every test here signs with the static credentials (conftest ``aws_env``)."""
 
 
 def _bedrock(model: str) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The ``lambda`` target's handler against a stubbed bedrock-runtime client."""
+"""The ``lambda`` target's handler against a stubbed bedrock-runtime client (botocore's
+Stubber, which checks each request against the API model) and, for streams, the
+event-stream double ``tests.support.bedrock.FakeBedrock``."""
 
 from __future__ import annotations
 
@@ -12,14 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from inferplane.components.aws import converse_handler
-
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
-ANSWER = {
-    "output": {"message": {"role": "assistant", "content": [{"text": "Hi"}, {"text": "!"}]}},
-    "stopReason": "max_tokens",
-    "usage": {"inputTokens": 7, "outputTokens": 2, "totalTokens": 9},
-    "metrics": {"latencyMs": 12},
-}
+from tests.support.bedrock import ANSWER, EVENTS, MODEL, FakeBedrock, bedrock_error
 
 
 @pytest.fixture
@@ -73,20 +68,70 @@ def test_chat_completion_through_converse(bedrock: Stubber) -> None:
     reply = converse_handler.handler(event("POST", "/v1/chat/completions", body, b64=True), None)
     assert reply["statusCode"] == 200
     completion = json.loads(reply["body"])
-    assert completion["choices"][0]["message"] == {"role": "assistant", "content": "Hi!"}
+    assert completion["choices"][0]["message"] == {
+        "role": "assistant",
+        "content": "Hallo",
+        "refusal": None,
+    }
     assert completion["choices"][0]["finish_reason"] == "length"
     assert completion["usage"] == {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9}
     assert completion["model"] == MODEL
 
 
-def test_stream_request_gets_one_event_and_done(bedrock: Stubber) -> None:
-    bedrock.add_response("converse", ANSWER)
+def _stream(monkeypatch: pytest.MonkeyPatch, client: FakeBedrock, **extra: Any) -> dict[str, Any]:
+    monkeypatch.setenv("MODEL_ID", MODEL)
+    monkeypatch.setitem(converse_handler._clients, "bedrock", client)
+    body = {"messages": [{"role": "user", "content": "Hello"}], "stream": True, **extra}
+    return converse_handler.handler(event("POST", "/v1/chat/completions", body), None)
+
+
+def _data(reply: dict[str, Any]) -> list[Any]:
+    blocks = reply["body"].strip().split("\n\n")
+    return [b if b == "data: [DONE]" else json.loads(b.split("data: ", 1)[1]) for b in blocks]
+
+
+def test_stream_request_is_conversestream_as_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = FakeBedrock()
+    reply = _stream(monkeypatch, client, stream_options={"include_usage": True})
+    assert client.requests == [
+        {"modelId": MODEL, "messages": [{"role": "user", "content": [{"text": "Hello"}]}]}
+    ]
+    assert reply["headers"]["content-type"] == "text/event-stream"
+    *chunks, usage, done = _data(reply)
+    assert [c["choices"][0]["delta"] for c in chunks] == [
+        {"role": "assistant", "content": ""},
+        {"content": "Hal"},
+        {"content": "lo"},
+        {},
+    ]
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert usage["usage"] == {"prompt_tokens": 4, "completion_tokens": 2, "total_tokens": 6}
+    assert done == "data: [DONE]"
+
+
+def test_stream_failing_midway_ends_in_an_error_event_without_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    failure = bedrock_error("modelStreamErrorException", 424, "ConverseStream")
+    reply = _stream(monkeypatch, FakeBedrock(events=EVENTS[:2], stream_failure=failure))
+    assert reply["statusCode"] == 200  # the chunks before the failure were produced
+    assert "data: [DONE]" not in reply["body"]
+    assert reply["body"].endswith("\n\n")
+    assert "event: error\ndata: " in reply["body"]
+    assert "Bedrock failed mid-stream" in _data(reply)[-1]["error"]["message"]
+
+
+def test_stream_cut_before_message_stop_is_not_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    reply = _stream(monkeypatch, FakeBedrock(events=EVENTS[:2]))
+    assert "data: [DONE]" not in reply["body"]
+    assert "before messageStop" in _data(reply)[-1]["error"]["message"]
+
+
+def test_stream_refused_before_any_event_is_an_error_status(bedrock: Stubber) -> None:
+    bedrock.add_client_error("converse_stream", service_error_code="ThrottlingException")
     body = {"messages": [{"role": "user", "content": "Hello"}], "stream": True}
     reply = converse_handler.handler(event("POST", "/v1/chat/completions", body), None)
-    assert reply["headers"]["content-type"] == "text/event-stream"
-    first, done = reply["body"].strip().split("\n\n")
-    assert json.loads(first.removeprefix("data: "))["choices"][0]["delta"]["content"] == "Hi!"
-    assert done == "data: [DONE]"
+    assert reply["statusCode"] == 429
 
 
 def test_guardrail_from_the_environment(bedrock: Stubber, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,7 +155,14 @@ def test_guardrail_from_the_environment(bedrock: Stubber, monkeypatch: pytest.Mo
 
 @pytest.mark.parametrize(
     ("code", "status"),
-    [("ThrottlingException", 429), ("ValidationException", 400), ("InternalServerException", 502)],
+    [
+        ("ThrottlingException", 429),
+        ("ValidationException", 400),
+        ("InternalServerException", 502),
+        # The function's role or its model, not the caller's: see router/converse/errors.py.
+        ("AccessDeniedException", 503),
+        ("ResourceNotFoundException", 503),
+    ],
 )
 def test_bedrock_errors_become_openai_errors(bedrock: Stubber, code: str, status: int) -> None:
     bedrock.add_client_error("converse", service_error_code=code, service_message="nope")
@@ -128,9 +180,9 @@ def test_bedrock_errors_become_openai_errors(bedrock: Stubber, code: str, status
         ({**event("POST", "/v1/chat/completions"), "body": "{"}, 400, "body is not JSON"),
         (event("POST", "/v1/chat/completions", {"messages": "hi"}), 400, "messages list"),
         (
-            event("POST", "/v1/chat/completions", {"messages": [{"role": "tool", "content": "x"}]}),
+            event("POST", "/v1/chat/completions", {"messages": [{"role": "bot", "content": "x"}]}),
             400,
-            "role: 'tool'",
+            "role: 'bot' is not one of",
         ),
         (
             event(

@@ -1,0 +1,118 @@
+"""An OpenAI chat request as the keyword arguments of ``converse`` / ``converse_stream``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..turns import ROLES, fold_messages, text_parts
+
+__all__ = ["TEMPERATURE_RANGE", "TranslationError", "inference_config", "to_converse"]
+
+TEMPERATURE_RANGE = (0.0, 1.0)
+"""Converse's ``inferenceConfig.temperature`` range, the same for every model (botocore's
+bedrock-runtime service model: min 0, max 1; Bedrock answers ValidationException outside
+it). OpenAI's is 0..2: a higher value is clamped to Converse's maximum, the most random
+setting the model has, rather than refused; values up to 1 mean the same on both."""
+TOP_P_RANGE = (0.0, 1.0)
+
+
+class TranslationError(ValueError):
+    """The request cannot be said in Converse; the message names the field and why."""
+
+
+def to_converse(body: Any, model_id: str) -> dict[str, Any]:
+    """``converse(**request)`` arguments for the OpenAI chat ``body``. System and developer
+    messages become ``system`` blocks; the rest alternates user/assistant turns, one text
+    block per message (Converse rejects two consecutive turns of one role)."""
+    messages = _messages(body)
+    folded = fold_messages(messages, read=_text)
+    request: dict[str, Any] = {
+        "modelId": model_id,
+        "messages": [
+            {"role": turn.role, "content": text_parts(turn.texts)} for turn in folded.turns
+        ],
+    }
+    if folded.system:
+        request["system"] = text_parts(folded.system)
+    config = inference_config(body)
+    if config:
+        request["inferenceConfig"] = config
+    return request
+
+
+def inference_config(body: dict[str, Any]) -> dict[str, Any]:
+    """``inferenceConfig`` from OpenAI's sampling fields; empty when none is set."""
+    config: dict[str, Any] = {}
+    max_tokens = body.get("max_completion_tokens")
+    name = "max_completion_tokens"
+    if max_tokens is None:
+        max_tokens, name = body.get("max_tokens"), "max_tokens"
+    if max_tokens is not None:
+        if not _is_int(max_tokens) or max_tokens < 1:
+            raise TranslationError(f"{name}: must be an integer >= 1, got {max_tokens!r}")
+        config["maxTokens"] = max_tokens
+    for ours, theirs, bounds in (
+        ("temperature", "temperature", TEMPERATURE_RANGE),
+        ("top_p", "topP", TOP_P_RANGE),
+    ):
+        value = body.get(ours)
+        if value is not None:
+            config[theirs] = _clamped(ours, value, bounds)
+    stops = _stop_sequences(body.get("stop"))
+    if stops:
+        config["stopSequences"] = stops
+    return config
+
+
+def _messages(body: Any) -> list[dict[str, Any]]:
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        raise TranslationError("body must be a JSON object with a messages list")
+    messages: list[dict[str, Any]] = body["messages"]
+    if not messages:
+        raise TranslationError("messages: must hold at least one message")
+    for index, message in enumerate(messages):
+        role = message.get("role") if isinstance(message, dict) else None
+        if role not in ROLES:
+            allowed = ", ".join(sorted(ROLES))
+            raise TranslationError(f"messages[{index}].role: {role!r} is not one of {allowed}")
+    return messages
+
+
+def _text(content: object, index: int) -> str:
+    """A message's text; refuses parts that are not text (Converse would need image or
+    document blocks this translator does not build: better refused than silently lost)."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    if not isinstance(content, list):
+        raise TranslationError(f"messages[{index}].content: must be a string or a list of parts")
+    texts = []
+    for number, part in enumerate(content):
+        text = part.get("text") if isinstance(part, dict) else None
+        if not isinstance(text, str):
+            kind = part.get("type") if isinstance(part, dict) else type(part).__name__
+            raise TranslationError(
+                f"messages[{index}].content[{number}]: a {kind!r} part cannot be sent; "
+                "only text content is supported"
+            )
+        texts.append(text)
+    return "\n".join(texts)
+
+
+def _clamped(name: str, value: object, bounds: tuple[float, float]) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TranslationError(f"{name}: must be a number, got {value!r}")
+    return min(max(float(value), bounds[0]), bounds[1])
+
+
+def _stop_sequences(stop: object) -> list[str]:
+    if stop is None:
+        return []
+    stops = [stop] if isinstance(stop, str) else stop
+    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
+        raise TranslationError(f"stop: must be a string or a list of strings, got {stop!r}")
+    # Converse refuses an empty stop sequence (min length 1); OpenAI ignores it.
+    return [s for s in stops if s]
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

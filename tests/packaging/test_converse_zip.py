@@ -1,0 +1,238 @@
+"""The ``lambda`` target's zip and the router's ``bedrock`` backend speak one Converse.
+
+The test BUILDS the real deployment zip, unpacks it and imports the handler from it in a
+clean interpreter (``-I -S``: no PYTHONPATH, no cwd, no .pth files, so no editable
+install; then only the unpacked zip and, standing in for the Lambda runtime's boto3, the
+venv's site-packages as a plain path). For each OpenAI request, streamed and not, the
+handler's Converse call must equal the router backend's exactly, and so must the OpenAI
+answer built from the same Bedrock answer. The interpreter also reports which of the
+zip's modules it loaded (the zip must hold exactly those) and which it took from
+site-packages (only boto3 and its needs, which the Lambda runtime provides).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from inferplane.packaging.converse_zip import HANDLER, build_converse_zip, converse_files
+from inferplane.router.backends import BackendContext, Usage
+from inferplane.router.backends.bedrock import BedrockBackend
+from inferplane.router.chat import parse_chat_request
+from inferplane.router.config import TargetConfig
+from tests.support.bedrock import ANSWER, EVENTS, MODEL, FakeBedrock
+
+LAMBDA_RUNTIME = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
+"""What the Lambda Python runtime has beside the standard library: boto3 and its needs."""
+SYSTEM = {"role": "system", "content": "be brief"}
+BODIES: list[dict[str, Any]] = [
+    {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+    {
+        "model": "m",
+        "messages": [
+            SYSTEM,
+            {"role": "user", "content": "hi"},
+            {"role": "user", "content": [{"type": "text", "text": "there"}]},
+            {"role": "assistant", "content": None},
+            {"role": "tool", "content": "42"},
+            {"role": "developer", "content": "in German"},
+        ],
+        "temperature": 1.6,
+        "top_p": 0.9,
+        "max_tokens": 30,
+        "stop": ["END", ""],
+    },
+    {
+        "model": "m",
+        "messages": [SYSTEM, {"role": "user", "content": "hi"}],
+        "max_completion_tokens": 5,
+        "temperature": 0,
+        "stop": "\n",
+    },
+    {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True},
+    {
+        "model": "m",
+        "messages": [SYSTEM, {"role": "user", "content": "a"}, {"role": "user", "content": "b"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "temperature": 2,
+    },
+]
+
+DRIVER = r"""
+import json, os, sys
+unpacked = sys.argv[1]
+import converse_handler
+assert converse_handler.__file__.startswith(unpacked), converse_handler.__file__
+answer, events, bodies = json.loads(sys.stdin.read())
+
+class Bedrock:
+    def __init__(self):
+        self.calls = []
+    def converse(self, **request):
+        self.calls.append(["Converse", request])
+        return answer
+    def converse_stream(self, **request):
+        self.calls.append(["ConverseStream", request])
+        return {"stream": iter(events)}
+
+os.environ["MODEL_ID"] = sys.argv[2]
+results = []
+for body in bodies:
+    client = converse_handler._clients["bedrock"] = Bedrock()
+    event = {
+        "rawPath": "/v1/chat/completions",
+        "requestContext": {"http": {"method": "POST"}},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+    results.append({"calls": client.calls, "reply": converse_handler.handler(event, None)})
+loaded = {
+    name: os.path.relpath(module.__file__, unpacked)
+    for name, module in sys.modules.items()
+    if name.split(".")[0] in ("router", "inferplane", "converse_handler")
+}
+runtime = sys.argv[3]
+third_party = sorted({
+    name.split(".")[0]
+    for name, module in list(sys.modules.items())
+    if (getattr(module, "__file__", None) or "").startswith(runtime)
+})
+print(json.dumps({"results": results, "loaded": loaded, "third_party": third_party}))
+"""
+
+
+@pytest.fixture(scope="module")
+def unpacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("converse")
+    archive = build_converse_zip(root / "converse.zip")
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(root / "task")
+    return root / "task"
+
+
+@pytest.fixture(scope="module")
+def handler_run(unpacked: Path) -> dict[str, Any]:
+    runtime_boto = sysconfig.get_paths()["purelib"]
+    code = (
+        f"import sys; sys.path[:] = [{str(unpacked)!r}]"
+        f" + [p for p in sys.path if 'site-packages' not in p] + [{runtime_boto!r}]\n" + DRIVER
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(unpacked), MODEL, runtime_boto],
+        input=json.dumps([ANSWER, EVENTS, BODIES]),
+        cwd=unpacked.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    run: dict[str, Any] = json.loads(result.stdout)
+    return run
+
+
+async def _router_answer(body: dict[str, Any]) -> tuple[list[list[Any]], bytes]:
+    """The router's Converse call and its answer, for the body the gateway would pass:
+    the validated request with the target's model ID set."""
+    chat = parse_chat_request(orjson.dumps(body))
+    target = TargetConfig.model_validate(
+        {
+            "backend": "bedrock",
+            "model": MODEL,
+            "region": "us-east-1",
+            "location": "cloud:aws:us-east-1",
+            "allowed_data_classes": ["public"],
+        }
+    )
+    context = BackendContext(blocking_threads=1)
+    client = FakeBedrock()
+    backend = BedrockBackend("br", target, context, client=client)
+    forwarded = {**chat.capped_body(None), "model": MODEL}
+    try:
+        if chat.stream:
+            parts = backend.stream(forwarded, Usage(), chat.include_usage)
+            answer = b"".join([part async for part in _iterate(parts)])
+        else:
+            answer = (await backend.complete(forwarded)).body
+    finally:
+        await context.close()
+    return [list(call) for call in client.calls], answer
+
+
+async def _iterate(parts: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    async for part in parts:
+        yield part
+
+
+def _comparable(payload: Any) -> Any:
+    """An OpenAI body without what differs per call (id, created)."""
+    return {k: v for k, v in payload.items() if k not in ("id", "created")}
+
+
+def _events(stream: str) -> list[Any]:
+    blocks = [b for b in stream.split("\n\n") if b]
+    return [b if b == "data: [DONE]" else _comparable(json.loads(b[6:])) for b in blocks]
+
+
+def test_the_zip_holds_the_handler_and_the_translator() -> None:
+    names = set(converse_files())
+    assert names == {
+        "converse_handler.py",
+        "router/__init__.py",
+        "router/turns.py",
+        "router/openai_shapes.py",
+        "router/converse/__init__.py",
+        "router/converse/errors.py",
+        "router/converse/request.py",
+        "router/converse/response.py",
+        "router/converse/stream.py",
+    }
+    assert HANDLER == "converse_handler.handler"
+
+
+def test_same_files_give_the_same_zip(tmp_path: Path) -> None:
+    one = build_converse_zip(tmp_path / "one.zip").read_bytes()
+    assert build_converse_zip(tmp_path / "two.zip").read_bytes() == one
+
+
+def test_the_handler_loads_exactly_the_zip(handler_run: dict[str, Any], unpacked: Path) -> None:
+    loaded = handler_run["loaded"]
+    zipped = {
+        str(p.relative_to(unpacked)) for p in unpacked.rglob("*.py") if "__pycache__" not in p.parts
+    }
+    # Nothing from the toolkit, nothing outside the zip, every file of the zip used.
+    assert not [name for name in loaded if name.startswith("inferplane")]
+    assert set(loaded.values()) == zipped
+    # Beyond the zip, only what the Lambda Python runtime provides (its boto3).
+    assert set(handler_run["third_party"]) <= LAMBDA_RUNTIME
+
+
+@pytest.mark.parametrize("index", range(len(BODIES)))
+def test_handler_and_router_send_the_same_converse_request(
+    handler_run: dict[str, Any], index: int
+) -> None:
+    body = BODIES[index]
+    calls, answer = asyncio.run(_router_answer(body))
+    result = handler_run["results"][index]
+    assert result["calls"] == calls
+    assert len(calls) == 1
+    assert calls[0][0] == ("ConverseStream" if body.get("stream") else "Converse")
+    reply = result["reply"]
+    assert reply["statusCode"] == 200
+    if body.get("stream"):
+        assert reply["headers"]["content-type"] == "text/event-stream"
+        assert _events(reply["body"]) == _events(answer.decode())
+        assert _events(reply["body"])[-1] == "data: [DONE]"
+    else:
+        assert _comparable(json.loads(reply["body"])) == _comparable(orjson.loads(answer))

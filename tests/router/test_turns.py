@@ -1,0 +1,84 @@
+"""The one fold of OpenAI messages into system text and alternating turns
+(``router.turns``), and the three backends that render it (Converse, Anthropic Messages,
+Gemini) each in its own API's shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inferplane.router.backends.anthropic import to_messages
+from inferplane.router.backends.vertex import to_gemini
+from inferplane.router.converse import to_converse
+from inferplane.router.turns import Conversation, Turn, fold_messages
+
+MESSAGES: list[dict[str, Any]] = [
+    {"role": "system", "content": "be brief"},
+    {"role": "user", "content": "hi"},
+    {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+    {"role": "developer", "content": "in German"},
+    {"role": "assistant", "content": None},
+    {"role": "tool", "content": "42"},
+    {"role": "function", "content": ""},
+    {"role": "assistant", "content": "ok"},
+]
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (
+            MESSAGES,
+            Conversation(
+                ["be brief", "in German"],
+                [
+                    Turn("user", ["hi", "a\nb"]),
+                    Turn("assistant", [" "]),
+                    Turn("user", ["42", " "]),
+                    Turn("assistant", ["ok"]),
+                ],
+            ),
+        ),
+        (
+            [{"role": "assistant", "content": "first"}],
+            Conversation([], [Turn("assistant", ["first"])]),
+        ),
+        ([{"role": "system", "content": "only"}], Conversation(["only"], [])),
+        # A part that is not text is skipped by the default reader.
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}],
+            Conversation([], [Turn("user", [" "])]),
+        ),
+    ],
+)
+def test_fold(messages: list[dict[str, Any]], expected: Conversation) -> None:
+    assert fold_messages(messages) == expected
+
+
+def test_each_backend_renders_the_same_fold() -> None:
+    body = {"model": "m", "messages": MESSAGES}
+    converse = to_converse(body, "m")
+    anthropic = to_messages(body, "m", stream=False)
+    gemini = to_gemini(body)
+    assert converse["system"] == [{"text": "be brief"}, {"text": "in German"}]
+    assert anthropic["system"] == "be brief\n\nin German"
+    assert gemini["systemInstruction"] == {"parts": [{"text": "be brief"}, {"text": "in German"}]}
+    assert [(m["role"], [b["text"] for b in m["content"]]) for m in converse["messages"]] == [
+        ("user", ["hi", "a\nb"]),
+        ("assistant", [" "]),
+        ("user", ["42", " "]),
+        ("assistant", ["ok"]),
+    ]
+    assert [(m["role"], m["content"]) for m in anthropic["messages"]] == [
+        ("user", "hi\n\na\nb"),
+        ("assistant", " "),
+        ("user", "42\n\n "),
+        ("assistant", "ok"),
+    ]
+    assert [(c["role"], [p["text"] for p in c["parts"]]) for c in gemini["contents"]] == [
+        ("user", ["hi", "a\nb"]),
+        ("model", [" "]),
+        ("user", ["42", " "]),
+        ("model", ["ok"]),
+    ]

@@ -1,0 +1,74 @@
+"""A bedrock-runtime client double for Converse (botocore's Stubber cannot carry an event
+stream): records each call, answers with a Converse answer or yields ConverseStream events
+as botocore does, or fails like Bedrock (a ``ClientError`` with Bedrock's code and HTTP
+status) before the call or midway through the stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+__all__ = ["ANSWER", "EVENTS", "MODEL", "FakeBedrock", "bedrock_error"]
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+ANSWER: dict[str, Any] = {
+    "output": {"message": {"role": "assistant", "content": [{"text": "Hal"}, {"text": "lo"}]}},
+    "stopReason": "max_tokens",
+    "usage": {"inputTokens": 7, "outputTokens": 2, "totalTokens": 9},
+    "metrics": {"latencyMs": 12},
+}
+EVENTS: list[dict[str, Any]] = [
+    {"messageStart": {"role": "assistant"}},
+    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Hal"}}},
+    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "lo"}}},
+    {"contentBlockStop": {"contentBlockIndex": 0}},
+    {"messageStop": {"stopReason": "end_turn"}},
+    {"metadata": {"usage": {"inputTokens": 4, "outputTokens": 2, "totalTokens": 6}}},
+]
+
+
+def bedrock_error(code: str, status: int, operation: str) -> ClientError:
+    response: Any = {
+        "Error": {"Code": code, "Message": f"{code} from Bedrock"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, operation)
+
+
+class FakeBedrock:
+    """``calls``: ``(operation, request)`` in order. ``failure`` (code, status) fails every
+    call; ``stream_failure`` is raised after the stream's events."""
+
+    def __init__(
+        self,
+        answer: dict[str, Any] = ANSWER,
+        events: list[dict[str, Any]] = EVENTS,
+        stream_failure: Exception | None = None,
+    ) -> None:
+        self.answer, self.events, self.stream_failure = answer, events, stream_failure
+        self.failure: tuple[str, int] | None = None
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def converse(self, **request: Any) -> dict[str, Any]:
+        self._call("Converse", request)
+        return self.answer
+
+    def converse_stream(self, **request: Any) -> dict[str, Any]:
+        self._call("ConverseStream", request)
+        return {"stream": self._stream()}
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return [request for _, request in self.calls]
+
+    def _call(self, operation: str, request: dict[str, Any]) -> None:
+        self.calls.append((operation, request))
+        if self.failure is not None:
+            raise bedrock_error(*self.failure, operation)
+
+    def _stream(self) -> Iterator[dict[str, Any]]:
+        yield from self.events
+        if self.stream_failure is not None:
+            raise self.stream_failure
