@@ -3,7 +3,9 @@
 Spend is the answer's token usage priced with the target's ``input_cost_per_1k`` /
 ``output_cost_per_1k`` (the price table ``inferplane`` renders into the RouterConfig),
 added to the month's counters of the key (``key:<id>``) and of its team (``team:<name>``)
-in the shared state after each answer, off the request path.
+in the shared state after each answer, off the request path. A team's budget is re-read
+every ``TEAM_BUDGET_TTL_S`` (5 s) per replica; spend is read fresh for each request of a
+key or team that has a budget.
 
 A key over its own budget (``KeyConfig.budget_usd``) or its team's (set through the admin
 API) is refused with **429** ``insufficient_quota`` / ``budget_exceeded`` and a
@@ -11,9 +13,9 @@ API) is refused with **429** ``insufficient_quota`` / ``budget_exceeded`` and a
 from zero. The check reads the counters before the request; a request already admitted
 still finishes, so spend may pass a budget by the requests in flight.
 
-While the shared store is unreachable the check lets requests through and the charge is
-lost (logged once per outage by the store's own failure path): a budget is a spending
-control, not an authentication, and an outage must not take every key down.
+While the shared store is unreachable the check lets requests through and charges are
+lost (logged when the first is lost and when they are recorded again): a budget is a
+spending control, not an authentication, and an outage must not take every key down.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from time import monotonic
 
 from .accounts import Accounts
 from .config import KeyConfig
@@ -31,6 +34,10 @@ from .errors import RateLimitError, StateUnavailableError
 __all__ = ["BudgetExceededError", "Budgets", "period_of", "seconds_to_reset"]
 
 logger = logging.getLogger("inferplane.router")
+
+TEAM_BUDGET_TTL_S = 5.0
+"""How long a replica reuses a team's budget before reading it again: a budget set through
+the admin API applies on every replica within this time (spend itself is read fresh)."""
 
 
 class BudgetExceededError(RateLimitError):
@@ -65,13 +72,15 @@ class Budgets:
         self._accounts = accounts
         self._clock = clock
         self._pending: set[asyncio.Task[None]] = set()
+        self._team_budgets: dict[str, tuple[float, float | None]] = {}
+        self._losing = False
         self.spent: defaultdict[tuple[str, str], float] = defaultdict(float)
         """USD charged by this process per (key, team), for ``inferplane_spend_usd_total``."""
 
     async def check(self, key: KeyConfig) -> None:
         """Raise BudgetExceededError when the key or its team has spent its budget."""
         try:
-            team_budget = await self._accounts.team_budget(key.team) if key.team else None
+            team_budget = await self._team_budget(key.team) if key.team else None
             if key.budget_usd is None and team_budget is None:
                 return
             now = self._clock()
@@ -91,6 +100,18 @@ class Budgets:
             refusal.retry_after = wait
             raise refusal
 
+    async def _team_budget(self, team: str) -> float | None:
+        """The team's budget, read from the store at most every TEAM_BUDGET_TTL_S."""
+        now = monotonic()
+        cached = self._team_budgets.get(team)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        budget = await self._accounts.team_budget(team)
+        if len(self._team_budgets) >= 10_000:  # bounded: one entry per team seen
+            self._team_budgets.clear()
+        self._team_budgets[team] = (now + TEAM_BUDGET_TTL_S, budget)
+        return budget
+
     def charge(self, key: KeyConfig, usd: float) -> None:
         """Add ``usd`` to the key's and its team's month, in the background."""
         if usd <= 0:
@@ -104,7 +125,13 @@ class Budgets:
         try:
             await self._accounts.charge(period_of(self._clock()), scopes_of(key), usd)
         except StateUnavailableError as exc:
-            logger.warning("spend of key %r not recorded (%s)", key.id, exc.message)
+            if not self._losing:
+                logger.warning("spend not recorded until the store answers again (%s)", exc)
+            self._losing = True
+            return
+        if self._losing:
+            logger.warning("spend recorded again")
+            self._losing = False
 
     async def spend(self, scope: str) -> tuple[str, float]:
         """This month's period and spend of ``scope`` (``key:<id>`` or ``team:<name>``)."""

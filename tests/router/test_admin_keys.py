@@ -232,3 +232,28 @@ def test_expired_and_invalid_keys(loop: LoopThread, monkeypatch: pytest.MonkeyPa
             status,
             True,
         ), answer.text
+
+
+def test_a_run_time_key_fails_closed_while_redis_is_down(
+    loop: LoopThread, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROUTER_ADMIN_KEY", ADMIN_SECRET)
+    monkeypatch.setenv("ROUTER_REDIS_URL", redis_server.url)
+    up = loop.serve(FakeOpenAI("cloud").app)
+    state = {"backend": "redis", "url": {"store": "env", "name": "ROUTER_REDIS_URL"}}
+    url = loop.serve(create_app(_config(up.url, state=state))).url
+    created = httpx.post(f"{url}/admin/keys", json={"team": "t"}, headers=ADMIN).json()
+    redis_server.stop()
+    refused = httpx.post(f"{url}/v1/chat/completions", json=chat(), headers=_bearer(created["key"]))
+    assert (refused.status_code, refused.json()["error"]["code"]) == (503, "key_store_unavailable")
+    assert refused.headers["retry-after"] == "1"
+    # Keys of the config do not need the store; a budget check that cannot read lets
+    # them through.
+    spec_key = httpx.post(f"{url}/v1/chat/completions", json=chat(), headers=configs.auth())
+    assert spec_key.status_code == 200
+    listed = httpx.get(f"{url}/admin/keys", headers=ADMIN)
+    assert (listed.status_code, listed.json()["error"]["code"]) == (503, "state_unavailable")
+    # Back (empty: the test server keeps nothing): the key is looked up again, not 503.
+    redis_server.start()
+    again = httpx.post(f"{url}/v1/chat/completions", json=chat(), headers=_bearer(created["key"]))
+    assert (again.status_code, again.json()["error"]["code"]) == (401, "invalid_api_key")
