@@ -114,21 +114,19 @@ class AwsRouterState(pulumi.ComponentResource):
     def _security_groups(
         self, name: str, args: AwsRouterStateArgs, tags: dict[str, str]
     ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
-        client = aws.ec2.SecurityGroup(
-            f"{name}-client",
-            description="inferplane router: may open its shared state",
-            vpc_id=args.vpc_id,
-            region=args.region,
-            tags=tags,
-            opts=self._opts,
-        )
-        cache = aws.ec2.SecurityGroup(
-            f"{name}-cache",
-            description="inferplane router state: admits the router only",
-            vpc_id=args.vpc_id,
-            region=args.region,
-            tags=tags,
-            opts=self._opts,
+        client, cache = (
+            aws.ec2.SecurityGroup(
+                f"{name}-{label}",
+                description=description,
+                vpc_id=args.vpc_id,
+                region=args.region,
+                tags=tags,
+                opts=self._opts,
+            )
+            for label, description in (
+                ("client", "inferplane router: may open its shared state"),
+                ("cache", "inferplane router state: admits the router only"),
+            )
         )
         low, high = STATE_PORTS
         # The cache admits the client group; the client group may open the cache only.
