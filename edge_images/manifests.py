@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, replace
 
+from inferplane.components.container import ContainerSpec, Resources
 from inferplane.components.edge.layout import TLS_SECRET
 from inferplane.components.kubernetes.manifests import (
     ROUTER_POD_LABELS,
@@ -79,20 +80,24 @@ def router_objects(site: str, image: str, config_json: str) -> list[Manifest]:
         name=ROUTER_NAME,
         namespace=NAMESPACE,
         component="router",
-        image=image,
-        port=ROUTER_PORT,
-        health_path="/healthz",
-        args=(
-            "--config",
-            CONFIG_PATH,
-            "--host",
-            "0.0.0.0",
-            "--port",
-            str(ROUTER_PORT),
-            "--tls-cert",
-            f"{POD_TLS_DIR}/tls.crt",
-            "--tls-key",
-            f"{POD_TLS_DIR}/tls.key",
+        container=ContainerSpec(
+            image=image,
+            port=ROUTER_PORT,
+            health_path="/healthz",
+            args=(
+                "--config",
+                CONFIG_PATH,
+                "--host",
+                "0.0.0.0",
+                "--port",
+                str(ROUTER_PORT),
+                "--tls-cert",
+                f"{POD_TLS_DIR}/tls.crt",
+                "--tls-key",
+                f"{POD_TLS_DIR}/tls.key",
+            ),
+            # Half a vCPU and 512 MiB: the router is I/O-bound.
+            resources=Resources(cpu=0.5, memory_gib=0.5),
         ),
         labels={**labels, **ROUTER_POD_LABELS},
         files={posixpath.basename(CONFIG_PATH): config_json},

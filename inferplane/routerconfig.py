@@ -36,6 +36,7 @@ from inferplane.router.config import (
 from inferplane.router.contract import METRICS_PORT
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
+from inferplane.spec.semantic_cache import SemanticCacheSpec
 from inferplane.spec.serving import Serving
 from inferplane.spec.wake import wakes
 
@@ -121,9 +122,7 @@ def render_router_config(
         auth_required=bool(router.keys) or router.admin_key is not None,
         cache=CacheConfig(
             exact=ExactCacheConfig(enabled=router.cache.exact, ttl_s=router.cache.ttl_s),
-            semantic=SemanticCacheConfig(
-                enabled=router.cache.semantic, threshold=router.cache.semantic_threshold
-            ),
+            semantic=_semantic_cache(router.cache.semantic),
         ),
         limits=LimitsConfig(max_body_bytes=router.max_body_bytes, max_tokens=router.max_tokens),
         state=StateConfig(backend="redis", url=SecretRef(**router.redis.model_dump()))
@@ -146,6 +145,18 @@ def _admin(spec: StackSpec) -> AdminConfig:
     if wakes(spec):
         return AdminConfig(port=METRICS_PORT, host="0.0.0.0", api_key=api_key)
     return AdminConfig(api_key=api_key)
+
+
+def _semantic_cache(semantic: SemanticCacheSpec | None) -> SemanticCacheConfig:
+    if semantic is None:
+        return SemanticCacheConfig()
+    return SemanticCacheConfig(
+        enabled=True,
+        embedder=semantic.embedder,
+        threshold=semantic.threshold,
+        ttl_s=semantic.ttl_s,
+        routes=semantic.routes,
+    )
 
 
 def _target(

@@ -38,10 +38,11 @@ def stack_outputs(spec: StackSpec, deployment: Deployment) -> dict[str, Any]:
     }
     # Imported here: verify reads the names above without loading Pulumi.
     from inferplane.components.edge.edge_site import EdgeSite
+    from inferplane.components.router.aws_lambda import LambdaRouter
 
     sites = {n: t.status for n, t in deployment.targets.items() if isinstance(t, EdgeSite)}
     if sites:
         outputs[EDGE_SITES] = sites
-    if deployment.router.function_name is not None:
+    if isinstance(deployment.router, LambdaRouter):
         outputs[ROUTER_FUNCTION] = deployment.router.function_name
     return outputs

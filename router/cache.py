@@ -7,31 +7,22 @@ a namespace that also holds the request parameters and a digest of everything be
 turn (system prompt, earlier turns): a long shared system prompt cannot make two different
 questions look alike, and "and in French?" after two different questions is not a hit.
 Only complete, successful, non-streamed answers are stored; a hit can be replayed to a
-streaming client as a short stream.
+streaming client as a short stream. The semantic cache itself is ``router.semantic``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from .config import ExactCacheConfig, SemanticCacheConfig
-from .embedder import EMBEDDERS, Embedder
-from .errors import ConfigError
+from .config import ExactCacheConfig
 from .state import StateStore
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
 
 __all__ = [
     "CachedAnswer",
     "ExactCache",
-    "SemanticCache",
     "cache_key",
     "namespace",
     "semantic_namespace",
@@ -101,87 +92,3 @@ class ExactCache:
 
     async def put(self, key: str, answer: CachedAnswer) -> None:
         await self._store.set(key, answer.encode(), self._ttl)
-
-
-class _Namespace:
-    """A ring buffer of unit vectors and their answers; grows by doubling up to ``size``
-    so that a rarely used namespace costs a few kilobytes, not the full matrix."""
-
-    def __init__(self, size: int, dimensions: int) -> None:
-        import numpy as np
-
-        self.size = size
-        self.vectors: npt.NDArray[np.float32] = np.zeros(
-            (min(size, _FIRST_ROWS), dimensions), dtype=np.float32
-        )
-        self.answers: list[CachedAnswer | None] = []
-        self.count = 0
-        self.next = 0
-
-    def put(self, vector: Sequence[float], answer: CachedAnswer) -> None:
-        import numpy as np
-
-        if self.next == len(self.vectors) and len(self.vectors) < self.size:
-            grown = min(self.size, 2 * len(self.vectors))
-            self.vectors = np.resize(self.vectors, (grown, self.vectors.shape[1]))
-        self.vectors[self.next] = vector
-        if self.next < len(self.answers):
-            self.answers[self.next] = answer
-        else:
-            self.answers.append(answer)
-        self.next = (self.next + 1) % self.size
-        self.count = min(self.count + 1, self.size)
-
-
-_FIRST_ROWS = 8
-
-
-class SemanticCache:
-    """Top-1 cosine lookup among earlier prompts of the same namespace (in process).
-    At most ``max_entries`` answers in all namespaces together: the least recently used
-    namespaces are dropped first (there is one per tenant, route and conversation prefix)."""
-
-    def __init__(self, config: SemanticCacheConfig, embedder: Embedder | None = None) -> None:
-        self.enabled = config.enabled
-        self._threshold = config.threshold
-        self._size = config.max_entries
-        self._namespaces: OrderedDict[str, _Namespace] = OrderedDict()
-        self._entries = 0
-        if embedder is None and self.enabled:
-            factory = EMBEDDERS.get(config.embedder)
-            if factory is None:
-                known = ", ".join(sorted(EMBEDDERS))
-                raise ConfigError(f"cache.semantic.embedder {config.embedder!r}; known: {known}")
-            embedder = factory()
-        self._embed = embedder
-
-    def embed(self, text: str) -> Sequence[float]:
-        assert self._embed is not None
-        return self._embed(text)
-
-    def get(self, namespace: str, vector: Sequence[float]) -> CachedAnswer | None:
-        import numpy as np
-
-        space = self._namespaces.get(namespace)
-        if space is None or space.count == 0:
-            return None
-        self._namespaces.move_to_end(namespace)
-        query = np.asarray(vector, dtype=np.float32)
-        scores = space.vectors[: space.count] @ query
-        best = int(np.argmax(scores))
-        return space.answers[best] if scores[best] >= self._threshold else None
-
-    def put(self, namespace: str, vector: Sequence[float], answer: CachedAnswer) -> None:
-        space = self._namespaces.get(namespace)
-        if space is None:
-            space = self._namespaces[namespace] = _Namespace(self._size, len(vector))
-        self._namespaces.move_to_end(namespace)
-        before = space.count
-        space.put(vector, answer)
-        self._entries += space.count - before
-        while self._entries > self._size and len(self._namespaces) > 1:
-            _, dropped = self._namespaces.popitem(last=False)
-            self._entries -= dropped.count
-
-    def __len__(self) -> int:
-        return self._entries

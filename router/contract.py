@@ -2,7 +2,7 @@
 
 The router reads its config from ``CONFIG_ENV`` (the RouterConfig JSON itself, or a path to
 it) or from ``--config CONFIG_PATH`` in a container, and listens on ``ROUTER_PORT`` there.
-The components that deploy it (``components/router.py``), the edge bundle
+The components that deploy it (``components/router/``), the edge bundle
 (``edge_images``), the OCI image and the Lambda zip import these names instead of
 repeating the values, so a change here moves every side at once.
 

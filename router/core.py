@@ -43,10 +43,8 @@ from collections.abc import Callable, Mapping
 from .access import Access
 from .accesslog import AccessLog
 from .backends import BackendContext, ChatBackend, build_backend
-from .cache import SemanticCache
 from .chat import ChatRequest, parse_chat_request
 from .config import ANONYMOUS_TENANT, RouterConfig
-from .embedder import Embedder
 from .errors import MethodNotAllowedError, NotFoundError, RequestError, RouterError
 from .headers import SafeHeaders
 from .pii import PiiRegistry
@@ -67,6 +65,7 @@ from .pipeline.wire import (
 )
 from .redisconn import connect
 from .resilience import CircuitBreaker
+from .semantic.cache import SemanticCache
 from .state import FailSafeStore, MemoryStore, RedisStore, StateStore
 
 __all__ = [
@@ -93,7 +92,6 @@ class Gateway:
         backends: Mapping[str, ChatBackend] | None = None,
         store: StateStore | None = None,
         pii: PiiRegistry | None = None,
-        embedder: Embedder | None = None,
         access_log: AccessLog | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -110,7 +108,9 @@ class Gateway:
         self.accounting = Accounting(config, access_log, self.access.budgets)
         self.admission = Admission(config, self.store, self.access)
         self.routing = Routing(config, pii, self.accounting)
-        self.caching = Caching(config, self.store, embedder, self.accounting)
+        self.caching = Caching(
+            config, self.store, self.backends, self.accounting, self.context.resolve_secret
+        )
         self.dispatch = Dispatch(config, self.backends, self.breakers, self.accounting)
         self.endpoints: dict[str, Endpoint] = {"/v1/chat/completions": Endpoint("POST", self._chat)}
         # Every other API (the router's own endpoints, Anthropic Messages, Responses, legacy
@@ -135,6 +135,7 @@ class Gateway:
         await self.context.close()
         await self.store.close()
         await self.access.close()
+        await self.caching.close()
         await self.accounting.stop()
 
     async def handle(self, request: Request) -> Response:

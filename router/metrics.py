@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping
 
-__all__ = ["Metrics"]
+__all__ = ["Labels", "Metrics", "counter_lines"]
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -137,6 +137,10 @@ def _counter(
     lines.append(f"# TYPE {name} counter")
     for labels, value in values.items():
         lines.append(f"{name}{_labels(labels)} {value}")
+
+
+counter_lines = _counter
+"""Append one counter family (HELP, TYPE, a line per label set) to ``lines``."""
 
 
 def _labels(labels: Labels) -> str:

@@ -65,3 +65,31 @@ def test_state_is_shared_only_when_a_redis_is_named() -> None:
     assert config.state.backend == "redis"
     assert config.state.url is not None
     assert config.state.url.name == "inferplane/redis-url"
+
+
+def _semantic_spec(semantic: object) -> RouterConfig:
+    from inferplane.spec import parse_spec
+
+    data = load_stack(ROOT, "dev").config["inferplane:spec"]
+    embed = {"kind": "bedrock", "region": "us-east-1", "model": "amazon.titan-embed-text-v2:0"}
+    data = data | {"targets": data["targets"] | {"titan-embed": {**embed, "inference": "region"}}}
+    data["router"] = data["router"] | {"cache": {"exact": True, "semantic": semantic}}
+    spec = parse_spec(data, "test", {"aws": "us-east-1"})
+    return render_router_config(spec, "dev", _endpoints(list(spec.targets)))
+
+
+def test_the_semantic_cache_renders_its_embedder_routes_and_ttl() -> None:
+    semantic = {"embedder": "target:titan-embed", "routes": ["default"], "ttl_s": 600}
+    cache = _semantic_spec(semantic).cache.semantic
+    assert (cache.enabled, cache.embedder, cache.target) == (
+        True,
+        "target:titan-embed",
+        "titan-embed",
+    )
+    assert (cache.routes, cache.ttl_s, cache.threshold) == (("default",), 600, 0.92)
+
+
+def test_semantic_true_is_the_hashing_embedder_on_every_route() -> None:
+    cache = _semantic_spec(True).cache.semantic
+    assert (cache.enabled, cache.embedder, cache.routes) == (True, "hashing", None)
+    assert _semantic_spec(False).cache.semantic.enabled is False

@@ -28,19 +28,19 @@ regardless of the split; the endpoint info's ``model`` is that deployment name.
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
-
 import pulumi
 import pulumi_azure_native as azure
 
+from inferplane.components.azure.azure_ml_args import (
+    AUTH_MODES,
+    SCALE_METRICS,
+    AzureMlEndpointArgs,
+    check_args,
+)
+from inferplane.components.azure.azure_ml_workspace import access, ml_workspace
 from inferplane.components.azure.group import resource_group_name
 from inferplane.components.azure.network import (
     AML_ZONES,
-    AzureNetwork,
     private_endpoint,
     private_reach,
 )
@@ -56,56 +56,8 @@ DATA_SCIENTIST_ROLE = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
 definition ID from Azure's built-in roles list)."""
 AML_SCOPE = "https://ml.azure.com/.default"
 """Entra token scope of Azure ML online endpoint scoring (``aad_token`` auth mode)."""
-AUTH_MODES = {"key": "Key", "aad_token": "AADToken"}
-SCALE_METRICS = {"cpu": "CpuUtilizationPercentage", "gpu": "GpuUtilizationPercentage"}
-_ENDPOINT = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$")
-_WORKSPACE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$")
-_DEPLOYMENT = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{2,31}$")
-_INSTANCE = re.compile(r"^Standard_\w+$")
 _ml = azure.machinelearningservices
 _mon = azure.monitor
-
-
-@dataclass
-class AzureMlEndpointArgs:
-    location: str
-    """Azure region."""
-    workspace_name: str
-    """Workspace name (3-33 letters, digits, '_' and '-'); storage and key vault names
-    derive from it."""
-    endpoint_name: str
-    """Endpoint name, unique in the region (3-32 letters, digits and '-')."""
-    model: str
-    """Model asset ID, e.g. ``azureml://registries/azureml/models/<name>/versions/<v>``."""
-    instance_type: str = "Standard_NC24ads_A100_v4"
-    """VM size of each instance."""
-    deployment_name: str = "primary"
-    """Name of the deployment on the endpoint."""
-    auth: Literal["key", "aad_token"] = "aad_token"
-    """Endpoint keys, or Microsoft Entra tokens."""
-    min_instances: int = 1
-    """Instances always running (managed deployments keep at least 1)."""
-    max_instances: int = 1
-    """Autoscale upper bound; equal to ``min_instances`` means no autoscale setting."""
-    target_utilization: int = 70
-    """Scale out above this utilisation (percent); scale in below half of it."""
-    scale_metric: Literal["cpu", "gpu"] = "gpu"
-    """Utilisation the autoscale setting tracks."""
-    max_concurrent_requests: int = 1
-    """Requests one instance receives at once (raise it for batching model servers)."""
-    request_timeout_s: int = 90
-    """Scoring request timeout in seconds (Azure ML allows up to 180)."""
-    environment_variables: Mapping[str, str] = field(default_factory=dict)
-    """Extra environment of the scoring container."""
-    public_network_access: bool = False
-    """Let the endpoint and workspace be reached from the internet."""
-    private_network: AzureNetwork | None = None
-    """The VNet whose private endpoint reaches the workspace (and so the endpoint);
-    required when public network access is off."""
-    resource_group_name: pulumi.Input[str] | None = None
-    """Existing resource group; None creates ``<name>-rg``."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags (``Labels.tags()``)."""
 
 
 class AzureMlEndpoint(TargetComponent):
@@ -122,28 +74,13 @@ class AzureMlEndpoint(TargetComponent):
     def __init__(
         self, name: str, args: AzureMlEndpointArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        _check(args)
+        check_args(args)
         super().__init__("inferplane:azure:AzureMlEndpoint", name, None, opts)
         self._name = name
         tags = dict(args.tags)
         group = resource_group_name(self, name, args.location, tags, args.resource_group_name)
-        self.workspace = self._workspace(name, args, group, tags)
-        self.online_endpoint = _ml.OnlineEndpoint(
-            f"{name}-endpoint",
-            endpoint_name=args.endpoint_name,
-            resource_group_name=group,
-            workspace_name=self.workspace.name,
-            location=args.location,
-            identity=_ml.ManagedServiceIdentityArgs(
-                type=_ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED
-            ),
-            properties=_ml.OnlineEndpointPropertiesArgs(
-                auth_mode=AUTH_MODES[args.auth],
-                public_network_access=_access(args.public_network_access),
-            ),
-            tags=tags,
-            opts=self.child(),
-        )
+        self.workspace = ml_workspace(self, name, args, group, tags)
+        self.online_endpoint = self._online_endpoint(name, args, group, tags)
         self.deployment = self._deployment(name, args, group, tags)
         self.autoscale = self._autoscale(name, args, group, tags)
         self.endpoint_id = self.online_endpoint.id
@@ -161,13 +98,7 @@ class AzureMlEndpoint(TargetComponent):
                 tags,
             )
         reach = private_reach(args.private_network, args.public_network_access)
-        # Key auth: the key lives in the endpoint and no secret reference to it exists
-        # yet, so no caller auth is published (the wiring rules flag scheme "none").
-        self.azure_grants = (
-            [self.online_endpoint.id.apply(lambda i: azure_grant(DATA_SCIENTIST_ROLE, i))]
-            if args.auth == "aad_token"
-            else []
-        )
+        self.azure_grants = self._grants(args)
         self.endpoint = pulumi.Output.all(self.scoring_url, reach, *self.azure_grants).apply(
             lambda parts: _endpoint_info(args, parts[0], parts[1], list(parts[2:]))
         )
@@ -186,93 +117,36 @@ class AzureMlEndpoint(TargetComponent):
             self, f"{self._name}-caller-{role_name}", self.azure_grants[0], principal_id
         )
 
-    def _workspace(
+    def _online_endpoint(
         self,
         name: str,
         args: AzureMlEndpointArgs,
         group: pulumi.Input[str],
         tags: dict[str, str],
-    ) -> azure.machinelearningservices.Workspace:
-        tenant = azure.authorization.get_client_config_output().tenant_id
-        private = not args.public_network_access
-        storage = azure.storage.StorageAccount(
-            f"{name}-storage",
-            account_name=_global_name(args.workspace_name, 24, alnum=True),
+    ) -> azure.machinelearningservices.OnlineEndpoint:
+        return _ml.OnlineEndpoint(
+            f"{name}-endpoint",
+            endpoint_name=args.endpoint_name,
             resource_group_name=group,
-            location=args.location,
-            kind=azure.storage.Kind.STORAGE_V2,
-            sku=azure.storage.SkuArgs(name=azure.storage.SkuName.STANDARD_LRS),
-            allow_blob_public_access=False,
-            minimum_tls_version=azure.storage.MinimumTlsVersion.TLS1_2,
-            enable_https_traffic_only=True,
-            network_rule_set=azure.storage.NetworkRuleSetArgs(
-                default_action=azure.storage.DefaultAction.DENY
-                if private
-                else azure.storage.DefaultAction.ALLOW,
-                bypass="AzureServices",
-            ),
-            tags=tags,
-            opts=self.child(),
-        )
-        vault = azure.keyvault.Vault(
-            f"{name}-vault",
-            vault_name=_global_name(args.workspace_name, 24, alnum=False),
-            resource_group_name=group,
-            location=args.location,
-            properties=azure.keyvault.VaultPropertiesArgs(
-                tenant_id=tenant,
-                sku=azure.keyvault.SkuArgs(
-                    family=azure.keyvault.SkuFamily.A, name=azure.keyvault.SkuName.STANDARD
-                ),
-                enable_rbac_authorization=True,
-                enable_purge_protection=True,
-                enable_soft_delete=True,
-                public_network_access="Disabled" if private else "Enabled",
-                network_acls=azure.keyvault.NetworkRuleSetArgs(
-                    default_action="Deny" if private else "Allow", bypass="AzureServices"
-                ),
-            ),
-            tags=tags,
-            opts=self.child(),
-        )
-        logs = azure.operationalinsights.Workspace(
-            f"{name}-logs",
-            resource_group_name=group,
-            location=args.location,
-            sku=azure.operationalinsights.WorkspaceSkuArgs(
-                name=azure.operationalinsights.WorkspaceSkuNameEnum.PER_GB2018
-            ),
-            retention_in_days=30,
-            tags=tags,
-            opts=self.child(),
-        )
-        insights = azure.applicationinsights.Component(
-            f"{name}-insights",
-            resource_group_name=group,
-            location=args.location,
-            kind="web",
-            application_type=azure.applicationinsights.ApplicationType.WEB,
-            ingestion_mode=azure.applicationinsights.IngestionMode.LOG_ANALYTICS,
-            workspace_resource_id=logs.id,
-            tags=tags,
-            opts=self.child(),
-        )
-        return _ml.Workspace(
-            f"{name}-workspace",
-            workspace_name=args.workspace_name,
-            resource_group_name=group,
+            workspace_name=self.workspace.name,
             location=args.location,
             identity=_ml.ManagedServiceIdentityArgs(
                 type=_ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED
             ),
-            storage_account=storage.id,
-            key_vault=vault.id,
-            application_insights=insights.id,
-            public_network_access=_access(args.public_network_access),
-            sku=_ml.SkuArgs(name="Basic", tier=_ml.SkuTier.BASIC),
+            properties=_ml.OnlineEndpointPropertiesArgs(
+                auth_mode=AUTH_MODES[args.auth],
+                public_network_access=access(args.public_network_access),
+            ),
             tags=tags,
             opts=self.child(),
         )
+
+    def _grants(self, args: AzureMlEndpointArgs) -> list[pulumi.Output[Grant]]:
+        # Key auth: the key lives in the endpoint and no secret reference to it exists
+        # yet, so no caller auth is published (the wiring rules flag scheme "none").
+        if args.auth != "aad_token":
+            return []
+        return [self.online_endpoint.id.apply(lambda i: azure_grant(DATA_SCIENTIST_ROLE, i))]
 
     def _deployment(
         self,
@@ -298,7 +172,7 @@ class AzureMlEndpoint(TargetComponent):
                     max_concurrent_requests_per_instance=args.max_concurrent_requests,
                     request_timeout=f"PT{args.request_timeout_s}S",
                 ),
-                egress_public_network_access=_access(args.public_network_access),
+                egress_public_network_access=access(args.public_network_access),
                 app_insights_enabled=True,
                 environment_variables=dict(args.environment_variables) or None,
             ),
@@ -383,61 +257,3 @@ def _endpoint_info(
     if args.auth == "aad_token":
         info["auth"] = {"scheme": "azure_entra", "scope": AML_SCOPE}
     return info
-
-
-def _check(args: AzureMlEndpointArgs) -> None:
-    if args.auth not in AUTH_MODES:
-        raise ValueError(f"auth {args.auth!r} is not allowed; allowed: {', '.join(AUTH_MODES)}")
-    if args.scale_metric not in SCALE_METRICS:
-        raise ValueError(
-            f"scale_metric {args.scale_metric!r} is not allowed; allowed: "
-            f"{', '.join(SCALE_METRICS)}"
-        )
-    for key, pattern, rule in (
-        ("workspace_name", _WORKSPACE, "3-33 letters, digits, '_' and '-'"),
-        ("endpoint_name", _ENDPOINT, "3-32 letters, digits and '-', starting with a letter"),
-        ("deployment_name", _DEPLOYMENT, "3-32 letters, digits and '-'"),
-        ("instance_type", _INSTANCE, "a VM size like Standard_NC24ads_A100_v4"),
-    ):
-        value = getattr(args, key)
-        if not pattern.match(value):
-            raise ValueError(f"{key} {value!r} is not allowed; use {rule}")
-    if not 1 <= args.min_instances <= args.max_instances:
-        raise ValueError(
-            f"min_instances {args.min_instances} / max_instances {args.max_instances} are not "
-            "allowed; need 1 <= min_instances <= max_instances"
-        )
-    if not 2 <= args.target_utilization <= 100:
-        raise ValueError(
-            f"target_utilization {args.target_utilization} is not allowed; use 2-100 (percent)"
-        )
-    if not 1 <= args.request_timeout_s <= 180:
-        raise ValueError(f"request_timeout_s {args.request_timeout_s} is not allowed; use 1-180")
-    if args.max_concurrent_requests < 1:
-        raise ValueError(
-            f"max_concurrent_requests {args.max_concurrent_requests} is not allowed; use >= 1"
-        )
-
-    if not args.public_network_access and args.private_network is None:
-        raise ValueError(
-            "public_network_access is off and there is no private_network: nothing could "
-            "reach the endpoint; give the VNet for the workspace's private endpoint, or "
-            "turn public access on (callers still need an Entra token)"
-        )
-
-
-def _access(public: bool) -> azure.machinelearningservices.PublicNetworkAccessType:
-    if public:
-        return _ml.PublicNetworkAccessType.ENABLED
-    return _ml.PublicNetworkAccessType.DISABLED
-
-
-def _global_name(base: str, limit: int, *, alnum: bool) -> str:
-    """A globally unique name for storage (lowercase alnum) or key vault (alnum and '-'),
-    stable for ``base``: a prefix of it plus a short hash."""
-    digest = hashlib.blake2b(base.encode(), digest_size=3).hexdigest()
-    allowed = r"[^a-z0-9]" if alnum else r"[^a-z0-9-]"
-    prefix = re.sub(r"-+", "-", re.sub(allowed, "", base.lower())).strip("-")
-    if not prefix or not prefix[0].isalpha():
-        prefix = f"ml{prefix}"
-    return f"{prefix[: limit - len(digest) - 1].rstrip('-')}{'' if alnum else '-'}{digest}"

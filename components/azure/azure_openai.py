@@ -36,7 +36,7 @@ from inferplane.components.azure.network import (
 )
 from inferplane.components.azure.roles import assign_grant, azure_grant
 from inferplane.components.base import EndpointInfo, TargetComponent
-from inferplane.components.wiring import Grant
+from inferplane.components.wiring import Grant, Reach
 
 __all__ = ["OPENAI_SCOPE", "OPENAI_USER_ROLE", "AzureOpenAI", "AzureOpenAIArgs"]
 
@@ -100,46 +100,8 @@ class AzureOpenAI(TargetComponent):
         self._name = name
         tags = {**args.tags, "openai-sku": args.sku}
         group = resource_group_name(self, name, args.location, tags, args.resource_group_name)
-        self.account = _cs.Account(
-            f"{name}-account",
-            account_name=args.custom_subdomain,
-            resource_group_name=group,
-            location=args.location,
-            kind="OpenAI",
-            sku=_cs.SkuArgs(name="S0"),
-            identity=_cs.IdentityArgs(type=_cs.ResourceIdentityType.SYSTEM_ASSIGNED),
-            properties=_cs.AccountPropertiesArgs(
-                custom_sub_domain_name=args.custom_subdomain,
-                public_network_access=_cs.PublicNetworkAccess.ENABLED
-                if args.public_network_access
-                else _cs.PublicNetworkAccess.DISABLED,
-                disable_local_auth=not args.local_auth,
-                network_acls=_cs.NetworkRuleSetArgs(
-                    default_action=_cs.NetworkRuleAction.ALLOW
-                    if args.public_network_access
-                    else _cs.NetworkRuleAction.DENY
-                ),
-            ),
-            tags=tags,
-            opts=self.child(),
-        )
-        self.deployment = _cs.Deployment(
-            f"{name}-deployment",
-            account_name=self.account.name,
-            resource_group_name=group,
-            deployment_name=args.deployment_name,
-            sku=_cs.SkuArgs(name=args.sku, capacity=args.capacity),
-            properties=_cs.DeploymentPropertiesArgs(
-                model=_cs.DeploymentModelArgs(
-                    format="OpenAI", name=args.model, version=args.model_version
-                ),
-                version_upgrade_option=_cs.DeploymentModelVersionUpgradeOption.NO_AUTO_UPGRADE
-                if args.model_version
-                else _cs.DeploymentModelVersionUpgradeOption.ONCE_NEW_DEFAULT_VERSION_AVAILABLE,
-            ),
-            tags=tags,
-            opts=self.child(),
-        )
+        self.account = self._account(name, args, group, tags)
+        self.deployment = self._deployment(name, args, group, tags)
         self.account_id = self.account.id
         self.url = f"https://{args.custom_subdomain}.openai.azure.com"
         if args.private_network is not None:
@@ -155,17 +117,60 @@ class AzureOpenAI(TargetComponent):
         reach = private_reach(args.private_network, args.public_network_access)
         self.azure_grants = [self.account.id.apply(lambda i: azure_grant(OPENAI_USER_ROLE, i))]
         self.endpoint = pulumi.Output.all(reach, self.azure_grants[0]).apply(
-            lambda parts: EndpointInfo(
-                backend="azure_openai",
-                model=args.deployment_name,
-                url=self.url,
-                region=args.location,
-                auth={"scheme": "azure_entra", "scope": OPENAI_SCOPE},
-                reach=parts[0],
-                grants=[parts[1]],
-            )
+            lambda parts: _endpoint_info(args, self.url, parts[0], parts[1])
         )
         self.register_target_outputs(account_id=self.account_id, url=self.url, sku=args.sku)
+
+    def _account(
+        self, name: str, args: AzureOpenAIArgs, group: pulumi.Input[str], tags: dict[str, str]
+    ) -> azure.cognitiveservices.Account:
+        public = args.public_network_access
+        return _cs.Account(
+            f"{name}-account",
+            account_name=args.custom_subdomain,
+            resource_group_name=group,
+            location=args.location,
+            kind="OpenAI",
+            sku=_cs.SkuArgs(name="S0"),
+            identity=_cs.IdentityArgs(type=_cs.ResourceIdentityType.SYSTEM_ASSIGNED),
+            properties=_cs.AccountPropertiesArgs(
+                custom_sub_domain_name=args.custom_subdomain,
+                public_network_access=_cs.PublicNetworkAccess.ENABLED
+                if public
+                else _cs.PublicNetworkAccess.DISABLED,
+                disable_local_auth=not args.local_auth,
+                network_acls=_cs.NetworkRuleSetArgs(
+                    default_action=_cs.NetworkRuleAction.ALLOW
+                    if public
+                    else _cs.NetworkRuleAction.DENY
+                ),
+            ),
+            tags=tags,
+            opts=self.child(),
+        )
+
+    def _deployment(
+        self, name: str, args: AzureOpenAIArgs, group: pulumi.Input[str], tags: dict[str, str]
+    ) -> azure.cognitiveservices.Deployment:
+        upgrade = _cs.DeploymentModelVersionUpgradeOption
+        return _cs.Deployment(
+            f"{name}-deployment",
+            account_name=self.account.name,
+            resource_group_name=group,
+            deployment_name=args.deployment_name,
+            sku=_cs.SkuArgs(name=args.sku, capacity=args.capacity),
+            properties=_cs.DeploymentPropertiesArgs(
+                model=_cs.DeploymentModelArgs(
+                    format="OpenAI", name=args.model, version=args.model_version
+                ),
+                # A pinned version stays; an unpinned one follows the default version.
+                version_upgrade_option=upgrade.NO_AUTO_UPGRADE
+                if args.model_version
+                else upgrade.ONCE_NEW_DEFAULT_VERSION_AVAILABLE,
+            ),
+            tags=tags,
+            opts=self.child(),
+        )
 
     def allow_caller(
         self, role_name: str, principal_id: pulumi.Input[str]
@@ -198,3 +203,15 @@ def _check(args: AzureOpenAIArgs) -> None:
             "reach the account; give the VNet for its private endpoint, or turn public "
             "access on (callers still need an Entra token)"
         )
+
+
+def _endpoint_info(args: AzureOpenAIArgs, url: str, reach: Reach, grant: Grant) -> EndpointInfo:
+    return EndpointInfo(
+        backend="azure_openai",
+        model=args.deployment_name,
+        url=url,
+        region=args.location,
+        auth={"scheme": "azure_entra", "scope": OPENAI_SCOPE},
+        reach=reach,
+        grants=[grant],
+    )

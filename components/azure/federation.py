@@ -84,6 +84,25 @@ class GoogleFederatedIdentity(pulumi.ComponentResource):
                 "digits, '-' and '_', starting with a letter or digit"
             )
         super().__init__("inferplane:azure:GoogleFederatedIdentity", name, None, opts)
+        identity = self._identity(name, args)
+        subscription = azure.authorization.get_client_config_output().subscription_id
+        for i, grant in enumerate(args.grants):
+            self._role(f"{name}-role-{i}", identity.principal_id, grant, subscription)
+        self.client_id = identity.client_id
+        self.tenant_id = identity.tenant_id
+        self.principal_id = identity.principal_id
+        self.register_outputs(
+            {
+                "client_id": self.client_id,
+                "tenant_id": self.tenant_id,
+                "principal_id": self.principal_id,
+            }
+        )
+
+    def _identity(
+        self, name: str, args: GoogleFederatedIdentityArgs
+    ) -> azure.managedidentity.UserAssignedIdentity:
+        """The identity, trusting tokens Google issues to the one service account."""
         child = pulumi.ResourceOptions(parent=self)
         group = resource_group_name(self, name, args.location, args.tags, args.resource_group_name)
         identity = azure.managedidentity.UserAssignedIdentity(
@@ -104,31 +123,28 @@ class GoogleFederatedIdentity(pulumi.ComponentResource):
             audiences=[TOKEN_EXCHANGE_AUDIENCE],
             opts=child,
         )
-        subscription = azure.authorization.get_client_config_output().subscription_id
-        for i, grant in enumerate(args.grants):
-            resolved = pulumi.Output.from_input(grant).apply(azure_grant)
-            azure.authorization.RoleAssignment(
-                f"{name}-role-{i}",
-                principal_id=identity.principal_id,
-                principal_type=azure.authorization.PrincipalType.SERVICE_PRINCIPAL,
-                role_definition_id=pulumi.Output.concat(
-                    "/subscriptions/",
-                    subscription,
-                    "/providers/Microsoft.Authorization/roleDefinitions/",
-                    resolved.apply(lambda g: role_id(g["actions"][0])),
-                ),
-                scope=resolved.apply(lambda g: g["resources"][0]),
-                opts=child,
-            )
-        self.client_id = identity.client_id
-        self.tenant_id = identity.tenant_id
-        self.principal_id = identity.principal_id
-        self.register_outputs(
-            {
-                "client_id": self.client_id,
-                "tenant_id": self.tenant_id,
-                "principal_id": self.principal_id,
-            }
+        return identity
+
+    def _role(
+        self,
+        name: str,
+        principal_id: pulumi.Input[str],
+        grant: pulumi.Input[Grant],
+        subscription: pulumi.Input[str],
+    ) -> None:
+        resolved = pulumi.Output.from_input(grant).apply(azure_grant)
+        azure.authorization.RoleAssignment(
+            name,
+            principal_id=principal_id,
+            principal_type=azure.authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/",
+                subscription,
+                "/providers/Microsoft.Authorization/roleDefinitions/",
+                resolved.apply(lambda g: role_id(g["actions"][0])),
+            ),
+            scope=resolved.apply(lambda g: g["resources"][0]),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
 

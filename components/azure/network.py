@@ -107,25 +107,7 @@ class AzureNetwork(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.apps_subnet = _net.Subnet(
-            f"{name}-apps",
-            subnet_name="apps",
-            resource_group_name=self.group,
-            virtual_network_name=self.vnet.name,
-            address_prefix=f"10.{octet}.0.0/23",
-            delegations=[_net.DelegationArgs(name="apps", service_name=APPS_DELEGATION)],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.endpoints_subnet = _net.Subnet(
-            f"{name}-private-endpoints",
-            subnet_name="private-endpoints",
-            resource_group_name=self.group,
-            virtual_network_name=self.vnet.name,
-            address_prefix=f"10.{octet}.8.0/24",
-            private_endpoint_network_policies=_net.VirtualNetworkPrivateEndpointNetworkPolicies.DISABLED,
-            # One subnet at a time: Azure refuses concurrent subnet writes on a VNet.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.apps_subnet]),
-        )
+        self.apps_subnet, self.endpoints_subnet = self._subnets(name, octet)
         self.vnet_id = self.vnet.id
         self.apps_subnet_id = self.apps_subnet.id
         self.endpoints_subnet_id = self.endpoints_subnet.id
@@ -136,6 +118,29 @@ class AzureNetwork(pulumi.ComponentResource):
                 "endpoints_subnet_id": self.endpoints_subnet_id,
             }
         )
+
+    def _subnets(self, name: str, octet: str) -> tuple[_net.Subnet, _net.Subnet]:
+        """The apps subnet (delegated to Container Apps) and the private endpoints' one."""
+        apps = _net.Subnet(
+            f"{name}-apps",
+            subnet_name="apps",
+            resource_group_name=self.group,
+            virtual_network_name=self.vnet.name,
+            address_prefix=f"10.{octet}.0.0/23",
+            delegations=[_net.DelegationArgs(name="apps", service_name=APPS_DELEGATION)],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        endpoints = _net.Subnet(
+            f"{name}-private-endpoints",
+            subnet_name="private-endpoints",
+            resource_group_name=self.group,
+            virtual_network_name=self.vnet.name,
+            address_prefix=f"10.{octet}.8.0/24",
+            private_endpoint_network_policies=_net.VirtualNetworkPrivateEndpointNetworkPolicies.DISABLED,
+            # One subnet at a time: Azure refuses concurrent subnet writes on a VNet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[apps]),
+        )
+        return apps, endpoints
 
     def zone(self, zone_name: str) -> azure.privatedns.PrivateZone:
         """The private DNS zone ``zone_name``, linked to the VNet (created once)."""

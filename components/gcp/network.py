@@ -81,6 +81,12 @@ class VpcNetwork(pulumi.ComponentResource):
             private_ip_google_access=True,
             opts=child,
         )
+        self._vertex_psc_policy(name, args)
+        self.register_outputs({"path": self.path, "subnetwork_path": self.subnetwork_path})
+
+    def _vertex_psc_policy(self, name: str, args: VpcNetworkArgs) -> None:
+        """Lets Vertex AI's PSC automation put private endpoints' forwarding rules in the
+        subnet."""
         gcp.networkconnectivity.ServiceConnectionPolicy(
             f"{name}-vertex-psc",
             name=f"{args.name}-vertexai"[:63],
@@ -93,9 +99,8 @@ class VpcNetwork(pulumi.ComponentResource):
                 subnetworks=[self.subnetwork.id]
             ),
             labels=dict(args.labels),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"path": self.path, "subnetwork_path": self.subnetwork_path})
 
     def add_internet_egress(self) -> None:
         """Cloud NAT for the subnet: a router egressing all traffic into the VPC still

@@ -107,22 +107,10 @@ class VertexEndpoint(TargetComponent):
     ) -> None:
         _check(args)
         super().__init__("inferplane:gcp:VertexEndpoint", name, None, opts)
-        psc_address: pulumi.Output[str] | None = None
-        if args.deploy == "model_garden":
-            deployment = self._model_garden(name, args)
-            self.endpoint_id = deployment.endpoint
-            project = deployment.project
-            if args.psc_network is not None:
-                psc_address = deployment.endpoint_config.apply(_garden_psc_address)
-        else:
-            endpoint = self._endpoint(name, args)
-            self.endpoint_id = endpoint.name
-            project = endpoint.project
-            if args.psc_network is not None:
-                psc_address = endpoint.private_service_connect_config.apply(_psc_address)
+        project, psc_address = self._serving(name, args)
         host = pulumi.Output.from_input(f"{args.location}-aiplatform.googleapis.com")
-        if psc_address is not None:
-            host = self._psc_name(name, args, project, psc_address)
+        if psc_address is not None and args.psc_network is not None:
+            host = self._psc_name(name, args, args.psc_network, project, psc_address)
         self.url = pulumi.Output.concat(
             "https://",
             host,
@@ -136,37 +124,39 @@ class VertexEndpoint(TargetComponent):
             if args.private
             else Reach(path="public")
         )
-        reach = self.reach
         self.endpoint = pulumi.Output.all(self.url, self.endpoint_id, project).apply(
-            lambda parts: EndpointInfo(
-                backend="vertex",
-                model=args.model,
-                url=parts[0],
-                endpoint_name=parts[1],
-                region=args.location,
-                auth={"scheme": "google_access_token"},
-                reach=reach,
-                grants=[
-                    Grant(
-                        cloud="gcp",
-                        actions=[VERTEX_CALLER_ROLE],
-                        resources=[f"projects/{parts[2]}"],
-                    )
-                ],
-            )
+            lambda parts: _endpoint_info(args, self.reach, parts[0], parts[1], parts[2])
         )
         self.register_target_outputs(endpoint_id=self.endpoint_id, url=self.url)
+
+    def _serving(
+        self, name: str, args: VertexEndpointArgs
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str] | None]:
+        """The endpoint (a Model Garden deployment's, or an empty one): sets
+        ``endpoint_id``; returns its project and, with ``psc_network``, the address PSC
+        automation gave it there."""
+        if args.deploy == "model_garden":
+            deployment = self._model_garden(name, args)
+            self.endpoint_id = deployment.endpoint
+            if args.psc_network is None:
+                return deployment.project, None
+            return deployment.project, deployment.endpoint_config.apply(_garden_psc_address)
+        endpoint = self._endpoint(name, args)
+        self.endpoint_id = endpoint.name
+        if args.psc_network is None:
+            return endpoint.project, None
+        return endpoint.project, endpoint.private_service_connect_config.apply(_psc_address)
 
     def _psc_name(
         self,
         name: str,
         args: VertexEndpointArgs,
+        network: str,
         project: pulumi.Output[str],
         address: pulumi.Output[str],
     ) -> pulumi.Output[str]:
-        """The endpoint's PSC host name, resolved to ``address`` inside ``psc_network`` by a
+        """The endpoint's PSC host name, resolved to ``address`` inside ``network`` by a
         private zone of its own (one per endpoint, so endpoints never share a zone)."""
-        assert args.psc_network is not None
         number = gcp.organizations.get_project_output(project_id=project).number
         host = pulumi.Output.concat(
             self.endpoint_id, f".{args.location}-", number, f".{PSC_DOMAIN}"
@@ -180,7 +170,7 @@ class VertexEndpoint(TargetComponent):
             private_visibility_config=gcp.dns.ManagedZonePrivateVisibilityConfigArgs(
                 networks=[
                     gcp.dns.ManagedZonePrivateVisibilityConfigNetworkArgs(
-                        network_url=f"{COMPUTE_API}{args.psc_network}"
+                        network_url=f"{COMPUTE_API}{network}"
                     )
                 ]
             ),
@@ -244,19 +234,34 @@ class VertexEndpoint(TargetComponent):
 def _check(args: VertexEndpointArgs) -> None:
     if args.deploy not in DEPLOYS:
         raise ValueError(f"deploy {args.deploy!r} is not allowed; allowed: {', '.join(DEPLOYS)}")
+    _check_machine(args)
+    _check_scaling(args)
+    if args.kms_key is not None and args.deploy == "model_garden":
+        raise ValueError(
+            f"kms_key {args.kms_key!r} is not allowed with deploy='model_garden': "
+            "AiEndpointWithModelGardenDeployment takes no encryption key; use deploy='external'"
+        )
+    _check_private(args)
+
+
+def _accelerator(args: VertexEndpointArgs) -> tuple[str, int] | None:
+    if args.accelerator_type is None or args.accelerator_count is None:
+        return None
+    return args.accelerator_type, args.accelerator_count
+
+
+def _check_machine(args: VertexEndpointArgs) -> None:
     if (args.accelerator_type is None) != (args.accelerator_count is None):
         raise ValueError(
             f"accelerator_type {args.accelerator_type!r} and accelerator_count "
             f"{args.accelerator_count!r}: set both or neither"
         )
-    accelerator = (
-        None
-        if args.accelerator_type is None or args.accelerator_count is None
-        else (args.accelerator_type, args.accelerator_count)
-    )
-    refusal = vertex_machine_refusal(args.machine_type, accelerator)
+    refusal = vertex_machine_refusal(args.machine_type, _accelerator(args))
     if refusal:
         raise ValueError(refusal)
+
+
+def _check_scaling(args: VertexEndpointArgs) -> None:
     if not 1 <= args.min_replicas <= args.max_replicas:
         raise ValueError(
             f"min_replicas {args.min_replicas} / max_replicas {args.max_replicas} are not "
@@ -266,32 +271,43 @@ def _check(args: VertexEndpointArgs) -> None:
         raise ValueError(
             f"target_utilization {args.target_utilization} is not allowed; use 1-100 (percent)"
         )
-    if args.kms_key is not None and args.deploy == "model_garden":
-        raise ValueError(
-            f"kms_key {args.kms_key!r} is not allowed with deploy='model_garden': "
-            "AiEndpointWithModelGardenDeployment takes no encryption key; use deploy='external'"
-        )
+
+
+def _check_private(args: VertexEndpointArgs) -> None:
     if args.private and not args.psc_projects:
         raise ValueError("psc_projects is empty; a private endpoint needs the projects it serves")
-    if args.psc_network is not None:
-        if not args.private:
-            raise ValueError(f"psc_network {args.psc_network!r} is only allowed with private=True")
-        if not _PSC_NETWORK.match(args.psc_network):
-            raise ValueError(
-                f"psc_network {args.psc_network!r} is not allowed; use "
-                "projects/<project>/global/networks/<network>"
-            )
+    if args.psc_network is None:
+        return
+    if not args.private:
+        raise ValueError(f"psc_network {args.psc_network!r} is only allowed with private=True")
+    if not _PSC_NETWORK.match(args.psc_network):
+        raise ValueError(
+            f"psc_network {args.psc_network!r} is not allowed; use "
+            "projects/<project>/global/networks/<network>"
+        )
+
+
+def _endpoint_info(
+    args: VertexEndpointArgs, reach: Reach, url: str, endpoint_id: str, project: str
+) -> EndpointInfo:
+    # Callers need roles/aiplatform.user on the project: Vertex has no endpoint-level IAM.
+    grant = Grant(cloud="gcp", actions=[VERTEX_CALLER_ROLE], resources=[f"projects/{project}"])
+    return EndpointInfo(
+        backend="vertex",
+        model=args.model,
+        url=url,
+        endpoint_name=endpoint_id,
+        region=args.location,
+        auth={"scheme": "google_access_token"},
+        reach=reach,
+        grants=[grant],
+    )
 
 
 def _dedicated_resources(
     args: VertexEndpointArgs,
 ) -> gcp.vertex.AiEndpointWithModelGardenDeploymentDeployConfigDedicatedResourcesArgs:
-    accelerator = vertex_accelerator(
-        args.machine_type,
-        None
-        if args.accelerator_type is None or args.accelerator_count is None
-        else (args.accelerator_type, args.accelerator_count),
-    )
+    accelerator = vertex_accelerator(args.machine_type, _accelerator(args))
     metrics = None
     if args.target_utilization is not None:
         metrics = [

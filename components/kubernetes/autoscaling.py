@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from inferplane.catalog.engine_metrics import ENGINE_METRICS, Signal
-from inferplane.components.kubernetes.objects import Manifest
+from inferplane.components.kubernetes.workload_spec import Manifest
 
 __all__ = ["SignalScaling", "WakeSignal", "external_autoscaler", "scaled_object"]
 
@@ -79,18 +79,7 @@ class SignalScaling:
                 f"scaling.prometheus {self.prometheus_url!r} is not an http(s) URL "
                 "(scheme://host[:port][/path])"
             )
-        low = 1 if self.production else 0
-        if not low <= self.replicas_min <= self.replicas_max <= 1000:
-            raise ValueError(
-                f"scaling.min {self.replicas_min} / max {self.replicas_max}: allowed "
-                f"{low} <= min <= max <= 1000"
-                + (" (scale to zero only outside prod)" if self.production else "")
-            )
-        if self.replicas_min == 0 and self.wake is None:
-            raise ValueError(
-                "scaling.min 0 needs a wake signal (the router's demand): the engine's "
-                "metric does not exist at zero replicas, so nothing would scale it up"
-            )
+        self._check_replicas()
         if self.wake is not None:
             for key, value in (
                 ("wake.router_namespace", self.wake.router_namespace),
@@ -102,6 +91,20 @@ class SignalScaling:
             raise ValueError(
                 f"scaling.target {self.threshold}: allowed > 0"
                 + (" and <= 1 (a fraction of the KV cache)" if self.signal == "kv_cache" else "")
+            )
+
+    def _check_replicas(self) -> None:
+        low = 1 if self.production else 0
+        if not low <= self.replicas_min <= self.replicas_max <= 1000:
+            raise ValueError(
+                f"scaling.min {self.replicas_min} / max {self.replicas_max}: allowed "
+                f"{low} <= min <= max <= 1000"
+                + (" (scale to zero only outside prod)" if self.production else "")
+            )
+        if self.replicas_min == 0 and self.wake is None:
+            raise ValueError(
+                "scaling.min 0 needs a wake signal (the router's demand): the engine's "
+                "metric does not exist at zero replicas, so nothing would scale it up"
             )
 
     @property

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from inferplane.catalog.engine import ENGINE_NAMES, EngineCommand
+from inferplane.components.container import ContainerSpec, Resources
 from inferplane.components.kubernetes.autoscaling import (
     SignalScaling,
     external_autoscaler,
     scaled_object,
 )
-from inferplane.components.kubernetes.objects import (
+from inferplane.components.kubernetes.network_policy import default_deny_manifest
+from inferplane.components.kubernetes.objects import namespace_manifest, workload_manifests
+from inferplane.components.kubernetes.workload_spec import (
     CACHE_MOUNT,
     GPU_RESOURCE,
     KUBERNETES_VERSION,
@@ -30,10 +33,7 @@ from inferplane.components.kubernetes.objects import (
     Manifest,
     Toleration,
     Workload,
-    default_deny_manifest,
     image_digest,
-    namespace_manifest,
-    workload_manifests,
 )
 
 __all__ = [
@@ -117,34 +117,14 @@ class ModelServerConfig:
 
 def model_server_workload(config: ModelServerConfig) -> Workload:
     """The generic workload a model server is."""
-    if config.engine not in ENGINE_NAMES:
-        allowed = ", ".join(ENGINE_NAMES)
-        raise ValueError(f"engine {config.engine!r} is unknown; allowed: {allowed}")
-    if config.weights_gib is not None and config.weights_gib <= 0:
-        raise ValueError(f"weights_gib {config.weights_gib} must be > 0 (or None if unknown)")
+    _check_config(config)
     weights = config.weights_gib
-    cache_gib = config.cache_gib or (math.ceil(weights * 1.25) if weights else 100)
-    # Host memory: the engine maps the weights while loading them (CPU-only llama.cpp
-    # keeps them there), plus runtime overhead.
-    memory_gib = max(4, math.ceil((weights or 8) * 1.25) + 2)
-    scaler: Manifest | None = None
-    if config.signal_scaling is not None:
-        if not config.scrapers:
-            raise ValueError(
-                "scrapers: empty, but signal_scaling reads the server's metrics; allowed: "
-                "the Prometheus pods (namespace and labels) the NetworkPolicy must admit"
-            )
-        render = scaled_object if config.keda else external_autoscaler
-        scaler = render(config.signal_scaling)
+    scaler = _scaler(config)
     return Workload(
         name=config.name,
         namespace=config.namespace,
         component="model-server",
-        image=config.command.image,
-        port=config.command.port,
-        health_path=config.command.health_path,
-        args=config.command.args,
-        env={**_ENGINE_ENV.get(config.engine, {}), **config.command.env},
+        container=_container(config),
         env_from_secret=config.model_secret,
         labels=config.labels,
         # A ScaledObject may scale to zero; the Deployment's own bounds stay >= 1 (it
@@ -154,19 +134,10 @@ def model_server_workload(config: ModelServerConfig) -> Workload:
         cpu_target_percent=config.cpu_target_percent,
         scaler=scaler,
         scrapers=config.scrapers,
-        cpu=str(max(2, 4 * config.gpus)),
-        memory_mib=memory_gib * 1024,
-        gpus=config.gpus,
         runtime_class=config.runtime_class,
         node_selector=config.node_selector,
         tolerations=config.tolerations,
-        cache=CacheVolume(
-            config.cache,
-            cache_gib,
-            config.cache_host_path,
-            config.storage_class,
-            read_only=config.cache_read_only,
-        ),
+        cache=_cache(config),
         read_only_root=config.engine in _READ_ONLY_ROOT,
         # Loading from a warm cache runs at ~1 GiB/s; a cold download is slower.
         startup_seconds=min(7200, 300 + 30 * math.ceil(weights or 16)),
@@ -178,6 +149,48 @@ def model_server_workload(config: ModelServerConfig) -> Workload:
         egress_https_internet=not config.cache_read_only,
         require_digest=config.require_digest,
     )
+
+
+def _check_config(config: ModelServerConfig) -> None:
+    if config.engine not in ENGINE_NAMES:
+        allowed = ", ".join(ENGINE_NAMES)
+        raise ValueError(f"engine {config.engine!r} is unknown; allowed: {allowed}")
+    if config.weights_gib is not None and config.weights_gib <= 0:
+        raise ValueError(f"weights_gib {config.weights_gib} must be > 0 (or None if unknown)")
+
+
+def _container(config: ModelServerConfig) -> ContainerSpec:
+    """The engine's container, with the engine's cache paths in its environment and
+    sized for its weights: the engine maps them into host memory while loading (CPU-only
+    llama.cpp keeps them there), plus runtime overhead."""
+    memory_gib = max(4, math.ceil((config.weights_gib or 8) * 1.25) + 2)
+    resources = Resources(cpu=max(2, 4 * config.gpus), memory_gib=memory_gib, gpus=config.gpus)
+    spec = ContainerSpec.of_engine(config.command, resources)
+    return replace(spec, env={**_ENGINE_ENV.get(config.engine, {}), **spec.env})
+
+
+def _cache(config: ModelServerConfig) -> CacheVolume:
+    weights = config.weights_gib
+    cache_gib = config.cache_gib or (math.ceil(weights * 1.25) if weights else 100)
+    return CacheVolume(
+        config.cache,
+        cache_gib,
+        config.cache_host_path,
+        config.storage_class,
+        read_only=config.cache_read_only,
+    )
+
+
+def _scaler(config: ModelServerConfig) -> Manifest | None:
+    if config.signal_scaling is None:
+        return None
+    if not config.scrapers:
+        raise ValueError(
+            "scrapers: empty, but signal_scaling reads the server's metrics; allowed: "
+            "the Prometheus pods (namespace and labels) the NetworkPolicy must admit"
+        )
+    render = scaled_object if config.keda else external_autoscaler
+    return render(config.signal_scaling)
 
 
 def model_server_namespace(config: ModelServerConfig) -> Manifest:

@@ -10,6 +10,7 @@ an edge bundle installs on k3s. The router is deployed next to it with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -25,6 +26,7 @@ from inferplane.components.kubernetes.node_pool import GpuNodePool, node_pool_ma
 from inferplane.components.kubernetes.objects import headless_service
 from inferplane.components.kubernetes.resources import register_manifest
 from inferplane.components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
+from inferplane.components.kubernetes.workload_spec import Manifest, Workload
 from inferplane.components.wiring import Reach
 
 __all__ = ["ModelServer", "ModelServerArgs"]
@@ -62,11 +64,8 @@ class ModelServer(TargetComponent):
 
         workload = model_server_workload(args)
         workload.check()  # before anything is registered
+        _check(args)
         pools = node_pool_manifests(args.node_pool) if args.node_pool else []
-        if args.node_pool is not None:
-            _check_on_pool(args, args.node_pool)
-        if args.context is not None and not args.context.strip():
-            raise ValueError(f"context {args.context!r} must name a kubeconfig context")
         super().__init__("inferplane:kubernetes:ModelServer", name, None, opts)
         self.provider = k8s.Provider(
             f"{name}-provider",
@@ -77,23 +76,10 @@ class ModelServer(TargetComponent):
             opts=self.child(),
         )
         self.namespace = args.namespace
-        depends: list[pulumi.Resource] = []
-        if args.create_namespace:
-            manifest = model_server_namespace(args)
-            depends.append(register_manifest(name, manifest, self.child(provider=self.provider)))
-            deny = default_deny_manifest(args.namespace, args.labels)
-            depends.append(
-                register_manifest(
-                    f"{name}-default-deny",
-                    deny,
-                    self.child(provider=self.provider, depends_on=depends[:1]),
-                )
-            )
-        for pool in pools:  # cluster-scoped: no namespace to wait for
-            assert args.node_pool is not None
-            kind = pool["metadata"]["name"].removeprefix(f"{args.node_pool.name}-")
-            register_manifest(f"{name}-{kind}", pool, self.child(provider=self.provider))
-        self.router_peer = EgressPeer(args.namespace, workload.selector, workload.port)
+        depends = self._namespace(name, args) if args.create_namespace else []
+        if args.node_pool is not None:
+            self._node_pool(name, args.node_pool.name, pools)
+        self.router_peer = EgressPeer(args.namespace, workload.selector, workload.container.port)
         # Loading weights can outlast Pulumi's default 10-minute rollout wait.
         minutes = 10 + -(-workload.startup_seconds // 60)
         self.workload = KubernetesWorkload(
@@ -101,33 +87,63 @@ class ModelServer(TargetComponent):
             KubernetesWorkloadArgs(workload, timeout_minutes=min(240, minutes), after=depends),
             opts=self.child(providers=[self.provider]),
         )
-        base = self.workload.url + args.command.openai_base_path
-        # Ollama serves the quantized build under its tag, not the bare model name.
-        served = args.command.env.get("OLLAMA_MODEL", args.model)
-        # Wiring (docs/wiring.md): the NetworkPolicy admits only the router's pods, so the
-        # namespace is the boundary and the server needs no caller auth of its own.
-        endpoint: EndpointInfo = {
-            "backend": "openai",
-            "model": served,
-            "url": base,
-            "auth": {"scheme": "none"},
-            "reach": Reach(path="vpc", network=f"k8s:{args.namespace}"),
-            "grants": [],
-        }
+        endpoint = _endpoint(args, self.workload.url)
         if args.replica_service:
-            # The router resolves this name to the pods and picks one per request.
-            replicas = headless_service(workload)
-            register_manifest(
-                f"{name}-replicas", replicas, self.child(provider=self.provider, depends_on=depends)
-            )
-            dns = f"{replicas['metadata']['name']}.{args.namespace}.svc.cluster.local"
-            endpoint["replicas"] = {
-                "dns": dns,
-                "port": workload.port,
-                "path": args.command.openai_base_path,
-            }
+            endpoint["replicas"] = self._replica_service(name, workload, depends)
         self.endpoint = pulumi.Output.from_input(endpoint)
         self.register_target_outputs(namespace=self.namespace, service=self.workload.service_name)
+
+    def _namespace(self, name: str, args: ModelServerArgs) -> list[pulumi.Resource]:
+        """The namespace, then its default-deny policy: what every object waits for."""
+        manifest = model_server_namespace(args)
+        namespace = register_manifest(name, manifest, self.child(provider=self.provider))
+        deny = register_manifest(
+            f"{name}-default-deny",
+            default_deny_manifest(args.namespace, args.labels),
+            self.child(provider=self.provider, depends_on=[namespace]),
+        )
+        return [namespace, deny]
+
+    def _node_pool(self, name: str, pool: str, manifests: list[Manifest]) -> None:
+        for manifest in manifests:  # cluster-scoped: no namespace to wait for
+            kind = manifest["metadata"]["name"].removeprefix(f"{pool}-")
+            register_manifest(f"{name}-{kind}", manifest, self.child(provider=self.provider))
+
+    def _replica_service(
+        self, name: str, workload: Workload, depends: list[pulumi.Resource]
+    ) -> dict[str, Any]:
+        """The headless Service the router resolves to the pods, picking one per request."""
+        replicas = headless_service(workload)
+        register_manifest(
+            f"{name}-replicas", replicas, self.child(provider=self.provider, depends_on=depends)
+        )
+        return {
+            "dns": f"{replicas['metadata']['name']}.{workload.namespace}.svc.cluster.local",
+            "port": workload.container.port,
+            "path": workload.container.openai_base_path,
+        }
+
+
+def _endpoint(args: ModelServerArgs, url: str) -> EndpointInfo:
+    # Ollama serves the quantized build under its tag, not the bare model name.
+    served = args.command.env.get("OLLAMA_MODEL", args.model)
+    # Wiring (docs/wiring.md): the NetworkPolicy admits only the router's pods, so the
+    # namespace is the boundary and the server needs no caller auth of its own.
+    return {
+        "backend": "openai",
+        "model": served,
+        "url": url + args.command.openai_base_path,
+        "auth": {"scheme": "none"},
+        "reach": Reach(path="vpc", network=f"k8s:{args.namespace}"),
+        "grants": [],
+    }
+
+
+def _check(args: ModelServerArgs) -> None:
+    if args.node_pool is not None:
+        _check_on_pool(args, args.node_pool)
+    if args.context is not None and not args.context.strip():
+        raise ValueError(f"context {args.context!r} must name a kubeconfig context")
 
 
 def _check_on_pool(args: ModelServerArgs, pool: GpuNodePool) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from inferplane.catalog.accelerators import gpu_of
 from inferplane.catalog.spot_pool import architecture, spot_pool_issue
-from inferplane.components.kubernetes.objects import GPU_RESOURCE, Manifest, Toleration
+from inferplane.components.kubernetes.workload_spec import GPU_RESOURCE, Manifest, Toleration
 
 __all__ = [
     "API_VERSION",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from inferplane.components.kubernetes.objects import Manifest
+from inferplane.components.kubernetes.workload_spec import Manifest
 
 __all__ = ["ROLES", "register_manifest"]
 

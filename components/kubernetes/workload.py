@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, replace
 
 import pulumi
 
-from inferplane.components.kubernetes.objects import Workload, files_digest, workload_manifests
+from inferplane.components.kubernetes.objects import workload_manifests
+from inferplane.components.kubernetes.pod import files_digest
 from inferplane.components.kubernetes.resources import ROLES, register_manifest
+from inferplane.components.kubernetes.workload_spec import Workload
 
 __all__ = ["KubernetesWorkload", "KubernetesWorkloadArgs"]
 
@@ -59,7 +61,8 @@ class KubernetesWorkload(pulumi.ComponentResource):
             role = ROLES[(manifest["apiVersion"], manifest["kind"])]
             self.resources[role] = register_manifest(name, manifest, self._options(role, args))
         self.service_name = workload.name
-        self.url = f"http://{workload.name}.{workload.namespace}.svc.cluster.local:{workload.port}"
+        port = workload.container.port
+        self.url = f"http://{workload.name}.{workload.namespace}.svc.cluster.local:{port}"
         self.register_outputs({"service_name": self.service_name, "url": self.url})
 
     def _options(self, role: str, args: KubernetesWorkloadArgs) -> pulumi.ResourceOptions:

@@ -20,6 +20,7 @@ from inferplane.components.azure.container_app_service import (
     KeyVaultSecret,
 )
 from inferplane.components.azure.network import AzureNetwork, AzureNetworkArgs
+from inferplane.components.container import Resources
 from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext
 from inferplane.residency import PLACEMENT_RANK
@@ -83,7 +84,7 @@ def azure_ml(name: str, target: AzureMlTarget, ctx: DeployContext) -> AzureMlEnd
 
 
 def container_app(name: str, target: ContainerAppTarget, ctx: DeployContext) -> ContainerAppService:
-    run = container(target.model, target.serving, target.image)
+    resources = Resources(cpu=target.cpu, memory_gib=target.memory_gib)
     # The router joins this app's environment: make it VNet-integrated in the stack's VNet.
     joined = router_environment_target(ctx) == name
     network = stack_network(ctx, target.region) if joined else None
@@ -92,15 +93,8 @@ def container_app(name: str, target: ContainerAppTarget, ctx: DeployContext) -> 
         ContainerAppServiceArgs(
             location=target.region,
             app_name=_short(ctx.resource_name(name)),
-            image=run.image,
-            port=run.port,
-            args=run.args,
-            env=run.env,
-            health_path=run.health_path,
+            container=container(target.model, target.serving, target.image, resources),
             model=target.model,
-            openai_base_path=run.openai_base_path,
-            cpu=target.cpu,
-            memory_gib=target.memory_gib,
             gpu_profile=target.gpu_profile,
             min_replicas=target.scaling.min,
             max_replicas=target.scaling.max,

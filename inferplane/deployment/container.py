@@ -3,40 +3,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from inferplane.components.container import ContainerSpec, Resources
 from inferplane.serving import render
 from inferplane.spec.serving import Serving
 
-__all__ = ["IMAGE_PORT", "Container", "container"]
+__all__ = ["IMAGE_PORT", "container"]
 
 IMAGE_PORT = 8080
 """Port a ready ``image`` must listen on (Cloud Run's default ``$PORT``)."""
 
 
-@dataclass(frozen=True)
-class Container:
-    image: str
-    port: int
-    args: tuple[str, ...] = ()
-    env: dict[str, str] = field(default_factory=dict)
-    health_path: str | None = None
-    """The engine's health path; unknown (``None``) for a ready image."""
-    openai_base_path: str = "/v1"
-
-
-def container(model: str, serving: Serving | None, image: str | None) -> Container:
+def container(
+    model: str, serving: Serving | None, image: str | None, resources: Resources
+) -> ContainerSpec:
     """The rendered engine when ``serving`` is set, else ``image`` (the spec requires
-    exactly one of them)."""
+    exactly one of them); a ready image's health path is unknown (TCP probes)."""
     if serving is not None:
-        command = render(model, serving)
-        return Container(
-            command.image,
-            command.port,
-            command.args,
-            command.env,
-            command.health_path,
-            command.openai_base_path,
-        )
+        return ContainerSpec.of_engine(render(model, serving), resources)
     assert image is not None  # the spec requires serving or image
-    return Container(image, IMAGE_PORT)
+    return ContainerSpec(image=image, port=IMAGE_PORT, resources=resources)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from inferplane.components.base import Labels
+from inferplane.errors import Issue, SpecError
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.spec import StackSpec
 
-__all__ = ["DeployContext"]
+__all__ = ["DeployContext", "required"]
+
+Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
@@ -51,3 +55,12 @@ class DeployContext:
     def resource_name(self, target: str) -> str:
         """Physical-name prefix: ``<stack>-<target>``, short enough for every cloud."""
         return f"{self.stack}-{target}"[:40].rstrip("-")
+
+
+def required(value: Value | None, key: str, ctx: DeployContext) -> Value:
+    """``value`` of the spec key ``key``, which the spec checks require on the router's
+    platform (``inferplane.spec.checks``); a SpecError naming it if it is missing."""
+    if value is None:
+        platform = ctx.spec.router.platform
+        raise SpecError([Issue(key, f"required with router.platform {platform!r}")])
+    return value

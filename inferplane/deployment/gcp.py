@@ -8,17 +8,18 @@ Run services admit and where Vertex PSC endpoints get their forwarding rule."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pulumi
 
 from inferplane.components.base import TargetComponent
+from inferplane.components.container import Resources
 from inferplane.components.gcp.cloud_run_service import (
     INVOKER_ROLE,
     CloudRunService,
     CloudRunServiceArgs,
     SecretEnv,
+    VpcEgress,
 )
 from inferplane.components.gcp.network import VpcNetwork, VpcNetworkArgs
 from inferplane.components.gcp.vertex_endpoint import (
@@ -26,9 +27,11 @@ from inferplane.components.gcp.vertex_endpoint import (
     VertexEndpoint,
     VertexEndpointArgs,
 )
-from inferplane.components.router import RouterServiceArgs
+from inferplane.components.router import RouterArgs
+from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
 from inferplane.deployment.container import container
-from inferplane.deployment.context import DeployContext
+from inferplane.deployment.context import DeployContext, required
+from inferplane.deployment.router_state import on_cloud_run
 from inferplane.errors import Issue, SpecError
 from inferplane.spec.targets import CloudRunTarget, VertexTarget
 
@@ -99,22 +102,15 @@ def vertex(name: str, target: VertexTarget, ctx: DeployContext) -> VertexEndpoin
 
 
 def cloud_run(name: str, target: CloudRunTarget, ctx: DeployContext) -> CloudRunService:
-    run = container(target.model, target.serving, target.image)
+    resources = Resources(cpu=target.cpu, memory_gib=target.memory_gib)
     network = None if target.public else stack_network(ctx)
     return CloudRunService(
         name,
         CloudRunServiceArgs(
             location=target.region,
             service_name=ctx.resource_name(name),
-            image=run.image,
-            port=run.port,
-            args=run.args,
-            env=run.env,
-            health_path=run.health_path,
+            container=container(target.model, target.serving, target.image, resources),
             model=target.model,
-            openai_base_path=run.openai_base_path,
-            cpu=target.cpu,
-            memory_gib=target.memory_gib,
             gpu=target.gpu.type if target.gpu else None,
             min_instances=target.scaling.min,
             max_instances=target.scaling.max,
@@ -133,34 +129,50 @@ def cloud_run(name: str, target: CloudRunTarget, ctx: DeployContext) -> CloudRun
 
 
 def router_on_cloud_run(
-    args: RouterServiceArgs,
+    basis: RouterArgs,
     targets: dict[str, TargetComponent],
     ctx: DeployContext,
     federation: RouterFederation,
-) -> RouterServiceArgs:
+) -> CloudRunRouter:
     """The Cloud Run router placed where it reaches its targets and granted what they need:
     its own service account, Direct VPC egress into the stack network when a target is
     reached only inside it (plus Cloud NAT when others are on the internet), an IAM member
     per GCP target grant, and the identities it federates into."""
+    router_spec = ctx.spec.router
+    network = stack_network(ctx)
+    args = CloudRunRouterArgs(
+        config_json=basis.config_json,
+        labels=basis.labels,
+        memory_mb=router_spec.memory_mb,
+        image=required(router_spec.image, "router.image", ctx),
+        replicas=router_spec.replicas,
+        region=required(router_spec.cloud_region(ctx.provider_regions), "router.region", ctx),
+        service_account=federation.email,
+        vpc_egress=_router_egress(targets, network),
+        internet=network.internet if network is not None else True,
+        grants=[grant for t in targets.values() for grant in _gcp_grants(t)],
+        federated_identities=federation.identities,
+        public=router_spec.public,
+        name_prefix=ctx.resource_name("router"),
+    )
+    return CloudRunRouter("router", on_cloud_run(args, ctx))  # router.state
+
+
+def _router_egress(
+    targets: dict[str, TargetComponent], network: VpcNetwork | None
+) -> VpcEgress | None:
+    """Direct VPC egress into the stack network when a target is reached only inside it;
+    Cloud NAT added when the others are reached over the internet."""
     inside = [
         t
         for t in targets.values()
         if isinstance(t, CloudRunService | VertexEndpoint) and t.reach["path"] in ("vpc", "psc")
     ]
-    network = stack_network(ctx)
-    egress = None
-    if network is not None and any(t.reach.get("network") == network.path for t in inside):
-        egress = (network.path, network.subnetwork_path)
-        if len(inside) < len(targets):  # the others are reached over the internet
-            network.add_internet_egress()
-    return replace(
-        args,
-        service_account=federation.email,
-        gcp_vpc_egress=egress,
-        gcp_internet=network.internet if network is not None else True,
-        gcp_grants=[grant for t in targets.values() for grant in _gcp_grants(t)],
-        federated_identities=federation.identities,
-    )
+    if network is None or not any(t.reach.get("network") == network.path for t in inside):
+        return None
+    if len(inside) < len(targets):  # the others are reached over the internet
+        network.add_internet_egress()
+    return VpcEgress(network.path, network.subnetwork_path)
 
 
 def _gcp_grants(target: TargetComponent) -> list[tuple[str, pulumi.Output[str]]]:

@@ -1,8 +1,9 @@
-"""The stack's router: RouterConfig from the targets' outputs, on the spec's platform."""
+"""The stack's router: RouterConfig from the targets' outputs, on the spec's platform (one
+``components.router`` class per platform, its Args completed from the stack's targets)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 
 import pulumi
@@ -11,14 +12,23 @@ from inferplane.components.aws.gpu_fleet import GpuFleet
 from inferplane.components.azure.azure_ml_endpoint import AzureMlEndpoint
 from inferplane.components.azure.azure_openai import AzureOpenAI
 from inferplane.components.azure.container_app_service import ContainerAppService
-from inferplane.components.base import TargetComponent
+from inferplane.components.base import Labels, TargetComponent
+from inferplane.components.kubernetes.manifests import IngressPeer
 from inferplane.components.kubernetes.model_server import ModelServer
-from inferplane.components.kubernetes.objects import IngressPeer
-from inferplane.components.router import RouterService, RouterServiceArgs, RouterVpc
+from inferplane.components.router import RouterArgs, RouterService
+from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs, RouterVpc
+from inferplane.components.router.container_app import ContainerAppRouter, ContainerAppRouterArgs
+from inferplane.components.router.edge import EdgeRouter, EdgeRouterArgs
+from inferplane.components.router.kubernetes import (
+    EksCluster,
+    KubernetesRouter,
+    KubernetesRouterArgs,
+)
 from inferplane.components.wiring import Grant
 from inferplane.deployment.azure import router_environment_target, stack_network
-from inferplane.deployment.context import DeployContext
-from inferplane.deployment.router_state import with_managed_state
+from inferplane.deployment.context import DeployContext, required
+from inferplane.deployment.router_state import on_container_app, on_lambda
+from inferplane.errors import Issue, SpecError
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
 from inferplane.spec import StackSpec
@@ -31,13 +41,15 @@ __all__ = ["LAMBDA_PACKAGE", "router"]
 LAMBDA_PACKAGE = Path("build") / "router" / "router-lambda.zip"
 """Where ``inferplane package router --out build/router`` writes the Lambda zip."""
 
+Hosting = Callable[[RouterArgs, dict[str, TargetComponent], DeployContext], RouterService]
+
 
 def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterService:
-    spec, router_spec = ctx.spec, ctx.spec.router
+    spec = ctx.spec
     handled = router_data_classes(spec, ctx.provider_regions)
     endpoints = pulumi.Output.all(**{name: t.endpoint for name, t in targets.items()})
     federation = None
-    if router_spec.platform == "cloud_run":
+    if spec.router.platform == "cloud_run":
         # Its service account exists first, so other clouds can trust it and the
         # cross-cloud targets' auth names the identities it federates into.
         from inferplane.deployment.federation import federate
@@ -50,86 +62,123 @@ def router(targets: dict[str, TargetComponent], ctx: DeployContext) -> RouterSer
     config_json = endpoints.apply(
         lambda eps: render_router_config(spec, ctx.stack, eps, handled).to_json()
     )
-    strictest = max(
-        handled, key=lambda c: PLACEMENT_RANK[spec.data_classes[c].placement], default="none"
-    )
-    labels = ctx.base_labels.for_target("router", strictest)
-    args = RouterServiceArgs(
-        platform=router_spec.platform,
-        config_json=config_json,
-        labels=labels,
-        region=router_spec.cloud_region(ctx.provider_regions),
-        public=router_spec.public,
-        replicas=router_spec.replicas,
-        memory_mb=router_spec.memory_mb,
-        name_prefix=ctx.resource_name("router"),
-        image=router_spec.image,
-    )
+    basis = RouterArgs(config_json=config_json, labels=_labels(ctx, handled))
     if federation is not None:
         from inferplane.deployment.gcp import router_on_cloud_run
 
-        args = router_on_cloud_run(args, targets, ctx, federation)
-    args = with_managed_state(_on_platform(args, targets, ctx), ctx)  # router.state
-    return RouterService("router", args)
+        return router_on_cloud_run(basis, targets, ctx, federation)
+    return _HOSTING[spec.router.platform](basis, targets, ctx)
 
 
-def _on_platform(
-    args: RouterServiceArgs, targets: dict[str, TargetComponent], ctx: DeployContext
-) -> RouterServiceArgs:
-    """``args`` completed with what the platform needs from the stack's targets."""
+def _labels(ctx: DeployContext, handled: tuple[str, ...]) -> Labels:
+    classes = ctx.spec.data_classes
+    strictest = max(handled, key=lambda c: PLACEMENT_RANK[classes[c].placement], default="none")
+    return ctx.base_labels.for_target("router", strictest)
+
+
+def _on_lambda(
+    basis: RouterArgs, targets: dict[str, TargetComponent], ctx: DeployContext
+) -> RouterService:
+    router_spec = ctx.spec.router
+    args = LambdaRouterArgs(
+        config_json=basis.config_json,
+        labels=basis.labels,
+        memory_mb=router_spec.memory_mb,
+        region=required(router_spec.cloud_region(ctx.provider_regions), "router.region", ctx),
+        code=pulumi.FileArchive(str(LAMBDA_PACKAGE)),
+        grants=_aws_grants(targets, ctx),
+        vpc=_lambda_vpc(targets),
+        public=router_spec.public,
+        name_prefix=ctx.resource_name("router"),
+    )
+    return LambdaRouter("router", on_lambda(args, ctx))  # router.state
+
+
+def _on_kubernetes(
+    basis: RouterArgs, targets: dict[str, TargetComponent], ctx: DeployContext
+) -> RouterService:
     spec, router_spec = ctx.spec, ctx.spec.router
-    platform = router_spec.platform
-    if platform == "lambda":
-        return replace(
-            args,
-            code=pulumi.FileArchive(str(LAMBDA_PACKAGE)),
-            grants=_aws_grants(targets, ctx),
-            vpc=_lambda_vpc(targets),
-        )
-    if platform == "kubernetes":
-        server = targets[str(router_spec.target)]
-        assert isinstance(server, ModelServer)  # spec checks: target is a kubernetes target
-        servers = [t for t in targets.values() if isinstance(t, ModelServer)]
-        beside = spec.target(str(router_spec.target))
-        assert isinstance(beside, KubernetesTarget)
-        cluster = beside.cluster
-        return replace(
-            args,
-            # AWS targets' grants go to an EKS Pod Identity role (docs/kubernetes.md).
-            grants=_aws_grants(targets, ctx),
-            eks_cluster=cluster.name if cluster.cloud == "aws" else None,
-            region=cluster.region,
-            kubernetes_provider=server.provider,
-            namespace=server.namespace,
-            kubernetes_targets=[s.router_peer for s in servers],
-            kubernetes_scrapers=_wake_scrapers(spec),
-            kubernetes_internet=len(servers) < len(targets),
-        )
-    if platform == "edge":
-        site = targets[str(router_spec.target)]
-        return replace(
-            args,
-            edge_url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")),
-            edge_site=site.endpoint.apply(lambda e: e["reach"]["network"]),
-        )
-    if platform == "container_app":
-        assert args.region is not None  # the spec requires an Azure region for the router
-        joined = router_environment_target(ctx)
-        app = targets.get(joined) if joined else None
-        return replace(
-            args,
-            container_app_environment=app.environment
-            if isinstance(app, ContainerAppService)
-            else None,
-            azure_network=stack_network(ctx, args.region),
-            # The router's managed identity gets every Azure target's published grants.
-            azure_grants={
-                name: target.azure_grants
-                for name, target in targets.items()
-                if isinstance(target, AzureOpenAI | AzureMlEndpoint) and target.azure_grants
-            },
-        )
-    return args
+    server = targets[str(router_spec.target)]
+    beside = spec.target(str(router_spec.target))
+    if not isinstance(server, ModelServer) or not isinstance(beside, KubernetesTarget):
+        raise SpecError([Issue("router.target", "must name a kubernetes target")])
+    servers = [t for t in targets.values() if isinstance(t, ModelServer)]
+    args = KubernetesRouterArgs(
+        config_json=basis.config_json,
+        labels=basis.labels,
+        memory_mb=router_spec.memory_mb,
+        image=required(router_spec.image, "router.image", ctx),
+        replicas=router_spec.replicas,
+        provider=server.provider,
+        namespace=server.namespace,
+        targets=[s.router_peer for s in servers],
+        scrapers=_wake_scrapers(spec),
+        internet=len(servers) < len(targets),
+        # AWS targets' grants go to an EKS Pod Identity role (docs/kubernetes.md).
+        grants=_aws_grants(targets, ctx),
+        eks=_eks(beside),
+    )
+    return KubernetesRouter("router", args)
+
+
+def _eks(target: KubernetesTarget) -> EksCluster | None:
+    """The EKS cluster the target runs on (None off EKS, or without the cluster's name,
+    which the router then refuses if it calls AWS targets)."""
+    cluster = target.cluster
+    if cluster.cloud != "aws" or cluster.name is None or cluster.region is None:
+        return None
+    return EksCluster(cluster.name, cluster.region)
+
+
+def _on_edge(
+    basis: RouterArgs, targets: dict[str, TargetComponent], ctx: DeployContext
+) -> RouterService:
+    site = targets[str(ctx.spec.router.target)]
+    args = EdgeRouterArgs(
+        config_json=basis.config_json,
+        labels=basis.labels,
+        url=site.endpoint.apply(lambda e: e["url"].removesuffix("/v1")),
+        site=site.endpoint.apply(lambda e: e["reach"]["network"]),
+    )
+    return EdgeRouter("router", args)
+
+
+def _on_container_app(
+    basis: RouterArgs, targets: dict[str, TargetComponent], ctx: DeployContext
+) -> RouterService:
+    router_spec = ctx.spec.router
+    region = required(router_spec.cloud_region(ctx.provider_regions), "router.region", ctx)
+    joined = router_environment_target(ctx)
+    app = targets.get(joined) if joined else None
+    args = ContainerAppRouterArgs(
+        config_json=basis.config_json,
+        labels=basis.labels,
+        memory_mb=router_spec.memory_mb,
+        image=required(router_spec.image, "router.image", ctx),
+        replicas=router_spec.replicas,
+        region=region,
+        managed_environment=app.environment if isinstance(app, ContainerAppService) else None,
+        network=stack_network(ctx, region),
+        # The router's managed identity gets every Azure target's published grants.
+        grants={
+            name: target.azure_grants
+            for name, target in targets.items()
+            if isinstance(target, AzureOpenAI | AzureMlEndpoint) and target.azure_grants
+        },
+        public=router_spec.public,
+        name_prefix=ctx.resource_name("router"),
+    )
+    return ContainerAppRouter("router", on_container_app(args, ctx))  # router.state
+
+
+_HOSTING: dict[str, Hosting] = {
+    "lambda": _on_lambda,
+    "container_app": _on_container_app,
+    "kubernetes": _on_kubernetes,
+    "edge": _on_edge,
+}
+"""The platforms whose router needs nothing before its config is rendered (Cloud Run's
+does: ``deployment.gcp.router_on_cloud_run``)."""
 
 
 def _aws_grants(

@@ -9,7 +9,9 @@
     container_app   Azure Cache for Redis behind a private endpoint in the stack VNet:
                     components/azure/router_state.py
 
-and renders ``state: {backend: redis, url: <secret reference>}`` into the RouterConfig.
+and renders ``state: {backend: redis, url: <secret reference>}`` into the RouterConfig
+(``on_lambda``, ``on_cloud_run``, ``on_container_app``: each platform's hosting passes
+its Args through before it builds the router).
 The URL (with its password) is read by the router with its own identity from the
 cloud's secret store (AWS Secrets Manager, GCP Secret Manager), or arrives as a Container
 Apps secret in one environment variable; it never enters the RouterConfig.
@@ -19,35 +21,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TYPE_CHECKING, TypeVar
 
 import pulumi
 
-from inferplane.components.router import RouterServiceArgs, RouterVpc
+from inferplane.components.router import RouterArgs
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
 from inferplane.router.config import RouterConfig, SecretRef, StateConfig
 
-__all__ = ["STATE_URL_ENV", "with_managed_state"]
+if TYPE_CHECKING:
+    from inferplane.components.router.aws_lambda import LambdaRouterArgs
+    from inferplane.components.router.cloud_run import CloudRunRouterArgs
+    from inferplane.components.router.container_app import ContainerAppRouterArgs
+
+__all__ = ["STATE_URL_ENV", "on_cloud_run", "on_container_app", "on_lambda"]
 
 STATE_URL_ENV = "INFERPLANE_ROUTER_STATE_URL"
 """Container Apps: the environment variable (a Container Apps secret) with the URL."""
 
-State = pulumi.Output[StateConfig]
+Args = TypeVar("Args", bound=RouterArgs)
 
 
-def with_managed_state(args: RouterServiceArgs, ctx: DeployContext) -> RouterServiceArgs:
-    """``args`` with the managed Redis provisioned and its URL in the RouterConfig, when
-    the spec asks for one (``RouterSpec.managed_state``); else ``args`` unchanged."""
-    if not ctx.spec.router.managed_state():
-        return args
-    provision = {"lambda": _on_aws, "cloud_run": _on_gcp, "container_app": _on_azure}
-    args, state = provision[args.platform](args, ctx)
-    config = pulumi.Output.all(args.config_json, state).apply(lambda p: _with_state(*p))
+def _with_state(args: Args, state: pulumi.Input[StateConfig]) -> Args:
+    """``args`` whose RouterConfig keeps its state in the provisioned Redis."""
+    config = pulumi.Output.all(args.config_json, state).apply(
+        lambda p: RouterConfig.from_json(p[0]).model_copy(update={"state": p[1]}).to_json()
+    )
     return replace(args, config_json=config)
-
-
-def _with_state(config_json: str, state: StateConfig) -> str:
-    return RouterConfig.from_json(config_json).model_copy(update={"state": state}).to_json()
 
 
 def _name(ctx: DeployContext, limit: int) -> str:
@@ -56,11 +57,15 @@ def _name(ctx: DeployContext, limit: int) -> str:
     return name[:limit].strip("-")
 
 
-def _on_aws(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceArgs, State]:
+def on_lambda(args: LambdaRouterArgs, ctx: DeployContext) -> LambdaRouterArgs:
+    """ElastiCache Serverless in the router's VPC (a new private network when it has
+    none), its client group on the router's ENIs, the URL's secret granted to its role."""
+    if not ctx.spec.router.managed_state():
+        return args
     from inferplane.components.aws.network import PrivateNetwork, PrivateNetworkArgs
     from inferplane.components.aws.router_state import AwsRouterState, AwsRouterStateArgs
+    from inferplane.components.router.aws_lambda import RouterVpc
 
-    assert args.region is not None  # a Lambda router has its region
     vpc = args.vpc
     if vpc is None:  # no GPU fleet's VPC to join: the router gets its own private network
         network = PrivateNetwork(
@@ -84,18 +89,22 @@ def _on_aws(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceA
             backend="redis", url=SecretRef(store="aws_secretsmanager", name=arn, key="url")
         )
     )
-    return replace(args, vpc=vpc, grants=grants), config
+    return _with_state(replace(args, vpc=vpc, grants=grants), config)
 
 
-def _on_gcp(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceArgs, State]:
+def on_cloud_run(args: CloudRunRouterArgs, ctx: DeployContext) -> CloudRunRouterArgs:
+    """Memorystore by private services access in the stack network, the router egressing
+    into it, the secret with its URL and CA readable by the router's account only."""
+    if not ctx.spec.router.managed_state():
+        return args
+    from inferplane.components.gcp.cloud_run_service import VpcEgress
     from inferplane.components.gcp.router_state import GcpRouterState, GcpRouterStateArgs
     from inferplane.deployment.gcp import stack_network
 
     network = stack_network(ctx)
     project = pulumi.Config("gcp").get("project")
     reader = args.service_account  # created first, for federation (deployment.federation)
-    region = args.region
-    if network is None or project is None or reader is None or region is None:
+    if network is None or project is None or reader is None:
         raise SpecError(
             [
                 Issue(
@@ -106,17 +115,16 @@ def _on_gcp(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceA
                 )
             ]
         )
-    if args.gcp_vpc_egress is None:
+    if args.vpc_egress is None:
         # The router now egresses into the network; its other targets through Cloud NAT.
         network.add_internet_egress()
-        args = replace(
-            args, gcp_vpc_egress=(network.path, network.subnetwork_path), gcp_internet=True
-        )
+        egress = VpcEgress(network.path, network.subnetwork_path)
+        args = replace(args, vpc_egress=egress, internet=True)
     state = GcpRouterState(
         "router-state",
         GcpRouterStateArgs(
             project=project,
-            region=region,
+            region=args.region,
             network=network.path,
             reader=reader,
             labels=args.labels.gcp(),
@@ -129,19 +137,25 @@ def _on_gcp(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceA
         url=SecretRef(store="gcp_secretmanager", name=secret, key="url"),
         ca=SecretRef(store="gcp_secretmanager", name=secret, key="ca"),
     )
-    return args, pulumi.Output.from_input(config)
+    return _with_state(args, config)
 
 
-def _on_azure(args: RouterServiceArgs, ctx: DeployContext) -> tuple[RouterServiceArgs, State]:
-    from inferplane.components.azure.network import AzureNetwork
+def on_container_app(args: ContainerAppRouterArgs, ctx: DeployContext) -> ContainerAppRouterArgs:
+    """Azure Cache for Redis behind a private endpoint in the stack VNet, its URL a
+    Container Apps secret in one environment variable."""
+    if not ctx.spec.router.managed_state():
+        return args
     from inferplane.components.azure.router_state import AzureRouterState, AzureRouterStateArgs
 
-    network = args.azure_network
-    assert isinstance(network, AzureNetwork)  # the container_app platform always has one
+    network = args.network
+    if network is None:
+        raise SpecError(
+            [Issue("router", "the Container Apps router's managed Redis needs the stack VNet")]
+        )
     state = AzureRouterState(
         "router-state",
         AzureRouterStateArgs(network=network, name=_name(ctx, 63), tags=args.labels.tags()),
     )
     secrets = {**args.secret_environment, STATE_URL_ENV: state.url}
     config = StateConfig(backend="redis", url=SecretRef(store="env", name=STATE_URL_ENV))
-    return replace(args, secret_environment=secrets), pulumi.Output.from_input(config)
+    return _with_state(replace(args, secret_environment=secrets), config)

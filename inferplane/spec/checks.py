@@ -17,6 +17,7 @@ from inferplane.spec.crosscloud import cross_cloud_issues
 from inferplane.spec.fit import fit_issues
 from inferplane.spec.regions import geography, is_region
 from inferplane.spec.router import PLATFORM_CLOUD
+from inferplane.spec.semantic_cache import semantic_cache_issues
 from inferplane.spec.targets import (
     BedrockTarget,
     EdgeTarget,
@@ -82,6 +83,7 @@ def cross_check(
         *fit_issues(spec),
         *bedrock_issues(spec),
         *wake_issues(spec),
+        *semantic_cache_issues(spec),
     ]
 
 

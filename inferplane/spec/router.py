@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from inferplane.spec.base import ImageRef, Name, SpecModel, Unique
+from inferplane.spec.semantic_cache import SemanticCacheSpec
 
 __all__ = [
     "PLATFORM_CLOUD",
@@ -53,9 +54,22 @@ class SecretLocation(SpecModel):
 
 class RouterCache(SpecModel):
     exact: bool = True
-    semantic: bool = False
+    semantic: SemanticCacheSpec | None = None
+    """The semantic cache's settings; ``true`` is the hashing embedder on every route with
+    ``semantic_threshold``, ``false`` (the default) turns it off."""
     ttl_s: int = Field(default=300, ge=1, le=86_400)
+    """How long exact-cache answers live."""
     semantic_threshold: float = Field(default=0.92, gt=0, le=1)
+    """The threshold of ``semantic: true``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _semantic_switch(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("semantic"), bool):
+            on = data["semantic"]
+            threshold = data.get("semantic_threshold", 0.92)
+            data = {**data, "semantic": {"threshold": threshold} if on else None}
+        return data
 
 
 class RouterSpec(SpecModel):

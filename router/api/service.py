@@ -56,7 +56,7 @@ def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
             )
         breakers = {name: breaker.state for name, breaker in gateway.breakers.items()}
         degraded = bool(getattr(gateway.store, "degraded", False))
-        body = gateway.accounting.render(breakers, degraded)
+        body = gateway.accounting.render(breakers, degraded) + gateway.semantic.render()
         return Response(200, {"content-type": _PROMETHEUS}, body)
 
     return {

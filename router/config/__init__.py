@@ -22,6 +22,7 @@ from .access import ANONYMOUS_TENANT, AdminConfig, KeyConfig
 from .auth import TargetAuth
 from .base import Model, SecretRef
 from .routes import DataClassConfig, RouteConfig, RouteMatch
+from .semantic import reference_errors
 from .service import (
     CacheConfig,
     ExactCacheConfig,
@@ -102,6 +103,9 @@ class RouterConfig(Model):
             unknown = set(target.allowed_data_classes) - classes
             if unknown:
                 raise ValueError(f"target {name!r} allows unknown data classes {sorted(unknown)}")
+        routes = {route.name for route in self.routes}
+        for error in reference_errors(self.cache.semantic, self.targets, routes):
+            raise ValueError(error)
         return self
 
     def to_json(self) -> str:

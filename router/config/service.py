@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import Model, SecretRef
+from .semantic import SemanticCacheConfig
 
 __all__ = [
     "CacheConfig",
@@ -21,13 +22,6 @@ class ExactCacheConfig(Model):
     enabled: bool = True
     ttl_s: int = 300
     max_entries: int = 10_000
-
-
-class SemanticCacheConfig(Model):
-    enabled: bool = False
-    threshold: float = Field(default=0.92, gt=0, le=1)
-    max_entries: int = 10_000
-    embedder: str = "hashing"
 
 
 class CacheConfig(Model):

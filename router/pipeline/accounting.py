@@ -95,7 +95,7 @@ class Accounting:
         self.metrics.request(route, target, status, c.data_class, reason)
         cost = 0.0
         if not cached:
-            cost = self._cost(target, usage)
+            cost = self.cost(target, usage)
             self.metrics.usage(target, usage.prompt_tokens, usage.completion_tokens, cost)
             if call.key is not None and self.budgets is not None:
                 self.budgets.charge(call.key, cost)
@@ -122,7 +122,14 @@ class Accounting:
                 }
             )
 
-    def _cost(self, target: str, usage: Usage) -> float:
+    def spent(self, target: str, usage: Usage) -> None:
+        """Tokens and cost of a call the router made for itself (the semantic cache's
+        embeddings): counted like any target's, not as a request."""
+        cost = self.cost(target, usage)
+        self.metrics.usage(target, usage.prompt_tokens, usage.completion_tokens, cost)
+
+    def cost(self, target: str, usage: Usage) -> float:
+        """``usage`` at ``target``'s token prices (0 for a target without prices)."""
         config = self.targets[target]
         return (
             usage.prompt_tokens * (config.input_cost_per_1k or 0.0)

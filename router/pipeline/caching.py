@@ -4,17 +4,12 @@ counted; a hit is accounted like an answer from its original target, at no cost.
 
 from __future__ import annotations
 
-from ..backends import Usage
-from ..cache import (
-    CachedAnswer,
-    ExactCache,
-    SemanticCache,
-    cache_key,
-    namespace,
-    semantic_namespace,
-)
-from ..config import RouterConfig
-from ..embedder import Embedder
+from collections.abc import Callable, Mapping
+
+from ..backends import ChatBackend, Usage
+from ..cache import CachedAnswer, ExactCache, cache_key, namespace
+from ..config import RouterConfig, SecretRef
+from ..semantic.cache import SemanticCache
 from ..sse import replay
 from ..state import StateStore
 from .accounting import Accounting
@@ -31,11 +26,12 @@ class Caching:
         self,
         config: RouterConfig,
         store: StateStore,
-        embedder: Embedder | None,
+        backends: Mapping[str, ChatBackend],
         accounting: Accounting,
+        resolve_secret: Callable[[SecretRef], str],
     ) -> None:
         self.exact = ExactCache(config.cache.exact, store)
-        self.semantic = SemanticCache(config.cache.semantic, embedder)
+        self.semantic = SemanticCache(config, backends, accounting, resolve_secret)
         self.accounting = accounting
 
     async def answer(self, call: Call) -> Response | None:
@@ -58,11 +54,7 @@ class Caching:
             answer = await self.exact.get(call.cache_key)
             self.accounting.cache_lookup("exact", answer is not None)
         if answer is None and self.semantic.enabled:
-            call.semantic_space = semantic_namespace(space, call.body)
-            if call.semantic_space is not None:
-                call.vector = self.semantic.embed(call.chat.last_user_text)
-                answer = self.semantic.get(call.semantic_space, call.vector)
-                self.accounting.cache_lookup("semantic", answer is not None)
+            answer = await self.semantic.lookup(call, space)
         return answer
 
     async def store(self, call: Call, target: str, body: bytes) -> None:
@@ -70,5 +62,7 @@ class Caching:
         answer = CachedAnswer(target, body)
         if call.cache_key is not None:
             await self.exact.put(call.cache_key, answer)
-        if call.semantic_space is not None and call.vector is not None:
-            self.semantic.put(call.semantic_space, call.vector, answer)
+        await self.semantic.store(call, target, body)
+
+    async def close(self) -> None:
+        await self.semantic.close()

@@ -58,7 +58,7 @@ def test_the_layers_hold() -> None:
         ("components/base.py", "from inferplane.spec import StackSpec"),
         ("router/decide.py", "from inferplane.spec import StackSpec"),
         ("router/core.py", "from inferplane import routerconfig"),
-        ("components/router.py", "from inferplane.router.core import Gateway"),
+        ("components/router/service.py", "from inferplane.router.core import Gateway"),
         ("inferplane/spec/stack.py", "from inferplane.components.base import Labels"),
         ("policies/engine.py", "from inferplane.deployment import context"),
         ("inferplane/catalog/gcp.py", "from inferplane.spec import StackSpec"),

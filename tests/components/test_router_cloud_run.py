@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from inferplane.components.base import Labels
-from inferplane.components.router import RouterService, RouterServiceArgs
+from inferplane.components.gcp.cloud_run_service import VpcEgress
+from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
 from tests.support.recording import only, record
 
 LABELS = Labels("prod", "ml-platform", "cc-4711", "eu", "confidential", "router")
@@ -16,18 +17,17 @@ def test_cloud_run_router_egresses_into_the_vpc_and_holds_exactly_the_gcp_grants
     subnet = "projects/acme/regions/europe-west4/subnetworks/stack"
     email = "router@acme.iam.gserviceaccount.com"
     graph = record(
-        lambda: RouterService(
+        lambda: CloudRunRouter(
             "router",
-            RouterServiceArgs(
-                platform="cloud_run",
+            CloudRunRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
                 region="europe-west4",
                 image=IMAGE,
                 service_account=email,
-                gcp_vpc_egress=(network, subnet),
-                gcp_internet=False,
-                gcp_grants=[
+                vpc_egress=VpcEgress(network, subnet),
+                internet=False,
+                grants=[
                     ("roles/run.invoker", "projects/acme/locations/europe-west4/services/llama"),
                     ("roles/aiplatform.user", "projects/acme"),
                     ("roles/aiplatform.user", "projects/acme"),  # a second Vertex target
@@ -82,10 +82,9 @@ def test_cloud_run_router_egresses_into_the_vpc_and_holds_exactly_the_gcp_grants
 
 def test_cloud_run_router_without_vpc_targets_stays_on_the_internet() -> None:
     graph = record(
-        lambda: RouterService(
+        lambda: CloudRunRouter(
             "router",
-            RouterServiceArgs(
-                platform="cloud_run",
+            CloudRunRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
                 region="europe-west4",

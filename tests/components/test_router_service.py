@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -16,7 +19,12 @@ from inferplane.components.aws.wiring import (
     lambda_url_grants,
 )
 from inferplane.components.base import Labels
-from inferplane.components.router import CONFIG_ENV, RouterService, RouterServiceArgs
+from inferplane.components.router import CONFIG_ENV
+from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs
+from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
+from inferplane.components.router.container_app import ContainerAppRouterArgs
+from inferplane.components.router.edge import EdgeRouter, EdgeRouterArgs
+from inferplane.components.router.kubernetes import KubernetesRouter, KubernetesRouterArgs
 from inferplane.components.wiring import Grant
 from inferplane.plan import Graph
 from tests.support.recording import only, record, refusal
@@ -39,10 +47,9 @@ GRANTS = [
 
 def _lambda_router(grants: list[Grant]) -> Graph:
     return record(
-        lambda: RouterService(
+        lambda: LambdaRouter(
             "router",
-            RouterServiceArgs(
-                platform="lambda",
+            LambdaRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
                 region="eu-central-1",
@@ -136,10 +143,9 @@ def test_grant_statements_skip_other_clouds() -> None:
 
 def test_cloud_run_router_runs_the_image_with_the_config_env() -> None:
     graph = record(
-        lambda: RouterService(
+        lambda: CloudRunRouter(
             "router",
-            RouterServiceArgs(
-                platform="cloud_run",
+            CloudRunRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
                 region="europe-west4",
@@ -158,43 +164,57 @@ def test_cloud_run_router_runs_the_image_with_the_config_env() -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    "build",
     [
-        ({"platform": "heroku"}, "platform: 'heroku' is not one of"),
-        ({"platform": "lambda", "region": "eu-central-1"}, "code: required on platform 'lambda'"),
-        ({"platform": "cloud_run", "region": "europe-west4"}, "image: required"),
-        ({"platform": "kubernetes", "image": IMAGE}, "kubernetes_provider: required"),
-        ({"platform": "edge"}, "edge_url: required"),
-        ({"platform": "edge", "edge_url": "https://x:8088"}, "edge_site: required"),
-        (
-            {"platform": "edge", "edge_url": "https://x:8088", "edge_site": "x", "replicas": 0},
-            "replicas: 0",
+        lambda: CloudRunRouter(
+            "router",
+            CloudRunRouterArgs(
+                config_json=CONFIG, labels=LABELS, region="europe-west4", image=IMAGE, replicas=0
+            ),
         ),
+        lambda: KubernetesRouter("router", _kubernetes_args(replicas=0)),
     ],
 )
-def test_invalid_arguments_create_nothing(args: dict[str, object], message: str) -> None:
-    error, graph = refusal(
-        lambda: RouterService(
-            "router",
-            RouterServiceArgs(config_json=CONFIG, labels=LABELS, **args),  # type: ignore[arg-type]
-        )
+def test_invalid_replicas_create_nothing(build: Callable[[], object]) -> None:
+    error, graph = refusal(build)
+    assert "replicas: 0 must be at least 1" in str(error)
+    assert _created(graph) == []
+
+
+def test_a_kubernetes_router_calling_aws_targets_needs_its_eks_cluster() -> None:
+    error, graph = refusal(lambda: KubernetesRouter("router", _kubernetes_args(grants=GRANTS)))
+    assert "eks: None, but the router on Kubernetes calls AWS targets" in str(error)
+    assert _created(graph) == []
+
+
+def _created(graph: Graph) -> list[str]:
+    """What a refused router left behind, besides the test's own cluster provider."""
+    return [r.type for r in graph.resources if r.name != "cluster"]
+
+
+def _kubernetes_args(**more: Any) -> KubernetesRouterArgs:
+    provider = pulumi.ProviderResource("kubernetes", "cluster")
+    return KubernetesRouterArgs(
+        config_json=CONFIG,
+        labels=LABELS,
+        image=IMAGE,
+        provider=provider,
+        namespace="inference",
+        **more,
     )
-    assert message in str(error)
-    assert graph.resources == []
 
 
 def test_edge_router_sits_on_its_sites_lan_only() -> None:
     # Old main published the placeholder (internet, no networks), so IP-WIR-001 found
     # every edge router unable to reach its own site (docs/wiring.md: `edge:<site>`).
     graph = record(
-        lambda: RouterService(
+        lambda: EdgeRouter(
             "router",
-            RouterServiceArgs(
-                platform="edge",
+            EdgeRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
-                edge_url="https://munich-plant:8088",
-                edge_site="munich-plant",
+                url="https://munich-plant:8088",
+                site="munich-plant",
             ),
         )
     )
@@ -210,15 +230,14 @@ def test_edge_router_sits_on_its_sites_lan_only() -> None:
 
 def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> None:
     from inferplane.components.aws.gpu_fleet import GpuFleet
-    from inferplane.components.router import RouterVpc
+    from inferplane.components.router.aws_lambda import RouterVpc
     from tests.components.aws.test_gpu_fleet import BASE as FLEET
 
     def program() -> None:
         fleet = GpuFleet("llama", FLEET)
-        RouterService(
+        LambdaRouter(
             "router",
-            RouterServiceArgs(
-                platform="lambda",
+            LambdaRouterArgs(
                 config_json=CONFIG,
                 labels=LABELS,
                 region="us-east-1",
@@ -245,4 +264,53 @@ def test_lambda_router_in_a_fleets_vpc_is_admitted_and_says_where_it_sits() -> N
         "internet": True,
         "networks": ["llama-net-vpc-id"],
         "interface_endpoints": [],
+    }
+
+
+def test_each_platform_takes_only_its_own_arguments() -> None:
+    """Old main: one RouterServiceArgs with every platform's fields, optional and narrowed
+    by asserts. Each class now declares what its platform needs, required where needed."""
+    shared = {"config_json", "labels"}
+    runtime = shared | {"memory_mb", "environment"}
+    image = runtime | {"image", "replicas"}
+    expected = {
+        LambdaRouterArgs: runtime
+        | {"region", "code", "architecture", "grants", "vpc", "public", "name_prefix"},
+        CloudRunRouterArgs: image
+        | {
+            "region",
+            "service_account",
+            "vpc_egress",
+            "internet",
+            "grants",
+            "federated_identities",
+            "public",
+            "name_prefix",
+        },
+        ContainerAppRouterArgs: image
+        | {"region", "managed_environment", "network", "grants", "public", "name_prefix"},
+        KubernetesRouterArgs: image
+        | {"provider", "namespace", "targets", "callers", "scrapers", "internet", "grants", "eks"},
+        EdgeRouterArgs: shared | {"url", "site"},
+    }
+    for args, names in expected.items():
+        assert {f.name for f in dataclasses.fields(args)} == names, args.__name__
+    required = {
+        f.name
+        for f in dataclasses.fields(LambdaRouterArgs)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    assert required == {"config_json", "labels", "region", "code"}
+
+
+def test_the_kubernetes_router_gets_its_extra_environment() -> None:
+    # Old main dropped RouterServiceArgs.environment on Kubernetes (only the config file).
+    graph = record(
+        lambda: KubernetesRouter("router", _kubernetes_args(environment={"LOG_LEVEL": "debug"}))
+    )
+    [deployment] = graph.by_type("kubernetes:apps/v1:Deployment")
+    [container] = deployment.inputs["spec"]["template"]["spec"]["containers"]
+    assert {e["name"]: e["value"] for e in container["env"]} == {
+        "HOME": "/tmp",
+        "LOG_LEVEL": "debug",
     }

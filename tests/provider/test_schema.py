@@ -30,19 +30,23 @@ PUBLIC = {
     "AzureOpenAI",
     "AzureRouterState",
     "Bedrock",
+    "CloudRunRouter",
     "CloudRunService",
+    "ContainerAppRouter",
     "ContainerAppService",
     "EdgeFleet",
+    "EdgeRouter",
     "EdgeSite",
     "GcpRouterState",
     "GoogleFederatedIdentity",
     "GoogleFederatedRole",
     "GpuFleet",
+    "KubernetesRouter",
     "KubernetesWorkload",
     "LambdaFunction",
+    "LambdaRouter",
     "ModelServer",
     "PrivateNetwork",
-    "RouterService",
     "SageMakerEndpoint",
     "SageMakerServerlessEndpoint",
     "VertexEndpoint",
@@ -195,11 +199,11 @@ def test_construct_builds_what_the_component_builds(
                 for r in graph.resources
                 if r.type == f"{PACKAGE}:index:{component}" and r.name == name + VIA
             ]
-            # RouterService's own token is inferplane:index:RouterService too: the view is
-            # the outer one.
             (view,) = [r for r in named if r.parent not in {n.urn for n in named}]
             (real,) = graph.children(view.urn)
             assert real.name == name + VIA
+            # Every router class is typed inferplane:index:RouterService (the policies'
+            # token), so the real one is found by its own type, not the view's.
             (direct,) = [
                 r
                 for r in graph.resources
@@ -229,7 +233,7 @@ def _subtree(graph: Graph, urn: str) -> set[tuple[str, str]]:
 
 
 # Not in any stack, so not constructed here (their schema is checked above).
-NOT_IN_A_STACK = {"SageMakerServerlessEndpoint"}
+NOT_IN_A_STACK = {"EdgeRouter", "SageMakerServerlessEndpoint"}
 
 
 def test_every_component_is_constructed_by_some_stack(

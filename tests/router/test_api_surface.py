@@ -413,8 +413,10 @@ def test_pii_refusal_says_so_and_is_counted_on_every_endpoint(loop: LoopThread, 
 
 
 def test_every_429_says_when_to_retry(site: Site) -> None:
+    # The key allows 3 requests a minute in fixed minutes: a run that crosses the top of a
+    # minute starts a fresh window, so keep asking (at most two windows' worth) until refused.
     statuses = []
-    for _ in range(4):
+    for _ in range(8):
         response = httpx.post(
             f"{site.url}/v1/messages",
             json={
@@ -425,7 +427,10 @@ def test_every_429_says_when_to_retry(site: Site) -> None:
             headers={"x-api-key": KEY_CONFIDENTIAL},
         )
         statuses.append(response.status_code)
-    assert statuses[-1] == 429
+        if response.status_code == 429:
+            break
+    assert statuses[-1] == 429, statuses
+    assert len(statuses) in (4, 5, 6, 7, 8), statuses
     assert 1 <= int(response.headers["retry-after"]) <= 60
     assert response.json()["error"]["type"] == "rate_limit_error"
 

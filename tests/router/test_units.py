@@ -264,37 +264,6 @@ def test_config_from_file_or_environment(tmp_path: Any, monkeypatch: pytest.Monk
     assert load_config().stack == "test"
 
 
-def test_semantic_cache_grows_and_wraps_within_its_bound() -> None:
-    from inferplane.router.cache import SemanticCache
-    from inferplane.router.config import SemanticCacheConfig
-    from inferplane.router.embedder import hashing_embedder
-
-    cache = SemanticCache(SemanticCacheConfig(enabled=True, max_entries=100, threshold=0.99))
-    for index in range(150):
-        vector = hashing_embedder(f"question number {index} about topic {index * 7}")
-        cache.put("ns", vector, CachedAnswer("t", str(index).encode()))
-    recent = cache.get("ns", hashing_embedder("question number 149 about topic 1043"))
-    evicted = cache.get("ns", hashing_embedder("question number 3 about topic 21"))
-    assert recent is not None
-    assert recent.body == b"149"
-    assert evicted is None
-    assert cache.get("other", hashing_embedder("question number 149 about topic 1043")) is None
-
-
-def test_semantic_cache_bounds_all_namespaces_together() -> None:
-    from inferplane.router.cache import SemanticCache
-    from inferplane.router.config import SemanticCacheConfig
-    from inferplane.router.embedder import hashing_embedder
-
-    cache = SemanticCache(SemanticCacheConfig(enabled=True, max_entries=10, threshold=0.99))
-    vector = hashing_embedder("the same question")
-    for index in range(25):  # one namespace per tenant/conversation: 25 of them
-        cache.put(f"ns{index}", vector, CachedAnswer("t", str(index).encode()))
-    assert len(cache) == 10
-    kept = [i for i in range(25) if cache.get(f"ns{i}", vector) is not None]
-    assert kept == list(range(15, 25))  # the least recently used went first
-
-
 def test_semantic_namespace_holds_tenant_params_and_earlier_turns() -> None:
     from inferplane.router.cache import namespace, semantic_namespace
 

@@ -41,6 +41,30 @@ def _delete(path: str) -> Callable[[Spec], None]:
 
 
 CASES: list[tuple[str, Callable[[Spec], None], str, str]] = [
+    (
+        "semantic cache embedder names no target",
+        _set("router.cache.semantic", {"embedder": "target:nowhere"}),
+        "router.cache.semantic.embedder",
+        "unknown target",
+    ),
+    (
+        "semantic cache embedder is a chat model",
+        _set("router.cache.semantic", {"embedder": "target:claude-haiku-eu"}),
+        "router.cache.semantic.embedder",
+        "not an embedding model",
+    ),
+    (
+        "semantic cache opts in an unknown route",
+        _set("router.cache.semantic", {"routes": ["nowhere"]}),
+        "router.cache.semantic.routes[0]",
+        "unknown route",
+    ),
+    (
+        "semantic cache embedder is neither hashing nor a target",
+        _set("router.cache.semantic", {"embedder": "openai"}),
+        "router.cache.semantic.embedder",
+        "pattern",
+    ),
     # (case id, mutation, expected key path, a word the message must contain)
     ("unknown environment", _set("environment", "qa"), "environment", "prod"),
     ("missing owner", _delete("owner"), "owner", "required"),

@@ -11,7 +11,9 @@ from inferplane.components.azure.container_app_service import (
     ContainerAppServiceArgs,
     KeyVaultSecret,
 )
+from inferplane.components.container import ContainerSpec, Resources
 from inferplane.plan.computed import _guid
+from tests.support.containers import changed
 from tests.support.recording import component_outputs, only, record, refusal
 
 APP = "azure-native:app:ContainerApp"
@@ -21,10 +23,12 @@ COMPONENT = "inferplane:azure:ContainerAppService"
 PHI = ContainerAppServiceArgs(
     location="swedencentral",
     app_name="prod-phi",
-    image="vllm/vllm-openai:v0.11.0",
-    port=8000,
-    args=("--model", "microsoft/Phi-3-mini-4k-instruct"),
-    health_path="/health",
+    container=ContainerSpec(
+        image="vllm/vllm-openai:v0.11.0",
+        port=8000,
+        args=("--model", "microsoft/Phi-3-mini-4k-instruct"),
+        health_path="/health",
+    ),
     model="microsoft/Phi-3-mini-4k-instruct",
     gpu_profile="Consumption-GPU-NC8as-T4",
     min_replicas=0,
@@ -100,11 +104,12 @@ def test_carries_the_router_in_a_shared_environment() -> None:
             ContainerAppServiceArgs(
                 location="swedencentral",
                 app_name="prod-router",
-                image="example.azurecr.io/router@sha256:" + "b" * 64,
-                env={"INFERPLANE_ROUTER_CONFIG": '{"version": 1}'},
+                container=ContainerSpec(
+                    image="example.azurecr.io/router@sha256:" + "b" * 64,
+                    env={"INFERPLANE_ROUTER_CONFIG": '{"version": 1}'},
+                    resources=Resources(cpu=0.5, memory_gib=1),
+                ),
                 secret_env={"REDIS_URL": "rediss://cache:6380"},
-                cpu=0.5,
-                memory_gib=1,
                 min_replicas=1,
                 max_replicas=5,
                 external=True,
@@ -145,7 +150,7 @@ def test_carries_the_router_in_a_shared_environment() -> None:
         ({"min_replicas": 3}, "min_replicas 3 / max_replicas 2"),
         ({"max_replicas": 0, "min_replicas": 0}, "min_replicas 0 / max_replicas 0"),
         ({"concurrency": 0}, "concurrency 0"),
-        ({"port": 70000}, "port 70000"),
+        ({"port": 70000}, "container.port 70000"),
         ({"env": {"bad-name": "x"}}, "environment variable 'bad-name'"),
         ({"env": {"TOKEN": "x"}, "secret_env": {"TOKEN": "y"}}, "set twice"),
         ({"env": {"HF_TOKEN": "x"}, "key_vault_env": {"HF_TOKEN": HF}}, "set twice"),
@@ -166,7 +171,7 @@ def test_carries_the_router_in_a_shared_environment() -> None:
 def test_invalid_arguments_are_refused_before_anything_is_created(
     change: dict[str, Any], message: str
 ) -> None:
-    error, graph = refusal(lambda: ContainerAppService("phi", replace(PHI, **change)))
+    error, graph = refusal(lambda: ContainerAppService("phi", changed(PHI, change)))
     assert message in str(error)
     assert graph.resources == []
 

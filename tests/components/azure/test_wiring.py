@@ -27,6 +27,7 @@ from inferplane.components.azure.container_app_service import (
 )
 from inferplane.components.azure.network import AzureNetwork, AzureNetworkArgs
 from inferplane.components.azure.roles import assign_grant, azure_grant
+from inferplane.components.container import ContainerSpec
 from tests.support.recording import component_outputs, only, record, refusal
 
 PE = "azure-native:network:PrivateEndpoint"
@@ -222,8 +223,7 @@ def test_network_refuses_a_non_private_address_space() -> None:
 PHI = ContainerAppServiceArgs(
     location="swedencentral",
     app_name="prod-phi",
-    image="vllm/vllm-openai:v0.11.0",
-    port=8000,
+    container=ContainerSpec(image="vllm/vllm-openai:v0.11.0", port=8000),
     model="phi",
 )
 

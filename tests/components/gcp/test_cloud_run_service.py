@@ -5,12 +5,14 @@ from typing import Any
 
 import pytest
 
+from inferplane.components.container import ContainerSpec, Resources
 from inferplane.components.gcp.cloud_run_service import (
     CloudRunService,
     CloudRunServiceArgs,
     SecretEnv,
     VpcEgress,
 )
+from tests.support.containers import changed
 from tests.support.recording import component_outputs, only, record, refusal
 
 SERVICE = "gcp:cloudrunv2/service:Service"
@@ -20,13 +22,14 @@ ROUTER_SA = "serviceAccount:router@proj.iam.gserviceaccount.com"
 MODEL_SERVER = CloudRunServiceArgs(
     location="europe-west4",
     service_name="prod-llama-run",
-    image="vllm/vllm-openai:v0.11.0",
-    port=8000,
-    args=("--model", "meta-llama/Llama-3.1-8B-Instruct"),
-    health_path="/health",
+    container=ContainerSpec(
+        image="vllm/vllm-openai:v0.11.0",
+        port=8000,
+        args=("--model", "meta-llama/Llama-3.1-8B-Instruct"),
+        health_path="/health",
+        resources=Resources(cpu=4, memory_gib=16),
+    ),
     model="meta-llama/Llama-3.1-8B-Instruct",
-    cpu=4,
-    memory_gib=16,
     gpu="nvidia-l4",
     min_instances=0,
     max_instances=3,
@@ -94,9 +97,11 @@ def test_carries_the_router_container_without_gpu() -> None:
     router = CloudRunServiceArgs(
         location="europe-west4",
         service_name="prod-router",
-        image="europe-docker.pkg.dev/p/r/router@sha256:" + "a" * 64,
-        port=8080,
-        env={"INFERPLANE_ROUTER_CONFIG": '{"version": 1}'},
+        container=ContainerSpec(
+            image="europe-docker.pkg.dev/p/r/router@sha256:" + "a" * 64,
+            port=8080,
+            env={"INFERPLANE_ROUTER_CONFIG": '{"version": 1}'},
+        ),
         secret_env={"REDIS_URL": SecretEnv("redis-url")},
         service_account="router@proj.iam.gserviceaccount.com",
         ingress="internal_and_cloud_load_balancing",
@@ -150,7 +155,7 @@ def test_allow_invoker_adds_a_binding_for_a_later_identity() -> None:
         ({"concurrency": 0}, "concurrency 0"),
         ({"timeout_s": 7200}, "timeout_s 7200"),
         ({"ingress": "public"}, "ingress 'public'"),
-        ({"port": 0}, "port 0"),
+        ({"port": 0}, "container.port 0"),
         ({"invokers": ("allUsers",)}, "'allUsers' is not allowed; set public=True"),
         ({"invokers": ("user:me@example.com",)}, "name service accounts"),
     ],
@@ -158,7 +163,7 @@ def test_allow_invoker_adds_a_binding_for_a_later_identity() -> None:
 def test_invalid_arguments_are_refused_before_anything_is_created(
     change: dict[str, Any], message: str
 ) -> None:
-    error, graph = refusal(lambda: CloudRunService("llama", replace(MODEL_SERVER, **change)))
+    error, graph = refusal(lambda: CloudRunService("llama", changed(MODEL_SERVER, change)))
     assert message in str(error)
     assert graph.resources == []
 

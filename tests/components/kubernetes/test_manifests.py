@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from inferplane.components.container import ContainerSpec, Resources
 from inferplane.components.kubernetes.manifests import (
     GPU_RESOURCE,
     KUBERNETES_VERSION,
@@ -62,9 +63,12 @@ def router() -> Workload:
         name="router",
         namespace="inference",
         component="router",
-        image=f"ghcr.io/example/inferplane-router:1.0@{DIGEST}",
-        port=8088,
-        health_path="/healthz",
+        container=ContainerSpec(
+            image=f"ghcr.io/example/inferplane-router:1.0@{DIGEST}",
+            port=8088,
+            health_path="/healthz",
+            resources=Resources(cpu=0.5, memory_gib=0.5),
+        ),
         labels=ROUTER_POD_LABELS,
         replicas_min=2,
         replicas_max=6,
@@ -338,20 +342,6 @@ def test_pinned_image_is_not_pulled_again_but_a_tag_is() -> None:
     assert pod(model_server_manifests(tagged))["containers"][0]["imagePullPolicy"] == "Always"
 
 
-def test_router_files_roll_the_pods_when_they_change() -> None:
-    first = kinds(workload_manifests(router()))
-    changed = dataclasses.replace(router(), files={"router.json": '{"stack": "prod"}'})
-    second = kinds(workload_manifests(changed))
-    assert first["ConfigMap"]["data"] == {"router.json": '{"stack": "dev"}'}
-    annotation = "inferplane.dev/files-sha256"
-    assert (
-        first["Deployment"]["spec"]["template"]["metadata"]["annotations"][annotation]
-        != second["Deployment"]["spec"]["template"]["metadata"]["annotations"][annotation]
-    )
-    mounts = first["Deployment"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
-    assert {"name": "files", "mountPath": "/etc/inferplane", "readOnly": True} in mounts
-
-
 def test_rendering_is_deterministic() -> None:
     assert yaml.safe_dump_all(model_server_manifests(config())) == yaml.safe_dump_all(
         model_server_manifests(config())
@@ -398,18 +388,3 @@ def test_invalid_arguments_are_refused_with_the_key(changes: dict[str, Any], mes
         cfg = dataclasses.replace(cfg, command=dataclasses.replace(cfg.command, image=image))
     with pytest.raises(ValueError, match=re.escape(message)):
         model_server_manifests(cfg)
-
-
-@pytest.mark.parametrize(
-    ("changes", "message"),
-    [
-        ({"port": 0}, "port 0 is out of range; allowed: 1..65535"),
-        ({"health_path": "healthz"}, "health_path 'healthz' must start with '/'"),
-        ({"files": {"a/b": "x"}}, "files key 'a/b' is not a ConfigMap key"),
-        ({"files_mount": "/tmp"}, "files_mount '/tmp' must be an absolute path"),
-        ({"startup_seconds": 5}, "startup_seconds 5 is out of range"),
-    ],
-)
-def test_invalid_workload_arguments_are_refused(changes: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
-        workload_manifests(dataclasses.replace(router(), **changes))

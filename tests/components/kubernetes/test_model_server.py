@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from inferplane.components.container import ContainerSpec
 from inferplane.components.kubernetes.manifests import (
     KUBERNETES_VERSION,
     ROUTER_POD_LABELS,
@@ -245,9 +246,11 @@ def test_router_workload_beside_the_server_with_output_files() -> None:
             name="router",
             namespace=server.namespace,
             component="router",
-            image=f"ghcr.io/example/inferplane-router:1@{DIGEST}",
-            port=8088,
-            health_path="/healthz",
+            container=ContainerSpec(
+                image=f"ghcr.io/example/inferplane-router:1@{DIGEST}",
+                port=8088,
+                health_path="/healthz",
+            ),
             labels=ROUTER_POD_LABELS,
         )
         config = server.endpoint.apply(lambda e: json.dumps({"url": e["url"]}))

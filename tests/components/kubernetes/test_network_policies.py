@@ -1,7 +1,7 @@
 """Kubernetes exposure (issue 19): each namespace denies all traffic by default, the router
 admits only its own and the declared namespaces and reaches only its model servers and the
 cluster DNS, and model servers admit only the router. Built from the real renderers and the
-real RouterService under the recording engine; every object passes the strict schema."""
+real KubernetesRouter under the recording engine; every object passes the strict schema."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from inferplane.components.kubernetes.manifests import (
     model_server_manifests,
 )
 from inferplane.components.kubernetes.model_server import ModelServer
-from inferplane.components.router import RouterService, RouterServiceArgs
+from inferplane.components.router.kubernetes import KubernetesRouter, KubernetesRouterArgs
 from tests.components.kubernetes.test_manifests import config
 from tests.components.kubernetes.test_model_server import args, manifest_of
 from tests.support.recording import record
@@ -81,16 +81,15 @@ def test_model_server_egress_is_dns_and_only_the_downloads_it_needs(
 def _router_graph(**more: Any) -> Any:
     def program() -> None:
         server = ModelServer("llama", args())
-        RouterService(
+        KubernetesRouter(
             "router",
-            RouterServiceArgs(
-                platform="kubernetes",
+            KubernetesRouterArgs(
                 config_json='{"stack": "test"}',
                 labels=Labels("prod", "ml", "cc", "eu", "confidential", "router"),
                 image=IMAGE,
-                kubernetes_provider=server.provider,
+                provider=server.provider,
                 namespace=server.namespace,
-                kubernetes_targets=[server.router_peer],
+                targets=[server.router_peer],
                 **more,
             ),
             opts=pulumi.ResourceOptions(providers=[server.provider]),
@@ -107,7 +106,7 @@ def _router_policy(graph: Any) -> dict[str, Any]:
 
 def test_finding_router_no_longer_admits_every_pod_in_the_cluster() -> None:
     # Old main: the router's ingress rule had no "from": any pod (and any address).
-    policy = _router_policy(_router_graph(kubernetes_callers=["ingress-nginx"]))
+    policy = _router_policy(_router_graph(callers=["ingress-nginx"]))
     assert policy["ingress"] == [
         {
             "from": [
@@ -147,14 +146,14 @@ def test_router_egress_is_its_model_servers_port_and_dns_only() -> None:
 
 
 def test_router_with_cloud_targets_may_also_use_https_to_the_internet() -> None:
-    policy = _router_policy(_router_graph(kubernetes_internet=True))
+    policy = _router_policy(_router_graph(internet=True))
     assert policy["egress"][-1] == HTTPS_INTERNET
 
 
 def test_every_router_and_server_policy_passes_the_strict_schema() -> None:
     import kubernetes_validate
 
-    graph = _router_graph(kubernetes_callers=["ingress-nginx"], kubernetes_internet=True)
+    graph = _router_graph(callers=["ingress-nginx"], internet=True)
     policies = graph.by_type(POLICY)
     assert {p.name for p in policies} == {
         "llama-default-deny-network-policy",
