@@ -81,3 +81,25 @@ def test_the_rendered_state_is_the_provisioned_store() -> None:
         "url": ("gcp_secretmanager", "url"),
         "ca": ("gcp_secretmanager", "ca"),
     }
+
+
+def test_the_url_reaches_the_router_as_a_secret_and_its_enis_carry_the_client_group() -> None:
+    [app] = [
+        r
+        for r in planned("prod-westeurope").resources
+        if r.type == "azure-native:app:ContainerApp" and r.name == "router-app-app"
+    ]
+    assert app.inputs["configuration"]["secrets"] == [
+        {"name": "inferplane-router-state-url", "value": "[secret]"}
+    ]
+    env = app.inputs["template"]["containers"][0]["env"]
+    assert {
+        "name": "INFERPLANE_ROUTER_STATE_URL",
+        "secretRef": "inferplane-router-state-url",
+    } in env
+    assert all("value" not in e for e in env if e["name"] == "INFERPLANE_ROUTER_STATE_URL")
+    function = named(planned("prod-eu-central-1"), "router-fn-function")
+    assert function.inputs["vpcConfig"] == {
+        "securityGroupIds": ["router-sg-id", "router-state-client-id"],
+        "subnetIds": ["router-network-private-0-id", "router-network-private-1-id"],
+    }
