@@ -49,8 +49,11 @@ def create_app(
         if length is not None and length > limit:
             return _closing(_too_large(length, limit))
         try:
-            async with asyncio.timeout(limits.body_timeout_s):
-                body = await request.read()
+            if request.content.is_eof():
+                body = await request.read()  # all here (the usual small body): no timer
+            else:
+                async with asyncio.timeout(limits.body_timeout_s):
+                    body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return _closing(_too_large(None, limit))
         except TimeoutError:

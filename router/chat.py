@@ -166,17 +166,18 @@ def _check_messages(messages: list[Any]) -> tuple[list[str], str]:
     texts: list[str] = []
     last_user = ""
     for index, message in enumerate(messages):
-        where = f"messages[{index}]"
         if not isinstance(message, dict):
+            where = f"messages[{index}]"
             raise RequestError(f"'{where}' must be an object, got {kind(message)}", param=where)
         role = message.get("role")
         if not isinstance(role, str) or role not in ROLES:
-            allowed = ", ".join(sorted(ROLES))
+            where, allowed = f"messages[{index}]", ", ".join(sorted(ROLES))
             raise RequestError(
                 f"'{where}.role' must be one of {allowed}, got {role!r}", param=f"{where}.role"
             )
         content = message.get("content")
         if content is not None and not isinstance(content, str | list):
+            where = f"messages[{index}]"
             raise RequestError(
                 f"'{where}.content' must be a string, an array of parts or null, "
                 f"got {kind(content)}",

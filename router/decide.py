@@ -46,6 +46,11 @@ class RouteTable:
         """Routes with an empty match: any model name is theirs."""
         self.order = {r.name: route_order(r, config.targets) for r in config.routes}
         """Each route's targets in the order they are tried (``routes[].order``)."""
+        cap = config.limits.max_tokens
+        self._caps = {r.name: _tightest(r.max_tokens, cap) for r in config.routes}
+        self._decided: dict[tuple[str, str], Decision] = {}
+        """The decision of each (route, data class) without a budget or a pinned target:
+        it depends on the config only, so it is made once (routes x data classes)."""
 
     def decide(self, classification: Classification, key: KeyConfig | None) -> Decision:
         refusal = self._config.refused_data_classes.get(classification.data_class)
@@ -64,12 +69,16 @@ class RouteTable:
                 code="model_not_found",
             )
         route = self._match(classification, key)
+        cap = self._caps[route.name]
         if classification.alias in self._config.targets:
-            targets = self._pinned(route, classification)
-        else:
-            targets = self._candidates(route, classification)
-        caps = [c for c in (route.max_tokens, self._config.limits.max_tokens) if c is not None]
-        return Decision(route=route, targets=targets, max_tokens=min(caps) if caps else None)
+            return Decision(route, self._pinned(route, classification), cap)
+        if classification.latency_budget_ms is not None:
+            return Decision(route, self._candidates(route, classification), cap)
+        decided = self._decided.get((route.name, classification.data_class))
+        if decided is None:
+            decided = Decision(route, self._candidates(route, classification), cap)
+            self._decided[route.name, classification.data_class] = decided
+        return decided
 
     def known_models(self, key: KeyConfig | None) -> list[str]:
         """Aliases, then targets, of the routes ``key`` may use (all routes without keys)."""
@@ -145,6 +154,11 @@ class RouteTable:
                 code="latency_budget_unmet",
             )
         return tuple(fast)
+
+
+def _tightest(*caps: int | None) -> int | None:
+    known = [c for c in caps if c is not None]
+    return min(known) if known else None
 
 
 def _is_catch_all(route: RouteConfig) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import re
 import shutil
@@ -41,15 +42,33 @@ PROMPT = (
     "and we would like a short overview of the main drivers and risks for next year."
 )
 LUA = """
-counter = 0
+counter = tonumber(os.getenv("BENCH_OFFSET") or "0")
 request = function()
   counter = counter + 1
-  local body = string.format(
-    '{"model":"default","messages":[{"role":"user","content":"%s"}]%s}', counter)
-  return wrk.format("POST", "/v1/chat/completions",
+  local body = string.format('%s', counter)
+  return wrk.format("POST", "%s",
     {["Content-Type"]="application/json", ["Authorization"]="Bearer %s"}, body)
 end
 """
+# Each API's request body as a Lua format string (%%d: the counter); %s: the stream flag.
+BODIES = {
+    "chat": (
+        "/v1/chat/completions",
+        '{"model":"default","messages":[{"role":"user","content":"%s"}]%s}',
+    ),
+    "messages": (
+        "/v1/messages",
+        '{"model":"default","max_tokens":256,"messages":[{"role":"user","content":"%s"}]%s}',
+    ),
+    "responses": ("/v1/responses", '{"model":"default","input":"%s"%s}'),
+}
+TRANSLATED = ("messages", "responses")
+"""The APIs translated to chat completions; their CPU is compared with chat's."""
+# Issue 15's targets, as (ratio or added milliseconds) limits.
+CPU_RATIO_MAX = 1.5
+ADDED_P50_MS_MAX = 0.1
+ADDED_TTFT_MS_MAX = 0.2
+TRANSLATION_RATIO_MAX = 1.2
 
 
 def ensure_litellm() -> bool:
@@ -153,7 +172,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+_RUNS = itertools.count(1)
+
+
 def wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[int, float]:
+    """Requests done and their p50 in ms. Every run numbers its prompts from its own
+    offset (``BENCH_OFFSET``), so no run repeats another's prompt: the router's exact
+    cache never answers, in any run (a repeated prompt would be a cache hit)."""
+    offset = str(next(_RUNS) * 1_000_000)
     out = subprocess.run(
         [
             "wrk",
@@ -170,6 +196,7 @@ def wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[int, fl
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "BENCH_OFFSET": offset},
     ).stdout
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -182,11 +209,16 @@ def wrk(url: str, script: Path, connections: int, seconds: int) -> tuple[int, fl
 
 
 def scripts(directory: Path) -> dict[str, Path]:
+    """wrk scripts by name: ``json`` and ``stream`` (chat completions), and
+    ``<api> json`` / ``<api> stream`` for every API."""
     paths = {}
-    for mode, extra in (("json", ""), ("stream", ',"stream":true')):
-        path = directory / f"{mode}.lua"
-        path.write_text(LUA % (PROMPT.format(n="%d"), extra, KEY))
-        paths[mode] = path
+    for api, (path, body) in BODIES.items():
+        for mode, extra in (("json", ""), ("stream", ',"stream":true')):
+            script = directory / f"{api}-{mode}.lua"
+            script.write_text(LUA % (body % (PROMPT.format(n="%d"), extra), path, KEY))
+            paths[f"{api} {mode}"] = script
+            if api == "chat":
+                paths[mode] = script
     return paths
 
 
@@ -292,6 +324,23 @@ def measure_cpu(
         row[f"cpu_ms_{mode}"] = spent / requests * 1000
         row[f"rps_{mode}"] = requests / seconds
     return row
+
+
+def measure_apis(row: dict[str, Any], paths: dict[str, Path], seconds: int, rounds: int) -> None:
+    """The router's CPU per request of each API, JSON and streamed, at concurrency 16: chat
+    and the translated APIs interleaved for ``rounds`` rounds (median kept), so load from
+    elsewhere on the machine hits each alike."""
+    url = f"http://127.0.0.1:{row['port']}"
+    samples: dict[str, list[float]] = {}
+    by_api = {name: script for name, script in paths.items() if " " in name}
+    for script in by_api.values():
+        wrk(url, script, 4, 1)  # warm every path
+    for _ in range(rounds):
+        for name, script in by_api.items():
+            before = cpu_seconds(row["pid"])
+            requests, _ = wrk(url, script, 16, seconds)
+            samples.setdefault(name, []).append((cpu_seconds(row["pid"]) - before) / requests)
+    row["api_cpu_ms"] = {name: statistics.median(v) * 1000 for name, v in samples.items()}
 
 
 def measure_latency(rows: list[dict[str, Any]], paths: dict[str, Path], rounds: int) -> None:
@@ -403,6 +452,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="latency rounds (interleaved)")
     parser.add_argument("--chunks", type=int, default=20)
     parser.add_argument("--no-litellm", action="store_true")
+    parser.add_argument(
+        "--no-apis", action="store_true", help="skip /v1/messages and /v1/responses CPU"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
@@ -460,6 +512,8 @@ def _run_all(
         processes.append(process)
         rows.append(measure_cpu(name, port, process.pid, paths, args.seconds))
     measure_latency(rows, paths, args.rounds)
+    if not args.no_apis:
+        measure_apis(rows[1], paths, max(1, args.seconds // 2), args.rounds)
     return rows
 
 
@@ -492,6 +546,57 @@ def report(rows: list[dict[str, Any]], stall: dict[str, float]) -> None:
                 f"CPU stream {cpu_stream:.3f}, RSS {ours['rss_mb'] / ref['rss_mb']:.3f}"
             )
     print("\nblocking boto3 calls vs the event loop:", orjson.dumps(stall).decode())
+    if "bare aiohttp pass-through" in names:
+        print()
+        print_targets(direct, ours, names["bare aiohttp pass-through"])
+
+
+def target_rows(
+    direct: dict[str, Any], ours: dict[str, Any], bare: dict[str, Any]
+) -> list[tuple[str, float, str, bool]]:
+    """Issue 15's targets against this run: (measure, value, target, met)."""
+    rows: list[tuple[str, float, str, bool]] = []
+    for mode in ("json", "stream"):
+        ratio = ours[f"cpu_ms_{mode}"] / bare[f"cpu_ms_{mode}"]
+        rows.append(
+            (f"CPU/req {mode} router / bare", ratio, f"<= {CPU_RATIO_MAX}x", ratio <= CPU_RATIO_MAX)
+        )
+    p50 = (ours["p50_ms_c1"] - direct["p50_ms_c1"]) - (bare["p50_ms_c1"] - direct["p50_ms_c1"])
+    rows.append(
+        ("added p50 c1, router - bare (ms)", p50, f"< +{ADDED_P50_MS_MAX}", p50 < ADDED_P50_MS_MAX)
+    )
+    ttft = ours["ttft_ms"] - bare["ttft_ms"]
+    rows.append(
+        ("TTFT, router - bare (ms)", ttft, f"<= +{ADDED_TTFT_MS_MAX}", ttft <= ADDED_TTFT_MS_MAX)
+    )
+    apis = ours.get("api_cpu_ms") or {}
+    for api in TRANSLATED:
+        for mode in ("json", "stream"):
+            if f"{api} {mode}" in apis:
+                ratio = apis[f"{api} {mode}"] / apis[f"chat {mode}"]
+                rows.append(
+                    (
+                        f"CPU/req {api} {mode} / chat {mode}",
+                        ratio,
+                        f"<= {TRANSLATION_RATIO_MAX}x",
+                        ratio <= TRANSLATION_RATIO_MAX,
+                    )
+                )
+    return rows
+
+
+def print_targets(direct: dict[str, Any], ours: dict[str, Any], bare: dict[str, Any]) -> None:
+    apis = ours.get("api_cpu_ms") or {}
+    if apis:
+        print("| API (router, c16) | CPU ms/req |")
+        print("|---|---|")
+        for name, value in apis.items():
+            print(f"| {name} | {value:.3f} |")
+        print()
+    print("| issue 15 target (OpenTelemetry off) | this run | target | met |")
+    print("|---|---|---|---|")
+    for measure, value, target, met in target_rows(direct, ours, bare):
+        print(f"| {measure} | {value:.3f} | {target} | {'yes' if met else 'NO'} |")
 
 
 if __name__ == "__main__":

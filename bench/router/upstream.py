@@ -37,13 +37,22 @@ def _chunk(index: int, finish: str | None = None) -> bytes:
     return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
 
+USAGE = (
+    b'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,'
+    b'"model":"m","choices":[],"usage":{"prompt_tokens":40,"completion_tokens":20,'
+    b'"total_tokens":60}}\n\n'
+)
+
+
+def make_chunks(chunks: int) -> list[bytes]:
+    """A streamed answer as the router relays it: ``chunks`` chunks, usage, ``[DONE]``."""
+    body = [_chunk(i) for i in range(chunks - 1)] + [_chunk(chunks, "stop")]
+    return [*body, USAGE, b"data: [DONE]\n\n"]
+
+
 def make_app(chunks: int) -> web.Application:
     body_chunks = [_chunk(i) for i in range(chunks - 1)] + [_chunk(chunks, "stop")]
-    usage = (
-        b'data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":0,'
-        b'"model":"m","choices":[],"usage":{"prompt_tokens":40,"completion_tokens":20,'
-        b'"total_tokens":60}}\n\n'
-    )
+    usage = USAGE
 
     async def chat(request: web.Request) -> web.StreamResponse:
         body = orjson.loads(await request.read())

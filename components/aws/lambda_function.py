@@ -17,17 +17,15 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from inferplane.components.aws.shared import (
+from inferplane.components.aws.checks import (
     LOG_RETENTION_DAYS,
-    Statement,
-    assume_role_policy,
     botocore_enum,
     check_choice,
     check_range,
     check_region,
-    physical_name,
-    policy_document,
 )
+from inferplane.components.aws.iam import Statement, assume_role_policy, policy_document
+from inferplane.components.aws.naming import physical_name
 from inferplane.components.aws.wiring import lambda_url_grants, sigv4
 from inferplane.components.base import EndpointInfo, Labels, TargetComponent
 from inferplane.components.wiring import Reach
@@ -119,6 +117,11 @@ def _check(args: LambdaFunctionArgs) -> None:
             raise ValueError(f"environment: {key!r} is reserved or not a variable name")
 
 
+def _url_auth(args: LambdaFunctionArgs) -> Literal["NONE", "AWS_IAM"]:
+    """The function URL's auth type: NONE only when the spec declares the URL public."""
+    return "NONE" if args.public else "AWS_IAM"
+
+
 class LambdaFunction(TargetComponent):
     """A Lambda function, its role, log group and function URL."""
 
@@ -137,25 +140,54 @@ class LambdaFunction(TargetComponent):
     ) -> None:
         _check(args)
         super().__init__("inferplane:aws:LambdaFunction", name, None, opts)
-        region = args.region
-        tags = args.labels.tags()
+        self._name, self._args, self._tags = name, args, args.labels.tags()
         function_name = physical_name(args.name_prefix, limit=64)
+        log_group = self._log_group(function_name)
+        role = self._role(function_name)
+        grants = self._grants(role, log_group)
+        function = self._function(function_name, role, log_group, grants)
+        url = self._url(function)
+        self.function_name = function.name
+        self.function_arn = function.arn
+        self.function_url = url.function_url
+        self.url_auth = pulumi.Output.from_input(_url_auth(args))
+        self.role_name = role.name
+        self.role_arn = role.arn
+        self.endpoint = self._endpoint(url, function)
+        self.register_target_outputs(
+            function_name=self.function_name,
+            function_arn=self.function_arn,
+            function_url=self.function_url,
+            url_auth=self.url_auth,
+            role_name=self.role_name,
+            role_arn=self.role_arn,
+        )
 
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
+    def _log_group(self, function_name: str) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-logs",
             name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.log_retention_days,
-            region=region,
-            tags=tags,
+            retention_in_days=self._args.log_retention_days,
+            region=self._args.region,
+            tags=self._tags,
             opts=self.child(),
         )
-        role = aws.iam.Role(
-            f"{name}-role",
+
+    def _role(self, function_name: str) -> aws.iam.Role:
+        return aws.iam.Role(
+            f"{self._name}-role",
             assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
-            description=f"Execution role of Lambda {function_name} ({region})",
-            tags=tags,
+            description=f"Execution role of Lambda {function_name} ({self._args.region})",
+            tags=self._tags,
             opts=self.child(),
         )
+
+    def _grants(
+        self, role: aws.iam.Role, log_group: aws.cloudwatch.LogGroup
+    ) -> list[pulumi.Resource]:
+        """The role's inline policy (its own log group, plus ``statements``) and the
+        managed policies it carries."""
+        name, args = self._name, self._args
         writes_logs = Statement(
             sid="WriteLogs",
             actions=("logs:CreateLogStream", "logs:PutLogEvents"),
@@ -176,8 +208,18 @@ class LambdaFunction(TargetComponent):
             )
             for i, arn in enumerate(attached)
         ]
-        function = aws.lambda_.Function(
-            f"{name}-function",
+        return grants
+
+    def _function(
+        self,
+        function_name: str,
+        role: aws.iam.Role,
+        log_group: aws.cloudwatch.LogGroup,
+        grants: list[pulumi.Resource],
+    ) -> aws.lambda_.Function:
+        args = self._args
+        return aws.lambda_.Function(
+            f"{self._name}-function",
             name=function_name,
             description=args.description or f"inferplane {args.name_prefix}",
             role=role.arn,
@@ -200,53 +242,44 @@ class LambdaFunction(TargetComponent):
             )
             if args.vpc
             else None,
-            region=region,
-            tags=tags,
+            region=args.region,
+            tags=self._tags,
             # Permissions first: the first invocation must not fail on a missing grant.
             opts=self.child(depends_on=grants),
         )
-        auth = "NONE" if args.public else "AWS_IAM"
+
+    def _url(self, function: aws.lambda_.Function) -> aws.lambda_.FunctionUrl:
+        args = self._args
         url = aws.lambda_.FunctionUrl(
-            f"{name}-url",
+            f"{self._name}-url",
             function_name=function.name,
-            authorization_type=auth,
+            authorization_type=_url_auth(args),
             invoke_mode=args.invoke_mode,
-            region=region,
+            region=args.region,
             opts=self.child(),
         )
         if args.public:
-            self._public_permissions(name, function, region)
+            self._public_permissions(self._name, function, args.region)
+        return url
 
-        self.function_name = function.name
-        self.function_arn = function.arn
-        self.function_url = url.function_url
-        self.url_auth = pulumi.Output.from_input(auth)
-        self.role_name = role.name
-        self.role_arn = role.arn
-        base_path = args.openai_base_path
+    def _endpoint(
+        self, url: aws.lambda_.FunctionUrl, function: aws.lambda_.Function
+    ) -> pulumi.Output[EndpointInfo]:
+        args = self._args
         # An AWS_IAM URL answers only SigV4-signed requests: the router's lambda_url backend.
         backend = "openai" if args.public else "lambda_url"
-        public = args.public
-        self.endpoint = pulumi.Output.all(url.function_url, function.arn).apply(
+        return pulumi.Output.all(url.function_url, function.arn).apply(
             lambda both: EndpointInfo(
                 backend=backend,
                 model=args.model,
-                url=both[0].rstrip("/") + base_path,
-                region=region,
+                url=both[0].rstrip("/") + args.openai_base_path,
+                region=args.region,
                 # A function URL is a public host (no PrivateLink for URLs): the caller
                 # needs internet egress (NAT inside a VPC) whatever its auth.
                 reach=Reach(path="public"),
-                auth={"scheme": "none"} if public else sigv4("lambda"),
-                grants=[] if public else lambda_url_grants(both[1]),
+                auth={"scheme": "none"} if args.public else sigv4("lambda"),
+                grants=[] if args.public else lambda_url_grants(both[1]),
             )
-        )
-        self.register_target_outputs(
-            function_name=self.function_name,
-            function_arn=self.function_arn,
-            function_url=self.function_url,
-            url_auth=self.url_auth,
-            role_name=self.role_name,
-            role_arn=self.role_arn,
         )
 
     def _public_permissions(self, name: str, function: aws.lambda_.Function, region: str) -> None:

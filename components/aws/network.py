@@ -15,11 +15,12 @@ from __future__ import annotations
 import functools
 import ipaddress
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from inferplane.components.aws.shared import check_range, check_region
+from inferplane.components.aws.checks import check_range, check_region
 from inferplane.components.base import Labels
 
 __all__ = ["PrivateNetwork", "PrivateNetworkArgs"]
@@ -77,79 +78,104 @@ class PrivateNetwork(pulumi.ComponentResource):
     ) -> None:
         _check(args)
         super().__init__("inferplane:aws:PrivateNetwork", name, None, opts)
-        region, tags = args.region, args.labels.tags()
-        child = pulumi.ResourceOptions(parent=self)
+        self._name, self._args, self._tags = name, args, args.labels.tags()
         zones = aws.get_availability_zones_output(
-            state="available", region=region, opts=pulumi.InvokeOutputOptions(parent=self)
+            state="available", region=args.region, opts=pulumi.InvokeOutputOptions(parent=self)
         ).names
-        vpc = aws.ec2.Vpc(
-            f"{name}-vpc",
-            cidr_block=args.cidr,
-            # Private hosted zones (the fleet's TLS name) and interface endpoints need both.
-            enable_dns_support=True,
-            enable_dns_hostnames=True,
-            region=region,
-            tags=dict(tags, Name=name),
-            opts=child,
-        )
+        vpc = self._vpc()
         gateway = aws.ec2.InternetGateway(
-            f"{name}-igw", vpc_id=vpc.id, region=region, tags=tags, opts=child
+            f"{name}-igw", vpc_id=vpc.id, region=args.region, tags=self._tags, opts=self._child()
         )
-        public_routes = aws.ec2.RouteTable(
-            f"{name}-public-rt",
-            vpc_id=vpc.id,
-            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=gateway.id)],
-            region=region,
-            tags=tags,
-            opts=child,
-        )
-        private_cidrs, public_cidrs = subnet_ranges(args.cidr, args.zones)
-        private_ids: list[pulumi.Output[str]] = []
-        for index, (private_cidr, public_cidr) in enumerate(
-            zip(private_cidrs, public_cidrs, strict=True)
-        ):
-            zone = zones.apply(functools.partial(_nth, index))
-            public = self._subnet(f"{name}-public-{index}", vpc.id, public_cidr, zone, args)
-            aws.ec2.RouteTableAssociation(
-                f"{name}-public-{index}-rt",
-                subnet_id=public.id,
-                route_table_id=public_routes.id,
-                region=region,
-                opts=child,
+        to_internet = aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=gateway.id)
+        public_routes = self._route_table(f"{name}-public-rt", vpc, to_internet)
+        private_ids = [
+            self._zone(
+                index, zones.apply(functools.partial(_nth, index)), vpc, gateway, public_routes
             )
-            address = aws.ec2.Eip(
-                f"{name}-nat-{index}-ip", domain="vpc", region=region, tags=tags, opts=child
-            )
-            nat = aws.ec2.NatGateway(
-                f"{name}-nat-{index}",
-                allocation_id=address.id,
-                subnet_id=public.id,
-                connectivity_type="public",
-                region=region,
-                tags=tags,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
-            )
-            private = self._subnet(f"{name}-private-{index}", vpc.id, private_cidr, zone, args)
-            routes = aws.ec2.RouteTable(
-                f"{name}-private-{index}-rt",
-                vpc_id=vpc.id,
-                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
-                region=region,
-                tags=tags,
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{name}-private-{index}-rta",
-                subnet_id=private.id,
-                route_table_id=routes.id,
-                region=region,
-                opts=child,
-            )
-            private_ids.append(private.id)
+            for index in range(args.zones)
+        ]
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*private_ids).apply(list)
         self.register_outputs(
             {"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids}
+        )
+
+    def _child(self, **more: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **more)
+
+    def _vpc(self) -> aws.ec2.Vpc:
+        return aws.ec2.Vpc(
+            f"{self._name}-vpc",
+            cidr_block=self._args.cidr,
+            # Private hosted zones (the fleet's TLS name) and interface endpoints need both.
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            region=self._args.region,
+            tags=dict(self._tags, Name=self._name),
+            opts=self._child(),
+        )
+
+    def _zone(
+        self,
+        index: int,
+        zone: pulumi.Output[str],
+        vpc: aws.ec2.Vpc,
+        gateway: aws.ec2.InternetGateway,
+        public_routes: aws.ec2.RouteTable,
+    ) -> pulumi.Output[str]:
+        """One zone: a public subnet holding its NAT gateway, and a private subnet whose
+        default route is that NAT gateway; returns the private subnet's ID."""
+        name, args = self._name, self._args
+        private_cidrs, public_cidrs = subnet_ranges(args.cidr, args.zones)
+        public = self._subnet(f"{name}-public-{index}", vpc.id, public_cidrs[index], zone, args)
+        self._associate(f"{name}-public-{index}-rt", public, public_routes)
+        nat = self._nat(index, public, gateway)
+        private = self._subnet(f"{name}-private-{index}", vpc.id, private_cidrs[index], zone, args)
+        to_nat = aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
+        routes = self._route_table(f"{name}-private-{index}-rt", vpc, to_nat)
+        self._associate(f"{name}-private-{index}-rta", private, routes)
+        return private.id
+
+    def _nat(
+        self, index: int, public: aws.ec2.Subnet, gateway: aws.ec2.InternetGateway
+    ) -> aws.ec2.NatGateway:
+        name, region = self._name, self._args.region
+        address = aws.ec2.Eip(
+            f"{name}-nat-{index}-ip",
+            domain="vpc",
+            region=region,
+            tags=self._tags,
+            opts=self._child(),
+        )
+        return aws.ec2.NatGateway(
+            f"{name}-nat-{index}",
+            allocation_id=address.id,
+            subnet_id=public.id,
+            connectivity_type="public",
+            region=region,
+            tags=self._tags,
+            opts=self._child(depends_on=[gateway]),
+        )
+
+    def _route_table(
+        self, name: str, vpc: aws.ec2.Vpc, default_route: aws.ec2.RouteTableRouteArgs
+    ) -> aws.ec2.RouteTable:
+        return aws.ec2.RouteTable(
+            name,
+            vpc_id=vpc.id,
+            routes=[default_route],
+            region=self._args.region,
+            tags=self._tags,
+            opts=self._child(),
+        )
+
+    def _associate(self, name: str, subnet: aws.ec2.Subnet, routes: aws.ec2.RouteTable) -> None:
+        aws.ec2.RouteTableAssociation(
+            name,
+            subnet_id=subnet.id,
+            route_table_id=routes.id,
+            region=self._args.region,
+            opts=self._child(),
         )
 
     def _subnet(

@@ -16,14 +16,10 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from inferplane.components.aws.shared import (
-    Statement,
-    account_id,
-    assume_role_policy,
-    check_region,
-    physical_name,
-    policy_document,
-)
+from inferplane.components.aws.arns import account_id
+from inferplane.components.aws.checks import check_region
+from inferplane.components.aws.iam import Statement, assume_role_policy, policy_document
+from inferplane.components.aws.naming import physical_name
 from inferplane.components.aws.wiring import SAGEMAKER_ACTIONS, aws_grant, cloud_api, sigv4
 from inferplane.components.base import EndpointInfo, Labels, TargetComponent
 

@@ -15,24 +15,19 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from inferplane.components.aws.buckets import BucketParts, encrypted_bucket
+from inferplane.components.aws.checks import botocore_enum, check_choice, check_range
+from inferplane.components.aws.iam import Statement
 from inferplane.components.aws.sagemaker_base import (
     SageMakerBase,
     SageMakerModelArgs,
     accelerator_of,
     check_model_args,
 )
-from inferplane.components.aws.shared import (
-    BucketParts,
-    Statement,
-    botocore_enum,
-    check_choice,
-    check_range,
-    encrypted_bucket,
-)
+from inferplane.components.aws.sagemaker_scaling import VARIANT, variant_autoscaling
 
 __all__ = ["LOCAL_STORAGE_FAMILIES", "SageMakerEndpoint", "SageMakerEndpointArgs"]
 
-VARIANT = "primary"
 MODES = ("realtime", "async")
 DEPLOYMENTS = ("rolling", "blue_green")
 # Instance families with NVMe instance storage: AWS rejects an ML-storage KmsKeyId for
@@ -124,20 +119,40 @@ class SageMakerEndpoint(SageMakerBase):
         self, name: str, args: SageMakerEndpointArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         _check(args)
-        family = args.instance_family
         super().__init__(
             "inferplane:aws:SageMakerEndpoint", name, args, accelerator_of(args.instance_type), opts
         )
         self.args = args
-        region = args.region
         extra: list[Statement] = []
 
         capture = self._bucket(name, "capture", extra) if args.data_capture else None
         output = self._bucket(name, "async", extra) if args.mode == "async" else None
         topics = self._topics(name, extra) if args.async_notifications else None
 
-        model = self._model(name, extra)
-        config = aws.sagemaker.EndpointConfiguration(
+        config = self._config(name, self._model(name, extra), capture, output, topics)
+        alarm = self._rollback_alarm(name)
+        endpoint = self._deploy(name, config, self._deployment(alarm))
+        variant_autoscaling(self, name, endpoint, args, self._tags)
+
+        self.output_bucket = output.bucket.bucket if output else pulumi.Output.from_input(None)
+        self.capture_bucket = capture.bucket.bucket if capture else pulumi.Output.from_input(None)
+        self._finish(
+            mode=args.mode,
+            output_bucket=self.output_bucket,
+            capture_bucket=self.capture_bucket,
+        )
+
+    def _config(
+        self,
+        name: str,
+        model: aws.sagemaker.Model,
+        capture: BucketParts | None,
+        output: BucketParts | None,
+        topics: tuple[aws.sns.Topic, aws.sns.Topic] | None,
+    ) -> aws.sagemaker.EndpointConfiguration:
+        """One production variant on the instances; ML-volume KMS where AWS takes it."""
+        args = self.args
+        return aws.sagemaker.EndpointConfiguration(
             f"{name}-config",
             production_variants=[
                 aws.sagemaker.EndpointConfigurationProductionVariantArgs(
@@ -149,23 +164,14 @@ class SageMakerEndpoint(SageMakerBase):
                     model_data_download_timeout_in_seconds=args.startup_timeout_s,
                 )
             ],
-            kms_key_arn=None if family in LOCAL_STORAGE_FAMILIES else args.kms_key_arn,
+            kms_key_arn=None
+            if args.instance_family in LOCAL_STORAGE_FAMILIES
+            else args.kms_key_arn,
             data_capture_config=self._capture_config(capture),
             async_inference_config=self._async_config(output, topics),
-            region=region,
+            region=args.region,
             tags=self._tags,
             opts=self.child(),
-        )
-        alarm = self._rollback_alarm(name)
-        endpoint = self._deploy(name, config, self._deployment(alarm))
-        self._autoscaling(name, endpoint)
-
-        self.output_bucket = output.bucket.bucket if output else pulumi.Output.from_input(None)
-        self.capture_bucket = capture.bucket.bucket if capture else pulumi.Output.from_input(None)
-        self._finish(
-            mode=args.mode,
-            output_bucket=self.output_bucket,
-            capture_bucket=self.capture_bucket,
         )
 
     def _bucket(self, name: str, role: str, extra: list[Statement]) -> BucketParts:
@@ -310,111 +316,4 @@ class SageMakerEndpoint(SageMakerBase):
                 termination_wait_in_seconds=600,
                 maximum_execution_timeout_in_seconds=3600,
             ),
-        )
-
-    def _autoscaling(self, name: str, endpoint: aws.sagemaker.Endpoint) -> None:
-        args = self.args
-        if args.min_instances == args.max_instances:
-            return
-        target = aws.appautoscaling.Target(
-            f"{name}-scaling-target",
-            service_namespace="sagemaker",
-            resource_id=pulumi.Output.concat("endpoint/", endpoint.name, f"/variant/{VARIANT}"),
-            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-            min_capacity=args.min_instances,
-            max_capacity=args.max_instances,
-            region=args.region,
-            tags=self._tags,
-            opts=self.child(),
-        )
-        if args.mode == "realtime" and args.scaling_signal == "concurrency":
-            metric = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=args.target_value or 4.0,
-                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type="SageMakerVariantConcurrentRequestsPerModelHighResolution"
-                ),
-                disable_scale_in=args.scale_in_protection,
-                scale_in_cooldown=600,
-                # The metric is published every 10 s: scale out within a minute.
-                scale_out_cooldown=60,
-            )
-        elif args.mode == "realtime":
-            metric = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=args.target_value or 10.0,
-                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type="SageMakerVariantInvocationsPerInstance"
-                ),
-                disable_scale_in=args.scale_in_protection,
-                scale_in_cooldown=600,
-                scale_out_cooldown=120,
-            )
-        else:
-            metric = aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=args.target_value or 5.0,
-                customized_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationArgs(
-                    namespace="AWS/SageMaker",
-                    metric_name="ApproximateBacklogSizePerInstance",
-                    dimensions=[
-                        aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecificationDimensionArgs(
-                            name="EndpointName", value=endpoint.name
-                        )
-                    ],
-                    statistic="Average",
-                ),
-                disable_scale_in=args.scale_in_protection,
-                scale_in_cooldown=600,
-                scale_out_cooldown=120,
-            )
-        aws.appautoscaling.Policy(
-            f"{name}-scaling-policy",
-            policy_type="TargetTrackingScaling",
-            service_namespace=target.service_namespace,
-            resource_id=target.resource_id,
-            scalable_dimension=target.scalable_dimension,
-            target_tracking_scaling_policy_configuration=metric,
-            region=args.region,
-            opts=self.child(),
-        )
-        if args.mode == "async" and args.min_instances == 0:
-            self._scale_from_zero(name, target, endpoint)
-
-    def _scale_from_zero(
-        self, name: str, target: aws.appautoscaling.Target, endpoint: aws.sagemaker.Endpoint
-    ) -> None:
-        # With no instances the backlog per instance is undefined, so target tracking
-        # never starts the first one: a step policy on HasBacklogWithoutCapacity does.
-        step = aws.appautoscaling.Policy(
-            f"{name}-scale-from-zero",
-            policy_type="StepScaling",
-            service_namespace=target.service_namespace,
-            resource_id=target.resource_id,
-            scalable_dimension=target.scalable_dimension,
-            step_scaling_policy_configuration=aws.appautoscaling.PolicyStepScalingPolicyConfigurationArgs(
-                adjustment_type="ChangeInCapacity",
-                metric_aggregation_type="Average",
-                cooldown=300,
-                step_adjustments=[
-                    aws.appautoscaling.PolicyStepScalingPolicyConfigurationStepAdjustmentArgs(
-                        scaling_adjustment=1, metric_interval_lower_bound="0"
-                    )
-                ],
-            ),
-            region=self.args.region,
-            opts=self.child(),
-        )
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-backlog-without-capacity",
-            namespace="AWS/SageMaker",
-            metric_name="HasBacklogWithoutCapacity",
-            dimensions={"EndpointName": endpoint.name},
-            statistic="Average",
-            period=60,
-            evaluation_periods=2,
-            threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="missing",
-            alarm_actions=[step.arn],
-            region=self.args.region,
-            tags=self._tags,
-            opts=self.child(),
         )

@@ -13,17 +13,16 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from inferplane.catalog.aws_limits import SERVERLESS_MEMORY_MB
+from inferplane.components.aws.checks import check_choice, check_range
 from inferplane.components.aws.sagemaker_base import (
     SageMakerBase,
     SageMakerModelArgs,
     check_model_args,
 )
-from inferplane.components.aws.shared import check_choice, check_range
 
 __all__ = ["SERVERLESS_MEMORY_MB", "SageMakerServerlessArgs", "SageMakerServerlessEndpoint"]
 
-# ProductionVariantServerlessConfig.MemorySizeInMB: 1024-6144 in 1 GB steps.
-SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
 VARIANT = "primary"
 
 

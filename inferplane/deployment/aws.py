@@ -10,6 +10,7 @@ from typing import Literal, TypedDict
 import pulumi
 
 from inferplane.catalog.engine_metrics import ENGINE_METRICS, default_target
+from inferplane.components.aws.arns import foundation_model_arn
 from inferplane.components.aws.bedrock import Bedrock, BedrockArgs, Commitment, GuardrailArgs
 from inferplane.components.aws.gpu_fleet import (
     CreatedReservation,
@@ -17,14 +18,15 @@ from inferplane.components.aws.gpu_fleet import (
     GpuFleetArgs,
     ReservationTarget,
 )
+from inferplane.components.aws.iam import Statement
 from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
 from inferplane.components.aws.sagemaker_endpoint import SageMakerEndpoint, SageMakerEndpointArgs
 from inferplane.components.aws.sagemaker_serverless import (
     SageMakerServerlessArgs,
     SageMakerServerlessEndpoint,
 )
-from inferplane.components.aws.shared import Statement, foundation_model_arn
 from inferplane.components.base import Labels
+from inferplane.components.container import ContainerSpec
 from inferplane.deployment.context import DeployContext
 from inferplane.packaging.converse_zip import HANDLER as CONVERSE_HANDLER
 from inferplane.packaging.converse_zip import converse_files
@@ -219,7 +221,7 @@ def gpu_fleet(name: str, target: GpuFleetTarget, ctx: DeployContext) -> GpuFleet
         GpuFleetArgs(
             region=target.region,
             instance_type=target.instance_type,
-            engine=engine,
+            container=ContainerSpec.of_engine(engine),
             # Ollama serves models under their quantised tag; other engines under the ID.
             model=engine.env.get("OLLAMA_MODEL", target.model),
             labels=ctx.labels(name),

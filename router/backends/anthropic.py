@@ -36,6 +36,7 @@ FINISH_REASONS = {
 
 class AnthropicBackend(ChatBackend):
     kind = "anthropic"
+    bounds_total = True  # client_timeout: aiohttp gives up after timeouts.total
     key_header = "x-api-key"
 
     def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:

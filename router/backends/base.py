@@ -8,7 +8,8 @@ body plus its usage) or, for streams, an async iterator of OpenAI SSE bytes that
 
 Timeouts: adapters enforce the connect timeout and, for streams, the total timeout; the
 core enforces the first-byte timeout (first stream item) and the total for non-streamed
-calls, so every adapter gets them the same way.
+calls, so every adapter gets them the same way; an adapter whose client already gives up
+after the total (``bounds_total``: the HTTP adapters) gets no second timer.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import asyncio
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -86,8 +87,13 @@ class BackendContext:
             connector = aiohttp.TCPConnector(
                 limit=0, ttl_dns_cache=300, enable_cleanup_closed=False
             )
+            # No cookie jar: no target auth scheme uses cookies, a cookie one tenant's
+            # request got must not ride on another's, and a jar costs a lookup per call.
             self._session = aiohttp.ClientSession(
-                connector=connector, skip_auto_headers=("User-Agent",), auto_decompress=True
+                connector=connector,
+                skip_auto_headers=("User-Agent",),
+                auto_decompress=True,
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 
@@ -142,6 +148,9 @@ class ChatBackend(ABC):
     kind: ClassVar[str]
     key_header: ClassVar[str | None] = None
     """The API's own header for an ``api_key`` left at the default ``authorization``."""
+    bounds_total: ClassVar[bool] = False
+    """True when ``complete`` gives up after ``timeouts.total`` by itself (the HTTP
+    adapters' client timeout): the core then sets no second timer on the same call."""
 
     def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
         self.name = name
@@ -152,7 +161,7 @@ class ChatBackend(ABC):
         )
 
     async def authorized_headers(
-        self, url: str, body: bytes, headers: dict[str, str]
+        self, url: str, body: bytes, headers: Mapping[str, str]
     ) -> dict[str, str]:
         """``headers`` plus this target's credentials for one POST of ``body`` to ``url``."""
         request = OutgoingRequest("POST", url, dict(headers), body)
@@ -163,27 +172,26 @@ class ChatBackend(ABC):
             raise
         return request.headers
 
-    @asynccontextmanager
-    async def post(
+    def post(
         self,
         url: str,
         body: bytes,
         headers: dict[str, str],
         timeout: aiohttp.ClientTimeout,
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
+    ) -> AbstractAsyncContextManager[aiohttp.ClientResponse]:
         """POST ``body`` to ``url`` with this target's credentials and TLS trust; an error
-        status raises ``UpstreamStatusError`` (``router.backends.http.post``)."""
-        signed = await self.authorized_headers(url, body, headers)
-        async with http_post(
+        status raises ``UpstreamStatusError`` (``router.backends.http.post``, which signs
+        the request inside its one context manager: no second layer per call)."""
+        return http_post(
             self.context.session,
             url,
             body,
-            signed,
+            headers,
             timeout=timeout,
             target=self.name,
             tls=self.credentials.ssl,
-        ) as response:
-            yield response
+            sign=self.authorized_headers,
+        )
 
     @abstractmethod
     async def complete(self, body: dict[str, Any]) -> Completion: ...

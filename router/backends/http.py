@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn
 
@@ -20,7 +20,10 @@ from ..errors import (
     UpstreamTimeoutError,
 )
 
-__all__ = ["client_timeout", "error_message", "parse_json", "post", "translate_error"]
+__all__ = ["Sign", "client_timeout", "error_message", "parse_json", "post", "translate_error"]
+
+Sign = Callable[[str, bytes, Mapping[str, str]], Awaitable[dict[str, str]]]
+"""Adds a target's credentials to the headers of one POST of ``body`` to ``url``."""
 
 
 def client_timeout(target: TargetConfig) -> aiohttp.ClientTimeout:
@@ -98,10 +101,14 @@ async def post(
     timeout: aiohttp.ClientTimeout,
     target: str,
     tls: ssl.SSLContext | None = None,
+    sign: Sign | None = None,
 ) -> AsyncIterator[aiohttp.ClientResponse]:
     """POST; an error status raises ``UpstreamStatusError`` with the upstream's message.
-    ``tls`` verifies the target against its own CA (``auth.ca``) instead of the system's."""
+    ``tls`` verifies the target against its own CA (``auth.ca``) instead of the system's;
+    ``sign(url, body, headers)`` adds the target's credentials to the headers first."""
     verify: ssl.SSLContext | bool = tls if tls is not None else True
+    if sign is not None:
+        headers = await sign(url, body, headers)
     try:
         async with session.post(
             url, data=body, headers=headers, timeout=timeout, ssl=verify

@@ -25,6 +25,7 @@ __all__ = ["OpenAICompatBackend", "relay_openai_stream", "usage_of"]
 
 class OpenAICompatBackend(ChatBackend):
     kind = "openai"
+    bounds_total = True  # client_timeout: aiohttp gives up after timeouts.total
 
     def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
         super().__init__(name, target, context)
@@ -82,13 +83,16 @@ async def relay_openai_stream(
     """Whole events from an OpenAI SSE byte stream, in order; raises if it ends early."""
     pending = b""
     async for data in source:
-        pending += data
-        cut = pending.rfind(b"\n\n")
-        if cut < 0:
-            if b"\r" in pending:
-                pending = pending.replace(b"\r\n", b"\n")
-            continue
-        block, pending = pending[: cut + 2], pending[cut + 2 :]
+        if not pending and data.endswith(b"\n\n"):
+            block = data  # the usual read: whole events, nothing to join or cut
+        else:
+            pending += data
+            cut = pending.rfind(b"\n\n")
+            if cut < 0:
+                if b"\r" in pending:
+                    pending = pending.replace(b"\r\n", b"\n")
+                continue
+            block, pending = pending[: cut + 2], pending[cut + 2 :]
         if b'"usage"' in block or b'"error"' in block:
             block = _inspect(block, usage, include_usage, target)
         if block.endswith(DONE):
@@ -105,37 +109,55 @@ async def relay_openai_stream(
 
 
 def _inspect(block: bytes, usage: Usage, include_usage: bool, target: str) -> bytes:
+    """``block`` with its usage read (and its usage-only event dropped unless the client
+    asked for it); an error event raises. Only the events that mention ``"usage"`` or
+    ``"error"`` are looked at: a block of many coalesced events is not split up."""
     kept: list[bytes] = []
-    for event in block.split(b"\n\n"):
-        # Parse only the rare events that may carry usage or an error.
-        if not event.startswith(b"data: {") or (
-            b'"usage"' not in event and b'"error"' not in event
-        ):
-            if event:
-                kept.append(event)
-            continue
-        try:
-            chunk = orjson.loads(event[6:])
-        except orjson.JSONDecodeError:
-            chunk = None
-        if not isinstance(chunk, dict):
-            kept.append(event)
-            continue
-        error = chunk.get("error")
-        if isinstance(error, dict):
-            raise UpstreamStatusError(
-                f"target {target!r} failed mid-stream: {error.get('message')}",
-                target=target,
-                upstream_status=502,
-            )
-        found = chunk.get("usage")
-        if isinstance(found, dict):
-            usage.prompt_tokens = int(found.get("prompt_tokens") or 0)
-            usage.completion_tokens = int(found.get("completion_tokens") or 0)
-            if not include_usage and not chunk.get("choices"):
-                continue
-        kept.append(event)
-    return b"\n\n".join(kept) + b"\n\n" if kept else b""
+    done = 0  # block[:done] is decided
+    while (hit := _marker(block, done)) >= 0:
+        begin = block.rfind(b"\n\n", done, hit)
+        begin = done if begin < 0 else begin + 2
+        end = block.find(b"\n\n", hit)
+        end = len(block) if end < 0 else end
+        kept.append(block[done:begin])
+        event = _inspect_event(block[begin:end], usage, include_usage, target)
+        if event:
+            kept.append(event + b"\n\n")
+        done = end + 2
+    kept.append(block[done:])
+    return b"".join(kept)
+
+
+def _marker(block: bytes, start: int) -> int:
+    """Where the next ``"usage"`` or ``"error"`` is in ``block`` from ``start`` (-1: none)."""
+    found = [i for i in (block.find(b'"usage"', start), block.find(b'"error"', start)) if i >= 0]
+    return min(found) if found else -1
+
+
+def _inspect_event(event: bytes, usage: Usage, include_usage: bool, target: str) -> bytes:
+    """One event that mentions usage or an error: kept as it is, or dropped (b"")."""
+    if not event.startswith(b"data: {"):
+        return event
+    try:
+        chunk = orjson.loads(event[6:])
+    except orjson.JSONDecodeError:
+        return event
+    if not isinstance(chunk, dict):
+        return event
+    error = chunk.get("error")
+    if isinstance(error, dict):
+        raise UpstreamStatusError(
+            f"target {target!r} failed mid-stream: {error.get('message')}",
+            target=target,
+            upstream_status=502,
+        )
+    found = chunk.get("usage")
+    if isinstance(found, dict):
+        usage.prompt_tokens = int(found.get("prompt_tokens") or 0)
+        usage.completion_tokens = int(found.get("completion_tokens") or 0)
+        if not include_usage and not chunk.get("choices"):
+            return b""
+    return event
 
 
 def usage_of(body: Any) -> Usage:

@@ -23,6 +23,8 @@ __all__ = ["SelfHostedBackend"]
 
 
 class SelfHostedBackend(OpenAICompatBackend):
+    bounds_total = False  # a cold target is tried again within the core's total
+
     def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
         if target.url is None and target.replicas is not None and target.replicas.urls:
             target = target.model_copy(update={"url": target.replicas.urls[0]})

@@ -36,6 +36,7 @@ FINISH_REASONS = {
 
 class VertexBackend(ChatBackend):
     kind = "vertex"
+    bounds_total = True  # client_timeout: aiohttp gives up after timeouts.total
 
     def __init__(self, name: str, target: TargetConfig, context: BackendContext) -> None:
         super().__init__(name, target, context)

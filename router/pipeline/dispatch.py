@@ -62,10 +62,13 @@ class Dispatch:
 
         async def attempt(name: str) -> Completion:
             body = self.body_for(call, name)
+            backend = self.backends[name]
+            if send is None and backend.bounds_total:
+                return await backend.complete(body)  # its own timer: timeouts.total
             async with asyncio.timeout(self.targets[name].timeouts.total):
                 if send is not None:
                     return await send(name, body)
-                return await self.backends[name].complete(body)
+                return await backend.complete(body)
 
         return await self.attempts(call, attempt)
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from inferplane.components.aws.gpu_fleet import render_user_data
+from inferplane.components.container import ContainerSpec
 from inferplane.components.shell import UnsafeValueError, comment, quote
 from inferplane.errors import SpecError
 from inferplane.serving.base import EngineCommand
@@ -136,7 +137,10 @@ def test_user_data_runs_no_injected_command(tmp_path: Path, template: str, where
     )
     try:
         script = render_user_data(
-            engine, "us-east-1", hostile if where == "model" else "m", "arn:aws:x"
+            ContainerSpec.of_engine(engine),
+            "us-east-1",
+            hostile if where == "model" else "m",
+            "arn:aws:x",
         )
     except UnsafeValueError:
         assert any(c in hostile for c in "\n\r")
@@ -157,5 +161,7 @@ def test_user_data_passes_shellcheck(tmp_path: Path) -> None:
         image="ollama/ollama:0.5.0", args=("serve",), env={"OLLAMA_MODEL": "x'; id; '"}
     )
     path = tmp_path / "user-data.sh"
-    path.write_text(render_user_data(engine, "us-east-1", "m$(id)", "arn:aws:x"))
+    path.write_text(
+        render_user_data(ContainerSpec.of_engine(engine), "us-east-1", "m$(id)", "arn:aws:x")
+    )
     subprocess.run(["shellcheck", "-s", "bash", str(path)], check=True)

@@ -24,22 +24,10 @@ async def events(
 ) -> AsyncIterator[bytes]:
     """The chat chunk stream as Anthropic's message events, block for block."""
     del include_usage
-    writer = _StreamWriter(model)
-    reader = ChatBlocks()
+    reader = ChatBlocks(_StreamWriter(model))
     try:
         async for block in blocks:
-            out = b""
-            for event in reader.feed(block):
-                if event.chunk is not None:
-                    out += writer.chunk(event.chunk)
-                elif event.error is not None:
-                    message = str(event.error.get("message"))
-                    out += _event(
-                        "error",
-                        {"type": "error", "error": {"type": "api_error", "message": message}},
-                    )
-                else:
-                    out += writer.finish()
+            out = reader.feed(block)
             if out:
                 yield out
     finally:
@@ -57,6 +45,8 @@ class _StreamWriter:
         self.stop_reason = "end_turn"
         self.input_tokens = 0
         self.output_tokens = 0
+        self._delta_head = b""
+        """The text delta event up to its text, for the open block."""
 
     def _start(self) -> bytes:
         self.started = True
@@ -87,20 +77,17 @@ class _StreamWriter:
         out = self._close()
         self.block += 1
         self.open = name
+        self._delta_head = (
+            b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+            + str(self.block).encode()
+            + b',"delta":{"type":"text_delta","text":'
+        )
         start = {"type": "content_block_start", "index": self.block, "content_block": block}
         return out + _event("content_block_start", start)
 
     def _text_delta(self, text: str) -> bytes:
         """The hot event, written from a template: one dumps of the text only."""
-        return b"".join(
-            (
-                b'event: content_block_delta\ndata: {"type":"content_block_delta","index":',
-                str(self.block).encode(),
-                b',"delta":{"type":"text_delta","text":',
-                orjson.dumps(text),
-                b"}}\n\n",
-            )
-        )
+        return self._delta_head + orjson.dumps(text) + b"}}\n\n"
 
     def _delta(self, delta: dict[str, Any]) -> bytes:
         return _event(
@@ -109,9 +96,10 @@ class _StreamWriter:
         )
 
     def chunk(self, chunk: dict[str, Any]) -> bytes:
-        text = plain_text(chunk)
-        if text is not None and self.open == "text":
-            return self._text_delta(text)  # the common event: more text of the open block
+        if self.open == "text":
+            text = plain_text(chunk)
+            if text is not None:  # the common event: more text of the open block
+                return self._delta_head + orjson.dumps(text) + b"}}\n\n"
         out = b"" if self.started else self._start()
         usage = chunk.get("usage")
         if isinstance(usage, dict):
@@ -142,6 +130,10 @@ class _StreamWriter:
             if finish:
                 self.stop_reason = STOP_REASONS.get(finish, "end_turn")
         return out
+
+    def failed(self, message: str) -> bytes:
+        error = {"type": "api_error", "message": message}
+        return _event("error", {"type": "error", "error": error})
 
     def finish(self) -> bytes:
         out = (b"" if self.started else self._start()) + self._close()

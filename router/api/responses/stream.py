@@ -15,22 +15,23 @@ from .objects import call_item, response_shell, text_item, usage_object
 
 __all__ = ["events"]
 
+_DELTA_HEAD = (
+    b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta",'
+    b'"sequence_number":'
+)
+_DELTA_TAIL = b',"logprobs":[]}\n\n'
+
 
 async def events(blocks: AsyncIterator[bytes], echo: dict[str, Any]) -> AsyncIterator[bytes]:
     """The chat chunk stream as Responses events, block for block."""
     writer = _StreamWriter(echo)
     created = writer.created()
-    reader = ChatBlocks()
+    reader = ChatBlocks(writer)
     try:
         async for block in blocks:
-            out, created = created, b""
-            for event in reader.feed(block):
-                if event.chunk is not None:
-                    out += writer.chunk(event.chunk)
-                elif event.error is not None:
-                    out += writer.failed(str(event.error.get("message")))
-                else:
-                    out += writer.completed()
+            out = reader.feed(block)
+            if created:  # response.created goes out with the first block
+                out, created = created + out, b""
             if out:
                 yield out
     finally:
@@ -49,6 +50,9 @@ class _StreamWriter:
         self.calls: dict[int, dict[str, Any]] = {}
         self.usage = usage_object(0, 0)
         self.incomplete = False
+        self._delta_middle = b""
+        """The text delta event between its sequence number and its text, for the open
+        text item (its id and output index)."""
 
     def _event(self, kind_: str, data: dict[str, Any]) -> bytes:
         data = {"type": kind_, "sequence_number": self.sequence, **data}
@@ -57,23 +61,10 @@ class _StreamWriter:
 
     def _text_delta(self, text: str) -> bytes:
         """The hot event, written from a template: one dumps of the text only."""
-        assert self.text_item is not None
         sequence = self.sequence
         self.sequence += 1
-        return b"".join(
-            (
-                b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta",'
-                b'"sequence_number":',
-                str(sequence).encode(),
-                b',"item_id":"',
-                self.text_item["id"].encode(),
-                b'","output_index":',
-                str(len(self.output) - 1).encode(),
-                b',"content_index":0,"delta":',
-                orjson.dumps(text),
-                b',"logprobs":[]}\n\n',
-            )
-        )
+        number, delta = str(sequence).encode(), orjson.dumps(text)
+        return b"".join((_DELTA_HEAD, number, self._delta_middle, delta, _DELTA_TAIL))
 
     def created(self) -> bytes:
         created = response_shell(self.echo, "in_progress")
@@ -86,6 +77,8 @@ class _StreamWriter:
         self.text_item = item
         self.output.append(item)
         index = len(self.output) - 1
+        where = b',"item_id":"%s","output_index":%d' % (item["id"].encode(), index)
+        self._delta_middle = where + b',"content_index":0,"delta":'
         part = {"type": "output_text", "text": "", "annotations": []}
         return self._event(
             "response.output_item.added", {"output_index": index, "item": item}
@@ -112,10 +105,11 @@ class _StreamWriter:
         )
 
     def chunk(self, chunk: dict[str, Any]) -> bytes:
-        text = plain_text(chunk)
-        if text is not None and self.text_item is not None:
-            self.text.append(text)  # the common event: more text of the open item
-            return self._text_delta(text)
+        if self.text_item is not None:
+            text = plain_text(chunk)
+            if text is not None:
+                self.text.append(text)  # the common event: more text of the open item
+                return self._text_delta(text)
         out = b""
         usage = chunk.get("usage")
         if isinstance(usage, dict):
@@ -182,7 +176,7 @@ class _StreamWriter:
         self.calls = {}
         return out
 
-    def completed(self) -> bytes:
+    def finish(self) -> bytes:
         out = self._close_text() + self._close_calls()
         response = response_shell(self.echo, "incomplete" if self.incomplete else "completed")
         if self.incomplete:

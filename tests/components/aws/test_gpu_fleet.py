@@ -15,6 +15,7 @@ from inferplane.components.aws.gpu_fleet import (
     ReservationTarget,
     render_user_data,
 )
+from inferplane.components.container import ContainerSpec
 from inferplane.serving.base import EngineCommand
 from tests.components.aws.helpers import LABELS, component, regionless, untagged_aws
 from tests.support.recording import one, record
@@ -29,7 +30,7 @@ VLLM = EngineCommand(
 BASE = GpuFleetArgs(
     region="us-east-1",
     instance_type="g5.2xlarge",
-    engine=VLLM,
+    container=ContainerSpec.of_engine(VLLM),
     model="meta-llama/Llama-3.1-8B-Instruct",
     labels=LABELS,
     name_prefix="p-llama",
@@ -181,7 +182,7 @@ def test_user_data_for_ollama_pulls_the_model_and_reads_the_token() -> None:
         "ollama/ollama:0.12.6", ("serve",), {"OLLAMA_MODEL": "llama3.1:8b"}, 11434, "/api/version"
     )
     secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hf-AbCdEf"
-    script = render_user_data(ollama, "us-east-1", "llama3.1:8b", secret)
+    script = render_user_data(ContainerSpec.of_engine(ollama), "us-east-1", "llama3.1:8b", secret)
     assert "docker exec model-server ollama pull llama3.1:8b" in script
     assert f"--secret-id {secret}" in script
     assert script.index("curl -sf http://127.0.0.1:11434/api/version") < script.index("ollama pull")
@@ -223,7 +224,10 @@ def test_user_data_for_ollama_pulls_the_model_and_reads_the_token() -> None:
             {"reservation": None, "created_reservation": CreatedReservation(9, None)},
             "created_reservation.instance_count: 9 is out of range",
         ),
-        ({"engine": replace(VLLM, health_path="health")}, "engine.health_path: 'health'"),
+        (
+            {"container": ContainerSpec.of_engine(replace(VLLM, health_path="health"))},
+            "container.health_path: 'health'",
+        ),
         ({"region": "us-east-9"}, "region: 'us-east-9' is not an AWS region"),
         ({"certificate_arn": CERT}, "certificate_arn and domain_name: give both"),
         ({"domain_name": "llama.example.com"}, "certificate_arn and domain_name: give both"),

@@ -24,6 +24,7 @@ from inferplane.components.aws.gpu_fleet import (
     GpuFleetArgs,
     cloudwatch_agent_config,
 )
+from inferplane.components.container import ContainerSpec
 from inferplane.serving.base import EngineCommand
 from tests.components.aws.helpers import LABELS
 from tests.support.recording import one, record
@@ -38,7 +39,7 @@ VLLM = EngineCommand(
 BASE = GpuFleetArgs(
     region="us-east-1",
     instance_type="g5.2xlarge",
-    engine=VLLM,
+    container=ContainerSpec.of_engine(VLLM),
     model="meta-llama/Llama-3.1-8B-Instruct",
     labels=LABELS,
     name_prefix="p-llama",

@@ -6,8 +6,8 @@ from typing import Any
 import pulumi
 import pytest
 
+from inferplane.components.aws.iam import Statement
 from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs, LambdaVpc
-from inferplane.components.aws.shared import Statement
 from tests.components.aws.helpers import (
     LABELS,
     component,

@@ -2,14 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from inferplane.components.aws.shared import (
-    Statement,
-    botocore_enum,
-    check_region,
-    foundation_model_arn,
-    inference_profile_arn,
-    physical_name,
-)
+from inferplane.components.aws.arns import foundation_model_arn, inference_profile_arn
+from inferplane.components.aws.checks import botocore_enum, check_region
+from inferplane.components.aws.iam import Statement
+from inferplane.components.aws.naming import physical_name
 
 
 def test_statement_refuses_a_wildcard_resource() -> None:
