@@ -51,6 +51,8 @@ class RouterVpc:
     """The subnets route to the internet through NAT (AWS APIs, function URLs)."""
     interface_endpoints: tuple[str, ...] = ()
     """Interface endpoint services in the VPC (``bedrock-runtime``...), if any."""
+    security_group_ids: tuple[pulumi.Input[str], ...] = ()
+    """More groups the router's ENIs carry (its managed state's client group)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,7 +166,9 @@ class LambdaRouter(RouterService):
             egress.append((f"peer-{index}", peer.listener_port, to_peer))
         for label, port, peer_args in egress:
             self._egress_rule(f"{name}-out-{label}", group.id, port, peer_args, args)
-        return LambdaVpc(subnet_ids=vpc.subnet_ids, security_group_ids=(group.id,))
+        return LambdaVpc(
+            subnet_ids=vpc.subnet_ids, security_group_ids=(group.id, *vpc.security_group_ids)
+        )
 
     def _egress_rule(
         self,

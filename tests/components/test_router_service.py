@@ -288,7 +288,15 @@ def test_each_platform_takes_only_its_own_arguments() -> None:
             "name_prefix",
         },
         ContainerAppRouterArgs: image
-        | {"region", "managed_environment", "network", "grants", "public", "name_prefix"},
+        | {
+            "region",
+            "managed_environment",
+            "network",
+            "grants",
+            "public",
+            "name_prefix",
+            "secret_environment",  # the managed state's URL (deployment.router_state)
+        },
         KubernetesRouterArgs: image
         | {"provider", "namespace", "targets", "callers", "scrapers", "internet", "grants", "eks"},
         EdgeRouterArgs: shared | {"url", "site"},

@@ -24,9 +24,11 @@ from tests.conftest import ROOT
 
 # Every public component, by name: a new one must be added here (and so be looked at).
 PUBLIC = {
+    "AwsRouterState",
     "AzureMlEndpoint",
     "AzureNetwork",
     "AzureOpenAI",
+    "AzureRouterState",
     "Bedrock",
     "CloudRunRouter",
     "CloudRunService",
@@ -35,6 +37,7 @@ PUBLIC = {
     "EdgeFleet",
     "EdgeRouter",
     "EdgeSite",
+    "GcpRouterState",
     "GoogleFederatedIdentity",
     "GoogleFederatedRole",
     "GpuFleet",
