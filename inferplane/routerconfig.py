@@ -34,6 +34,7 @@ from inferplane.router.config import (
     Timeouts,
 )
 from inferplane.router.contract import METRICS_PORT
+from inferplane.router.telemetry import TelemetryConfig
 from inferplane.spec import StackSpec
 from inferplane.spec.checks import classes_allowed_at, router_location
 from inferplane.spec.semantic_cache import SemanticCacheSpec
@@ -114,10 +115,12 @@ def render_router_config(
                 routes=k.routes,
                 rate_limit_rpm=k.rate_limit_rpm,
                 team=k.team,
+                budget_usd=k.budget_usd,
             )
             for k in router.keys
         ),
-        auth_required=bool(router.keys),
+        # Keys created through the admin API need auth on even before the first exists.
+        auth_required=bool(router.keys) or router.admin_key is not None,
         cache=CacheConfig(
             exact=ExactCacheConfig(enabled=router.cache.exact, ttl_s=router.cache.ttl_s),
             semantic=_semantic_cache(router.cache.semantic),
@@ -131,8 +134,19 @@ def render_router_config(
         else None,
         # A server scaled to zero is woken by the router's demand, which the cluster's
         # Prometheus reads on the operator port (inferplane.spec.wake).
-        admin=AdminConfig(port=METRICS_PORT, host="0.0.0.0") if wakes(spec) else AdminConfig(),
+        admin=_admin(spec),
+        telemetry=TelemetryConfig(otlp_endpoint=router.otlp_endpoint),
     )
+
+
+def _admin(spec: StackSpec) -> AdminConfig:
+    """The operator listener when a scaled-to-zero server needs the router's demand, and
+    the admin API when the spec names its credential."""
+    key = spec.router.admin_key
+    api_key = SecretRef(**key.model_dump()) if key is not None else None
+    if wakes(spec):
+        return AdminConfig(port=METRICS_PORT, host="0.0.0.0", api_key=api_key)
+    return AdminConfig(api_key=api_key)
 
 
 def _semantic_cache(semantic: SemanticCacheSpec | None) -> SemanticCacheConfig:

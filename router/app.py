@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .admin import admin_handler
 from .backends import ChatBackend
 from .bounds import RequestTimeoutError, server_options
 from .config import RouterConfig
 from .core import Gateway, Request, Response
 from .errors import BodyTooLargeError, NotFoundError, RequestError, RouterError
+from .streamwrite import write_stream
 
 __all__ = ["GATEWAY", "create_app", "create_operator_app"]
 
@@ -64,7 +66,7 @@ def create_app(
         )
         if response.stream is None:
             return _plain(response)
-        return await _write_stream(request, response)
+        return await write_stream(request, response, core)
 
     async def start(_: web.Application) -> None:
         await core.start()
@@ -72,6 +74,7 @@ def create_app(
     async def stop(_: web.Application) -> None:
         await core.close()
 
+    app.router.add_route("*", "/admin/{tail:.*}", admin_handler(core.access))
     app.router.add_route("*", "/{tail:.*}", handle)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
@@ -120,9 +123,10 @@ def _quiet_parse_errors() -> None:
 
 def create_operator_app(core: Gateway) -> web.Application:
     """The operator listener (``admin.port``): ``/metrics``, ``/readyz`` (with the target
-    list) and ``/healthz`` without a credential, nothing else. It shares the core of the
+    list) and ``/healthz`` without a credential, and the admin API (``/admin/*``) with
+    the admin credential only (``router.admin``). It shares the core of the
     main app, which starts and closes it."""
-    app = web.Application(client_max_size=1024)
+    app = web.Application(client_max_size=64 * 1024)  # admin API bodies are small
 
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.path not in _OPERATOR_PATHS:
@@ -131,6 +135,7 @@ def create_operator_app(core: Gateway) -> web.Application:
         operator = Request(request.method, request.path, {}, b"", request.remote or "", True)
         return _plain(await core.handle(operator))
 
+    app.router.add_route("*", "/admin/{tail:.*}", admin_handler(core.access))
     app.router.add_route("*", "/{tail:.*}", handle)
     return app
 
@@ -162,16 +167,3 @@ def _closing(response: Response) -> web.Response:
     answer = _plain(response)
     answer.force_close()
     return answer
-
-
-async def _write_stream(request: web.Request, response: Response) -> web.StreamResponse:
-    assert response.stream is not None
-    out = web.StreamResponse(status=response.status, headers=response.headers)
-    try:
-        await out.prepare(request)
-        async for block in response.stream:
-            await out.write(block)
-        await out.write_eof()
-    finally:
-        await response.stream.aclose()  # type: ignore[attr-defined]
-    return out

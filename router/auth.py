@@ -14,7 +14,7 @@ import secrets
 from .config import KeyConfig
 from .errors import AuthenticationError
 
-__all__ = ["KeyRing", "hash_key", "new_key"]
+__all__ = ["KeyRing", "hash_key", "new_key", "presented_key"]
 
 _MEMO_SIZE = 4096
 
@@ -40,7 +40,7 @@ class KeyRing:
 
     def authenticate(self, authorization: str | None, api_key: str | None = None) -> KeyConfig:
         """The key presented as ``Authorization: Bearer <key>`` (or ``api-key``)."""
-        presented = _bearer(authorization) or api_key
+        presented = presented_key(authorization, api_key)
         if not presented:
             raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
         if not presented.isascii():
@@ -66,6 +66,11 @@ class KeyRing:
             if hmac.compare_digest(hash_key(presented, key.salt), key.sha256):
                 found = key
         return found
+
+
+def presented_key(authorization: str | None, api_key: str | None = None) -> str | None:
+    """The key a request presents: ``Authorization: Bearer <key>``, else ``api_key``."""
+    return _bearer(authorization) or api_key
 
 
 def _bearer(header: str | None) -> str | None:

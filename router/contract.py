@@ -12,7 +12,14 @@ run-time dependencies.
 
 from __future__ import annotations
 
-__all__ = ["CONFIG_ENV", "CONFIG_FILE", "CONFIG_PATH", "METRICS_PORT", "ROUTER_PORT"]
+__all__ = [
+    "CONFIG_ENV",
+    "CONFIG_FILE",
+    "CONFIG_PATH",
+    "LAMBDA_RUN_SCRIPT",
+    "METRICS_PORT",
+    "ROUTER_PORT",
+]
 
 CONFIG_ENV = "INFERPLANE_ROUTER_CONFIG"
 """Environment variable holding the RouterConfig JSON (or a path to a file with it)."""
@@ -26,3 +33,6 @@ METRICS_PORT = 9464
 """The operator listener of a router on Kubernetes (``admin.port``: ``/metrics`` without a
 credential), opened only to the cluster's Prometheus by the NetworkPolicy, when a model
 server scaled to zero needs the router's demand to wake it (``inferplane.spec.wake``)."""
+LAMBDA_RUN_SCRIPT = "run.sh"
+"""The Lambda zip's startup script (the function's handler under the Lambda Web Adapter
+layer, ``components/aws/web_adapter.py``): it serves on ``AWS_LWA_PORT``."""

@@ -40,6 +40,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 
+from .access import Access
 from .accesslog import AccessLog
 from .backends import BackendContext, ChatBackend, build_backend
 from .chat import ChatRequest, parse_chat_request
@@ -62,6 +63,7 @@ from .pipeline.wire import (
     Response,
     error_response,
 )
+from .redisconn import connect
 from .resilience import CircuitBreaker
 from .semantic.cache import SemanticCache
 from .state import FailSafeStore, MemoryStore, RedisStore, StateStore
@@ -102,8 +104,9 @@ class Gateway:
         }
         self.store = store if store is not None else _default_store(config, self.context)
         self.breakers = {name: CircuitBreaker(config.breaker, clock) for name in config.targets}
-        self.accounting = Accounting(config, access_log)
-        self.admission = Admission(config, self.store)
+        self.access = Access(config, self.context)  # run-time keys, budgets, admin API
+        self.accounting = Accounting(config, access_log, self.access.budgets)
+        self.admission = Admission(config, self.store, self.access)
         self.routing = Routing(config, pii, self.accounting)
         self.caching = Caching(
             config, self.store, self.backends, self.accounting, self.context.resolve_secret
@@ -131,6 +134,7 @@ class Gateway:
             await backend.close()
         await self.context.close()
         await self.store.close()
+        await self.access.close()
         await self.caching.close()
         await self.accounting.stop()
 
@@ -226,11 +230,7 @@ class Gateway:
 def _default_store(config: RouterConfig, context: BackendContext) -> StateStore:
     state = config.state
     if state.backend == "redis":
-        if state.url is None:
-            raise RouterError("state.backend is 'redis' but state.url is not set")
-        url = context.resolve_secret(state.url)
-        redis = RedisStore.from_url(
-            url, prefix=f"inferplane:{config.stack}", timeout_s=state.timeout_s
-        )
+        client = connect(state, context.resolve_secret)  # state.url, state.ca
+        redis = RedisStore(client, prefix=f"inferplane:{config.stack}")
         return FailSafeStore(redis, retry_s=state.retry_s)
     return MemoryStore(config.cache.exact.max_entries)

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import StateUnavailableError
+from .redisconn import from_url
 
 if TYPE_CHECKING:
     import redis.asyncio
 
-__all__ = ["FailSafeStore", "MemoryStore", "RedisStore", "StateStore", "redis_client"]
+__all__ = ["FailSafeStore", "MemoryStore", "RedisStore", "StateStore"]
 
 logger = logging.getLogger("inferplane.router")
 
@@ -105,7 +106,9 @@ class RedisStore:
 
     @classmethod
     def from_url(cls, url: str, prefix: str, timeout_s: float = 0.25) -> RedisStore:
-        return cls(redis_client(url, timeout_s), prefix)
+        # No client-side retries: a store that does not answer at once is treated as down
+        # by FailSafeStore, which decides when to try again.
+        return cls(from_url(url, timeout_s), prefix)
 
     async def hit(self, key: str, window_s: int) -> int:
         window = int(time.time() // window_s)
@@ -135,22 +138,6 @@ class RedisStore:
     async def close(self) -> None:
         with contextlib.suppress(*self._failures):
             await self._redis.aclose()
-
-
-def redis_client(url: str, timeout_s: float) -> redis.asyncio.Redis:
-    """A client that gives up after ``timeout_s``: no client-side retries, a store that
-    does not answer at once is treated as down by its user (FailSafeStore, the semantic
-    cache), which decides when to try again."""
-    import redis.asyncio
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-
-    return redis.asyncio.Redis.from_url(
-        url,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=timeout_s,
-        retry=Retry(NoBackoff(), 0),
-    )
 
 
 def _unavailable(exc: BaseException) -> StateUnavailableError:

@@ -36,6 +36,10 @@ ARCHITECTURES = ("x86_64", "arm64")
 INVOKE_MODES = ("BUFFERED", "RESPONSE_STREAM")
 VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 _HANDLER = r"^[A-Za-z0-9_.\-/]+\.[A-Za-z_][A-Za-z0-9_]*$"
+_LAYER = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$"
+_SETTABLE_AWS_ENV = r"^AWS_(LAMBDA_EXEC_WRAPPER|LWA_[A-Z0-9_]+)$"
+"""The ``AWS_`` variables a function may set: a runtime wrapper and its (the Lambda Web
+Adapter's) settings; Lambda reserves the rest."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ class LambdaFunctionArgs:
     """URL auth NONE instead of AWS_IAM. Only when the spec declares it; policies decide."""
     invoke_mode: Literal["BUFFERED", "RESPONSE_STREAM"] = "BUFFERED"
     """RESPONSE_STREAM streams the body (the handler must be a streaming handler)."""
+    layers: tuple[str, ...] = ()
+    """Layer version ARNs (e.g. the Lambda Web Adapter's, which streams a web server)."""
     vpc: LambdaVpc | None = None
     """Run inside a VPC (attaches the VPC access managed policy)."""
     model: str = ""
@@ -108,12 +114,16 @@ def _check(args: LambdaFunctionArgs) -> None:
         check_range("reserved_concurrency", args.reserved_concurrency, 0, 1000)
     check_choice("log_retention_days", args.log_retention_days, LOG_RETENTION_DAYS)
     check_choice("invoke_mode", args.invoke_mode, INVOKE_MODES)
+    for layer in args.layers:
+        if not re.match(_LAYER, layer):
+            raise ValueError(f"layers: {layer!r} is not a layer version ARN")
     if args.vpc is not None and not (args.vpc.subnet_ids and args.vpc.security_group_ids):
         raise ValueError("vpc: needs at least one subnet_id and one security_group_id")
     if not args.openai_base_path.startswith("/"):
         raise ValueError(f"openai_base_path: {args.openai_base_path!r} must start with '/'")
     for key in args.environment:
-        if key.startswith("AWS_") or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", key):
+        reserved = key.startswith("AWS_") and not re.match(_SETTABLE_AWS_ENV, key)
+        if reserved or not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", key):
             raise ValueError(f"environment: {key!r} is reserved or not a variable name")
 
 
@@ -227,6 +237,7 @@ class LambdaFunction(TargetComponent):
             handler=args.handler,
             runtime=args.runtime,
             architectures=[args.architecture],
+            layers=list(args.layers) or None,
             memory_size=args.memory_mb,
             timeout=args.timeout_s,
             reserved_concurrent_executions=args.reserved_concurrency,

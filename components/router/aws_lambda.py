@@ -1,7 +1,10 @@
 """The router on AWS Lambda: a function URL with AWS_IAM auth running the router's zip,
-its role allowed exactly the AWS targets' grants. With a ``vpc`` it runs in that VPC's
-private subnets with a security group each peer (a GPU fleet's internal ALB) admits, and
-reaches AWS APIs and function URLs through the subnets' NAT gateways."""
+streamed through the AWS Lambda Web Adapter layer (``components/aws/web_adapter.py``:
+the zip's ``run.sh`` starts the same aiohttp server as every platform, behind a
+RESPONSE_STREAM URL), its role allowed exactly the AWS targets' grants. With a ``vpc`` it
+runs in that VPC's private subnets with a security group each peer (a GPU fleet's
+internal ALB) admits, and reaches AWS APIs and function URLs through the subnets' NAT
+gateways."""
 
 from __future__ import annotations
 
@@ -12,15 +15,14 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import pulumi
 
 from inferplane.components.router.aws_policy import invoke_policy
-from inferplane.components.router.service import RouterRuntimeArgs, RouterService
+from inferplane.components.router.service import HEALTH_PATH, RouterRuntimeArgs, RouterService
 from inferplane.components.wiring import Grant, RouterIdentity, RouterNetwork
+from inferplane.router.contract import ROUTER_PORT
 
 if TYPE_CHECKING:
     from inferplane.components.aws.lambda_function import LambdaFunction, LambdaVpc
 
-__all__ = ["LAMBDA_HANDLER", "LambdaRouter", "LambdaRouterArgs", "RouterVpc", "VpcPeer"]
-
-LAMBDA_HANDLER = "lambda_entry.handler"
+__all__ = ["LambdaRouter", "LambdaRouterArgs", "RouterVpc", "VpcPeer"]
 
 
 class VpcPeer(Protocol):
@@ -49,6 +51,8 @@ class RouterVpc:
     """The subnets route to the internet through NAT (AWS APIs, function URLs)."""
     interface_endpoints: tuple[str, ...] = ()
     """Interface endpoint services in the VPC (``bedrock-runtime``...), if any."""
+    security_group_ids: tuple[pulumi.Input[str], ...] = ()
+    """More groups the router's ENIs carry (its managed state's client group)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,18 +101,23 @@ class LambdaRouter(RouterService):
     def _function(
         self, name: str, args: LambdaRouterArgs, placement: LambdaVpc | None
     ) -> LambdaFunction:
+        from inferplane.components.aws import web_adapter
         from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
 
+        adapter = web_adapter.adapter_environment(ROUTER_PORT, HEALTH_PATH)
         return LambdaFunction(
             f"{name}-fn",
             LambdaFunctionArgs(
                 region=args.region,
                 code=args.code,
-                handler=LAMBDA_HANDLER,
+                # The same aiohttp server as elsewhere, streamed by the adapter layer.
+                handler=web_adapter.RUN_SCRIPT,
+                layers=(web_adapter.layer_arn(args.region, args.architecture),),
+                invoke_mode="RESPONSE_STREAM",
                 labels=args.labels,
                 name_prefix=args.name_prefix,
                 architecture=args.architecture,
-                environment=self.environment(args),
+                environment={**self.environment(args), **adapter},
                 memory_mb=args.memory_mb,
                 timeout_s=900,
                 # One request per execution environment: capping concurrency would queue
@@ -157,7 +166,9 @@ class LambdaRouter(RouterService):
             egress.append((f"peer-{index}", peer.listener_port, to_peer))
         for label, port, peer_args in egress:
             self._egress_rule(f"{name}-out-{label}", group.id, port, peer_args, args)
-        return LambdaVpc(subnet_ids=vpc.subnet_ids, security_group_ids=(group.id,))
+        return LambdaVpc(
+            subnet_ids=vpc.subnet_ids, security_group_ids=(group.id, *vpc.security_group_ids)
+        )
 
     def _egress_rule(
         self,

@@ -43,6 +43,9 @@ class ContainerAppRouterArgs(RouterImageArgs):
     """External ingress (API keys still apply)."""
     name_prefix: str = "router"
     """The app's name."""
+    secret_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Environment variables whose values are secrets (Container Apps secrets), e.g. the
+    managed state's URL (``inferplane.deployment.router_state``)."""
 
 
 class ContainerAppRouter(RouterService):
@@ -73,6 +76,7 @@ class ContainerAppRouter(RouterService):
                 location=args.region,
                 app_name=args.name_prefix,
                 container=args.container(self.environment(args), _size(args.memory_mb)),
+                secret_env=args.secret_environment,
                 min_replicas=0,
                 max_replicas=args.replicas,
                 external=args.public,

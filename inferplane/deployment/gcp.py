@@ -31,6 +31,7 @@ from inferplane.components.router import RouterArgs
 from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
 from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext, required
+from inferplane.deployment.router_state import on_cloud_run
 from inferplane.errors import Issue, SpecError
 from inferplane.spec.targets import CloudRunTarget, VertexTarget
 
@@ -154,7 +155,7 @@ def router_on_cloud_run(
         public=router_spec.public,
         name_prefix=ctx.resource_name("router"),
     )
-    return CloudRunRouter("router", args)
+    return CloudRunRouter("router", on_cloud_run(args, ctx))  # router.state
 
 
 def _router_egress(

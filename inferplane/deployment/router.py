@@ -27,6 +27,7 @@ from inferplane.components.router.kubernetes import (
 from inferplane.components.wiring import Grant
 from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext, required
+from inferplane.deployment.router_state import on_container_app, on_lambda
 from inferplane.errors import Issue, SpecError
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
@@ -90,7 +91,7 @@ def _on_lambda(
         public=router_spec.public,
         name_prefix=ctx.resource_name("router"),
     )
-    return LambdaRouter("router", args)
+    return LambdaRouter("router", on_lambda(args, ctx))  # router.state
 
 
 def _on_kubernetes(
@@ -167,7 +168,7 @@ def _on_container_app(
         public=router_spec.public,
         name_prefix=ctx.resource_name("router"),
     )
-    return ContainerAppRouter("router", args)
+    return ContainerAppRouter("router", on_container_app(args, ctx))  # router.state
 
 
 _HOSTING: dict[str, Hosting] = {

@@ -15,6 +15,9 @@ Streaming: the managed Python runtime cannot stream a function-URL response (Lam
 response streaming is for Node.js managed runtimes and custom runtimes), so a streamed
 chat completion is collected and returned whole as ``text/event-stream``; the router's
 error event and missing ``[DONE]`` still reach the client when an upstream fails mid-way.
+The stack's router therefore does not use this handler: it runs the zip's ``run.sh``
+under the Lambda Web Adapter layer, which streams (components/aws/web_adapter.py); it stays
+for a function without the layer (a region where none is published, a local harness).
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
-"""The router's AWS Lambda deployment package: a deterministic zip holding the handler
-(``lambda_entry.py``), the ``router`` package and its dependencies unpacked from manylinux
-wheels for the Lambda runtime's Python and architecture.
+"""The router's AWS Lambda deployment package: a deterministic zip holding the startup
+script the Lambda Web Adapter runs (``run.sh``, the function's handler: see
+``components/aws/web_adapter.py``), the buffered function-URL handler
+(``lambda_entry.py``, for a function without the adapter layer), the ``router`` package
+and its dependencies unpacked from manylinux wheels for the Lambda runtime's Python and
+architecture.
 
 Deterministic: entries sorted, every timestamp 1980-01-01 00:00:00 (the earliest a zip can
 hold), Unix modes 0644/0755, deflate level 6, no extra fields, no directory entries.
@@ -19,7 +22,7 @@ from inferplane.errors import BuildError
 from inferplane.packaging import lambda_entry
 from inferplane.packaging.source import router_files
 from inferplane.packaging.wheels import Target, download_wheels, install_wheels
-from inferplane.router.contract import CONFIG_FILE
+from inferplane.router.contract import CONFIG_FILE, LAMBDA_RUN_SCRIPT
 
 __all__ = [
     "HANDLER",
@@ -33,7 +36,9 @@ __all__ = [
 RUNTIME = "python3.12"
 RUNTIMES = ("python3.11", "python3.12", "python3.13")
 """Lambda's managed Python runtimes the wheels can target."""
-HANDLER = "lambda_entry.handler"
+HANDLER = LAMBDA_RUN_SCRIPT
+"""The function's handler: the Lambda Web Adapter layer executes it."""
+RUN_SCRIPT_SOURCE = Path(__file__).with_name("lambda_run.sh")
 LAMBDA_ARCHES = {"amd64": "x86_64", "arm64": "arm64"}
 """Our architecture names -> Lambda's ``architectures`` values."""
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -89,6 +94,7 @@ def build_lambda_zip(
     for name, path in router_files(source_root, require="core.py"):
         members[name] = path.read_bytes()
     members["lambda_entry.py"] = Path(lambda_entry.__file__).read_bytes()
+    members[LAMBDA_RUN_SCRIPT] = RUN_SCRIPT_SOURCE.read_bytes()
     if config_json is not None:
         members[CONFIG_FILE] = config_json.encode("utf-8")
     unzipped = sum(len(data) for data in members.values())
@@ -120,7 +126,7 @@ def write_zip(out: Path, members: dict[str, bytes]) -> None:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, so external_attr carries the mode
-            executable = name.endswith(".so") or ".so." in name
+            executable = name.endswith(".so") or ".so." in name or name == LAMBDA_RUN_SCRIPT
             info.external_attr = (0o100755 if executable else 0o100644) << 16
             archive.writestr(info, members[name], compresslevel=6)
     os.replace(tmp.name, out)

@@ -125,6 +125,29 @@ RESOURCE_OUTPUTS: dict[str, Outputs] = {
     "azure-native:resources:ResourceGroup": lambda name, inputs, _r: {
         "name": inputs.get("resourceGroupName", name),
     },
+    # The router's managed state (components/<cloud>/router_state.py).
+    "aws:elasticache/serverlessCache:ServerlessCache": lambda name, inputs, region: {
+        "endpoints": [
+            {
+                "address": f"{inputs.get('name', name)}-{_short(name)}.serverless.{region}"
+                ".cache.amazonaws.com",
+                "port": 6379,
+            }
+        ],
+    },
+    "gcp:redis/instance:Instance": lambda name, _i, _r: {
+        "host": f"10.129.0.{int(_short(name), 16) % 200 + 10}",
+        "port": 6378,
+        "authString": f"offline-auth-{_short(name)}",
+        "serverCaCerts": [
+            {"cert": "-----BEGIN CERTIFICATE-----\noffline\n-----END CERTIFICATE-----\n"}
+        ],
+    },
+    "azure-native:redis:Redis": lambda name, inputs, _r: {
+        "name": inputs.get("name", name),
+        "hostName": f"{inputs.get('name', name)}.redis.cache.windows.net",
+        "sslPort": 6380,
+    },
 }
 
 
@@ -261,6 +284,10 @@ INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "projectId": GCP_PROJECT,
         "number": "123456789012",
         "id": GCP_PROJECT,
+    },
+    "azure-native:redis:listRedisKeys": lambda args: {
+        "primaryKey": f"offline-key-{_short(str(args.get('name', '')))}",
+        "secondaryKey": "offline-secondary",
     },
     "azure-native:authorization:getClientConfig": lambda _a: {
         "subscriptionId": AZURE_SUBSCRIPTION,

@@ -22,6 +22,10 @@ __all__ = [
 RouterPlatform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
 PLATFORM_CLOUD: dict[str, str] = {"lambda": "aws", "cloud_run": "gcp", "container_app": "azure"}
 """The cloud of each serverless router platform (kubernetes/edge run beside a target)."""
+SCALES_OUT = frozenset(PLATFORM_CLOUD)
+"""Platforms that add router instances by themselves (and where the stack can provision
+the managed Redis they share)."""
+RouterState = Literal["auto", "memory", "managed"]
 
 
 class ApiKey(SpecModel):
@@ -36,6 +40,8 @@ class ApiKey(SpecModel):
     rate_limit_rpm: int | None = Field(default=None, ge=1)
     team: Name | None = None
     """The tenant the key belongs to: keys of one team share cached answers."""
+    budget_usd: float | None = Field(default=None, gt=0)
+    """Spend allowed per calendar month (UTC) at the targets' prices; over it: 429."""
 
 
 class SecretLocation(SpecModel):
@@ -92,17 +98,50 @@ class RouterSpec(SpecModel):
     """Maximum replicas on cloud_run, container_app and kubernetes; Lambda scales with
     requests (one request per execution environment)."""
     redis: SecretLocation | None = None
-    """Where the URL of a shared Redis lives. With it, rate limits and the exact cache are
-    shared by all replicas; without it each replica keeps its own (limits per replica)."""
+    """Where the URL of a shared Redis lives. With it, keys created at run time, budgets,
+    rate limits and the caches are shared by all replicas."""
+    state: RouterState = "auto"
+    """Without ``redis``, on Lambda, Cloud Run and Container Apps (which add instances by
+    themselves): ``auto`` and ``managed`` provision a managed Redis in the router's network
+    (ElastiCache Serverless, Memorystore, Azure Cache for Redis:
+    ``inferplane.deployment.router_state``); ``memory`` keeps state per replica (refused
+    in prod where more than one may run: IP-SAF-012). On Kubernetes, name a Redis with
+    ``redis`` when ``replicas`` > 1."""
+    admin_key: SecretLocation | None = None
+    """Where the admin API's credential lives (``/admin/*``: keys, budgets, spend at run
+    time); None: the admin API is off."""
     memory_mb: int = Field(default=512, ge=128, le=10240)
+    otlp_endpoint: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
+    """An OpenTelemetry collector's OTLP/gRPC endpoint (``https://collector:4317``): the
+    router exports GenAI spans and metrics there (no prompts or answers). None: off, and
+    the SDK is not even loaded (``OTEL_EXPORTER_OTLP_ENDPOINT`` can still switch it on)."""
 
     def cloud_region(self, provider_regions: Mapping[str, str]) -> str | None:
         """The region of a serverless router: ``region``, else the stack's provider region."""
         cloud = PLATFORM_CLOUD.get(self.platform)
         return (self.region or provider_regions.get(cloud)) if cloud else None
 
+    def managed_state(self) -> bool:
+        """Whether the stack provisions the router's Redis (``state``)."""
+        if self.redis is not None or self.state == "memory":
+            return False
+        # Provisioned where the platform is a cloud's serverless one; a Kubernetes router
+        # with more than one replica names its Redis (``redis``), IP-SAF-012 checks prod.
+        return self.platform in SCALES_OUT and (self.state == "managed" or self.may_scale_out())
+
+    def may_scale_out(self) -> bool:
+        """Whether more than one replica of the router may run at once."""
+        return self.replicas > 1 or self.platform in SCALES_OUT
+
     @model_validator(mode="after")
     def _placed(self) -> RouterSpec:
         if self.platform in ("kubernetes", "edge") and self.target is None:
             raise ValueError(f"platform {self.platform!r} needs target (the target to run beside)")
+        if self.state == "managed" and self.redis is not None:
+            raise ValueError("state 'managed' and redis exclude each other: pick one")
+        if self.state == "managed" and self.platform not in SCALES_OUT:
+            raise ValueError(
+                f"state 'managed': no managed Redis is provisioned on platform "
+                f"{self.platform!r}; name one with redis (a secret location of its URL)"
+            )
         return self

@@ -25,7 +25,7 @@ def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
     config, admission = gateway.config, gateway.admission
 
     async def models(request: Request, request_id: str) -> Response:
-        key = admission.authenticate(request.headers) if config.auth_required else None
+        key = await admission.authenticate(request.headers) if config.auth_required else None
         routes = [r for r in config.routes if key is None or not key.routes or r.name in key.routes]
         names = [r.match.alias for r in routes if r.match.alias]
         names += [t for r in routes for t in r.targets if t not in names]

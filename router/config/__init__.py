@@ -38,6 +38,7 @@ from .targets import (
     TargetConfig,
     Timeouts,
 )
+from .telemetry import TelemetryConfig
 
 __all__ = [
     "ANONYMOUS_TENANT",
@@ -59,6 +60,7 @@ __all__ = [
     "StateConfig",
     "TargetAuth",
     "TargetConfig",
+    "TelemetryConfig",
     "Timeouts",
 ]
 
@@ -87,6 +89,8 @@ class RouterConfig(Model):
     the client). A request of such a class is refused before any target is considered."""
     pii_data_class: str | None = None
     """Data class a request is raised to when its prompt carries PII (None: detection off)."""
+    telemetry: TelemetryConfig = TelemetryConfig()
+    """OpenTelemetry export (GenAI conventions): off unless an OTLP endpoint is set."""
 
     @model_validator(mode="after")
     def _references_exist(self) -> RouterConfig:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import Model
+from .base import Model, SecretRef
 
 __all__ = ["ANONYMOUS_TENANT", "AdminConfig", "KeyConfig"]
 
@@ -29,6 +29,11 @@ class KeyConfig(Model):
     team: str | None = None
     """The tenant this key belongs to: keys of one team share cached answers; keys without
     a team are each their own tenant. Nothing cached is ever shared across tenants."""
+    budget_usd: float | None = Field(default=None, gt=0)
+    """Spend allowed per calendar month (UTC), priced from the targets' token prices
+    (``router.budgets``); None: no budget of its own (its team's may still apply)."""
+    expires_at: int | None = Field(default=None, ge=0)
+    """Unix time after which the key is refused; None: it does not expire."""
 
     @property
     def tenant(self) -> str:
@@ -49,3 +54,6 @@ class AdminConfig(Model):
     credential (for a scraper in the pod or host network): never expose it publicly."""
     host: str = "127.0.0.1"
     """Address of the ``port`` listener."""
+    api_key: SecretRef | None = None
+    """The admin API's credential (``/admin/*``: keys, budgets, spend), compared in
+    constant time with ``Authorization: Bearer``. None: the admin API is off."""

@@ -47,6 +47,9 @@ class LimitsConfig(Model):
     is closed."""
     max_tokens: int | None = None
     """Cap applied to every request's max_tokens (routes may cap lower)."""
+    stream_write_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """A streamed answer's block must be accepted by the client within this many seconds;
+    a client that stops reading is cut off and its upstream stream closed."""
     blocking_threads: int = Field(default=16, ge=1, le=256)
     """Size of the thread pool that runs blocking SDK calls (boto3) off the event loop."""
     anonymous_rpm_per_client: int | None = Field(default=600, ge=1)
@@ -61,6 +64,9 @@ class StateConfig(Model):
 
     backend: Literal["memory", "redis"] = "memory"
     url: SecretRef | None = None
+    ca: SecretRef | None = None
+    """PEM CA that signs the store's TLS certificate when it is not a public CA's
+    (Memorystore with transit encryption); None: the system trust store."""
     timeout_s: float = Field(default=0.25, gt=0, le=10)
     """Connect and read timeout of one Redis call; a slower store counts as down."""
     retry_s: float = Field(default=2.0, gt=0)

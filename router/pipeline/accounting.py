@@ -4,15 +4,19 @@ line (the reason, never a traceback)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
 
 from ..accesslog import AccessLog
 from ..backends import Usage
+from ..budgets import Budgets
 from ..config import RouterConfig
 from ..errors import RouterError
 from ..metrics import Metrics
+from ..opsmetrics import OperatorMetrics
+from ..telemetry import telemetry_for
 from .call import Call
 from .wire import Request
 
@@ -24,11 +28,20 @@ logger = logging.getLogger("inferplane.router")
 class Accounting:
     """Metrics and the access log of one router; the other stages report here."""
 
-    def __init__(self, config: RouterConfig, access_log: AccessLog | None = None) -> None:
+    def __init__(
+        self,
+        config: RouterConfig,
+        access_log: AccessLog | None = None,
+        budgets: Budgets | None = None,
+    ) -> None:
         self.targets = config.targets
         self.logging = config.access_log
         self.metrics = Metrics()
         self.access_log = access_log or AccessLog()
+        self.budgets = budgets
+        """Charged with each answer's cost per key and team (``router.budgets``)."""
+        self.ops = OperatorMetrics(budgets)
+        self.telemetry = telemetry_for(config)  # no-op unless an OTLP endpoint is set
 
     def start(self) -> None:
         if self.logging:
@@ -36,6 +49,7 @@ class Accounting:
 
     async def stop(self) -> None:
         await self.access_log.stop()
+        await asyncio.to_thread(self.telemetry.shutdown)  # flushes to the collector
 
     def attempt(self, target: str, outcome: str) -> None:
         self.metrics.attempt(target, outcome)
@@ -83,10 +97,13 @@ class Accounting:
         route = call.decision.route.name
         reason = "ok" if status < 400 else "stream_interrupted"
         self.metrics.request(route, target, status, c.data_class, reason)
+        self.telemetry.record(call, target, status, usage, cached)
         cost = 0.0
         if not cached:
             cost = self.cost(target, usage)
             self.metrics.usage(target, usage.prompt_tokens, usage.completion_tokens, cost)
+            if call.key is not None and self.budgets is not None:
+                self.budgets.charge(call.key, cost)
             self.metrics.upstream_latency(target, time.perf_counter() - call.upstream_started)
         if self.logging:
             self.access_log.record(
@@ -128,4 +145,4 @@ class Accounting:
         """The ``/metrics`` body, with the gauges read now: ``breakers`` maps each target
         to its circuit state."""
         self.metrics.gauges(breakers, self.access_log.dropped, state_degraded)
-        return self.metrics.render()
+        return self.metrics.render() + self.ops.render()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from ..access import Access
 from ..auth import KeyRing
 from ..bounds import check_body_size, check_items, off_loop, precheck_items
 from ..chat import ChatRequest
@@ -20,10 +21,10 @@ __all__ = ["Admission"]
 class Admission:
     """Who may send this request, and is it within the router's bounds."""
 
-    def __init__(self, config: RouterConfig, store: StateStore) -> None:
+    def __init__(self, config: RouterConfig, store: StateStore, access: Access) -> None:
         self.limits = config.limits
         self.auth_required = config.auth_required
-        self.keys = KeyRing(config.keys)
+        self.access = access  # keys of the config and of the admin API, budgets
         self.limiter = RateLimiter(config, store)
         self.operators = KeyRing(config.admin.keys)
         self.operator_keys = bool(config.admin.keys)
@@ -35,17 +36,19 @@ class Admission:
         ``parse`` runs off the event loop for large bodies (``router.bounds``)."""
         limits, size = self.limits, len(request.body)
         check_body_size(size, limits)
-        key = self.authenticate(request.headers) if self.auth_required else None
+        key = await self.authenticate(request.headers) if self.auth_required else None
+        if key is not None:
+            await self.access.budgets.check(key)
         precheck_items(request.body, limits)
         chat = await off_loop(size, limits, parse, request.body)
         check_items(chat, limits)
         await self.limiter.check(key, request.client)
         return key, chat
 
-    def authenticate(self, headers: Mapping[str, str]) -> KeyConfig:
+    async def authenticate(self, headers: Mapping[str, str]) -> KeyConfig:
         """The API key of a request: ``Authorization: Bearer``, or the key headers of the
         APIs the router speaks (Azure OpenAI's ``api-key``, Anthropic's ``x-api-key``)."""
-        return self.keys.authenticate(
+        return await self.access.authenticate(
             headers.get("authorization"), headers.get("api-key") or headers.get("x-api-key")
         )
 

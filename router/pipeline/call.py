@@ -35,6 +35,8 @@ class Call:
     upstream_started: float = 0.0
     """When the answering attempt's upstream call began (``inferplane_upstream_seconds``
     runs from here, not from the request's start)."""
+    first_token_at: float = 0.0
+    """When a streamed answer's first block arrived (0: not streamed); for telemetry."""
 
     def headers(self, target: str, content_type: str, cache: str) -> dict[str, str]:
         """The headers of an answer: who answered, by which route, for which data class."""

@@ -96,6 +96,7 @@ class Dispatch:
             return first, blocks, usage
 
         name, (first, blocks, usage) = await self.attempts(call, attempt)
+        call.first_token_at = time.perf_counter()
         return name, self._relay(call, name, first, blocks, usage)
 
     async def _relay(

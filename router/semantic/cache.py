@@ -34,6 +34,7 @@ from ..backends import Usage
 from ..cache import CachedAnswer, semantic_namespace
 from ..config import BreakerConfig, RouterConfig, SecretRef
 from ..errors import StateUnavailableError
+from ..redisconn import connect
 from ..resilience import CircuitBreaker
 from .embedders import EmbedderDown, Embedding, EmbeddingFailed, TextEmbedder, build_embedder
 from .index import VectorIndex
@@ -96,9 +97,8 @@ class SemanticCache:
         self.embedder = build_embedder(self.config, config.targets, backends, config.breaker)
         state = config.state
         if state.backend == "redis" and state.url is not None:
-            url = resolve_secret(state.url)
-            prefix = f"inferplane:{config.stack}"
-            self.log = RedisLog.from_url(url, prefix, state.timeout_s)
+            client = connect(state, resolve_secret)  # state.url, and state.ca if any
+            self.log = RedisLog(client, f"inferplane:{config.stack}")
 
     async def lookup(self, call: Call, space: str) -> CachedAnswer | None:
         """An earlier answer for ``call`` (whose exact-cache namespace is ``space``); on a

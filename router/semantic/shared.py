@@ -143,9 +143,9 @@ class RedisLog:
 
     @classmethod
     def from_url(cls, url: str, prefix: str, timeout_s: float) -> RedisLog:
-        from ..state import redis_client
+        from ..redisconn import from_url
 
-        return cls(redis_client(url, timeout_s), prefix)
+        return cls(from_url(url, timeout_s), prefix)
 
     async def read(self, partition: str, after: str, count: int) -> list[LogEntry]:
         try:

@@ -64,7 +64,7 @@ def test_lambda_router_carries_its_config_and_iam_url_auth() -> None:
     graph = _lambda_router(GRANTS[:1])
     function = only(graph, "aws:lambda/function:Function")
     assert function.inputs["environment"]["variables"][CONFIG_ENV] == CONFIG
-    assert function.inputs["handler"] == "lambda_entry.handler"
+    assert function.inputs["handler"] == "run.sh"
     assert "vpcConfig" not in function.inputs
     assert only(graph, "aws:lambda/functionUrl:FunctionUrl").inputs["authorizationType"] == (
         "AWS_IAM"
@@ -288,7 +288,15 @@ def test_each_platform_takes_only_its_own_arguments() -> None:
             "name_prefix",
         },
         ContainerAppRouterArgs: image
-        | {"region", "managed_environment", "network", "grants", "public", "name_prefix"},
+        | {
+            "region",
+            "managed_environment",
+            "network",
+            "grants",
+            "public",
+            "name_prefix",
+            "secret_environment",  # the managed state's URL (deployment.router_state)
+        },
         KubernetesRouterArgs: image
         | {"provider", "namespace", "targets", "callers", "scrapers", "internet", "grants", "eks"},
         EdgeRouterArgs: shared | {"url", "site"},

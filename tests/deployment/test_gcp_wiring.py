@@ -93,6 +93,8 @@ def test_prod_europe_west4_router_has_its_own_account_and_exactly_its_grants() -
             "inferplane-prod-eu",
         ),
         ("IAMMember", "roles/aiplatform.user", None, "inferplane-prod-eu"),
+        # The secret with its managed state's URL (router.state), that secret only.
+        ("SecretIamMember", "roles/secretmanager.secretAccessor", None, "inferplane-prod-eu"),
     }
     [router] = graph.by_type("inferplane:index:RouterService")
     assert router.outputs["identity"] == [{"cloud": "gcp", "principal": email}]

@@ -35,6 +35,7 @@ def _models(model: str, *regions: str) -> list[str]:
 
 
 # Every statement of the router's invoke policy, per stack: (actions, resources, condition).
+READ_SECRET = ("secretsmanager:GetSecretValue",)
 STATEMENTS: dict[str, list[tuple[tuple[str, ...], list[str], dict[str, Any] | None]]] = {
     "dev": [(INVOKE, _models(HAIKU, "us-east-1"), None)],
     "prod-us-east-1": [
@@ -55,6 +56,12 @@ STATEMENTS: dict[str, list[tuple[tuple[str, ...], list[str], dict[str, Any] | No
             ["arn:aws:sagemaker:us-east-1:123456789012:endpoint/prod-us-east-1-mistral-sm"],
             None,
         ),
+        # The URL of its managed state (router.state), this one secret only.
+        (
+            READ_SECRET,
+            ["arn:aws:secretsmanager:us-east-1:123456789012:secret/router-state-url"],
+            None,
+        ),
     ],
     "prod-eu-central-1": [
         (
@@ -68,6 +75,11 @@ STATEMENTS: dict[str, list[tuple[tuple[str, ...], list[str], dict[str, Any] | No
             [
                 "arn:aws:sagemaker:eu-central-1:123456789012:endpoint/prod-eu-central-1-mistral-serverless"
             ],
+            None,
+        ),
+        (
+            READ_SECRET,
+            ["arn:aws:secretsmanager:eu-central-1:123456789012:secret/router-state-url"],
             None,
         ),
     ],
@@ -133,7 +145,8 @@ def test_prod_us_east_1_router_lambda_sits_in_the_fleets_private_subnets() -> No
     vpc = router_function(graph).inputs["vpcConfig"]
     assert vpc == {
         "subnetIds": ["llama-fleet-net-private-0-id", "llama-fleet-net-private-1-id"],
-        "securityGroupIds": ["router-sg-id"],
+        # Its own group, and the one its managed state admits (router-state-cache).
+        "securityGroupIds": ["router-sg-id", "router-state-client-id"],
     }
     assert fleet["subnet_ids"] == vpc["subnetIds"]
     assert named(graph, "router-sg").inputs["vpcId"] == fleet["vpc_id"] == "llama-fleet-net-vpc-id"
@@ -196,7 +209,11 @@ def test_prod_us_east_1_router_and_fleet_egress_through_nat() -> None:
     ("stack", "network"),
     [
         ("dev", {"internet": True, "networks": [], "interface_endpoints": []}),
-        ("prod-eu-central-1", {"internet": True, "networks": [], "interface_endpoints": []}),
+        # No fleet VPC to join: a private network of its own, for its ElastiCache.
+        (
+            "prod-eu-central-1",
+            {"internet": True, "networks": ["router-network-vpc-id"], "interface_endpoints": []},
+        ),
         (
             "prod-us-east-1",
             {"internet": True, "networks": ["llama-fleet-net-vpc-id"], "interface_endpoints": []},

@@ -46,16 +46,6 @@ def _event(method: str, path: str, body: object = None) -> dict[str, object]:
     }
 
 
-@pytest.fixture(scope="module")
-def host_zip(
-    router_snapshot: Path, cache: Path, tmp_path_factory: pytest.TempPathFactory
-) -> LambdaPackage:
-    out = tmp_path_factory.mktemp("lambda")
-    return build_lambda_zip(
-        router_snapshot, out / "one.zip", cache, arch="amd64", runtime=HOST_RUNTIME
-    )
-
-
 def test_same_inputs_give_the_same_zip(
     host_zip: LambdaPackage, router_snapshot: Path, cache: Path, tmp_path: Path
 ) -> None:
@@ -72,11 +62,14 @@ def test_zip_layout(host_zip: LambdaPackage) -> None:
         infos = archive.infolist()
     assert names == sorted(names)
     assert "lambda_entry.py" in names
+    modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in infos}
+    assert modes["run.sh"] == 0o755  # the adapter layer executes it
+    assert modes["lambda_entry.py"] == 0o644
     assert "router/core.py" in names
     assert any(n.startswith("pydantic_core/") and n.endswith(".so") for n in names)
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
-    assert host_zip.handler == "lambda_entry.handler"
+    assert host_zip.handler == "run.sh"
     assert host_zip.unzipped_size < 250 * 1024 * 1024
 
 

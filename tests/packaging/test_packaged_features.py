@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import redis
 
-from inferplane.packaging.lambda_zip import LambdaPackage, build_lambda_zip
+from inferplane.packaging.lambda_zip import LambdaPackage
 from inferplane.router.config import Backend, RouterConfig
 from inferplane.router.contract import CONFIG_ENV
 from inferplane.smoke.openai_upstream import ANSWER, OpenAIUpstream
@@ -31,7 +31,6 @@ from tests.support.tools import require_root, require_tool
 pytestmark = pytest.mark.slow
 
 DRIVER = Path(__file__).resolve().parents[1] / "support" / "packaged_driver.py"
-HOST_RUNTIME = f"python3.{sys.version_info.minor}"
 REDIS_ENV = "SMOKE_REDIS_URL"
 BACKENDS: tuple[str, ...] = typing.get_args(Backend)
 OPS_KEY = "ops-key-for-metrics"  # the driver sends it for /metrics (operators only)
@@ -126,16 +125,6 @@ def _check(report: dict[str, Any], upstream: OpenAIUpstream, redis_url: str) -> 
     # The exact cache and the rate limits live in the real Redis.
     keys = redis.Redis.from_url(redis_url).keys("inferplane:packaged*")
     assert keys
-
-
-@pytest.fixture(scope="module")
-def host_zip(
-    router_snapshot: Path, cache: Path, tmp_path_factory: pytest.TempPathFactory
-) -> LambdaPackage:
-    out = tmp_path_factory.mktemp("lambda")
-    return build_lambda_zip(
-        router_snapshot, out / "router.zip", cache, arch="amd64", runtime=HOST_RUNTIME
-    )
 
 
 def test_lambda_zip_runs_every_feature(host_zip: LambdaPackage, tmp_path: Path) -> None:

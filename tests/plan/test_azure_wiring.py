@@ -63,6 +63,13 @@ def test_private_endpoints_for_openai_and_ml_in_the_routers_vnet() -> None:
             "mistral-ml-workspace-id",
             ["amlworkspace"],
         ),
+        # The router's managed state (router.state): Azure Cache for Redis, private only.
+        "router-state-endpoint": (
+            "swedencentral",
+            "azure-network-private-endpoints-id",
+            "router-state-redis-id",
+            ["redisCache"],
+        ),
     }
     [vnet] = graph.by_type("azure-native:network:VirtualNetwork")
     assert vnet.inputs["location"] == "swedencentral"
@@ -77,10 +84,11 @@ def test_private_dns_zones_linked_to_the_vnet_and_written_by_zone_groups() -> No
         "privatelink.openai.azure.com",
         "privatelink.api.azureml.ms",
         "privatelink.notebooks.azure.net",
+        "privatelink.redis.cache.windows.net",
     }
     links = graph.by_type("azure-native:privatedns:VirtualNetworkLink")
     assert {link.inputs["virtualNetwork"]["id"] for link in links} == {"azure-network-vnet-id"}
-    assert len(links) == 3
+    assert len(links) == 4
     groups = {
         g.inputs["privateEndpointName"]: sorted(
             c["privateDnsZoneId"] for c in g.inputs["privateDnsZoneConfigs"]
@@ -93,6 +101,7 @@ def test_private_dns_zones_linked_to_the_vnet_and_written_by_zone_groups() -> No
             "azure-network-privatelink-api-azureml-ms-id",
             "azure-network-privatelink-notebooks-azure-net-id",
         ],
+        "router-state-endpoint": ["azure-network-privatelink-redis-cache-windows-net-id"],
     }
 
 

@@ -26,9 +26,11 @@ from tests.conftest import ROOT
 
 # Every public component, by name: a new one must be added here (and so be looked at).
 PUBLIC = {
+    "AwsRouterState",
     "AzureMlEndpoint",
     "AzureNetwork",
     "AzureOpenAI",
+    "AzureRouterState",
     "Bedrock",
     "CloudRunRouter",
     "CloudRunService",
@@ -37,6 +39,7 @@ PUBLIC = {
     "EdgeFleet",
     "EdgeRouter",
     "EdgeSite",
+    "GcpRouterState",
     "GoogleFederatedIdentity",
     "GoogleFederatedRole",
     "GpuFleet",
