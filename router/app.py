@@ -75,6 +75,12 @@ def create_app(
         await core.close()
 
     app.router.add_route("*", "/admin/{tail:.*}", admin_handler(core.access))
+    # The core's own paths as plain routes: aiohttp finds those in its index by path,
+    # where the catch-all is a regex match after the admin one. The catch-all still
+    # hands every other path (and any endpoint added later) to the core, which 404s.
+    for path in core.endpoints:
+        if not path.startswith("/admin/"):
+            app.router.add_route("*", path, handle)
     app.router.add_route("*", "/{tail:.*}", handle)
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

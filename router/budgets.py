@@ -47,22 +47,41 @@ class BudgetExceededError(RateLimitError):
     code = "budget_exceeded"
 
 
+_month: list[tuple[float, float, str]] = [(0.0, 0.0, "")]
+"""The last period named: its start, its end (unix) and its name. Every answer of a key is
+charged to a period; formatting a date per answer cost more than the charge itself."""
+
+
 def period_of(now: float) -> str:
     """The budget period of unix time ``now``: ``YYYY-MM`` in UTC."""
-    return dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m")
+    start, end, name = _month[0]
+    if start <= now < end:
+        return name
+    today = dt.datetime.fromtimestamp(now, dt.UTC)
+    first = dt.datetime(today.year, today.month, 1, tzinfo=dt.UTC).timestamp()
+    _month[0] = (first, _next_month(today), today.strftime("%Y-%m"))
+    return _month[0][2]
+
+
+def _next_month(today: dt.datetime) -> float:
+    """Unix time of the first instant of the month after ``today``'s (UTC)."""
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return dt.datetime(year, month, 1, tzinfo=dt.UTC).timestamp()
 
 
 def seconds_to_reset(now: float) -> int:
     """Whole seconds from ``now`` until the next month starts (UTC), at least 1."""
-    today = dt.datetime.fromtimestamp(now, dt.UTC)
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    reset = dt.datetime(year, month, 1, tzinfo=dt.UTC).timestamp()
+    reset = _next_month(dt.datetime.fromtimestamp(now, dt.UTC))
     return max(1, int(reset - now + 0.999))
 
 
 def scopes_of(key: KeyConfig) -> list[str]:
     """The spend counters a key's answers add to."""
-    return [f"key:{key.id}", *([f"team:{key.team}"] if key.team is not None else [])]
+    return _scopes(key.id, key.team)
+
+
+def _scopes(key_id: str, team: str | None) -> list[str]:
+    return [f"key:{key_id}", *([f"team:{team}"] if team is not None else [])]
 
 
 class Budgets:
@@ -72,6 +91,10 @@ class Budgets:
         self._accounts = accounts
         self._clock = clock
         self._pending: set[asyncio.Task[None]] = set()
+        self._owed: dict[tuple[str, str | None], float] = {}
+        """USD charged but not yet written, per (key id, team)."""
+        self._settling: asyncio.Task[None] | None = None
+        """The task that will write ``_owed`` (None: none scheduled)."""
         self._team_budgets: dict[str, tuple[float, float | None]] = {}
         self._losing = False
         self.spent: defaultdict[tuple[str, str], float] = defaultdict(float)
@@ -113,17 +136,29 @@ class Budgets:
         return budget
 
     def charge(self, key: KeyConfig, usd: float) -> None:
-        """Add ``usd`` to the key's and its team's month, in the background."""
+        """Add ``usd`` to the key's and its team's month, in the background. Charges made
+        before the background task runs are summed per key and written together: one task
+        and one store write per key and loop turn under load, not one per answer."""
         if usd <= 0:
             return
         self.spent[(key.id, key.team or "")] += usd
-        task = asyncio.get_running_loop().create_task(self._charge(key, usd))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        scopes = (key.id, key.team)
+        self._owed[scopes] = self._owed.get(scopes, 0.0) + usd
+        if self._settling is None:
+            task = asyncio.get_running_loop().create_task(self._settle())
+            self._settling = task
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
 
-    async def _charge(self, key: KeyConfig, usd: float) -> None:
+    async def _settle(self) -> None:
+        owed, self._owed, self._settling = self._owed, {}, None  # later charges: a new task
+        period = period_of(self._clock())
+        for (key_id, team), usd in owed.items():
+            await self._charge(period, _scopes(key_id, team), usd)
+
+    async def _charge(self, period: str, scopes: list[str], usd: float) -> None:
         try:
-            await self._accounts.charge(period_of(self._clock()), scopes_of(key), usd)
+            await self._accounts.charge(period, scopes, usd)
         except StateUnavailableError as exc:
             if not self._losing:
                 logger.warning("spend not recorded until the store answers again (%s)", exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import ssl
 import sys
@@ -81,6 +82,7 @@ def _serve(
     app = create_app(config, reuse_port=worker is not None)
     if worker is not None:
         app.on_response_prepare.append(_worker_header(str(worker)))
+    app.on_startup.append(_freeze_startup_objects)  # last: after the core has started
     web.run_app(
         app,
         host=host,
@@ -99,3 +101,12 @@ def _worker_header(
         response.headers[WORKER_HEADER] = value
 
     return add
+
+
+async def _freeze_startup_objects(_: web.Application) -> None:
+    """Move what start-up built (modules, config, pydantic models, clients: ~50,000
+    objects) out of the collector's reach: every full collection under load walked them
+    all again (~20 ms each, ~6 µs per request at c16), and they live as long as the
+    process. Garbage is collected first, so none of it is kept for ever."""
+    gc.collect()
+    gc.freeze()

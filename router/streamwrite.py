@@ -22,6 +22,10 @@ __all__ = ["write_stream"]
 
 logger = logging.getLogger("inferplane.router")
 
+_FRAMING = 8192
+"""Bytes a write may add besides the block: chunk framing, the response head when it goes
+out with the first block."""
+
 
 async def write_stream(
     request: web.Request, response: Response, core: Gateway
@@ -30,9 +34,19 @@ async def write_stream(
     assert response.stream is not None
     out = web.StreamResponse(status=response.status, headers=response.headers)
     deadline = core.config.limits.stream_write_timeout_s
+    transport = request.transport
+    low, high = transport.get_write_buffer_limits() if transport is not None else (-1, -1)
     try:
         await out.prepare(request)
         async for block in response.stream:
+            # A write waits only while the transport is paused: its buffer went over the
+            # high-water mark and has not drained to the low one. A block written when the
+            # buffer is at most the low mark (not paused) and that keeps it under the high
+            # one (will not pause) cannot wait: no timer for it (one per block otherwise).
+            size = transport.get_write_buffer_size() if transport is not None else high
+            if size <= low and size + len(block) + _FRAMING <= high:
+                await out.write(block)
+                continue
             try:
                 async with asyncio.timeout(deadline):
                     await out.write(block)

@@ -190,7 +190,7 @@ class ChatBackend(ABC):
             timeout=timeout,
             target=self.name,
             tls=self.credentials.ssl,
-            sign=self.authorized_headers,
+            sign=None if self.credentials.adds_nothing else self.authorized_headers,
         )
 
     @abstractmethod

@@ -42,6 +42,8 @@ class TargetCredentials(ABC):
     scheme: ClassVar[str]
     ssl: ssl.SSLContext | None = None
     """TLS context of the target's own CA (``auth.ca``), or None for the system store."""
+    adds_nothing: ClassVar[bool] = False
+    """True when ``authorize`` never changes a request (``none``): callers skip it."""
 
     @abstractmethod
     async def authorize(self, request: OutgoingRequest) -> None:

@@ -12,6 +12,7 @@ __all__ = ["ApiKey", "NoAuth"]
 
 class NoAuth(TargetCredentials):
     scheme = "none"
+    adds_nothing = True
 
     def __init__(self, name: str, target: TargetConfig, options: CredentialOptions) -> None:
         return None
