@@ -29,6 +29,9 @@ __all__ = ["EksCluster", "KubernetesRouter", "KubernetesRouterArgs"]
 
 ROUTER_NAME = "router"
 """Name of the router's workload and of its service account."""
+POD_IDENTITY_AGENT = CidrEgress(cidrs=("169.254.170.23/32",), ports=(80,))
+"""The EKS Pod Identity agent (a host-network DaemonSet on every node): the router's AWS
+credentials come from it, and internet egress excludes link-local addresses."""
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,18 @@ def _workload(args: KubernetesRouterArgs) -> Workload:
         # Default closed: callers from its own and the declared namespaces only.
         allow_namespaces=tuple(dict.fromkeys((args.namespace, *args.callers))),
         egress_to=tuple(args.targets),
-        egress_cidrs=(args.state,) if args.state is not None else (),
+        egress_cidrs=_egress_cidrs(args),
         egress_https_internet=args.internet,
         # Its own account, so a cloud identity binds to the router and nothing else.
         service_account={},
         scrapers=scrapers,
         metrics_port=METRICS_PORT if scrapers else None,
     )
+
+
+def _egress_cidrs(args: KubernetesRouterArgs) -> tuple[CidrEgress, ...]:
+    """Its managed Redis, and the Pod Identity agent when it has an AWS role."""
+    found = [args.state] if args.state is not None else []
+    if args.grants and args.eks is not None:
+        found.append(POD_IDENTITY_AGENT)
+    return tuple(found)

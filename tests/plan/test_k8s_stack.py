@@ -252,7 +252,7 @@ def test_the_routers_managed_state_is_elasticache_in_the_clusters_vpc() -> None:
     )
 
 
-def test_the_routers_network_policy_reaches_the_cache_ports_in_the_vpc_only() -> None:
+def test_the_routers_network_policy_reaches_the_cache_ports_in_the_vpc_and_pod_identity() -> None:
     import kubernetes_validate
 
     from inferplane.components.kubernetes.manifests import KUBERNETES_VERSION
@@ -265,17 +265,34 @@ def test_the_routers_network_policy_reaches_the_cache_ports_in_the_vpc_only() ->
         "spec": policy["spec"],
     }
     assert kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
-    to_cache = [
-        rule
-        for rule in policy["spec"]["egress"]
-        if {"port": 6379, "protocol": "TCP"} in rule["ports"]
-    ]
-    assert to_cache == [
+    to_ranges = [rule for rule in policy["spec"]["egress"] if "ipBlock" in rule["to"][0]]
+    assert to_ranges == [
         {
             # The cluster VPC's ranges (aws.ec2.get_vpc), on the cache's two ports only.
             "to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}],
             "ports": [{"port": 6379, "protocol": "TCP"}, {"port": 6380, "protocol": "TCP"}],
-        }
+        },
+        # The Pod Identity agent its credentials (for Bedrock and the secret) come from.
+        {
+            "to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}],
+            "ports": [{"port": 80, "protocol": "TCP"}],
+        },
+        {
+            "to": [
+                {
+                    "ipBlock": {
+                        "cidr": "0.0.0.0/0",
+                        "except": [
+                            "10.0.0.0/8",
+                            "172.16.0.0/12",
+                            "192.168.0.0/16",
+                            "169.254.0.0/16",
+                        ],
+                    }
+                }
+            ],
+            "ports": [{"port": 443, "protocol": "TCP"}],
+        },
     ]
 
 
