@@ -15,35 +15,19 @@ from typing import Any
 
 import orjson
 
-from ..config import TargetConfig
 from ..converse import StreamTranslation, TranslationError, to_completion, to_converse, usage_of
 from ..errors import UpstreamProtocolError, UpstreamStatusError
 from ..sse import DONE, chunk_event, new_completion_id, usage_dict
-from .aws import boto_client, translate_aws_error
-from .base import BackendContext, ChatBackend, Completion, Usage
+from .aws import BotoBackend, translate_aws_error
+from .base import Completion, Usage
 
 __all__ = ["BedrockBackend"]
 
 
-class BedrockBackend(ChatBackend):
+class BedrockBackend(BotoBackend):
     kind = "bedrock"
 
-    def __init__(
-        self, name: str, target: TargetConfig, context: BackendContext, client: Any = None
-    ) -> None:
-        super().__init__(name, target, context)
-        self._client = client
-
-    async def start(self) -> None:
-        await super().start()
-        # Building a boto3 client takes ~100 ms: do it before the first request, off the loop.
-        await self.context.run_blocking(lambda: self.client)
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto_client("bedrock-runtime", self.target, self.credentials)
-        return self._client
+    SERVICE = "bedrock-runtime"
 
     def request(self, body: dict[str, Any]) -> dict[str, Any]:
         """The Converse arguments for ``body``; what Converse cannot say is the caller's

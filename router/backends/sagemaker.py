@@ -18,36 +18,25 @@ import orjson
 from ..config import TargetConfig
 from ..errors import UpstreamProtocolError
 from ..sse import DONE, SseParser, chunk_event, completion_body, new_completion_id
-from .aws import boto_client, translate_aws_error
-from .base import BackendContext, ChatBackend, Completion, Usage
+from .aws import BotoBackend, translate_aws_error
+from .base import BackendContext, Completion, Usage
 from .http import parse_json
 from .openai_compat import usage_of
 
 __all__ = ["SageMakerBackend"]
 
 
-class SageMakerBackend(ChatBackend):
+class SageMakerBackend(BotoBackend):
     kind = "sagemaker"
+    SERVICE = "sagemaker-runtime"
 
     def __init__(
         self, name: str, target: TargetConfig, context: BackendContext, client: Any = None
     ) -> None:
-        super().__init__(name, target, context)
+        super().__init__(name, target, context, client)
         if target.endpoint_name is None:
             raise ValueError(f"target {name!r}: backend 'sagemaker' needs endpoint_name")
         self.endpoint = target.endpoint_name
-        self._client = client
-
-    async def start(self) -> None:
-        await super().start()
-        # Building a boto3 client takes ~100 ms: do it before the first request, off the loop.
-        await self.context.run_blocking(lambda: self.client)
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto_client("sagemaker-runtime", self.target, self.credentials)
-        return self._client
 
     def _invoke(self, payload: bytes) -> bytes:
         response = self.client.invoke_endpoint(

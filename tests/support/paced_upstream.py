@@ -14,9 +14,19 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+
+from inferplane.smoke.openai_upstream import (
+    DONE,
+    Usage,
+    chunk,
+    completion,
+    sse,
+    usage_chunk,
+)
 
 __all__ = ["PacedUpstream"]
+
+ID = "chatcmpl-paced"
 
 
 class PacedUpstream:
@@ -51,22 +61,7 @@ class PacedUpstream:
 
     def _complete(self, handler: BaseHTTPRequestHandler, model: str) -> None:
         time.sleep(self.chunks * self.interval_s)
-        payload = json.dumps(
-            {
-                "id": "chatcmpl-paced",
-                "object": "chat.completion",
-                "created": 0,
-                "model": model,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": self.answer},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": self._usage(),
-            }
-        ).encode()
+        payload = json.dumps(completion(model, self.answer, self._usage(), id_=ID)).encode()
         handler.send_response(200)
         handler.send_header("content-type", "application/json")
         handler.send_header("content-length", str(len(payload)))
@@ -81,32 +76,18 @@ class PacedUpstream:
         for index in range(self.chunks + 1):
             if index:
                 time.sleep(self.interval_s)
-            delta = {"content": f"t{index} "}
-            self._event(handler, self._chunk(model, [{"index": 0, "delta": delta}]))
-        done = {"index": 0, "delta": {}, "finish_reason": "stop"}
-        self._event(handler, self._chunk(model, [done]))
-        self._event(handler, {**self._chunk(model, []), "usage": self._usage()})
-        handler.wfile.write(b"data: [DONE]\n\n")
-        handler.wfile.flush()
+            self._send(handler, sse(chunk(model, {"content": f"t{index} "}, id_=ID)))
+        self._send(handler, sse(chunk(model, {}, "stop", id_=ID)))
+        self._send(handler, sse(usage_chunk(model, self._usage(), id_=ID)))
+        self._send(handler, DONE)
 
     @staticmethod
-    def _chunk(model: str, choices: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "id": "chatcmpl-paced",
-            "object": "chat.completion.chunk",
-            "created": 0,
-            "model": model,
-            "choices": choices,
-        }
-
-    @staticmethod
-    def _event(handler: BaseHTTPRequestHandler, event: dict[str, Any]) -> None:
-        handler.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+    def _send(handler: BaseHTTPRequestHandler, data: bytes) -> None:
+        handler.wfile.write(data)
         handler.wfile.flush()
 
-    def _usage(self) -> dict[str, int]:
-        completion = self.chunks + 1
-        return {"prompt_tokens": 7, "completion_tokens": completion, "total_tokens": 7 + completion}
+    def _usage(self) -> Usage:
+        return Usage(prompt=7, completion=self.chunks + 1)
 
     def __enter__(self) -> PacedUpstream:
         self._thread.start()
