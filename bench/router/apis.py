@@ -26,15 +26,8 @@ from typing import Any
 import aiohttp
 import orjson
 
-from bench.router.__main__ import (
-    KEY,
-    PROMPT,
-    cpu_seconds,
-    free_port,
-    router_config,
-    start,
-    stop,
-)
+from bench.router.processes import cpu_seconds, free_port, start, stop
+from bench.router.workload import KEY, PROMPT, router_config
 
 APIS = ("chat", "messages", "responses")
 _serial = count()

@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
-from bench.router.__main__ import KEY, PROMPT, router_config
 from bench.router.upstream import ANSWER, make_chunks
+from bench.router.workload import KEY, PROMPT, router_config
 from inferplane.router.accesslog import AccessLog
 from inferplane.router.backends import ChatBackend, Completion, Usage
 from inferplane.router.backends.openai_compat import usage_of

@@ -1,12 +1,13 @@
-"""AwsRouterState: the managed Redis a Lambda router shares between its instances.
+"""AwsRouterState: the managed Redis a router on Lambda or EKS shares between replicas.
 
 An ElastiCache Serverless cache (TLS always on: Serverless refuses plain connections) in
 the router's private subnets. Only the router reaches it: the cache's security group
 admits port 6379-6380 from one client group, which the router's Lambda ENIs carry, and
-nothing else. Authentication is an RBAC user group: the mandatory ``default`` user is
-switched off, the router's user has a random password. The router reads the
-``rediss://`` URL from a Secrets Manager secret with its own role (``secret_ref``,
-``grant``): the URL never enters the RouterConfig or the Lambda environment.
+nothing else (on EKS, the client group is the cluster's security group, which its nodes
+carry: ``client_security_group_id``). Authentication is an RBAC user group: the mandatory
+``default`` user is switched off, the router's user has a random password. The router
+reads the ``rediss://`` URL from a Secrets Manager secret with its own role (``grant``):
+the URL never enters the RouterConfig, the Lambda environment or the pod spec.
 
 The password is drawn once, when the user and the secret are created, and kept after
 (``ignore_changes``): a later ``pulumi up`` draws another and must not apply it to
@@ -49,13 +50,18 @@ class AwsRouterStateArgs:
     (the cache holds its answers)."""
     name_prefix: str = "router-state"
     """Physical-name prefix (cache, users, secret); lower-case letters, digits, hyphens."""
+    client_security_group_id: pulumi.Input[str] | None = None
+    """An existing group the cache admits instead of a new client group: an EKS
+    cluster's security group, which its nodes' ENIs (and so its pods) carry. The group is
+    not ours, so no egress rule is added to it (EKS leaves its egress open)."""
 
 
 class AwsRouterState(pulumi.ComponentResource):
     """ElastiCache Serverless for the router, with its URL in Secrets Manager."""
 
     client_security_group_id: pulumi.Output[str]
-    """Attach to the router's ENIs: the only group the cache admits."""
+    """Attach to the router's ENIs: the only group the cache admits (the given one when
+    ``client_security_group_id`` was set)."""
     secret_arn: pulumi.Output[str]
     """The secret holding ``{"url": "rediss://router:<password>@<host>:6379/0"}``."""
 
@@ -101,9 +107,9 @@ class AwsRouterState(pulumi.ComponentResource):
             region=args.region,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
         )
-        self.client_security_group_id = client.id
+        self.client_security_group_id = client
         self.secret_arn = secret.arn
-        self.register_outputs({"client_security_group_id": client.id, "secret_arn": secret.arn})
+        self.register_outputs({"client_security_group_id": client, "secret_arn": secret.arn})
 
     def grant(self) -> pulumi.Output[Grant]:
         """What the router's role needs to read the URL: this one secret."""
@@ -113,9 +119,14 @@ class AwsRouterState(pulumi.ComponentResource):
 
     def _security_groups(
         self, name: str, args: AwsRouterStateArgs, tags: dict[str, str]
-    ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
-        client, cache = (
-            aws.ec2.SecurityGroup(
+    ) -> tuple[pulumi.Output[str], aws.ec2.SecurityGroup]:
+        """The client group's id and the cache's group, which admits the client only."""
+        given = args.client_security_group_id
+        groups = [("cache", "inferplane router state: admits the router only")]
+        if given is None:
+            groups.insert(0, ("client", "inferplane router: may open its shared state"))
+        made = {
+            label: aws.ec2.SecurityGroup(
                 f"{name}-{label}",
                 description=description,
                 vpc_id=args.vpc_id,
@@ -123,30 +134,42 @@ class AwsRouterState(pulumi.ComponentResource):
                 tags=tags,
                 opts=self._opts,
             )
-            for label, description in (
-                ("client", "inferplane router: may open its shared state"),
-                ("cache", "inferplane router state: admits the router only"),
-            )
-        )
-        low, high = STATE_PORTS
-        # The cache admits the client group; the client group may open the cache only.
-        rules = (
-            (aws.vpc.SecurityGroupIngressRule, "in", cache, client),
-            (aws.vpc.SecurityGroupEgressRule, "out", client, cache),
-        )
-        for rule, label, group, peer in rules:
-            rule(
-                f"{name}-{label}",
-                security_group_id=group.id,
-                referenced_security_group_id=peer.id,
-                from_port=low,
-                to_port=high,
-                ip_protocol="tcp",
-                region=args.region,
-                tags=tags,
-                opts=self._opts,
-            )
+            for label, description in groups
+        }
+        cache = made["cache"]
+        client = pulumi.Output.from_input(given) if given is not None else made["client"].id
+        # The cache admits the client group; a client group of ours may open the cache only.
+        inbound = aws.vpc.SecurityGroupIngressRule
+        self._rule(f"{name}-in", inbound, group=cache.id, peer=client, args=args, tags=tags)
+        if given is None:
+            outbound = aws.vpc.SecurityGroupEgressRule
+            own = made["client"].id
+            self._rule(f"{name}-out", outbound, group=own, peer=cache.id, args=args, tags=tags)
         return client, cache
+
+    def _rule(
+        self,
+        name: str,
+        rule: type[aws.vpc.SecurityGroupIngressRule] | type[aws.vpc.SecurityGroupEgressRule],
+        *,
+        group: pulumi.Input[str],
+        peer: pulumi.Input[str],
+        args: AwsRouterStateArgs,
+        tags: dict[str, str],
+    ) -> None:
+        """``group`` admits (ingress) or may open (egress) ``peer`` on the cache ports."""
+        low, high = STATE_PORTS
+        rule(
+            name,
+            security_group_id=group,
+            referenced_security_group_id=peer,
+            from_port=low,
+            to_port=high,
+            ip_protocol="tcp",
+            region=args.region,
+            tags=tags,
+            opts=self._opts,
+        )
 
     def _users(
         self, name: str, args: AwsRouterStateArgs, password: str, tags: dict[str, str]

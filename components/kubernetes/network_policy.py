@@ -5,6 +5,7 @@ cluster DNS and (when asked) HTTPS on the internet."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from inferplane.components.kubernetes.workload_spec import (
     EgressPeer,
@@ -110,6 +111,8 @@ def _egress(workload: Workload, peers: tuple[EgressPeer, ...]) -> list[Manifest]
         if peer.namespace != workload.namespace:
             to["namespaceSelector"] = {"matchLabels": _namespace_labels(peer.namespace)}
         rules.append({"to": [to], "ports": [{"port": peer.port, "protocol": "TCP"}]})
+    for egress in workload.egress_cidrs:
+        rules.append({"to": _ip_blocks(egress.cidrs), "ports": _tcp(egress.ports)})
     if workload.egress_https_internet:
         rules.append(
             {
@@ -118,3 +121,14 @@ def _egress(workload: Workload, peers: tuple[EgressPeer, ...]) -> list[Manifest]
             }
         )
     return rules
+
+
+def _ip_blocks(cidrs: Any) -> Any:
+    """``ipBlock`` peers of ``cidrs`` (a sequence, or a Pulumi output of one)."""
+    if hasattr(cidrs, "apply"):
+        return cidrs.apply(_ip_blocks)
+    return [{"ipBlock": {"cidr": cidr}} for cidr in cidrs]
+
+
+def _tcp(ports: tuple[int, ...]) -> list[Manifest]:
+    return [{"port": port, "protocol": "TCP"} for port in ports]

@@ -18,6 +18,7 @@ __all__ = [
     "ROUTER_POD_LABELS",
     "RUN_AS",
     "CacheVolume",
+    "CidrEgress",
     "EgressPeer",
     "IngressPeer",
     "Manifest",
@@ -101,6 +102,16 @@ class EgressPeer:
 
 
 @dataclass(frozen=True)
+class CidrEgress:
+    """Address ranges a workload may open connections to on ``ports`` (TCP), e.g. the
+    router to its managed Redis in the cluster's VPC."""
+
+    cidrs: Any
+    """The ranges: a sequence of CIDR strings, or a Pulumi output of one."""
+    ports: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CacheVolume:
     """Where the model files live inside the pod (mounted at ``/models``)."""
 
@@ -159,6 +170,8 @@ class Workload:
     """Pods the workload may connect to, besides the cluster DNS (and the internet when
     ``egress_https_internet``); None leaves egress unrestricted by this policy (only a
     namespace default-deny would restrict it)."""
+    egress_cidrs: tuple[CidrEgress, ...] = ()
+    """Address ranges it may connect to besides (needs ``egress_to``)."""
     egress_https_internet: bool = False
     """May open HTTPS (443) connections to the internet (never to private ranges or
     link-local metadata): model downloads, cloud-API targets."""
@@ -313,6 +326,20 @@ def _check_network(workload: Workload) -> None:
             raise ValueError(
                 f"egress_to {peer!r} is not allowed; name pod labels and a port 1..65535"
             )
+    if workload.egress_cidrs and workload.egress_to is None:
+        raise ValueError("egress_cidrs needs egress_to: egress is unrestricted without it")
+    for egress in workload.egress_cidrs:
+        if not egress.ports or not all(1 <= port <= 65535 for port in egress.ports):
+            raise ValueError(f"egress_cidrs ports {egress.ports!r}: allowed: 1..65535, one or more")
+        if isinstance(egress.cidrs, str) or not _known_cidrs(egress.cidrs):
+            raise ValueError(f"egress_cidrs {egress.cidrs!r}: allowed: IPv4 CIDRs (a.b.c.d/n)")
     for cidr in workload.allow_cidrs:
         if not _CIDR.match(cidr):
             raise ValueError(f"allow_cidrs entry {cidr!r} is not an IPv4 CIDR (a.b.c.d/n)")
+
+
+def _known_cidrs(cidrs: Any) -> bool:
+    """Whether ``cidrs`` are IPv4 CIDRs (an output is checked by its producer)."""
+    if hasattr(cidrs, "apply"):
+        return True
+    return all(isinstance(c, str) and _CIDR.match(c) for c in cidrs)

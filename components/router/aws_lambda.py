@@ -22,7 +22,16 @@ from inferplane.router.contract import ROUTER_PORT
 if TYPE_CHECKING:
     from inferplane.components.aws.lambda_function import LambdaFunction, LambdaVpc
 
-__all__ = ["LambdaRouter", "LambdaRouterArgs", "RouterVpc", "VpcPeer"]
+__all__ = ["LambdaRouter", "LambdaRouterArgs", "RouterVpc", "VpcPeer", "function_entry"]
+
+
+def function_entry() -> tuple[str, dict[str, str]]:
+    """The function's handler and the adapter's environment: the zip's ``run.sh`` under the
+    Lambda Web Adapter layer, ready when ``HEALTH_PATH`` on ``ROUTER_PORT`` answers. One
+    definition: ``inferplane router smoke`` runs the zip with the same."""
+    from inferplane.components.aws import web_adapter
+
+    return web_adapter.RUN_SCRIPT, web_adapter.adapter_environment(ROUTER_PORT, HEALTH_PATH)
 
 
 class VpcPeer(Protocol):
@@ -104,14 +113,14 @@ class LambdaRouter(RouterService):
         from inferplane.components.aws import web_adapter
         from inferplane.components.aws.lambda_function import LambdaFunction, LambdaFunctionArgs
 
-        adapter = web_adapter.adapter_environment(ROUTER_PORT, HEALTH_PATH)
+        handler, adapter = function_entry()
         return LambdaFunction(
             f"{name}-fn",
             LambdaFunctionArgs(
                 region=args.region,
                 code=args.code,
                 # The same aiohttp server as elsewhere, streamed by the adapter layer.
-                handler=web_adapter.RUN_SCRIPT,
+                handler=handler,
                 layers=(web_adapter.layer_arn(args.region, args.architecture),),
                 invoke_mode="RESPONSE_STREAM",
                 labels=args.labels,

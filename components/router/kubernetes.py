@@ -1,8 +1,8 @@
 """The router on Kubernetes: a ``KubernetesWorkload`` beside a ModelServer, through its
 provider, with its config as the ``router.json`` file of a ConfigMap. Its NetworkPolicy
 admits its own and the declared callers' namespaces and lets it reach exactly its model
-servers, the cluster DNS and (when a target is outside) HTTPS. On EKS, with AWS grants, its
-service account gets an IAM role through EKS Pod Identity."""
+servers, the cluster DNS, (when a target is outside) HTTPS and (with managed state) its Redis.
+On EKS, with AWS grants, its service account gets an IAM role through EKS Pod Identity."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from inferplane.components.container import Resources
 from inferplane.components.kubernetes.workload import KubernetesWorkload, KubernetesWorkloadArgs
 from inferplane.components.kubernetes.workload_spec import (
     ROUTER_POD_LABELS,
+    CidrEgress,
     EgressPeer,
     IngressPeer,
     Workload,
@@ -28,6 +29,9 @@ __all__ = ["EksCluster", "KubernetesRouter", "KubernetesRouterArgs"]
 
 ROUTER_NAME = "router"
 """Name of the router's workload and of its service account."""
+POD_IDENTITY_AGENT = CidrEgress(cidrs=("169.254.170.23/32",), ports=(80,))
+"""The EKS Pod Identity agent (a host-network DaemonSet on every node): the router's AWS
+credentials come from it, and internet egress excludes link-local addresses."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,9 @@ class KubernetesRouterArgs(RouterImageArgs):
     the operator port ``METRICS_PORT`` (empty: the port stays closed)."""
     internet: bool = False
     """The router also calls targets outside the cluster over HTTPS."""
+    state: CidrEgress | None = None
+    """Where its managed Redis answers (``inferplane.deployment.router_state``): its
+    NetworkPolicy lets it reach these ranges on these ports."""
     grants: pulumi.Input[Sequence[Grant]] = ()
     """The AWS targets' wiring grants: what the router's AWS role may call (needs
     ``eks``)."""
@@ -140,9 +147,18 @@ def _workload(args: KubernetesRouterArgs) -> Workload:
         # Default closed: callers from its own and the declared namespaces only.
         allow_namespaces=tuple(dict.fromkeys((args.namespace, *args.callers))),
         egress_to=tuple(args.targets),
+        egress_cidrs=_egress_cidrs(args),
         egress_https_internet=args.internet,
         # Its own account, so a cloud identity binds to the router and nothing else.
         service_account={},
         scrapers=scrapers,
         metrics_port=METRICS_PORT if scrapers else None,
     )
+
+
+def _egress_cidrs(args: KubernetesRouterArgs) -> tuple[CidrEgress, ...]:
+    """Its managed Redis, and the Pod Identity agent when it has an AWS role."""
+    found = [args.state] if args.state is not None else []
+    if args.grants and args.eks is not None:
+        found.append(POD_IDENTITY_AGENT)
+    return tuple(found)

@@ -27,7 +27,7 @@ from inferplane.components.router.kubernetes import (
 from inferplane.components.wiring import Grant
 from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext, required
-from inferplane.deployment.router_state import on_container_app, on_lambda
+from inferplane.deployment.router_state import on_container_app, on_kubernetes, on_lambda
 from inferplane.errors import Issue, SpecError
 from inferplane.residency import PLACEMENT_RANK
 from inferplane.routerconfig import render_router_config, router_data_classes
@@ -118,7 +118,7 @@ def _on_kubernetes(
         grants=_aws_grants(targets, ctx),
         eks=_eks(beside),
     )
-    return KubernetesRouter("router", args)
+    return KubernetesRouter("router", on_kubernetes(args, ctx))  # router.state
 
 
 def _eks(target: KubernetesTarget) -> EksCluster | None:

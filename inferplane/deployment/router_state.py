@@ -8,13 +8,17 @@
                     router egressing into it: components/gcp/router_state.py
     container_app   Azure Cache for Redis behind a private endpoint in the stack VNet:
                     components/azure/router_state.py
+    kubernetes      (on EKS) ElastiCache Serverless in the cluster's VPC, admitting the
+                    cluster security group its nodes carry; the router's NetworkPolicy
+                    reaches the VPC's ranges on the cache ports
 
 and renders ``state: {backend: redis, url: <secret reference>}`` into the RouterConfig
-(``on_lambda``, ``on_cloud_run``, ``on_container_app``: each platform's hosting passes
-its Args through before it builds the router).
+(``on_lambda``, ``on_cloud_run``, ``on_container_app``, ``on_kubernetes``: each
+platform's hosting passes its Args through before it builds the router).
 The URL (with its password) is read by the router with its own identity from the
-cloud's secret store (AWS Secrets Manager, GCP Secret Manager), or arrives as a Container
-Apps secret in one environment variable; it never enters the RouterConfig.
+cloud's secret store (AWS Secrets Manager, GCP Secret Manager; on EKS through its Pod
+Identity role), or arrives as a Container Apps secret in one environment variable; it
+never enters the RouterConfig.
 """
 
 from __future__ import annotations
@@ -26,16 +30,19 @@ from typing import TYPE_CHECKING, TypeVar
 import pulumi
 
 from inferplane.components.router import RouterArgs
+from inferplane.components.wiring import Grant
 from inferplane.deployment.context import DeployContext
 from inferplane.errors import Issue, SpecError
 from inferplane.router.config import RouterConfig, SecretRef, StateConfig
 
 if TYPE_CHECKING:
+    from inferplane.components.aws.router_state import AwsRouterState
     from inferplane.components.router.aws_lambda import LambdaRouterArgs
     from inferplane.components.router.cloud_run import CloudRunRouterArgs
     from inferplane.components.router.container_app import ContainerAppRouterArgs
+    from inferplane.components.router.kubernetes import KubernetesRouterArgs
 
-__all__ = ["STATE_URL_ENV", "on_cloud_run", "on_container_app", "on_lambda"]
+__all__ = ["STATE_URL_ENV", "on_cloud_run", "on_container_app", "on_kubernetes", "on_lambda"]
 
 STATE_URL_ENV = "INFERPLANE_ROUTER_STATE_URL"
 """Container Apps: the environment variable (a Container Apps secret) with the URL."""
@@ -83,13 +90,78 @@ def on_lambda(args: LambdaRouterArgs, ctx: DeployContext) -> LambdaRouterArgs:
         ),
     )
     vpc = replace(vpc, security_group_ids=(*vpc.security_group_ids, state.client_security_group_id))
-    grants = pulumi.Output.all(args.grants, state.grant()).apply(lambda p: [*p[0], p[1]])
+    return _with_aws_state(replace(args, vpc=vpc, grants=_granted(args, state)), state)
+
+
+AwsArgs = TypeVar("AwsArgs", "LambdaRouterArgs", "KubernetesRouterArgs")
+
+
+def _granted(args: AwsArgs, state: AwsRouterState) -> pulumi.Output[list[Grant]]:
+    """The router's grants and reading the state's secret."""
+    return pulumi.Output.all(args.grants, state.grant()).apply(lambda p: [*p[0], p[1]])
+
+
+def _with_aws_state(args: AwsArgs, state: AwsRouterState) -> AwsArgs:
+    """``args`` reading the state's URL from its Secrets Manager secret."""
     config = state.secret_arn.apply(
         lambda arn: StateConfig(
             backend="redis", url=SecretRef(store="aws_secretsmanager", name=arn, key="url")
         )
     )
-    return _with_state(replace(args, vpc=vpc, grants=grants), config)
+    return _with_state(args, config)
+
+
+def on_kubernetes(args: KubernetesRouterArgs, ctx: DeployContext) -> KubernetesRouterArgs:
+    """On EKS: ElastiCache Serverless in the cluster's VPC and subnets, admitting the
+    cluster security group (what EKS attaches to its nodes, so what a pod's traffic
+    carries: security groups for pods are off unless the VPC CNI enables them, and a
+    SecurityGroupPolicy is then silently ignored); the router's NetworkPolicy reaches the
+    VPC's ranges on the cache ports only, and its Pod Identity role reads the URL's
+    secret. Off EKS, ``state: managed`` is refused (name a Redis with ``router.redis``)."""
+    if not ctx.spec.router.managed_state():
+        return args
+    if args.eks is None:
+        _refuse_managed_off_eks(ctx)
+        return args  # auto off EKS: IP-SAF-013 asks a prod router for router.redis
+    from inferplane.components.aws.eks_vpc import eks_vpc
+    from inferplane.components.aws.router_state import (
+        STATE_PORTS,
+        AwsRouterState,
+        AwsRouterStateArgs,
+    )
+    from inferplane.components.kubernetes.workload_spec import CidrEgress
+
+    cluster = eks_vpc(args.eks.name, args.eks.region)
+    state = AwsRouterState(
+        "router-state",
+        AwsRouterStateArgs(
+            region=args.eks.region,
+            vpc_id=cluster.vpc_id,
+            subnet_ids=cluster.subnet_ids,
+            labels=args.labels,
+            name_prefix=_name(ctx, 30),
+            client_security_group_id=cluster.node_security_group_id,
+        ),
+    )
+    # Secrets Manager is an AWS API: the router reaches it over HTTPS.
+    reach = CidrEgress(cidrs=cluster.cidrs, ports=STATE_PORTS)
+    args = replace(args, state=reach, internet=True, grants=_granted(args, state))
+    return _with_aws_state(args, state)
+
+
+def _refuse_managed_off_eks(ctx: DeployContext) -> None:
+    if ctx.spec.router.state == "managed":
+        raise SpecError(
+            [
+                Issue(
+                    "router.state",
+                    "'managed' on Kubernetes provisions ElastiCache in an EKS cluster's VPC, "
+                    "but the router's target names no EKS cluster (cluster: {cloud: aws, "
+                    "region, name}); allowed off EKS: auto or memory, or name a Redis with "
+                    "router.redis",
+                )
+            ]
+        )
 
 
 def on_cloud_run(args: CloudRunRouterArgs, ctx: DeployContext) -> CloudRunRouterArgs:

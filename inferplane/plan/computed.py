@@ -276,6 +276,20 @@ INVOKE_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "id": args.get("region", "us-east-1"),
     },
     "aws:ec2/getVpc:getVpc": lambda _a: {"id": "vpc-0offline", "cidrBlock": "10.0.0.0/16"},
+    "aws:eks/getCluster:getCluster": lambda args: {
+        "name": args.get("name", ""),
+        "id": args.get("name", ""),
+        "vpcConfig": {
+            "vpcId": "vpc-0offline",
+            "subnetIds": ["subnet-0offlinea", "subnet-0offlineb"],
+            "clusterSecurityGroupId": "sg-0offlinecluster",
+            "securityGroupIds": [],
+            "endpointPrivateAccess": True,
+            "endpointPublicAccess": False,
+            "publicAccessCidrs": [],
+            "controlPlaneEgressMode": "",
+        },
+    },
     "aws:ec2/getSubnets:getSubnets": lambda _a: {
         "ids": ["subnet-0offlinea", "subnet-0offlineb"],
         "id": "subnets",

@@ -102,11 +102,12 @@ class RouterSpec(SpecModel):
     rate limits and the caches are shared by all replicas."""
     state: RouterState = "auto"
     """Without ``redis``, on Lambda, Cloud Run and Container Apps (which add instances by
-    themselves): ``auto`` and ``managed`` provision a managed Redis in the router's network
-    (ElastiCache Serverless, Memorystore, Azure Cache for Redis:
-    ``inferplane.deployment.router_state``); ``memory`` keeps state per replica (refused
-    in prod where more than one may run: IP-SAF-012). On Kubernetes, name a Redis with
-    ``redis`` when ``replicas`` > 1."""
+    themselves) and on an EKS cluster when ``replicas`` > 1: ``auto`` and ``managed``
+    provision a managed Redis in the router's network (ElastiCache Serverless,
+    Memorystore, Azure Cache for Redis: ``inferplane.deployment.router_state``);
+    ``memory`` keeps state per replica (refused in prod where more than one may run:
+    IP-SAF-012, IP-SAF-013). On another Kubernetes cluster, name a Redis with ``redis``
+    when ``replicas`` > 1 (``managed`` is refused there)."""
     admin_key: SecretLocation | None = None
     """Where the admin API's credential lives (``/admin/*``: keys, budgets, spend at run
     time); None: the admin API is off."""
@@ -125,9 +126,10 @@ class RouterSpec(SpecModel):
         """Whether the stack provisions the router's Redis (``state``)."""
         if self.redis is not None or self.state == "memory":
             return False
-        # Provisioned where the platform is a cloud's serverless one; a Kubernetes router
-        # with more than one replica names its Redis (``redis``), IP-SAF-012 checks prod.
-        return self.platform in SCALES_OUT and (self.state == "managed" or self.may_scale_out())
+        # Provisioned where the platform is a cloud's serverless one or Kubernetes (on EKS
+        # only: the hook refuses ``managed`` elsewhere); IP-SAF-012/013 check prod.
+        provisions = self.platform in SCALES_OUT or self.platform == "kubernetes"
+        return provisions and (self.state == "managed" or self.may_scale_out())
 
     def may_scale_out(self) -> bool:
         """Whether more than one replica of the router may run at once."""
@@ -139,7 +141,7 @@ class RouterSpec(SpecModel):
             raise ValueError(f"platform {self.platform!r} needs target (the target to run beside)")
         if self.state == "managed" and self.redis is not None:
             raise ValueError("state 'managed' and redis exclude each other: pick one")
-        if self.state == "managed" and self.platform not in SCALES_OUT:
+        if self.state == "managed" and self.platform not in (*SCALES_OUT, "kubernetes"):
             raise ValueError(
                 f"state 'managed': no managed Redis is provisioned on platform "
                 f"{self.platform!r}; name one with redis (a secret location of its URL)"

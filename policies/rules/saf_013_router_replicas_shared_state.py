@@ -1,7 +1,9 @@
 """IP-SAF-013: a prod Kubernetes router scaled beyond one replica keeps its state shared.
 
-Advisory: the stack does not provision a Redis for a router in a cluster yet, so the way
-out is naming one (``router.redis``), which the cluster's network must admit."""
+Mandatory: on EKS the stack provisions ElastiCache Serverless in the cluster's VPC
+(``router.state`` auto or managed: ``inferplane.deployment.router_state.on_kubernetes``);
+on another cluster the way out is naming a Redis (``router.redis``) the cluster's network
+admits, or one replica."""
 
 from __future__ import annotations
 
@@ -29,12 +31,14 @@ RULE = StackRule(
         "In prod, a router whose autoscaler may run more than one replica (Kubernetes "
         "HPA maximum above 1) has shared state: `state.backend: redis`."
     ),
-    severity=Severity.MEDIUM,
+    severity=Severity.HIGH,
     family="safety",
-    enforcement=Enforcement.ADVISORY,
+    enforcement=Enforcement.MANDATORY,
     remediation=(
-        "Name a Redis the cluster reaches with `router.redis` (a secret location of its "
-        "URL), or run one replica (`router.replicas: 1`)."
+        "On EKS, leave `router.state` at `auto` or set `managed` (the stack provisions "
+        "ElastiCache Serverless in the cluster's VPC); elsewhere name a Redis the cluster "
+        "reaches with `router.redis` (a secret location of its URL), or run one replica "
+        "(`router.replicas: 1`)."
     ),
     check=check,
 )

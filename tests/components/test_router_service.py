@@ -298,7 +298,17 @@ def test_each_platform_takes_only_its_own_arguments() -> None:
             "secret_environment",  # the managed state's URL (deployment.router_state)
         },
         KubernetesRouterArgs: image
-        | {"provider", "namespace", "targets", "callers", "scrapers", "internet", "grants", "eks"},
+        | {
+            "provider",
+            "namespace",
+            "targets",
+            "callers",
+            "scrapers",
+            "internet",
+            "grants",
+            "eks",
+            "state",  # where its managed Redis answers (deployment.router_state)
+        },
         EdgeRouterArgs: shared | {"url", "site"},
     }
     for args, names in expected.items():

@@ -1,12 +1,13 @@
 """The router on Lambda streams (issue 15): the real deployment zip, unpacked with its
 modes, run as Lambda runs it with the function's handler and environment as the real
 RouterService renders them, under a fake of the Lambda Web Adapter
-(``tests/support/lambda_runtime.py``), against an upstream that sends its first token at
-once and 20 more 50 ms apart. Time to first byte must be a small part of the whole
-answer's time; through the old path (``lambda_entry.handler`` behind a BUFFERED URL) the
-first byte comes with the last, so the same check fails there. With an OTLP endpoint in
-its environment the same packaged router exports its GenAI telemetry: the zip carries what
-``router.otel`` imports (the OpenTelemetry SDK, the gRPC exporter, grpcio)."""
+(``inferplane.smoke.lambda_runtime``, which ``inferplane router smoke`` drives too),
+against an upstream that sends its first token at once and 20 more 50 ms apart. Time to
+first byte must be a small part of the whole answer's time; through the old path
+(``lambda_entry.handler`` behind a BUFFERED URL) the first byte comes with the last, so
+the same check fails there. With an OTLP endpoint in its environment the same packaged
+router exports its GenAI telemetry: the zip carries what ``router.otel`` imports (the
+OpenTelemetry SDK, the gRPC exporter, grpcio)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from inferplane.components.base import Labels
 from inferplane.components.router import CONFIG_ENV
 from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs
 from inferplane.packaging.lambda_zip import LambdaPackage
-from tests.support.lambda_runtime import BufferedRuntime, WebAdapterRuntime, unpack
+from inferplane.smoke.lambda_runtime import WebAdapterRuntime, unpack
+from tests.support.lambda_runtime import BufferedRuntime
 from tests.support.otlp_collector import OtlpCollector, attributes
 from tests.support.paced_upstream import PacedUpstream
 from tests.support.recording import only, record

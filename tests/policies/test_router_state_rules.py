@@ -1,7 +1,7 @@
 """IP-SAF-012 / IP-SAF-013 (no silent per-replica router state in prod) over real offline
 plans of the shipped stacks: the exact (rule, resource) pairs each planned or mutated
-stack yields. The prod stacks on Lambda, Cloud Run and Container Apps pass because the
-stack provisions their managed Redis (inferplane.deployment.router_state)."""
+stack yields. The prod stacks on Lambda, Cloud Run, Container Apps and EKS pass because
+the stack provisions their managed Redis (inferplane.deployment.router_state)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def redis_state(graph: Graph) -> None:
     set_config(graph, data)
 
 
-def one_replica(graph: Graph) -> None:
+def one_replica_in_memory(graph: Graph) -> None:
+    memory_state(graph)
     named(graph, "router-workload-hpa", HPA).inputs["spec"]["maxReplicas"] = 1
 
 
@@ -45,9 +46,10 @@ CASES: list[tuple[str, Callable[[Graph], None], set[tuple[str, str]]]] = [
     ("prod-europe-west4", memory_state, {("IP-SAF-012", "router")}),
     ("prod-westeurope", memory_state, {("IP-SAF-012", "router")}),
     ("dev", as_planned, set()),  # state: memory, but not prod
-    ("prod-k8s", as_planned, {("IP-SAF-013", "router")}),  # HPA up to 3, no Redis named
+    ("prod-k8s", as_planned, set()),  # HPA up to 3 on EKS + ElastiCache in its VPC
+    ("prod-k8s", memory_state, {("IP-SAF-013", "router")}),
     ("prod-k8s", redis_state, set()),
-    ("prod-k8s", one_replica, set()),
+    ("prod-k8s", one_replica_in_memory, set()),
 ]
 
 
@@ -76,6 +78,15 @@ def test_the_rendered_state_is_the_provisioned_store() -> None:
     }
     aws = config(planned("prod-us-east-1"))["state"]
     assert (aws["url"]["store"], aws["url"]["key"]) == ("aws_secretsmanager", "url")
+    eks = config(planned("prod-k8s"))["state"]
+    assert eks == {
+        "backend": "redis",
+        "url": {
+            "store": "aws_secretsmanager",
+            "name": "arn:aws:secretsmanager:eu-central-1:123456789012:secret/router-state-url",
+            "key": "url",
+        },
+    }
     gcp = config(planned("prod-europe-west4"))["state"]
     assert {k: (v["store"], v["key"]) for k, v in gcp.items() if k != "backend"} == {
         "url": ("gcp_secretmanager", "url"),

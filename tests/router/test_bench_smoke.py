@@ -3,9 +3,13 @@ that its mock upstream answers, so the bench cannot rot silently."""
 
 from __future__ import annotations
 
-import httpx
+import sys
 
-from bench.router import __main__ as bench
+import httpx
+import pytest
+
+from bench.router import __main__ as runner
+from bench.router import report, workload
 from bench.router.passthrough import make_app as passthrough_app
 from bench.router.upstream import make_app
 from inferplane.router.app import create_app
@@ -16,7 +20,7 @@ from tests.router.fakes import LoopThread
 def test_bench_modules_import_and_the_mock_upstream_answers(loop: LoopThread) -> None:
     upstream = loop.serve(make_app(3))
     reference = loop.serve(passthrough_app(upstream.url))
-    RouterConfig.model_validate(bench.router_config(upstream.port))
+    RouterConfig.model_validate(workload.router_config(upstream.port))
     body = {"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": True}
     streamed = httpx.post(f"{reference.url}/v1/chat/completions", json=body)
     assert streamed.text.endswith("data: [DONE]\n\n")
@@ -28,7 +32,7 @@ def test_api_bench_requests_are_valid_for_the_router(loop: LoopThread) -> None:
     from bench.router import apis
 
     upstream = loop.serve(make_app(3))
-    config = RouterConfig.model_validate(bench.router_config(upstream.port))
+    config = RouterConfig.model_validate(workload.router_config(upstream.port))
     router = loop.serve(create_app(config))
     for api in apis.APIS:
         for stream in (False, True):
@@ -38,14 +42,14 @@ def test_api_bench_requests_are_valid_for_the_router(loop: LoopThread) -> None:
 
 
 def test_wrk_bodies_are_valid_for_the_router(loop: LoopThread) -> None:
-    """Each API's wrk body (bench.router.BODIES, the counter filled in) is a 200."""
+    """Each API's wrk body (bench.router.workload.BODIES, the counter filled in) is a 200."""
     upstream = loop.serve(make_app(3))
-    config = RouterConfig.model_validate(bench.router_config(upstream.port))
+    config = RouterConfig.model_validate(workload.router_config(upstream.port))
     router = loop.serve(create_app(config))
-    headers = {"authorization": f"Bearer {bench.KEY}", "content-type": "application/json"}
-    for path, template in bench.BODIES.values():
+    headers = {"authorization": f"Bearer {workload.KEY}", "content-type": "application/json"}
+    for path, template in workload.BODIES.values():
         for extra in ("", ',"stream":true'):
-            body = (template % (bench.PROMPT.format(n="%d"), extra)) % 7
+            body = (template % (workload.PROMPT.format(n="%d"), extra)) % 7
             response = httpx.post(f"{router.url}{path}", content=body, headers=headers)
             assert response.status_code == 200, (path, extra, response.text)
 
@@ -69,7 +73,7 @@ def test_the_targets_table_compares_router_and_bare_side_by_side() -> None:
     }
     rows = {
         measure: (round(value, 3), met)
-        for measure, value, _, met in bench.target_rows(direct, ours, bare)
+        for measure, value, _, met in report.target_rows(direct, ours, bare)
     }
     assert rows == {
         "CPU/req json router / bare": (2.0, False),
@@ -90,3 +94,15 @@ def test_the_in_process_core_bench_runs_every_case() -> None:
 
     medians = asyncio.run(core.measure(n=5, chunks=3, rounds=1))
     assert set(medians) == {f"{api}-{mode}" for api in core.CASES for mode in ("json", "stream")}
+
+
+def test_the_runner_cli_answers_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m bench.router --help``: the runner parses its options and starts nothing."""
+    monkeypatch.setattr(sys, "argv", ["python -m bench.router", "--help"])
+    with pytest.raises(SystemExit) as exited:
+        runner.main()
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert {"--seconds", "--rounds", "--chunks", "--no-litellm", "--no-apis"} <= set(out.split())

@@ -30,7 +30,10 @@ def _endpoints(spec: StackSpec) -> dict[str, Any]:
         ("prod-eu-central-1", {"state": "memory"}, False),
         ("prod-eu-central-1", {"redis": {"store": "env", "name": "REDIS_URL"}}, False),
         ("prod-europe-west4", {"replicas": 1}, True),  # Cloud Run adds instances itself
-        ("prod-k8s", {}, False),  # Kubernetes: never provisioned (IP-SAF-013 advises)
+        ("prod-k8s", {}, True),  # 3 replicas on EKS: the stack provisions ElastiCache
+        ("prod-k8s", {"state": "auto", "replicas": 1}, False),
+        ("prod-k8s", {"state": "memory"}, False),
+        ("prod-k8s", {"state": "managed", "replicas": 1}, True),
         ("dev", {}, False),  # dev says state: memory
         ("dev", {"state": "managed"}, True),
     ],
@@ -44,7 +47,7 @@ def test_when_the_stack_provisions_the_routers_redis(
 @pytest.mark.parametrize(
     ("stack", "router", "message"),
     [
-        ("prod-k8s", {"state": "managed"}, "no managed Redis is provisioned on platform"),
+        ("prod-k8s", {"platform": "edge", "state": "managed"}, "no managed Redis is provisioned"),
         (
             "prod-eu-central-1",
             {"state": "managed", "redis": {"store": "env", "name": "R"}},

@@ -5,7 +5,9 @@ real KubernetesRouter under the recording engine; every object passes the strict
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import re
+from typing import Any, cast
 
 import pulumi
 import pytest
@@ -17,7 +19,9 @@ from inferplane.components.kubernetes.manifests import (
     model_server_manifests,
 )
 from inferplane.components.kubernetes.model_server import ModelServer
+from inferplane.components.kubernetes.workload_spec import CidrEgress, Workload
 from inferplane.components.router.kubernetes import KubernetesRouter, KubernetesRouterArgs
+from inferplane.components.router.kubernetes import _workload as router_workload
 from tests.components.kubernetes.test_manifests import config
 from tests.components.kubernetes.test_model_server import args, manifest_of
 from tests.support.recording import record
@@ -148,6 +152,46 @@ def test_router_egress_is_its_model_servers_port_and_dns_only() -> None:
 def test_router_with_cloud_targets_may_also_use_https_to_the_internet() -> None:
     policy = _router_policy(_router_graph(internet=True))
     assert policy["egress"][-1] == HTTPS_INTERNET
+
+
+def test_router_with_managed_state_reaches_its_ranges_on_the_cache_ports_only() -> None:
+    state = CidrEgress(cidrs=pulumi.Output.from_input(["10.1.0.0/16"]), ports=(6379, 6380))
+    policy = _router_policy(_router_graph(internet=True, state=state))
+    assert policy["egress"][-2:] == [
+        {
+            "to": [{"ipBlock": {"cidr": "10.1.0.0/16"}}],
+            "ports": [{"port": 6379, "protocol": "TCP"}, {"port": 6380, "protocol": "TCP"}],
+        },
+        HTTPS_INTERNET,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("egress", "message"),
+    [
+        (CidrEgress(cidrs=["10.0.0.0/16"], ports=()), "ports ()"),
+        (CidrEgress(cidrs=["10.0.0.0/16"], ports=(0,)), "ports (0,)"),
+        (CidrEgress(cidrs=["10.0.0.0"], ports=(6379,)), "IPv4 CIDRs"),
+        (CidrEgress(cidrs="10.0.0.0/16", ports=(6379,)), "IPv4 CIDRs"),
+    ],
+)
+def test_egress_ranges_are_checked_naming_the_bad_value(egress: CidrEgress, message: str) -> None:
+    workload = _router_workload(egress_cidrs=(egress,))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        workload.check()
+    with pytest.raises(ValueError, match="needs egress_to"):
+        _router_workload(egress_to=None, egress_cidrs=(egress,)).check()
+
+
+def _router_workload(**changes: Any) -> Workload:
+    args = KubernetesRouterArgs(
+        config_json="{}",
+        labels=Labels("prod", "ml", "cc", "eu", "confidential", "router"),
+        image=IMAGE,
+        provider=cast(pulumi.ProviderResource, None),
+        namespace="inference",
+    )
+    return dataclasses.replace(router_workload(args), **changes)
 
 
 def test_every_router_and_server_policy_passes_the_strict_schema() -> None:

@@ -1,8 +1,10 @@
-"""A local stand-in for Lambda's function-URL front end: run by a clean interpreter next
-to an unpacked deployment zip, it reads one function-URL event (payload format 2.0) per
+"""The buffered Lambda path's driver (tests/support/lambda_runtime.py ``BufferedRuntime``;
+no deployment uses it: the function runs ``run.sh`` under the Lambda Web Adapter). A
+stand-in for Lambda's function-URL front end: run by a clean interpreter next to an
+unpacked deployment zip, it reads one function-URL event (payload format 2.0) per
 stdin line, invokes ``lambda_entry.handler`` and writes its result as one stdout line.
 
-    python -I lambda_adapter.py TASK_ROOT
+    python -I lambda_handler_driver.py TASK_ROOT
 
 Standard library only; ``TASK_ROOT`` (Lambda's ``/var/task``) is the only package path,
 so the router runs with exactly what the zip ships."""
