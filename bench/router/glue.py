@@ -30,8 +30,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bench.router.__main__ import free_port, router_config, scripts, start, stop
 from bench.router.passthrough import make_app as passthrough_app
+from bench.router.processes import free_port, start, stop
+from bench.router.workload import router_config, scripts
 from inferplane.router.accesslog import AccessLog
 from inferplane.router.app import create_app
 from inferplane.router.config import RouterConfig
