@@ -21,6 +21,7 @@ no deployment uses, for the test that shows it cannot stream.)
 from __future__ import annotations
 
 import http.client
+import socket
 import subprocess
 import sys
 import time
@@ -116,6 +117,14 @@ class WebAdapterRuntime:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> WebAdapterRuntime:
+        # A Lambda sandbox starts with the port free. Here another process may hold it (a
+        # router left over from an interrupted run): its answers would pass for this
+        # function's, so refuse rather than probe it.
+        if _listening(self.port):
+            raise BuildError(
+                f"127.0.0.1:{self.port} (AWS_LWA_PORT) is already in use by another process; "
+                "stop it (e.g. a router left over from an interrupted run) and retry"
+            )
         with self.log.open("wb") as log:
             # Lambda runs the wrapper with its own bootstrap as the argument.
             self.process = subprocess.Popen(
@@ -201,3 +210,10 @@ def _relay(
             yield chunk
     finally:
         connection.close()
+
+
+def _listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0

@@ -5,6 +5,7 @@ or not executable fails the smoke, as the function would fail on Lambda."""
 
 from __future__ import annotations
 
+import socket
 import stat
 import zipfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from inferplane.packaging import default_cache
 from inferplane.router.config import RouterConfig
 from inferplane.router.contract import LAMBDA_RUN_SCRIPT
 from inferplane.smoke import run_smoke
+from inferplane.smoke.lambda_runtime import WebAdapterRuntime
 from inferplane.smoke.packaged import LambdaZipRouter, host_zip
 from tests.conftest import ROOT
 from tests.support.recording import only, record
@@ -83,3 +85,16 @@ def test_a_zip_whose_run_sh_cannot_start_fails_the_smoke(
         run_smoke("site", config, lambda env: LambdaZipRouter(broken, env))
     assert LAMBDA_RUN_SCRIPT in str(failed.value)
     assert says in str(failed.value)
+
+
+def test_an_adapter_port_held_by_another_process_is_refused(tmp_path: Path) -> None:
+    """A router left over from an interrupted run must not answer for the function under
+    test: the fake adapter refuses to start when AWS_LWA_PORT is taken."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        environment = {"AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap", "AWS_LWA_PORT": str(port)}
+        runtime = WebAdapterRuntime(tmp_path / "task", "run.sh", environment, tmp_path)
+        with pytest.raises(BuildError, match=rf"127.0.0.1:{port} \(AWS_LWA_PORT\) is already"):
+            runtime.__enter__()
