@@ -11,7 +11,11 @@ import pytest
 from inferplane.router.backends.anthropic import to_messages
 from inferplane.router.backends.vertex import to_gemini
 from inferplane.router.converse import to_converse
+from inferplane.router.content import InlineImage
 from inferplane.router.turns import Conversation, Turn, fold_messages
+
+PNG = "iVBORw0KGgo="  # the PNG signature, base64
+PNG_URL = f"data:image/png;base64,{PNG}"
 
 MESSAGES: list[dict[str, Any]] = [
     {"role": "system", "content": "be brief"},
@@ -33,22 +37,43 @@ MESSAGES: list[dict[str, Any]] = [
             Conversation(
                 ["be brief", "in German"],
                 [
-                    Turn("user", ["hi", "a\nb"]),
-                    Turn("assistant", [" "]),
-                    Turn("user", ["42", " "]),
-                    Turn("assistant", ["ok"]),
+                    Turn("user", [["hi"], ["a\nb"]]),
+                    Turn("assistant", [[" "]]),
+                    Turn("user", [["42"], [" "]]),
+                    Turn("assistant", [["ok"]]),
                 ],
             ),
         ),
         (
             [{"role": "assistant", "content": "first"}],
-            Conversation([], [Turn("assistant", ["first"])]),
+            Conversation([], [Turn("assistant", [["first"]])]),
         ),
         ([{"role": "system", "content": "only"}], Conversation(["only"], [])),
-        # A part that is not text is skipped by the default reader.
+        # An image keeps its place between the texts; empty text parts are no blocks.
         (
-            [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}],
-            Conversation([], [Turn("user", [" "])]),
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "a"},
+                        {"type": "text", "text": ""},
+                        {"type": "image_url", "image_url": {"url": PNG_URL}},
+                        {"type": "text", "text": "b"},
+                        {"type": "text", "text": "c"},
+                    ],
+                },
+                {"role": "assistant", "content": [{"type": "refusal", "refusal": "no"}]},
+            ],
+            Conversation(
+                [],
+                [
+                    Turn(
+                        "user",
+                        [["a", InlineImage("messages[0].content[2]", "image/png", PNG), "b\nc"]],
+                    ),
+                    Turn("assistant", [["no"]]),
+                ],
+            ),
         ),
     ],
 )
