@@ -3,8 +3,8 @@
 Used by the router's ``bedrock`` backend and by the ``lambda`` target's handler
 (``components/aws/converse_handler.py``), which ships this package in its zip beside
 ``router/__init__.py``, ``router/turns.py``, ``router/content.py`` and
-``router/openai_shapes.py``. Everything here is standard library only and imports nothing else from the router, so the zip holds
-exactly what the handler runs.
+``router/openai_shapes.py``. Everything here is standard library only and imports nothing
+else from the router, so the zip holds exactly what the handler runs.
 
 - ``request``: an OpenAI chat body (text and images) as ``converse``/``converse_stream``
   keyword arguments.

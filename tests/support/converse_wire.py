@@ -66,6 +66,12 @@ def check_converse(operation: str, request: dict[str, Any]) -> None:
 def _check_image(operation: str, image: dict[str, Any], role: str) -> None:
     if role != "user":
         _invalid(operation, "Images are only supported in user messages")
+    if image["format"] not in IMAGE_SIGNATURES:  # botocore's validator skips enums
+        _invalid(
+            operation,
+            f"Value {image['format']!r} at 'image.format' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [png, jpeg, gif, webp]",
+        )
     data = image["source"].get("bytes")
     if not isinstance(data, bytes):
         _invalid(operation, "The image source must hold the image bytes")
