@@ -97,9 +97,9 @@ def _block(segment: Segment) -> dict[str, Any]:
     """A Converse ``ContentBlock``: text, or an image as bytes (boto3 base64-encodes)."""
     if isinstance(segment, str):
         return {"text": segment}
-    image_format = None if isinstance(segment, ImageUrl) else IMAGE_FORMATS.get(segment.media_type)
-    if image_format is None:
+    if isinstance(segment, ImageUrl) or segment.media_type not in IMAGE_FORMATS:
         raise ContentError(refusal(segment, "Bedrock Converse", _ACCEPTED, urls=False))
+    image_format = IMAGE_FORMATS[segment.media_type]
     return {"image": {"format": image_format, "source": {"bytes": segment.decoded()}}}
 
 

@@ -24,7 +24,6 @@ from inferplane.router.converse import (
     to_completion,
     to_converse,
 )
-
 from tests.support.converse_wire import check_converse
 from tests.support.images import GIF, PNG, image_part, png_url
 

@@ -10,8 +10,8 @@ import pytest
 
 from inferplane.router.backends.anthropic import to_messages
 from inferplane.router.backends.vertex import to_gemini
-from inferplane.router.converse import to_converse
 from inferplane.router.content import InlineImage
+from inferplane.router.converse import to_converse
 from inferplane.router.turns import Conversation, Turn, fold_messages
 
 PNG = "iVBORw0KGgo="  # the PNG signature, base64

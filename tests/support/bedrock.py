@@ -1,8 +1,8 @@
 """A bedrock-runtime client double for Converse (botocore's Stubber cannot carry an event
 stream): records each call, refuses what boto3 or Bedrock would (``check_converse``: the
-service model's shape, then Bedrock's own rules), answers with a Converse answer or yields ConverseStream events
-as botocore does, or fails like Bedrock (a ``ClientError`` with Bedrock's code and HTTP
-status) before the call or midway through the stream."""
+service model's shape, then Bedrock's own rules), answers with a Converse answer or yields
+ConverseStream events as botocore does, or fails like Bedrock (a ``ClientError`` with
+Bedrock's code and HTTP status) before the call or midway through the stream."""
 
 from __future__ import annotations
 
