@@ -116,9 +116,10 @@ def _segment(part: object, where: str) -> Segment:
         return refused
     if kind == "image_url":
         return _image(part.get("image_url"), where)
-    raise ContentError(
-        f"{where}: a {kind!r} part cannot be sent to this target; allowed: {_ALLOWED_PARTS}"
-    )
+    if kind in ("text", "refusal"):
+        raise ContentError(f"{where}.{kind}: must be a string")
+    named = f"a {kind!r} part" if kind is not None else "a part without a type"
+    raise ContentError(f"{where}: {named} cannot be sent to this target; allowed: {_ALLOWED_PARTS}")
 
 
 def _image(found: object, where: str) -> Segment:

@@ -207,6 +207,14 @@ def test_requests(body: dict[str, Any], expected: dict[str, Any]) -> None:
             "nor an http(s) URL",
         ),
         (
+            {"messages": [user([{"type": "text", "text": 7}])]},
+            "messages[0].content[0].text: must be a string",
+        ),
+        (
+            {"messages": [user([{"image_url": {"url": "https://x.test/a.png"}}])]},
+            "messages[0].content[0]: a part without a type cannot be sent to this target",
+        ),
+        (
             {"messages": [user([{"type": "file", "file": {"file_id": "f"}}])]},
             "messages[0].content[0]: a 'file' part cannot be sent to this target; allowed: "
             "text, image_url",

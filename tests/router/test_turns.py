@@ -10,7 +10,7 @@ import pytest
 
 from inferplane.router.backends.anthropic import to_messages
 from inferplane.router.backends.vertex import to_gemini
-from inferplane.router.content import InlineImage
+from inferplane.router.content import ContentError, ImageUrl, InlineImage, Segment, segments
 from inferplane.router.converse import to_converse
 from inferplane.router.turns import Conversation, Turn, fold_messages
 
@@ -107,3 +107,36 @@ def test_each_backend_renders_the_same_fold() -> None:
         ("user", ["42", " "]),
         ("model", ["ok"]),
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (PNG_URL, InlineImage("messages[0].content[0]", "image/png", PNG)),
+        (  # media type case-folded, image/jpg read as image/jpeg, parameters skipped
+            f"data:Image/JPG;name=a.jpg;base64,{PNG}",
+            InlineImage("messages[0].content[0]", "image/jpeg", PNG),
+        ),
+        ("HTTPS://x.test/a.png", ImageUrl("messages[0].content[0]", "HTTPS://x.test/a.png")),
+        ("http://x.test/a.png", ImageUrl("messages[0].content[0]", "http://x.test/a.png")),
+    ],
+)
+def test_image_urls_are_read_once_for_every_backend(url: str, expected: Segment) -> None:
+    assert segments([{"type": "image_url", "image_url": {"url": url}}], 0) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("data:image/png;base64,", "the data: URL holds no image"),
+        ("data:text/plain;base64,aGk=", "a data: URL must read data:image/<type>;base64,<data>"),
+        ("file:///etc/passwd", "'file:///etc/passwd' is neither a data: URL nor an http(s) URL"),
+        ("gs://bucket/a.png", "'gs://bucket/a.png' is neither a data: URL nor an http(s) URL"),
+        ("https:x.test", "'https:x.test' is neither a data: URL nor an http(s) URL"),
+    ],
+)
+def test_image_urls_no_backend_takes_are_refused(url: str, message: str) -> None:
+    with pytest.raises(ContentError) as caught:
+        segments([{"type": "image_url", "image_url": {"url": url}}], 3)
+    assert str(caught.value).startswith("messages[3].content[0].image_url.url: ")
+    assert message in str(caught.value)
