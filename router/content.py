@@ -149,7 +149,7 @@ def _inline(url: str, where: str) -> InlineImage:
         )
     try:
         binascii.a2b_base64(data, strict_mode=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or a character outside ASCII
         raise ContentError(
             f"{where}.image_url.url: the base64 data does not decode: {exc}"
         ) from exc

@@ -129,6 +129,8 @@ def test_image_urls_are_read_once_for_every_backend(url: str, expected: Segment)
     ("url", "message"),
     [
         ("data:image/png;base64,", "the data: URL holds no image"),
+        ("data:image/png;base64,iVBORw0KGgoé", "the base64 data does not decode"),
+        ("data:image/png;base64,iVBORw0KGgo", "the base64 data does not decode"),
         ("data:text/plain;base64,aGk=", "a data: URL must read data:image/<type>;base64,<data>"),
         ("file:///etc/passwd", "'file:///etc/passwd' is neither a data: URL nor an http(s) URL"),
         ("gs://bucket/a.png", "'gs://bucket/a.png' is neither a data: URL nor an http(s) URL"),
