@@ -80,7 +80,7 @@ class FunctionBedrock:
         stream = call.path.endswith("/converse-stream")
         op = "stream" if stream else "chat"
         reply, refused = self._check(call, "ConverseStream" if stream else "Converse")
-        self.recorder.add(Received(self.name, op, _smoke_id(call), refused))
+        self.recorder.add(Received(self.name, op, _smoke_id(call), refused, "bedrock"))
         if reply is not None:
             return reply
         return bedrock_reply(self.target, op, f"answer from {self.name} ({_smoke_id(call)})")
@@ -119,7 +119,7 @@ class _RecordedUrl:
         if refused is None and reply.status != 200:
             answer = reply.body[:300].decode(errors="replace")
             refused = f"the function answered {reply.status}: {answer}"
-        self.recorder.add(Received(self.name, op, _smoke_id(call), refused))
+        self.recorder.add(Received(self.name, op, _smoke_id(call), refused, "function_url"))
         return reply
 
 

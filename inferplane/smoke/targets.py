@@ -34,6 +34,9 @@ class Received:
     smoke_id: str | None
     refused: str | None
     """Why the fake refused it (auth, wire), or None when it answered."""
+    service: str = ""
+    """Which of the target's services received it, where a request crosses more than one
+    (a ``lambda`` target: ``function_url``, then ``bedrock``)."""
 
 
 @dataclass
