@@ -34,7 +34,7 @@ from inferplane.smoke.python_runtime import PythonFunction
 from inferplane.smoke.server import Call, LoopbackServer, Reply
 from inferplane.smoke.service_model import validate_request
 from inferplane.smoke.targets import SMOKE_ID, Received, Recorder, check_auth
-from inferplane.smoke.wire import bedrock_reply
+from inferplane.smoke.wire import Operation, bedrock_reply
 
 __all__ = ["ACCOUNT", "FunctionBedrock", "is_function_url", "start_converse_function"]
 
@@ -78,7 +78,7 @@ class FunctionBedrock:
 
     def __call__(self, call: Call) -> Reply:
         stream = call.path.endswith("/converse-stream")
-        op = "stream" if stream else "chat"
+        op: Operation = "stream" if stream else "chat"
         reply, refused = self._check(call, "ConverseStream" if stream else "Converse")
         self.recorder.add(Received(self.name, op, _smoke_id(call), refused, "bedrock"))
         if reply is not None:

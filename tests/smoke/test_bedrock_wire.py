@@ -16,6 +16,7 @@ from inferplane.smoke.server import Call
 from inferplane.smoke.service_model import operation_model, shape_problems, validate_request
 from inferplane.smoke.targets import AwsApis, Recorder
 from inferplane.smoke.wire import bedrock_reply, operation
+from tests.support.unchecked import unchecked
 
 MODEL = "amazon.nova-lite-v1:0"
 PATH = "/model/amazon.nova-lite-v1%3A0/converse"
@@ -162,9 +163,9 @@ def test_the_fakes_converse_stream_events_fit_the_models_event_shapes() -> None:
     stream = operation_model("bedrock-runtime", "ConverseStream").output_shape.members["stream"]
     decoder = EventStreamBuffer()
     decoder.add_data(reply.body)  # the prelude and message CRCs are checked here
-    seen = []
+    seen: list[str] = []
     for message in decoder:
-        headers = message.headers
+        headers = unchecked(message.headers)  # botocore's stubs type it loosely
         assert headers[":message-type"] == "event"
         assert headers[":content-type"] == "application/json"
         event_type = headers[":event-type"]
