@@ -19,7 +19,6 @@ the answer came back the same way."""
 
 from __future__ import annotations
 
-import json
 import re
 from contextlib import ExitStack
 from pathlib import Path
@@ -33,7 +32,7 @@ from inferplane.smoke.lambda_runtime import unpack
 from inferplane.smoke.python_runtime import PythonFunction
 from inferplane.smoke.server import Call, LoopbackServer, Reply
 from inferplane.smoke.service_model import validate_request
-from inferplane.smoke.targets import SMOKE_ID, Received, Recorder, check_auth
+from inferplane.smoke.targets import Received, Recorder, aws_error, check_auth, smoke_id
 from inferplane.smoke.wire import Operation, bedrock_reply
 
 __all__ = ["ACCOUNT", "FunctionBedrock", "is_function_url", "start_converse_function"]
@@ -54,16 +53,6 @@ def is_function_url(target: TargetConfig) -> bool:
     return FUNCTION_URL_HOST.fullmatch(host) is not None
 
 
-def _smoke_id(call: Call) -> str | None:
-    match = SMOKE_ID.search(call.body)
-    return match.group().decode() if match else None
-
-
-def _aws_error(status: int, code: str, message: str) -> Reply:
-    body = json.dumps({"message": message}).encode()
-    return Reply(status, "application/json", body, {"x-amzn-errortype": code})
-
-
 class FunctionBedrock:
     """Bedrock runtime as the function's role reaches it (the module doc says what it
     enforces); records each call under the target's ``name``."""
@@ -80,10 +69,10 @@ class FunctionBedrock:
         stream = call.path.endswith("/converse-stream")
         op: Operation = "stream" if stream else "chat"
         reply, refused = self._check(call, "ConverseStream" if stream else "Converse")
-        self.recorder.add(Received(self.name, op, _smoke_id(call), refused, "bedrock"))
+        self.recorder.add(Received(self.name, op, smoke_id(call), refused, "bedrock"))
         if reply is not None:
             return reply
-        return bedrock_reply(self.target, op, f"answer from {self.name} ({_smoke_id(call)})")
+        return bedrock_reply(self.target, op, f"answer from {self.name} ({smoke_id(call)})")
 
     def _check(self, call: Call, operation: str) -> tuple[Reply | None, str | None]:
         """(None, None) when Bedrock would answer ``call``, else its error and why."""
@@ -96,13 +85,13 @@ class FunctionBedrock:
             role_arn=self.role_arn,
         )
         if refused is not None:
-            return _aws_error(403, "AccessDeniedException", refused), f"bedrock: {refused}"
+            return aws_error(403, "AccessDeniedException", refused), f"bedrock: {refused}"
         labels, invalid = validate_request("bedrock-runtime", operation, call)
         if invalid is not None:
-            return _aws_error(400, "ValidationException", invalid), f"bedrock: {invalid}"
+            return aws_error(400, "ValidationException", invalid), f"bedrock: {invalid}"
         if labels["modelId"] != self.model:
             why = f"{self.role_arn} may invoke {self.model!r} only, not {labels['modelId']!r}"
-            return _aws_error(403, "AccessDeniedException", why), f"bedrock: {why}"
+            return aws_error(403, "AccessDeniedException", why), f"bedrock: {why}"
         return None, None
 
 
@@ -119,7 +108,7 @@ class _RecordedUrl:
         if refused is None and reply.status != 200:
             answer = reply.body[:300].decode(errors="replace")
             refused = f"the function answered {reply.status}: {answer}"
-        self.recorder.add(Received(self.name, op, _smoke_id(call), refused, "function_url"))
+        self.recorder.add(Received(self.name, op, smoke_id(call), refused, "function_url"))
         return reply
 
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.eventstream import EventStreamBuffer
+from botocore.exceptions import ClientError
 
 from inferplane.router.config import TargetConfig
+from inferplane.smoke.converse_function import FunctionBedrock
 from inferplane.smoke.credentials import Book
-from inferplane.smoke.server import Call
+from inferplane.smoke.server import Call, LoopbackServer
 from inferplane.smoke.service_model import operation_model, shape_problems, validate_request
 from inferplane.smoke.targets import AwsApis, Recorder
 from inferplane.smoke.wire import bedrock_reply, operation
@@ -178,3 +182,52 @@ def test_the_fakes_converse_stream_events_fit_the_models_event_shapes() -> None:
         "messageStop",
         "metadata",
     ]
+
+
+ROLE = "arn:aws:iam::000000000000:role/smoke-fn"
+
+
+def test_the_functions_bedrock_answers_only_its_role_for_its_model() -> None:
+    book, recorder = Book(), Recorder()
+    fake = FunctionBedrock(book, "fn", _target(), ROLE, recorder)
+    role_id, role_key = book.aws_key(role_arn=ROLE, session=True)
+    router_id, router_key = book.aws_key()
+    with LoopbackServer(fake) as server:
+        fake.host_url = server.url
+
+        def client(key_id: str, secret: str, token: str | None = None) -> Any:
+            return boto3.client(
+                "bedrock-runtime",
+                region_name="us-east-1",
+                endpoint_url=server.url,
+                aws_access_key_id=key_id,
+                aws_secret_access_key=secret,
+                aws_session_token=token,
+                config=Config(retries={"max_attempts": 1}),
+            )
+
+        role = client(role_id, role_key.secret, role_key.session_token)
+        user = [{"role": "user", "content": [{"text": "smoke-0123456789ab hi"}]}]
+        answer = role.converse(modelId=MODEL, messages=user)
+        events = list(role.converse_stream(modelId=MODEL, messages=user)["stream"])
+        codes = []
+        for caller, model, messages in [
+            (client(router_id, router_key.secret), MODEL, user),
+            (role, "amazon.nova-pro-v1:0", user),
+            # botocore does not check enums; Bedrock does
+            (role, MODEL, [{"role": "tool", "content": [{"text": "x"}]}]),
+        ]:
+            with pytest.raises(ClientError) as failed:
+                caller.converse(modelId=model, messages=messages)
+            codes.append(failed.value.response["Error"]["Code"])
+    assert answer["output"]["message"]["content"] == [
+        {"text": "answer from fn (smoke-0123456789ab)"}
+    ]
+    assert [next(iter(e)) for e in events][-2:] == ["messageStop", "metadata"]
+    assert codes == ["AccessDeniedException", "AccessDeniedException", "ValidationException"]
+    refusals = [r.refused for r in recorder.received]
+    assert refusals[:2] == [None, None]
+    assert refusals[2] == f"bedrock: credentials of role None, the target trusts {ROLE!r}"
+    assert refusals[3] == (f"bedrock: {ROLE} may invoke {MODEL!r} only, not 'amazon.nova-pro-v1:0'")
+    assert refusals[4] is not None
+    assert "'messages.0.member.role' is 'tool'; allowed: user, assistant, system" in refusals[4]
