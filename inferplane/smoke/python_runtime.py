@@ -15,7 +15,6 @@ import importlib.util
 import json
 import select
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,7 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from inferplane.smoke import python_runtime_driver
-from inferplane.smoke.lambda_runtime import lambda_environment
+from inferplane.smoke.lambda_runtime import base_python, lambda_environment, log_tail
 
 __all__ = ["RUNTIME_PACKAGES", "PythonFunction", "runtime_dir"]
 
@@ -63,8 +62,7 @@ class PythonFunction:
         timeout_s: float = 60.0,
     ) -> None:
         self.timeout_s = timeout_s
-        base = str(vars(sys).get("_base_executable", sys.executable))
-        self.command = [base, "-I", "-S", python_runtime_driver.__file__]
+        self.command = [base_python(), "-I", "-S", python_runtime_driver.__file__]
         self.env = {
             **lambda_environment(task_root, handler, workdir),
             "LAMBDA_RUNTIME_DIR": str(runtime_dir(workdir / "runtime")),
@@ -124,10 +122,7 @@ class PythonFunction:
 
     def log_tail(self, chars: int = 2000) -> str:
         """The end of what the function wrote (as CloudWatch gets it)."""
-        try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+        return log_tail(self.log, chars)
 
     def _stop(self, *, kill: bool = False) -> None:
         """End the environment: stdin closed (the loop ends), or killed (timed out)."""
