@@ -20,7 +20,7 @@ from botocore.credentials import Credentials
 
 from inferplane.packaging.converse_zip import HANDLER, function_environment
 from inferplane.plan import Graph, run_program
-from inferplane.router.config import RouterConfig, TargetConfig
+from inferplane.router.config import RouterConfig, TargetAuth, TargetConfig
 from inferplane.routerconfig import endpoints_from_graph, stack_router_config
 from inferplane.smoke import probes, run_smoke
 from inferplane.smoke.converse_function import is_function_url, start_converse_function
@@ -102,6 +102,30 @@ def test_the_whole_stack_passes_the_smoke_with_the_function(planned: Planned) ->
     assert report.ok, [o.detail for o in report.outcomes if not o.ok]
     assert {o.target for o in report.outcomes} == set(planned.config.targets)
     assert {o.probe.stream for o in report.outcomes if o.target == TARGET} == {False, True}
+
+
+def test_a_router_that_signs_for_another_service_fails_the_smoke(planned: Planned) -> None:
+    """The function URL is AWS_IAM for service ``lambda``: a router signing for
+    ``bedrock`` is refused there, and every probe that reached the function fails."""
+
+    def signs_for_bedrock(config: RouterConfig) -> RouterConfig:
+        targets = dict(config.targets)
+        auth = TargetAuth(scheme="sigv4", service="bedrock")
+        targets[TARGET] = targets[TARGET].model_copy(update={"auth": auth})
+        return config.model_copy(update={"targets": targets})
+
+    report = run_smoke(
+        STACK, planned.config, lambda env: InProcessRouter(env, tamper=signs_for_bedrock)
+    )
+    assert not report.ok
+    failed = [o for o in report.outcomes if not o.ok]
+    assert {o.probe.route for o in failed} == {"summarize"}
+    assert {o.probe.stream for o in failed} == {False, True}
+    for outcome in failed:
+        assert (
+            f"refused by {TARGET}: signed for service 'bedrock', the target is 'lambda'"
+            in outcome.detail
+        )
 
 
 # The function directly: what its URL and its Bedrock refuse.
