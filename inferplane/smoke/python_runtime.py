@@ -6,7 +6,8 @@ interpreter that sees only the zip and what the runtime provides (boto3 and its 
 One execution environment: invocations run one at a time (Lambda never sends a second
 event to a busy environment; it starts another, which a smoke's sequential probes never
 need). An invocation that outlives the function's timeout ends the environment, as
-Lambda's ``Task timed out`` does; the next invocation starts a fresh one (a cold start).
+Lambda's ``Task timed out`` does; the next invocation starts a fresh one (a cold start,
+whose init phase has its own limit, as on Lambda).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import select
+import signal
 import subprocess
 import threading
 import time
@@ -28,6 +30,8 @@ from inferplane.smoke.lambda_runtime import base_python, lambda_environment, log
 
 __all__ = ["RUNTIME_PACKAGES", "PythonFunction", "runtime_dir"]
 
+INIT_TIMEOUT_S = 10.0
+"""Lambda's limit on a function's init phase."""
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 """What Lambda's Python runtime has beside the standard library: boto3 and its needs."""
 
@@ -76,25 +80,47 @@ class PythonFunction:
     def __enter__(self) -> PythonFunction:
         return self
 
-    def _started(self) -> subprocess.Popen[bytes]:
-        if self._process is None or self._process.poll() is not None:
-            with self.log.open("ab") as log:
-                self._process = subprocess.Popen(
-                    self.command,
-                    env=self.env,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=log,
-                    start_new_session=True,
-                )
+    def _started(self) -> subprocess.Popen[bytes] | str:
+        """The running environment, started (its init phase done) if need be; or the
+        error its init ended in."""
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        with self.log.open("ab") as log:
+            self._process = subprocess.Popen(
+                self.command,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,
+            )
+        # The init phase (interpreter, handler import) has its own limit, apart from
+        # the function's timeout; the driver says when it is over.
+        if self._line(INIT_TIMEOUT_S) is None:
+            init = f"no handler ready in {INIT_TIMEOUT_S:.0f} s"
+            return f"Runtime.InitError: {init}\n{self.log_tail()}"
         return self._process
+
+    def _line(self, timeout_s: float) -> bytes | None:
+        """The environment's next answer line; None (the environment ended) when it
+        exited or did not answer in ``timeout_s``."""
+        process = self._process
+        assert process is not None
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], timeout_s)
+        line = process.stdout.readline() if ready else b""
+        if not line:
+            self._stop(kill=not ready)
+            return None
+        return line
 
     def invoke(self, event: Mapping[str, Any]) -> tuple[Any, str | None]:
         """The handler's result and None, or (None, the error Lambda reports)."""
         with self._lock:
             process = self._started()
+            if isinstance(process, str):
+                return None, process
             assert process.stdin is not None
-            assert process.stdout is not None
             deadline = time.time() + self.timeout_s
             request = {
                 "event": event,
@@ -107,11 +133,9 @@ class PythonFunction:
             except BrokenPipeError:
                 self._stop()
                 return None, f"Runtime.ExitError: the runtime exited\n{self.log_tail()}"
-            ready, _, _ = select.select([process.stdout], [], [], self.timeout_s)
-            line = process.stdout.readline() if ready else b""
-            if not line:
-                self._stop(kill=not ready)
-                if not ready:
+            line = self._line(self.timeout_s)
+            if line is None:
+                if process.returncode == -signal.SIGKILL:
                     return None, f"Task timed out after {self.timeout_s:.2f} seconds"
                 return None, f"Runtime.ExitError: the runtime exited\n{self.log_tail()}"
         answer = json.loads(line)

@@ -2,7 +2,8 @@
 isolated interpreter (``-I -S``: no site-packages, no PYTHONPATH, not even this file's
 folder), it imports ``$_HANDLER`` from ``$LAMBDA_TASK_ROOT`` as Lambda's ``bootstrap``
 does, with ``$LAMBDA_RUNTIME_DIR`` (the runtime's boto3) after it on ``sys.path``, then
-answers one invocation per stdin line with one stdout line.
+answers one invocation per stdin line with one stdout line (after one line saying the
+init phase is over).
 
     in:  {"event": {...}, "request_id": "...", "deadline_ms": 1700000000000}
     out: {"result": ...}  or  {"error": {"errorType": "...", "errorMessage": "..."}}
@@ -53,6 +54,8 @@ def main() -> None:
         handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
     except Exception as exc:  # answered on every invocation, as Lambda does
         init_error = _error(exc, "Runtime.ImportModuleError")
+    out.write(json.dumps({"initialised": init_error is None}) + "\n")  # the init phase is over
+    out.flush()
     for line in sys.stdin:
         request = json.loads(line)
         answer = init_error

@@ -97,7 +97,11 @@ def test_a_timeout_ends_the_environment_and_the_next_call_starts_a_fresh_one(
 ) -> None:
     with _function(tmp_path, "app.sleeps", timeout_s=0.5) as function:
         assert _invoke(function, {"seconds": 30}) == (None, "Task timed out after 0.50 seconds")
+        # The init phase is not part of the function's timeout: a cold start fits.
         assert _invoke(function, {"seconds": 0}) == ({"statusCode": 204}, None)
+    with _function(tmp_path, "app.echo") as function:
+        first = json.loads(_invoke(function, {})[0]["body"])["started"]
+        assert json.loads(_invoke(function, {})[0]["body"])["started"] == first  # warm
 
 
 @pytest.mark.parametrize(
