@@ -131,11 +131,10 @@ def start_converse_function(
     book: Book,
     recorder: Recorder,
     workdir: Path,
-) -> TargetConfig:
-    """Start the function of ``target`` (a function URL) on ``stack``; ``target`` moved to
-    its URL."""
-    url = urlsplit(target.url or "")
-    host = FUNCTION_URL_HOST.fullmatch(url.hostname or "")
+) -> str:
+    """Start the function of ``target`` (a function URL) on ``stack``; the fake URL's
+    ``http://127.0.0.1:PORT`` (the path stays the target's)."""
+    host = FUNCTION_URL_HOST.fullmatch(urlsplit(target.url or "").hostname or "")
     if host is None:
         raise ValueError(f"target {name!r}: {target.url!r} is not a Lambda function URL")
     region = target.region or host["region"]
@@ -177,7 +176,4 @@ def start_converse_function(
         account=ACCOUNT,
     )
     server = LoopbackServer(_RecordedUrl(front, name, recorder))
-    stack.enter_context(server)
-    return target.model_copy(
-        update={"url": f"{server.url}{url.path}" + (f"?{url.query}" if url.query else "")}
-    )
+    return stack.enter_context(server).url

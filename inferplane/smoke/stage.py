@@ -104,7 +104,7 @@ class _Staging:
             if is_function_url(target):
                 # A lambda target: its real handler, not a stand-in (converse_function).
                 workdir = Path(self.workdir(), f"function-{index}")
-                targets[name] = start_converse_function(
+                base = start_converse_function(
                     self.stack,
                     name,
                     target,
@@ -112,6 +112,7 @@ class _Staging:
                     recorder=self.recorder,
                     workdir=workdir,
                 )
+                targets[name] = target.model_copy(update={"url": rebase(str(target.url), base)})
             elif target.backend not in AWS_BACKENDS:
                 moved = self.url_target(name, target)
                 targets[name] = moved or target

@@ -142,16 +142,19 @@ class Function:
 @pytest.fixture
 def function(planned: Planned, tmp_path: Path) -> Iterator[Function]:
     book, recorder = Book(), Recorder()
+    target = planned.config.targets[TARGET]
+    assert target.url is not None
+    assert target.url.endswith("/v1")
     with ExitStack() as stack:
-        moved = start_converse_function(
+        base = start_converse_function(
             stack,
             TARGET,
-            planned.config.targets[TARGET],
+            target,
             book=book,
             recorder=recorder,
             workdir=tmp_path,
         )
-        yield Function(moved, book, recorder)
+        yield Function(target.model_copy(update={"url": base + "/v1"}), book, recorder)
 
 
 def _chat(stream: bool = False) -> bytes:
