@@ -5,8 +5,9 @@ in ``x-api-key`` (unless ``auth.header`` names another); ``target.api_version`` 
 ``anthropic-version`` header.
 
 Images (``router.content``) become ``image`` blocks: a base64 ``data:`` URL as a ``base64``
-source, an ``http(s)`` URL as a ``url`` source Anthropic fetches; a turn without images
-stays one string, as before.
+source, an ``http(s)`` URL as a ``url`` source Anthropic fetches (only for a target whose
+``url_fetch`` is ``public``: an Anthropic-compatible server in the deployment's network
+would fetch it from there, ``router.fetch``); a turn without images stays one string.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ class AnthropicBackend(ChatBackend):
         raise UpstreamProtocolError(f"target {self.name!r} ended the stream before message_stop")
 
     def _request(self, body: dict[str, Any], *, stream: bool) -> dict[str, Any]:
+        self.check_fetch(body)  # a url source is fetched by whoever serves this API
         try:
             return to_messages(body, self.target.model, stream=stream)
         except ContentError as exc:
