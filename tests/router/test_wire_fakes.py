@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from tests.support.converse_wire import check_converse
+from tests.support.bedrock import check_converse
 from tests.support.images import GIF, PNG
 from tests.support.native_wire import WireError, check_anthropic, check_gemini
 
 PNG_B64 = base64.b64encode(PNG).decode()
+PNG_IMAGE = {"format": "png", "source": {"bytes": PNG}}
 
 
 def _converse(*content: dict[str, Any], role: str = "user") -> dict[str, Any]:
@@ -31,7 +32,7 @@ def _converse(*content: dict[str, Any], role: str = "user") -> dict[str, Any]:
         (
             _converse({"image": {"format": "bmp", "source": {"bytes": PNG}}}),
             ClientError,
-            "failed to satisfy constraint: Member must satisfy enum value set",
+            "value at 'messages.0.member.content.0.member.image.format' is 'bmp'; allowed: png",
         ),
         (
             _converse({"image": {"format": "jpeg", "source": {"bytes": PNG}}}),
@@ -39,7 +40,26 @@ def _converse(*content: dict[str, Any], role: str = "user") -> dict[str, Any]:
             "does not match the format jpeg",
         ),
         (_converse({"text": "hi"}, role="assistant"), ClientError, "must alternate"),
-        (_converse({"text": ""}), ClientError, "is blank"),
+        (_converse({"text": ""}), ClientError, "at messages.0.content.0 is blank"),
+        (
+            _converse(
+                {"text": "hi"},
+                {"image": {"format": "png", "source": {"bytes": PNG}}},
+                role="assistant",
+            ),
+            ClientError,
+            "messages.0.content.1: Images are only supported in user messages",
+        ),
+        (
+            _converse(*[{"image": PNG_IMAGE}] * 21),
+            ClientError,
+            "Too many images: 21 (at most 20)",
+        ),
+        (
+            _converse({"image": {"format": "png", "source": {"bytes": PNG + bytes(3_750_000)}}}),
+            ClientError,
+            "The image exceeds the maximum size of 3.75 MB",
+        ),
     ],
 )
 def test_converse_check_refuses_what_bedrock_refuses(

@@ -20,7 +20,7 @@ from typing import Any
 from anthropic.types import ImageBlockParam, TextBlockParam
 from pydantic import TypeAdapter, ValidationError
 
-from tests.support.converse_wire import IMAGE_SIGNATURES
+from inferplane.smoke.bedrock_rules import IMAGE_SIGNATURES
 
 __all__ = ["WireError", "check_anthropic", "check_gemini"]
 
