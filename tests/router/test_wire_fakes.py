@@ -111,3 +111,78 @@ def test_gemini_check_refuses_what_generate_content_refuses(
     with pytest.raises(WireError) as caught:
         check_gemini({"contents": [{"role": "user", "parts": [part]}]})
     assert fragment in str(caught.value)
+
+
+USE = {"type": "tool_use", "id": "t1", "name": "f", "input": {}}
+RESULT = {"type": "tool_result", "tool_use_id": "t1", "content": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (
+            {
+                "messages": [
+                    {"role": "assistant", "content": [USE]},
+                    {"role": "user", "content": "x"},
+                ]
+            },
+            "tool_use ids were found without tool_result blocks immediately after: ['t1']",
+        ),
+        (
+            {
+                "messages": [
+                    {"role": "assistant", "content": [USE]},
+                    {"role": "user", "content": [{"type": "text", "text": "x"}, RESULT]},
+                ]
+            },
+            "tool_result blocks must come first",
+        ),
+        ({"messages": [{"role": "user", "content": [RESULT]}]}, "unexpected tool_use_id"),
+        ({"messages": [], "tool_choice": {"type": "required"}}, "tool_choice"),
+        ({"messages": [], "tools": [{"name": "f", "parameters": {}}]}, "tools"),
+        ({"messages": [{"role": "user", "content": [USE]}]}, "belong to assistant turns"),
+    ],
+)
+def test_anthropic_check_refuses_tool_blocks_the_messages_api_refuses(
+    body: dict[str, Any], fragment: str
+) -> None:
+    with pytest.raises(WireError) as caught:
+        check_anthropic(body)
+    assert fragment in str(caught.value)
+
+
+CALL = {"functionCall": {"name": "f", "args": {}}}
+ANSWER = {"functionResponse": {"name": "f", "response": {"content": "ok"}}}
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (
+            {
+                "contents": [
+                    {"role": "model", "parts": [CALL, CALL]},
+                    {"role": "user", "parts": [ANSWER]},
+                ]
+            },
+            "number of function response parts is equal to the number of function call parts",
+        ),
+        ({"contents": [{"role": "user", "parts": [CALL]}]}, "in a model turn only"),
+        ({"contents": [{"role": "model", "parts": [ANSWER]}]}, "in a user turn only"),
+        (
+            {"contents": [], "tools": [{"functionDeclarations": [{"name": "1f"}]}]},
+            "invalid function name",
+        ),
+        (
+            {"contents": [], "toolConfig": {"functionCallingConfig": {"mode": "REQUIRED"}}},
+            "toolConfig: invalid",
+        ),
+    ],
+)
+def test_gemini_check_refuses_function_parts_generate_content_refuses(
+    body: dict[str, Any], fragment: str
+) -> None:
+    with pytest.raises(WireError) as caught:
+        check_gemini(body)
+    assert fragment in str(caught.value)
