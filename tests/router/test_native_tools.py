@@ -250,3 +250,25 @@ def test_gemini_refuses_a_single_call_request_and_an_unanswered_result(site: Sit
         site.openai.chat.completions.create(model="gemini", messages=stray)
     assert "messages[1].tool_call_id: 'c9' answers no earlier tool call" in caught.value.message
     assert site.vertex.requests == []
+
+
+def test_streamed_calls_reach_messages_and_responses_clients(site: Site) -> None:
+    tool: Any = {"name": "forecast", "input_schema": SCHEMA}
+    with site.claude.messages.stream(
+        model="claude",
+        max_tokens=64,
+        tools=[tool],
+        messages=[{"role": "user", "content": "weather in Zürich?"}],
+    ) as stream:
+        final = stream.get_final_message()
+    assert [(b.type, getattr(b, "input", None)) for b in final.content] == [
+        ("text", None),
+        ("tool_use", TOOL_INPUT),
+    ]
+    response = site.openai.responses.create(
+        model="gemini",
+        input="weather in Zürich?",
+        tools=[{"type": "function", "name": "forecast", "parameters": SCHEMA, "strict": False}],
+    )
+    calls = [item.model_dump() for item in response.output if item.type == "function_call"]
+    assert [(c["name"], json.loads(c["arguments"])) for c in calls] == [("forecast", TOOL_INPUT)]
