@@ -10,10 +10,46 @@ from inferplane.catalog.engine import EngineCommand
 if TYPE_CHECKING:
     from inferplane.spec.serving import Serving
 
-__all__ = ["HF_QUANTIZATION_FLAG", "EngineCommand", "ServingEngine", "Toggle"]
+__all__ = [
+    "HF_QUANTIZATION_FLAG",
+    "EngineCommand",
+    "ServerFlags",
+    "ServingEngine",
+    "Toggle",
+    "server_args",
+]
 
 HF_QUANTIZATION_FLAG = {"fp8": "fp8", "int8": "bitsandbytes", "awq": "awq", "gptq": "gptq"}
 """The quantization flag value vLLM and TGI both take for each spec quantization."""
+
+
+@dataclass(frozen=True)
+class ServerFlags:
+    """An engine server's flag names for what every engine's command says: the model,
+    where to listen, the context length and the batching limits."""
+
+    model: str
+    host: str
+    context_length: str
+    max_seqs: str
+    max_batched_tokens: str
+    quantization: str | None = None
+    """The flag taking ``HF_QUANTIZATION_FLAG``'s value; None: the model file carries it."""
+
+
+def server_args(flags: ServerFlags, model: str, port: int, serving: Serving) -> list[str]:
+    """The arguments every engine server takes, in its own flag names; each engine adds
+    what is its own after them."""
+    args = [flags.model, model, flags.host, "0.0.0.0", "--port", str(port)]
+    if flags.quantization is not None and serving.quantization != "none":
+        args += [flags.quantization, HF_QUANTIZATION_FLAG[serving.quantization]]
+    if serving.context_length:
+        args += [flags.context_length, str(serving.context_length)]
+    if serving.batching.max_seqs:
+        args += [flags.max_seqs, str(serving.batching.max_seqs)]
+    if serving.batching.max_batched_tokens:
+        args += [flags.max_batched_tokens, str(serving.batching.max_batched_tokens)]
+    return args
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import EngineCommand, ServingEngine, Toggle
+from inferplane.serving.base import (
+    EngineCommand,
+    ServerFlags,
+    ServingEngine,
+    Toggle,
+    server_args,
+)
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -24,24 +30,19 @@ ENGINE = ServingEngine(
 )
 
 
+FLAGS = ServerFlags(
+    model="--model",
+    host="--host",
+    context_length="--ctx-size",
+    max_seqs="--parallel",
+    max_batched_tokens="--batch-size",
+)
+
+
 def command(model: str, serving: Serving) -> EngineCommand:
     port = serving.port or ENGINE.default_port
-    args = [
-        "--model",
-        f"/models/{model}.{serving.quantization}.gguf",
-        "--host",
-        "0.0.0.0",
-        "--port",
-        str(port),
-        "--n-gpu-layers",
-        "999",
-    ]
-    if serving.context_length:
-        args += ["--ctx-size", str(serving.context_length)]
-    if serving.batching.max_seqs:
-        args += ["--parallel", str(serving.batching.max_seqs)]
-    if serving.batching.max_batched_tokens:
-        args += ["--batch-size", str(serving.batching.max_batched_tokens)]
+    gguf = f"/models/{model}.{serving.quantization}.gguf"
+    args = [*server_args(FLAGS, gguf, port, serving), "--n-gpu-layers", "999"]
     if serving.speculative and serving.speculative.draft_model:
         draft = serving.speculative.draft_model
         args += [

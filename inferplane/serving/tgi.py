@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine, Toggle
+from inferplane.serving.base import (
+    EngineCommand,
+    ServerFlags,
+    ServingEngine,
+    Toggle,
+    server_args,
+)
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -31,20 +37,22 @@ ENGINE = ServingEngine(
 )
 
 
+FLAGS = ServerFlags(
+    model="--model-id",
+    host="--hostname",
+    quantization="--quantize",
+    context_length="--max-total-tokens",
+    max_seqs="--max-concurrent-requests",
+    # The per-step token budget, like vLLM's --max-num-batched-tokens. Not
+    # --max-batch-total-tokens: that is the whole KV-cache budget TGI infers from free
+    # memory, and a step-sized value there would starve the cache.
+    max_batched_tokens="--max-batch-prefill-tokens",
+)
+
+
 def command(model: str, serving: Serving) -> EngineCommand:
     port = serving.port or ENGINE.default_port
-    args = ["--model-id", model, "--hostname", "0.0.0.0", "--port", str(port)]
-    if serving.quantization != "none":
-        args += ["--quantize", HF_QUANTIZATION_FLAG[serving.quantization]]
-    if serving.context_length:
-        args += ["--max-total-tokens", str(serving.context_length)]
-    if serving.batching.max_seqs:
-        args += ["--max-concurrent-requests", str(serving.batching.max_seqs)]
-    if serving.batching.max_batched_tokens:
-        # The per-step token budget, like vLLM's --max-num-batched-tokens. Not
-        # --max-batch-total-tokens: that is the whole KV-cache budget TGI infers from
-        # free memory, and a step-sized value there would starve the cache.
-        args += ["--max-batch-prefill-tokens", str(serving.batching.max_batched_tokens)]
+    args = server_args(FLAGS, model, port, serving)
     if serving.speculative:
         args += ["--speculate", str(serving.speculative.num_tokens)]
     env: dict[str, str] = {}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine, Toggle
+from inferplane.serving.base import (
+    EngineCommand,
+    ServerFlags,
+    ServingEngine,
+    Toggle,
+    server_args,
+)
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -33,17 +39,19 @@ ENGINE = ServingEngine(
 )
 
 
+FLAGS = ServerFlags(
+    model="--model",
+    host="--host",
+    quantization="--quantization",
+    context_length="--max-model-len",
+    max_seqs="--max-num-seqs",
+    max_batched_tokens="--max-num-batched-tokens",
+)
+
+
 def command(model: str, serving: Serving) -> EngineCommand:
     port = serving.port or ENGINE.default_port
-    args = ["--model", model, "--host", "0.0.0.0", "--port", str(port)]
-    if serving.quantization != "none":
-        args += ["--quantization", HF_QUANTIZATION_FLAG[serving.quantization]]
-    if serving.context_length:
-        args += ["--max-model-len", str(serving.context_length)]
-    if serving.batching.max_seqs:
-        args += ["--max-num-seqs", str(serving.batching.max_seqs)]
-    if serving.batching.max_batched_tokens:
-        args += ["--max-num-batched-tokens", str(serving.batching.max_batched_tokens)]
+    args = server_args(FLAGS, model, port, serving)
     if serving.prefix_caching is not None:
         args.append(
             "--enable-prefix-caching" if serving.prefix_caching else "--no-enable-prefix-caching"
