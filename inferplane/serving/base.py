@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,6 @@ __all__ = [
     "ServerFlags",
     "ServingEngine",
     "Toggle",
-    "server_args",
 ]
 
 HF_QUANTIZATION_FLAG = {"fp8": "fp8", "int8": "bitsandbytes", "awq": "awq", "gptq": "gptq"}
@@ -35,21 +35,6 @@ class ServerFlags:
     max_batched_tokens: str
     quantization: str | None = None
     """The flag taking ``HF_QUANTIZATION_FLAG``'s value; None: the model file carries it."""
-
-
-def server_args(flags: ServerFlags, model: str, port: int, serving: Serving) -> list[str]:
-    """The arguments every engine server takes, in its own flag names; each engine adds
-    what is its own after them."""
-    args = [flags.model, model, flags.host, "0.0.0.0", "--port", str(port)]
-    if flags.quantization is not None and serving.quantization != "none":
-        args += [flags.quantization, HF_QUANTIZATION_FLAG[serving.quantization]]
-    if serving.context_length:
-        args += [flags.context_length, str(serving.context_length)]
-    if serving.batching.max_seqs:
-        args += [flags.max_seqs, str(serving.batching.max_seqs)]
-    if serving.batching.max_batched_tokens:
-        args += [flags.max_batched_tokens, str(serving.batching.max_batched_tokens)]
-    return args
 
 
 @dataclass(frozen=True)
@@ -86,6 +71,40 @@ class ServingEngine:
     chunked_prefill: Toggle = Toggle()
     chunks_while_speculating: bool = True
     """False: the engine turns chunked prefill off when speculating (TGI)."""
+    flags: ServerFlags | None = None
+    """Its server's flag names for the arguments every engine takes (``server_args``)."""
+
+    def port(self, serving: Serving) -> int:
+        return serving.port or self.default_port
+
+    def launch(
+        self, serving: Serving, args: Sequence[str], env: dict[str, str] | None = None
+    ) -> EngineCommand:
+        """The command that starts this engine's server with ``args`` and ``env``."""
+        return EngineCommand(
+            serving.image or self.default_image,
+            tuple(args),
+            env or {},
+            self.port(serving),
+            self.health_path,
+        )
+
+    def server_args(self, model: str, serving: Serving) -> list[str]:
+        """The arguments every engine server takes, in this engine's flag names; each
+        engine adds what is its own after them."""
+        flags = self.flags
+        if flags is None:
+            raise TypeError(f"engine {self.name!r} names no server flags")
+        args = [flags.model, model, flags.host, "0.0.0.0", "--port", str(self.port(serving))]
+        if flags.quantization is not None and serving.quantization != "none":
+            args += [flags.quantization, HF_QUANTIZATION_FLAG[serving.quantization]]
+        if serving.context_length:
+            args += [flags.context_length, str(serving.context_length)]
+        if serving.batching.max_seqs:
+            args += [flags.max_seqs, str(serving.batching.max_seqs)]
+        if serving.batching.max_batched_tokens:
+            args += [flags.max_batched_tokens, str(serving.batching.max_batched_tokens)]
+        return args
 
     def unsupported(self, serving: Serving) -> list[str]:
         """Names of the options in ``serving`` this engine cannot honour."""

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import (
-    EngineCommand,
-    ServerFlags,
-    ServingEngine,
-    Toggle,
-    server_args,
-)
+from inferplane.serving.base import EngineCommand, ServerFlags, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -27,22 +21,19 @@ ENGINE = ServingEngine(
         "default true); no server switch is pinned here"
     ),
     chunked_prefill=Toggle(default="llama-server always evaluates prompts in --batch-size chunks"),
-)
-
-
-FLAGS = ServerFlags(
-    model="--model",
-    host="--host",
-    context_length="--ctx-size",
-    max_seqs="--parallel",
-    max_batched_tokens="--batch-size",
+    flags=ServerFlags(
+        model="--model",
+        host="--host",
+        context_length="--ctx-size",
+        max_seqs="--parallel",
+        max_batched_tokens="--batch-size",
+    ),
 )
 
 
 def command(model: str, serving: Serving) -> EngineCommand:
-    port = serving.port or ENGINE.default_port
     gguf = f"/models/{model}.{serving.quantization}.gguf"
-    args = [*server_args(FLAGS, gguf, port, serving), "--n-gpu-layers", "999"]
+    args = [*ENGINE.server_args(gguf, serving), "--n-gpu-layers", "999"]
     if serving.speculative and serving.speculative.draft_model:
         draft = serving.speculative.draft_model
         args += [
@@ -51,6 +42,4 @@ def command(model: str, serving: Serving) -> EngineCommand:
             "--draft-max",
             str(serving.speculative.num_tokens),
         ]
-    return EngineCommand(
-        serving.image or ENGINE.default_image, tuple(args), {}, port, ENGINE.health_path
-    )
+    return ENGINE.launch(serving, args)

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import (
-    EngineCommand,
-    ServerFlags,
-    ServingEngine,
-    Toggle,
-    server_args,
-)
+from inferplane.serving.base import EngineCommand, ServerFlags, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -34,25 +28,22 @@ ENGINE = ServingEngine(
     ),
     # models/model.py: "Prefill chunking does not support speculation yet", set to False.
     chunks_while_speculating=False,
-)
-
-
-FLAGS = ServerFlags(
-    model="--model-id",
-    host="--hostname",
-    quantization="--quantize",
-    context_length="--max-total-tokens",
-    max_seqs="--max-concurrent-requests",
-    # The per-step token budget, like vLLM's --max-num-batched-tokens. Not
-    # --max-batch-total-tokens: that is the whole KV-cache budget TGI infers from free
-    # memory, and a step-sized value there would starve the cache.
-    max_batched_tokens="--max-batch-prefill-tokens",
+    flags=ServerFlags(
+        model="--model-id",
+        host="--hostname",
+        quantization="--quantize",
+        context_length="--max-total-tokens",
+        max_seqs="--max-concurrent-requests",
+        # The per-step token budget, like vLLM's --max-num-batched-tokens. Not
+        # --max-batch-total-tokens: that is the whole KV-cache budget TGI infers from free
+        # memory, and a step-sized value there would starve the cache.
+        max_batched_tokens="--max-batch-prefill-tokens",
+    ),
 )
 
 
 def command(model: str, serving: Serving) -> EngineCommand:
-    port = serving.port or ENGINE.default_port
-    args = server_args(FLAGS, model, port, serving)
+    args = ENGINE.server_args(model, serving)
     if serving.speculative:
         args += ["--speculate", str(serving.speculative.num_tokens)]
     env: dict[str, str] = {}
@@ -60,6 +51,4 @@ def command(model: str, serving: Serving) -> EngineCommand:
         env["PREFIX_CACHING"] = "1" if serving.prefix_caching else "0"
     if serving.chunked_prefill is not None:
         env["PREFILL_CHUNKING"] = "1" if serving.chunked_prefill else "0"
-    return EngineCommand(
-        serving.image or ENGINE.default_image, tuple(args), env, port, ENGINE.health_path
-    )
+    return ENGINE.launch(serving, args, env)

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import (
-    EngineCommand,
-    ServerFlags,
-    ServingEngine,
-    Toggle,
-    server_args,
-)
+from inferplane.serving.base import EngineCommand, ServerFlags, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -36,22 +30,19 @@ ENGINE = ServingEngine(
         frozenset({True}),
         "vLLM v0.11's V1 engine always chunks prefill for generative models",
     ),
-)
-
-
-FLAGS = ServerFlags(
-    model="--model",
-    host="--host",
-    quantization="--quantization",
-    context_length="--max-model-len",
-    max_seqs="--max-num-seqs",
-    max_batched_tokens="--max-num-batched-tokens",
+    flags=ServerFlags(
+        model="--model",
+        host="--host",
+        quantization="--quantization",
+        context_length="--max-model-len",
+        max_seqs="--max-num-seqs",
+        max_batched_tokens="--max-num-batched-tokens",
+    ),
 )
 
 
 def command(model: str, serving: Serving) -> EngineCommand:
-    port = serving.port or ENGINE.default_port
-    args = server_args(FLAGS, model, port, serving)
+    args = ENGINE.server_args(model, serving)
     if serving.prefix_caching is not None:
         args.append(
             "--enable-prefix-caching" if serving.prefix_caching else "--no-enable-prefix-caching"
@@ -65,9 +56,7 @@ def command(model: str, serving: Serving) -> EngineCommand:
             "prompt_lookup_max": 4,
         }
         args += ["--speculative-config", _json(config)]
-    return EngineCommand(
-        serving.image or ENGINE.default_image, tuple(args), {}, port, ENGINE.health_path
-    )
+    return ENGINE.launch(serving, args)
 
 
 def _json(value: dict[str, object]) -> str:
