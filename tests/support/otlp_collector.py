@@ -14,7 +14,6 @@ import importlib
 import threading
 import time
 from concurrent import futures
-from types import TracebackType
 from typing import Any
 
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb2
@@ -22,6 +21,8 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc as
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as trace_grpc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+from inferplane.smoke.server import Running
 
 __all__ = ["OtlpCollector", "attributes"]
 
@@ -38,7 +39,7 @@ def attributes(pairs: Any) -> dict[str, Any]:
     return {pair.key: _value(pair.value) for pair in pairs if isinstance(pair, KeyValue)}
 
 
-class OtlpCollector:
+class OtlpCollector(Running):
     def __init__(self) -> None:
         self.trace_requests: list[trace_pb2.ExportTraceServiceRequest] = []
         self.metric_requests: list[metrics_pb2.ExportMetricsServiceRequest] = []
@@ -108,14 +109,8 @@ class OtlpCollector:
                 raise AssertionError(f"the collector did not receive it in {timeout_s}s")
             time.sleep(0.05)
 
-    def __enter__(self) -> OtlpCollector:
+    def start(self) -> None:
         self._server.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._server.stop(grace=None)
