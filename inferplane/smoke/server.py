@@ -136,7 +136,8 @@ class LoopbackServer(Running):
         )
 
     def start(self) -> None:
-        self._thread.start()
+        if self._thread.ident is None:  # a server may start before its with-block
+            self._thread.start()
 
     def stop(self) -> None:
         self._server.shutdown()
