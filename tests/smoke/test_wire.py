@@ -1,0 +1,88 @@
+"""``smoke.wire.operation``: which call is a chat or a stream for each backend, and why a
+call that is neither is refused (path, query and body shape, as the service checks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from inferplane.router.config import TargetConfig
+from inferplane.smoke.server import Call
+from inferplane.smoke.wire import operation
+
+MESSAGES = {"messages": [{"role": "user", "content": "hi"}]}
+
+
+def _target(backend: str, **fields: Any) -> TargetConfig:
+    base: dict[str, Any] = {
+        "backend": backend,
+        "model": "m",
+        "url": "https://example.test/v1",
+        "region": "us-east-1",
+        "location": "cloud:aws:us-east-1",
+        "allowed_data_classes": ["public"],
+    }
+    return TargetConfig.model_validate({**base, **fields})
+
+
+def _post(target: str, body: object) -> Call:
+    return Call("POST", target, {}, json.dumps(body).encode())
+
+
+VERTEX = _target("vertex", url="https://europe-west4-aiplatform.googleapis.com/v1/p")
+BEDROCK = _target("bedrock", model="anthropic.claude")
+SAGEMAKER = _target("sagemaker", endpoint_name="ep", url=None)
+
+
+@pytest.mark.parametrize(
+    ("target", "call", "expected"),
+    [
+        (VERTEX, _post("/v1/p/m:generateContent", {"contents": []}), "chat"),
+        (VERTEX, _post("/v1/p/m:streamGenerateContent?alt=sse", {"contents": []}), "stream"),
+        (
+            VERTEX,
+            _post("/v1/p/m:streamGenerateContent", {"contents": []}),
+            "/v1/p/m:streamGenerateContent is not /v1/p/m:generateContent or "
+            "/v1/p/m:streamGenerateContent?alt=sse",
+        ),
+        (
+            VERTEX,
+            _post("/v1/p/m:generateContent", MESSAGES),
+            "body is not a Gemini generateContent request",
+        ),
+        (BEDROCK, _post("/model/anthropic.claude/converse", MESSAGES), "chat"),
+        (BEDROCK, _post("/model/anthropic.claude/converse-stream", MESSAGES), "stream"),
+        (
+            BEDROCK,
+            _post("/model/other/converse", MESSAGES),
+            "/model/other/converse is not /model/anthropic.claude/converse or "
+            "/model/anthropic.claude/converse-stream",
+        ),
+        (BEDROCK, _post("/model/anthropic.claude/converse", {}), "body is not a Converse request"),
+        (SAGEMAKER, _post("/endpoints/ep/invocations", MESSAGES), "chat"),
+        (SAGEMAKER, _post("/endpoints/ep/invocations-response-stream", MESSAGES), "stream"),
+        (
+            SAGEMAKER,
+            _post("/endpoints/ep/invocations", {"prompt": "x"}),
+            "body is not an OpenAI chat request",
+        ),
+        (_target("openai"), _post("/v1/chat/completions", {**MESSAGES, "model": "m"}), "chat"),
+        (
+            _target("openai"),
+            _post("/v1/chat/completions", {**MESSAGES, "model": "x"}),
+            "model 'x' is not the target's 'm'",
+        ),
+        (
+            _target("azure_openai", url="https://a.openai.azure.com"),
+            _post(
+                "/openai/deployments/m/chat/completions?api-version=2024-10-21",
+                {**MESSAGES, "stream": True},
+            ),
+            "stream",
+        ),
+    ],
+)
+def test_each_backend_knows_its_operations(target: TargetConfig, call: Call, expected: str) -> None:
+    assert operation(target, call) == expected
