@@ -4,36 +4,24 @@ call that is neither is refused (path, query and body shape, as the service chec
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from inferplane.router.config import TargetConfig
 from inferplane.smoke.server import Call
 from inferplane.smoke.wire import operation
+from tests.support.targets import target_config
 
 MESSAGES = {"messages": [{"role": "user", "content": "hi"}]}
-
-
-def _target(backend: str, **fields: Any) -> TargetConfig:
-    base: dict[str, Any] = {
-        "backend": backend,
-        "model": "m",
-        "url": "https://example.test/v1",
-        "region": "us-east-1",
-        "location": "cloud:aws:us-east-1",
-        "allowed_data_classes": ["public"],
-    }
-    return TargetConfig.model_validate({**base, **fields})
 
 
 def _post(target: str, body: object) -> Call:
     return Call("POST", target, {}, json.dumps(body).encode())
 
 
-VERTEX = _target("vertex", url="https://europe-west4-aiplatform.googleapis.com/v1/p")
-BEDROCK = _target("bedrock", model="anthropic.claude")
-SAGEMAKER = _target("sagemaker", endpoint_name="ep", url=None)
+VERTEX = target_config("vertex", url="https://europe-west4-aiplatform.googleapis.com/v1/p")
+BEDROCK = target_config("bedrock", model="anthropic.claude")
+SAGEMAKER = target_config("sagemaker", endpoint_name="ep", url=None)
 
 
 @pytest.mark.parametrize(
@@ -68,14 +56,18 @@ SAGEMAKER = _target("sagemaker", endpoint_name="ep", url=None)
             _post("/endpoints/ep/invocations", {"prompt": "x"}),
             "body is not an OpenAI chat request",
         ),
-        (_target("openai"), _post("/v1/chat/completions", {**MESSAGES, "model": "m"}), "chat"),
         (
-            _target("openai"),
+            target_config("openai"),
+            _post("/v1/chat/completions", {**MESSAGES, "model": "m"}),
+            "chat",
+        ),
+        (
+            target_config("openai"),
             _post("/v1/chat/completions", {**MESSAGES, "model": "x"}),
             "model 'x' is not the target's 'm'",
         ),
         (
-            _target("azure_openai", url="https://a.openai.azure.com"),
+            target_config("azure_openai", url="https://a.openai.azure.com"),
             _post(
                 "/openai/deployments/m/chat/completions?api-version=2024-10-21",
                 {**MESSAGES, "stream": True},
