@@ -102,7 +102,7 @@ class PrefixCacheEngine:
             for index, word in enumerate(words):
                 if index:
                     await asyncio.sleep(model.decode_ms_per_token / 1000)
-                delta = {"content": word}
+                delta: dict[str, object] = {"content": word}
                 await response.write(openai.sse(openai.chunk(body["model"], delta, id_=BENCH)))
             await response.write(openai.DONE)
             await response.write_eof()

@@ -1,8 +1,8 @@
 """A loopback HTTP(S) server in a thread that hands each request to a plain function
 ``app(Call) -> Reply`` (the shape of httpx's MockTransport, over a real socket): the one
 transport the fakes of the smoke harness and of the tests are served with
-(``openai_upstream.OpenAIUpstream`` is the OpenAI-compatible upstream). A reply's body
-may be an iterable of pieces: each is sent as it comes (chunked), for paced streams.
+(``openai_upstream.OpenAIUpstream`` is the OpenAI-compatible upstream). A reply may
+carry its body as pieces instead: each is sent as it comes (chunked), for paced streams.
 
 ``Running`` is the with-block lifecycle of every fake server (this one, the gRPC OTLP
 collector of the tests): started on entry, stopped on exit."""
@@ -51,10 +51,11 @@ class Call:
 class Reply:
     status: int
     content_type: str
-    body: bytes | Iterable[bytes]
-    """The whole body, or its pieces: each written and flushed as the iterable yields it
-    (``Transfer-Encoding: chunked``), so a fake can pace a stream."""
+    body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    pieces: Iterable[bytes] | None = None
+    """Instead of ``body`` (then empty): the body's pieces, each written and flushed as the
+    iterable yields it (``Transfer-Encoding: chunked``), so a fake can pace a stream."""
 
 
 def json_reply(status: int, body: object) -> Reply:
@@ -107,14 +108,14 @@ class LoopbackServer(Running):
                 self.send_header("content-type", reply.content_type)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                if isinstance(reply.body, bytes):
+                if reply.pieces is None:
                     self.send_header("content-length", str(len(reply.body)))
                     self.end_headers()
                     self.wfile.write(reply.body)
                     return
                 self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
-                for piece in reply.body:
+                for piece in reply.pieces:
                     if piece:
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                         self.wfile.flush()

@@ -39,7 +39,7 @@ class PacedUpstream(LoopbackServer):
         body = call.json() or {}
         model = str(body.get("model", "fake"))
         if body.get("stream"):
-            return Reply(200, "text/event-stream", self._stream(model))
+            return Reply(200, "text/event-stream", b"", pieces=self._stream(model))
         time.sleep(self.chunks * self.interval_s)
         return json_reply(200, completion(model, self.answer, self._usage(), id_=ID))
 
