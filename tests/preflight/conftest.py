@@ -102,6 +102,16 @@ def hub(hub_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> s
 
 
 @pytest.fixture
+def no_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS credentials anywhere botocore looks: environment, files, instance metadata."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
 def capacity() -> FakeCapacity:
     return FakeCapacity(
         models={HAIKU: FoundationModel(HAIKU, ("ON_DEMAND", "PROVISIONED"))},
