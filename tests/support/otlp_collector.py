@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
@@ -39,35 +40,43 @@ def attributes(pairs: Any) -> dict[str, Any]:
     return {pair.key: _value(pair.value) for pair in pairs if isinstance(pair, KeyValue)}
 
 
+def _keeper(
+    servicer: type, kept: list[Any], response: Callable[[], Any], lock: threading.Lock
+) -> Any:
+    """A ``servicer`` (traces or metrics) whose ``Export`` keeps each request in ``kept``
+    and answers an empty ``response``."""
+
+    def export(_self: object, request: Any, _context: object) -> Any:
+        with lock:
+            kept.append(request)
+        return response()
+
+    return type(f"Kept{servicer.__name__}", (servicer,), {"Export": export})()
+
+
 class OtlpCollector(Running):
     def __init__(self) -> None:
         self.trace_requests: list[trace_pb2.ExportTraceServiceRequest] = []
         self.metric_requests: list[metrics_pb2.ExportMetricsServiceRequest] = []
         self._lock = threading.Lock()
-        owner = self
-
-        class Traces(trace_grpc.TraceServiceServicer):
-            def Export(
-                self, request: trace_pb2.ExportTraceServiceRequest, context: object
-            ) -> trace_pb2.ExportTraceServiceResponse:
-                with owner._lock:
-                    owner.trace_requests.append(request)
-                return trace_pb2.ExportTraceServiceResponse()
-
-        class Metrics(metrics_grpc.MetricsServiceServicer):
-            def Export(
-                self, request: metrics_pb2.ExportMetricsServiceRequest, context: object
-            ) -> metrics_pb2.ExportMetricsServiceResponse:
-                with owner._lock:
-                    owner.metric_requests.append(request)
-                return metrics_pb2.ExportMetricsServiceResponse()
-
+        traces = _keeper(
+            trace_grpc.TraceServiceServicer,
+            self.trace_requests,
+            trace_pb2.ExportTraceServiceResponse,
+            self._lock,
+        )
+        metrics = _keeper(
+            metrics_grpc.MetricsServiceServicer,
+            self.metric_requests,
+            metrics_pb2.ExportMetricsServiceResponse,
+            self._lock,
+        )
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         # The generated registration functions are untyped.
         add_traces: Any = trace_grpc.add_TraceServiceServicer_to_server
         add_metrics: Any = metrics_grpc.add_MetricsServiceServicer_to_server
-        add_traces(Traces(), self._server)
-        add_metrics(Metrics(), self._server)
+        add_traces(traces, self._server)
+        add_metrics(metrics, self._server)
         self.port: int = self._server.add_insecure_port("127.0.0.1:0")
 
     @property
