@@ -13,6 +13,7 @@ from inferplane.smoke.wire import operation
 from tests.support.targets import target_config
 
 MESSAGES = {"messages": [{"role": "user", "content": "hi"}]}
+CONVERSE = {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}
 
 
 def _post(target: str, body: object) -> Call:
@@ -40,15 +41,13 @@ SAGEMAKER = target_config("sagemaker", endpoint_name="ep", url=None)
             _post("/v1/p/m:generateContent", MESSAGES),
             "body is not a Gemini generateContent request",
         ),
-        (BEDROCK, _post("/model/anthropic.claude/converse", MESSAGES), "chat"),
-        (BEDROCK, _post("/model/anthropic.claude/converse-stream", MESSAGES), "stream"),
+        (BEDROCK, _post("/model/anthropic.claude/converse", CONVERSE), "chat"),
+        (BEDROCK, _post("/model/anthropic.claude/converse-stream", CONVERSE), "stream"),
         (
             BEDROCK,
-            _post("/model/other/converse", MESSAGES),
-            "/model/other/converse is not /model/anthropic.claude/converse or "
-            "/model/anthropic.claude/converse-stream",
+            _post("/model/other/converse", CONVERSE),
+            "model 'other' is not the target's 'anthropic.claude'",
         ),
-        (BEDROCK, _post("/model/anthropic.claude/converse", {}), "body is not a Converse request"),
         (SAGEMAKER, _post("/endpoints/ep/invocations", MESSAGES), "chat"),
         (SAGEMAKER, _post("/endpoints/ep/invocations-response-stream", MESSAGES), "stream"),
         (
