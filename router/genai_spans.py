@@ -1,9 +1,10 @@
-"""The GenAI client spans, encoded straight to OTLP protobuf and sent over gRPC in batches.
+"""The router's spans, encoded straight to OTLP protobuf and sent over gRPC in batches.
 
 Through the SDK a span cost ~25 µs to create and ~40 µs to encode on these machines, more
-than the router's whole per-request budget. Every span here has the same shape (a root
-CLIENT span whose attributes, but for the token counts, come from a few config-derived
-sets), so a request only queues a small record; a daemon thread turns up to ``BATCH``
+than the router's whole per-request budget. Every span here has one of two shapes (the
+SERVER span of a request, a CLIENT span per upstream attempt) whose attributes, but for a
+few per-span ones, come from a few config-derived sets, so a request only queues small
+records (``FinishedSpan``); a daemon thread turns up to ``BATCH``
 records into one ``ExportTraceServiceRequest``, reusing the encoded attributes of each
 set, every ``DELAY_S`` or as soon as a batch is full. The queue is bounded (the oldest
 records are dropped when the collector cannot keep up) and a failed export is logged and
@@ -13,7 +14,6 @@ dropped, never retried into memory.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -29,7 +29,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 
 from .genai_metrics import Attributes
 
-__all__ = ["BATCH", "DELAY_S", "QUEUE", "SpanExport"]
+__all__ = ["BATCH", "CLIENT", "DELAY_S", "QUEUE", "SERVER", "FinishedSpan", "SpanExport"]
 
 logger = logging.getLogger("inferplane.router")
 
@@ -37,18 +37,29 @@ BATCH = 512
 DELAY_S = 1.0
 QUEUE = 4096
 _TIMEOUT_S = 10.0
-_BROKEN = "the stream broke after it started"
+SERVER = Span.SPAN_KIND_SERVER
+CLIENT = Span.SPAN_KIND_CLIENT
 
 
 @dataclass(slots=True, frozen=True)
-class _Finished:
+class FinishedSpan:
+    """One span, recorded after it ended; encoded later, off the event loop."""
+
     name: str
+    kind: int
+    """``SERVER`` or ``CLIENT``."""
+    trace_id: int
+    span_id: int
+    parent_id: int
+    """0: a root span."""
     start_ns: int
     end_ns: int
     attributes: Attributes
-    input_tokens: int
-    output_tokens: int
-    failed: bool
+    """One of few shared sets (encoded once per set)."""
+    extra: Attributes = ()
+    """This span's own attributes (token counts, status code, request id)."""
+    error: str | None = None
+    """Set: the span's status is ERROR with this message."""
 
 
 def _key_value(key: str, value: object) -> KeyValue:
@@ -75,24 +86,15 @@ class SpanExport:
         self._resource = Resource(attributes=[_key_value(k, v) for k, v in resource.items()])
         self._scope = InstrumentationScope(name=scope, version=version)
         self._encoded: dict[Attributes, list[KeyValue]] = {}
-        self._queue: deque[_Finished] = deque(maxlen=QUEUE)
+        self._queue: deque[FinishedSpan] = deque(maxlen=QUEUE)
         self._wake = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="otel-spans", daemon=True)
         self._thread.start()
 
-    def add(
-        self,
-        name: str,
-        start_ns: int,
-        end_ns: int,
-        attributes: Attributes,
-        *,
-        tokens: tuple[int, int],
-        failed: bool,
-    ) -> None:
+    def add(self, span: FinishedSpan) -> None:
         """Queue one finished span (called on the event loop: no encoding here)."""
-        self._queue.append(_Finished(name, start_ns, end_ns, attributes, *tokens, failed))
+        self._queue.append(span)
         if len(self._queue) >= BATCH:
             self._wake.set()
 
@@ -110,31 +112,31 @@ class SpanExport:
             except grpc.RpcError as exc:
                 logger.warning("telemetry: %d spans not exported: %s", len(batch), exc.code())
 
-    def _request(self, batch: list[_Finished]) -> ExportTraceServiceRequest:
+    def _request(self, batch: list[FinishedSpan]) -> ExportTraceServiceRequest:
         spans = [self._span(finished) for finished in batch]
         scoped = ScopeSpans(scope=self._scope, spans=spans)
         return ExportTraceServiceRequest(
             resource_spans=[ResourceSpans(resource=self._resource, scope_spans=[scoped])]
         )
 
-    def _span(self, finished: _Finished) -> Span:
+    def _span(self, finished: FinishedSpan) -> Span:
         encoded = self._encoded.get(finished.attributes)
         if encoded is None:
             encoded = [_key_value(k, v) for k, v in finished.attributes]
             self._encoded[finished.attributes] = encoded
         span = Span(
-            trace_id=random.getrandbits(128).to_bytes(16, "big"),
-            span_id=random.getrandbits(64).to_bytes(8, "big"),
+            trace_id=finished.trace_id.to_bytes(16, "big"),
+            span_id=finished.span_id.to_bytes(8, "big"),
+            parent_span_id=finished.parent_id.to_bytes(8, "big") if finished.parent_id else b"",
             name=finished.name,
-            kind=Span.SPAN_KIND_CLIENT,
+            kind=finished.kind,  # type: ignore[arg-type]
             start_time_unix_nano=finished.start_ns,
             end_time_unix_nano=finished.end_ns,
             attributes=encoded,
         )
-        span.attributes.append(_key_value("gen_ai.usage.input_tokens", finished.input_tokens))
-        span.attributes.append(_key_value("gen_ai.usage.output_tokens", finished.output_tokens))
-        if finished.failed:
-            span.status.CopyFrom(Status(code=Status.STATUS_CODE_ERROR, message=_BROKEN))
+        span.attributes.extend(_key_value(k, v) for k, v in finished.extra)
+        if finished.error is not None:
+            span.status.CopyFrom(Status(code=Status.STATUS_CODE_ERROR, message=finished.error))
         return span
 
     def shutdown(self) -> None:
