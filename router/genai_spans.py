@@ -17,8 +17,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -41,9 +40,9 @@ SERVER = Span.SPAN_KIND_SERVER
 CLIENT = Span.SPAN_KIND_CLIENT
 
 
-@dataclass(slots=True, frozen=True)
-class FinishedSpan:
-    """One span, recorded after it ended; encoded later, off the event loop."""
+class FinishedSpan(NamedTuple):
+    """One span, recorded after it ended; encoded later, off the event loop (a tuple: a
+    frozen dataclass costs ~2 µs more to build, on the request path)."""
 
     name: str
     kind: int
@@ -71,7 +70,7 @@ def _key_value(key: str, value: object) -> KeyValue:
 
 
 class SpanExport:
-    """Queues finished client spans; a daemon thread exports them to ``endpoint``."""
+    """Queues finished spans; a daemon thread exports them to ``endpoint``."""
 
     def __init__(
         self, endpoint: str, resource: Mapping[str, Any], scope: str, version: str

@@ -13,24 +13,24 @@ printable ASCII: a client header can never break an upstream call.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["OUTGOING", "TRACEPARENT", "TRACESTATE", "Parent", "format_traceparent", "parse"]
 
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
 _MAX_TRACESTATE = 512  # the recommendation's limit a vendor must propagate
-_HEX = frozenset("0123456789abcdef")
+_PRINTABLE = re.compile(r"[ -~]*")
 
 OUTGOING: ContextVar[Mapping[str, str] | None] = ContextVar("outgoing_trace", default=None)
 """The trace headers of the upstream attempt in progress (None: telemetry off, or no
 attempt): ``traceparent`` naming the attempt's client span, ``tracestate`` if any."""
 
 
-@dataclass(frozen=True, slots=True)
-class Parent:
+class Parent(NamedTuple):
     """A valid incoming trace context: the client's trace and span the router's server
     span becomes a child of."""
 
@@ -40,12 +40,9 @@ class Parent:
     tracestate: str | None
 
 
-def _hex_id(text: str) -> int | None:
-    """A non-zero lower-case hex ID (upper case and all zeros are invalid)."""
-    if not _HEX.issuperset(text):
-        return None
-    value = int(text, 16)
-    return value or None
+# version "-" trace-id "-" parent-id "-" flags; a later version may append "-" fields,
+# version 00 may not (checked below). Lower-case hex only.
+_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
 
 
 def parse(headers: Mapping[str, str]) -> Parent | None:
@@ -54,17 +51,14 @@ def parse(headers: Mapping[str, str]) -> Parent | None:
     value = headers.get(TRACEPARENT)
     if value is None:
         return None
-    value = value.strip()
-    # version "-" trace-id "-" parent-id "-" flags; later versions may append "-" fields.
-    if len(value) < 55 or (len(value) > 55 and value[55] != "-"):
+    found = _TRACEPARENT.fullmatch(value.strip())
+    if found is None:
         return None
-    version, trace, span, flags = value[:2], value[3:35], value[36:52], value[53:55]
-    if value[2] != "-" or value[35] != "-" or value[52] != "-":
+    version, trace, span, flags, rest = found.groups()
+    if version == "ff" or (version == "00" and rest is not None):
         return None
-    if not _HEX.issuperset(version) or version == "ff" or (version == "00" and len(value) != 55):
-        return None
-    trace_id, span_id = _hex_id(trace), _hex_id(span)
-    if trace_id is None or span_id is None or not _HEX.issuperset(flags):
+    trace_id, span_id = int(trace, 16), int(span, 16)
+    if not (trace_id and span_id):  # all zeros: the invalid IDs
         return None
     return Parent(trace_id, span_id, bool(int(flags, 16) & 1), _tracestate(headers))
 
@@ -73,7 +67,7 @@ def _tracestate(headers: Mapping[str, str]) -> str | None:
     value = headers.get(TRACESTATE)
     if not value or len(value) > _MAX_TRACESTATE:
         return None
-    if not all(" " <= c <= "~" for c in value):  # no CR/LF or other control characters
+    if not _PRINTABLE.fullmatch(value):  # no CR/LF or other control characters
         return None
     return value
 

@@ -282,3 +282,24 @@ def test_tracestate_is_passed_on_only_when_it_is_safe(state: str, kept: str | No
     found = parse({"traceparent": f"00-{TRACE}-{PARENT}-01", "tracestate": state})
     assert found is not None
     assert found.tracestate == kept
+
+
+def test_an_attempt_the_upstream_refuses_has_its_span_too(
+    loop: LoopThread, collector: OtlpCollector
+) -> None:
+    refusing, answering = Upstream(loop, "first", "status"), Upstream(loop, "second")
+    refusing.fake.status = 401  # the router's own credentials: another target may answer
+    cfg = traced(two_targets(refusing, answering), collector)
+
+    [response] = handle(loop, cfg, post({**auth(), **parent_header()}))
+
+    assert response.status == 200
+    clients = {
+        attributes(s.attributes)["inferplane.target"]: s
+        for s in collector.spans()
+        if s.kind == CLIENT
+    }
+    assert attributes(clients["first"].attributes)["error.type"] == "upstream_status"
+    assert "error.type" not in attributes(clients["second"].attributes)
+    [(sent, _)] = refusing.seen
+    assert sent == f"00-{TRACE}-{hex_id(clients['first'].span_id)}-01"
