@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["AttemptSpans", "ServerTrace", "attempt_error"]
 
 T = TypeVar("T")
+CLIENT_CLOSED = 499
+"""The server span's status when the client went away before an answer (nginx's code:
+nothing was sent)."""
 
 
 def attempt_error(exc: BaseException) -> str:
@@ -133,6 +136,9 @@ class ServerTrace:
                 error = attempt_error(exc)
                 template = self.client_span(span_id, start, time.time_ns())
                 self.add(self._telemetry.attempt_failed(call, target, template, error))
+                if error == "cancelled":  # the request's task ends here: no answer, no refusal
+                    self.route = call.decision.route.name
+                    self.close(CLIENT_CLOSED, (("inferplane.reason", "client_closed"),), error)
                 raise
             finally:
                 OUTGOING.reset(token)

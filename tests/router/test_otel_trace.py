@@ -6,8 +6,9 @@ spans as the in-process OTLP/gRPC collector received them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
 
 import orjson
 import pytest
@@ -60,12 +61,15 @@ class Upstream:
         self.url = loop.serve(self.fake.app).url
 
 
-def two_targets(first: Upstream, second: Upstream, **extra: Any) -> RouterConfig:
+def two_targets(
+    first: Upstream, second: Upstream, first_timeouts: dict[str, float] | None = None
+) -> RouterConfig:
+    slow = {"timeouts": first_timeouts} if first_timeouts else {}
     targets = {
-        "first": target(first.url, ("public",), max_retries=0),
+        "first": target(first.url, ("public",), max_retries=0, **slow),
         "second": target(second.url, ("public",), max_retries=0),
     }
-    return config(targets, [{"name": "default", "targets": ["first", "second"]}], **extra)
+    return config(targets, [{"name": "default", "targets": ["first", "second"]}])
 
 
 def traced(cfg: RouterConfig, collector: OtlpCollector) -> RouterConfig:
@@ -303,3 +307,34 @@ def test_an_attempt_the_upstream_refuses_has_its_span_too(
     assert "error.type" not in attributes(clients["second"].attributes)
     [(sent, _)] = refusing.seen
     assert sent == f"00-{TRACE}-{hex_id(clients['first'].span_id)}-01"
+
+
+def test_a_client_that_goes_away_ends_both_spans(
+    loop: LoopThread, collector: OtlpCollector
+) -> None:
+    hanging = Upstream(loop, "first", "hang")
+    # Long timeouts: the router must still be waiting when the client goes away.
+    patient = {"connect": 10.0, "first_byte": 10.0, "total": 10.0}
+    cfg = traced(two_targets(hanging, Upstream(loop, "second"), patient), collector)
+
+    async def run() -> None:
+        gateway = Gateway(cfg)
+        await gateway.start()
+        request = asyncio.create_task(gateway.handle(post({**auth(), **parent_header()})))
+        while not hanging.seen:  # the attempt reached the upstream
+            await asyncio.sleep(0.01)
+        request.cancel()  # what aiohttp does when the client disconnects
+        with contextlib.suppress(asyncio.CancelledError):
+            await request
+        hanging.fake.release.set()
+        await gateway.close()
+
+    loop.run(run())
+
+    [server] = [s for s in collector.spans() if s.kind == SERVER]
+    [client] = [s for s in collector.spans() if s.kind == CLIENT]
+    assert attributes(client.attributes)["error.type"] == "cancelled"
+    assert client.parent_span_id == server.span_id
+    found = attributes(server.attributes)
+    assert (found["http.response.status_code"], found["error.type"]) == (499, "cancelled")
+    assert found["inferplane.reason"] == "client_closed"
