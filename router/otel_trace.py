@@ -9,9 +9,10 @@ attempts that fail or are refused end their span at once with ``error.type`` (th
 error's code, as in ``inferplane_attempts_total``). The answering attempt's span and the
 server span end with the answer (for a stream, its last byte), reported by Accounting.
 
-Only the requests the router serves as APIs are traced (POST: the model APIs and the
-admin API); health probes, ``/metrics`` and the OpenAPI document are not. Created only
-when telemetry is on (``router.otel``), so none of this runs when it is off.
+Only POSTs through the Gateway are traced: the model APIs (and a POST to an unknown
+path, refused with 404); health probes, ``/metrics``, ``/v1/models`` and the OpenAPI
+document (GETs) are not, nor is the admin API (its own handler). Created only when
+telemetry is on (``router.otel``), so none of this runs when it is off.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def attempt_error(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "upstream_timeout"
     if isinstance(exc, asyncio.CancelledError):
-        return "cancelled"  # the client went away, or the request's deadline
+        return "cancelled"  # the request's task: the client went away, or a shutdown
     return "adapter_error"
 
 
