@@ -44,9 +44,10 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.version import __version__ as sdk_version
 
 from .genai_metrics import Attributes, GenAIHistogram, HistogramExport
-from .genai_spans import CLIENT, FinishedSpan, SpanExport
+from .genai_spans import SpanExport
 from .otel_context import parse
 from .otel_trace import ServerTrace
+from .otel_wire import CLIENT, FinishedSpan
 
 if TYPE_CHECKING:
     from .backends import Usage

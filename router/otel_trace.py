@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from .errors import RouterError, UpstreamError
 from .genai_metrics import Attributes
-from .genai_spans import CLIENT, SERVER, FinishedSpan
 from .otel_context import OUTGOING, TRACEPARENT, TRACESTATE, Parent, format_traceparent
+from .otel_wire import CLIENT, SERVER, FinishedSpan
 
 if TYPE_CHECKING:
     from .genai_spans import SpanExport
