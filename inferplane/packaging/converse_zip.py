@@ -16,7 +16,14 @@ from pathlib import Path
 from inferplane.errors import BuildError
 from inferplane.packaging.lambda_zip import write_zip
 
-__all__ = ["HANDLER", "ROUTER_MODULES", "TOOLKIT", "build_converse_zip", "converse_files"]
+__all__ = [
+    "HANDLER",
+    "ROUTER_MODULES",
+    "TOOLKIT",
+    "build_converse_zip",
+    "converse_files",
+    "function_environment",
+]
 
 HANDLER = "converse_handler.handler"
 TOOLKIT = Path(__file__).parents[1]
@@ -25,6 +32,12 @@ to the repository's folders, in an installed wheel the folders themselves."""
 ROUTER_MODULES = ("__init__.py", "turns.py", "openai_shapes.py", "converse/*.py")
 """What ``router.converse`` imports, relative to the router package (it imports nothing
 else: tests/packaging/test_converse_zip.py checks the handler runs from these alone)."""
+
+
+def function_environment(model: str) -> dict[str, str]:
+    """The function's environment for a ``lambda`` target answering for ``model`` (the
+    deployment renders it; ``inferplane router smoke`` runs the handler with it)."""
+    return {"MODEL_ID": model}
 
 
 def converse_files(toolkit: Path = TOOLKIT) -> dict[str, Path]:
