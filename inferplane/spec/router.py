@@ -115,7 +115,8 @@ class RouterSpec(SpecModel):
     otlp_endpoint: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
     """An OpenTelemetry collector's OTLP/gRPC endpoint (``https://collector:4317``): the
     router exports GenAI spans and metrics there (no prompts or answers). None: off, and
-    the SDK is not even loaded (``OTEL_EXPORTER_OTLP_ENDPOINT`` can still switch it on)."""
+    the SDK is not even loaded (``OTEL_EXPORTER_OTLP_ENDPOINT`` can still switch it on).
+    In prod, ``http://`` only to a collector on loopback (IP-SAF-014)."""
 
     def cloud_region(self, provider_regions: Mapping[str, str]) -> str | None:
         """The region of a serverless router: ``region``, else the stack's provider region."""
