@@ -128,7 +128,7 @@ def render_router_config(
             semantic=_semantic_cache(router.cache.semantic),
         ),
         limits=LimitsConfig(max_body_bytes=router.max_body_bytes, max_tokens=router.max_tokens),
-        state=StateConfig(backend="redis", url=SecretRef(**router.redis.model_dump()))
+        state=StateConfig(backend="redis", url=SecretRef(**router.redis.router_ref()))
         if router.redis is not None
         else StateConfig(),
         pii_data_class=(router.pii_data_class or spec.strictest_data_class)
@@ -145,7 +145,7 @@ def _admin(spec: StackSpec) -> AdminConfig:
     """The operator listener when a scaled-to-zero server needs the router's demand, and
     the admin API when the spec names its credential."""
     key = spec.router.admin_key
-    api_key = SecretRef(**key.model_dump()) if key is not None else None
+    api_key = SecretRef(**key.router_ref()) if key is not None else None
     if wakes(spec):
         return AdminConfig(port=METRICS_PORT, host="0.0.0.0", api_key=api_key)
     return AdminConfig(api_key=api_key)
