@@ -199,3 +199,24 @@ def test_aws_router_reads_a_secrets_manager_admin_key_by_name_or_arn(
 
 def _listed(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
+
+
+def test_an_edge_sites_key_is_one_of_the_secrets_the_router_reads() -> None:
+    from inferplane.spec import parse_spec
+    from inferplane.spec.router_secrets import router_secrets
+
+    data = stack_spec_data("dev")
+    key = {"store": "aws_secretsmanager", "name": "edge/lab/key"}
+    data["targets"]["llama-lab"]["key_secret"] = key
+    data["router"]["admin_key"] = {"store": "env", "name": "ADMIN"}
+    spec = parse_spec(data, "test", {"aws": "us-east-1"})
+    found = [(path, loc.router_ref()) for path, loc in router_secrets(spec)]
+    assert found == [
+        ("router.admin_key", {"store": "env", "name": "ADMIN"}),
+        ("targets.llama-lab.key_secret", key),
+    ]
+    # ... so a store the Lambda router cannot read is refused there too.
+    data["targets"]["llama-lab"]["key_secret"] = {"store": "gcp_secretmanager", "name": GCP_ADMIN}
+    with pytest.raises(SpecError) as raised:
+        parse_spec(data, "test", {"aws": "us-east-1"})
+    assert [i.path for i in raised.value.issues] == ["targets.llama-lab.key_secret.store"]
