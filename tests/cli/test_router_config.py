@@ -93,3 +93,4 @@ def test_the_cli_prints_the_state_section_without_the_url() -> None:
     state = json.loads(result.stdout)["state"]
     assert {ref["store"] for ref in (state["url"], state["ca"])} == {"gcp_secretmanager"}
     assert "rediss://" not in result.stdout
+    assert "offline plan's placeholders" in " ".join(result.stderr.split())

@@ -57,6 +57,11 @@ def config(stack: StackOpt = None, project: ProjectOpt = None) -> None:
     console.print_json(text) if console.is_terminal else print(
         json.dumps(json.loads(text), indent=2, sort_keys=True)
     )
+    err.print(
+        "as deployed; values only the cloud knows (ARNs, URLs, account and project numbers) "
+        "are the offline plan's placeholders",
+        markup=False,
+    )
 
 
 @router_app.command("serve")
