@@ -365,3 +365,15 @@ def test_cli_keygen_days_and_revoke(tmp_path: Path) -> None:
     )
     assert bad.exit_code != 0
     assert "'NOPE' is not a key id" in str(bad.exception)
+
+
+def test_edge_site_trust_step_writes_the_key_with_its_expiry(tmp_path: Path) -> None:
+    from inferplane.components.edge.install import trust_script
+    from inferplane.components.edge.install.site_layout import SiteLayout
+
+    key = _expiring(STRANGER.public, "2027-01-01")
+    script = trust_script({f"{key.name}.pub": public_key_text(key)}, SiteLayout(root=str(tmp_path)))
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    written = minisign.read_public_key(tmp_path / f"etc/inferplane/trusted-keys/{key.name}.pub")
+    assert (written.key, written.expires) == (key.key, day("2027-01-01"))
