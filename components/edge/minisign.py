@@ -18,15 +18,11 @@ Formats (https://jedisct1.github.io/minisign/)::
 the global signature signs ``sig || TEXT`` so the trusted comment cannot be swapped.
 Verification only, never signing: a verifier that cannot sign cannot leak a key.
 
-What a site accepts beyond a valid signature (``accept``): a trusted key may carry an
-expiry (``expires YYYY-MM-DD`` in its comment line, minisign ignores it) and the site
-keeps a revocation list (``KEYID reason`` lines). A signature is dated by its own
-``timestamp:N`` in the trusted comment (minisign ``-S`` writes one; the global signature
-covers it), not by the device clock: a box offline for a year still installs a release
-signed while the key was valid, and a clock reset to 1970 refuses nothing. A signature by
-an expiring key with no timestamp cannot be dated and is refused. A signer backdating
-with a stolen key is what revocation is for: a revoked key's signatures are refused
-whatever their date, and the list only grows (``merge_revoked``).
+Beyond a valid signature (``accept``): a key may expire (``expires YYYY-MM-DD`` in its
+comment line) and the site keeps a revocation list (``KEYID reason`` lines) that only
+grows. A signature is dated by its own signed ``timestamp:N`` (minisign -S writes one),
+not the device clock, which an offline box may have wrong; backdating with a stolen key
+is what revocation is for (docs/edge-images.md: Key expiry).
 """
 
 from __future__ import annotations
@@ -366,10 +362,8 @@ def _main(argv: list[str]) -> int:
     command, args = argv[1], [Path(a) for a in argv[2:]]
     try:
         if command == "verify":
-            revoked = read_revoked(args[3])
-            return _verify(
-                *args[:3], {**(read_revoked(args[4]) if len(args) > 4 else {}), **revoked}
-            )
+            more = read_revoked(args[4]) if len(args) > 4 else {}
+            return _verify(args[0], args[1], args[2], {**more, **read_revoked(args[3])})
         revoked = read_revoked(args[2] if command != "revoke" else args[1])
         if command == "trust":
             key = read_public_key(args[0])
@@ -386,6 +380,8 @@ def _main(argv: list[str]) -> int:
             for key in trusted_keys(args[0]):
                 if key.name not in revoked:
                     _install_key(key, args[1])
+        else:
+            raise SignatureError(f"unknown command {command!r}")
     except (OSError, UnicodeDecodeError, SignatureError) as exc:
         print(f"SIGNATURE: {exc}", file=sys.stderr)
         return 1
