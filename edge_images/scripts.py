@@ -4,7 +4,7 @@ install-macos.sh (Apple silicon). Rendered from fixed text, so they are determin
 
 from __future__ import annotations
 
-from inferplane.components.edge import minisign
+from inferplane.components.edge import keyring
 from inferplane.components.edge.install import ROOT_ENV, SiteLayout, runtime_part
 from inferplane.components.edge.layout import (
     K3S_IMAGES,
@@ -100,9 +100,9 @@ files_ok() {{
 }}
 
 keyring() {{
-    # components/edge/minisign.py: verify | trust | revoke | adopt (see its _main).
+    # components/edge/keyring.py: verify | trust | revoke | adopt | kept (its _main).
     python3 - "$@" <<'PY'
-{minisign.program()}PY
+{keyring.program()}PY
 }}
 
 signature_ok() {{
@@ -283,6 +283,11 @@ rollback() {{
         echo "no earlier release to roll back to (install.sh status)" >&2
         return 1
     fi
+    # Never back to a release whose signer has been revoked since it was installed.
+    keyring kept "$previous"/{_q(SIGNATURE)} "$revoked" || {{
+        echo "refusing to roll back to $(basename "$previous")" >&2
+        return 1
+    }}
     runtime=$(cat "$base/runtime")
     switch_to "$runtime" "$previous" rollback
 }}

@@ -33,6 +33,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from inferplane.components.edge.keyring import parse_revoked, revoked_text
 from inferplane.components.edge.layout import SIGNATURE, TRUST_DIR, TRUST_REVOKED
 from inferplane.components.edge.minisign import (
     PublicKey,
@@ -41,8 +42,6 @@ from inferplane.components.edge.minisign import (
     day_text,
     key_text,
     parse_public_key,
-    parse_revoked,
-    revoked_text,
 )
 from inferplane.errors import BuildError
 

@@ -18,11 +18,9 @@ Formats (https://jedisct1.github.io/minisign/)::
 the global signature signs ``sig || TEXT`` so the trusted comment cannot be swapped.
 Verification only, never signing: a verifier that cannot sign cannot leak a key.
 
-Beyond a valid signature (``accept``): a key may expire (``expires YYYY-MM-DD`` in its
-comment line) and the site keeps a revocation list (``KEYID reason`` lines) that only
-grows. A signature is dated by its own signed ``timestamp:N`` (minisign -S writes one),
-not the device clock, which an offline box may have wrong; backdating with a stolen key
-is what revocation is for (docs/edge-images.md: Key expiry).
+A key may carry an expiry (``expires YYYY-MM-DD`` in its comment line, which minisign
+ignores) and a signature its date (``timestamp:N`` in the trusted comment, as minisign -S
+writes it); what a site does with them is ``components.edge.keyring``.
 """
 
 from __future__ import annotations
@@ -31,26 +29,22 @@ import base64
 import binascii
 import calendar
 import hashlib
-import os
 import re
-import sys
 import time
 from pathlib import Path
 
 __all__ = [
     "PublicKey",
     "SignatureError",
-    "accept",
     "day",
     "day_text",
+    "ed25519_verify",
     "key_text",
-    "merge_revoked",
-    "parse_revoked",
-    "program",
+    "parse_public_key",
     "read_public_key",
-    "read_revoked",
-    "revoked_text",
     "signed_at",
+    "signer_name",
+    "trusted_keys",
     "verify_file",
 ]
 
@@ -132,7 +126,6 @@ def ed25519_verify(public: bytes, message: bytes, signature: bytes) -> bool:
 
 _EXPIRES = re.compile(r"(?:^|\s)expires (\d{4}-\d{2}-\d{2})(?:\s|$)")
 _TIMESTAMP = re.compile(r"(?:^|\t)timestamp:(\d{1,12})(?:\t|$)")
-_KEY_ID = re.compile(r"^[0-9A-F]{16}$")
 
 
 def day(text: str) -> int:
@@ -214,6 +207,14 @@ def trusted_keys(where: Path) -> list[PublicKey]:
     return [read_public_key(p) for p in sorted(where.glob("*.pub"))] if where.is_dir() else []
 
 
+def signer_name(signature_text: str) -> str:
+    """The key id a signature names (unchecked: whose signature it claims to be)."""
+    lines = signature_text.splitlines()
+    if len(lines) < 4:
+        raise SignatureError("the signature is not a minisign signature (4 lines)")
+    return _b64(lines[1], 74, "the signature")[2:10][::-1].hex().upper()
+
+
 def verify_file(data: bytes, signature_text: str, keys: list[PublicKey]) -> tuple[PublicKey, str]:
     """(the key that signed, the trusted comment) for ``data`` signed by one of ``keys``;
     SignatureError saying why not otherwise."""
@@ -248,148 +249,3 @@ def signed_at(comment: str) -> int | None:
     """The ``timestamp:N`` of a trusted comment (ours, and minisign -S's default)."""
     found = _TIMESTAMP.search(comment)
     return int(found.group(1)) if found else None
-
-
-def parse_revoked(text: str, source: str) -> dict[str, str]:
-    """Key id -> reason from a revocation list: ``KEYID reason`` lines, ``#`` comments.
-    A line that is not one is an error (a list the site cannot read refuses, never
-    accepts)."""
-    found: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key_id, _, reason = line.strip().partition(" ")
-        if not _KEY_ID.match(key_id):
-            raise SignatureError(
-                f"{source} line {number}: {key_id!r} is not a key id (16 hex digits, "
-                "as minisign prints it)"
-            )
-        found.setdefault(key_id, reason.strip() or "revoked")
-    return found
-
-
-def read_revoked(path: Path) -> dict[str, str]:
-    """The revocation list at ``path``; none there is an empty list."""
-    try:
-        return parse_revoked(path.read_text(), str(path)) if path.is_file() else {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SignatureError(f"{path}: unreadable revocation list ({exc})") from exc
-
-
-def revoked_text(revoked: dict[str, str]) -> str:
-    lines = "".join(f"{key_id} {reason}\n" for key_id, reason in sorted(revoked.items()))
-    return (
-        "# revoked signing keys: KEYID reason (a release adds to this list, never removes)\n"
-        + lines
-    )
-
-
-def merge_revoked(site: Path, more: dict[str, str]) -> list[str]:
-    """Add ``more`` to the site's list at ``site`` (written beside, then renamed); the
-    key ids it newly revokes. Nothing is ever removed: a release cannot un-revoke."""
-    revoked = read_revoked(site)
-    new = sorted(set(more) - set(revoked))
-    if new:
-        site.parent.mkdir(parents=True, exist_ok=True)
-        partial = site.with_name(site.name + ".new")
-        partial.write_text(revoked_text({**more, **revoked}))
-        os.replace(partial, site)
-    return new
-
-
-def accept(key: PublicKey, comment: str, revoked: dict[str, str], now: float) -> list[str]:
-    """Whether the site accepts a valid signature by ``key`` with trusted ``comment``:
-    SignatureError if the key is revoked or had expired when it signed; warnings else."""
-    if key.name in revoked:
-        raise SignatureError(f"signed by key {key.name}, which is revoked ({revoked[key.name]})")
-    if key.expires is None:
-        return []
-    at = signed_at(comment)
-    expiry = day_text(key.expires)
-    if at is None:
-        raise SignatureError(
-            f"key {key.name} expires {expiry} and the signature has no timestamp: in its "
-            "trusted comment to date it (inferplane edge sign, or minisign -S without -t)"
-        )
-    if at >= key.expires:
-        raise SignatureError(
-            f"signed {day_text(at)} by key {key.name}, which expired {expiry}; sign with a "
-            "current key (README: Signing keys and rotation)"
-        )
-    if now >= key.expires:
-        # The device clock only warns: it may be wrong, the signature's date is not.
-        return [f"key {key.name} expired {expiry} (device clock): rotate to a new key"]
-    return []
-
-
-def _verify(data: Path, signature: Path, keys: Path, revoked: dict[str, str]) -> int:
-    try:
-        trusted = trusted_keys(keys)
-        if not trusted:
-            raise SignatureError(f"no trusted keys in {keys}")
-        if not signature.is_file():
-            raise SignatureError(f"{signature.name} is missing: the bundle is not signed")
-        key, comment = verify_file(data.read_bytes(), signature.read_text(), trusted)
-        warnings = accept(key, comment, revoked, time.time())
-    except (OSError, UnicodeDecodeError, SignatureError) as exc:
-        print(f"SIGNATURE: {data.name}: {exc}", file=sys.stderr)
-        return 1
-    for warning in warnings:
-        print(f"WARNING: {warning}", file=sys.stderr)
-    print(f"signature ok: {data.name} signed by key {key.name} ({comment})")
-    return 0
-
-
-def _install_key(key: PublicKey, keys: Path) -> None:
-    keys.mkdir(parents=True, exist_ok=True)
-    path = keys / f"{key.name}.pub"
-    path.write_text(key_text(key))
-    path.chmod(0o644)
-
-
-def _main(argv: list[str]) -> int:
-    """install.sh's entry points (paths from the shell; REVOKED is the site's list):
-
-    verify FILE SIGNATURE KEYS REVOKED [MORE]: FILE signed by a key in KEYS (a .pub or a
-        directory), none revoked by REVOKED or MORE (the release's own list: unchecked yet,
-        so it may only refuse more)
-    trust KEY.pub KEYS REVOKED: KEY.pub into the directory KEYS, unless revoked
-    revoke LIST REVOKED KEYS: LIST (a verified release's) added to REVOKED; revoked keys
-        leave the directory KEYS
-    adopt TRUST KEYS REVOKED: TRUST/*.pub (a verified release's) into the directory KEYS,
-        revoked ones left out
-    """
-    command, args = argv[1], [Path(a) for a in argv[2:]]
-    try:
-        if command == "verify":
-            more = read_revoked(args[4]) if len(args) > 4 else {}
-            return _verify(args[0], args[1], args[2], {**more, **read_revoked(args[3])})
-        revoked = read_revoked(args[2] if command != "revoke" else args[1])
-        if command == "trust":
-            key = read_public_key(args[0])
-            if key.name in revoked:
-                raise SignatureError(f"key {key.name} is revoked ({revoked[key.name]})")
-            _install_key(key, args[1])
-            print(key.name)
-        elif command == "revoke":
-            for key_id in merge_revoked(args[1], read_revoked(args[0])):
-                if args[2].is_dir():
-                    (args[2] / f"{key_id}.pub").unlink(missing_ok=True)
-                print(f"revoked key {key_id}: {read_revoked(args[1])[key_id]}")
-        elif command == "adopt":
-            for key in trusted_keys(args[0]):
-                if key.name not in revoked:
-                    _install_key(key, args[1])
-        else:
-            raise SignatureError(f"unknown command {command!r}")
-    except (OSError, UnicodeDecodeError, SignatureError) as exc:
-        print(f"SIGNATURE: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def program() -> str:
-    """This module's source plus the call, for ``python3 - COMMAND ARGS`` (``_main``)."""
-    return (
-        Path(__file__).read_text() + '\nif __name__ == "__main__":\n    sys.exit(_main(sys.argv))\n'
-    )

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from inferplane.cli import app
-from inferplane.components.edge import minisign
+from inferplane.components.edge import keyring, minisign
 from inferplane.components.edge.layout import SIGNATURE, TRUST_REVOKED
 from inferplane.components.edge.minisign import PublicKey, SignatureError, day, day_text
 from inferplane.edge_images.signing import (
@@ -110,17 +110,17 @@ def test_a_signature_is_dated_by_its_own_timestamp_not_the_device_clock(
     signer, comment = _signed(b"{}\n", TEST_KEY, before, tmp_path)
     assert minisign.signed_at(comment) == before
     # Valid when it signed: accepted; the device clock past the expiry only warns.
-    assert minisign.accept(key, comment, {}, now=before) == []
-    assert minisign.accept(key, comment, {}, now=day("2030-01-01")) == [
+    assert keyring.accept(key, comment, {}, now=before) == []
+    assert keyring.accept(key, comment, {}, now=day("2030-01-01")) == [
         f"key {key.name} expired 2026-06-01 (device clock): rotate to a new key"
     ]
     # Signed on the expiry day: refused, whatever the device clock says.
     _, late = _signed(b"{}\n", TEST_KEY, day("2026-06-01"), tmp_path)
     with pytest.raises(SignatureError, match=f"signed 2026-06-01 by key {key.name}, which expired"):
-        minisign.accept(key, late, {}, now=0)
+        keyring.accept(key, late, {}, now=0)
     # Revoked: refused whatever the date.
     with pytest.raises(SignatureError, match=f"which is revoked \\({REASON}\\)"):
-        minisign.accept(key, comment, {key.name: REASON}, now=before)
+        keyring.accept(key, comment, {key.name: REASON}, now=before)
     assert signer.name == key.name
 
 
@@ -137,7 +137,7 @@ def test_minisign_signatures_carry_the_timestamp_an_expiring_key_needs(tmp_path:
     signature = tmp_path / "manifest.json.minisig"
     subprocess.run([tool, "-S", "-s", str(secret), "-m", str(data)], check=True)
     signer, comment = minisign.verify_file(data.read_bytes(), signature.read_text(), [key])
-    assert minisign.accept(signer, comment, {}, time.time()) == []
+    assert keyring.accept(signer, comment, {}, time.time()) == []
     # minisign still verifies with the key file carrying the expiry.
     assert (
         subprocess.run([tool, "-V", "-p", str(public), "-m", str(data)], check=False).returncode
@@ -147,7 +147,7 @@ def test_minisign_signatures_carry_the_timestamp_an_expiring_key_needs(tmp_path:
     subprocess.run([tool, "-S", "-s", str(secret), "-m", str(data), "-t", "no date"], check=True)
     signer, comment = minisign.verify_file(data.read_bytes(), signature.read_text(), [key])
     with pytest.raises(SignatureError, match="the signature has no timestamp"):
-        minisign.accept(signer, comment, {}, time.time())
+        keyring.accept(signer, comment, {}, time.time())
 
 
 def test_the_builder_refuses_expired_and_revoked_keys(
@@ -173,8 +173,8 @@ def test_the_builder_refuses_expired_and_revoked_keys(
 
 def test_a_revocation_list_the_site_cannot_read_refuses(tmp_path: Path) -> None:
     with pytest.raises(SignatureError, match="line 2: 'ABC' is not a key id"):
-        minisign.parse_revoked(f"# list\nABC {REASON}\n", "revoked-keys")
-    assert minisign.parse_revoked(f"{STRANGER.public.name}\n", "x") == {
+        keyring.parse_revoked(f"# list\nABC {REASON}\n", "revoked-keys")
+    assert keyring.parse_revoked(f"{STRANGER.public.name}\n", "x") == {
         STRANGER.public.name: "revoked"
     }
 
@@ -261,14 +261,14 @@ def _variant(
 
 
 def _site_revoked(site: FakeSite) -> dict[str, str]:
-    return minisign.read_revoked(site.root / "etc/inferplane/revoked-keys")
+    return keyring.read_revoked(site.root / "etc/inferplane/revoked-keys")
 
 
 def test_the_revocation_list_is_signed_into_the_release_and_its_seed(release: SiteBundle) -> None:
     manifest = json.loads((release.path / "manifest.json").read_text())
     text = (release.path / TRUST_REVOKED).read_text()
     assert manifest["files"][TRUST_REVOKED]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
-    assert minisign.parse_revoked(text, "x") == {STRANGER.public.name: REASON}
+    assert keyring.parse_revoked(text, "x") == {STRANGER.public.name: REASON}
     assert "/etc/inferplane/revoked-keys" in (release.path / "seed/user-data").read_text()
     assert sorted(p.name for p in (release.path / "trust").iterdir()) == [
         f"{TEST_KEY.public.name}.pub",
@@ -334,6 +334,35 @@ def test_a_revoked_key_is_refused_and_no_release_un_revokes_it(
     _refused(site, theirs, f"which is revoked ({REASON})")
 
 
+def test_no_rollback_to_a_release_whose_signer_was_revoked_since(
+    release: SiteBundle, tmp_path: Path
+) -> None:
+    site = _site(tmp_path, release)
+    keys = site.root / "etc/inferplane/trusted-keys"
+    (keys / f"{STRANGER.public.name}.pub").write_text(public_key_text(STRANGER.public))
+    # Live first: a release the (then trusted) stranger signed.
+    theirs = _variant(release, tmp_path, "theirs", STRANGER, {TRUST_REVOKED: ""})
+    assert _install(site, theirs).returncode == 0
+    # Then the release revoking the stranger: the rollback target is theirs.
+    assert _install(site, release.path).returncode == 0
+    current = (site.root / "opt/inferplane/current").resolve()
+    before = len(site.calls())
+    done = site.run(
+        [str(current / "install.sh"), "rollback"],
+        INFERPLANE_ROOT=str(site.root),
+        INFERPLANE_HEALTH_SECONDS="0",
+    )
+    assert done.returncode == 1, done.stdout
+    assert f"signed by key {STRANGER.public.name}, which is revoked ({REASON})" in done.stderr
+    assert f"refusing to roll back to {_release_name(theirs)}" in done.stderr
+    assert (site.root / "opt/inferplane/current").resolve() == current
+    assert site.calls()[before:] == []
+
+
+def _release_name(bundle: Path) -> str:
+    return hashlib.sha256((bundle / "manifest.json").read_bytes()).hexdigest()
+
+
 def test_a_release_revoking_its_own_signer_is_refused(release: SiteBundle, tmp_path: Path) -> None:
     own = f"{TEST_KEY.public.name} retired\n"
     bundle = _variant(release, tmp_path, "own", TEST_KEY, {TRUST_REVOKED: own})
@@ -356,7 +385,7 @@ def test_cli_keygen_days_and_revoke(tmp_path: Path) -> None:
             app, ["edge", "revoke", "--revoked", str(listed), "--key", key_id, "--reason", reason]
         )
         assert done.exit_code == 0, done.output
-    assert minisign.read_revoked(listed) == {
+    assert keyring.read_revoked(listed) == {
         STRANGER.public.name: REASON,
         "0123456789ABCDEF": "old laptop",
     }
