@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _config(upstream: str, **extra: object) -> RouterConfig:
     return configs.config(
-        {"cloud": target(upstream, ("public", "confidential"))},
+        {"cloud": target(upstream, ("public", "confidential"), timeouts=configs.PATIENT)},
         [{"name": "default", "targets": ["cloud"]}],
         **extra,
     )
