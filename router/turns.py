@@ -7,16 +7,22 @@ system prompt outside the conversation and reject two consecutive turns of one r
 chat allows both, so every such backend folds the same way, here: ``system`` and
 ``developer`` messages become system text; ``assistant`` stays; ``user``, ``tool`` and
 ``function`` messages are the user's side; consecutive messages of one side merge into
-one turn that keeps each message's text apart (each API joins them its own way).
+one turn that keeps each message's content apart (each API joins them its own way).
+
+A message's content is read by ``router.content``: text and images, anything else refused
+(never dropped). System text and assistant turns are text only: none of the three APIs
+takes an image there.
 
 Standard library only: the Lambda Converse handler ships this module in its zip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from .content import ContentError, Segment, segments
 
 __all__ = [
     "BLANK",
@@ -37,16 +43,22 @@ BLANK = " "
 message could leave two turns of one side next to each other."""
 
 Side = Literal["user", "assistant"]
-ContentReader = Callable[[object, int], str]
-"""``(content, message index) -> text``; may raise to refuse content it cannot send."""
 
 
 @dataclass(slots=True)
 class Turn:
-    """One side's consecutive messages: their texts in order, never merged into one."""
+    """One side's consecutive messages in order, never merged into one."""
 
     role: Side
-    texts: list[str]
+    messages: list[list[Segment]]
+    """Each message's segments: text and images in order; a message without content is
+    ``[BLANK]``."""
+
+    @property
+    def texts(self) -> list[str] | None:
+        """Each message's text when the turn holds no image (one text segment each)."""
+        texts = [m[0] for m in self.messages if len(m) == 1 and isinstance(m[0], str)]
+        return texts if len(texts) == len(self.messages) else None
 
 
 @dataclass(slots=True)
@@ -72,24 +84,28 @@ def message_text(content: object) -> str:
     return ""
 
 
-def _lenient(content: object, index: int) -> str:
-    return message_text(content)
-
-
-def fold_messages(messages: Sequence[Any], read: ContentReader = _lenient) -> Conversation:
-    """Fold validated OpenAI ``messages`` (objects with a string ``role``). ``read`` turns a
-    message's content into text (default: ``message_text``, which skips non-text parts)."""
+def fold_messages(messages: Sequence[Any]) -> Conversation:
+    """Fold validated OpenAI ``messages`` (objects with a string ``role``). Raises
+    ``ContentError`` for a part no backend here can send, or an image where the APIs take
+    text only (system, assistant)."""
     folded = Conversation()
     for index, message in enumerate(messages):
-        text = read(message.get("content"), index) or BLANK
-        if message["role"] in SYSTEM_ROLES:
-            folded.system.append(text)
+        role = message["role"]
+        found = [piece or BLANK for piece in segments(message.get("content"), index)]
+        if role in SYSTEM_ROLES or role == "assistant":
+            image = next((p for p in found if not isinstance(p, str)), None)
+            if image is not None:
+                raise ContentError(
+                    f"{image.where}: only user messages may hold images, not {role} messages"
+                )
+        if role in SYSTEM_ROLES:
+            folded.system.append("\n".join(p for p in found if isinstance(p, str)))
             continue
-        side: Side = "assistant" if message["role"] == "assistant" else "user"
+        side: Side = "assistant" if role == "assistant" else "user"
         if folded.turns and folded.turns[-1].role == side:
-            folded.turns[-1].texts.append(text)
+            folded.turns[-1].messages.append(found)
         else:
-            folded.turns.append(Turn(side, [text]))
+            folded.turns.append(Turn(side, [found]))
     return folded
 
 

@@ -30,6 +30,7 @@ from inferplane.components.container import ContainerSpec
 from inferplane.deployment.context import DeployContext
 from inferplane.packaging.converse_zip import HANDLER as CONVERSE_HANDLER
 from inferplane.packaging.converse_zip import converse_files
+from inferplane.packaging.converse_zip import function_environment as converse_function_environment
 from inferplane.serving import render, weights_gib
 from inferplane.serving.memory import params_from_name
 from inferplane.spec.capacity import Capacity
@@ -190,7 +191,7 @@ def lambda_function(name: str, target: LambdaTarget, ctx: DeployContext) -> Lamb
             handler=CONVERSE_HANDLER,
             labels=ctx.labels(name),
             name_prefix=ctx.resource_name(name),
-            environment={"MODEL_ID": target.model},
+            environment=converse_function_environment(target.model),
             memory_mb=target.memory_mb,
             timeout_s=target.timeout_s,
             reserved_concurrency=target.reserved_concurrency,

@@ -1,5 +1,5 @@
 """The ``lambda`` target's deployment package: the Converse handler and the part of the
-router it runs, ``router.converse`` (the one OpenAI <-> Converse translator) with the two
+router it runs, ``router.converse`` (the one OpenAI <-> Converse translator) with the three
 standard-library modules it imports.
 
 ``converse_files`` is the one list of what the function ships: the deployment hands it to
@@ -16,15 +16,28 @@ from pathlib import Path
 from inferplane.errors import BuildError
 from inferplane.packaging.lambda_zip import write_zip
 
-__all__ = ["HANDLER", "ROUTER_MODULES", "TOOLKIT", "build_converse_zip", "converse_files"]
+__all__ = [
+    "HANDLER",
+    "ROUTER_MODULES",
+    "TOOLKIT",
+    "build_converse_zip",
+    "converse_files",
+    "function_environment",
+]
 
 HANDLER = "converse_handler.handler"
 TOOLKIT = Path(__file__).parents[1]
 """The ``inferplane`` package: in the checkout its ``components`` and ``router`` are links
 to the repository's folders, in an installed wheel the folders themselves."""
-ROUTER_MODULES = ("__init__.py", "turns.py", "openai_shapes.py", "converse/*.py")
+ROUTER_MODULES = ("__init__.py", "turns.py", "content.py", "openai_shapes.py", "converse/*.py")
 """What ``router.converse`` imports, relative to the router package (it imports nothing
 else: tests/packaging/test_converse_zip.py checks the handler runs from these alone)."""
+
+
+def function_environment(model: str) -> dict[str, str]:
+    """The function's environment for a ``lambda`` target answering for ``model`` (the
+    deployment renders it; ``inferplane router smoke`` runs the handler with it)."""
+    return {"MODEL_ID": model}
 
 
 def converse_files(toolkit: Path = TOOLKIT) -> dict[str, Path]:

@@ -32,7 +32,14 @@ from types import TracebackType
 
 from inferplane.errors import BuildError
 
-__all__ = ["WebAdapterRuntime", "clean_python", "lambda_environment", "unpack"]
+__all__ = [
+    "WebAdapterRuntime",
+    "base_python",
+    "clean_python",
+    "lambda_environment",
+    "log_tail",
+    "unpack",
+]
 
 LAYER_BOOTSTRAP = '#!/bin/bash\n\nexec -- "${LAMBDA_TASK_ROOT}/${_HANDLER}"\n'
 """The layer's wrapper script, verbatim (awslabs/aws-lambda-web-adapter ``layer/bootstrap``)."""
@@ -51,13 +58,25 @@ def unpack(archive: Path, task_root: Path) -> Path:
     return task_root
 
 
+def base_python() -> str:
+    """The interpreter the virtualenv was made from (CPython's ``sys._base_executable``):
+    with ``-S`` it sees the standard library only, as Lambda's ``python3`` does."""
+    return str(vars(sys).get("_base_executable", sys.executable))
+
+
+def log_tail(log: Path, chars: int = 2000) -> str:
+    """The end of what a function wrote (stdout and stderr, as CloudWatch gets it)."""
+    try:
+        return log.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
 def clean_python(directory: Path) -> Path:
     """``python3`` on PATH: this interpreter without site-packages (``-S``)."""
     directory.mkdir(parents=True, exist_ok=True)
     shim = directory / "python3"
-    # The interpreter the virtualenv was made from (CPython's sys._base_executable).
-    base = str(vars(sys).get("_base_executable", sys.executable))
-    shim.write_text(f'#!/bin/sh\nexec {base} -S "$@"\n')
+    shim.write_text(f'#!/bin/sh\nexec {base_python()} -S "$@"\n')
     shim.chmod(0o755)
     return directory
 
@@ -156,10 +175,7 @@ class WebAdapterRuntime:
 
     def log_tail(self, chars: int = 2000) -> str:
         """The end of what the function wrote (stdout and stderr, as CloudWatch gets it)."""
-        try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+        return log_tail(self.log, chars)
 
     def invoke(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes

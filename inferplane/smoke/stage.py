@@ -1,19 +1,24 @@
 """The stage of a smoke run: a stack's RouterConfig with only its URLs/endpoints moved to
 loopback fakes (one per URL target, one for the AWS APIs, the token issuers, a
-redis-server when the state is Redis) and every secret it references provided."""
+redis-server when the state is Redis) and every secret it references provided. A
+``lambda`` target (a function URL) runs its real Converse handler in front of a fake
+Bedrock (``converse_function``)."""
 
 from __future__ import annotations
 
 import json
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from inferplane.router.auth import hash_key
 from inferplane.router.config import KeyConfig, RouterConfig, SecretRef, TargetConfig
 from inferplane.router.contract import CONFIG_ENV
+from inferplane.smoke.converse_function import is_function_url, start_converse_function
 from inferplane.smoke.credentials import Book
 from inferplane.smoke.issuers import Issuers
 from inferplane.smoke.redis import LocalRedis
@@ -63,6 +68,7 @@ class _Staging:
     env: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     test_ca: TestCa | None = None
+    _workdir: str | None = None
 
     def provide(self, ref: SecretRef, value: str) -> None:
         _provide(ref, value, self.env, self.book, self.problems)
@@ -94,11 +100,30 @@ class _Staging:
 
     def url_targets(self, config: RouterConfig) -> dict[str, TargetConfig]:
         targets = dict(config.targets)
-        for name, target in config.targets.items():
-            if target.backend not in AWS_BACKENDS:
+        for index, (name, target) in enumerate(config.targets.items()):
+            if is_function_url(target):
+                # A lambda target: its real handler, not a stand-in (converse_function).
+                workdir = Path(self.workdir(), f"function-{index}")
+                base = start_converse_function(
+                    self.stack,
+                    name,
+                    target,
+                    book=self.book,
+                    recorder=self.recorder,
+                    workdir=workdir,
+                )
+                targets[name] = target.model_copy(update={"url": rebase(str(target.url), base)})
+            elif target.backend not in AWS_BACKENDS:
                 moved = self.url_target(name, target)
                 targets[name] = moved or target
         return targets
+
+    def workdir(self) -> str:
+        """A directory that lives as long as the stage."""
+        if self._workdir is None:
+            temporary = tempfile.TemporaryDirectory(prefix="inferplane-smoke-stage-")
+            self._workdir = self.stack.enter_context(temporary)
+        return self._workdir
 
     def target_secrets(self, config: RouterConfig) -> None:
         for target in config.targets.values():

@@ -19,7 +19,17 @@ from inferplane.smoke.credentials import Book, verify_sigv4
 from inferplane.smoke.server import Call, Reply
 from inferplane.smoke.wire import operation, reply
 
-__all__ = ["SMOKE_ID", "AwsApis", "Received", "Recorder", "TargetFake", "check_auth", "secret_id"]
+__all__ = [
+    "SMOKE_ID",
+    "AwsApis",
+    "Received",
+    "Recorder",
+    "TargetFake",
+    "aws_error",
+    "check_auth",
+    "secret_id",
+    "smoke_id",
+]
 
 SMOKE_ID = re.compile(rb"smoke-[0-9a-f]{12}")
 
@@ -34,6 +44,9 @@ class Received:
     smoke_id: str | None
     refused: str | None
     """Why the fake refused it (auth, wire), or None when it answered."""
+    service: str = ""
+    """Which of the target's services received it, where a request crosses more than one
+    (a ``lambda`` target: ``function_url``, then ``bedrock``)."""
 
 
 @dataclass
@@ -44,6 +57,12 @@ class Recorder:
     def add(self, entry: Received) -> None:
         with self._lock:
             self.received.append(entry)
+
+
+def smoke_id(call: Call) -> str | None:
+    """The smoke id in ``call``'s body (which probe sent it), if any."""
+    match = SMOKE_ID.search(call.body)
+    return match.group().decode() if match else None
 
 
 def secret_id(ref: SecretRef) -> str:
@@ -89,8 +108,7 @@ class TargetFake:
         """``http://127.0.0.1:PORT`` of the server, set once it listens (SigV4 host)."""
 
     def __call__(self, call: Call) -> Reply:
-        match = SMOKE_ID.search(call.body)
-        smoke_id = match.group().decode() if match else None
+        sent_by = smoke_id(call)
         reasons = []
         for name, target in self.targets.items():
             op = operation(target, call)
@@ -98,15 +116,16 @@ class TargetFake:
                 reasons.append(f"{name}: {op}")
                 continue
             refused = check_auth(self.book, target, call, self.host_url)
-            self.recorder.add(Received(name, op, smoke_id, refused))
+            self.recorder.add(Received(name, op, sent_by, refused))
             if refused is not None:
-                return _error(403, "AccessDeniedException", f"{name}: {refused}")
-            return reply(target, op, f"answer from {name} ({smoke_id})")  # type: ignore[arg-type]
-        self.recorder.add(Received(None, call.target, smoke_id, "; ".join(reasons)))
-        return _error(404, "ResourceNotFoundException", "; ".join(reasons) or "no target here")
+                return aws_error(403, "AccessDeniedException", f"{name}: {refused}")
+            return reply(target, op, f"answer from {name} ({sent_by})")  # type: ignore[arg-type]
+        self.recorder.add(Received(None, call.target, sent_by, "; ".join(reasons)))
+        return aws_error(404, "ResourceNotFoundException", "; ".join(reasons) or "no target here")
 
 
-def _error(status: int, code: str, message: str) -> Reply:
+def aws_error(status: int, code: str, message: str) -> Reply:
+    """An AWS JSON error as botocore reads it (``x-amzn-errortype``, ``message``)."""
     body = json.dumps({"__type": code, "message": message, "error": {"message": message}})
     return Reply(status, "application/json", body.encode(), {"x-amzn-errortype": code})
 
@@ -124,11 +143,11 @@ class AwsApis(TargetFake):
             self.book, call, self.host_url, service="secretsmanager", region=None, role_arn=None
         )
         if refused is not None:
-            return _error(400, "AccessDeniedException", f"secretsmanager: {refused}")
+            return aws_error(400, "AccessDeniedException", f"secretsmanager: {refused}")
         name = str((call.json() or {}).get("SecretId", ""))
         value = self.book.secrets.get(name)
         if value is None:
-            return _error(400, "ResourceNotFoundException", f"no secret {name!r}")
+            return aws_error(400, "ResourceNotFoundException", f"no secret {name!r}")
         body = {
             "ARN": f"arn:aws:secretsmanager:::secret:{name}",
             "Name": name,

@@ -17,11 +17,13 @@ from inferplane.router.config import TargetConfig
 from inferplane.smoke import openai_upstream
 from inferplane.smoke.eventstream import event
 from inferplane.smoke.server import Call, Reply
+from inferplane.smoke.service_model import validate_request
 
 __all__ = [
     "COMPLETION_TOKENS",
     "PROMPT_TOKENS",
     "Operation",
+    "bedrock_reply",
     "operation",
     "reply",
 ]
@@ -100,15 +102,17 @@ def _anthropic(target: TargetConfig, call: Call) -> Operation | str:
 
 
 def _bedrock(target: TargetConfig, call: Call) -> Operation | str:
-    base = f"/model/{target.model}"
-    body = call.json()
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-        return "body is not a Converse request"
-    if call.path == base + "/converse":
-        return "chat"
-    if call.path == base + "/converse-stream":
-        return "stream"
-    return f"path {call.path} is not {base}/converse or /converse-stream"
+    """Converse or ConverseStream for ``target.model``, the request valid against
+    botocore's bedrock-runtime model (``service_model``)."""
+    stream = call.path.endswith("/converse-stream")
+    labels, problem = validate_request(
+        "bedrock-runtime", "ConverseStream" if stream else "Converse", call
+    )
+    if problem is not None:
+        return problem
+    if labels["modelId"] != target.model:
+        return f"model {labels['modelId']!r} is not the target's {target.model!r}"
+    return "stream" if stream else "chat"
 
 
 def _sagemaker(target: TargetConfig, call: Call) -> Operation | str:
@@ -222,7 +226,8 @@ def _anthropic_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
     return Reply(200, "text/event-stream", _sse(events, done=False, named=True))
 
 
-def _bedrock_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
+def bedrock_reply(target: TargetConfig, op: Operation, text: str) -> Reply:
+    """Converse's JSON answer, or ConverseStream's events in AWS event-stream framing."""
     usage = {
         "inputTokens": PROMPT_TOKENS,
         "outputTokens": COMPLETION_TOKENS,
@@ -266,6 +271,6 @@ _REPLIES: dict[str, Callable[[TargetConfig, Operation, str], Reply]] = {
     "azure_openai": _openai_reply,
     "vertex": _vertex_reply,
     "anthropic": _anthropic_reply,
-    "bedrock": _bedrock_reply,
+    "bedrock": bedrock_reply,
     "sagemaker": _sagemaker_reply,
 }

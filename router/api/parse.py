@@ -9,7 +9,7 @@ import orjson
 
 from ..errors import RequestError
 
-__all__ = ["json_object", "kind", "require"]
+__all__ = ["json_object", "kind", "require", "text_only"]
 
 T = TypeVar("T")
 
@@ -49,3 +49,29 @@ def require(body: dict[str, Any], name: str, expected: type[T], where: str = "")
         wanted = JSON_TYPE_NAMES.get(expected, expected.__name__)
         raise RequestError(f"'{path}' must be {wanted}, got {kind(value)}", param=path)
     return value
+
+
+def text_only(value: Any, where: str, text_types: tuple[str, ...]) -> str:
+    """A string, or an array of text blocks (``type`` one of ``text_types``) joined by
+    newlines: where chat completions can carry text only (system prompts, tool results).
+    Any other block is refused by name, never dropped: the model would answer without it."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list):
+        raise RequestError(
+            f"'{where}' must be a string or an array of text blocks, got {kind(value)}",
+            param=where,
+        )
+    texts: list[str] = []
+    for index, block in enumerate(value):
+        at = f"{where}[{index}]"
+        found = block.get("type") if isinstance(block, dict) else None
+        if found not in text_types:
+            allowed = " or ".join(text_types)
+            raise RequestError(
+                f"'{at}.type' {found!r} cannot be sent here: only {allowed} blocks can "
+                "(chat completions carry text only in this place)",
+                param=f"{at}.type",
+            )
+        texts.append(require(block, "text", str, at))
+    return "\n".join(texts)

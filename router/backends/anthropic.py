@@ -3,6 +3,10 @@
 ``target.url`` defaults to ``https://api.anthropic.com``; an ``api_key`` auth sends the key
 in ``x-api-key`` (unless ``auth.header`` names another); ``target.api_version`` sets the
 ``anthropic-version`` header.
+
+Images (``router.content``) become ``image`` blocks: a base64 ``data:`` URL as a ``base64``
+source, an ``http(s)`` URL as a ``url`` source Anthropic fetches; a turn without images
+stays one string, as before.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from typing import Any
 import orjson
 
 from ..config import TargetConfig
+from ..content import ContentError, ImageUrl, Segment, media_types, refusal
 from ..errors import UpstreamProtocolError, UpstreamStatusError
 from ..sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
-from ..turns import fold_messages
+from ..turns import Turn, fold_messages
 from .base import BackendContext, ChatBackend, Completion, Usage
 from .http import client_timeout, parse_json
 
-__all__ = ["AnthropicBackend", "to_messages"]
+__all__ = ["IMAGE_TYPES", "AnthropicBackend", "to_messages"]
 
 DEFAULT_URL = "https://api.anthropic.com"
 DEFAULT_VERSION = "2023-06-01"
@@ -32,6 +37,8 @@ FINISH_REASONS = {
     "tool_use": "tool_calls",
     "refusal": "content_filter",
 }
+IMAGE_TYPES = media_types("jpeg", "png", "gif", "webp")
+"""The ``media_type`` values a base64 image source takes (Messages API reference)."""
 
 
 class AnthropicBackend(ChatBackend):
@@ -49,7 +56,7 @@ class AnthropicBackend(ChatBackend):
         self.timeout = client_timeout(target)
 
     async def complete(self, body: dict[str, Any]) -> Completion:
-        data = orjson.dumps(to_messages(body, self.target.model, stream=False))
+        data = orjson.dumps(self._request(body, stream=False))
         async with self.post(self.url, data, self.headers, self.timeout) as resp:
             answer = parse_json(await resp.read(), self.name)
         text = "".join(
@@ -66,7 +73,7 @@ class AnthropicBackend(ChatBackend):
     async def stream(
         self, body: dict[str, Any], usage: Usage, include_usage: bool
     ) -> AsyncIterator[bytes]:
-        data = orjson.dumps(to_messages(body, self.target.model, stream=True))
+        data = orjson.dumps(self._request(body, stream=True))
         ids = (new_completion_id(), self.target.model, int(time.time()))
         parser = SseParser()
         async with self.post(self.url, data, self.headers, self.timeout) as resp:
@@ -106,11 +113,18 @@ class AnthropicBackend(ChatBackend):
                         )
         raise UpstreamProtocolError(f"target {self.name!r} ended the stream before message_stop")
 
+    def _request(self, body: dict[str, Any], *, stream: bool) -> dict[str, Any]:
+        try:
+            return to_messages(body, self.target.model, stream=stream)
+        except ContentError as exc:
+            raise self.refused(exc) from exc
+
 
 def to_messages(body: dict[str, Any], model: str, *, stream: bool) -> dict[str, Any]:
-    # Messages takes one string per turn: a side's consecutive messages as paragraphs.
+    """The Messages request for the OpenAI chat ``body``; raises ``ContentError`` for a
+    part Anthropic cannot take."""
     folded = fold_messages(body["messages"])
-    messages = [{"role": t.role, "content": "\n\n".join(t.texts)} for t in folded.turns]
+    messages = [{"role": t.role, "content": _content(t)} for t in folded.turns]
     request: dict[str, Any] = {
         "model": model,
         "messages": messages,
@@ -129,3 +143,23 @@ def to_messages(body: dict[str, Any], model: str, *, stream: bool) -> dict[str, 
     if stop:
         request["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
     return request
+
+
+def _content(turn: Turn) -> str | list[dict[str, Any]]:
+    """A turn without images is one string, its messages as paragraphs; with images, a
+    block per text and per image in order."""
+    texts = turn.texts
+    if texts is not None:
+        return "\n\n".join(texts)
+    return [_block(segment) for message in turn.messages for segment in message]
+
+
+def _block(segment: Segment) -> dict[str, Any]:
+    if isinstance(segment, str):
+        return {"type": "text", "text": segment}
+    if isinstance(segment, ImageUrl):
+        return {"type": "image", "source": {"type": "url", "url": segment.url}}
+    if segment.media_type not in IMAGE_TYPES:
+        raise ContentError(refusal(segment, "Anthropic's Messages API", IMAGE_TYPES, urls=True))
+    source = {"type": "base64", "media_type": segment.media_type, "data": segment.data}
+    return {"type": "image", "source": source}

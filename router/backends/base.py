@@ -28,6 +28,7 @@ import aiohttp
 
 from ..config import SecretRef, TargetConfig
 from ..credentials import resolve_secret as default_resolve
+from ..errors import UpstreamStatusError
 from ..target_auth import (
     CredentialOptions,
     CredentialsUnavailableError,
@@ -191,6 +192,16 @@ class ChatBackend(ABC):
             target=self.name,
             tls=self.credentials.ssl,
             sign=None if self.credentials.adds_nothing else self.authorized_headers,
+        )
+
+    def refused(self, exc: ValueError) -> UpstreamStatusError:
+        """The caller's 400 for a request this target's API cannot say (an image form it
+        does not take, a part no backend sends): raised before any call, never retried or
+        sent elsewhere, as the API's own 400 would be."""
+        return UpstreamStatusError(
+            f"target {self.name!r} cannot take this request: {exc}",
+            target=self.name,
+            upstream_status=400,
         )
 
     @abstractmethod

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..converse import StreamTranslation, TranslationError, to_completion, to_converse, usage_of
-from ..errors import UpstreamProtocolError, UpstreamStatusError
+from ..errors import UpstreamProtocolError
 from ..sse import DONE, chunk_event, new_completion_id, usage_dict
 from .aws import BotoBackend, translate_aws_error
 from .base import Completion, Usage
@@ -35,11 +35,7 @@ class BedrockBackend(BotoBackend):
         try:
             return to_converse(body, self.target.model)
         except TranslationError as exc:
-            raise UpstreamStatusError(
-                f"target {self.name!r} cannot take this request: {exc}",
-                target=self.name,
-                upstream_status=400,
-            ) from exc
+            raise self.refused(exc) from exc
 
     async def complete(self, body: dict[str, Any]) -> Completion:
         request = self.request(body)

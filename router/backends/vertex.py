@@ -4,6 +4,11 @@
 ``https://europe-west4-aiplatform.googleapis.com/v1/projects/P/locations/europe-west4/publishers/google/models``;
 ``target.model`` the model ID. The bearer token is the router's Google access token
 (``google_access_token``: metadata server, refreshed in the background).
+
+Images (``router.content``) become ``inlineData`` parts from base64 ``data:`` URLs. An
+``http(s)`` image URL is refused with a 400: Gemini's ``fileData`` needs the file's MIME
+type up front and fetches web URLs for some models only, and its ``gs://`` form would read
+buckets with the deployment's identity.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ from typing import Any
 import orjson
 
 from ..config import TargetConfig
+from ..content import ContentError, ImageUrl, Segment, media_types, refusal
 from ..errors import UpstreamProtocolError
 from ..sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
 from ..turns import fold_messages, text_parts
 from .base import BackendContext, ChatBackend, Completion, Usage
 from .http import client_timeout, parse_json
 
-__all__ = ["VertexBackend", "to_gemini"]
+__all__ = ["IMAGE_TYPES", "VertexBackend", "to_gemini"]
 
 FINISH_REASONS = {
     "STOP": "stop",
@@ -32,6 +38,9 @@ FINISH_REASONS = {
     "PROHIBITED_CONTENT": "content_filter",
     "SPII": "content_filter",
 }
+IMAGE_TYPES = media_types("png", "jpeg", "webp", "heic", "heif")
+"""The image MIME types Gemini on Vertex AI takes inline (Vertex AI docs, "Image
+understanding": image/png, image/jpeg, image/webp, image/heic, image/heif)."""
 
 
 class VertexBackend(ChatBackend):
@@ -49,7 +58,7 @@ class VertexBackend(ChatBackend):
         self.timeout = client_timeout(target)
 
     async def complete(self, body: dict[str, Any]) -> Completion:
-        data = orjson.dumps(to_gemini(body))
+        data = orjson.dumps(self._request(body))
         async with self.post(self.url, data, self.headers, self.timeout) as resp:
             answer = parse_json(await resp.read(), self.name)
         text, reason = _candidate(answer)
@@ -63,7 +72,7 @@ class VertexBackend(ChatBackend):
     async def stream(
         self, body: dict[str, Any], usage: Usage, include_usage: bool
     ) -> AsyncIterator[bytes]:
-        data = orjson.dumps(to_gemini(body))
+        data = orjson.dumps(self._request(body))
         ids = (new_completion_id(), self.target.model, int(time.time()))
         parser = SseParser()
         finished = False
@@ -97,13 +106,21 @@ class VertexBackend(ChatBackend):
             )
         yield DONE
 
+    def _request(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return to_gemini(body)
+        except ContentError as exc:
+            raise self.refused(exc) from exc
+
 
 def to_gemini(body: dict[str, Any]) -> dict[str, Any]:
+    """The ``generateContent`` request for the OpenAI chat ``body``: a part per message
+    text and per image; raises ``ContentError`` for a part Gemini cannot take."""
     folded = fold_messages(body["messages"])
     contents = [
         {
             "role": "model" if turn.role == "assistant" else "user",
-            "parts": text_parts(turn.texts),
+            "parts": [_part(segment) for message in turn.messages for segment in message],
         }
         for turn in folded.turns
     ]
@@ -123,6 +140,14 @@ def to_gemini(body: dict[str, Any]) -> dict[str, Any]:
     if config:
         request["generationConfig"] = config
     return request
+
+
+def _part(segment: Segment) -> dict[str, Any]:
+    if isinstance(segment, str):
+        return {"text": segment}
+    if isinstance(segment, ImageUrl) or segment.media_type not in IMAGE_TYPES:
+        raise ContentError(refusal(segment, "Gemini on Vertex AI", IMAGE_TYPES, urls=False))
+    return {"inlineData": {"mimeType": segment.media_type, "data": segment.data}}
 
 
 def _candidate(answer: Any) -> tuple[str, str | None]:

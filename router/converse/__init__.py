@@ -2,11 +2,12 @@
 
 Used by the router's ``bedrock`` backend and by the ``lambda`` target's handler
 (``components/aws/converse_handler.py``), which ships this package in its zip beside
-``router/__init__.py``, ``router/turns.py`` and ``router/openai_shapes.py``. Everything
-here is standard library only and imports nothing else from the router, so the zip holds
-exactly what the handler runs.
+``router/__init__.py``, ``router/turns.py``, ``router/content.py`` and
+``router/openai_shapes.py``. Everything here is standard library only and imports nothing
+else from the router, so the zip holds exactly what the handler runs.
 
-- ``request``: an OpenAI chat body as ``converse``/``converse_stream`` keyword arguments.
+- ``request``: an OpenAI chat body (text and images) as ``converse``/``converse_stream``
+  keyword arguments.
 - ``response``: a Converse answer as an OpenAI ``chat.completion``.
 - ``stream``: ConverseStream events as OpenAI chunk deltas, with usage.
 - ``errors``: AWS runtime error codes as the HTTP status an OpenAI client should see.
@@ -15,12 +16,19 @@ exactly what the handler runs.
 from __future__ import annotations
 
 from .errors import STATUS_BY_CODE, status_for
-from .request import TEMPERATURE_RANGE, TranslationError, inference_config, to_converse
+from .request import (
+    IMAGE_FORMATS,
+    TEMPERATURE_RANGE,
+    TranslationError,
+    inference_config,
+    to_converse,
+)
 from .response import FINISH_REASONS, finish_reason, to_completion, usage_of
 from .stream import StreamStep, StreamTranslation
 
 __all__ = [
     "FINISH_REASONS",
+    "IMAGE_FORMATS",
     "STATUS_BY_CODE",
     "TEMPERATURE_RANGE",
     "StreamStep",

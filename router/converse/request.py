@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..content import ContentError, ImageUrl, Segment, refusal
 from ..turns import ROLES, fold_messages, text_parts
 
-__all__ = ["TEMPERATURE_RANGE", "TranslationError", "inference_config", "to_converse"]
+__all__ = [
+    "IMAGE_FORMATS",
+    "TEMPERATURE_RANGE",
+    "TranslationError",
+    "inference_config",
+    "to_converse",
+]
 
 TEMPERATURE_RANGE = (0.0, 1.0)
 """Converse's ``inferenceConfig.temperature`` range, the same for every model (botocore's
@@ -14,6 +21,11 @@ bedrock-runtime service model: min 0, max 1; Bedrock answers ValidationException
 it). OpenAI's is 0..2: a higher value is clamped to Converse's maximum, the most random
 setting the model has, rather than refused; values up to 1 mean the same on both."""
 TOP_P_RANGE = (0.0, 1.0)
+IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/gif": "gif", "image/webp": "webp"}
+"""Media type -> Converse ``ImageBlock.format`` (botocore's ``ImageFormat`` enum). Converse
+takes image bytes (or an S3 object the deployment's role reads: never offered to callers),
+no URL: an ``http(s)`` image is refused, not fetched by the router."""
+_ACCEPTED = frozenset(IMAGE_FORMATS)
 
 
 class TranslationError(ValueError):
@@ -23,15 +35,18 @@ class TranslationError(ValueError):
 def to_converse(body: Any, model_id: str) -> dict[str, Any]:
     """``converse(**request)`` arguments for the OpenAI chat ``body``. System and developer
     messages become ``system`` blocks; the rest alternates user/assistant turns, one text
-    block per message (Converse rejects two consecutive turns of one role)."""
+    block per message and one ``image`` block per image, in order (Converse rejects two
+    consecutive turns of one role)."""
     messages = _messages(body)
-    folded = fold_messages(messages, read=_text)
-    request: dict[str, Any] = {
-        "modelId": model_id,
-        "messages": [
-            {"role": turn.role, "content": text_parts(turn.texts)} for turn in folded.turns
-        ],
-    }
+    try:
+        folded = fold_messages(messages)
+        turns = [
+            {"role": turn.role, "content": [_block(s) for m in turn.messages for s in m]}
+            for turn in folded.turns
+        ]
+    except ContentError as exc:
+        raise TranslationError(str(exc)) from exc
+    request: dict[str, Any] = {"modelId": model_id, "messages": turns}
     if folded.system:
         request["system"] = text_parts(folded.system)
     config = inference_config(body)
@@ -78,24 +93,14 @@ def _messages(body: Any) -> list[dict[str, Any]]:
     return messages
 
 
-def _text(content: object, index: int) -> str:
-    """A message's text; refuses parts that are not text (Converse would need image or
-    document blocks this translator does not build: better refused than silently lost)."""
-    if content is None or isinstance(content, str):
-        return content or ""
-    if not isinstance(content, list):
-        raise TranslationError(f"messages[{index}].content: must be a string or a list of parts")
-    texts = []
-    for number, part in enumerate(content):
-        text = part.get("text") if isinstance(part, dict) else None
-        if not isinstance(text, str):
-            kind = part.get("type") if isinstance(part, dict) else type(part).__name__
-            raise TranslationError(
-                f"messages[{index}].content[{number}]: a {kind!r} part cannot be sent; "
-                "only text content is supported"
-            )
-        texts.append(text)
-    return "\n".join(texts)
+def _block(segment: Segment) -> dict[str, Any]:
+    """A Converse ``ContentBlock``: text, or an image as bytes (boto3 base64-encodes)."""
+    if isinstance(segment, str):
+        return {"text": segment}
+    if isinstance(segment, ImageUrl) or segment.media_type not in IMAGE_FORMATS:
+        raise ContentError(refusal(segment, "Bedrock Converse", _ACCEPTED, urls=False))
+    image_format = IMAGE_FORMATS[segment.media_type]
+    return {"image": {"format": image_format, "source": {"bytes": segment.decoded()}}}
 
 
 def _clamped(name: str, value: object, bounds: tuple[float, float]) -> float:

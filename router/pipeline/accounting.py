@@ -64,6 +64,8 @@ class Accounting:
         """A refused request, counted and logged with its reason."""
         reason = exc.reason or exc.code or exc.type
         self.metrics.request(exc.route, "-", exc.status, exc.data_class, reason)
+        if request.trace is not None:
+            request.trace.refused(exc)
         if self.logging:
             self.access_log.record(
                 {

@@ -6,6 +6,8 @@ Lookup, in order (each step that stops counts a skip with its reason):
 1. the route opted in (``cache.semantic.routes``);
 2. the conversation ends with a user turn (``cache.semantic_namespace``: the partition
    holds tenant, data class, route, request parameters and a digest of earlier turns);
+   that turn is text only (``not_text``): its embedding is of its text, so two questions
+   about two different images would look the same;
 3. residency: the embedder may receive the request's data class (an embedding target's
    ``allowed_data_classes``); a restricted prompt is never sent out of its zone to be
    embedded, it just skips this cache (the exact cache still answers it);
@@ -141,6 +143,8 @@ class SemanticCache:
             return "route"
         if semantic_space is None:
             return "conversation"
+        if not _text_only(call.body["messages"][-1].get("content")):
+            return "not_text"
         assert self.embedder is not None
         if not self.embedder.may_embed(call.classification.data_class):
             return "residency"
@@ -249,3 +253,10 @@ def _usage(body: bytes) -> dict[str, Any]:
     except (orjson.JSONDecodeError, AttributeError):
         return {}
     return usage if isinstance(usage, dict) else {}
+
+
+def _text_only(content: object) -> bool:
+    """True when a message's content is text alone (a string, or text parts only)."""
+    if not isinstance(content, list):
+        return True
+    return all(isinstance(p, dict) and p.get("type", "text") == "text" for p in content)

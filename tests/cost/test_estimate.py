@@ -21,6 +21,9 @@ TOKENS = (
 LAMBDA = (
     {"service": "lambda", "sku": "x86", "unit": "gb_second", "usd": 0.00001},
     {"service": "lambda", "sku": "x86", "unit": "million_requests", "usd": 0.2},
+    # The prod Lambda router's managed state (router.state auto): ElastiCache Serverless.
+    {"service": "elasticache", "sku": "serverless-valkey", "unit": "gb_hour", "usd": 0.1},
+    {"service": "elasticache", "sku": "serverless-valkey", "unit": "million_ecpus", "usd": 0.002},
 )
 
 
@@ -230,7 +233,7 @@ def test_azure_ptu_hourly(base_spec: dict[str, Any]) -> None:
     (commitment,) = estimate.commitments
     assert commitment.monthly_usd == pytest.approx(50 * 2.0 * 720)
     assert commitment.on_demand_usd == pytest.approx(MONTHLY_REQUESTS * 0.0125)
-    (router,) = [i for i in estimate.items if i.target == "router"]
+    (router,) = [i for i in estimate.items if i.kind == "router"]
     assert router.monthly_usd is None
 
 

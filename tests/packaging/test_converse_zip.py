@@ -13,6 +13,7 @@ site-packages (only boto3 and its needs, which the Lambda runtime provides).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from inferplane.router.backends.bedrock import BedrockBackend
 from inferplane.router.chat import parse_chat_request
 from inferplane.router.config import TargetConfig
 from tests.support.bedrock import ANSWER, EVENTS, MODEL, FakeBedrock
+from tests.support.images import image_part, png_url
 
 LAMBDA_RUNTIME = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
 """What the Lambda Python runtime has beside the standard library: boto3 and its needs."""
@@ -60,6 +62,12 @@ BODIES: list[dict[str, Any]] = [
         "stop": "\n",
     },
     {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True},
+    {  # an image: the same image block (bytes) from both
+        "model": "m",
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "what?"}, image_part(png_url())]}
+        ],
+    },
     {
         "model": "m",
         "messages": [SYSTEM, {"role": "user", "content": "a"}, {"role": "user", "content": "b"}],
@@ -108,7 +116,10 @@ third_party = sorted({
     for name, module in list(sys.modules.items())
     if (getattr(module, "__file__", None) or "").startswith(runtime)
 })
-print(json.dumps({"results": results, "loaded": loaded, "third_party": third_party}))
+def blob(value):  # image bytes in a Converse request, as the test compares them
+    import base64
+    return {"bytes": base64.b64encode(value).decode()}
+print(json.dumps({"results": results, "loaded": loaded, "third_party": third_party}, default=blob))
 """
 
 
@@ -167,7 +178,14 @@ async def _router_answer(body: dict[str, Any]) -> tuple[list[list[Any]], bytes]:
             answer = (await backend.complete(forwarded)).body
     finally:
         await context.close()
-    return [list(call) for call in client.calls], answer
+    calls = orjson.dumps([list(call) for call in client.calls], default=_blob)
+    return orjson.loads(calls), answer
+
+
+def _blob(value: object) -> dict[str, str]:
+    """Image bytes as the driver writes them (``blob``)."""
+    assert isinstance(value, bytes)
+    return {"bytes": base64.b64encode(value).decode()}
 
 
 async def _iterate(parts: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -191,6 +209,7 @@ def test_the_zip_holds_the_handler_and_the_translator() -> None:
         "converse_handler.py",
         "router/__init__.py",
         "router/turns.py",
+        "router/content.py",
         "router/openai_shapes.py",
         "router/converse/__init__.py",
         "router/converse/errors.py",

@@ -23,6 +23,7 @@ from inferplane.router.errors import UpstreamStatusError
 from tests.router import configs
 from tests.router.configs import auth, chat
 from tests.support.bedrock import FakeBedrock
+from tests.support.images import PNG, image_part, png_url
 
 REGION = "eu-central-1"
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -136,7 +137,8 @@ def test_bedrock_refuses_what_converse_cannot_say_before_calling() -> None:
     body = {
         "model": MODEL,
         "messages": [
-            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}
+            {"role": "user", "content": "look"},
+            {"role": "user", "content": [image_part("https://example.com/cat.png")]},
         ],
     }
     with Stubber(client):  # no response queued: a call would fail the test
@@ -147,7 +149,27 @@ def test_bedrock_refuses_what_converse_cannot_say_before_calling() -> None:
     assert caught.value.upstream_status == 400
     assert caught.value.status == 400
     assert not caught.value.fallback
-    assert "messages[0].content[0]: a 'image_url' part cannot be sent" in str(caught.value)
+    assert str(caught.value) == (
+        "target 'br' cannot take this request: messages[1].content[0]: Bedrock Converse "
+        "cannot take an image URL; allowed: text, and image_url parts with a base64 data: URL "
+        "of image/gif, image/jpeg, image/png, image/webp"
+    )
+
+
+def test_bedrock_sends_an_inline_image_as_converse_image_bytes() -> None:
+    context = BackendContext(blocking_threads=2)
+    client = FakeBedrock()  # refuses what botocore's model or Bedrock would
+    backend = BedrockBackend("br", _target("bedrock"), context, client=client)
+    content = [{"type": "text", "text": "what is it?"}, image_part(png_url())]
+    body = {"model": MODEL, "messages": [{"role": "user", "content": content}]}
+    _run(backend.complete(body))
+    _run(_collect(backend.stream({**body, "stream": True}, Usage(), include_usage=False)))
+    context.executor.shutdown()
+    blocks = [{"text": "what is it?"}, {"image": {"format": "png", "source": {"bytes": PNG}}}]
+    assert client.calls == [
+        ("Converse", {"modelId": MODEL, "messages": [{"role": "user", "content": blocks}]}),
+        ("ConverseStream", {"modelId": MODEL, "messages": [{"role": "user", "content": blocks}]}),
+    ]
 
 
 def test_bedrock_converse_stream_becomes_openai_chunks() -> None:

@@ -14,6 +14,7 @@ from botocore.validate import ParamValidator
 
 from inferplane.router.converse import (
     FINISH_REASONS,
+    IMAGE_FORMATS,
     STATUS_BY_CODE,
     TEMPERATURE_RANGE,
     StreamStep,
@@ -23,6 +24,8 @@ from inferplane.router.converse import (
     to_completion,
     to_converse,
 )
+from tests.support.converse_wire import check_converse
+from tests.support.images import GIF, PNG, image_part, png_url
 
 MODEL = "eu.anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -111,6 +114,40 @@ REQUESTS: list[tuple[dict[str, Any], dict[str, Any]]] = [
         {"messages": [user("hi")], "stop": "", "temperature": None, "seed": 3, "n": 1},
         {"messages": [{"role": "user", "content": text("hi")}]},
     ),
+    (  # images keep their place among the texts, as bytes of the declared format
+        {
+            "messages": [
+                user(
+                    [
+                        {"type": "text", "text": "compare"},
+                        image_part(png_url()),
+                        {"type": "image_url", "image_url": {"url": png_url(GIF, "image/gif")}},
+                        {"type": "text", "text": "please"},
+                    ]
+                ),
+                {"role": "assistant", "content": "A dot and a dot."},
+                user([image_part(png_url(PNG, "IMAGE/PNG"))]),
+            ]
+        },
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"text": "compare"},
+                        {"image": {"format": "png", "source": {"bytes": PNG}}},
+                        {"image": {"format": "gif", "source": {"bytes": GIF}}},
+                        {"text": "please"},
+                    ],
+                },
+                {"role": "assistant", "content": text("A dot and a dot.")},
+                {
+                    "role": "user",
+                    "content": [{"image": {"format": "png", "source": {"bytes": PNG}}}],
+                },
+            ]
+        },
+    ),
     (
         {"messages": [user("")], "stop": "\n"},
         {
@@ -129,6 +166,7 @@ def test_requests(body: dict[str, Any], expected: dict[str, Any]) -> None:
     assert shape is not None
     report = ParamValidator().validate(request, shape)
     assert not report.has_errors(), report.generate_report()
+    check_converse("Converse", request)  # and Bedrock's own rules (roles, image bytes)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +179,53 @@ def test_requests(body: dict[str, Any], expected: dict[str, Any]) -> None:
         ({"messages": [{"role": "robot", "content": "x"}]}, "messages[0].role: 'robot'"),
         (
             {"messages": [user([{"type": "text", "text": "a"}, {"type": "image_url"}])]},
-            "messages[0].content[1]: a 'image_url' part cannot be sent; only text",
+            "messages[0].content[1].image_url: must be an object with a url string",
+        ),
+        (
+            {"messages": [user("a"), user([image_part("https://example.com/cat.png")])]},
+            "messages[1].content[0]: Bedrock Converse cannot take an image URL; allowed: text, "
+            "and image_url parts with a base64 data: URL of image/gif, image/jpeg, image/png, "
+            "image/webp",
+        ),
+        (
+            {"messages": [user([image_part(png_url(PNG, "image/bmp"))])]},
+            "messages[0].content[0]: Bedrock Converse cannot take an inline image of type "
+            "'image/bmp'; allowed:",
+        ),
+        (
+            {"messages": [user([image_part("data:image/png;base64,iVBOR%%")])]},
+            "messages[0].content[0].image_url.url: the base64 data does not decode",
+        ),
+        (
+            {"messages": [user([image_part("data:image/png,rawbytes")])]},
+            "messages[0].content[0].image_url.url: a data: URL must read "
+            "data:image/<type>;base64,<data>",
+        ),
+        (
+            {"messages": [user([image_part("s3://bucket/cat.png")])]},
+            "messages[0].content[0].image_url.url: 's3://bucket/cat.png' is neither a data: URL "
+            "nor an http(s) URL",
+        ),
+        (
+            {"messages": [user([{"type": "text", "text": 7}])]},
+            "messages[0].content[0].text: must be a string",
+        ),
+        (
+            {"messages": [user([{"image_url": {"url": "https://x.test/a.png"}}])]},
+            "messages[0].content[0]: a part without a type cannot be sent to this target",
+        ),
+        (
+            {"messages": [user([{"type": "file", "file": {"file_id": "f"}}])]},
+            "messages[0].content[0]: a 'file' part cannot be sent to this target; allowed: "
+            "text, image_url",
+        ),
+        (
+            {"messages": [{"role": "system", "content": [image_part(png_url())]}, user("x")]},
+            "messages[0].content[0]: only user messages may hold images, not system messages",
+        ),
+        (
+            {"messages": [user("x"), {"role": "assistant", "content": [image_part(png_url())]}]},
+            "messages[1].content[0]: only user messages may hold images, not assistant messages",
         ),
         ({"messages": [user(7)]}, "messages[0].content: must be a string or a list of parts"),
         ({"messages": [user("x")], "max_tokens": 0}, "max_tokens: must be an integer >= 1"),
@@ -154,6 +238,15 @@ def test_refusals_name_the_field(body: Any, message: str) -> None:
     with pytest.raises(TranslationError) as caught:
         to_converse(body, MODEL)
     assert message in str(caught.value)
+
+
+def test_image_formats_are_converses() -> None:
+    formats = SERVICE.shape_for("ImageFormat")
+    assert isinstance(formats, StringShape)
+    assert set(IMAGE_FORMATS.values()) == set(formats.enum)
+    source = _structure("ImageSource").members
+    # Bytes, or an S3 object read with the deployment's role (never offered to callers).
+    assert set(source) <= {"bytes", "s3Location"}
 
 
 def test_temperature_range_is_converses() -> None:

@@ -23,7 +23,7 @@ from inferplane.router.core import Gateway, Request
 from tests.router import configs
 from tests.router.configs import KEY, auth
 from tests.router.fakes import LoopThread
-from tests.router.test_http_backends import Recorder, vertex_app
+from tests.router.native_fakes import Recorder, vertex_app
 
 REGION = "eu-central-1"
 

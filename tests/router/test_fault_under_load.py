@@ -13,6 +13,10 @@ from tests.router.fakes import FakeOpenAI, LoopThread
 
 REQUESTS = 200
 CONCURRENCY = 8
+# What is tested is the kill, not the timeouts: the suite's FAST ones (0.3 s in all) cut
+# healthy streams when the host is loaded (seen at load 8-10), so this test's are generous.
+# A killed target refuses connections at once, so the fallback never waits on them.
+PATIENT = {"connect": 2.0, "first_byte": 10.0, "total": 10.0}
 
 
 def test_primary_killed_mid_run_loses_no_request(loop: LoopThread) -> None:
@@ -20,8 +24,8 @@ def test_primary_killed_mid_run_loses_no_request(loop: LoopThread) -> None:
     ups = [loop.serve(primary.app), loop.serve(fallback.app)]
     cfg = configs.config(
         {
-            "primary": target(ups[0].url, ("public",)),
-            "fallback": target(ups[1].url, ("public",)),
+            "primary": target(ups[0].url, ("public",), timeouts=PATIENT),
+            "fallback": target(ups[1].url, ("public",), timeouts=PATIENT),
         },
         [{"name": "default", "targets": ["primary", "fallback"]}],
     )

@@ -23,6 +23,7 @@ from tests.router import configs
 from tests.router.configs import KEY, auth, chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread, Served
 from tests.support.bedrock import MODEL, FakeBedrock
+from tests.support.images import PNG, image_part, png_url
 
 TIMEOUTS = {"connect": 2, "first_byte": 5, "total": 5}
 
@@ -138,4 +139,22 @@ def test_the_callers_mistake_is_the_callers_400(loop: LoopThread, bedrock: FakeB
         client.chat.completions.create(
             model="default", messages=[{"role": "user", "content": "hi"}]
         )
+    assert stack.fallback.requests == []
+
+
+def test_an_image_reaches_bedrock_through_the_function(
+    loop: LoopThread, bedrock: FakeBedrock
+) -> None:
+    stack = Stack(loop)
+    content = [{"type": "text", "text": "what is it?"}, image_part(png_url())]
+    response = stack.post({"model": "default", "messages": [{"role": "user", "content": content}]})
+    assert response.status_code == 200, response.text
+    blocks = [{"text": "what is it?"}, {"image": {"format": "png", "source": {"bytes": PNG}}}]
+    assert bedrock.requests[0]["messages"] == [{"role": "user", "content": blocks}]
+    # An image URL: the function's 400 names the part; the caller's, so no fallback.
+    content = [image_part("https://images.example/cat.png")]
+    response = stack.post({"model": "default", "messages": [{"role": "user", "content": content}]})
+    assert response.status_code == 400
+    assert "messages[0].content[0]: Bedrock Converse cannot take an image URL" in response.text
+    assert len(bedrock.requests) == 1
     assert stack.fallback.requests == []

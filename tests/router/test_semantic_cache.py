@@ -33,6 +33,7 @@ from tests.router.embedding_fake import (
     FakeEmbedder,
 )
 from tests.router.fakes import FakeOpenAI, LoopThread
+from tests.support.images import GIF, image_part, png_url
 
 THRESHOLD = 0.95
 PRICES = {"input_cost_per_1k": 1.0, "output_cost_per_1k": 2.0}
@@ -284,3 +285,23 @@ def test_a_conversation_not_ending_with_a_user_turn_skips_the_cache(loop: LoopTh
         assert embedder.inputs == []
     lookups = _metrics(url, "inferplane_semantic_cache_total")
     assert lookups == {'{route="default",result="skip",reason="conversation"}': 1}
+
+
+def test_a_question_about_an_image_skips_the_cache(loop: LoopThread) -> None:
+    upstream = FakeOpenAI("primary")
+    with FakeEmbedder() as embedder:
+        url, keys = _router(loop, upstream, embedder)
+        for image in (png_url(), png_url(GIF, "image/gif")):
+            content = [{"type": "text", "text": PASSWORD}, image_part(image)]
+            body = {"model": "default", "messages": [{"role": "user", "content": content}]}
+            response = httpx.post(
+                f"{url}/v1/chat/completions",
+                json=body,
+                headers={"authorization": f"Bearer {keys['a']}"},
+            )
+            assert response.status_code == 200, response.text
+            assert response.headers["x-inferplane-cache"] == "miss"
+        assert embedder.inputs == []
+    lookups = _metrics(url, "inferplane_semantic_cache_total")
+    assert lookups == {'{route="default",result="skip",reason="not_text"}': 2}
+    assert len(upstream.requests) == 2

@@ -10,8 +10,12 @@ import pytest
 
 from inferplane.router.backends.anthropic import to_messages
 from inferplane.router.backends.vertex import to_gemini
+from inferplane.router.content import ContentError, ImageUrl, InlineImage, Segment, segments
 from inferplane.router.converse import to_converse
 from inferplane.router.turns import Conversation, Turn, fold_messages
+
+PNG = "iVBORw0KGgo="  # the PNG signature, base64
+PNG_URL = f"data:image/png;base64,{PNG}"
 
 MESSAGES: list[dict[str, Any]] = [
     {"role": "system", "content": "be brief"},
@@ -33,22 +37,43 @@ MESSAGES: list[dict[str, Any]] = [
             Conversation(
                 ["be brief", "in German"],
                 [
-                    Turn("user", ["hi", "a\nb"]),
-                    Turn("assistant", [" "]),
-                    Turn("user", ["42", " "]),
-                    Turn("assistant", ["ok"]),
+                    Turn("user", [["hi"], ["a\nb"]]),
+                    Turn("assistant", [[" "]]),
+                    Turn("user", [["42"], [" "]]),
+                    Turn("assistant", [["ok"]]),
                 ],
             ),
         ),
         (
             [{"role": "assistant", "content": "first"}],
-            Conversation([], [Turn("assistant", ["first"])]),
+            Conversation([], [Turn("assistant", [["first"]])]),
         ),
         ([{"role": "system", "content": "only"}], Conversation(["only"], [])),
-        # A part that is not text is skipped by the default reader.
+        # An image keeps its place between the texts; empty text parts are no blocks.
         (
-            [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}],
-            Conversation([], [Turn("user", [" "])]),
+            [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "a"},
+                        {"type": "text", "text": ""},
+                        {"type": "image_url", "image_url": {"url": PNG_URL}},
+                        {"type": "text", "text": "b"},
+                        {"type": "text", "text": "c"},
+                    ],
+                },
+                {"role": "assistant", "content": [{"type": "refusal", "refusal": "no"}]},
+            ],
+            Conversation(
+                [],
+                [
+                    Turn(
+                        "user",
+                        [["a", InlineImage("messages[0].content[2]", "image/png", PNG), "b\nc"]],
+                    ),
+                    Turn("assistant", [["no"]]),
+                ],
+            ),
         ),
     ],
 )
@@ -82,3 +107,38 @@ def test_each_backend_renders_the_same_fold() -> None:
         ("user", ["42", " "]),
         ("model", ["ok"]),
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (PNG_URL, InlineImage("messages[0].content[0]", "image/png", PNG)),
+        (  # media type case-folded, image/jpg read as image/jpeg, parameters skipped
+            f"data:Image/JPG;name=a.jpg;base64,{PNG}",
+            InlineImage("messages[0].content[0]", "image/jpeg", PNG),
+        ),
+        ("HTTPS://x.test/a.png", ImageUrl("messages[0].content[0]", "HTTPS://x.test/a.png")),
+        ("http://x.test/a.png", ImageUrl("messages[0].content[0]", "http://x.test/a.png")),
+    ],
+)
+def test_image_urls_are_read_once_for_every_backend(url: str, expected: Segment) -> None:
+    assert segments([{"type": "image_url", "image_url": {"url": url}}], 0) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("data:image/png;base64,", "the data: URL holds no image"),
+        ("data:image/png;base64,iVBORw0KGgoé", "the base64 data does not decode"),
+        ("data:image/png;base64,iVBORw0KGgo", "the base64 data does not decode"),
+        ("data:text/plain;base64,aGk=", "a data: URL must read data:image/<type>;base64,<data>"),
+        ("file:///etc/passwd", "'file:///etc/passwd' is neither a data: URL nor an http(s) URL"),
+        ("gs://bucket/a.png", "'gs://bucket/a.png' is neither a data: URL nor an http(s) URL"),
+        ("https:x.test", "'https:x.test' is neither a data: URL nor an http(s) URL"),
+    ],
+)
+def test_image_urls_no_backend_takes_are_refused(url: str, message: str) -> None:
+    with pytest.raises(ContentError) as caught:
+        segments([{"type": "image_url", "image_url": {"url": url}}], 3)
+    assert str(caught.value).startswith("messages[3].content[0].image_url.url: ")
+    assert message in str(caught.value)

@@ -1,7 +1,8 @@
 """A bedrock-runtime client double for Converse (botocore's Stubber cannot carry an event
-stream): records each call, answers with a Converse answer or yields ConverseStream events
-as botocore does, or fails like Bedrock (a ``ClientError`` with Bedrock's code and HTTP
-status) before the call or midway through the stream."""
+stream): records each call, refuses what boto3 or Bedrock would (``check_converse``: the
+service model's shape, then Bedrock's own rules), answers with a Converse answer or yields
+ConverseStream events as botocore does, or fails like Bedrock (a ``ClientError`` with
+Bedrock's code and HTTP status) before the call or midway through the stream."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from tests.support.converse_wire import check_converse
 
 __all__ = ["ANSWER", "EVENTS", "MODEL", "FakeBedrock", "bedrock_error"]
 
@@ -65,6 +68,7 @@ class FakeBedrock:
 
     def _call(self, operation: str, request: dict[str, Any]) -> None:
         self.calls.append((operation, request))
+        check_converse(operation, request)
         if self.failure is not None:
             raise bedrock_error(*self.failure, operation)
 

@@ -7,9 +7,8 @@ from typing import Any
 
 import orjson
 
-from ...chat import message_text
 from ...errors import RequestError
-from ..parse import kind, require
+from ..parse import kind, require, text_only
 
 __all__ = ["to_chat"]
 
@@ -50,7 +49,7 @@ def to_chat(body: dict[str, Any]) -> dict[str, Any]:
                 f"'system' must be a string or an array of text blocks, got {kind(system)}",
                 param="system",
             )
-        messages.append({"role": "system", "content": message_text(system)})
+        messages.append({"role": "system", "content": text_only(system, "system", ("text",))})
     for index, message in enumerate(raw_messages):
         messages.extend(_message(message, f"messages[{index}]"))
     chat: dict[str, Any] = {
@@ -126,7 +125,7 @@ def _message(message: Any, where: str) -> list[dict[str, Any]]:
                 {
                     "role": "tool",
                     "tool_call_id": require(block, "tool_use_id", str, at),
-                    "content": message_text(block.get("content")),
+                    "content": text_only(block.get("content") or "", f"{at}.content", ("text",)),
                 }
             )
         elif kind_ in ("thinking", "redacted_thinking"):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...chat import message_text
 from ...errors import RequestError
-from ..parse import kind, require
+from ..parse import kind, require, text_only
 
 __all__ = ["to_chat"]
 
@@ -126,12 +125,12 @@ def _item(item: Any, where: str, messages: list[dict[str, Any]]) -> None:
         else:
             messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
     elif kind_ == "function_call_output":
-        output = item.get("output")
+        output = item.get("output") or ""
         messages.append(
             {
                 "role": "tool",
                 "tool_call_id": require(item, "call_id", str, where),
-                "content": output if isinstance(output, str) else message_text(output),
+                "content": text_only(output, f"{where}.output", ("input_text", "output_text")),
             }
         )
     elif kind_ == "reasoning":
@@ -156,7 +155,10 @@ def _content(content: Any, where: str) -> str | list[dict[str, Any]]:
         if kind_ in ("input_text", "output_text", "text"):
             parts.append({"type": "text", "text": require(part, "text", str, at)})
         elif kind_ == "input_image" and isinstance(part.get("image_url"), str):
-            parts.append({"type": "image_url", "image_url": {"url": part["image_url"]}})
+            image = {"url": part["image_url"]}
+            if isinstance(part.get("detail"), str):
+                image["detail"] = part["detail"]
+            parts.append({"type": "image_url", "image_url": image})
         elif kind_ == "refusal":
             parts.append({"type": "text", "text": str(part.get("refusal", ""))})
         else:

@@ -15,6 +15,7 @@ from botocore.stub import Stubber
 
 from inferplane.components.aws import converse_handler
 from tests.support.bedrock import ANSWER, EVENTS, MODEL, FakeBedrock, bedrock_error
+from tests.support.images import PNG, image_part, png_url
 
 
 @pytest.fixture
@@ -172,6 +173,30 @@ def test_bedrock_errors_become_openai_errors(bedrock: Stubber, code: str, status
     assert json.loads(reply["body"])["error"]["type"] == code
 
 
+def test_an_inline_image_reaches_converse_as_image_bytes(bedrock: Stubber) -> None:
+    # The Stubber checks the request against the API model and against this exact request.
+    bedrock.add_response(
+        "converse",
+        ANSWER,
+        {
+            "modelId": MODEL,
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"text": "What is this?"},
+                        {"image": {"format": "png", "source": {"bytes": PNG}}},
+                    ],
+                }
+            ],
+        },
+    )
+    content = [{"type": "text", "text": "What is this?"}, image_part(png_url())]
+    body = {"messages": [{"role": "user", "content": content}]}
+    reply = converse_handler.handler(event("POST", "/v1/chat/completions", body), None)
+    assert reply["statusCode"] == 200
+
+
 @pytest.mark.parametrize(
     ("request_", "status", "fragment"),
     [
@@ -191,7 +216,28 @@ def test_bedrock_errors_become_openai_errors(bedrock: Stubber, code: str, status
                 {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
             ),
             400,
-            "only text content",
+            "messages[0].content[0].image_url: must be an object with a url string",
+        ),
+        (
+            event(
+                "POST",
+                "/v1/chat/completions",
+                {"messages": [{"role": "user", "content": [image_part("https://x.test/a.png")]}]},
+            ),
+            400,
+            "messages[0].content[0]: Bedrock Converse cannot take an image URL; allowed: text, "
+            "and image_url parts with a base64 data: URL of image/gif, image/jpeg, image/png, "
+            "image/webp",
+        ),
+        (
+            event(
+                "POST",
+                "/v1/chat/completions",
+                {"messages": [{"role": "user", "content": [{"type": "input_audio"}]}]},
+            ),
+            400,
+            "messages[0].content[0]: a 'input_audio' part cannot be sent to this target; "
+            "allowed: text, image_url",
         ),
     ],
 )
