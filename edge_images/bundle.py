@@ -45,6 +45,7 @@ from inferplane.edge_images.secrets import SiteSecrets, secrets_dir, site_secret
 from inferplane.edge_images.servers import DEVICE_PLUGIN, site_servers
 from inferplane.edge_images.signing import (
     SecretKey,
+    read_revocations,
     read_secret_key,
     read_trusted,
     sign_bundle,
@@ -128,7 +129,10 @@ def _signing(inputs: BundleInputs) -> tuple[SecretKey | None, dict[str, str]]:
         raise BuildError(
             "--trust-key needs --signing-key: sites adopt new keys only from signed releases"
         )
-    return key, trust_files(key, [read_trusted(p) for p in inputs.trust_keys])
+    revoked = read_revocations(inputs.revoked) if inputs.revoked is not None else {}
+    if revoked and key is None:
+        raise BuildError("--revoked needs --signing-key: sites adopt revocations only when signed")
+    return key, trust_files(key, [read_trusted(p) for p in inputs.trust_keys], revoked)
 
 
 def _secrets(inputs: BundleInputs, site: Site, out: Path) -> SiteSecrets:
@@ -157,11 +161,11 @@ def _pack_weights(inputs: BundleInputs, out: Path, say: Progress) -> dict[str, d
     return files
 
 
-def _sign(out: Path, key: SecretKey | None, say: Progress) -> str | None:
+def _sign(out: Path, key: SecretKey | None, at: int | None, say: Progress) -> str | None:
     if key is None:
         say("unsigned (no --signing-key): sites refuse it unless installed --allow-unsigned")
         return None
-    signer = sign_bundle(out, key)
+    signer = sign_bundle(out, key, at)
     say(f"manifest.json signed by key {signer}")
     return signer
 
@@ -191,4 +195,6 @@ def build_bundle(inputs: BundleInputs, out: Path, progress: Progress | None = No
     if inputs.weights:
         files = _pack_weights(inputs, out, say)
     digest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
-    return Bundle(out, profile.name, files, digest, image, secrets, _sign(out, key, say))
+    return Bundle(
+        out, profile.name, files, digest, image, secrets, _sign(out, key, inputs.signed_at, say)
+    )

@@ -48,6 +48,11 @@ class BundleInputs:
     trust_keys: tuple[Path, ...] = ()
     """More public keys the site trusts once this release is live (key rotation: the
     next signing key, announced by a release the current key signs)."""
+    revoked: Path | None = None
+    """The operator's revocation list (``inferplane edge revoke``), carried as
+    ``trust/revoked-keys``: sites refuse these keys' signatures from then on, for good."""
+    signed_at: int | None = None
+    """The signature's timestamp (unix seconds); default ``signing.signing_time()``."""
     k3s_dir: Path | None = None
     """A directory holding k3s's release files under their upstream names
     (``edge_images.k3s``): packed for Linux profiles, each checked against its pin."""

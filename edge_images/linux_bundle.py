@@ -18,11 +18,13 @@ from inferplane.components.edge.layout import (
     K3S_REGISTRIES,
     ROUTER_OCI,
     SITE_CA,
+    SITE_REVOKED_KEYS,
     SITE_TLS_CERT,
     SITE_TLS_KEY,
     SITE_TRUSTED_KEYS,
     SYSTEMD_CONFIG,
     SYSTEMD_DIR,
+    TRUST_REVOKED,
     InstallPlan,
     K3sRuntime,
 )
@@ -172,8 +174,14 @@ class _LinuxBundle:
         self, units: dict[str, str], secrets: SiteSecrets, trusted: Mapping[str, str]
     ) -> None:
         self.say("cloud-init seed")
-        # The seed provisions the site's trusted signing keys with everything else.
-        keys = {f"{SITE_TRUSTED_KEYS}/{p.rsplit('/', 1)[-1]}": t for p, t in trusted.items()}
+        # The seed provisions the site's trusted signing keys and its revocation list
+        # (a seeded site refuses revoked keys from the first boot) with everything else.
+        keys = {
+            SITE_REVOKED_KEYS
+            if p == TRUST_REVOKED
+            else f"{SITE_TRUSTED_KEYS}/{p.rsplit('/', 1)[-1]}": t
+            for p, t in trusted.items()
+        }
         _seed(self.site, units, self.out / "seed", keys=keys)
         # The same first boot with the site's TLS files: for devices provisioned from the
         # seed alone (and the VM boot test). It holds the private key, so it lives with the

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from inferplane.components.edge.layout import (
     MODELS_DIR,
     SIGNATURE,
+    SITE_REVOKED_KEYS,
     SITE_TLS_DIR,
     SITE_TRUSTED_KEYS,
     TRUST_DIR,
+    TRUST_REVOKED,
     SitePaths,
 )
 
@@ -110,8 +112,14 @@ release that goes live replaces the site's trusted keys with its own `{TRUST_DIR
 3. from then on sign with `--signing-key next.key` (its `{TRUST_DIR}/` holds only the
    new key): the old key is no longer trusted once that release is live.
 
-A lost or leaked key: install a release signed by a still-trusted key without it, or
-(on the device, as root) replace `{SITE_TRUSTED_KEYS}/` by hand.
+Keys expire (`inferplane edge keygen --days N`; the date is in the `.pub` comment line): a
+signature dated, by its own signed timestamp, on or after the key's expiry is refused, so
+rotate before then. A past expiry by the device clock only warns.
+
+A lost or leaked key: revoke it. `inferplane edge revoke --revoked revoked-keys --key ID
+--reason ...`, then build and install a release signed by a still-trusted key with
+`--revoked revoked-keys`: its `{TRUST_REVOKED}` joins `{SITE_REVOKED_KEYS}`, from which
+nothing is ever removed; the key's signatures are refused whatever their date.
 A bundle changed after the build (`edge pack-model`) loses its signature; sign it again
 with `edge pack-model --signing-key` or `inferplane edge sign --bundle ... --signing-key ...`.
 

@@ -4,15 +4,17 @@ install-macos.sh (Apple silicon). Rendered from fixed text, so they are determin
 
 from __future__ import annotations
 
-from inferplane.components.edge import minisign
+from inferplane.components.edge import keyring
 from inferplane.components.edge.install import ROOT_ENV, SiteLayout, runtime_part
 from inferplane.components.edge.layout import (
     K3S_IMAGES,
     SIGNATURE,
     SITE_CA,
+    SITE_REVOKED_KEYS,
     SITE_TLS_DIR,
     SITE_TRUSTED_KEYS,
     TRUST_DIR,
+    TRUST_REVOKED,
     InstallPlan,
     ModelImage,
 )
@@ -70,6 +72,10 @@ def install_sh(plan: InstallPlan) -> str:
 #                          verify (says so in the release log; never changes trusted keys)
 # Trusted keys: {SITE_TRUSTED_KEYS}/*.pub (or $INFERPLANE_TRUSTED_KEYS, a directory
 # or one .pub file). A signed release that goes live replaces them with its {TRUST_DIR}/ set.
+# A key whose comment says `expires YYYY-MM-DD` is refused for signatures dated (by their
+# own signed timestamp) on or after that day. Revoked keys: {SITE_REVOKED_KEYS}
+# (or $INFERPLANE_REVOKED_KEYS); a verified release's {TRUST_REVOKED} is added to it
+# and nothing is ever removed; their signatures are refused whatever their date.
 # Every install is copied to {BASE}/releases/<manifest sha256>/ and switched to with the
 # `current` symlink; it counts as live once the site's router and model servers answer
 # within $INFERPLANE_HEALTH_SECONDS (default 300), else the previous release is restored
@@ -82,6 +88,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=${{{ROOT_ENV}:-}}
 base="$root"{_q(BASE)}
 keys=${{INFERPLANE_TRUSTED_KEYS:-"$root"{_q(SITE_TRUSTED_KEYS)}}}
+revoked=${{INFERPLANE_REVOKED_KEYS:-"$root"{_q(SITE_REVOKED_KEYS)}}}
 health_seconds=${{INFERPLANE_HEALTH_SECONDS:-300}}
 keep=${{INFERPLANE_KEEP_RELEASES:-3}}
 allow_unsigned=0
@@ -92,9 +99,16 @@ files_ok() {{
 {program()}PY
 }}
 
+keyring() {{
+    # components/edge/keyring.py: verify | trust | revoke | adopt | kept (its _main).
+    python3 - "$@" <<'PY'
+{keyring.program()}PY
+}}
+
 signature_ok() {{
-    python3 - "$1/manifest.json" "$1"/{_q(SIGNATURE)} "$keys" <<'PY'
-{minisign.program()}PY
+    # The release's own revocation list may only refuse more (it is not verified yet).
+    keyring verify "$1/manifest.json" "$1"/{_q(SIGNATURE)} "$keys" "$revoked" \
+        "$1"/{_q(TRUST_REVOKED)}
 }}
 
 verify() {{
@@ -111,22 +125,18 @@ verify() {{
 }}
 
 trust() {{
-    # --trust KEY.pub: a minisign public key (checked) into the site's trusted keys.
-    id=$(python3 - "$1" <<'PY'
-import base64, sys
-try:
-    lines = [l for l in open(sys.argv[1]).read().splitlines() if l.strip()]
-    raw = base64.b64decode(lines[-1], validate=True)
-except (OSError, ValueError, IndexError):
-    raw = b""
-if len(raw) != 42 or raw[:2] != b"Ed":
-    sys.exit(1)
-print(raw[2:10][::-1].hex().upper())
-PY
-) || {{ echo "--trust $1: not a minisign public key" >&2; return 1; }}
-    mkdir -p "$keys"
-    install -m 0644 "$1" "$keys/$id.pub"
+    # --trust KEY.pub: a minisign public key (checked, not revoked) into the trusted keys.
+    id=$(keyring trust "$1" "$keys" "$revoked") || {{ echo "--trust $1: refused" >&2; return 1; }}
     echo "trusting key $id ($1)"
+}}
+
+adopt_revoked() {{
+    # A verified release's revocations join the site's list at once (before its health
+    # gate: a failed release must not leave a revoked key trusted); never removed.
+    [ "$signed" = 1 ] && [ -f "$1"/{_q(TRUST_REVOKED)} ] || return 0
+    keyring revoke "$1"/{_q(TRUST_REVOKED)} "$revoked" "$keys" | while read -r line; do
+        say "$line"
+    done
 }}
 
 adopt_trust() {{
@@ -135,8 +145,8 @@ adopt_trust() {{
     ls "$1"/{_q(TRUST_DIR)}/*.pub >/dev/null 2>&1 || return 0
     rm -rf "$keys.new"
     mkdir -p "$keys.new"
-    cp "$1"/{_q(TRUST_DIR)}/*.pub "$keys.new/"
-    chmod 0644 "$keys.new"/*.pub
+    keyring adopt "$1"/{_q(TRUST_DIR)} "$keys.new" "$revoked"
+    ls "$keys.new"/*.pub >/dev/null 2>&1 || {{ rm -rf "$keys.new"; return 0; }}
     rm -rf "$keys.old"
     if [ -d "$keys" ]; then mv "$keys" "$keys.old"; fi
     mv "$keys.new" "$keys"
@@ -242,6 +252,7 @@ switch_to() {{
 
 install_release() {{
     verify "$here"
+    adopt_revoked "$here"
     version=$(sha256 "$here/manifest.json")
     target="$base/releases/$version"
     if [ "$here" != "$target" ]; then
@@ -272,6 +283,11 @@ rollback() {{
         echo "no earlier release to roll back to (install.sh status)" >&2
         return 1
     fi
+    # Never back to a release whose signer has been revoked since it was installed.
+    keyring kept "$previous"/{_q(SIGNATURE)} "$revoked" || {{
+        echo "refusing to roll back to $(basename "$previous")" >&2
+        return 1
+    }}
     runtime=$(cat "$base/runtime")
     switch_to "$runtime" "$previous" rollback
 }}

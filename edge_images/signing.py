@@ -10,6 +10,13 @@ installer checks any minisign signature of ``manifest.json``).
 
 The site side (checking) is ``components.edge.minisign``; which keys a site trusts and
 how that set rotates is ``TRUST_DIR`` below and the bundle README.
+
+Keys expire: ``keygen`` writes ``expires YYYY-MM-DD`` into both key files' comment lines
+(minisign ignores comments), the bundle's ``trust/<KEYID>.pub`` carries it to the site,
+and every signature's trusted comment starts ``timestamp:N`` (as minisign -S writes it),
+the date the site checks the expiry against. ``N`` is ``SOURCE_DATE_EPOCH`` when set,
+else the start of the current UTC day: a day's builds stay byte-identical, and expiries
+are whole UTC days, so nothing is lost. Revocations: ``revocations`` below.
 """
 
 from __future__ import annotations
@@ -18,29 +25,45 @@ import base64
 import binascii
 import hashlib
 import os
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from inferplane.components.edge.layout import SIGNATURE, TRUST_DIR
-from inferplane.components.edge.minisign import PublicKey, SignatureError, parse_public_key
+from inferplane.components.edge.keyring import parse_revoked, revoked_text
+from inferplane.components.edge.layout import SIGNATURE, TRUST_DIR, TRUST_REVOKED
+from inferplane.components.edge.minisign import (
+    PublicKey,
+    SignatureError,
+    day,
+    day_text,
+    key_text,
+    parse_public_key,
+)
 from inferplane.errors import BuildError
 
 __all__ = [
     "SecretKey",
     "keygen",
     "public_key_text",
+    "read_revocations",
     "read_secret_key",
     "read_trusted",
+    "revoke",
     "sign_bundle",
+    "signing_time",
     "trust_files",
     "write_key_pair",
 ]
 
 _KDF_NONE = b"\x00\x00"
 _SIG_COMMENT = "untrusted comment: signature from inferplane edge build"
+_EXPIRES = re.compile(r"\sexpires (\d{4}-\d{2}-\d{2})(?:\s|$)")
+DEFAULT_LIFETIME_DAYS = 730
+"""``edge keygen``'s default: two years, then a rotation (README: Signing keys)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,9 @@ class SecretKey:
 
     key_id: bytes
     seed: bytes
+    expires: int | None = None
+    """Unix time (a UTC day's start) from which sites refuse its signatures; None for a
+    key without one (made by minisign itself, or before keys expired)."""
 
     @property
     def private(self) -> Ed25519PrivateKey:
@@ -57,12 +83,15 @@ class SecretKey:
     @property
     def public(self) -> PublicKey:
         raw = self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        return PublicKey(self.key_id, raw, "signing key")
+        return PublicKey(self.key_id, raw, "signing key", self.expires)
 
 
 def public_key_text(key: PublicKey) -> str:
-    raw = b"Ed" + key.key_id + key.key
-    return f"untrusted comment: minisign public key {key.name}\n{base64.b64encode(raw).decode()}\n"
+    return key_text(key)
+
+
+def _expiry_note(expires: int | None) -> str:
+    return f" expires {day_text(expires)}" if expires is not None else ""
 
 
 def _secret_key_text(key: SecretKey) -> str:
@@ -71,18 +100,22 @@ def _secret_key_text(key: SecretKey) -> str:
     check = hashlib.blake2b(b"Ed" + key.key_id + secret, digest_size=32).digest()
     raw = b"Ed" + _KDF_NONE + b"B2" + bytes(32) + bytes(8) + bytes(8) + key.key_id + secret + check
     return (
-        "untrusted comment: minisign secret key (unencrypted; keep it off the devices)\n"
+        "untrusted comment: minisign secret key (unencrypted; keep it off the devices)"
+        f"{_expiry_note(key.expires)}\n"
         f"{base64.b64encode(raw).decode()}\n"
     )
 
 
-def keygen(secret: Path, public: Path) -> SecretKey:
-    """A new key pair: ``secret`` (0600, never in a bundle) and ``public`` (what sites
-    trust). Refuses to overwrite either."""
+def keygen(secret: Path, public: Path, days: int = DEFAULT_LIFETIME_DAYS) -> SecretKey:
+    """A new key pair valid for ``days`` whole UTC days from today: ``secret`` (0600,
+    never in a bundle) and ``public`` (what sites trust). Refuses to overwrite either."""
+    if not 1 <= days <= 3650:
+        raise BuildError(f"key lifetime {days} days: allowed 1 to 3650 (ten years)")
     for path in (secret, public):
         if path.exists():
             raise BuildError(f"{path} exists; keygen never overwrites a key (remove it first)")
-    key = SecretKey(os.urandom(8), os.urandom(32))
+    today = int(time.time()) // 86400 * 86400
+    key = SecretKey(os.urandom(8), os.urandom(32), today + days * 86400)
     write_key_pair(key, secret, public)
     return key
 
@@ -104,6 +137,7 @@ def read_secret_key(path: Path) -> SecretKey:
     except (OSError, UnicodeDecodeError) as exc:
         raise BuildError(f"signing key {path}: unreadable ({exc})") from exc
     body = lines[-1] if lines else ""
+    expires = _EXPIRES.search(lines[0]) if len(lines) > 1 else None
     try:
         raw = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
@@ -122,7 +156,10 @@ def read_secret_key(path: Path) -> SecretKey:
     computed = hashlib.blake2b(b"Ed" + key_id + secret, digest_size=32).digest()
     if check not in (computed, bytes(32)):
         raise BuildError(f"signing key {path}: checksum mismatch (corrupt key file)")
-    key = SecretKey(key_id, secret[:32])
+    try:
+        key = SecretKey(key_id, secret[:32], day(expires.group(1)) if expires else None)
+    except ValueError:
+        raise BuildError(f"signing key {path}: its expiry is not a date (YYYY-MM-DD)") from None
     if key.public.key != secret[32:]:
         raise BuildError(f"signing key {path}: its public half does not match its seed")
     return key
@@ -135,21 +172,74 @@ def read_trusted(path: Path) -> PublicKey:
         raise BuildError(f"--trust-key {path}: {exc}") from exc
 
 
-def trust_files(key: SecretKey | None, extra: list[PublicKey]) -> dict[str, str]:
-    """Bundle path -> public key text for the keys a site trusts after installing this
-    release: the signing key and ``extra`` (a rotation's next key)."""
+def read_revocations(path: Path) -> dict[str, str]:
+    """The operator's revocation list (``edge revoke`` keeps it): key id -> reason."""
+    try:
+        return parse_revoked(path.read_text(), str(path))
+    except (OSError, UnicodeDecodeError, SignatureError) as exc:
+        raise BuildError(f"--revoked {path}: {exc}") from exc
+
+
+def revoke(path: Path, key_id: str, reason: str) -> dict[str, str]:
+    """Add ``key_id`` to the revocation list at ``path`` (made when absent); the list."""
+    revoked = read_revocations(path) if path.exists() else {}
+    reason = " ".join(reason.split()) or "revoked"
+    try:
+        added = parse_revoked(f"{key_id.upper()} {reason}", "--key")
+    except SignatureError as exc:
+        raise BuildError(str(exc)) from exc
+    revoked = {**added, **revoked}
+    path.write_text(revoked_text(revoked))
+    return revoked
+
+
+def trust_files(
+    key: SecretKey | None, extra: list[PublicKey], revoked: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Bundle path -> text for the trust set a site adopts after installing this release:
+    the signing key and ``extra`` (a rotation's next key), and the revocation list. A
+    revoked key is refused here: a site would never trust it again."""
     keys = ([key.public] if key is not None else []) + extra
-    return {f"{TRUST_DIR}/{k.name}.pub": public_key_text(k) for k in keys}
+    revoked = revoked or {}
+    for k in keys:
+        if k.name in revoked:
+            raise BuildError(
+                f"key {k.name} ({k.source}) is in the revocation list ({revoked[k.name]}); "
+                "sign with and trust only keys that are not revoked"
+            )
+    files = {f"{TRUST_DIR}/{k.name}.pub": public_key_text(k) for k in keys}
+    if revoked:
+        files[TRUST_REVOKED] = revoked_text(revoked)
+    return files
 
 
-def sign_bundle(bundle: Path, key: SecretKey) -> str:
-    """Write ``manifest.json.minisig`` for the bundle's manifest; returns the signer's id."""
+def signing_time() -> int:
+    """The signature's timestamp: ``SOURCE_DATE_EPOCH`` when set, else the start of the
+    current UTC day (a day's builds are byte-identical; expiries are whole days)."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH")
+    if fixed is not None:
+        if not fixed.isdigit():
+            raise BuildError(f"SOURCE_DATE_EPOCH={fixed!r}: allowed a unix time in seconds")
+        return int(fixed)
+    return int(time.time()) // 86400 * 86400
+
+
+def sign_bundle(bundle: Path, key: SecretKey, at: int | None = None) -> str:
+    """Write ``manifest.json.minisig`` for the bundle's manifest, dated ``at`` (default
+    ``signing_time()``); returns the signer's id. An expired key is refused here as on
+    the site."""
+    at = signing_time() if at is None else at
+    if key.expires is not None and at >= key.expires:
+        raise BuildError(
+            f"signing key {key.public.name} expired {day_text(key.expires)} (signing time "
+            f"{day_text(at)}); make a new one with `inferplane edge keygen` and rotate to it"
+        )
     data = (bundle / "manifest.json").read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     prehashed = hashlib.blake2b(data, digest_size=64).digest()
     private = key.private
     signature = private.sign(prehashed)
-    comment = f"inferplane edge bundle manifest sha256 {digest}"
+    comment = f"timestamp:{at}\tinferplane edge bundle manifest sha256 {digest}"
     global_signature = private.sign(signature + comment.encode())
     (bundle / SIGNATURE).write_text(
         f"{_SIG_COMMENT}\n"

@@ -11,6 +11,7 @@ from typing import Literal
 from inferplane.catalog.context_windows import managed_context_window
 from inferplane.coldstart import cold_start
 from inferplane.components.base import EndpointInfo
+from inferplane.components.router.service import ROUTER_TYPE
 from inferplane.cost.prices import default_prices
 from inferplane.cost.tokens import token_prices
 from inferplane.errors import PlanError
@@ -44,6 +45,7 @@ from inferplane.spec.wake import wakes
 
 __all__ = [
     "URL_FETCH",
+    "deployed_config_json",
     "endpoints_from_graph",
     "render_router_config",
     "router_data_classes",
@@ -128,7 +130,7 @@ def render_router_config(
             semantic=_semantic_cache(router.cache.semantic),
         ),
         limits=LimitsConfig(max_body_bytes=router.max_body_bytes, max_tokens=router.max_tokens),
-        state=StateConfig(backend="redis", url=SecretRef(**router.redis.model_dump()))
+        state=StateConfig(backend="redis", url=SecretRef(**router.redis.router_ref()))
         if router.redis is not None
         else StateConfig(),
         pii_data_class=(router.pii_data_class or spec.strictest_data_class)
@@ -145,7 +147,7 @@ def _admin(spec: StackSpec) -> AdminConfig:
     """The operator listener when a scaled-to-zero server needs the router's demand, and
     the admin API when the spec names its credential."""
     key = spec.router.admin_key
-    api_key = SecretRef(**key.model_dump()) if key is not None else None
+    api_key = SecretRef(**key.router_ref()) if key is not None else None
     if wakes(spec):
         return AdminConfig(port=METRICS_PORT, host="0.0.0.0", api_key=api_key)
     return AdminConfig(api_key=api_key)
@@ -235,3 +237,18 @@ def endpoints_from_graph(graph: Graph, spec: StackSpec) -> dict[str, EndpointInf
     if missing:
         raise PlanError(f"the plan registered no endpoint for targets: {', '.join(missing)}")
     return found
+
+
+def deployed_config_json(graph: Graph) -> str:
+    """The RouterConfig the stack's router component was given in a plan of the real
+    program: ``render_router_config`` plus what the deployment adds while it provisions
+    (the managed Redis's ``state`` as the secret reference the router will read, a Cloud
+    Run router's federated target auth). Values only the cloud knows (ARNs, URLs) are the
+    plan's offline placeholders."""
+    routers = graph.by_type(ROUTER_TYPE)
+    if len(routers) != 1:
+        raise PlanError(f"the plan registered {len(routers)} routers ({ROUTER_TYPE}); expected 1")
+    config = routers[0].outputs.get("config_json")
+    if not isinstance(config, str):
+        raise PlanError("the plan's router has no known config_json (RouterService output)")
+    return config

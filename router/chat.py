@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .api.parse import JSON_TYPE_NAMES, kind
+from .api.parse import check_params, json_object, kind
 from .errors import RequestError
 from .turns import ROLES, message_text
 
@@ -58,6 +58,8 @@ _PARAMS: dict[str, tuple[type, ...]] = {
     "functions": (list,),
     "function_call": (str, dict),
 }
+_NULLABLE = frozenset(_PARAMS) - {"model", "messages"}
+
 _RANGES: dict[str, tuple[float, float]] = {
     "temperature": (0, 2),
     "top_p": (0, 1),
@@ -111,13 +113,7 @@ class ChatRequest:
 
 
 def parse_chat_request(raw: bytes) -> ChatRequest:
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise RequestError(f"request body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise RequestError(f"request body must be a JSON object, got {kind(body)}")
-    return chat_request(body)
+    return chat_request(json_object(raw))
 
 
 def chat_request(body: dict[str, Any]) -> ChatRequest:
@@ -138,25 +134,12 @@ def chat_request(body: dict[str, Any]) -> ChatRequest:
 
 
 def _check_params(body: dict[str, Any]) -> None:
-    for name, value in body.items():
-        allowed = _PARAMS.get(name)
-        if allowed is None:
-            raise RequestError(f"unrecognized request argument supplied: {name}", param=name)
-        if value is None and name not in ("model", "messages"):
-            continue
-        # bool is an int in Python; JSON true is not a number.
-        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-            names = " or ".join(JSON_TYPE_NAMES[t] for t in allowed)
-            raise RequestError(f"'{name}' must be {names}, got {kind(value)}", param=name)
-        bounds = _RANGES.get(name)
-        if (
-            bounds is not None
-            and isinstance(value, int | float)
-            and not (bounds[0] <= value <= bounds[1])
-        ):
+    check_params(body, _PARAMS, _NULLABLE)
+    for name, (low, high) in _RANGES.items():
+        value = body.get(name)
+        if isinstance(value, int | float) and not (low <= value <= high):
             raise RequestError(
-                f"'{name}' must be between {bounds[0]} and {bounds[1]}, got {value!r}",
-                param=name,
+                f"'{name}' must be between {low} and {high}, got {value!r}", param=name
             )
 
 

@@ -142,6 +142,7 @@ class Gateway:
         request_id = secrets.token_hex(8)
         request.headers = SafeHeaders(request.headers)
         endpoint = self.endpoints.get(request.path)
+        request.trace = self.accounting.telemetry.begin(request, request_id, endpoint is not None)
         try:
             response = await self._dispatch(request, request_id, endpoint)
         except RouterError as exc:
@@ -158,6 +159,8 @@ class Gateway:
                 RouterError(f"internal error: {type(exc).__name__} (request id {request_id})")
             )
         response.headers[REQUEST_ID_HEADER] = request_id
+        if request.trace is not None and response.stream is None:
+            request.trace.close(response.status)  # unless an answer or refusal ended it
         return response
 
     async def _dispatch(
@@ -196,6 +199,7 @@ class Gateway:
         tenant = key.tenant if key is not None else ANONYMOUS_TENANT
         body = chat.capped_body(decision.max_tokens)
         call = Call(chat, key, classification, decision, body, started, request_id, tenant)
+        call.trace = request.trace
         call.use_cache = request.headers.get(CACHE_HEADER) != "off"
         return call
 

@@ -1,11 +1,12 @@
-"""The GenAI client spans, encoded straight to OTLP protobuf and sent over gRPC in batches.
+"""The router's spans, encoded straight to OTLP protobuf and sent over gRPC in batches.
 
 Through the SDK a span cost ~25 µs to create and ~40 µs to encode on these machines, more
-than the router's whole per-request budget. Every span here has the same shape (a root
-CLIENT span whose attributes, but for the token counts, come from a few config-derived
-sets), so a request only queues a small record; a daemon thread turns up to ``BATCH``
-records into one ``ExportTraceServiceRequest``, reusing the encoded attributes of each
-set, every ``DELAY_S`` or as soon as a batch is full. The queue is bounded (the oldest
+than the router's whole per-request budget. Every span here has one of two shapes (the
+SERVER span of a request, a CLIENT span per upstream attempt) whose attributes, but for a
+few per-span ones, come from a few config-derived sets, so a request only queues small
+records (``router.otel_wire.FinishedSpan``); a daemon thread writes up to ``BATCH``
+records as one ``ExportTraceServiceRequest`` (by hand, ``router.otel_wire``), every
+``DELAY_S`` or as soon as a batch is full. The queue is bounded (the oldest
 records are dropped when the collector cannot keep up) and a failed export is logged and
 dropped, never retried into memory.
 """
@@ -13,21 +14,17 @@ dropped, never retried into memory.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
-from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
-from .genai_metrics import Attributes
+from .otel_wire import FinishedSpan, SpanEncoder
 
 __all__ = ["BATCH", "DELAY_S", "QUEUE", "SpanExport"]
 
@@ -37,18 +34,7 @@ BATCH = 512
 DELAY_S = 1.0
 QUEUE = 4096
 _TIMEOUT_S = 10.0
-_BROKEN = "the stream broke after it started"
-
-
-@dataclass(slots=True, frozen=True)
-class _Finished:
-    name: str
-    start_ns: int
-    end_ns: int
-    attributes: Attributes
-    input_tokens: int
-    output_tokens: int
-    failed: bool
+_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 
 def _key_value(key: str, value: object) -> KeyValue:
@@ -60,7 +46,7 @@ def _key_value(key: str, value: object) -> KeyValue:
 
 
 class SpanExport:
-    """Queues finished client spans; a daemon thread exports them to ``endpoint``."""
+    """Queues finished spans; a daemon thread exports them to ``endpoint``."""
 
     def __init__(
         self, endpoint: str, resource: Mapping[str, Any], scope: str, version: str
@@ -71,28 +57,24 @@ class SpanExport:
             if endpoint.startswith("http://")
             else grpc.secure_channel(target, grpc.ssl_channel_credentials())
         )
-        self._stub = TraceServiceStub(self._channel)  # type: ignore[no-untyped-call]
-        self._resource = Resource(attributes=[_key_value(k, v) for k, v in resource.items()])
-        self._scope = InstrumentationScope(name=scope, version=version)
-        self._encoded: dict[Attributes, list[KeyValue]] = {}
-        self._queue: deque[_Finished] = deque(maxlen=QUEUE)
+        # The request is bytes already (router.otel_wire): no serializer.
+        self._export = self._channel.unary_unary(
+            _EXPORT, response_deserializer=ExportTraceServiceResponse.FromString
+        )
+        described = Resource(attributes=[_key_value(k, v) for k, v in resource.items()])
+        self._encoder = SpanEncoder(
+            described.SerializeToString(),
+            InstrumentationScope(name=scope, version=version).SerializeToString(),
+        )
+        self._queue: deque[FinishedSpan] = deque(maxlen=QUEUE)
         self._wake = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="otel-spans", daemon=True)
         self._thread.start()
 
-    def add(
-        self,
-        name: str,
-        start_ns: int,
-        end_ns: int,
-        attributes: Attributes,
-        *,
-        tokens: tuple[int, int],
-        failed: bool,
-    ) -> None:
+    def add(self, span: FinishedSpan) -> None:
         """Queue one finished span (called on the event loop: no encoding here)."""
-        self._queue.append(_Finished(name, start_ns, end_ns, attributes, *tokens, failed))
+        self._queue.append(span)
         if len(self._queue) >= BATCH:
             self._wake.set()
 
@@ -106,36 +88,13 @@ class SpanExport:
         while self._queue:
             batch = [self._queue.popleft() for _ in range(min(BATCH, len(self._queue)))]
             try:
-                self._stub.Export(self._request(batch), timeout=_TIMEOUT_S)
+                self._export(self.request(batch), timeout=_TIMEOUT_S)
             except grpc.RpcError as exc:
                 logger.warning("telemetry: %d spans not exported: %s", len(batch), exc.code())
 
-    def _request(self, batch: list[_Finished]) -> ExportTraceServiceRequest:
-        spans = [self._span(finished) for finished in batch]
-        scoped = ScopeSpans(scope=self._scope, spans=spans)
-        return ExportTraceServiceRequest(
-            resource_spans=[ResourceSpans(resource=self._resource, scope_spans=[scoped])]
-        )
-
-    def _span(self, finished: _Finished) -> Span:
-        encoded = self._encoded.get(finished.attributes)
-        if encoded is None:
-            encoded = [_key_value(k, v) for k, v in finished.attributes]
-            self._encoded[finished.attributes] = encoded
-        span = Span(
-            trace_id=random.getrandbits(128).to_bytes(16, "big"),
-            span_id=random.getrandbits(64).to_bytes(8, "big"),
-            name=finished.name,
-            kind=Span.SPAN_KIND_CLIENT,
-            start_time_unix_nano=finished.start_ns,
-            end_time_unix_nano=finished.end_ns,
-            attributes=encoded,
-        )
-        span.attributes.append(_key_value("gen_ai.usage.input_tokens", finished.input_tokens))
-        span.attributes.append(_key_value("gen_ai.usage.output_tokens", finished.output_tokens))
-        if finished.failed:
-            span.status.CopyFrom(Status(code=Status.STATUS_CODE_ERROR, message=_BROKEN))
-        return span
+    def request(self, batch: list[FinishedSpan]) -> bytes:
+        """The serialized ``ExportTraceServiceRequest`` of ``batch``."""
+        return self._encoder.request(batch)
 
     def shutdown(self) -> None:
         self._stopping = True

@@ -3,9 +3,11 @@
 ``telemetry_for(config)`` returns ``NO_TELEMETRY`` (one no-op method call per answered
 request) unless ``telemetry.otlp_endpoint`` or ``OTEL_EXPORTER_OTLP_ENDPOINT`` names a
 collector; only then is ``router.otel`` (and with it ``opentelemetry``) imported, so a
-router without a collector never loads the SDK. What is exported (GenAI semantic
-conventions: a client span per upstream operation, token usage, durations, time to first
-token, time per output token) is described in ``router.otel``.
+router without a collector never loads the SDK, never reads a ``traceparent`` and sends
+none upstream. What is exported (a server span per API request, joining the client's
+trace; a client span per upstream attempt, whose ``traceparent`` goes upstream; GenAI
+semantic conventions: token usage, durations, time to first token, time per output
+token) is described in ``router.otel`` and ``router.otel_trace``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     from .backends import Usage
     from .config import RouterConfig
+    from .otel_trace import ServerTrace
     from .pipeline.call import Call
+    from .pipeline.wire import Request
 
 __all__ = [
     "ENDPOINT_ENV",
@@ -40,6 +44,9 @@ class Telemetry(Protocol):
     """What Accounting (the pipeline's last stage) reports to: one call per answered request,
     one at shutdown."""
 
+    def begin(self, request: Request, request_id: str, known: bool) -> ServerTrace | None:
+        """The trace of ``request`` (None: not traced); ``known``: an endpoint's path."""
+
     def record(self, call: Call, target: str, status: int, usage: Usage, cached: bool) -> None:
         """``call`` was answered by ``target`` (from a cache when ``cached``)."""
 
@@ -48,6 +55,9 @@ class Telemetry(Protocol):
 
 
 class _NoTelemetry:
+    def begin(self, request: Request, request_id: str, known: bool) -> ServerTrace | None:
+        return None
+
     def record(self, call: Call, target: str, status: int, usage: Usage, cached: bool) -> None:
         return None
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import io
 import logging
 import pstats
@@ -37,6 +36,7 @@ from inferplane.router.accesslog import AccessLog
 from inferplane.router.app import create_app
 from inferplane.router.config import RouterConfig
 from inferplane.router.core import Gateway
+from inferplane.router.serve import settle_collector
 
 __all__ = ["main"]
 
@@ -132,8 +132,7 @@ async def run(args: argparse.Namespace, directory: Path) -> str:
             for port in ports.values():  # warm pools, caches and code paths
                 await wrk(port, paths["json"], 4, 1)
                 await wrk(port, paths["stream"], 4, 1)
-            gc.collect()  # as router.serve does once the router has started
-            gc.freeze()
+            settle_collector()  # as router.serve does once the router has started
             if args.profile:
                 port = ports[args.profile]
                 profiler = await profiled(port, paths[args.mode], args.seconds)

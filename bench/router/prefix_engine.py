@@ -22,6 +22,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from bench.router.upstream import BENCH
+from inferplane.smoke import openai_upstream as openai
+
 __all__ = ["EngineModel", "PrefixCacheEngine", "serve_replicas"]
 
 
@@ -91,44 +94,19 @@ class PrefixCacheEngine:
             await asyncio.sleep((model.base_ms + model.prefill_ms_per_block * missed) / 1000)
             if not body.get("stream"):
                 await asyncio.sleep(model.decode_ms_per_token * model.tokens / 1000)
-                return web.json_response(_answer(body["model"], "".join(words), len(hashes)))
+                usage = openai.Usage(prompt=len(hashes) * 16, completion=model.tokens)
+                answer = openai.completion(body["model"], "".join(words), usage, id_=BENCH)
+                return web.json_response(answer)
             response = web.StreamResponse(headers={"content-type": "text/event-stream"})
             await response.prepare(request)
             for index, word in enumerate(words):
                 if index:
                     await asyncio.sleep(model.decode_ms_per_token / 1000)
-                await response.write(_chunk(body["model"], word))
-            await response.write(b"data: [DONE]\n\n")
+                delta: dict[str, object] = {"content": word}
+                await response.write(openai.sse(openai.chunk(body["model"], delta, id_=BENCH)))
+            await response.write(openai.DONE)
             await response.write_eof()
             return response
-
-
-def _chunk(model: str, content: str) -> bytes:
-    chunk = {
-        "id": "chatcmpl-bench",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": model,
-        "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}],
-    }
-    return b"data: " + orjson.dumps(chunk) + b"\n\n"
-
-
-def _answer(model: str, content: str, blocks: int) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-bench",
-        "object": "chat.completion",
-        "created": 0,
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {"prompt_tokens": blocks * 16, "completion_tokens": 8, "total_tokens": 0},
-    }
 
 
 def serve_replicas(model: EngineModel, replicas: int, conn: Connection) -> None:

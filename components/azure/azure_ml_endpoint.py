@@ -38,7 +38,7 @@ from inferplane.components.azure.azure_ml_args import (
     check_args,
 )
 from inferplane.components.azure.azure_ml_workspace import access, ml_workspace
-from inferplane.components.azure.group import resource_group_name
+from inferplane.components.azure.group import Placement, place
 from inferplane.components.azure.network import (
     AML_ZONES,
     private_endpoint,
@@ -77,12 +77,11 @@ class AzureMlEndpoint(TargetComponent):
         check_args(args)
         super().__init__("inferplane:azure:AzureMlEndpoint", name, None, opts)
         self._name = name
-        tags = dict(args.tags)
-        group = resource_group_name(self, name, args.location, tags, args.resource_group_name)
-        self.workspace = ml_workspace(self, name, args, group, tags)
-        self.online_endpoint = self._online_endpoint(name, args, group, tags)
-        self.deployment = self._deployment(name, args, group, tags)
-        self.autoscale = self._autoscale(name, args, group, tags)
+        at = place(self, name, args.location, args.tags, args.resource_group_name)
+        self.workspace = ml_workspace(at, args)
+        self.online_endpoint = self._online_endpoint(at, args)
+        self.deployment = self._deployment(at, args)
+        self.autoscale = self._autoscale(at, args)
         self.endpoint_id = self.online_endpoint.id
         self.scoring_url = pulumi.Output.concat(
             "https://", self.online_endpoint.name, f".{args.location}.inference.ml.azure.com"
@@ -95,7 +94,7 @@ class AzureMlEndpoint(TargetComponent):
                 self.workspace.id,
                 "amlworkspace",
                 AML_ZONES,
-                tags,
+                at.tags,
             )
         reach = private_reach(args.private_network, args.public_network_access)
         self.azure_grants = self._grants(args)
@@ -118,18 +117,14 @@ class AzureMlEndpoint(TargetComponent):
         )
 
     def _online_endpoint(
-        self,
-        name: str,
-        args: AzureMlEndpointArgs,
-        group: pulumi.Input[str],
-        tags: dict[str, str],
+        self, at: Placement, args: AzureMlEndpointArgs
     ) -> azure.machinelearningservices.OnlineEndpoint:
         return _ml.OnlineEndpoint(
-            f"{name}-endpoint",
+            at.called("endpoint"),
             endpoint_name=args.endpoint_name,
-            resource_group_name=group,
+            resource_group_name=at.group,
             workspace_name=self.workspace.name,
-            location=args.location,
+            location=at.location,
             identity=_ml.ManagedServiceIdentityArgs(
                 type=_ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED
             ),
@@ -137,8 +132,8 @@ class AzureMlEndpoint(TargetComponent):
                 auth_mode=AUTH_MODES[args.auth],
                 public_network_access=access(args.public_network_access),
             ),
-            tags=tags,
-            opts=self.child(),
+            tags=at.tags,
+            opts=at.child(),
         )
 
     def _grants(self, args: AzureMlEndpointArgs) -> list[pulumi.Output[Grant]]:
@@ -149,19 +144,15 @@ class AzureMlEndpoint(TargetComponent):
         return [self.online_endpoint.id.apply(lambda i: azure_grant(DATA_SCIENTIST_ROLE, i))]
 
     def _deployment(
-        self,
-        name: str,
-        args: AzureMlEndpointArgs,
-        group: pulumi.Input[str],
-        tags: dict[str, str],
+        self, at: Placement, args: AzureMlEndpointArgs
     ) -> azure.machinelearningservices.OnlineDeployment:
         return _ml.OnlineDeployment(
-            f"{name}-deployment",
+            at.called("deployment"),
             deployment_name=args.deployment_name,
             endpoint_name=self.online_endpoint.name,
-            resource_group_name=group,
+            resource_group_name=at.group,
             workspace_name=self.workspace.name,
-            location=args.location,
+            location=at.location,
             sku=_ml.SkuArgs(name="Default", capacity=args.min_instances),
             properties=_ml.ManagedOnlineDeploymentArgs(
                 endpoint_compute_type="Managed",
@@ -176,16 +167,12 @@ class AzureMlEndpoint(TargetComponent):
                 app_insights_enabled=True,
                 environment_variables=dict(args.environment_variables) or None,
             ),
-            tags=tags,
-            opts=self.child(),
+            tags=at.tags,
+            opts=at.child(),
         )
 
     def _autoscale(
-        self,
-        name: str,
-        args: AzureMlEndpointArgs,
-        group: pulumi.Input[str],
-        tags: dict[str, str],
+        self, at: Placement, args: AzureMlEndpointArgs
     ) -> azure.monitor.AutoscaleSetting | None:
         if args.max_instances == args.min_instances:
             return None
@@ -195,9 +182,9 @@ class AzureMlEndpoint(TargetComponent):
             _scale_rule(target, args, scale_out=False),
         ]
         return _mon.AutoscaleSetting(
-            f"{name}-autoscale",
-            resource_group_name=group,
-            location=args.location,
+            at.called("autoscale"),
+            resource_group_name=at.group,
+            location=at.location,
             target_resource_uri=target,
             enabled=True,
             profiles=[
@@ -211,8 +198,8 @@ class AzureMlEndpoint(TargetComponent):
                     rules=rules,
                 )
             ],
-            tags=tags,
-            opts=self.child(),
+            tags=at.tags,
+            opts=at.child(),
         )
 
 

@@ -6,66 +6,47 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 
-import pulumi
 import pulumi_azure_native as azure
 
 from inferplane.components.azure.azure_ml_args import AzureMlEndpointArgs
-from inferplane.components.base import TargetComponent
+from inferplane.components.azure.group import Placement
 
 __all__ = ["access", "ml_workspace"]
 
 _ml = azure.machinelearningservices
 
 
-@dataclass(frozen=True)
-class _Placement:
-    """Where the workspace's dependencies go: children of ``owner`` named after ``name``,
-    in ``group``, tagged ``tags``."""
-
-    owner: TargetComponent
-    name: str
-    args: AzureMlEndpointArgs
-    group: pulumi.Input[str]
-    tags: dict[str, str]
-
-
 def ml_workspace(
-    owner: TargetComponent,
-    name: str,
-    args: AzureMlEndpointArgs,
-    group: pulumi.Input[str],
-    tags: dict[str, str],
+    at: Placement, args: AzureMlEndpointArgs
 ) -> azure.machinelearningservices.Workspace:
-    """The workspace, as a child ``<name>-workspace`` of ``owner``."""
-    at = _Placement(owner, name, args, group, tags)
+    """The workspace, as the component's ``workspace``."""
     return _ml.Workspace(
-        f"{name}-workspace",
+        at.called("workspace"),
         workspace_name=args.workspace_name,
-        resource_group_name=group,
-        location=args.location,
+        resource_group_name=at.group,
+        location=at.location,
         identity=_ml.ManagedServiceIdentityArgs(
             type=_ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED
         ),
-        storage_account=_storage(at).id,
-        key_vault=_vault(at).id,
+        storage_account=_storage(at, args).id,
+        key_vault=_vault(at, args).id,
         application_insights=_insights(at).id,
         public_network_access=access(args.public_network_access),
         sku=_ml.SkuArgs(name="Basic", tier=_ml.SkuTier.BASIC),
-        tags=tags,
-        opts=owner.child(),
+        tags=at.tags,
+        opts=at.child(),
     )
 
 
-def _storage(at: _Placement) -> azure.storage.StorageAccount:
-    private = not at.args.public_network_access
+def _storage(at: Placement, args: AzureMlEndpointArgs) -> azure.storage.StorageAccount:
+    private = not args.public_network_access
     storage = azure.storage
     return storage.StorageAccount(
-        f"{at.name}-storage",
-        account_name=_global_name(at.args.workspace_name, 24, alnum=True),
+        at.called("storage"),
+        account_name=_global_name(args.workspace_name, 24, alnum=True),
         resource_group_name=at.group,
-        location=at.args.location,
+        location=at.location,
         kind=storage.Kind.STORAGE_V2,
         sku=storage.SkuArgs(name=storage.SkuName.STANDARD_LRS),
         allow_blob_public_access=False,
@@ -76,18 +57,18 @@ def _storage(at: _Placement) -> azure.storage.StorageAccount:
             bypass="AzureServices",
         ),
         tags=at.tags,
-        opts=at.owner.child(),
+        opts=at.child(),
     )
 
 
-def _vault(at: _Placement) -> azure.keyvault.Vault:
-    private = not at.args.public_network_access
+def _vault(at: Placement, args: AzureMlEndpointArgs) -> azure.keyvault.Vault:
+    private = not args.public_network_access
     keyvault = azure.keyvault
     return keyvault.Vault(
-        f"{at.name}-vault",
-        vault_name=_global_name(at.args.workspace_name, 24, alnum=False),
+        at.called("vault"),
+        vault_name=_global_name(args.workspace_name, 24, alnum=False),
         resource_group_name=at.group,
-        location=at.args.location,
+        location=at.location,
         properties=keyvault.VaultPropertiesArgs(
             tenant_id=azure.authorization.get_client_config_output().tenant_id,
             sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
@@ -100,33 +81,33 @@ def _vault(at: _Placement) -> azure.keyvault.Vault:
             ),
         ),
         tags=at.tags,
-        opts=at.owner.child(),
+        opts=at.child(),
     )
 
 
-def _insights(at: _Placement) -> azure.applicationinsights.Component:
+def _insights(at: Placement) -> azure.applicationinsights.Component:
     logs = azure.operationalinsights.Workspace(
-        f"{at.name}-logs",
+        at.called("logs"),
         resource_group_name=at.group,
-        location=at.args.location,
+        location=at.location,
         sku=azure.operationalinsights.WorkspaceSkuArgs(
             name=azure.operationalinsights.WorkspaceSkuNameEnum.PER_GB2018
         ),
         retention_in_days=30,
         tags=at.tags,
-        opts=at.owner.child(),
+        opts=at.child(),
     )
     insights = azure.applicationinsights
     return insights.Component(
-        f"{at.name}-insights",
+        at.called("insights"),
         resource_group_name=at.group,
-        location=at.args.location,
+        location=at.location,
         kind="web",
         application_type=insights.ApplicationType.WEB,
         ingestion_mode=insights.IngestionMode.LOG_ANALYTICS,
         workspace_resource_id=logs.id,
         tags=at.tags,
-        opts=at.owner.child(),
+        opts=at.child(),
     )
 
 

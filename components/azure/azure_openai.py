@@ -27,7 +27,7 @@ import pulumi
 import pulumi_azure_native as azure
 
 from inferplane.catalog.azure import OPENAI_PROVISIONED_SKUS, OPENAI_SKUS
-from inferplane.components.azure.group import resource_group_name
+from inferplane.components.azure.group import Placement, place
 from inferplane.components.azure.network import (
     OPENAI_ZONES,
     AzureNetwork,
@@ -99,9 +99,9 @@ class AzureOpenAI(TargetComponent):
         super().__init__("inferplane:azure:AzureOpenAI", name, None, opts)
         self._name = name
         tags = {**args.tags, "openai-sku": args.sku}
-        group = resource_group_name(self, name, args.location, tags, args.resource_group_name)
-        self.account = self._account(name, args, group, tags)
-        self.deployment = self._deployment(name, args, group, tags)
+        at = place(self, name, args.location, tags, args.resource_group_name)
+        self.account = self._account(at, args)
+        self.deployment = self._deployment(at, args)
         self.account_id = self.account.id
         self.url = f"https://{args.custom_subdomain}.openai.azure.com"
         if args.private_network is not None:
@@ -121,15 +121,13 @@ class AzureOpenAI(TargetComponent):
         )
         self.register_target_outputs(account_id=self.account_id, url=self.url, sku=args.sku)
 
-    def _account(
-        self, name: str, args: AzureOpenAIArgs, group: pulumi.Input[str], tags: dict[str, str]
-    ) -> azure.cognitiveservices.Account:
+    def _account(self, at: Placement, args: AzureOpenAIArgs) -> azure.cognitiveservices.Account:
         public = args.public_network_access
         return _cs.Account(
-            f"{name}-account",
+            at.called("account"),
             account_name=args.custom_subdomain,
-            resource_group_name=group,
-            location=args.location,
+            resource_group_name=at.group,
+            location=at.location,
             kind="OpenAI",
             sku=_cs.SkuArgs(name="S0"),
             identity=_cs.IdentityArgs(type=_cs.ResourceIdentityType.SYSTEM_ASSIGNED),
@@ -145,18 +143,18 @@ class AzureOpenAI(TargetComponent):
                     else _cs.NetworkRuleAction.DENY
                 ),
             ),
-            tags=tags,
-            opts=self.child(),
+            tags=at.tags,
+            opts=at.child(),
         )
 
     def _deployment(
-        self, name: str, args: AzureOpenAIArgs, group: pulumi.Input[str], tags: dict[str, str]
+        self, at: Placement, args: AzureOpenAIArgs
     ) -> azure.cognitiveservices.Deployment:
         upgrade = _cs.DeploymentModelVersionUpgradeOption
         return _cs.Deployment(
-            f"{name}-deployment",
+            at.called("deployment"),
             account_name=self.account.name,
-            resource_group_name=group,
+            resource_group_name=at.group,
             deployment_name=args.deployment_name,
             sku=_cs.SkuArgs(name=args.sku, capacity=args.capacity),
             properties=_cs.DeploymentPropertiesArgs(
@@ -168,8 +166,8 @@ class AzureOpenAI(TargetComponent):
                 if args.model_version
                 else upgrade.ONCE_NEW_DEFAULT_VERSION_AVAILABLE,
             ),
-            tags=tags,
-            opts=self.child(),
+            tags=at.tags,
+            opts=at.child(),
         )
 
     def allow_caller(

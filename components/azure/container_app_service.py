@@ -36,7 +36,7 @@ from inferplane.components.azure.container_app_template import (
     app_identity,
     app_template,
 )
-from inferplane.components.azure.group import resource_group_name
+from inferplane.components.azure.group import Placement, place
 from inferplane.components.azure.roles import assign_grant, azure_grant
 from inferplane.components.base import EndpointInfo, TargetComponent
 from inferplane.components.wiring import Reach
@@ -73,10 +73,9 @@ class ContainerAppService(TargetComponent):
     ) -> None:
         check_args(args)
         super().__init__("inferplane:azure:ContainerAppService", name, None, opts)
-        tags = dict(args.tags)
-        group = resource_group_name(self, name, args.location, tags, args.resource_group_name)
-        self.environment = args.environment or self._environment(name, args, group, tags)
-        self.app = self._app(name, args, group, self._vault_reader(name, args, group, tags))
+        at = place(self, name, args.location, args.tags, args.resource_group_name)
+        self.environment = args.environment or self._environment(at, args)
+        self.app = self._app(at, args, self._vault_reader(at, args))
         self.environment_id = self.environment.id
         self.principal_id = self.app.identity.apply(lambda i: i.principal_id if i else None)
         host = f"{args.app_name}.internal." if not args.external else f"{args.app_name}."
@@ -93,35 +92,25 @@ class ContainerAppService(TargetComponent):
         self.register_target_outputs(url=self.url, environment_id=self.environment_id)
 
     def _app(
-        self,
-        name: str,
-        args: ContainerAppServiceArgs,
-        group: pulumi.Input[str],
-        vault: VaultReader | None,
+        self, at: Placement, args: ContainerAppServiceArgs, vault: VaultReader | None
     ) -> azure.app.ContainerApp:
         reader = vault[0].id if vault is not None else None
         return _app.ContainerApp(
-            f"{name}-app",
+            at.called("app"),
             container_app_name=args.app_name,
-            resource_group_name=group,
-            location=args.location,
+            resource_group_name=at.group,
+            location=at.location,
             managed_environment_id=self.environment.id,
             workload_profile_name=GPU_PROFILE_NAME if args.gpu_profile else CONSUMPTION,
             identity=app_identity(reader),
             configuration=app_configuration(args, reader),
             template=app_template(args),
-            tags=dict(args.tags),
+            tags=at.tags,
             # The first revision resolves its Key Vault secrets: the role must exist first.
-            opts=self.child(depends_on=list(vault[1]) if vault else None),
+            opts=at.child(depends_on=list(vault[1]) if vault else None),
         )
 
-    def _vault_reader(
-        self,
-        name: str,
-        args: ContainerAppServiceArgs,
-        group: pulumi.Input[str],
-        tags: dict[str, str],
-    ) -> VaultReader | None:
+    def _vault_reader(self, at: Placement, args: ContainerAppServiceArgs) -> VaultReader | None:
         """A user-assigned identity allowed to read exactly the app's Key Vault secrets.
 
         User-assigned, not the app's own identity: that one exists only once the app does,
@@ -129,17 +118,17 @@ class ContainerAppService(TargetComponent):
         if not args.key_vault_env:
             return None
         identity = azure.managedidentity.UserAssignedIdentity(
-            f"{name}-secrets-reader",
-            resource_group_name=group,
-            location=args.location,
-            tags=tags,
-            opts=self.child(),
+            at.called("secrets-reader"),
+            resource_group_name=at.group,
+            location=at.location,
+            tags=at.tags,
+            opts=at.child(),
         )
         refs = sorted(set(args.key_vault_env.values()), key=lambda r: (r.vault_id, r.name))
         roles = [
             assign_grant(
                 self,
-                f"{name}-secret-{ref.name.lower()}",
+                at.called(f"secret-{ref.name.lower()}"),
                 azure_grant(KEY_VAULT_SECRETS_USER, f"{ref.vault_id}/secrets/{ref.name}"),
                 identity.principal_id,
             )
@@ -148,22 +137,18 @@ class ContainerAppService(TargetComponent):
         return identity, roles
 
     def _environment(
-        self,
-        name: str,
-        args: ContainerAppServiceArgs,
-        group: pulumi.Input[str],
-        tags: dict[str, str],
+        self, at: Placement, args: ContainerAppServiceArgs
     ) -> azure.app.ManagedEnvironment:
         return _app.ManagedEnvironment(
-            f"{name}-environment",
-            resource_group_name=group,
-            location=args.location,
+            at.called("environment"),
+            resource_group_name=at.group,
+            location=at.location,
             workload_profiles=_profiles(args.gpu_profile),
             vnet_configuration=_vnet(args),
             # Logs go to Azure Monitor; diagnostic settings decide where they are kept.
             app_logs_configuration=_app.AppLogsConfigurationArgs(destination="azure-monitor"),
-            tags=tags,
-            opts=self.child(),
+            tags=at.tags,
+            opts=at.child(),
         )
 
 

@@ -17,17 +17,36 @@ Formats (https://jedisct1.github.io/minisign/)::
 ``ED`` signs BLAKE2b-512(file) (minisign's default since 0.8), ``Ed`` the file itself;
 the global signature signs ``sig || TEXT`` so the trusted comment cannot be swapped.
 Verification only, never signing: a verifier that cannot sign cannot leak a key.
+
+A key may carry an expiry (``expires YYYY-MM-DD`` in its comment line, which minisign
+ignores) and a signature its date (``timestamp:N`` in the trusted comment, as minisign -S
+writes it); what a site does with them is ``components.edge.keyring``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import calendar
 import hashlib
-import sys
+import re
+import time
 from pathlib import Path
 
-__all__ = ["PublicKey", "SignatureError", "program", "read_public_key", "verify_file"]
+__all__ = [
+    "PublicKey",
+    "SignatureError",
+    "day",
+    "day_text",
+    "ed25519_verify",
+    "key_text",
+    "parse_public_key",
+    "read_public_key",
+    "signed_at",
+    "signer_name",
+    "trusted_keys",
+    "verify_file",
+]
 
 _P = 2**255 - 19
 _Q = 2**252 + 27742317777372353535851937790883648493
@@ -105,18 +124,41 @@ def ed25519_verify(public: bytes, message: bytes, signature: bytes) -> bool:
     return _same(_mul(s, _BASE), _add(r, _mul(h, a)))
 
 
+_EXPIRES = re.compile(r"(?:^|\s)expires (\d{4}-\d{2}-\d{2})(?:\s|$)")
+_TIMESTAMP = re.compile(r"(?:^|\t)timestamp:(\d{1,12})(?:\t|$)")
+
+
+def day(text: str) -> int:
+    """``YYYY-MM-DD`` as the unix time of that UTC day's start; ValueError otherwise."""
+    return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
+
+
+def day_text(seconds: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(seconds))
+
+
 class PublicKey:
     """A minisign public key: its 8-byte key id and the Ed25519 public key."""
 
-    def __init__(self, key_id: bytes, key: bytes, source: str) -> None:
+    def __init__(self, key_id: bytes, key: bytes, source: str, expires: int | None = None) -> None:
         self.key_id = key_id
         self.key = key
         self.source = source
+        self.expires = expires
+        """Unix time (a UTC day's start) from which the key's signatures are refused;
+        None: the key never expires (minisign's own keys, keys made before expiry)."""
 
     @property
     def name(self) -> str:
         """The key id as minisign prints it (hex, most significant byte first)."""
         return self.key_id[::-1].hex().upper()
+
+
+def key_text(key: PublicKey) -> str:
+    """The key in minisign's public key format; its expiry rides in the comment line."""
+    raw = base64.b64encode(b"Ed" + key.key_id + key.key).decode()
+    expires = f" expires {day_text(key.expires)}" if key.expires is not None else ""
+    return f"untrusted comment: minisign public key {key.name}{expires}\n{raw}\n"
 
 
 def _b64(text: str, size: int, what: str) -> bytes:
@@ -132,14 +174,23 @@ def _b64(text: str, size: int, what: str) -> bytes:
 def parse_public_key(text: str, source: str) -> PublicKey:
     """A public key file's text (comment line optional, as ``minisign -P`` takes it bare)."""
     lines = [line for line in text.splitlines() if line.strip()]
+    expires = None
     if lines and lines[0].startswith("untrusted comment:"):
+        found = _EXPIRES.search(lines[0])
+        if found:
+            try:
+                expires = day(found.group(1))
+            except ValueError:
+                raise SignatureError(
+                    f"{source}: expiry {found.group(1)!r} is not a date (YYYY-MM-DD)"
+                ) from None
         lines = lines[1:]
     if not lines:
         raise SignatureError(f"{source}: no public key")
     raw = _b64(lines[0], 42, f"{source}: public key")
     if raw[:2] != b"Ed":
         raise SignatureError(f"{source}: algorithm {raw[:2]!r} is not Ed25519 ('Ed')")
-    return PublicKey(raw[2:10], raw[10:], source)
+    return PublicKey(raw[2:10], raw[10:], source, expires)
 
 
 def read_public_key(path: Path) -> PublicKey:
@@ -154,6 +205,14 @@ def trusted_keys(where: Path) -> list[PublicKey]:
     if where.is_file():
         return [read_public_key(where)]
     return [read_public_key(p) for p in sorted(where.glob("*.pub"))] if where.is_dir() else []
+
+
+def signer_name(signature_text: str) -> str:
+    """The key id a signature names (unchecked: whose signature it claims to be)."""
+    lines = signature_text.splitlines()
+    if len(lines) < 4:
+        raise SignatureError("the signature is not a minisign signature (4 lines)")
+    return _b64(lines[1], 74, "the signature")[2:10][::-1].hex().upper()
 
 
 def verify_file(data: bytes, signature_text: str, keys: list[PublicKey]) -> tuple[PublicKey, str]:
@@ -186,25 +245,7 @@ def verify_file(data: bytes, signature_text: str, keys: list[PublicKey]) -> tupl
     return key, comment
 
 
-def _main(argv: list[str]) -> int:
-    # FILE SIGNATURE KEYS: exit 0 if FILE is signed by a key in KEYS (a .pub or a directory).
-    data, signature, keys = Path(argv[1]), Path(argv[2]), Path(argv[3])
-    try:
-        trusted = trusted_keys(keys)
-        if not trusted:
-            raise SignatureError(f"no trusted keys in {keys}")
-        if not signature.is_file():
-            raise SignatureError(f"{signature.name} is missing: the bundle is not signed")
-        key, comment = verify_file(data.read_bytes(), signature.read_text(), trusted)
-    except (OSError, UnicodeDecodeError, SignatureError) as exc:
-        print(f"SIGNATURE: {data.name}: {exc}", file=sys.stderr)
-        return 1
-    print(f"signature ok: {data.name} signed by key {key.name} ({comment})")
-    return 0
-
-
-def program() -> str:
-    """This module's source plus the call, for ``python3 - FILE SIGNATURE KEYS``."""
-    return (
-        Path(__file__).read_text() + '\nif __name__ == "__main__":\n    sys.exit(_main(sys.argv))\n'
-    )
+def signed_at(comment: str) -> int | None:
+    """The ``timestamp:N`` of a trusted comment (ours, and minisign -S's default)."""
+    found = _TIMESTAMP.search(comment)
+    return int(found.group(1)) if found else None

@@ -1,9 +1,11 @@
 """IAM members that give a caller (the router's service account) the GCP targets' grants.
 
 A grant names a role and a resource (``components.wiring.Grant``): ``roles/run.invoker``
-on a Cloud Run service becomes a service-level member (never project-wide invoker), any
-other role on ``projects/<p>`` a project-level member (Vertex: pulumi-gcp has no
-endpoint-level IAM resource). Members are additive: other bindings stay untouched.
+on a Cloud Run service becomes a service-level member (never project-wide invoker),
+``roles/secretmanager.secretAccessor`` on ``projects/<p>/secrets/<s>`` a secret-level
+member (a secret the router reads: ``inferplane.deployment.router_secrets``), any other
+role on ``projects/<p>`` a project-level member (Vertex: pulumi-gcp has no endpoint-level
+IAM resource). Members are additive: other bindings stay untouched.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from functools import partial
 import pulumi
 import pulumi_gcp as gcp
 
-from inferplane.components.gcp.cloud_run_service import INVOKER_ROLE
+from inferplane.components.gcp.cloud_run_service import INVOKER_ROLE, SECRET_ACCESSOR_ROLE
 
 __all__ = ["grant_members"]
 
 _SERVICE = re.compile(r"^projects/([^/]+)/locations/([^/]+)/services/([^/]+)$")
 _PROJECT = re.compile(r"^projects/([^/]+)$")
+_SECRET = re.compile(r"^projects/([^/]+)/secrets/([^/]+)$")
 
 
 def grant_members(
@@ -44,6 +47,19 @@ def grant_members(
                     project=service.apply(lambda m: m[0]),
                     location=service.apply(lambda m: m[1]),
                     name=service.apply(lambda m: m[2]),
+                    role=role,
+                    member=member,
+                    opts=opts,
+                )
+            )
+            continue
+        if role == SECRET_ACCESSOR_ROLE:
+            secret = parts.apply(partial(_match, _SECRET, role=role))
+            created.append(
+                gcp.secretmanager.SecretIamMember(
+                    f"{name}-read-secret-{i}",
+                    project=secret.apply(lambda m: m[0]),
+                    secret_id=secret.apply(lambda m: m[1]),
                     role=role,
                     member=member,
                     opts=opts,

@@ -6,6 +6,7 @@ OpenAI deployment SKUs. Pure data with no Pulumi import, shared by the spec and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 __all__ = [
     "CONTAINER_APP_GPU_PROFILES",
@@ -13,6 +14,7 @@ __all__ = [
     "OPENAI_PROVISIONED_SKUS",
     "OPENAI_SKUS",
     "ContainerAppGpuProfile",
+    "OpenAISku",
     "container_app_gpu_refusal",
     "container_app_size_refusal",
 ]
@@ -84,16 +86,17 @@ def container_app_size_refusal(cpu: float, memory_gib: float) -> str | None:
     return None
 
 
-OPENAI_SKUS = (
+OpenAISku = Literal[
     "Standard",
     "DataZoneStandard",
     "GlobalStandard",
     "ProvisionedManaged",
     "DataZoneProvisionedManaged",
     "GlobalProvisionedManaged",
-)
+]
 """Azure OpenAI deployment SKUs: where data may be processed (region, data zone, anywhere)
 and whether capacity is reserved (Provisioned*: capacity in PTUs)."""
+OPENAI_SKUS: tuple[str, ...] = get_args(OpenAISku)
 
 OPENAI_PROVISIONED_SKUS = frozenset(s for s in OPENAI_SKUS if "Provisioned" in s)
 

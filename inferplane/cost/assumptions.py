@@ -10,6 +10,7 @@ __all__ = [
     "ROUTER_DURATION_S",
     "SERVERLESS_CPU_TOKENS_PER_S",
     "SPOT_FALLBACK_SHARE",
+    "STATE_ECPUS_PER_REQUEST",
 ]
 
 HOURS_PER_MONTH = 720
@@ -29,3 +30,9 @@ under 5% to over 20% by type and region, and an interrupted or missing spot inst
 replaced on demand for at least the alarms' 5 minutes plus the time spot stays away."""
 CLOUD_RUN_GPU_TOKENS_PER_S = 30.0
 """Generation speed per request of a 7-8B model on one L4 GPU."""
+STATE_ECPUS_PER_REQUEST = 8.0
+"""ElastiCache ECPUs the router spends on its managed Valkey per request (one ECPU per
+command moving up to 1 KB): its rate-limit counter and expiry, the key and budget reads,
+the spend increment, and the exact cache's read and (on a miss) write. Answers above 1 KB
+cost proportionally more; an assumption from the router's per-request commands, not a
+measurement."""

@@ -12,9 +12,11 @@ from inferplane.cost.assumptions import (
     ROUTER_DURATION_S,
     SERVERLESS_CPU_TOKENS_PER_S,
     SPOT_FALLBACK_SHARE,
+    STATE_ECPUS_PER_REQUEST,
 )
 from inferplane.cost.model import LineItem, StackEstimate, TargetCost
 from inferplane.cost.prices import PriceTable, default_prices
+from inferplane.cost.router_state import router_state
 from inferplane.cost.usage import TargetUsage, primary_target, usage_of
 from inferplane.spec import KINDS, StackSpec
 from inferplane.spec.targets import GpuFleetTarget
@@ -54,7 +56,8 @@ def estimate_stack(
         part = ESTIMATORS[target.kind](name, target, usage_of(spec, name), table)
         cost.items.extend(part.items)
         cost.commitments.extend(part.commitments)
-    items = [*cost.items, _router(spec, provider_regions or {}, table)]
+    regions = provider_regions or {}
+    items = [*cost.items, _router(spec, regions, table), *router_state(spec, regions, table)]
     return StackEstimate(
         stack=stack,
         as_of=table.as_of,
@@ -96,6 +99,13 @@ def _assumptions(spec: StackSpec) -> tuple[str, ...]:
         f"SageMaker serverless (CPU) generates {SERVERLESS_CPU_TOKENS_PER_S:g} tokens/s; "
         f"Cloud Run L4 {CLOUD_RUN_GPU_TOKENS_PER_S:g} tokens/s",
     ]
+    if spec.router.managed_state():
+        notes.append(
+            f"the router's managed Redis runs all month; on ElastiCache Serverless it stores"
+            f" the metered minimum and spends {STATE_ECPUS_PER_REQUEST:g} ECPUs per request"
+            " (its limit, key, budget and exact-cache commands; a lower bound when answers"
+            " exceed 1 KB or the exact cache holds more)"
+        )
     fleets = [t for t in spec.targets.values() if isinstance(t, GpuFleetTarget)]
     if any(fleet.spot.on_demand_fallback for fleet in fleets):
         notes.append(

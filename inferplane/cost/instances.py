@@ -21,7 +21,7 @@ __all__ = ["azure_ml", "gpu_fleet", "instance_hours", "sagemaker", "vertex"]
 
 
 def instance_hours(scaling: Scaling, usage: TargetUsage) -> tuple[float, str]:
-    base = scaling.desired if scaling.desired is not None else scaling.min
+    base = _base(scaling)
     peak = usage.peak_hours if scaling.max > base else 0.0
     hours = base * (HOURS_PER_MONTH - peak) + scaling.max * peak
     if peak:
@@ -49,26 +49,35 @@ def _reservation_option(
     )
 
 
+def _base(scaling: Scaling) -> int:
+    """The instances that run all month."""
+    return scaling.desired if scaling.desired is not None else scaling.min
+
+
 def _hourly_target(
     name: str,
-    kind: str,
+    target: SageMakerTarget | VertexTarget | AzureMlTarget,
+    usage: TargetUsage,
+    prices: PriceTable,
     *,
     service: str,
     sku: str,
-    region: str,
-    scaling: Scaling,
-    usage: TargetUsage,
-    prices: PriceTable,
 ) -> TargetCost:
-    hours, how = instance_hours(scaling, usage)
-    price = prices.lookup(service, sku, region, "instance_hour")
+    """Instance-hours of ``sku`` at the service's hourly price (the line's kind is the
+    service), with the 1-year commitment option on the base."""
+    hours, how = instance_hours(target.scaling, usage)
+    price = prices.lookup(service, sku, target.region, "instance_hour")
     what = f"{sku} instance-hours"
     if price is None:
         return TargetCost(
-            [LineItem(name, kind, what, None, f"no {service} price for {sku} in {region}")]
+            [
+                LineItem(
+                    name, service, what, None, f"no {service} price for {sku} in {target.region}"
+                )
+            ]
         )
-    item = LineItem(name, kind, what, hours * price.usd, f"({how}) x ${price.usd}/h")
-    base = scaling.desired if scaling.desired is not None else scaling.min
+    item = LineItem(name, service, what, hours * price.usd, f"({how}) x ${price.usd}/h")
+    base = _base(target.scaling)
     option = _reservation_option(name, service, sku, base=base, price=price, prices=prices)
     return TargetCost([item], [option] if option else [])
 
@@ -77,14 +86,7 @@ def sagemaker(
     name: str, target: SageMakerTarget, usage: TargetUsage, prices: PriceTable
 ) -> TargetCost:
     return _hourly_target(
-        name,
-        "sagemaker",
-        service="sagemaker",
-        sku=target.instance_type,
-        region=target.region,
-        scaling=target.scaling,
-        usage=usage,
-        prices=prices,
+        name, target, usage, prices, service="sagemaker", sku=target.instance_type
     )
 
 
@@ -92,31 +94,13 @@ def vertex(name: str, target: VertexTarget, usage: TargetUsage, prices: PriceTab
     sku = target.machine_type
     if target.accelerator is not None:
         sku = f"{sku}+{target.accelerator.count}x{target.accelerator.type}"
-    return _hourly_target(
-        name,
-        "vertex",
-        service="vertex",
-        sku=sku,
-        region=target.region,
-        scaling=target.scaling,
-        usage=usage,
-        prices=prices,
-    )
+    return _hourly_target(name, target, usage, prices, service="vertex", sku=sku)
 
 
 def azure_ml(
     name: str, target: AzureMlTarget, usage: TargetUsage, prices: PriceTable
 ) -> TargetCost:
-    return _hourly_target(
-        name,
-        "azure_ml",
-        service="azure_ml",
-        sku=target.instance_type,
-        region=target.region,
-        scaling=target.scaling,
-        usage=usage,
-        prices=prices,
-    )
+    return _hourly_target(name, target, usage, prices, service="azure_ml", sku=target.instance_type)
 
 
 def gpu_fleet(
@@ -131,11 +115,11 @@ def gpu_fleet(
         )
         if target.capacity.mode == "reserved":
             # The stack buys the reservation whatever its price: it stays in the report.
-            base = scaling.desired if scaling.desired is not None else scaling.min
+            base = _base(scaling)
             cost.commitments.append(_odcr(name, target, None, min(spot.on_demand_base, base)))
         return cost
     hours, how = instance_hours(scaling, usage)
-    base = scaling.desired if scaling.desired is not None else scaling.min
+    base = _base(scaling)
     # Hours above the on-demand base run on spot for spot_percentage of them.
     od_base = min(spot.on_demand_base, base)
     above_base = hours - od_base * HOURS_PER_MONTH

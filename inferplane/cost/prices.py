@@ -40,6 +40,8 @@ Unit = Literal[
     "ptu_month",
     "spot_discount",
     "reserved_discount",
+    "gb_hour",
+    "million_ecpus",
 ]
 UNITS: tuple[str, ...] = Unit.__args__  # type: ignore[attr-defined]
 

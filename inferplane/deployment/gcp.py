@@ -29,6 +29,7 @@ from inferplane.components.gcp.vertex_endpoint import (
 )
 from inferplane.components.router import RouterArgs
 from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
+from inferplane.deployment import router_secrets
 from inferplane.deployment.container import container
 from inferplane.deployment.context import DeployContext, required
 from inferplane.deployment.router_state import on_cloud_run
@@ -155,6 +156,7 @@ def router_on_cloud_run(
         public=router_spec.public,
         name_prefix=ctx.resource_name("router"),
     )
+    args = router_secrets.on_cloud_run(args, ctx)
     return CloudRunRouter("router", on_cloud_run(args, ctx))  # router.state
 
 

@@ -25,6 +25,7 @@ from inferplane.components.router.kubernetes import (
     KubernetesRouterArgs,
 )
 from inferplane.components.wiring import Grant
+from inferplane.deployment import router_secrets
 from inferplane.deployment.azure import router_environment_target, stack_network
 from inferplane.deployment.context import DeployContext, required
 from inferplane.deployment.router_state import on_container_app, on_kubernetes, on_lambda
@@ -91,6 +92,7 @@ def _on_lambda(
         public=router_spec.public,
         name_prefix=ctx.resource_name("router"),
     )
+    args = router_secrets.on_lambda(args, ctx)
     return LambdaRouter("router", on_lambda(args, ctx))  # router.state
 
 
@@ -118,6 +120,7 @@ def _on_kubernetes(
         grants=_aws_grants(targets, ctx),
         eks=_eks(beside),
     )
+    args = router_secrets.on_kubernetes(args, ctx)
     return KubernetesRouter("router", on_kubernetes(args, ctx))  # router.state
 
 
@@ -168,6 +171,7 @@ def _on_container_app(
         public=router_spec.public,
         name_prefix=ctx.resource_name("router"),
     )
+    args = router_secrets.on_container_app(args, ctx)
     return ContainerAppRouter("router", on_container_app(args, ctx))  # router.state
 
 

@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from inferplane.errors import CloudAccessError
-from inferplane.preflight.rest import bearer_get
+from inferplane.preflight.rest import BearerClient, cli_token, segment
 
 __all__ = [
     "ARM_ENDPOINT",
@@ -90,20 +86,14 @@ class AzureApi(Protocol):
 
 def arm_token() -> str:
     """An ARM access token: ``INFERPLANE_AZURE_TOKEN``, else the Azure CLI's."""
-    token = os.environ.get("INFERPLANE_AZURE_TOKEN")
-    if token:
-        return token
-    az = shutil.which("az")
-    if az is None:
-        raise AzureError(
-            "no Azure credentials: set INFERPLANE_AZURE_TOKEN (an ARM access token) or "
-            "install the Azure CLI and run `az login`"
-        )
-    command = [az, "account", "get-access-token", "--resource", f"{ARM_ENDPOINT}/", "-o", "json"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    if done.returncode != 0:
-        raise AzureError(f"`az account get-access-token` failed: {done.stderr.strip()[:300]}")
-    return str(json.loads(done.stdout)["accessToken"])
+    return cli_token(
+        "INFERPLANE_AZURE_TOKEN",
+        ["az", "account", "get-access-token", "--resource", f"{ARM_ENDPOINT}/", "-o", "json"],
+        missing="no Azure credentials: set INFERPLANE_AZURE_TOKEN (an ARM access token) or "
+        "install the Azure CLI and run `az login`",
+        error=AzureError,
+        read=lambda out: str(json.loads(out)["accessToken"]),
+    )
 
 
 class ArmAzureApi:
@@ -111,11 +101,11 @@ class ArmAzureApi:
 
     def __init__(self, subscription: str, token: str, endpoint: str | None = None) -> None:
         self.subscription = subscription
-        self.token = token
+        self.client = BearerClient(token, "Azure", AzureError, "code")
         self.endpoint = (endpoint or ARM_ENDPOINT).rstrip("/")
 
     def openai_models(self, location: str) -> list[AoaiModel]:
-        path = f"/providers/Microsoft.CognitiveServices/locations/{_seg(location)}/models"
+        path = f"/providers/Microsoft.CognitiveServices/locations/{segment(location)}/models"
         found = []
         for item in self._list(path, MODELS_API, permission="Microsoft.CognitiveServices/*/read"):
             model = item.get("model") or {}
@@ -156,7 +146,7 @@ class ArmAzureApi:
         return None
 
     def ml_usages(self, location: str) -> dict[str, MlUsage]:
-        path = f"/providers/Microsoft.MachineLearningServices/locations/{_seg(location)}/usages"
+        path = f"/providers/Microsoft.MachineLearningServices/locations/{segment(location)}/usages"
         usages = {}
         for item in self._list(
             path, ML_USAGES_API, permission="Microsoft.MachineLearningServices/locations/*/read"
@@ -176,29 +166,17 @@ class ArmAzureApi:
         permission: str,
     ) -> list[dict[str, Any]]:
         query = urllib.parse.urlencode({"api-version": api_version, **(params or {})})
-        url: str | None = f"{self.endpoint}/subscriptions/{_seg(self.subscription)}{path}?{query}"
+        url: str | None = (
+            f"{self.endpoint}/subscriptions/{segment(self.subscription)}{path}?{query}"
+        )
         items: list[dict[str, Any]] = []
         while url:
-            body = self._get(url, permission)
+            body = self.client.get(url, permission)
             items.extend(v for v in body.get("value") or () if isinstance(v, dict))
             url = body.get("nextLink")
             if url and not url.startswith(self.endpoint + "/"):
                 raise AzureError(f"ARM sent a nextLink outside {self.endpoint}: refused")
         return items
-
-    def _get(self, url: str, permission: str) -> dict[str, Any]:
-        return bearer_get(
-            url,
-            self.token,
-            permission=permission,
-            service="Azure",
-            error=AzureError,
-            code_key="code",
-        )
-
-
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
 
 
 class LazyArmAzureApi:

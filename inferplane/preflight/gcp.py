@@ -20,16 +20,12 @@ what to set; the other checks still run.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from inferplane.errors import CloudAccessError
-from inferplane.preflight.rest import bearer_get
+from inferplane.preflight.rest import BearerClient, cli_token, segment
 
 __all__ = [
     "COMPUTE_ENDPOINT",
@@ -74,25 +70,13 @@ class GcpApi(Protocol):
 
 def gcp_token() -> str:
     """An OAuth access token: ``INFERPLANE_GCP_TOKEN``, else gcloud's."""
-    token = os.environ.get("INFERPLANE_GCP_TOKEN")
-    if token:
-        return token
-    gcloud = shutil.which("gcloud")
-    if gcloud is None:
-        raise GcpError(
-            "no Google Cloud credentials: set INFERPLANE_GCP_TOKEN (an access token) or "
-            "install the gcloud CLI and run `gcloud auth login`"
-        )
-    done = subprocess.run(
-        [gcloud, "auth", "print-access-token"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    return cli_token(
+        "INFERPLANE_GCP_TOKEN",
+        ["gcloud", "auth", "print-access-token"],
+        missing="no Google Cloud credentials: set INFERPLANE_GCP_TOKEN (an access token) or "
+        "install the gcloud CLI and run `gcloud auth login`",
+        error=GcpError,
     )
-    if done.returncode != 0:
-        raise GcpError(f"`gcloud auth print-access-token` failed: {done.stderr.strip()[:300]}")
-    return done.stdout.strip()
 
 
 class RestGcpApi:
@@ -101,22 +85,21 @@ class RestGcpApi:
 
     def __init__(self, project: str, token: str, endpoint: str | None = None) -> None:
         self.project = project
-        self.token = token
+        self.client = BearerClient(token, "Google", GcpError, "status")
         self.quotas = (endpoint or QUOTAS_ENDPOINT).rstrip("/")
         self.compute = (endpoint or COMPUTE_ENDPOINT).rstrip("/")
 
     def quota_infos(self, service: str) -> list[QuotaInfo]:
         path = (
-            f"{self.quotas}/v1/projects/{_seg(self.project)}/locations/global/services/"
-            f"{_seg(service)}/quotaInfos"
+            f"{self.quotas}/v1/projects/{segment(self.project)}/locations/global/services/"
+            f"{segment(service)}/quotaInfos"
         )
         pages = self._pages(path, {"pageSize": "500"}, "cloudquotas.quotas.get")
         return [_quota(item) for page in pages for item in page.get("quotaInfos") or ()]
 
     def accelerator_zones(self, region: str, accelerator: str) -> list[str]:
-        path = (
-            f"{self.compute}/compute/v1/projects/{_seg(self.project)}/aggregated/acceleratorTypes"
-        )
+        project = segment(self.project)
+        path = f"{self.compute}/compute/v1/projects/{project}/aggregated/acceleratorTypes"
         params = {"filter": f'name = "{accelerator}"'}
         zones = set()
         for page in self._pages(path, params, "compute.acceleratorTypes.list"):
@@ -132,22 +115,12 @@ class RestGcpApi:
         token: str | None = None
         while len(pages) < MAX_PAGES:
             query = urllib.parse.urlencode({**params, **({"pageToken": token} if token else {})})
-            page = self._get(f"{url}?{query}", permission)
+            page = self.client.get(f"{url}?{query}", permission)
             pages.append(page)
             token = page.get("nextPageToken")
             if not token:
                 return pages
         raise GcpError(f"more than {MAX_PAGES} pages from {urllib.parse.urlsplit(url).path}")
-
-    def _get(self, url: str, permission: str) -> dict[str, Any]:
-        return bearer_get(
-            url,
-            self.token,
-            permission=permission,
-            service="Google",
-            error=GcpError,
-            code_key="status",
-        )
 
 
 def _quota(item: dict[str, Any]) -> QuotaInfo:
@@ -163,10 +136,6 @@ def _quota(item: dict[str, Any]) -> QuotaInfo:
         display_name=str(item.get("quotaDisplayName", "")),
         values=values,
     )
-
-
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
 
 
 class LazyRestGcpApi:

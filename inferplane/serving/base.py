@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,10 +11,30 @@ from inferplane.catalog.engine import EngineCommand
 if TYPE_CHECKING:
     from inferplane.spec.serving import Serving
 
-__all__ = ["HF_QUANTIZATION_FLAG", "EngineCommand", "ServingEngine", "Toggle"]
+__all__ = [
+    "HF_QUANTIZATION_FLAG",
+    "EngineCommand",
+    "ServerFlags",
+    "ServingEngine",
+    "Toggle",
+]
 
 HF_QUANTIZATION_FLAG = {"fp8": "fp8", "int8": "bitsandbytes", "awq": "awq", "gptq": "gptq"}
 """The quantization flag value vLLM and TGI both take for each spec quantization."""
+
+
+@dataclass(frozen=True)
+class ServerFlags:
+    """An engine server's flag names for what every engine's command says: the model,
+    where to listen, the context length and the batching limits."""
+
+    model: str
+    host: str
+    context_length: str
+    max_seqs: str
+    max_batched_tokens: str
+    quantization: str | None = None
+    """The flag taking ``HF_QUANTIZATION_FLAG``'s value; None: the model file carries it."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,40 @@ class ServingEngine:
     chunked_prefill: Toggle = Toggle()
     chunks_while_speculating: bool = True
     """False: the engine turns chunked prefill off when speculating (TGI)."""
+    flags: ServerFlags | None = None
+    """Its server's flag names for the arguments every engine takes (``server_args``)."""
+
+    def port(self, serving: Serving) -> int:
+        return serving.port or self.default_port
+
+    def launch(
+        self, serving: Serving, args: Sequence[str], env: dict[str, str] | None = None
+    ) -> EngineCommand:
+        """The command that starts this engine's server with ``args`` and ``env``."""
+        return EngineCommand(
+            serving.image or self.default_image,
+            tuple(args),
+            env or {},
+            self.port(serving),
+            self.health_path,
+        )
+
+    def server_args(self, model: str, serving: Serving) -> list[str]:
+        """The arguments every engine server takes, in this engine's flag names; each
+        engine adds what is its own after them."""
+        flags = self.flags
+        if flags is None:
+            raise TypeError(f"engine {self.name!r} names no server flags")
+        args = [flags.model, model, flags.host, "0.0.0.0", "--port", str(self.port(serving))]
+        if flags.quantization is not None and serving.quantization != "none":
+            args += [flags.quantization, HF_QUANTIZATION_FLAG[serving.quantization]]
+        if serving.context_length:
+            args += [flags.context_length, str(serving.context_length)]
+        if serving.batching.max_seqs:
+            args += [flags.max_seqs, str(serving.batching.max_seqs)]
+        if serving.batching.max_batched_tokens:
+            args += [flags.max_batched_tokens, str(serving.batching.max_batched_tokens)]
+        return args
 
     def unsupported(self, serving: Serving) -> list[str]:
         """Names of the options in ``serving`` this engine cannot honour."""

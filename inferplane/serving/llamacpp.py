@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import EngineCommand, ServingEngine, Toggle
+from inferplane.serving.base import EngineCommand, ServerFlags, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -21,27 +21,19 @@ ENGINE = ServingEngine(
         "default true); no server switch is pinned here"
     ),
     chunked_prefill=Toggle(default="llama-server always evaluates prompts in --batch-size chunks"),
+    flags=ServerFlags(
+        model="--model",
+        host="--host",
+        context_length="--ctx-size",
+        max_seqs="--parallel",
+        max_batched_tokens="--batch-size",
+    ),
 )
 
 
 def command(model: str, serving: Serving) -> EngineCommand:
-    port = serving.port or ENGINE.default_port
-    args = [
-        "--model",
-        f"/models/{model}.{serving.quantization}.gguf",
-        "--host",
-        "0.0.0.0",
-        "--port",
-        str(port),
-        "--n-gpu-layers",
-        "999",
-    ]
-    if serving.context_length:
-        args += ["--ctx-size", str(serving.context_length)]
-    if serving.batching.max_seqs:
-        args += ["--parallel", str(serving.batching.max_seqs)]
-    if serving.batching.max_batched_tokens:
-        args += ["--batch-size", str(serving.batching.max_batched_tokens)]
+    gguf = f"/models/{model}.{serving.quantization}.gguf"
+    args = [*ENGINE.server_args(gguf, serving), "--n-gpu-layers", "999"]
     if serving.speculative and serving.speculative.draft_model:
         draft = serving.speculative.draft_model
         args += [
@@ -50,6 +42,4 @@ def command(model: str, serving: Serving) -> EngineCommand:
             "--draft-max",
             str(serving.speculative.num_tokens),
         ]
-    return EngineCommand(
-        serving.image or ENGINE.default_image, tuple(args), {}, port, ENGINE.health_path
-    )
+    return ENGINE.launch(serving, args)

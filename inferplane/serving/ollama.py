@@ -29,12 +29,10 @@ def model_tag(model: str, serving: Serving) -> str:
 
 
 def command(model: str, serving: Serving) -> EngineCommand:
-    port = serving.port or ENGINE.default_port
+    port = ENGINE.port(serving)
     env = {"OLLAMA_HOST": f"0.0.0.0:{port}", "OLLAMA_MODEL": model_tag(model, serving)}
     if serving.context_length:
         env["OLLAMA_CONTEXT_LENGTH"] = str(serving.context_length)
     if serving.batching.max_seqs:
         env["OLLAMA_NUM_PARALLEL"] = str(serving.batching.max_seqs)
-    return EngineCommand(
-        serving.image or ENGINE.default_image, ("serve",), env, port, ENGINE.health_path
-    )
+    return ENGINE.launch(serving, ("serve",), env)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine, Toggle
+from inferplane.serving.base import EngineCommand, ServerFlags, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -28,23 +28,22 @@ ENGINE = ServingEngine(
     ),
     # models/model.py: "Prefill chunking does not support speculation yet", set to False.
     chunks_while_speculating=False,
+    flags=ServerFlags(
+        model="--model-id",
+        host="--hostname",
+        quantization="--quantize",
+        context_length="--max-total-tokens",
+        max_seqs="--max-concurrent-requests",
+        # The per-step token budget, like vLLM's --max-num-batched-tokens. Not
+        # --max-batch-total-tokens: that is the whole KV-cache budget TGI infers from free
+        # memory, and a step-sized value there would starve the cache.
+        max_batched_tokens="--max-batch-prefill-tokens",
+    ),
 )
 
 
 def command(model: str, serving: Serving) -> EngineCommand:
-    port = serving.port or ENGINE.default_port
-    args = ["--model-id", model, "--hostname", "0.0.0.0", "--port", str(port)]
-    if serving.quantization != "none":
-        args += ["--quantize", HF_QUANTIZATION_FLAG[serving.quantization]]
-    if serving.context_length:
-        args += ["--max-total-tokens", str(serving.context_length)]
-    if serving.batching.max_seqs:
-        args += ["--max-concurrent-requests", str(serving.batching.max_seqs)]
-    if serving.batching.max_batched_tokens:
-        # The per-step token budget, like vLLM's --max-num-batched-tokens. Not
-        # --max-batch-total-tokens: that is the whole KV-cache budget TGI infers from
-        # free memory, and a step-sized value there would starve the cache.
-        args += ["--max-batch-prefill-tokens", str(serving.batching.max_batched_tokens)]
+    args = ENGINE.server_args(model, serving)
     if serving.speculative:
         args += ["--speculate", str(serving.speculative.num_tokens)]
     env: dict[str, str] = {}
@@ -52,6 +51,4 @@ def command(model: str, serving: Serving) -> EngineCommand:
         env["PREFIX_CACHING"] = "1" if serving.prefix_caching else "0"
     if serving.chunked_prefill is not None:
         env["PREFILL_CHUNKING"] = "1" if serving.chunked_prefill else "0"
-    return EngineCommand(
-        serving.image or ENGINE.default_image, tuple(args), env, port, ENGINE.health_path
-    )
+    return ENGINE.launch(serving, args, env)

@@ -22,7 +22,7 @@ ENGINE = ServingEngine(
 
 
 def command(model: str, serving: Serving) -> EngineCommand:
-    port = serving.port or ENGINE.default_port
+    port = ENGINE.port(serving)
     args = (
         "tritonserver",
         "--model-repository=/models",
@@ -30,11 +30,4 @@ def command(model: str, serving: Serving) -> EngineCommand:
         f"--load-model={model}",
         "--model-control-mode=explicit",
     )
-    return EngineCommand(
-        serving.image or ENGINE.default_image,
-        args,
-        {},
-        port,
-        ENGINE.health_path,
-        openai_base_path="/v1",
-    )
+    return ENGINE.launch(serving, args)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferplane.serving.base import HF_QUANTIZATION_FLAG, EngineCommand, ServingEngine, Toggle
+from inferplane.serving.base import EngineCommand, ServerFlags, ServingEngine, Toggle
 from inferplane.spec.serving import Serving
 
 __all__ = ["ENGINE", "command"]
@@ -30,20 +30,19 @@ ENGINE = ServingEngine(
         frozenset({True}),
         "vLLM v0.11's V1 engine always chunks prefill for generative models",
     ),
+    flags=ServerFlags(
+        model="--model",
+        host="--host",
+        quantization="--quantization",
+        context_length="--max-model-len",
+        max_seqs="--max-num-seqs",
+        max_batched_tokens="--max-num-batched-tokens",
+    ),
 )
 
 
 def command(model: str, serving: Serving) -> EngineCommand:
-    port = serving.port or ENGINE.default_port
-    args = ["--model", model, "--host", "0.0.0.0", "--port", str(port)]
-    if serving.quantization != "none":
-        args += ["--quantization", HF_QUANTIZATION_FLAG[serving.quantization]]
-    if serving.context_length:
-        args += ["--max-model-len", str(serving.context_length)]
-    if serving.batching.max_seqs:
-        args += ["--max-num-seqs", str(serving.batching.max_seqs)]
-    if serving.batching.max_batched_tokens:
-        args += ["--max-num-batched-tokens", str(serving.batching.max_batched_tokens)]
+    args = ENGINE.server_args(model, serving)
     if serving.prefix_caching is not None:
         args.append(
             "--enable-prefix-caching" if serving.prefix_caching else "--no-enable-prefix-caching"
@@ -57,9 +56,7 @@ def command(model: str, serving: Serving) -> EngineCommand:
             "prompt_lookup_max": 4,
         }
         args += ["--speculative-config", _json(config)]
-    return EngineCommand(
-        serving.image or ENGINE.default_image, tuple(args), {}, port, ENGINE.health_path
-    )
+    return ENGINE.launch(serving, args)
 
 
 def _json(value: dict[str, object]) -> str:

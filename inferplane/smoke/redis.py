@@ -7,9 +7,9 @@ import socket
 import subprocess
 import tempfile
 import time
-from types import TracebackType
 
 from inferplane.errors import InferplaneError
+from inferplane.smoke.server import Running
 
 __all__ = ["LocalRedis", "free_port"]
 
@@ -20,8 +20,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class LocalRedis:
-    """``with LocalRedis() as redis: redis.url`` -- no persistence, gone on exit."""
+class LocalRedis(Running):
+    """``with LocalRedis() as redis: redis.url`` -- no persistence, gone on exit. ``stop``
+    then ``start`` again is an outage and a restart on the same port (an empty store)."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -29,7 +30,7 @@ class LocalRedis:
         self._process: subprocess.Popen[bytes] | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
 
-    def __enter__(self) -> LocalRedis:
+    def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise InferplaneError("redis-server is not installed (apt-get install redis-server)")
@@ -57,18 +58,13 @@ class LocalRedis:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                     sock.sendall(b"PING\r\n")
                     if sock.recv(16).startswith(b"+PONG"):
-                        return self
+                        return
             except OSError:
                 time.sleep(0.05)
-        self.__exit__(None, None, None)
+        self.stop()
         raise InferplaneError(f"redis-server did not answer on port {self.port} within 10 s")
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         if self._process is not None:
             self._process.terminate()
             self._process.wait(10)

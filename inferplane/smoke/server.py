@@ -1,21 +1,24 @@
 """A loopback HTTP(S) server in a thread that hands each request to a plain function
 ``app(Call) -> Reply`` (the shape of httpx's MockTransport, over a real socket): the one
 transport the fakes of the smoke harness and of the tests are served with
-(``openai_upstream.OpenAIUpstream`` is the OpenAI-compatible upstream)."""
+(``openai_upstream.OpenAIUpstream`` is the OpenAI-compatible upstream). A reply may
+carry its body as pieces instead: each is sent as it comes (chunked), for paced streams.
+
+``Running`` is the with-block lifecycle of every fake server (this one, the gRPC OTLP
+collector of the tests): started on entry, stopped on exit."""
 
 from __future__ import annotations
 
 import json
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["App", "Call", "LoopbackServer", "Reply", "json_reply"]
+__all__ = ["App", "Call", "LoopbackServer", "Reply", "Running", "json_reply"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class Reply:
     content_type: str
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    pieces: Iterable[bytes] | None = None
+    """Instead of ``body`` (then empty): the body's pieces, each written and flushed as the
+    iterable yields it (``Transfer-Encoding: chunked``), so a fake can pace a stream."""
 
 
 def json_reply(status: int, body: object) -> Reply:
@@ -60,7 +66,24 @@ def json_reply(status: int, body: object) -> Reply:
 App = Callable[[Call], Reply]
 
 
-class LoopbackServer:
+class Running:
+    """A server that runs for a with-block: ``start`` on entry, ``stop`` on exit."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class LoopbackServer(Running):
     """``with LoopbackServer(app) as server: server.url`` (``http://127.0.0.1:PORT``)."""
 
     def __init__(self, app: App, tls: ssl.SSLContext | None = None) -> None:
@@ -83,11 +106,20 @@ class LoopbackServer:
                     reply = Reply(500, "text/plain", f"fake failed: {exc!r}".encode())
                 self.send_response(reply.status)
                 self.send_header("content-type", reply.content_type)
-                self.send_header("content-length", str(len(reply.body)))
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
+                if reply.pieces is None:
+                    self.send_header("content-length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                    return
+                self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
-                self.wfile.write(reply.body)
+                for piece in reply.pieces:
+                    if piece:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
@@ -97,18 +129,18 @@ class LoopbackServer:
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
             scheme = "https"
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.host = f"127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"{scheme}://{self.host}"
+        # A short poll: stopping waits for it, and test runs stop many servers.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
-    def __enter__(self) -> LoopbackServer:
-        self._thread.start()
-        return self
+    def start(self) -> None:
+        if self._thread.ident is None:  # a server may start before its with-block
+            self._thread.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._thread.join(5)

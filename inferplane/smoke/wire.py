@@ -32,6 +32,7 @@ PROMPT_TOKENS = 11
 COMPLETION_TOKENS = 7
 Operation = Literal["chat", "stream"]
 AZURE_DEFAULT_API_VERSION = "2024-10-21"
+OPENAI_CHAT = "an OpenAI chat request"
 
 
 def operation(target: TargetConfig, call: Call) -> Operation | str:
@@ -46,19 +47,39 @@ def _base(target: TargetConfig) -> str:
     return urlsplit(target.url or "").path.rstrip("/")
 
 
+def _body(call: Call, key: str, request: str) -> dict[str, object] | str:
+    """The call's JSON body when it is ``request`` (an object whose ``key`` is a list),
+    else why not."""
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get(key), list):
+        return f"body is not {request}"
+    return body
+
+
+def _routed(call: Call, routes: dict[str, Operation], key: str, request: str) -> Operation | str:
+    """The operation of the call's path (with its query, if any) among ``routes``, for a
+    body that is ``request``."""
+    body = _body(call, key, request)
+    if isinstance(body, str):
+        return body
+    query = urlsplit(call.target).query
+    where = f"{call.path}?{query}" if query else call.path
+    return routes.get(where) or f"{where} is not {' or '.join(routes)}"
+
+
+def _chat(target: TargetConfig, call: Call, *, model_in_body: bool) -> Operation | str:
+    body = _body(call, "messages", OPENAI_CHAT)
+    if isinstance(body, str):
+        return body
+    if model_in_body and body.get("model") != target.model:
+        return f"model {body.get('model')!r} is not the target's {target.model!r}"
+    return "stream" if body.get("stream") else "chat"
+
+
 def _openai(target: TargetConfig, call: Call) -> Operation | str:
     if call.path != _base(target) + "/chat/completions":
         return f"path {call.path} is not {_base(target)}/chat/completions"
-    return _openai_body(target, call)
-
-
-def _openai_body(target: TargetConfig, call: Call) -> Operation | str:
-    body = call.json()
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-        return "body is not an OpenAI chat request"
-    if body.get("model") != target.model:
-        return f"model {body.get('model')!r} is not the target's {target.model!r}"
-    return "stream" if body.get("stream") else "chat"
+    return _chat(target, call, model_in_body=True)
 
 
 def _azure(target: TargetConfig, call: Call) -> Operation | str:
@@ -68,22 +89,16 @@ def _azure(target: TargetConfig, call: Call) -> Operation | str:
     version = call.query.get("api-version", [""])[0]
     if version != (target.api_version or AZURE_DEFAULT_API_VERSION):
         return f"api-version {version!r} is not {target.api_version or AZURE_DEFAULT_API_VERSION!r}"
-    body = call.json()
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-        return "body is not an OpenAI chat request"
-    return "stream" if body.get("stream") else "chat"
+    return _chat(target, call, model_in_body=False)
 
 
 def _vertex(target: TargetConfig, call: Call) -> Operation | str:
     base = f"{_base(target)}/{target.model}"
-    body = call.json()
-    if not isinstance(body, dict) or not isinstance(body.get("contents"), list):
-        return "body is not a Gemini generateContent request"
-    if call.path == base + ":generateContent":
-        return "chat"
-    if call.path == base + ":streamGenerateContent" and call.query.get("alt") == ["sse"]:
-        return "stream"
-    return f"{call.target} is not {base}:generateContent or :streamGenerateContent?alt=sse"
+    routes: dict[str, Operation] = {
+        f"{base}:generateContent": "chat",
+        f"{base}:streamGenerateContent?alt=sse": "stream",
+    }
+    return _routed(call, routes, "contents", "a Gemini generateContent request")
 
 
 def _anthropic(target: TargetConfig, call: Call) -> Operation | str:
@@ -117,18 +132,11 @@ def _bedrock(target: TargetConfig, call: Call) -> Operation | str:
 
 def _sagemaker(target: TargetConfig, call: Call) -> Operation | str:
     base = f"/endpoints/{target.endpoint_name}"
-    if call.path == base + "/invocations":
-        return _openai_shape(call, "chat")
-    if call.path == base + "/invocations-response-stream":
-        return _openai_shape(call, "stream")
-    return f"path {call.path} is not {base}/invocations(-response-stream)"
-
-
-def _openai_shape(call: Call, op: Operation) -> Operation | str:
-    body = call.json()
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-        return "body is not an OpenAI chat request"
-    return op
+    routes: dict[str, Operation] = {
+        f"{base}/invocations": "chat",
+        f"{base}/invocations-response-stream": "stream",
+    }
+    return _routed(call, routes, "messages", OPENAI_CHAT)
 
 
 _OPERATIONS: dict[str, Callable[[TargetConfig, Call], Operation | str]] = {

@@ -17,6 +17,7 @@ from inferplane.spec.crosscloud import cross_cloud_issues
 from inferplane.spec.fit import fit_issues
 from inferplane.spec.regions import geography, is_region
 from inferplane.spec.router import PLATFORM_CLOUD
+from inferplane.spec.router_secrets import router_secret_issues
 from inferplane.spec.semantic_cache import semantic_cache_issues
 from inferplane.spec.targets import (
     BedrockTarget,
@@ -73,6 +74,7 @@ def cross_check(
         *_site_checks(spec),
         *_data_class_refs(spec),
         *_router_checks(spec, provider_regions or {}),
+        *router_secret_issues(spec),
         *_lambda_router_vpc(spec, provider_regions or {}),
         *_kubernetes_checks(spec),
         *_kubernetes_router_identity(spec),

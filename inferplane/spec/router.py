@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from inferplane.spec.base import ImageRef, Name, SpecModel, Unique
+from inferplane.spec.base import (
+    KEY_VAULT_ID_PATTERN,
+    KEY_VAULT_SECRET_PATTERN,
+    ImageRef,
+    Name,
+    SpecModel,
+    Unique,
+)
 from inferplane.spec.semantic_cache import SemanticCacheSpec
 
 __all__ = [
@@ -17,6 +25,7 @@ __all__ = [
     "RouterPlatform",
     "RouterSpec",
     "SecretLocation",
+    "SecretStore",
 ]
 
 RouterPlatform = Literal["lambda", "cloud_run", "container_app", "kubernetes", "edge"]
@@ -44,12 +53,52 @@ class ApiKey(SpecModel):
     """Spend allowed per calendar month (UTC) at the targets' prices; over it: 429."""
 
 
+SecretStore = Literal["env", "aws_secretsmanager", "gcp_secretmanager", "azure_keyvault", "k8s"]
+GCP_SECRET_NAME = re.compile(r"^projects/([a-z0-9-]{6,30})/secrets/([A-Za-z0-9_-]{1,255})$")
+
+
 class SecretLocation(SpecModel):
     """A secret the router reads at start-up with its own identity (never the value)."""
 
-    store: Literal["env", "aws_secretsmanager", "k8s"]
+    store: SecretStore
     name: str = Field(min_length=1)
+    """``env``: the variable; ``k8s``: the mounted file's path; ``aws_secretsmanager``: the
+    secret's name or ARN; ``gcp_secretmanager``: ``projects/<project>/secrets/<id>`` (the
+    router on Cloud Run reads its latest version); ``azure_keyvault``: the secret's name in
+    ``vault_id`` (the router on Container Apps reads it)."""
     key: str | None = None
+    """A field of a JSON secret to read instead of the whole value."""
+    vault_id: Annotated[str, StringConstraints(pattern=KEY_VAULT_ID_PATTERN)] | None = None
+    """``azure_keyvault`` only: the vault's ARM ID (an RBAC-mode vault: the router's
+    identity is given ``Key Vault Secrets User`` on the one secret)."""
+
+    @model_validator(mode="after")
+    def _named_for_its_store(self) -> SecretLocation:
+        if self.store == "gcp_secretmanager" and not GCP_SECRET_NAME.match(self.name):
+            raise ValueError(
+                f"name {self.name!r} is not allowed for store gcp_secretmanager; use "
+                "projects/<project>/secrets/<id>"
+            )
+        if (self.store == "azure_keyvault") != (self.vault_id is not None):
+            raise ValueError(
+                "vault_id (the Key Vault's ARM ID) is required with store azure_keyvault "
+                f"and allowed with it only (store: {self.store!r})"
+            )
+        if self.store == "azure_keyvault" and not re.match(KEY_VAULT_SECRET_PATTERN, self.name):
+            raise ValueError(
+                f"name {self.name!r} is not allowed for store azure_keyvault; use the "
+                "secret's name in the vault (1-127 letters, digits, '-')"
+            )
+        return self
+
+    def router_ref(self) -> dict[str, str]:
+        """The router's ``SecretRef`` fields (``router.config``; ``key`` only when set): a
+        Key Vault secret is ``<vault>/<secret>`` there."""
+        name = self.name
+        if self.vault_id is not None:
+            name = f"{self.vault_id.rsplit('/', 1)[-1]}/{self.name}"
+        ref = {"store": self.store, "name": name}
+        return ref if self.key is None else {**ref, "key": self.key}
 
 
 class RouterCache(SpecModel):
@@ -110,12 +159,14 @@ class RouterSpec(SpecModel):
     when ``replicas`` > 1 (``managed`` is refused there)."""
     admin_key: SecretLocation | None = None
     """Where the admin API's credential lives (``/admin/*``: keys, budgets, spend at run
-    time); None: the admin API is off."""
+    time); None: the admin API is off. A ``gcp_secretmanager`` (router on Cloud Run) or
+    ``azure_keyvault`` (on Container Apps) secret is granted to the router's identity."""
     memory_mb: int = Field(default=512, ge=128, le=10240)
     otlp_endpoint: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
     """An OpenTelemetry collector's OTLP/gRPC endpoint (``https://collector:4317``): the
     router exports GenAI spans and metrics there (no prompts or answers). None: off, and
-    the SDK is not even loaded (``OTEL_EXPORTER_OTLP_ENDPOINT`` can still switch it on)."""
+    the SDK is not even loaded (``OTEL_EXPORTER_OTLP_ENDPOINT`` can still switch it on).
+    In prod, ``http://`` only to a collector on loopback (IP-SAF-014)."""
 
     def cloud_region(self, provider_regions: Mapping[str, str]) -> str | None:
         """The region of a serverless router: ``region``, else the stack's provider region."""

@@ -7,38 +7,20 @@ admits, or one replica."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from inferplane.policies.replicas import scaled_out, shared_state_rule
 
-from inferplane.policies.model import (
-    Context,
-    Enforcement,
-    Severity,
-    Stack,
-    StackRule,
-    Violation,
-)
-from inferplane.policies.rules.saf_012_router_shared_state import per_replica_state, scaled_out
-
-
-def check(stack: Stack, ctx: Context) -> Iterator[Violation]:
-    return per_replica_state(stack, ctx, scaled_out)
-
-
-RULE = StackRule(
+RULE = shared_state_rule(
     id="IP-SAF-013",
     name="router-replicas-shared-state",
     description=(
         "In prod, a router whose autoscaler may run more than one replica (Kubernetes "
         "HPA maximum above 1) has shared state: `state.backend: redis`."
     ),
-    severity=Severity.HIGH,
-    family="safety",
-    enforcement=Enforcement.MANDATORY,
     remediation=(
         "On EKS, leave `router.state` at `auto` or set `managed` (the stack provisions "
         "ElastiCache Serverless in the cluster's VPC); elsewhere name a Redis the cluster "
         "reaches with `router.redis` (a secret location of its URL), or run one replica "
         "(`router.replicas: 1`)."
     ),
-    check=check,
+    replicas=scaled_out,
 )

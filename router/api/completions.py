@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 from ..backends import ChatBackend, Completion, Usage
 from ..backends.openai_compat import OpenAICompatBackend
 from ..chat import ChatRequest
-from ..errors import RequestError
 from ..pipeline.wire import Endpoint, Request, Response
 from .capable import keep_capable_targets, text_inputs
-from .parse import json_object, kind, require
+from .parse import check_params, json_object, require
 
 if TYPE_CHECKING:
     from ..core import Gateway
@@ -43,6 +42,7 @@ _PARAMS: dict[str, tuple[type, ...]] = {
     "user": (str,),
     "seed": (int,),
 }
+_NULLABLE = frozenset(_PARAMS) - {"model", "prompt"}
 
 
 def endpoints(gateway: Gateway) -> dict[str, Endpoint]:
@@ -74,14 +74,7 @@ def _openai(backend: ChatBackend) -> OpenAICompatBackend | None:
 
 def parse(raw: bytes) -> ChatRequest:
     body = json_object(raw)
-    for name, value in body.items():
-        allowed = _PARAMS.get(name)
-        if allowed is None:
-            raise RequestError(f"unrecognized request argument supplied: {name}", param=name)
-        if value is not None and (
-            not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)
-        ):
-            raise RequestError(f"'{name}' has the wrong type: {kind(value)}", param=name)
+    check_params(body, _PARAMS, _NULLABLE)
     model = require(body, "model", str)
     prompts = text_inputs(body.get("prompt"), "prompt")
     return ChatRequest(

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..backends import Completion
 from ..chat import ChatRequest
-from ..errors import RequestError
 from ..pipeline.wire import Endpoint, Request, Response
 from .capable import keep_capable_targets, text_inputs
 from .embedding_backends import embedder_for
-from .parse import json_object, require
+from .parse import check_params, json_object, require
 
 if TYPE_CHECKING:
     from ..core import Gateway
@@ -50,12 +49,7 @@ _SERVED_BY = "OpenAI-compatible, Azure OpenAI, Bedrock Titan / Cohere embedding 
 
 def parse(raw: bytes) -> ChatRequest:
     body = json_object(raw)
-    for name, value in body.items():
-        allowed = _PARAMS.get(name)
-        if allowed is None:
-            raise RequestError(f"unrecognized request argument supplied: {name}", param=name)
-        if not isinstance(value, allowed) or isinstance(value, bool):
-            raise RequestError(f"'{name}' has the wrong type", param=name)
+    check_params(body, _PARAMS, nullable=())
     model = require(body, "model", str)
     inputs = text_inputs(body.get("input"), "input")
     return ChatRequest(

@@ -3,13 +3,14 @@ JSON type and what is allowed, like ``router.chat``."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 import orjson
 
 from ..errors import RequestError
 
-__all__ = ["json_object", "kind", "require", "text_only"]
+__all__ = ["check_params", "json_object", "kind", "require", "text_only"]
 
 T = TypeVar("T")
 
@@ -49,6 +50,24 @@ def require(body: dict[str, Any], name: str, expected: type[T], where: str = "")
         wanted = JSON_TYPE_NAMES.get(expected, expected.__name__)
         raise RequestError(f"'{path}' must be {wanted}, got {kind(value)}", param=path)
     return value
+
+
+def check_params(
+    body: dict[str, Any], params: Mapping[str, tuple[type, ...]], nullable: Collection[str]
+) -> None:
+    """Every field of ``body`` is one of ``params`` with a value of one of its types
+    (JSON ``null`` only for the ``nullable`` ones): the OpenAI API's own refusal of an
+    unknown argument, and a wrong type named with what is allowed."""
+    for name, value in body.items():
+        allowed = params.get(name)
+        if allowed is None:
+            raise RequestError(f"unrecognized request argument supplied: {name}", param=name)
+        if value is None and name in nullable:
+            continue
+        # bool is an int in Python; JSON true is not a number.
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            names = " or ".join(JSON_TYPE_NAMES[t] for t in allowed)
+            raise RequestError(f"'{name}' must be {names}, got {kind(value)}", param=name)
 
 
 def text_only(value: Any, where: str, text_types: tuple[str, ...]) -> str:

@@ -19,6 +19,7 @@ from ..errors import (
     UpstreamStatusError,
     UpstreamTimeoutError,
 )
+from ..otel_context import OUTGOING
 
 __all__ = ["Sign", "client_timeout", "error_message", "parse_json", "post", "translate_error"]
 
@@ -105,8 +106,12 @@ async def post(
 ) -> AsyncIterator[aiohttp.ClientResponse]:
     """POST; an error status raises ``UpstreamStatusError`` with the upstream's message.
     ``tls`` verifies the target against its own CA (``auth.ca``) instead of the system's;
-    ``sign(url, body, headers)`` adds the target's credentials to the headers first."""
+    ``sign(url, body, headers)`` adds the target's credentials to the headers first
+    (after the attempt's ``traceparent``, so a signature covers it)."""
     verify: ssl.SSLContext | bool = tls if tls is not None else True
+    trace = OUTGOING.get()  # the attempt's traceparent; None when telemetry is off
+    if trace is not None:
+        headers = {**headers, **trace}
     if sign is not None:
         headers = await sign(url, body, headers)
     try:

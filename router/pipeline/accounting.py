@@ -64,6 +64,8 @@ class Accounting:
         """A refused request, counted and logged with its reason."""
         reason = exc.reason or exc.code or exc.type
         self.metrics.request(exc.route, "-", exc.status, exc.data_class, reason)
+        if request.trace is not None:
+            request.trace.refused(exc)
         if self.logging:
             self.access_log.record(
                 {
@@ -93,18 +95,20 @@ class Accounting:
     ) -> None:
         """An answered call (``status`` 200, or 502 for a stream that broke after its
         first byte): request count, tokens, cost, upstream latency, access log line."""
-        c = call.classification
+        c, key, metrics = call.classification, call.key, self.metrics
         route = call.decision.route.name
         reason = "ok" if status < 400 else "stream_interrupted"
-        self.metrics.request(route, target, status, c.data_class, reason)
+        metrics.request(route, target, status, c.data_class, reason)
         self.telemetry.record(call, target, status, usage, cached)
+        now = time.perf_counter()  # one clock read for the latency and the log line
         cost = 0.0
+        prompt, completion = usage.prompt_tokens, usage.completion_tokens
         if not cached:
             cost = self.cost(target, usage)
-            self.metrics.usage(target, usage.prompt_tokens, usage.completion_tokens, cost)
-            if call.key is not None and self.budgets is not None:
-                self.budgets.charge(call.key, cost)
-            self.metrics.upstream_latency(target, time.perf_counter() - call.upstream_started)
+            metrics.usage(target, prompt, completion, cost)
+            if key is not None and self.budgets is not None:
+                self.budgets.charge(key, cost)
+            metrics.upstream_latency(target, now - call.upstream_started)
         if self.logging:
             self.access_log.record(
                 {
@@ -117,13 +121,13 @@ class Accounting:
                     "tier": c.tier,
                     "request_id": call.request_id,
                     "tenant": call.tenant,
-                    "key": call.key.id if call.key else None,
+                    "key": key.id if key else None,
                     "stream": call.chat.stream,
                     "cached": cached,
-                    "prompt_tokens": usage.prompt_tokens,
-                    "completion_tokens": usage.completion_tokens,
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
                     "cost_usd": cost,
-                    "ms": round((time.perf_counter() - call.started) * 1000, 3),
+                    "ms": round((now - call.started) * 1000, 3),
                 }
             )
 

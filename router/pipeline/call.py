@@ -37,6 +37,8 @@ class Call:
     runs from here, not from the request's start)."""
     first_token_at: float = 0.0
     """When a streamed answer's first block arrived (0: not streamed); for telemetry."""
+    trace: Any = None
+    """The request's ``router.otel_trace.ServerTrace`` (None: telemetry off)."""
 
     def headers(self, target: str, content_type: str, cache: str) -> dict[str, str]:
         """The headers of an answer: who answered, by which route, for which data class."""

@@ -132,6 +132,8 @@ class Dispatch:
         """Try the decision's targets in order until ``attempt(target)`` succeeds; a
         refusal carries the route and data class."""
         set_deadline(call.started, call.classification.latency_budget_ms)  # cold targets
+        if call.trace is not None:  # telemetry on: a client span per attempt (otel_trace)
+            attempt = call.trace.traced(call, attempt)
         try:
             return await self._attempts(call, attempt)
         except RouterError as exc:

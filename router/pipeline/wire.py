@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import RouterError
 
@@ -34,6 +35,8 @@ class Request:
     """The client's address, for the per-client rate limit when auth is off."""
     operator: bool = False
     """True when the request came in on the operator listener (``admin.port``)."""
+    trace: Any = None
+    """Its ``router.otel_trace.ServerTrace`` when telemetry is on (set by the Gateway)."""
 
 
 @dataclass(slots=True)

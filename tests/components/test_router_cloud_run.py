@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-from inferplane.components.base import Labels
 from inferplane.components.gcp.cloud_run_service import VpcEgress
-from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
-from tests.support.recording import only, record
-
-LABELS = Labels("prod", "ml-platform", "cc-4711", "eu", "confidential", "router")
-CONFIG = '{"stack": "test"}'
-IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
+from tests.components.routers import cloud_run_router
+from tests.support.recording import only
 
 
 def test_cloud_run_router_egresses_into_the_vpc_and_holds_exactly_the_gcp_grants() -> None:
     network = "projects/acme/global/networks/stack"
     subnet = "projects/acme/regions/europe-west4/subnetworks/stack"
     email = "router@acme.iam.gserviceaccount.com"
-    graph = record(
-        lambda: CloudRunRouter(
-            "router",
-            CloudRunRouterArgs(
-                config_json=CONFIG,
-                labels=LABELS,
-                region="europe-west4",
-                image=IMAGE,
-                service_account=email,
-                vpc_egress=VpcEgress(network, subnet),
-                internet=False,
-                grants=[
-                    ("roles/run.invoker", "projects/acme/locations/europe-west4/services/llama"),
-                    ("roles/aiplatform.user", "projects/acme"),
-                    ("roles/aiplatform.user", "projects/acme"),  # a second Vertex target
-                ],
-                federated_identities=[
-                    {"cloud": "aws", "principal": "arn:aws:iam::123456789012:role/r"}
-                ],
-            ),
-        ),
-        config={"gcp:project": "acme"},
+    graph = cloud_run_router(
+        service_account=email,
+        vpc_egress=VpcEgress(network, subnet),
+        internet=False,
+        grants=[
+            ("roles/run.invoker", "projects/acme/locations/europe-west4/services/llama"),
+            ("roles/aiplatform.user", "projects/acme"),
+            ("roles/aiplatform.user", "projects/acme"),  # a second Vertex target
+        ],
+        federated_identities=[{"cloud": "aws", "principal": "arn:aws:iam::123456789012:role/r"}],
     )
     # The given identity: no service account of its own, never the default compute one.
     assert graph.by_type("gcp:serviceaccount/account:Account") == []
@@ -81,18 +64,7 @@ def test_cloud_run_router_egresses_into_the_vpc_and_holds_exactly_the_gcp_grants
 
 
 def test_cloud_run_router_without_vpc_targets_stays_on_the_internet() -> None:
-    graph = record(
-        lambda: CloudRunRouter(
-            "router",
-            CloudRunRouterArgs(
-                config_json=CONFIG,
-                labels=LABELS,
-                region="europe-west4",
-                image=IMAGE,
-            ),
-        ),
-        config={"gcp:project": "acme"},
-    )
+    graph = cloud_run_router()
     service = only(graph, "gcp:cloudrunv2/service:Service").inputs
     assert "vpcAccess" not in service["template"]
     outputs = only(graph, "inferplane:index:RouterService").outputs

@@ -18,7 +18,6 @@ from inferplane.components.aws.wiring import (
     grant_statements,
     lambda_url_grants,
 )
-from inferplane.components.base import Labels
 from inferplane.components.router import CONFIG_ENV
 from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterArgs
 from inferplane.components.router.cloud_run import CloudRunRouter, CloudRunRouterArgs
@@ -27,12 +26,10 @@ from inferplane.components.router.edge import EdgeRouter, EdgeRouterArgs
 from inferplane.components.router.kubernetes import KubernetesRouter, KubernetesRouterArgs
 from inferplane.components.wiring import Grant
 from inferplane.plan import Graph
+from tests.components.routers import CONFIG, IMAGE, LABELS, cloud_run_args, cloud_run_router
 from tests.support.recording import only, record, refusal
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELS = Labels("prod", "ml-platform", "cc-4711", "eu", "confidential", "router")
-CONFIG = '{"stack": "test"}'
-IMAGE = "europe-west4-docker.pkg.dev/acme/inferplane/router@sha256:" + "a" * 64
 BEDROCK = "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
 SAGEMAKER = "arn:aws:sagemaker:eu-central-1:123456789012:endpoint/mistral"
 FUNCTION = "arn:aws:lambda:eu-central-1:123456789012:function:summarize"
@@ -142,19 +139,7 @@ def test_grant_statements_skip_other_clouds() -> None:
 
 
 def test_cloud_run_router_runs_the_image_with_the_config_env() -> None:
-    graph = record(
-        lambda: CloudRunRouter(
-            "router",
-            CloudRunRouterArgs(
-                config_json=CONFIG,
-                labels=LABELS,
-                region="europe-west4",
-                image=IMAGE,
-                replicas=3,
-            ),
-        ),
-        config={"gcp:project": "acme"},
-    )
+    graph = cloud_run_router(replicas=3)
     service = only(graph, "gcp:cloudrunv2/service:Service")
     container = service.inputs["template"]["containers"][0]
     assert container["image"] == IMAGE
@@ -166,12 +151,7 @@ def test_cloud_run_router_runs_the_image_with_the_config_env() -> None:
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: CloudRunRouter(
-            "router",
-            CloudRunRouterArgs(
-                config_json=CONFIG, labels=LABELS, region="europe-west4", image=IMAGE, replicas=0
-            ),
-        ),
+        lambda: CloudRunRouter("router", cloud_run_args(replicas=0)),
         lambda: KubernetesRouter("router", _kubernetes_args(replicas=0)),
     ],
 )

@@ -21,6 +21,9 @@ TOKENS = (
 LAMBDA = (
     {"service": "lambda", "sku": "x86", "unit": "gb_second", "usd": 0.00001},
     {"service": "lambda", "sku": "x86", "unit": "million_requests", "usd": 0.2},
+    # The prod Lambda router's managed state (router.state auto): ElastiCache Serverless.
+    {"service": "elasticache", "sku": "serverless-valkey", "unit": "gb_hour", "usd": 0.1},
+    {"service": "elasticache", "sku": "serverless-valkey", "unit": "million_ecpus", "usd": 0.002},
 )
 
 
@@ -31,6 +34,24 @@ def _estimate(spec: dict[str, Any], *prices: dict[str, Any]) -> StackEstimate:
 
 def _bedrock(**extra: Any) -> dict[str, Any]:
     return {"kind": "bedrock", "region": "us-east-1", "model": HAIKU, **extra}
+
+
+def _gpu_fleet(instance_type: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "kind": "gpu_fleet",
+        "region": "us-east-1",
+        "model": "Qwen/Qwen2.5-7B-Instruct",
+        "instance_type": instance_type,
+        "serving": {"engine": "vllm"},
+        **extra,
+    }
+
+
+EC2_G5_SPOT = (
+    {"service": "ec2", "sku": "g5.2xlarge", "unit": "instance_hour", "usd": 1.0},
+    {"service": "ec2", "sku": "*", "unit": "spot_discount", "usd": 0.6},
+)
+RESERVED_2 = {"mode": "reserved", "units": 2, "reservation_ids": ["cr-0123456789abcdef0"]}
 
 
 def test_on_demand_tokens_times_forecast(base_spec: dict[str, Any]) -> None:
@@ -127,26 +148,14 @@ def test_instance_hours_scale_to_max_in_peak_hours(base_spec: dict[str, Any]) ->
 
 def test_gpu_fleet_spot_above_on_demand_base(base_spec: dict[str, Any]) -> None:
     base_spec["targets"] = {
-        "main": {
-            "kind": "gpu_fleet",
-            "region": "us-east-1",
-            "model": "Qwen/Qwen2.5-7B-Instruct",
-            "instance_type": "g5.2xlarge",
-            "serving": {"engine": "vllm"},
-            "scaling": {"min": 4, "max": 4},
-            "spot": {"on_demand_base": 1, "spot_percentage": 50},
-            "capacity": {
-                "mode": "reserved",
-                "units": 2,
-                "reservation_ids": ["cr-0123456789abcdef0"],
-            },
-        }
+        "main": _gpu_fleet(
+            "g5.2xlarge",
+            scaling={"min": 4, "max": 4},
+            spot={"on_demand_base": 1, "spot_percentage": 50},
+            capacity=RESERVED_2,
+        )
     }
-    ec2 = (
-        {"service": "ec2", "sku": "g5.2xlarge", "unit": "instance_hour", "usd": 1.0},
-        {"service": "ec2", "sku": "*", "unit": "spot_discount", "usd": 0.6},
-    )
-    estimate = _estimate(base_spec, *LAMBDA, *ec2)
+    estimate = _estimate(base_spec, *LAMBDA, *EC2_G5_SPOT)
     items = {i.item: i.monthly_usd for i in estimate.items if i.target == "main"}
     # 4 instances x 720 h; 1 always on demand, half of the other 3 on spot.
     assert items["g5.2xlarge on-demand instance-hours"] == pytest.approx((720 + 1.5 * 720) * 1.0)
@@ -162,21 +171,13 @@ def test_the_on_demand_fallback_moves_an_assumed_share_of_spot_hours_on_demand(
     base_spec: dict[str, Any],
 ) -> None:
     base_spec["targets"] = {
-        "main": {
-            "kind": "gpu_fleet",
-            "region": "us-east-1",
-            "model": "Qwen/Qwen2.5-7B-Instruct",
-            "instance_type": "g5.2xlarge",
-            "serving": {"engine": "vllm"},
-            "scaling": {"min": 4, "max": 4},
-            "spot": {"on_demand_base": 1, "spot_percentage": 100, "on_demand_fallback": True},
-        }
+        "main": _gpu_fleet(
+            "g5.2xlarge",
+            scaling={"min": 4, "max": 4},
+            spot={"on_demand_base": 1, "spot_percentage": 100, "on_demand_fallback": True},
+        )
     }
-    ec2 = (
-        {"service": "ec2", "sku": "g5.2xlarge", "unit": "instance_hour", "usd": 1.0},
-        {"service": "ec2", "sku": "*", "unit": "spot_discount", "usd": 0.6},
-    )
-    estimate = _estimate(base_spec, *LAMBDA, *ec2)
+    estimate = _estimate(base_spec, *LAMBDA, *EC2_G5_SPOT)
     items = {i.item: i.monthly_usd for i in estimate.items if i.target == "main"}
     # 3 instances above the base on spot; 10% of their hours on demand instead.
     assert items == {
@@ -230,7 +231,7 @@ def test_azure_ptu_hourly(base_spec: dict[str, Any]) -> None:
     (commitment,) = estimate.commitments
     assert commitment.monthly_usd == pytest.approx(50 * 2.0 * 720)
     assert commitment.on_demand_usd == pytest.approx(MONTHLY_REQUESTS * 0.0125)
-    (router,) = [i for i in estimate.items if i.target == "router"]
+    (router,) = [i for i in estimate.items if i.kind == "router"]
     assert router.monthly_usd is None
 
 
@@ -270,19 +271,7 @@ def test_a_reservation_stays_in_the_report_when_its_price_is_unknown(
     base_spec: dict[str, Any],
 ) -> None:
     base_spec["targets"] = {
-        "main": {
-            "kind": "gpu_fleet",
-            "region": "us-east-1",
-            "model": "Qwen/Qwen2.5-7B-Instruct",
-            "instance_type": "g6e.12xlarge",
-            "serving": {"engine": "vllm"},
-            "scaling": {"min": 2, "max": 4},
-            "capacity": {
-                "mode": "reserved",
-                "units": 2,
-                "reservation_ids": ["cr-0123456789abcdef0"],
-            },
-        }
+        "main": _gpu_fleet("g6e.12xlarge", scaling={"min": 2, "max": 4}, capacity=RESERVED_2)
     }
     estimate = _estimate(base_spec, *LAMBDA)  # no EC2 prices at all
     (odcr,) = estimate.commitments

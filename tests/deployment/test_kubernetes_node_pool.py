@@ -21,8 +21,8 @@ from inferplane.plan.graph import Graph
 from inferplane.spec import parse_spec
 from inferplane.spec.targets.selfhosted import KubernetesTarget
 from tests.conftest import stack_spec_data
-from tests.deployment.test_kubernetes_scaling import KUBECONFIG, integral, strict
-from tests.support.recording import record
+from tests.deployment.test_kubernetes_scaling import KUBECONFIG, strict
+from tests.support.recording import integral, record
 
 SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "karpenter" / "nodepool.schema.yaml"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"

@@ -20,7 +20,7 @@ from inferplane.errors import SpecError
 from inferplane.plan.graph import Graph
 from inferplane.spec import StackSpec, parse_spec
 from inferplane.spec.targets.selfhosted import KubernetesTarget
-from tests.support.recording import record
+from tests.support.recording import integral, record
 
 SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "keda" / "scaledobject.schema.yaml"
 KUBECONFIG = {"inferplane:kubeconfig": "apiVersion: v1\nkind: Config\n"}
@@ -101,17 +101,6 @@ def build(raw: dict[str, Any]) -> Graph:
         KUBECONFIG,
         secret_keys=list(KUBECONFIG),
     )
-
-
-def integral(value: Any) -> Any:
-    """Numbers arrive as floats on the wire; the manifest had ints."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [integral(v) for v in value]
-    return value
 
 
 def scaled_object(graph: Graph) -> dict[str, Any]:

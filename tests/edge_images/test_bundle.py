@@ -16,7 +16,7 @@ from inferplane.edge_images.bundle import Bundle, BundleInputs, build_bundle
 from inferplane.errors import BuildError
 from inferplane.packaging import default_cache
 from inferplane.spec import StackSpec, load_stack
-from tests.support.edgesite import signing_key_file
+from tests.support.edgesite import TEST_SIGNED_AT, signing_key_file
 from tests.support.routersource import router_source
 from tests.support.tools import require_root, require_tool
 
@@ -67,9 +67,15 @@ def dev_bundles(source: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     require_tool("debootstrap", "xorriso")
     out = tmp_path_factory.mktemp("bundles")
     # The same site secrets for both (the key hash is in router.json).
-    # Signed, as a release is: Ed25519 is deterministic, so the signature is the same too.
+    # Signed, as a release is: Ed25519 is deterministic, so the signature is the same too
+    # (at a fixed signing time: the default, today, would differ across midnight).
     inputs = _inputs(
-        source, "dev", "austin-lab", secrets=out / "secrets", signing_key=signing_key_file()
+        source,
+        "dev",
+        "austin-lab",
+        secrets=out / "secrets",
+        signing_key=signing_key_file(),
+        signed_at=TEST_SIGNED_AT,
     )
     return build_bundle(inputs, out / "one"), build_bundle(inputs, out / "two")
 

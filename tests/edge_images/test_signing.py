@@ -33,9 +33,11 @@ from inferplane.edge_images.weights import pack_model
 from inferplane.errors import BuildError
 from tests.support.edgesite import (
     TEST_KEY,
+    TEST_SIGNED_AT,
     FakeSite,
     SiteBundle,
     build_site_bundle,
+    relist,
     resign,
     systemd_spec,
 )
@@ -66,12 +68,15 @@ def test_pure_python_ed25519_agrees_with_cryptography() -> None:
 
 def test_signature_is_deterministic_and_names_the_manifest(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"files": {}}\n')
-    sign_bundle(tmp_path, TEST_KEY)
+    sign_bundle(tmp_path, TEST_KEY, TEST_SIGNED_AT)
     first = (tmp_path / SIGNATURE).read_bytes()
-    sign_bundle(tmp_path, TEST_KEY)
+    sign_bundle(tmp_path, TEST_KEY, TEST_SIGNED_AT)
     assert (tmp_path / SIGNATURE).read_bytes() == first
     digest = hashlib.sha256((tmp_path / "manifest.json").read_bytes()).hexdigest()
-    assert f"trusted comment: inferplane edge bundle manifest sha256 {digest}\n" in first.decode()
+    assert (
+        f"trusted comment: timestamp:{TEST_SIGNED_AT}\t"
+        f"inferplane edge bundle manifest sha256 {digest}\n"
+    ) in first.decode()
     key, comment = minisign.verify_file(
         (tmp_path / "manifest.json").read_bytes(), first.decode(), [TEST_KEY.public]
     )
@@ -326,7 +331,7 @@ def test_keys_rotate_through_a_release_signed_by_the_old_key(
     one = tmp_path / "one"
     shutil.copytree(release.path, one)
     (one / "trust" / f"{new.public.name}.pub").write_text(public_key_text(new.public))
-    _relist(one)
+    relist(one)
     resign(one)
     assert _install(site, one).returncode == 0
     assert {p.name for p in trusted.iterdir()} == {
@@ -338,7 +343,7 @@ def test_keys_rotate_through_a_release_signed_by_the_old_key(
     shutil.copytree(one, two)
     (two / "trust" / f"{TEST_KEY.public.name}.pub").unlink()
     (two / "README.md").write_text((two / "README.md").read_text() + "\nrelease two\n")
-    _relist(two)
+    relist(two)
     sign_bundle(two, read_secret_key(new_secret))
     done = _install(site, two)
     assert done.returncode == 0, done.stderr
@@ -347,7 +352,7 @@ def test_keys_rotate_through_a_release_signed_by_the_old_key(
     three = tmp_path / "three"
     shutil.copytree(two, three)
     (three / "README.md").write_text((three / "README.md").read_text() + "\nthree\n")
-    _relist(three)
+    relist(three)
     resign(three)
     done = _install(site, three)
     assert done.returncode == 1
@@ -360,28 +365,11 @@ def test_an_unsigned_release_never_changes_the_trusted_keys(
     _, stranger = _key(tmp_path, "stranger")
     bundle = _copy(release, tmp_path)
     (bundle / "trust" / f"{stranger.public.name}.pub").write_text(public_key_text(stranger.public))
-    _relist(bundle)
+    relist(bundle)
     (bundle / SIGNATURE).unlink(missing_ok=True)
     site = _site(tmp_path, release)
     assert _install(site, bundle, "--allow-unsigned").returncode == 0
     assert site.files("/etc/inferplane/trusted-keys") == {f"{TEST_KEY.public.name}.pub"}
-
-
-def _relist(bundle: Path) -> None:
-    """Rewrite manifest.json's ``files`` after a test edited the bundle (as a build would)."""
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    files = {}
-    for path in sorted(bundle.rglob("*")):
-        relative = path.relative_to(bundle).as_posix()
-        if path.is_file() and relative not in ("manifest.json", SIGNATURE):
-            if relative.startswith("k3s/agent/images/model-") or relative.startswith(
-                "k3s/agent/images/nvidia"
-            ):
-                continue  # fetched images: listed by digest, not in files
-            data = path.read_bytes()
-            files[relative] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    manifest["files"] = files
-    (bundle / "manifest.json").write_text(json.dumps(manifest, sort_keys=True))
 
 
 # --- the CLI ---------------------------------------------------------------------------

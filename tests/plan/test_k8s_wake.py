@@ -21,7 +21,8 @@ from inferplane.plan import Graph, run_program
 from inferplane.router.config import RouterConfig
 from inferplane.router.contract import METRICS_PORT
 from inferplane.spec import SPEC_KEY, StackFile, load_stack
-from tests.deployment.test_kubernetes_scaling import integral, keda_schema
+from tests.deployment.test_kubernetes_scaling import keda_schema
+from tests.support.recording import integral
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -55,12 +55,17 @@ LAST_ERR: list[str] = [""]
 """What the last ``run`` printed on stderr (the error message of a usage error)."""
 
 
+def check(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str]:
+    """``inferplane check --project <the fixture project> ARGS``."""
+    return run(capsys, monkeypatch, "check", "--project", str(PROJECT), *args)
+
+
 def json_report(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, dict[str, Any]]:
-    code, out = run(
-        capsys, monkeypatch, "check", "--project", str(PROJECT), "--format", "json", *args
-    )
+    code, out = check(capsys, monkeypatch, "--format", "json", *args)
     return code, json.loads(out)
 
 
@@ -108,9 +113,7 @@ def test_graph_file_from_plan_json(
 def test_table_is_the_default(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, out = run(
-        capsys, monkeypatch, "check", "--project", str(PROJECT), "--graph", str(BAD_GRAPH)
-    )
+    code, out = check(capsys, monkeypatch, "--graph", str(BAD_GRAPH))
     assert code == 1
     assert "IP-RES-006" in out
     assert "FAILED" in out
@@ -243,12 +246,9 @@ def test_broad_or_long_waivers_fail_the_file(
 ) -> None:
     # Each of these passed on the old pack (globs, no stack, any expiry).
     path = waiver_file(tmp_path, [entry])
-    code, _ = run(
+    code, _ = check(
         capsys,
         monkeypatch,
-        "check",
-        "--project",
-        str(PROJECT),
         "--graph",
         str(BAD_GRAPH),
         "--waivers",
@@ -309,10 +309,9 @@ def test_unpinned_org_file_cannot_downgrade_a_critical_rule(
     # Old main: a file (also one named by INFERPLANE_POLICY_CONFIG) made them advisory.
     path = org_file(tmp_path, {"IP-SAF-001"})
     if how == "flag":
-        code, _ = run(
-            capsys, monkeypatch, "check", "--project", str(PROJECT), "--graph", str(BAD_GRAPH),
-            "--policy-config", str(path),
-        )  # fmt: skip
+        code, _ = check(
+            capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--policy-config", str(path)
+        )
         assert code == 2
         assert "rules.IP-SAF-001.enforcement" in LAST_ERR[0].replace("\n", "")
     else:
@@ -342,10 +341,7 @@ def test_pinned_org_file_may_downgrade_a_critical_rule(
     assert code == 0
     assert rule_ids(report, "advisory") == EXPECTED_BAD
     path.write_text(path.read_text() + "# edited after approval\n")
-    code, _ = run(
-        capsys, monkeypatch, "check", "--project", str(PROJECT), "--graph", str(BAD_GRAPH),
-        "--policy-config", str(path),
-    )  # fmt: skip
+    code, _ = check(capsys, monkeypatch, "--graph", str(BAD_GRAPH), "--policy-config", str(path))
     assert code == 2
 
 
@@ -354,12 +350,9 @@ def test_output_file(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str
 ) -> None:
     out = tmp_path / f"report.{fmt}"
-    code, _ = run(
+    code, _ = check(
         capsys,
         monkeypatch,
-        "check",
-        "--project",
-        str(PROJECT),
         "--graph",
         str(BAD_GRAPH),
         "--format",
@@ -401,7 +394,7 @@ def test_output_file(
 def test_usage_errors_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
-    code, _ = run(capsys, monkeypatch, "check", "--project", str(PROJECT), *args)
+    code, _ = check(capsys, monkeypatch, *args)
     assert code == 2
 
 
@@ -426,12 +419,9 @@ def test_invalid_config_files_exit_2(
     path = tmp_path / name
     path.write_text(text)
     option = "--waivers" if name == "waivers.yaml" else "--policy-config"
-    code, _ = run(
+    code, _ = check(
         capsys,
         monkeypatch,
-        "check",
-        "--project",
-        str(PROJECT),
         "--graph",
         str(BAD_GRAPH),
         option,

@@ -25,6 +25,21 @@ from inferplane.policies.report import FORMATS, render
 from inferplane.policies.waivers import parse_waivers
 from tests.policies.support import context, resource, stack, tags
 
+
+def _entry(**fields: str | None) -> dict[str, str]:
+    """A waiver entry: a valid one for IP-RES-001 on ``far``, with ``fields`` changed (None
+    leaves the field out)."""
+    base = {
+        "stack": "test",
+        "rule": "IP-RES-001",
+        "resource": "far",
+        "reason": "r",
+        "approver": "a",
+        "expires": "2027-01-01",
+    }
+    return {k: v for k, v in {**base, **fields}.items() if v is not None}
+
+
 BAD_BUCKET = resource(
     "aws:s3/bucket:Bucket", "far", {"bucket": "far", "region": "eu-west-1", "tags": tags()}
 )
@@ -89,30 +104,9 @@ def test_waivers_match_expire_and_go_unused() -> None:
     waivers = parse_waivers(
         {
             "waivers": [
-                {
-                    "stack": "test",
-                    "rule": "IP-RES-001",
-                    "resource": "far",
-                    "reason": "moving",
-                    "approver": "a",
-                    "expires": "2027-01-01",
-                },
-                {
-                    "stack": "test",
-                    "rule": "IP-SAF-004",
-                    "resource": "x",
-                    "reason": "r",
-                    "approver": "a",
-                    "expires": "2027-01-01",
-                },
-                {
-                    "stack": "test",
-                    "rule": "IP-SAF-002",
-                    "resource": "y",
-                    "reason": "r",
-                    "approver": "a",
-                    "expires": "2026-01-01",
-                },
+                _entry(reason="moving"),
+                _entry(rule="IP-SAF-004", resource="x"),
+                _entry(rule="IP-SAF-002", resource="y", expires="2026-01-01"),
             ]
         },
         "t",
@@ -129,53 +123,10 @@ def test_waivers_match_expire_and_go_unused() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        {
-            "waivers": [
-                {
-                    "stack": "test",
-                    "rule": "IP-NOPE-001",
-                    "resource": "x",
-                    "reason": "r",
-                    "approver": "a",
-                    "expires": "2027-01-01",
-                }
-            ]
-        },
-        {
-            "waivers": [
-                {
-                    "stack": "test",
-                    "rule": "IP-RES-001",
-                    "resource": "x",
-                    "reason": "r",
-                    "approver": "a",
-                }
-            ]
-        },
-        {
-            "waivers": [
-                {
-                    "stack": "test",
-                    "rule": "IP-RES-001",
-                    "resource": "x",
-                    "reason": "",
-                    "approver": "a",
-                    "expires": "2027-01-01",
-                }
-            ]
-        },
-        {
-            "waivers": [
-                {
-                    "stack": "test",
-                    "rule": "IP-RES-001",
-                    "resource": "x",
-                    "reason": "r",
-                    "approver": "a",
-                    "expires": "soon",
-                }
-            ]
-        },
+        {"waivers": [_entry(rule="IP-NOPE-001", resource="x")]},
+        {"waivers": [_entry(resource="x", expires=None)]},
+        {"waivers": [_entry(resource="x", reason="")]},
+        {"waivers": [_entry(resource="x", expires="soon")]},
     ],
 )
 def test_invalid_waivers_name_the_key(data: dict[str, Any]) -> None:
@@ -186,18 +137,7 @@ def test_invalid_waivers_name_the_key(data: dict[str, Any]) -> None:
 
 def test_sarif_shape() -> None:
     waivers = parse_waivers(
-        {
-            "waivers": [
-                {
-                    "stack": "test",
-                    "rule": "IP-SAF-004",
-                    "resource": "far",
-                    "reason": "r",
-                    "approver": "a",
-                    "expires": "2020-01-01",
-                }
-            ]
-        },
+        {"waivers": [_entry(rule="IP-SAF-004", expires="2020-01-01")]},
         "t",
         today=TODAY,
     )
@@ -218,18 +158,7 @@ def test_sarif_shape() -> None:
 
 def test_sarif_marks_waived_findings_suppressed() -> None:
     waivers = parse_waivers(
-        {
-            "waivers": [
-                {
-                    "stack": "test",
-                    "rule": "IP-RES-001",
-                    "resource": "far",
-                    "reason": "moving",
-                    "approver": "a",
-                    "expires": "2027-01-01",
-                }
-            ]
-        },
+        {"waivers": [_entry(reason="moving")]},
         "t",
         today=TODAY,
     )

@@ -58,24 +58,17 @@ def test_catalogue_is_generated_and_current() -> None:
         assert rule.name in text
 
 
-def test_bad_rule_metadata_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("rule_id", "name", "refused"),
+    [("IP-RES-999", "some-rule", "family"), ("IP-SAF-999", "Some_Rule", "kebab")],
+)
+def test_bad_rule_metadata_is_refused(rule_id: str, name: str, refused: str) -> None:
     from inferplane.policies.model import ResourceRule, Severity
 
-    with pytest.raises(ValueError, match="family"):
+    with pytest.raises(ValueError, match=refused):
         ResourceRule(
-            "IP-RES-999",
-            "some-rule",
-            "x.",
-            Severity.LOW,
-            "safety",
-            Enforcement.ADVISORY,
-            "fix",
-            check=lambda r, c: (),
-        )
-    with pytest.raises(ValueError, match="kebab"):
-        ResourceRule(
-            "IP-SAF-999",
-            "Some_Rule",
+            rule_id,
+            name,
             "x.",
             Severity.LOW,
             "safety",

@@ -31,6 +31,7 @@ PLAN_TESTED = {
     "IP-WIR-001", "IP-WIR-002", "IP-WIR-003", "IP-WIR-004", "IP-WIR-005",
     "IP-SAF-008", "IP-SAF-009",
     "IP-SAF-012", "IP-SAF-013",  # test_router_state_rules.py: router state on real plans
+    "IP-SAF-014",  # test_router_telemetry_rule.py: the router's OTLP endpoint on real plans
     "IP-RES-008",  # test_policy_kinds.py: unlabelled requests on real plans
 }  # fmt: skip
 

@@ -102,6 +102,16 @@ def hub(hub_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> s
 
 
 @pytest.fixture
+def no_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS credentials anywhere botocore looks: environment, files, instance metadata."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
 def capacity() -> FakeCapacity:
     return FakeCapacity(
         models={HAIKU: FoundationModel(HAIKU, ("ON_DEMAND", "PROVISIONED"))},
@@ -124,3 +134,35 @@ def check(module: Any, spec: Any, capacity: FakeCapacity, region: str = "us-east
         if module.applies(subject)
         for result in module.run(ctx, subject)
     ]
+
+
+def outcomes(
+    module: Any, spec: Any, capacity: FakeCapacity, regions: dict[str, str], **apis: Any
+) -> list[tuple[str, str]]:
+    """``(status, reason)`` of ``module``'s check on every subject it applies to, run as
+    the runner runs it (``timed``: an error becomes could-not-check); ``apis`` are the
+    cloud APIs of the context (``azure=``, ``gcp=``)."""
+    from functools import partial
+
+    from inferplane.preflight.context import PreflightContext, subjects
+    from inferplane.preflight.result import timed
+
+    ctx = PreflightContext(spec, AwsClients(), capacity, **apis)
+    return [
+        (r.status, r.reason)
+        for s in subjects(spec, regions)
+        if module.applies(s)
+        for r in timed(module.NAME, s.name, partial(module.run, ctx, s))
+    ]
+
+
+def shipped_statuses(stack_name: str, capacity: FakeCapacity, **apis: Any) -> dict[Any, str]:
+    """``{(check, subject): status}`` of the whole preflight of a shipped stack."""
+    from inferplane.spec import load_stack, provider_regions
+    from tests.conftest import ROOT
+
+    stack = load_stack(ROOT, stack_name)
+    report = run_preflight(
+        stack.spec, stack.name, provider_regions(stack.config), AwsClients(), capacity, **apis
+    )
+    return {(r.check, r.subject): r.status for r in report.results}

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import pytest
 
-from inferplane.preflight import AwsClients, run_preflight
 from inferplane.preflight.azure import ArmAzureApi, LazyArmAzureApi
 from inferplane.preflight.checks import azure_ml_quota, azure_openai_model
-from inferplane.preflight.context import PreflightContext, subjects
-from inferplane.preflight.result import timed
-from inferplane.spec import load_stack, provider_regions
-from tests.conftest import ROOT
-from tests.preflight.conftest import FakeCapacity
+from tests.preflight.conftest import FakeCapacity, outcomes, shipped_statuses
 from tests.support.fake_arm import SUBSCRIPTION, TOKEN, fake_arm
 
 
@@ -32,13 +26,7 @@ def azure_spec(targets: dict[str, Any]) -> Any:
 
 
 def _run(module: Any, spec: Any, api: Any, capacity: FakeCapacity) -> list[tuple[str, str]]:
-    ctx = PreflightContext(spec, AwsClients(), capacity, azure=api)
-    return [
-        (r.status, r.reason)
-        for s in subjects(spec, {"azure": "westeurope"})
-        if module.applies(s)
-        for r in timed(module.NAME, s.name, partial(module.run, ctx, s))
-    ]
+    return outcomes(module, spec, capacity, {"azure": "westeurope"}, azure=api)
 
 
 def _aoai(**extra: Any) -> dict[str, Any]:
@@ -159,17 +147,10 @@ def test_the_shipped_azure_stack_through_the_runner(
     capacity: FakeCapacity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INFERPLANE_AZURE_TOKEN", TOKEN)
-    stack = load_stack(ROOT, "prod-westeurope")
     with fake_arm() as (url, _):
-        report = run_preflight(
-            stack.spec,
-            stack.name,
-            provider_regions(stack.config),
-            AwsClients(),
-            capacity,
-            azure=LazyArmAzureApi(SUBSCRIPTION, url),
+        statuses = shipped_statuses(
+            "prod-westeurope", capacity, azure=LazyArmAzureApi(SUBSCRIPTION, url)
         )
-    statuses = {(r.check, r.subject): r.status for r in report.results}
     assert statuses[("azure-openai-model", "gpt-4o-mini")] == "pass"
     assert statuses[("azure-ml-quota", "mistral-ml")] == "pass"
     # Container Apps and the router have no Azure check yet: named, not passed.

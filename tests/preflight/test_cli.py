@@ -16,14 +16,10 @@ DEV_MODEL = "amazon.nova-lite-v1:0"
 """The dev stack's Bedrock model."""
 
 
+@pytest.mark.usefixtures("no_aws_credentials")
 def test_preflight_without_credentials_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     code, _, err = run_cli(
         ["preflight", "--stack", "dev", "--project", str(ROOT)], monkeypatch, capsys
     )

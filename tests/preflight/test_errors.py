@@ -50,14 +50,8 @@ def test_denied_call_names_the_missing_permission(
     assert instance.reason.startswith("access denied: needs ec2:DescribeInstanceTypes")
 
 
-def test_no_credentials_says_what_to_set(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: object, capacity: FakeCapacity
-) -> None:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+@pytest.mark.usefixtures("no_aws_credentials")
+def test_no_credentials_says_what_to_set(capacity: FakeCapacity) -> None:
     spec = spec_with({"claude": {"kind": "bedrock", "region": "us-east-1", "model": HAIKU}})
     with pytest.raises(CredentialsMissingError, match="set AWS_PROFILE") as info:
         run_preflight(

@@ -4,19 +4,15 @@ Google Cloud that answers and refuses like Cloud Quotas and Compute."""
 from __future__ import annotations
 
 import os
-from functools import partial
 from typing import Any
 
 import pytest
 
-from inferplane.preflight import AwsClients, run_preflight
 from inferplane.preflight.checks import gcp_gpu
-from inferplane.preflight.context import PreflightContext, subjects
 from inferplane.preflight.gcp import GcpApi, LazyRestGcpApi, RestGcpApi
-from inferplane.preflight.result import timed
-from inferplane.spec import load_stack, parse_spec, provider_regions
+from inferplane.spec import load_stack, parse_spec
 from tests.conftest import ROOT, stack_spec_data
-from tests.preflight.conftest import FakeCapacity
+from tests.preflight.conftest import FakeCapacity, outcomes, shipped_statuses
 from tests.preflight.test_local_endpoint import run_cli
 from tests.support.fake_gcp import PROJECT, TOKEN, fake_gcp
 from tests.support.fake_hub import fake_hub
@@ -34,13 +30,7 @@ def gcp_spec(targets: dict[str, Any]) -> Any:
 
 
 def _run(spec: Any, api: GcpApi, capacity: FakeCapacity) -> list[tuple[str, str]]:
-    ctx = PreflightContext(spec, AwsClients(), capacity, gcp=api)
-    return [
-        (r.status, r.reason)
-        for s in subjects(spec, {"gcp": REGION})
-        if gcp_gpu.applies(s)
-        for r in timed(gcp_gpu.NAME, s.name, partial(gcp_gpu.run, ctx, s))
-    ]
+    return outcomes(gcp_gpu, spec, capacity, {"gcp": REGION}, gcp=api)
 
 
 def _vertex(region: str = REGION, **extra: Any) -> dict[str, Any]:
@@ -182,17 +172,10 @@ def test_the_shipped_gcp_stack_through_the_runner(
 ) -> None:
     monkeypatch.setenv("INFERPLANE_GCP_TOKEN", TOKEN)
     monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
-    stack = load_stack(ROOT, "prod-europe-west4")
     with fake_gcp() as (url, _):
-        report = run_preflight(
-            stack.spec,
-            stack.name,
-            provider_regions(stack.config),
-            AwsClients(),
-            capacity,
-            gcp=LazyRestGcpApi(None, url).with_default_project(stack.config["gcp:project"]),
-        )
-    statuses = {(r.check, r.subject): r.status for r in report.results}
+        project = load_stack(ROOT, "prod-europe-west4").config["gcp:project"]
+        api = LazyRestGcpApi(None, url).with_default_project(project)
+        statuses = shipped_statuses("prod-europe-west4", capacity, gcp=api)
     # g2-standard-24 carries 2 L4s: 2 x max 3 = 6 of 8; Cloud Run's max 4 > its quota of 3.
     assert statuses[("gcp-gpu", "gemma-vertex")] == "pass"
     assert statuses[("gcp-gpu", "llama-run")] == "fail"

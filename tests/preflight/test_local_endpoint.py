@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from inferplane.smoke.server import App, LoopbackServer, Reply
 from tests.conftest import ROOT
 from tests.router.fakes import free_port
 
@@ -49,39 +48,19 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
-class _Failing(BaseHTTPRequestHandler):
-    status = 500
-    code = "InternalError"
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length", 0)))
-        body = (
-            f"<Response><Errors><Error><Code>{self.code}</Code><Message>boom</Message>"
-            f"</Error></Errors><RequestID>r</RequestID></Response>"
-        ).encode()
-        self.send_response(self.status)
-        self.send_header("content-type", "text/xml")
-        self.send_header("x-amzn-ErrorType", self.code)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def _failing(status: int, code: str) -> App:
+    """An AWS query API that answers every call with the error ``code``."""
+    body = (
+        f"<Response><Errors><Error><Code>{code}</Code><Message>boom</Message>"
+        f"</Error></Errors><RequestID>r</RequestID></Response>"
+    ).encode()
+    return lambda _call: Reply(status, "text/xml", body, {"x-amzn-ErrorType": code})
 
 
 @pytest.fixture(params=[(500, "InternalError"), (400, "Throttling"), (503, "ServiceUnavailable")])
 def failing_aws(request: pytest.FixtureRequest) -> Iterator[str]:
-    status, code = request.param
-    handler = type("Handler", (_Failing,), {"status": status, "code": code})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer(_failing(*request.param)) as server:
+        yield server.url
 
 
 def test_preflight_against_a_local_moto_server(moto_server: str) -> None:

@@ -4,11 +4,8 @@ provider's Construct path builds the same resources as the Python component does
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import inspect
 import json
-import textwrap
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
@@ -20,6 +17,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from inferplane.plan import run_program
 from inferplane.plan.graph import Graph
 from inferplane.provider import PACKAGE, public_components, views
+from inferplane.provider.docsource import field_docs
 from inferplane.provider.views import _camel, args_type, to_wire
 from inferplane.spec import load_stack
 from tests.conftest import ROOT
@@ -67,25 +65,27 @@ def schema(provider: ComponentProvider) -> dict[str, Any]:
     return dict(json.loads(provider.schema))
 
 
-def _docstrings(cls: type) -> dict[str, str]:
-    """``{field: docstring}`` of the fields ``cls`` and its bases document in their source
-    (the string after the annotated field), the nearest class winning."""
-    found: dict[str, str] = {}
-    for base in reversed(cls.__mro__):
-        if base.__module__.split(".")[0] != "inferplane":
-            continue
-        (node,) = ast.parse(textwrap.dedent(inspect.getsource(base))).body
-        assert isinstance(node, ast.ClassDef)
-        for stmt, after in zip(node.body, node.body[1:], strict=False):
-            if (
-                isinstance(stmt, ast.AnnAssign)
-                and isinstance(stmt.target, ast.Name)
-                and isinstance(after, ast.Expr)
-                and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)
-            ):
-                found[stmt.target.id] = inspect.cleandoc(after.value.value)
-    return found
+class _Base:
+    kept: int
+    """From the base."""
+    replaced: int
+    """The base's word."""
+    bare: int
+
+
+class _Derived(_Base):
+    replaced: int
+    """The nearest word wins."""
+    own: str
+    """Declared here."""
+
+
+def test_field_docs_walks_the_bases_and_the_nearest_declaration_wins() -> None:
+    assert field_docs(_Derived) == {
+        "kept": "From the base.",
+        "replaced": "The nearest word wins.",
+        "own": "Declared here.",
+    }
 
 
 def test_every_public_component_is_hosted() -> None:
@@ -110,14 +110,14 @@ def test_the_schema_has_every_component_and_input_with_its_docs(schema: dict[str
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         }
         assert set(resource.get("requiredInputs", [])) == required, component.__name__
-        docs = _docstrings(args)
+        docs = field_docs(args)
         assert docs, component.__name__
         for field in fields:
             assert inputs[_camel(field.name)].get("description") == docs.get(field.name), (
                 component.__name__,
                 field.name,
             )
-        output_docs = {_camel(k): v for k, v in _docstrings(component).items()}
+        output_docs = {_camel(k): v for k, v in field_docs(component).items()}
         for name, output in resource.get("properties", {}).items():
             assert output.get("description") == output_docs.get(name), (component.__name__, name)
 

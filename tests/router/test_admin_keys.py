@@ -16,13 +16,12 @@ import redis
 from inferplane.router.app import create_app
 from inferplane.router.budgets import period_of, seconds_to_reset
 from inferplane.router.config import RouterConfig
+from inferplane.smoke.redis import LocalRedis
 from tests.router import configs
 from tests.router.configs import chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port
-from tests.router.test_redis_state import RedisServer, redis_server
 from tests.router.test_workers import _ready, _start
 
-__all__ = ["redis_server"]  # the fixture, shared with test_redis_state
 ADMIN_SECRET = "admin-" + "x" * 40
 ADMIN = {"authorization": f"Bearer {ADMIN_SECRET}"}
 ENV = {"ROUTER_ADMIN_KEY": ADMIN_SECRET}
@@ -68,7 +67,7 @@ def _as_bytes(value: bytes | str) -> bytes:
 
 
 def test_key_created_on_one_replica_is_used_and_revoked_on_another(
-    loop: LoopThread, redis_server: RedisServer, tmp_path: Path
+    loop: LoopThread, redis_server: LocalRedis, tmp_path: Path
 ) -> None:
     up = loop.serve(FakeOpenAI("cloud").app)
     state = {"backend": "redis", "url": {"store": "env", "name": "ROUTER_REDIS_URL"}}
@@ -242,7 +241,7 @@ def test_expired_and_invalid_keys(loop: LoopThread, monkeypatch: pytest.MonkeyPa
 
 
 def test_a_run_time_key_fails_closed_while_redis_is_down(
-    loop: LoopThread, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+    loop: LoopThread, redis_server: LocalRedis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ROUTER_ADMIN_KEY", ADMIN_SECRET)
     monkeypatch.setenv("ROUTER_REDIS_URL", redis_server.url)

@@ -8,11 +8,13 @@ import httpx
 
 from inferplane.router.app import create_app
 from tests.router import configs
-from tests.router.configs import auth, chat, target
+from tests.router.configs import PATIENT, auth, chat, target
 from tests.router.fakes import FakeOpenAI, LoopThread
 
 REQUESTS = 200
 CONCURRENCY = 8
+# What is tested is the kill, not the timeouts (FAST cut healthy streams at load 8-10).
+# A killed target refuses connections at once, so the fallback never waits on PATIENT ones.
 
 
 def test_primary_killed_mid_run_loses_no_request(loop: LoopThread) -> None:
@@ -20,8 +22,8 @@ def test_primary_killed_mid_run_loses_no_request(loop: LoopThread) -> None:
     ups = [loop.serve(primary.app), loop.serve(fallback.app)]
     cfg = configs.config(
         {
-            "primary": target(ups[0].url, ("public",)),
-            "fallback": target(ups[1].url, ("public",)),
+            "primary": target(ups[0].url, ("public",), timeouts=PATIENT),
+            "fallback": target(ups[1].url, ("public",), timeouts=PATIENT),
         },
         [{"name": "default", "targets": ["primary", "fallback"]}],
     )

@@ -30,7 +30,7 @@ GENAI_METRICS = {
     "gen_ai.server.time_to_first_token",
     "gen_ai.server.time_per_output_token",
 }
-SPAN_KIND_CLIENT = 3
+SPAN_KIND_SERVER, SPAN_KIND_CLIENT = 2, 3
 
 
 def with_telemetry(upstream_url: str, **telemetry: Any) -> str:
@@ -97,7 +97,7 @@ def test_router_exports_genai_spans_and_metrics(configured_by: str) -> None:
             assert chat(port, stream=True).rstrip().endswith("data: [DONE]")
         finally:
             stop(process)
-        collector.wait_for(lambda: len(collector.spans()) == 2)
+        collector.wait_for(lambda: len(collector.spans()) == 4)  # a server and a client span each
         collector.wait_for(lambda: set(collector.metrics()) >= GENAI_METRICS)
         spans, metrics = collector.spans(), collector.metrics()
         upstream_port = int(upstream.base_url.split(":")[2].split("/")[0])
@@ -114,11 +114,16 @@ def test_router_exports_genai_spans_and_metrics(configured_by: str) -> None:
         "inferplane.target": "local",
         "inferplane.route": "default",
     }
-    assert [attributes(span.attributes) for span in spans] == [expected, expected]
-    assert {(span.name, span.kind) for span in spans} == {("chat fake-model", SPAN_KIND_CLIENT)}
+    clients = [span for span in spans if span.kind == SPAN_KIND_CLIENT]
+    servers = {span.span_id: span for span in spans if span.kind == SPAN_KIND_SERVER}
+    assert [attributes(span.attributes) for span in clients] == [expected, expected]
+    assert {span.name for span in clients} == {"chat fake-model"}
+    assert {span.name for span in servers.values()} == {"POST /v1/chat/completions"}
     # The JSON answer waits for the whole paced answer; both last at least that long.
-    for span in spans:
+    for span in clients:
         assert (span.end_time_unix_nano - span.start_time_unix_nano) / 1e9 >= CHUNKS * INTERVAL_S
+        server = servers[span.parent_span_id]  # each client span is its request's child
+        assert (server.trace_id, server.parent_span_id) == (span.trace_id, b"")
     assert {"service.name": "inferplane-router"}.items() <= collector.resources()[0].items()
 
     assert set(metrics) >= GENAI_METRICS

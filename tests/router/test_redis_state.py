@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import subprocess
 import time
-from collections.abc import Iterator
 
 import httpx
 import orjson
 import pytest
-import redis
 
 from inferplane.router.app import create_app
 from inferplane.router.auth import new_key
@@ -20,64 +16,10 @@ from inferplane.router.cache import CachedAnswer, ExactCache
 from inferplane.router.config import ExactCacheConfig
 from inferplane.router.core import Gateway, Request
 from inferplane.router.state import RedisStore
+from inferplane.smoke.redis import LocalRedis
 from tests.router import configs
 from tests.router.configs import KEY_CONFIDENTIAL
-from tests.router.fakes import FakeOpenAI, LoopThread, free_port
-from tests.support.tools import require_tool
-
-REDIS = shutil.which("redis-server")
-
-
-_NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
-
-
-class RedisServer:
-    """A real redis-server on a loopback port that a test may stop and start again."""
-
-    def __init__(self) -> None:
-        assert REDIS is not None
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(REDIS), "--port", str(self.port), "--bind", "127.0.0.1", *_NO_PERSISTENCE],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port)
-        try:
-            for _ in range(500):  # wait for readiness, not for a time
-                try:
-                    client.ping()
-                    return
-                except redis.ConnectionError:
-                    time.sleep(0.01)
-            raise RuntimeError("redis-server did not start")
-        finally:
-            client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(5)
-            self.process = None
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    require_tool("redis-server")
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def redis_url(redis_server: RedisServer) -> str:
-    return redis_server.url
+from tests.router.fakes import FakeOpenAI, LoopThread
 
 
 def test_redis_store_counts_windows_and_caches(redis_url: str) -> None:
@@ -131,7 +73,7 @@ def test_replicas_share_one_rate_limit_through_redis(
 
 
 def test_redis_going_away_degrades_to_no_cache_and_a_local_limit(
-    redis_server: RedisServer,
+    redis_server: LocalRedis,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     loop: LoopThread,
@@ -186,7 +128,7 @@ def test_redis_going_away_degrades_to_no_cache_and_a_local_limit(
 
 
 def test_redis_down_from_the_start_is_no_500(
-    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+    redis_server: LocalRedis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     redis_server.stop()
     monkeypatch.setenv("ROUTER_REDIS_URL", redis_server.url)

@@ -24,7 +24,7 @@ from inferplane.router.config import TargetConfig
 from inferplane.router.core import Gateway, Request
 from inferplane.router.embedder import hashing_embedder
 from tests.router import configs
-from tests.router.configs import OPERATOR_KEY, auth, target
+from tests.router.configs import OPERATOR_KEY, PATIENT, auth, target
 from tests.router.embedding_fake import (
     HOLIDAYS,
     MEANINGS,
@@ -39,7 +39,6 @@ THRESHOLD = 0.95
 PRICES = {"input_cost_per_1k": 1.0, "output_cost_per_1k": 2.0}
 # Not the suite's FAST timeouts: nothing here tests a slow upstream, and a collector pause
 # in a big test session must not turn into a 503.
-PATIENT = {"connect": 5.0, "first_byte": 10.0, "total": 10.0}
 
 
 def _semantic(**extra: Any) -> dict[str, Any]:

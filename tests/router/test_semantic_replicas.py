@@ -14,13 +14,10 @@ import redis
 from inferplane.router.auth import new_key
 from inferplane.router.semantic.shared import START, LogEntry, RedisLog
 from tests.router import configs
-from tests.router.configs import target
+from tests.router.configs import PATIENT, target
 from tests.router.embedding_fake import PASSWORD, PASSWORD_PARAPHRASE, FakeEmbedder
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port
-from tests.router.test_semantic_cache import PATIENT
-from tests.router.test_workers import _ready, _start, redis_url
-
-__all__ = ["redis_url"]  # the fixture (a real redis-server), shared with test_workers
+from tests.router.test_workers import _ready, _start
 
 
 def _config(upstream: str, embedder: str, keys: list[dict[str, object]]) -> str:

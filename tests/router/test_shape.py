@@ -76,3 +76,52 @@ def test_metrics_methods_render_their_series() -> None:
         "inferplane_log_dropped_total 3",
         "inferplane_state_degraded 1",
     } <= lines
+
+
+def test_metrics_recorded_by_values_render_with_their_label_names() -> None:
+    """Series are recorded by label values alone; render joins each family's names."""
+    metrics = Metrics()
+    metrics.request("default", "mock", 200, "public")
+    metrics.request("default", "-", 429, "public", "rate_limit_exceeded")
+    metrics.request("default", "mock", 200, "public")
+    metrics.attempt("mock", "ok")
+    metrics.usage("mock", 40, 20, 0.5)
+    metrics.usage("mock", 1, 2, 0.25)
+    metrics.upstream_latency("mock", 0.02)
+    series = {
+        line
+        for line in metrics.render().decode().splitlines()
+        if line.startswith(("inferplane_requests", "inferplane_upstream", "inferplane_tokens"))
+        or line.startswith("inferplane_cost")
+    }
+    assert series == {
+        'inferplane_requests_total{route="default",target="mock",status="200",'
+        'data_class="public",reason="ok"} 2',
+        'inferplane_requests_total{route="default",target="-",status="429",'
+        'data_class="public",reason="rate_limit_exceeded"} 1',
+        'inferplane_upstream_attempts_total{target="mock",outcome="ok"} 1',
+        'inferplane_tokens_total{target="mock",kind="prompt"} 41',
+        'inferplane_tokens_total{target="mock",kind="completion"} 22',
+        'inferplane_cost_usd_total{target="mock"} 0.75',
+        *(
+            f'inferplane_upstream_seconds_bucket{{target="mock",le="{le}"}} {n}'
+            for le, n in (
+                ("0.005", 0),
+                ("0.01", 0),
+                ("0.025", 1),
+                ("0.05", 1),
+                ("0.1", 1),
+                ("0.25", 1),
+                ("0.5", 1),
+                ("1.0", 1),
+                ("2.5", 1),
+                ("5.0", 1),
+                ("10.0", 1),
+                ("30.0", 1),
+                ("60.0", 1),
+                ("+Inf", 1),
+            )
+        ),
+        'inferplane_upstream_seconds_sum{target="mock"} 0.02',
+        'inferplane_upstream_seconds_count{target="mock"} 1',
+    }

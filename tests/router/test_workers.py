@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,15 +18,13 @@ from inferplane.router.workers import WORKER_HEADER, check_workers
 from tests.router import configs
 from tests.router.configs import KEY_CONFIDENTIAL, target
 from tests.router.fakes import FakeOpenAI, LoopThread, free_port
-from tests.router.test_redis_state import RedisServer
-from tests.support.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _config(upstream: str, **extra: object) -> RouterConfig:
     return configs.config(
-        {"cloud": target(upstream, ("public", "confidential"))},
+        {"cloud": target(upstream, ("public", "confidential"), timeouts=configs.PATIENT)},
         [{"name": "default", "targets": ["cloud"]}],
         **extra,
     )
@@ -54,17 +51,6 @@ def _ready(url: str, process: subprocess.Popen[bytes]) -> None:
         except httpx.TransportError:
             time.sleep(0.05)
     raise AssertionError("router did not start")
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    require_tool("redis-server")
-    server = RedisServer()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
 
 
 def test_two_workers_answer_on_one_port_and_share_rate_limits(

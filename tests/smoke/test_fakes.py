@@ -19,29 +19,17 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
 
-from inferplane.router.config import TargetConfig
 from inferplane.smoke.credentials import Book
 from inferplane.smoke.issuers import AZURE_EXCHANGE_AUDIENCE, Issuers
 from inferplane.smoke.server import Call, LoopbackServer
 from inferplane.smoke.targets import AwsApis, Recorder, TargetFake, check_auth
 from inferplane.smoke.wire import reply
+from tests.support.targets import target_config
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime.type_defs import MessageTypeDef
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
-
-
-def _target(backend: str = "openai", **fields: Any) -> TargetConfig:
-    base: dict[str, Any] = {
-        "backend": backend,
-        "model": "m",
-        "url": "https://example.test/v1",
-        "region": "us-east-1",
-        "location": "cloud:aws:us-east-1",
-        "allowed_data_classes": ["public"],
-    }
-    return TargetConfig.model_validate({**base, **fields})
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -89,7 +77,7 @@ def _signed(book: Book, service: str, region: str, secret: str | None = None) ->
 
 def test_sigv4_signed_by_a_known_key_passes() -> None:
     book = Book()
-    target = _target("bedrock", auth={"scheme": "sigv4", "service": "bedrock"})
+    target = target_config("bedrock", auth={"scheme": "sigv4", "service": "bedrock"})
     assert (
         check_auth(book, target, _signed(book, "bedrock", "us-east-1"), "http://127.0.0.1:1")
         is None
@@ -108,7 +96,7 @@ def test_sigv4_refuses_a_wrong_signature_service_or_region(
     service: str, region: str, secret: str | None, reason: str
 ) -> None:
     book = Book()
-    target = _target("bedrock", auth={"scheme": "sigv4", "service": "bedrock"})
+    target = target_config("bedrock", auth={"scheme": "sigv4", "service": "bedrock"})
     refused = check_auth(book, target, _signed(book, service, region, secret), "http://127.0.0.1:1")
     assert refused is not None
     assert reason in refused
@@ -116,7 +104,7 @@ def test_sigv4_refuses_a_wrong_signature_service_or_region(
 
 def test_sigv4_refuses_a_tampered_body_and_unknown_keys() -> None:
     book = Book()
-    target = _target("bedrock", auth={"scheme": "sigv4", "service": "bedrock"})
+    target = target_config("bedrock", auth={"scheme": "sigv4", "service": "bedrock"})
     call = _signed(book, "bedrock", "us-east-1")
     tampered = Call(call.method, call.target, call.headers, b'{"a":2}')
     assert "does not match" in str(check_auth(book, target, tampered, "http://127.0.0.1:1"))
@@ -128,7 +116,7 @@ def test_federated_sigv4_needs_a_session_of_the_trusted_role(
 ) -> None:
     book, _, url = issued
     role = "arn:aws:iam::123456789012:role/router"
-    target = _target(
+    target = target_config(
         "bedrock",
         auth={"scheme": "sigv4", "service": "bedrock", "federation": "google", "role_arn": role},
     )
@@ -191,7 +179,7 @@ def test_entra_token_for_the_scope_passes_and_another_audience_is_refused(
 ) -> None:
     book, issuers, url = issued
     scope = "https://cognitiveservices.azure.com/.default"
-    target = _target("azure_openai", auth={"scheme": "azure_entra", "scope": scope})
+    target = target_config("azure_openai", auth={"scheme": "azure_entra", "scope": scope})
     status, body = _managed_identity(url, issuers, "https://cognitiveservices.azure.com")
     assert status == 200
     good = json.loads(body)["access_token"]
@@ -224,7 +212,7 @@ def test_entra_exchange_needs_a_google_assertion_for_the_exchange_audience(
     assert _post(f"{url}/tenant/oauth2/v2.0/token", {**form, "client_assertion": wrong})[0] == 401
     status, body = _post(f"{url}/tenant/oauth2/v2.0/token", {**form, "client_assertion": right})
     assert status == 200
-    target = _target(
+    target = target_config(
         "azure_openai",
         auth={
             "scheme": "azure_entra",
@@ -255,8 +243,8 @@ def test_google_tokens_are_checked_by_kind_and_audience(issued: tuple[Book, Issu
     run_url = "https://llama-run-abc-ew.a.run.app"
     id_token = _get(f"{sa}/identity?audience={run_url}", flavor)[1].decode()
     other = _get(f"{sa}/identity?audience=https://other.run.app", flavor)[1].decode()
-    vertex = _target("vertex", auth={"scheme": "google_access_token"})
-    run = _target("openai", auth={"scheme": "google_id_token", "audience": run_url})
+    vertex = target_config("vertex", auth={"scheme": "google_access_token"})
+    run = target_config("openai", auth={"scheme": "google_id_token", "audience": run_url})
     assert check_auth(book, vertex, _bearer(access), url) is None
     assert "a google_id token where a google_access" in str(
         check_auth(book, vertex, _bearer(id_token), url)
@@ -274,7 +262,7 @@ def test_google_tokens_are_checked_by_kind_and_audience(issued: tuple[Book, Issu
 def test_api_key_in_its_header(header: str, sent: str) -> None:
     book = Book()
     book.api_keys["env:SITE_KEY"] = "k-123"
-    target = _target(
+    target = target_config(
         auth={"scheme": "api_key", "secret": {"store": "env", "name": "SITE_KEY"}, "header": header}
     )
     right = Call("POST", "/", {header: sent.format(key="k-123")}, b"")
@@ -288,7 +276,7 @@ def test_api_key_in_its_header(header: str, sent: str) -> None:
 
 def test_bedrock_fake_speaks_converse_and_its_event_stream_to_boto3() -> None:
     book, recorder = Book(), Recorder()
-    target = _target(
+    target = target_config(
         "bedrock", model=MODEL, url=None, auth={"scheme": "sigv4", "service": "bedrock"}
     )
     fake = AwsApis(book, {"claude": target}, recorder)
@@ -335,7 +323,7 @@ def test_bedrock_fake_speaks_converse_and_its_event_stream_to_boto3() -> None:
 
 
 def test_sagemaker_stream_is_a_valid_event_stream() -> None:
-    target = _target("sagemaker", url=None, endpoint_name="ep")
+    target = target_config("sagemaker", url=None, endpoint_name="ep")
     body = reply(target, "stream", "hi").body
     buffer = EventStreamBuffer()
     buffer.add_data(body)
@@ -347,7 +335,7 @@ def test_sagemaker_stream_is_a_valid_event_stream() -> None:
 def test_a_fake_refuses_the_wrong_path_and_records_it() -> None:
     recorder = Recorder()
     fake = TargetFake(
-        Book(), {"t": _target("azure_openai", url="https://x.openai.azure.com")}, recorder
+        Book(), {"t": target_config("azure_openai", url="https://x.openai.azure.com")}, recorder
     )
     body = json.dumps({"messages": [], "model": "m"}).encode()
     answered = fake(
@@ -366,7 +354,7 @@ def test_loopback_server_relays_the_raw_request() -> None:
 
     def app(call: Call) -> Any:
         seen.append(call)
-        return reply(_target(), "chat", "x")
+        return reply(target_config(), "chat", "x")
 
     with LoopbackServer(app) as server:
         request = urllib.request.Request(f"{server.url}/v1/a%3Ab?q=1", data=b"{}", method="POST")

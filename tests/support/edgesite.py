@@ -18,6 +18,7 @@ a log, ``umoci unpack`` creates the rootfs, ``skopeo copy`` copies the prepared 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ from typing import Any
 from unittest.mock import patch
 
 from inferplane.components.edge.bundle import Bundle, read_bundle
+from inferplane.components.edge.layout import SIGNATURE
 from inferplane.edge_images import bundle as builder
 from inferplane.edge_images import linux_bundle as linux_builder
 from inferplane.edge_images.bundle import BundleInputs, build_bundle
@@ -43,12 +45,14 @@ from inferplane.spec import StackSpec, load_stack
 
 __all__ = [
     "TEST_KEY",
+    "TEST_SIGNED_AT",
     "FakeSite",
     "SiteBundle",
     "build_site_bundle",
     "dev_spec",
     "fetch_images",
     "pinned_image",
+    "relist",
     "resign",
     "signing_key_file",
     "systemd_spec",
@@ -58,6 +62,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 TEST_KEY = SecretKey(b"inferpl\x01", hashlib.sha256(b"inferplane test-only signing key").digest())
 """TEST ONLY: a fixed signing key, so bundles built in two places stay byte-identical."""
+TEST_SIGNED_AT = 1_780_000_000
+"""TEST ONLY: the fixed signing time (2026-05-28) of every bundle built or re-signed here."""
 _KEY_DIR = Path(tempfile.mkdtemp(prefix="inferplane-test-key-"))
 
 
@@ -69,9 +75,26 @@ def signing_key_file() -> Path:
     return secret
 
 
+def relist(bundle: Path) -> None:
+    """Rewrite manifest.json's ``files`` after a test edited the bundle (as a build would)."""
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    files = {}
+    for path in sorted(bundle.rglob("*")):
+        relative = path.relative_to(bundle).as_posix()
+        if path.is_file() and relative not in ("manifest.json", SIGNATURE):
+            if relative.startswith("k3s/agent/images/model-") or relative.startswith(
+                "k3s/agent/images/nvidia"
+            ):
+                continue  # fetched images: listed by digest, not in files
+            data = path.read_bytes()
+            files[relative] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    manifest["files"] = files
+    (bundle / "manifest.json").write_text(json.dumps(manifest, sort_keys=True))
+
+
 def resign(bundle: Path) -> None:
     """Sign ``bundle`` again with the test key (after pack-model rewrote its manifest)."""
-    sign_bundle(bundle, TEST_KEY)
+    sign_bundle(bundle, TEST_KEY, TEST_SIGNED_AT)
 
 
 SHIMS = ("k3s", "podman", "systemctl", "launchctl", "umoci", "skopeo", "curl")
@@ -158,7 +181,8 @@ def build_site_bundle(
     inputs = BundleInputs(
         spec=spec, stack=stack, site=site, source_root=source_root, cache=default_cache(ROOT),
         images=pins, weights=dict(weights or {}), secrets=secrets,
-        signing_key=signing_key_file() if signed else None, **dict(more or {}),
+        signing_key=signing_key_file() if signed else None, signed_at=TEST_SIGNED_AT,
+        **dict(more or {}),
     )  # fmt: skip
     with _small_router(not real_router_image):
         built = build_bundle(inputs, out)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import importlib
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
-from types import TracebackType
 from typing import Any
 
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb2
@@ -22,6 +22,8 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2_grpc as
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as trace_grpc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+from inferplane.smoke.server import Running
 
 __all__ = ["OtlpCollector", "attributes"]
 
@@ -38,35 +40,43 @@ def attributes(pairs: Any) -> dict[str, Any]:
     return {pair.key: _value(pair.value) for pair in pairs if isinstance(pair, KeyValue)}
 
 
-class OtlpCollector:
+def _keeper(
+    servicer: type, kept: list[Any], response: Callable[[], Any], lock: threading.Lock
+) -> Any:
+    """A ``servicer`` (traces or metrics) whose ``Export`` keeps each request in ``kept``
+    and answers an empty ``response``."""
+
+    def export(_self: object, request: Any, _context: object) -> Any:
+        with lock:
+            kept.append(request)
+        return response()
+
+    return type(f"Kept{servicer.__name__}", (servicer,), {"Export": export})()
+
+
+class OtlpCollector(Running):
     def __init__(self) -> None:
         self.trace_requests: list[trace_pb2.ExportTraceServiceRequest] = []
         self.metric_requests: list[metrics_pb2.ExportMetricsServiceRequest] = []
         self._lock = threading.Lock()
-        owner = self
-
-        class Traces(trace_grpc.TraceServiceServicer):
-            def Export(
-                self, request: trace_pb2.ExportTraceServiceRequest, context: object
-            ) -> trace_pb2.ExportTraceServiceResponse:
-                with owner._lock:
-                    owner.trace_requests.append(request)
-                return trace_pb2.ExportTraceServiceResponse()
-
-        class Metrics(metrics_grpc.MetricsServiceServicer):
-            def Export(
-                self, request: metrics_pb2.ExportMetricsServiceRequest, context: object
-            ) -> metrics_pb2.ExportMetricsServiceResponse:
-                with owner._lock:
-                    owner.metric_requests.append(request)
-                return metrics_pb2.ExportMetricsServiceResponse()
-
+        traces = _keeper(
+            trace_grpc.TraceServiceServicer,
+            self.trace_requests,
+            trace_pb2.ExportTraceServiceResponse,
+            self._lock,
+        )
+        metrics = _keeper(
+            metrics_grpc.MetricsServiceServicer,
+            self.metric_requests,
+            metrics_pb2.ExportMetricsServiceResponse,
+            self._lock,
+        )
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         # The generated registration functions are untyped.
         add_traces: Any = trace_grpc.add_TraceServiceServicer_to_server
         add_metrics: Any = metrics_grpc.add_MetricsServiceServicer_to_server
-        add_traces(Traces(), self._server)
-        add_metrics(Metrics(), self._server)
+        add_traces(traces, self._server)
+        add_metrics(metrics, self._server)
         self.port: int = self._server.add_insecure_port("127.0.0.1:0")
 
     @property
@@ -108,14 +118,8 @@ class OtlpCollector:
                 raise AssertionError(f"the collector did not receive it in {timeout_s}s")
             time.sleep(0.05)
 
-    def __enter__(self) -> OtlpCollector:
+    def start(self) -> None:
         self._server.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
         self._server.stop(grace=None)

@@ -16,7 +16,7 @@ from typing import Any
 from inferplane.plan import runner
 from inferplane.plan.graph import Graph, Resource
 
-__all__ = ["component_outputs", "one", "only", "record", "refusal"]
+__all__ = ["component_outputs", "integral", "one", "only", "record", "refusal"]
 
 
 def record(
@@ -61,3 +61,15 @@ def refusal(program: Callable[[], object]) -> tuple[ValueError, Graph]:
     graph = record(guarded)
     assert raised, "expected a ValueError, none was raised"
     return raised[0], graph
+
+
+def integral(value: Any) -> Any:
+    """``value`` with whole floats as ints: numbers arrive as floats on the wire, and a
+    manifest had ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral(v) for v in value]
+    return value

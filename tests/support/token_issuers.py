@@ -26,16 +26,16 @@ import json
 import re
 import secrets
 import ssl
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from inferplane.smoke.server import Call, LoopbackServer
+from inferplane.smoke.server import Reply as ServerReply
 
 __all__ = [
     "ANSWER",
@@ -163,62 +163,33 @@ def _json(status: int, body: Any) -> Reply:
     return status, {"content-type": "application/json"}, json.dumps(body).encode()
 
 
-class _Server:
-    """A stdlib HTTP server on 127.0.0.1 in a daemon thread; ``handle`` answers a call.
-    With ``tls`` it serves HTTPS (an edge site behind its own CA)."""
+class _Server(LoopbackServer):
+    """A ``LoopbackServer`` started at once; ``handle`` answers a call. With ``tls`` it
+    serves HTTPS (an edge site behind its own CA)."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        self.scheme = "https" if tls is not None else "http"
-        owner = self
         self.calls: list[HttpCall] = []
         self.fail = False
         """While true, every call answers 503 (the issuer is down)."""
+        super().__init__(self._answer, tls)
+        self.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
-                path, _, raw_query = self.path.partition("?")
-                query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
-                host = self.headers.get("host", "")
-                call = HttpCall(
-                    self.command, path, query, self.headers, body, f"http://{host}{self.path}"
-                )
-                owner.calls.append(call)
-                if owner.fail:
-                    status, headers, payload = _json(503, {"error": "issuer unavailable"})
-                else:
-                    status, headers, payload = owner.handle(call)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = _serve
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self.server.server_address[1]}"
-
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://{self.host}"
+    def _answer(self, received: Call) -> ServerReply:
+        path, _, raw_query = received.target.partition("?")
+        query = dict(urllib.parse.parse_qsl(raw_query, keep_blank_values=True))
+        headers: Message[str, str] = Message()
+        for name, value in received.headers.items():
+            headers[name] = value
+        url = f"http://{received.headers.get('host', '')}{received.target}"
+        call = HttpCall(received.method, path, query, headers, received.body, url)
+        self.calls.append(call)
+        if self.fail:
+            status, fields, payload = _json(503, {"error": "issuer unavailable"})
+        else:
+            status, fields, payload = self.handle(call)
+        others = dict(fields)  # the handlers name it in lower case
+        content_type = others.pop("content-type", "application/octet-stream")
+        return ServerReply(status, content_type, payload, others)
 
     def count(self, path_part: str) -> int:
         return sum(1 for call in self.calls if path_part in call.path)
@@ -227,17 +198,7 @@ class _Server:
         raise NotImplementedError
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+        self.stop()
 
 
 class GceMetadata(_Server):

@@ -4,12 +4,11 @@ a test tells it to, and records what it received."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from inferplane.smoke.server import Call, LoopbackServer, Reply
 
 
 @dataclass
@@ -26,46 +25,17 @@ class FakeRouter:
         message = {"role": "assistant", "content": self.answer}
         return json.dumps({"object": "chat.completion", "choices": [{"message": message}]}).encode()
 
+    def __call__(self, call: Call) -> Reply:
+        self.received.append((call.method, call.target, call.headers, call.body))
+        if (call.method, call.target) == ("GET", "/healthz"):
+            return Reply(self.health_status, "application/json", b'{"status":"ok"}')
+        if (call.method, call.target) == ("POST", "/v1/chat/completions"):
+            return Reply(self.chat_status, "application/json", self.chat_body())
+        return Reply(404, "application/json", b"{}")
+
 
 @contextmanager
 def serve(router: FakeRouter) -> Iterator[FakeRouter]:
-    class Handler(BaseHTTPRequestHandler):
-        def _reply(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _record(self, body: bytes = b"") -> None:
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            router.received.append((self.command, self.path, headers, body))
-
-        def do_GET(self) -> None:
-            self._record()
-            if self.path == "/healthz":
-                self._reply(router.health_status, b'{"status":"ok"}')
-            else:
-                self._reply(404, b"{}")
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
-            self._record(body)
-            if self.path == "/v1/chat/completions":
-                self._reply(router.chat_status, router.chat_body())
-            else:
-                self._reply(404, b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    router.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with LoopbackServer(router) as server:
+        router.url = server.url
         yield router
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

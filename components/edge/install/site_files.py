@@ -4,7 +4,6 @@ rename it (``_WRITER``): a reader never sees half a key."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 
 from inferplane.components.edge.install.site_layout import Runtime, SiteLayout, q
@@ -72,9 +71,10 @@ def tls_script(
 
 
 def _key_line(name: str, text: str) -> str:
-    """The ``write`` of one trusted key: only the key line travels (a comment is free text
-    and stays on the operator side)."""
-    from inferplane.components.edge.minisign import SignatureError, parse_public_key
+    """The ``write`` of one trusted key: the key line and a comment made here (the
+    operator's comment is free text and stays on their side), which carries the key's
+    expiry: a key the seed or EdgeSite wrote expires on the site as in the bundle."""
+    from inferplane.components.edge.minisign import SignatureError, key_text, parse_public_key
 
     try:
         key = parse_public_key(text, name)
@@ -82,8 +82,8 @@ def _key_line(name: str, text: str) -> str:
         raise ValueError(f"trusted key {name}: {exc}") from exc
     if name != f"{key.name}.pub":
         raise ValueError(f"trusted key {name!r} is not named after its key id ({key.name}.pub)")
-    line = base64.b64encode(b"Ed" + key.key_id + key.key).decode()
-    return f"printf '%s\\n' {q(line)} | write {q(name)}\n"
+    lines = " ".join(q(line) for line in key_text(key).splitlines())
+    return f"printf '%s\\n' {lines} | write {q(name)}\n"
 
 
 def trust_script(keys: Mapping[str, str], layout: SiteLayout | None = None) -> str:

@@ -31,6 +31,9 @@ SIGNATURE = "manifest.json.minisig"
 TRUST_DIR = "trust"
 """Public keys (``<KEYID>.pub``) the site trusts once this release is live: how a site
 moves to a new signing key (a release signed by a trusted key names the next one)."""
+TRUST_REVOKED = "trust/revoked-keys"
+"""The release's revocation list (``KEYID reason`` lines; ``components.edge.minisign``):
+signed with the manifest, added to the site's ``SITE_REVOKED_KEYS``, never removed."""
 
 # On the site (absolute paths; installers prefix them with the install root).
 SITE_TLS_DIR = "/etc/inferplane/tls"
@@ -46,6 +49,9 @@ SITE_TRUSTED_KEYS = "/etc/inferplane/trusted-keys"
 """The minisign public keys (``*.pub``) whose signatures the site's installer accepts:
 written by the seed or the first ``install.sh ... --trust KEY.pub``, then replaced by
 each signed release's ``trust/`` set."""
+SITE_REVOKED_KEYS = "/etc/inferplane/revoked-keys"
+"""The site's revocation list: every verified release's ``trust/revoked-keys`` added to
+it, nothing ever removed; a signature by a key in it is refused."""
 SITE_API_KEY = "site-key.json"
 """File in the site's secrets directory holding the key the stack's router presents."""
 SECRETS_CA = "ca.pem"

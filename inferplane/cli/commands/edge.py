@@ -91,6 +91,13 @@ def build(
             help="Public key the site trusts once this release is live (key rotation).",
         ),
     ] = None,
+    revoked: Annotated[
+        Path | None,
+        typer.Option(
+            "--revoked",
+            help="Revocation list (edge revoke): sites refuse these keys from then on.",
+        ),
+    ] = None,
     k3s_dir: Annotated[
         Path | None,
         typer.Option(
@@ -125,6 +132,7 @@ def build(
         weights=_weights(weights or []),
         signing_key=signing_key,
         trust_keys=tuple(trust_key or ()),
+        revoked=revoked,
         k3s_dir=k3s_dir,
         k3s_version=k3s_version or DEFAULT_K3S,
     )
@@ -200,14 +208,21 @@ def keygen_command(
     public: Annotated[
         Path | None, typer.Option("--public", help="The public key; default SECRET with .pub.")
     ] = None,
+    days: Annotated[
+        int,
+        typer.Option("--days", help="Whole UTC days the key may sign for (then rotate)."),
+    ] = 730,
 ) -> None:
     """Make a minisign-compatible Ed25519 key pair for signing bundles."""
+    from inferplane.components.edge.minisign import day_text
     from inferplane.edge_images.signing import keygen
 
     public = public or secret.with_suffix(".pub")
-    key = keygen(secret, public)
+    key = keygen(secret, public, days)
+    expires = day_text(key.expires) if key.expires is not None else "never"
     console.print(
-        f"[green]key {key.public.name}[/]: secret {secret}, public {public}. Sites trust the "
+        f"[green]key {key.public.name}[/] (expires {expires}): secret {secret}, public "
+        f"{public}. Sites trust the "
         "public key through their seed (edge build --signing-key) or "
         "`install.sh ... --trust KEY.pub`; operators check with minisign -V -p KEY.pub."
     )
@@ -227,6 +242,26 @@ def sign_command(
             f"no manifest.json in {bundle}; build one with `inferplane edge build`"
         )
     _sign_or_warn(bundle, signing_key)
+
+
+@edge_app.command("revoke")
+def revoke_command(
+    *,
+    revoked: Annotated[
+        Path, typer.Option("--revoked", help="The revocation list to add to (made if absent).")
+    ],
+    key: Annotated[str, typer.Option("--key", help="Key id to revoke (16 hex, as printed).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown when sites refuse).")],
+) -> None:
+    """Revoke a signing key: sites refuse its signatures once a release built with
+    `edge build --revoked LIST` (signed by a key they trust) reaches them; never undone."""
+    from inferplane.edge_images.signing import revoke
+
+    listed = revoke(revoked, key, reason)
+    console.print(
+        f"[green]{revoked}[/] revokes {len(listed)} key(s): {', '.join(sorted(listed))}. "
+        "Build the next release with --revoked to carry it to the sites."
+    )
 
 
 def register(app: typer.Typer) -> None:

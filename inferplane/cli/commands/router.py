@@ -23,15 +23,25 @@ StackOpt = Annotated[str | None, typer.Option("--stack", "-s", help="Stack name.
 ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project directory.")]
 
 
-def _stack_config_json(stack: str, project: Path | None) -> str:
+def _stack_config_json(stack: str, project: Path | None, *, deployed: bool = False) -> str:
+    """The stack's RouterConfig from an offline plan of its program: as the deployment
+    gives it to the router (``deployed``: the managed Redis's ``state`` included, as the
+    secret reference the router will read), else as a local run uses it (the spec's own
+    ``state``: a provisioned Redis lives in the cloud network, out of a laptop's reach)."""
     from inferplane.plan import run_program
-    from inferplane.routerconfig import endpoints_from_graph, stack_router_config
+    from inferplane.routerconfig import (
+        deployed_config_json,
+        endpoints_from_graph,
+        stack_router_config,
+    )
     from inferplane.spec import provider_regions
 
     root, (stack_file,) = selected_stacks(stack, False, project)
     spec = stack_file.spec
     with err.status(f"planning {stack} offline for its targets' endpoints …"):
         graph = run_program(root, stack_file)
+    if deployed:
+        return deployed_config_json(graph)
     endpoints = endpoints_from_graph(graph, spec)
     regions = provider_regions(stack_file.config)
     return stack_router_config(spec, stack, endpoints, regions).to_json()
@@ -39,12 +49,18 @@ def _stack_config_json(stack: str, project: Path | None) -> str:
 
 @router_app.command("config")
 def config(stack: StackOpt = None, project: ProjectOpt = None) -> None:
-    """Print the stack's RouterConfig (JSON), rendered from its spec and an offline plan."""
+    """Print the RouterConfig (JSON) the stack deploys its router with, from an offline plan
+    (cloud-computed values such as ARNs and URLs are the plan's placeholders)."""
     if stack is None:
         raise InferplaneError("--stack NAME is required")
-    text = _stack_config_json(stack, project)
+    text = _stack_config_json(stack, project, deployed=True)
     console.print_json(text) if console.is_terminal else print(
         json.dumps(json.loads(text), indent=2, sort_keys=True)
+    )
+    err.print(
+        "as deployed; values only the cloud knows (ARNs, URLs, account and project numbers) "
+        "are the offline plan's placeholders",
+        markup=False,
     )
 
 

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, model_validator
 from inferplane.catalog.azure import (
     OPENAI_DATA_ZONES,
     OPENAI_SKUS,
+    OpenAISku,
     container_app_gpu_refusal,
     container_app_size_refusal,
 )
@@ -42,14 +43,7 @@ class AzureOpenAITarget(AzureTarget):
 
     kind: Literal["azure_openai"]
     model_version: str | None = None
-    sku: Literal[
-        "Standard",
-        "DataZoneStandard",
-        "GlobalStandard",
-        "ProvisionedManaged",
-        "DataZoneProvisionedManaged",
-        "GlobalProvisionedManaged",
-    ] = "Standard"
+    sku: OpenAISku = "Standard"
     tpm_thousands: int = Field(default=10, ge=1, le=100_000)
     """Rate limit of a Standard deployment, in thousands of tokens per minute."""
     network_access: NetworkAccess = "private"

@@ -24,7 +24,7 @@ from inferplane.components.kubernetes.workload import KubernetesWorkload, Kubern
 from inferplane.plan.graph import Graph, Resource
 from inferplane.serving import render
 from inferplane.spec.serving import Serving
-from tests.support.recording import one, record
+from tests.support.recording import integral, one, record
 
 DIGEST = "sha256:" + "cd" * 32
 K8S_TYPES = {
@@ -55,17 +55,6 @@ def args(**changes: Any) -> ModelServerArgs:
         "kubeconfig": pulumi.Output.secret("apiVersion: v1\nkind: Config\n"),
     }
     return ModelServerArgs(**{**base, **changes})
-
-
-def integral(value: Any) -> Any:
-    """Numbers arrive as floats on the wire; a manifest has ints."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [integral(v) for v in value]
-    return value
 
 
 def manifest_of(resource: Resource) -> dict[str, Any]:
