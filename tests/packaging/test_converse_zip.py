@@ -46,7 +46,7 @@ BODIES: list[dict[str, Any]] = [
             {"role": "user", "content": "hi"},
             {"role": "user", "content": [{"type": "text", "text": "there"}]},
             {"role": "assistant", "content": None},
-            {"role": "tool", "content": "42"},
+            {"role": "user", "content": "42"},
             {"role": "developer", "content": "in German"},
         ],
         "temperature": 1.6,
