@@ -8,10 +8,10 @@ limits). Tools (Converse API reference, "Use a tool to complete an Amazon Bedroc
 response"): ``toolUse`` / ``toolResult`` blocks need a ``toolConfig``; each assistant turn's
 ``toolUse`` ids are answered by ``toolResult`` blocks of exactly those ids in the next user
 turn, and a ``toolResult`` answers a ``toolUse`` of the turn before it; tool names are
-unique and a ``toolChoice.tool`` names one of them. ``service_model.validate_request`` applies them after the shape check, so every
-fake Bedrock (the smoke's, the tests' boto3 double) refuses the same requests with the
-same words; they read the body as it is on the wire (a blob is base64 text) and assume it
-already fits the model's shape."""
+unique and a ``toolChoice.tool`` names one of them. ``service_model.validate_request``
+applies them after the shape check, so every fake Bedrock (the smoke's, the tests' boto3
+double) refuses the same requests with the same words; they read the body as it is on the
+wire (a blob is base64 text) and assume it already fits the model's shape."""
 
 from __future__ import annotations
 
