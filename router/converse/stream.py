@@ -53,8 +53,8 @@ class StreamTranslation:
                 return None
             index = self.calls[found.get("contentBlockIndex", 0)] = len(self.calls)
             function = {"name": use.get("name", ""), "arguments": ""}
-            call = {"index": index, "id": use.get("toolUseId", ""), "type": "function"}
-            return StreamStep({"tool_calls": [{**call, "function": function}]})
+            opened = {"index": index, "id": use.get("toolUseId", ""), "type": "function"}
+            return StreamStep({"tool_calls": [{**opened, "function": function}]})
         if "messageStart" in event:
             return StreamStep({"role": "assistant", "content": ""})
         if "messageStop" in event:

@@ -161,6 +161,7 @@ def test_messages_api_tool_use_through_converse(site: Site) -> None:
 @pytest.mark.parametrize("stream", [False, True])
 def test_responses_function_call_through_converse(site: Site, stream: bool) -> None:
     tools: Any = [{"type": "function", "name": "forecast", "parameters": SCHEMA, "strict": False}]
+    response: openai.types.responses.Response
     if stream:
         with site.openai.responses.stream(
             model="bedrock", input="weather in Zürich?", tools=tools
