@@ -9,11 +9,14 @@ state, and computed outputs (ARNs, URLs) are stand-ins. Each run happens in a fr
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import contextvars
 import datetime as dt
 import json
 import runpy
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -90,7 +93,7 @@ def _session(
     from inferplane.spec.asof import AS_OF
 
     AS_OF.set(as_of)  # this context is the program's: its parse_spec sees the pinned date
-    _ensure_event_loop()
+    _session_loop()
     mocks = PlanMocks(region)
     pulumi.runtime.set_all_config(config, secret_keys)
     # preview=False: computed outputs are known, so programs that render config from
@@ -106,16 +109,42 @@ def _session(
         sdk_resource._get_stack_trace = saved_trace
 
 
-def _ensure_event_loop() -> None:
-    """The SDK's ``_sync_await`` runs on the thread's current loop; a caller that used
-    ``asyncio.run`` before (a server, a test) leaves none or a closed one behind."""
+class _SessionLoops(threading.local):
+    """The loops plan sessions ran on, per thread, held until exit. The SDK keeps state on
+    the loop between sessions (and an ``Output`` made before a session is bound to the loop
+    current then), so a session runs on the thread's current loop when it has an open one.
+    Held here, a loop is never dropped unclosed when an ``asyncio.run`` on the thread
+    replaces it (its ResourceWarnings then surfaced at a garbage collection in whatever
+    ran next); each is closed at exit."""
+
+    def __init__(self) -> None:
+        self.loops: list[asyncio.AbstractEventLoop] = []
+
+    def hold(self, loop: asyncio.AbstractEventLoop) -> None:
+        if all(loop is not held for held in self.loops):
+            self.loops.append(loop)
+            atexit.register(_close_quietly, loop)
+
+
+_LOOPS = _SessionLoops()
+
+
+def _close_quietly(loop: asyncio.AbstractEventLoop) -> None:
+    with contextlib.suppress(RuntimeError):  # still running in another thread at exit
+        loop.close()
+
+
+def _session_loop() -> None:
+    """Make an open loop current for the SDK's ``_sync_await`` (it runs on the current
+    loop): the thread's own if it has one, read without ``get_event_loop()`` (which would
+    make one that nothing holds), else the last one held here, else a new one."""
     policy = asyncio.get_event_loop_policy()
-    try:
-        loop = policy.get_event_loop()
-    except RuntimeError:
-        loop = None
-    if loop is None or loop.is_closed():
-        policy.set_event_loop(policy.new_event_loop())
+    current = getattr(getattr(policy, "_local", None), "_loop", None)
+    if current is None or current.is_closed():
+        open_ = [loop for loop in _LOOPS.loops if not loop.is_closed()]
+        current = open_[-1] if open_ else policy.new_event_loop()
+        policy.set_event_loop(current)
+    _LOOPS.hold(current)
 
 
 async def _stack_outputs() -> dict[str, Any]:
