@@ -6,6 +6,7 @@ classes whose placement allows its location. Output is deterministic (sorted key
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from inferplane.catalog.context_windows import managed_context_window
 from inferplane.coldstart import cold_start
@@ -43,6 +44,7 @@ from inferplane.spec.serving import Serving
 from inferplane.spec.wake import wakes
 
 __all__ = [
+    "URL_FETCH",
     "deployed_config_json",
     "endpoints_from_graph",
     "render_router_config",
@@ -184,12 +186,33 @@ def _target(
         input_cost_per_1k=price[0].usd if price else None,
         output_cost_per_1k=price[1].usd if price else None,
         context_window=_context_window(target),
+        url_fetch=URL_FETCH.get(getattr(target, "kind", ""), "private"),
         cold=cold,
         timeouts=TargetConfig.cold_timeouts(cold) if cold is not None else Timeouts(),
         replicas=ReplicaConfig(**replicas, policy=getattr(target, "replica_routing", "prefix"))
         if replicas is not None
         else None,
     )
+
+
+URL_FETCH: Mapping[str, Literal["private", "public"]] = {
+    # A provider's API fetches a request's media URLs from the internet, if at all.
+    "azure_openai": "public",
+    "bedrock": "public",  # Converse takes no URL (router/content refuses it)
+    "lambda": "public",  # our Converse handler: Bedrock bytes only, URLs refused in it
+    # A server the stack runs (vLLM, TGI...) fetches them from inside the network.
+    "gpu_fleet": "private",
+    "kubernetes": "private",
+    "edge": "private",
+    "cloud_run": "private",
+    "container_app": "private",
+    "azure_ml": "private",
+    "sagemaker": "private",
+    "sagemaker_serverless": "private",
+    "vertex": "private",  # a Model Garden container on a dedicated endpoint
+}
+"""Where each target kind fetches media URLs on the caller's behalf (``TargetConfig.
+url_fetch``); a kind not listed is ``private`` (refused: the closed default)."""
 
 
 def _context_window(target: object) -> int | None:

@@ -18,9 +18,9 @@ Standard library only: the Lambda Converse handler ships this module in its zip.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from .content import ContentError, Segment, segments
 
@@ -30,7 +30,9 @@ __all__ = [
     "SYSTEM_ROLES",
     "Conversation",
     "Turn",
+    "fold",
     "fold_messages",
+    "message_segments",
     "message_text",
     "text_parts",
 ]
@@ -43,31 +45,38 @@ BLANK = " "
 message could leave two turns of one side next to each other."""
 
 Side = Literal["user", "assistant"]
+Piece = TypeVar("Piece")
+"""What a message becomes: ``Segment`` (text, images), or more for a backend that also
+renders tool calls (``router.tools``)."""
 
 
 @dataclass(slots=True)
-class Turn:
+class Turn(Generic[Piece]):
     """One side's consecutive messages in order, never merged into one."""
 
     role: Side
-    messages: list[list[Segment]]
+    messages: list[list[Piece]]
     """Each message's segments: text and images in order; a message without content is
     ``[BLANK]``."""
 
     @property
     def texts(self) -> list[str] | None:
         """Each message's text when the turn holds no image (one text segment each)."""
-        texts = [m[0] for m in self.messages if len(m) == 1 and isinstance(m[0], str)]
-        return texts if len(texts) == len(self.messages) else None
+        texts: list[str] = []
+        for message in self.messages:
+            if len(message) != 1 or not isinstance(message[0], str):
+                return None
+            texts.append(message[0])
+        return texts
 
 
 @dataclass(slots=True)
-class Conversation:
+class Conversation(Generic[Piece]):
     """A chat request's messages, folded."""
 
     system: list[str] = field(default_factory=list)
     """The system and developer messages' texts, in order."""
-    turns: list[Turn] = field(default_factory=list)
+    turns: list[Turn[Piece]] = field(default_factory=list)
     """Alternating user and assistant turns."""
 
 
@@ -84,20 +93,34 @@ def message_text(content: object) -> str:
     return ""
 
 
-def fold_messages(messages: Sequence[Any]) -> Conversation:
+def fold_messages(messages: Sequence[Any]) -> Conversation[Segment]:
     """Fold validated OpenAI ``messages`` (objects with a string ``role``). Raises
     ``ContentError`` for a part no backend here can send, or an image where the APIs take
     text only (system, assistant)."""
-    folded = Conversation()
+    return fold(messages, message_segments)
+
+
+def message_segments(message: Any, index: int) -> list[Segment]:
+    """Message ``index``'s content as segments (``[BLANK]`` without any); an image outside
+    a user message is a ``ContentError``."""
+    role = message["role"]
+    found = [piece or BLANK for piece in segments(message.get("content"), index)]
+    if role in SYSTEM_ROLES or role == "assistant":
+        image = next((p for p in found if not isinstance(p, str)), None)
+        if image is not None:
+            raise ContentError(
+                f"{image.where}: only user messages may hold images, not {role} messages"
+            )
+    return found
+
+
+def fold(messages: Sequence[Any], read: Callable[[Any, int], list[Piece]]) -> Conversation[Piece]:
+    """Fold ``messages``, each read into pieces by ``read(message, index)``: system text
+    apart, consecutive messages of one side in one turn."""
+    folded: Conversation[Piece] = Conversation()
     for index, message in enumerate(messages):
         role = message["role"]
-        found = [piece or BLANK for piece in segments(message.get("content"), index)]
-        if role in SYSTEM_ROLES or role == "assistant":
-            image = next((p for p in found if not isinstance(p, str)), None)
-            if image is not None:
-                raise ContentError(
-                    f"{image.where}: only user messages may hold images, not {role} messages"
-                )
+        found = read(message, index)
         if role in SYSTEM_ROLES:
             folded.system.append("\n".join(p for p in found if isinstance(p, str)))
             continue

@@ -7,20 +7,38 @@ set, base64 blobs, free-form documents).
 For the fakes of restJson services (Bedrock runtime): a router or handler that sends what
 the real service would refuse is refused here with the member's path, like the service's
 ``ValidationException``. botocore's own client-side validation works on Python values
-before serialisation; this checks the bytes on the wire."""
+before serialisation; this checks the bytes on the wire. After the shape, the service's
+own rules that the model cannot say (``SERVICE_RULES``: Bedrock's in ``bedrock_rules``).
+A double that stands in for a boto3 client takes Python values: ``client_call`` turns them
+into the request that client would send, so it meets the same check."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
+from inferplane.smoke.bedrock_rules import converse_problems
 from inferplane.smoke.server import Call
 
-__all__ = ["operation_model", "shape_problems", "validate_request"]
+__all__ = [
+    "SERVICE_RULES",
+    "client_call",
+    "operation_model",
+    "shape_problems",
+    "validate_request",
+]
+
+SERVICE_RULES: dict[tuple[str, str], Callable[[dict[str, Any]], list[str]]] = {
+    ("bedrock-runtime", "Converse"): converse_problems,
+    ("bedrock-runtime", "ConverseStream"): converse_problems,
+}
+"""The rules a service applies beyond its model, by (service, operation): run on a body
+that fits the shape, their problems refused like the shape's."""
 
 
 @lru_cache(maxsize=8)
@@ -71,9 +89,30 @@ def validate_request(service: str, operation: str, call: Call) -> tuple[dict[str
         problems.append("the body is not a JSON object")
     else:
         _structure(shape, body, "", problems, members=body_members)
+    rules = SERVICE_RULES.get((service, operation))
+    if not problems and rules is not None and isinstance(body, dict):
+        problems = rules(body)
     if problems:
         return {}, f"{len(problems)} validation error(s) detected: " + "; ".join(problems[:5])
     return labels, None
+
+
+def client_call(service: str, operation: str, params: dict[str, Any]) -> Call:
+    """The HTTP request a boto3 client sends for ``operation(**params)``: botocore's own
+    parameter validation (``ParamValidationError``, as the client raises it) and
+    serializer, so a double that takes Python values checks the bytes on the wire."""
+    from botocore.serialize import create_serializer
+
+    model = _service(service)
+    serializer = create_serializer(model.metadata["protocol"], include_validation=True)
+    request = serializer.serialize_to_request(params, model.operation_model(operation))
+    query = urlencode(request["query_string"], doseq=True) if request["query_string"] else ""
+    target = request["url_path"] + (f"?{query}" if query else "")
+    headers = {name.lower(): str(value) for name, value in request["headers"].items()}
+    body = request["body"]
+    return Call(
+        request["method"], target, headers, body.encode() if isinstance(body, str) else body
+    )
 
 
 def shape_problems(shape: Any, value: object) -> list[str]:

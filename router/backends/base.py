@@ -29,6 +29,7 @@ import aiohttp
 from ..config import SecretRef, TargetConfig
 from ..credentials import resolve_secret as default_resolve
 from ..errors import UpstreamStatusError
+from ..fetch import check_no_private_fetch
 from ..target_auth import (
     CredentialOptions,
     CredentialsUnavailableError,
@@ -162,6 +163,18 @@ class ChatBackend(ABC):
         self.credentials = build_credentials(
             name, target, context.credential_options(self.key_header)
         )
+        self.fetches_privately = target.url_fetch == "private"
+        """Media URLs in a request would be fetched inside the private network
+        (``router.fetch``): ``check_fetch`` refuses them."""
+
+    def check_fetch(self, body: dict[str, Any]) -> None:
+        """The caller's 400 when ``body`` names a media URL this target would fetch from
+        inside the deployment's private network; adapters that forward URLs call it."""
+        if self.fetches_privately:
+            try:
+                check_no_private_fetch(body)
+            except ValueError as exc:
+                raise self.refused(exc) from exc
 
     async def authorized_headers(
         self, url: str, body: bytes, headers: Mapping[str, str]

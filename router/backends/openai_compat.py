@@ -4,7 +4,9 @@ sites. Credentials come from ``target.auth`` (an ``api_key`` sends ``Bearer <key
 The hot path: the request is forwarded as it is (model and max_tokens already set by the
 core), a JSON answer is relayed byte for byte (parsed once for usage), and a stream is
 relayed in whole-event blocks without parsing chunks. ``target.url`` is the base URL up to
-and including ``/v1``.
+and including ``/v1``. A self-hosted server fetches a request's media URLs itself, inside
+the deployment's network: for a ``url_fetch: private`` target they are refused
+(``router.fetch``).
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ class OpenAICompatBackend(ChatBackend):
         return f"{self.base}/{endpoint}"
 
     async def complete(self, body: dict[str, Any]) -> Completion:
+        self.check_fetch(body)
         return await self._post(self.url, body)
 
     async def send(self, endpoint: str, body: dict[str, Any]) -> Completion:
         """A JSON answer from another OpenAI endpoint (legacy completions, embeddings)."""
+        self.check_fetch(body)  # multimodal embeddings take chat messages too
         return await self._post(self.endpoint_url(endpoint), body)
 
     async def _post(self, url: str, body: dict[str, Any]) -> Completion:
@@ -56,12 +60,14 @@ class OpenAICompatBackend(ChatBackend):
     def stream(
         self, body: dict[str, Any], usage: Usage, include_usage: bool
     ) -> AsyncIterator[bytes]:
+        self.check_fetch(body)
         return self._stream(self.url, body, usage, include_usage)
 
     def stream_endpoint(
         self, endpoint: str, body: dict[str, Any], usage: Usage, include_usage: bool
     ) -> AsyncIterator[bytes]:
         """A stream from another OpenAI endpoint (legacy completions)."""
+        self.check_fetch(body)
         return self._stream(self.endpoint_url(endpoint), body, usage, include_usage)
 
     async def _stream(

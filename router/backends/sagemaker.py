@@ -48,6 +48,7 @@ class SageMakerBackend(BotoBackend):
         return bytes(response["Body"].read())
 
     async def complete(self, body: dict[str, Any]) -> Completion:
+        self.check_fetch(body)  # the endpoint's container would fetch media URLs
         try:
             raw = await self.context.run_blocking(self._invoke, orjson.dumps(body))
         except Exception as exc:
@@ -66,6 +67,7 @@ class SageMakerBackend(BotoBackend):
     async def stream(
         self, body: dict[str, Any], usage: Usage, include_usage: bool
     ) -> AsyncIterator[bytes]:
+        self.check_fetch(body)
         payload = orjson.dumps({**body, "stream": True})
         parser = SseParser()
         ids = (new_completion_id(), self.target.model, int(time.time()))

@@ -9,10 +9,20 @@ Images (``router.content``) become ``inlineData`` parts from base64 ``data:`` UR
 ``http(s)`` image URL is refused with a 400: Gemini's ``fileData`` needs the file's MIME
 type up front and fetches web URLs for some models only, and its ``gs://`` form would read
 buckets with the deployment's identity.
+
+Function calling (``router.tools``): ``tools`` become one ``functionDeclarations`` tool
+(the schema as ``parametersJsonSchema``: full JSON Schema, not the OpenAPI subset of
+``parameters``, so no keyword is lost), ``tool_choice`` ``toolConfig.functionCallingConfig``
+(AUTO, NONE, ANY, ANY with ``allowedFunctionNames``), an assistant's ``tool_calls``
+``functionCall`` parts and ``tool`` messages ``functionResponse`` parts (named by the call
+they answer). ``parallel_tool_calls: false`` has no Gemini equivalent: refused. A
+``functionCall`` in the answer comes back as a tool call (Gemini sends each whole, so a
+stream carries it in one delta) and the finish reason is then ``tool_calls``.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,10 +30,20 @@ from typing import Any
 import orjson
 
 from ..config import TargetConfig
-from ..content import ContentError, ImageUrl, Segment, media_types, refusal
+from ..content import ContentError, ImageUrl, media_types, refusal
 from ..errors import UpstreamProtocolError
-from ..sse import DONE, SseParser, chunk_event, completion_body, new_completion_id, usage_dict
-from ..turns import fold_messages, text_parts
+from ..openai_shapes import completion_dict
+from ..sse import DONE, SseParser, chunk_event, new_completion_id, usage_dict
+from ..tools import (
+    Choice,
+    ToolCall,
+    ToolPiece,
+    ToolResult,
+    fold_with_tools,
+    read_choice,
+    read_tools,
+)
+from ..turns import text_parts
 from .base import BackendContext, ChatBackend, Completion, Usage
 from .http import client_timeout, parse_json
 
@@ -61,13 +81,17 @@ class VertexBackend(ChatBackend):
         data = orjson.dumps(self._request(body))
         async with self.post(self.url, data, self.headers, self.timeout) as resp:
             answer = parse_json(await resp.read(), self.name)
-        text, reason = _candidate(answer)
+        text, calls, reason = _candidate(answer)
         usage = _usage(answer)
-        finish = FINISH_REASONS.get(reason or "STOP", "stop")
-        out = completion_body(
+        finish = "tool_calls" if calls else FINISH_REASONS.get(reason or "STOP", "stop")
+        out = completion_dict(
             self.target.model, text, finish, usage.prompt_tokens, usage.completion_tokens
         )
-        return Completion(out, usage)
+        if calls:
+            message = out["choices"][0]["message"]
+            message["tool_calls"] = calls
+            message["content"] = text or None
+        return Completion(orjson.dumps(out), usage)
 
     async def stream(
         self, body: dict[str, Any], usage: Usage, include_usage: bool
@@ -77,11 +101,12 @@ class VertexBackend(ChatBackend):
         parser = SseParser()
         finished = False
         first = True
+        called = 0
         async with self.post(self.stream_url, data, self.headers, self.timeout) as resp:
             async for raw in resp.content.iter_any():
                 for _, payload in parser.feed(raw):
                     answer = orjson.loads(payload)
-                    text, reason = _candidate(answer)
+                    text, calls, reason = _candidate(answer)
                     if "usageMetadata" in answer:
                         found = _usage(answer)
                         usage.prompt_tokens = found.prompt_tokens
@@ -92,11 +117,13 @@ class VertexBackend(ChatBackend):
                         )
                         first = False
                         yield chunk_event(*ids, delta)
+                    for call in calls:
+                        yield chunk_event(*ids, {"tool_calls": [{"index": called, **call}]})
+                        called += 1
                     if reason:
                         finished = True
-                        yield chunk_event(
-                            *ids, {}, finish_reason=FINISH_REASONS.get(reason, "stop")
-                        )
+                        finish = "tool_calls" if called else FINISH_REASONS.get(reason, "stop")
+                        yield chunk_event(*ids, {}, finish_reason=finish)
         # Gemini ends a stream by closing it; only a finish reason tells complete from cut.
         if not finished:
             raise UpstreamProtocolError(f"target {self.name!r} ended the stream without finishing")
@@ -116,7 +143,9 @@ class VertexBackend(ChatBackend):
 def to_gemini(body: dict[str, Any]) -> dict[str, Any]:
     """The ``generateContent`` request for the OpenAI chat ``body``: a part per message
     text and per image; raises ``ContentError`` for a part Gemini cannot take."""
-    folded = fold_messages(body["messages"])
+    folded = fold_with_tools(body["messages"])
+    tools = read_tools(body)
+    choice = read_choice(body, tools)
     contents = [
         {
             "role": "model" if turn.role == "assistant" else "user",
@@ -139,10 +168,37 @@ def to_gemini(body: dict[str, Any]) -> dict[str, Any]:
         config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
     if config:
         request["generationConfig"] = config
+    if tools:
+        declarations = [
+            {"name": t.name, "parametersJsonSchema": t.parameters}
+            | ({"description": t.description} if t.description is not None else {})
+            for t in tools
+        ]
+        request["tools"] = [{"functionDeclarations": declarations}]
+    if choice is not None:
+        request["toolConfig"] = {"functionCallingConfig": _calling(choice)}
     return request
 
 
-def _part(segment: Segment) -> dict[str, Any]:
+def _calling(choice: Choice) -> dict[str, Any]:
+    if not choice.parallel and choice.mode != "none":
+        raise ContentError(
+            "parallel_tool_calls: false cannot be sent to Gemini on Vertex AI (it has no "
+            "such setting); allowed: true or not set"
+        )
+    mode = {"auto": "AUTO", "none": "NONE", "required": "ANY", "function": "ANY"}[choice.mode]
+    config: dict[str, Any] = {"mode": mode}
+    if choice.name is not None:
+        config["allowedFunctionNames"] = [choice.name]
+    return config
+
+
+def _part(segment: ToolPiece) -> dict[str, Any]:
+    if isinstance(segment, ToolCall):
+        return {"functionCall": {"name": segment.name, "args": segment.arguments}}
+    if isinstance(segment, ToolResult):
+        response = {"name": segment.name, "response": {"content": segment.content}}
+        return {"functionResponse": response}
     if isinstance(segment, str):
         return {"text": segment}
     if isinstance(segment, ImageUrl) or segment.media_type not in IMAGE_TYPES:
@@ -150,13 +206,27 @@ def _part(segment: Segment) -> dict[str, Any]:
     return {"inlineData": {"mimeType": segment.media_type, "data": segment.data}}
 
 
-def _candidate(answer: Any) -> tuple[str, str | None]:
+def _candidate(answer: Any) -> tuple[str, list[dict[str, Any]], str | None]:
+    """The first candidate's text, its function calls as OpenAI tool calls (Gemini gives
+    no call ids: one is made up) and its finish reason."""
     candidates = answer.get("candidates") if isinstance(answer, dict) else None
     if not candidates:
-        return "", None
+        return "", [], None
     first = candidates[0]
     parts = first.get("content", {}).get("parts", [])
-    return "".join(p.get("text", "") for p in parts), first.get("finishReason")
+    calls = [
+        {
+            "id": p["functionCall"].get("id") or "call_" + secrets.token_hex(12),
+            "type": "function",
+            "function": {
+                "name": p["functionCall"].get("name", ""),
+                "arguments": orjson.dumps(p["functionCall"].get("args") or {}).decode(),
+            },
+        }
+        for p in parts
+        if isinstance(p.get("functionCall"), dict)
+    ]
+    return "".join(p.get("text", "") for p in parts), calls, first.get("finishReason")
 
 
 def _usage(answer: dict[str, Any]) -> Usage:

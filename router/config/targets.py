@@ -119,6 +119,13 @@ class TargetConfig(Model):
     """Tokens the model takes per request, prompt and answer together (the engine's
     ``--max-model-len``, a managed model's published window); None: unknown, never
     skipped for size (``router.window``)."""
+    url_fetch: Literal["private", "public"] = "private"
+    """Where the target fetches the media URLs of a request (``image_url`` and the like) on
+    the caller's behalf: ``public``: a provider's API on the internet (Azure OpenAI,
+    Anthropic, OpenAI), so they pass; ``private``: a server in the deployment's own network
+    (vLLM, TGI... on a GPU fleet, Kubernetes, an edge site, Cloud Run, Container Apps),
+    where a URL could reach internal services and the cloud's metadata endpoint, so a
+    request naming one is a 400 (``router.fetch``). Unknown is ``private``."""
     cold: ColdStartConfig | None = None
     """Set when the target scales to zero (``backend: openai`` only)."""
     replicas: ReplicaConfig | None = None

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from tests.support.native_wire import WireError, check_anthropic, check_gemini
 
-__all__ = ["Recorder", "anthropic_app", "vertex_app"]
+__all__ = ["TOOL_INPUT", "Recorder", "anthropic_app", "vertex_app"]
 
 
 def _sse(events: list[tuple[str | None, dict[str, Any]]]) -> bytes:
@@ -37,7 +37,65 @@ class Recorder:
         return body
 
 
-def anthropic_app(recorder: Recorder, *, cut: bool = False) -> web.Application:
+TOOL_INPUT = {"city": "Zürich", "days": 2}
+
+
+def _tool_events(name: str) -> list[tuple[str | None, dict[str, Any]]]:
+    """A text block then a tool_use block whose input arrives in two JSON pieces."""
+    raw = orjson.dumps(TOOL_INPUT).decode()
+    start = {"type": "tool_use", "id": "toolu_01", "name": name, "input": {}}
+    return [
+        ("message_start", {"type": "message_start", "message": {"usage": {"input_tokens": 9}}}),
+        (
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        ),
+        (
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": "checking"},
+            },
+        ),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 1, "content_block": start},
+        ),
+        *[
+            (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 1,
+                    "delta": {"type": "input_json_delta", "partial_json": piece},
+                },
+            )
+            for piece in (raw[:7], raw[7:])
+        ],
+        ("content_block_stop", {"type": "content_block_stop", "index": 1}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "tool_use"},
+                "usage": {"output_tokens": 5},
+            },
+        ),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+
+
+def anthropic_app(
+    recorder: Recorder, *, cut: bool = False, tool: str | None = None
+) -> web.Application:
+    """``tool``: answer with a call of that tool (input ``TOOL_INPUT``) after some text."""
+
     async def messages(request: web.Request) -> web.StreamResponse:
         body = await recorder.record(request)
         try:
@@ -45,6 +103,18 @@ def anthropic_app(recorder: Recorder, *, cut: bool = False) -> web.Application:
         except WireError as exc:
             error = {"type": "invalid_request_error", "message": str(exc)}
             return web.json_response({"type": "error", "error": error}, status=400)
+        if tool is not None and body["stream"]:
+            return web.Response(body=_sse(_tool_events(tool)), content_type="text/event-stream")
+        if tool is not None:
+            use = {"type": "tool_use", "id": "toolu_01", "name": tool, "input": TOOL_INPUT}
+            return web.json_response(
+                {
+                    "type": "message",
+                    "content": [{"type": "text", "text": "checking"}, use],
+                    "stop_reason": "tool_use",
+                    "usage": {"input_tokens": 9, "output_tokens": 5},
+                }
+            )
         if not body["stream"]:
             return web.json_response(
                 {
@@ -91,7 +161,9 @@ def anthropic_app(recorder: Recorder, *, cut: bool = False) -> web.Application:
     return app
 
 
-def vertex_app(recorder: Recorder) -> web.Application:
+def vertex_app(recorder: Recorder, *, tool: str | None = None) -> web.Application:
+    """``tool``: answer with a ``functionCall`` of that function (args ``TOOL_INPUT``)."""
+
     async def generate(request: web.Request) -> web.StreamResponse:
         body = await recorder.record(request)
         if "contents" in body:
@@ -113,6 +185,17 @@ def vertex_app(recorder: Recorder) -> web.Application:
                 for i in instances
             ]
             return web.json_response({"predictions": predictions})
+        if tool is not None:
+            parts = [{"functionCall": {"name": tool, "args": TOOL_INPUT}}]
+            answer = {
+                "candidates": [
+                    {"content": {"role": "model", "parts": parts}, "finishReason": "STOP"}
+                ],
+                "usageMetadata": usage,
+            }
+            if request.path.endswith(":generateContent"):
+                return web.json_response(answer)
+            return web.Response(body=_sse([(None, answer)]), content_type="text/event-stream")
         if request.path.endswith(":generateContent"):
             return web.json_response(
                 {

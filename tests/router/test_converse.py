@@ -24,7 +24,7 @@ from inferplane.router.converse import (
     to_completion,
     to_converse,
 )
-from tests.support.converse_wire import check_converse
+from tests.support.bedrock import check_converse
 from tests.support.images import GIF, PNG, image_part, png_url
 
 MODEL = "eu.anthropic.claude-3-haiku-20240307-v1:0"

@@ -41,7 +41,12 @@ class Site:
         gemini = loop.serve(vertex_app(self.vertex)).url + "/v1/models"
         public = ("public",)
         targets = {
-            "claude": {**configs.target(claude, public), "backend": "anthropic", "url": claude},
+            "claude": {
+                **configs.target(claude, public),
+                "backend": "anthropic",
+                "url": claude,
+                "url_fetch": "public",  # Anthropic's API fetches a url source itself
+            },
             "gemini": {**configs.target(gemini, public), "backend": "vertex", "url": gemini},
             "bedrock": {
                 "backend": "bedrock",

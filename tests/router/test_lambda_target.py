@@ -73,6 +73,7 @@ class Stack:
                     "location": "cloud:aws:us-east-1",
                     "allowed_data_classes": ["public"],
                     "timeouts": TIMEOUTS,
+                    "url_fetch": "public",  # as rendered for the lambda kind (URL_FETCH)
                 },
                 "fallback": target(upstream.url, ("public",), timeouts=TIMEOUTS),
             },

@@ -34,21 +34,21 @@ MESSAGES: list[dict[str, Any]] = [
     [
         (
             MESSAGES,
-            Conversation(
+            Conversation[Segment](
                 ["be brief", "in German"],
                 [
-                    Turn("user", [["hi"], ["a\nb"]]),
-                    Turn("assistant", [[" "]]),
-                    Turn("user", [["42"], [" "]]),
-                    Turn("assistant", [["ok"]]),
+                    Turn[Segment]("user", [["hi"], ["a\nb"]]),
+                    Turn[Segment]("assistant", [[" "]]),
+                    Turn[Segment]("user", [["42"], [" "]]),
+                    Turn[Segment]("assistant", [["ok"]]),
                 ],
             ),
         ),
         (
             [{"role": "assistant", "content": "first"}],
-            Conversation([], [Turn("assistant", [["first"]])]),
+            Conversation[Segment]([], [Turn[Segment]("assistant", [["first"]])]),
         ),
-        ([{"role": "system", "content": "only"}], Conversation(["only"], [])),
+        ([{"role": "system", "content": "only"}], Conversation[Segment](["only"], [])),
         # An image keeps its place between the texts; empty text parts are no blocks.
         (
             [
@@ -64,47 +64,56 @@ MESSAGES: list[dict[str, Any]] = [
                 },
                 {"role": "assistant", "content": [{"type": "refusal", "refusal": "no"}]},
             ],
-            Conversation(
+            Conversation[Segment](
                 [],
                 [
-                    Turn(
+                    Turn[Segment](
                         "user",
                         [["a", InlineImage("messages[0].content[2]", "image/png", PNG), "b\nc"]],
                     ),
-                    Turn("assistant", [["no"]]),
+                    Turn[Segment]("assistant", [["no"]]),
                 ],
             ),
         ),
     ],
 )
-def test_fold(messages: list[dict[str, Any]], expected: Conversation) -> None:
+def test_fold(messages: list[dict[str, Any]], expected: Conversation[Segment]) -> None:
     assert fold_messages(messages) == expected
 
 
 def test_each_backend_renders_the_same_fold() -> None:
     body = {"model": "m", "messages": MESSAGES}
     converse = to_converse(body, "m")
-    anthropic = to_messages(body, "m", stream=False)
-    gemini = to_gemini(body)
     assert converse["system"] == [{"text": "be brief"}, {"text": "in German"}]
-    assert anthropic["system"] == "be brief\n\nin German"
-    assert gemini["systemInstruction"] == {"parts": [{"text": "be brief"}, {"text": "in German"}]}
     assert [(m["role"], [b["text"] for b in m["content"]]) for m in converse["messages"]] == [
         ("user", ["hi", "a\nb"]),
         ("assistant", [" "]),
         ("user", ["42", " "]),
         ("assistant", ["ok"]),
     ]
+    # Anthropic and Gemini render tool messages as tool results: a tool message answering
+    # no call, and a legacy function message, are refused there (router.tools), not text.
+    for render in (lambda b: to_messages(b, "m", stream=False), to_gemini):
+        with pytest.raises(ContentError, match=r"messages\[5\]\.tool_call_id: None answers"):
+            render(body)
+    body = {
+        "model": "m",
+        "messages": [*MESSAGES[:5], {"role": "user", "content": "42"}, *MESSAGES[7:]],
+    }
+    anthropic = to_messages(body, "m", stream=False)
+    gemini = to_gemini(body)
+    assert anthropic["system"] == "be brief\n\nin German"
+    assert gemini["systemInstruction"] == {"parts": [{"text": "be brief"}, {"text": "in German"}]}
     assert [(m["role"], m["content"]) for m in anthropic["messages"]] == [
         ("user", "hi\n\na\nb"),
         ("assistant", " "),
-        ("user", "42\n\n "),
+        ("user", "42"),
         ("assistant", "ok"),
     ]
     assert [(c["role"], [p["text"] for p in c["parts"]]) for c in gemini["contents"]] == [
         ("user", ["hi", "a\nb"]),
         ("model", [" "]),
-        ("user", ["42", " "]),
+        ("user", ["42"]),
         ("model", ["ok"]),
     ]
 

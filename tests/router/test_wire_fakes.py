@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from tests.support.converse_wire import check_converse
+from tests.support.bedrock import check_converse
 from tests.support.images import GIF, PNG
 from tests.support.native_wire import WireError, check_anthropic, check_gemini
 
 PNG_B64 = base64.b64encode(PNG).decode()
+PNG_IMAGE = {"format": "png", "source": {"bytes": PNG}}
 
 
 def _converse(*content: dict[str, Any], role: str = "user") -> dict[str, Any]:
@@ -31,7 +32,7 @@ def _converse(*content: dict[str, Any], role: str = "user") -> dict[str, Any]:
         (
             _converse({"image": {"format": "bmp", "source": {"bytes": PNG}}}),
             ClientError,
-            "failed to satisfy constraint: Member must satisfy enum value set",
+            "value at 'messages.0.member.content.0.member.image.format' is 'bmp'; allowed: png",
         ),
         (
             _converse({"image": {"format": "jpeg", "source": {"bytes": PNG}}}),
@@ -39,7 +40,26 @@ def _converse(*content: dict[str, Any], role: str = "user") -> dict[str, Any]:
             "does not match the format jpeg",
         ),
         (_converse({"text": "hi"}, role="assistant"), ClientError, "must alternate"),
-        (_converse({"text": ""}), ClientError, "is blank"),
+        (_converse({"text": ""}), ClientError, "at messages.0.content.0 is blank"),
+        (
+            _converse(
+                {"text": "hi"},
+                {"image": {"format": "png", "source": {"bytes": PNG}}},
+                role="assistant",
+            ),
+            ClientError,
+            "messages.0.content.1: Images are only supported in user messages",
+        ),
+        (
+            _converse(*[{"image": PNG_IMAGE}] * 21),
+            ClientError,
+            "Too many images: 21 (at most 20)",
+        ),
+        (
+            _converse({"image": {"format": "png", "source": {"bytes": PNG + bytes(3_750_000)}}}),
+            ClientError,
+            "The image exceeds the maximum size of 3.75 MB",
+        ),
     ],
 )
 def test_converse_check_refuses_what_bedrock_refuses(
@@ -90,4 +110,79 @@ def test_gemini_check_refuses_what_generate_content_refuses(
 ) -> None:
     with pytest.raises(WireError) as caught:
         check_gemini({"contents": [{"role": "user", "parts": [part]}]})
+    assert fragment in str(caught.value)
+
+
+USE = {"type": "tool_use", "id": "t1", "name": "f", "input": {}}
+RESULT = {"type": "tool_result", "tool_use_id": "t1", "content": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (
+            {
+                "messages": [
+                    {"role": "assistant", "content": [USE]},
+                    {"role": "user", "content": "x"},
+                ]
+            },
+            "tool_use ids were found without tool_result blocks immediately after: ['t1']",
+        ),
+        (
+            {
+                "messages": [
+                    {"role": "assistant", "content": [USE]},
+                    {"role": "user", "content": [{"type": "text", "text": "x"}, RESULT]},
+                ]
+            },
+            "tool_result blocks must come first",
+        ),
+        ({"messages": [{"role": "user", "content": [RESULT]}]}, "unexpected tool_use_id"),
+        ({"messages": [], "tool_choice": {"type": "required"}}, "tool_choice"),
+        ({"messages": [], "tools": [{"name": "f", "parameters": {}}]}, "tools"),
+        ({"messages": [{"role": "user", "content": [USE]}]}, "belong to assistant turns"),
+    ],
+)
+def test_anthropic_check_refuses_tool_blocks_the_messages_api_refuses(
+    body: dict[str, Any], fragment: str
+) -> None:
+    with pytest.raises(WireError) as caught:
+        check_anthropic(body)
+    assert fragment in str(caught.value)
+
+
+CALL = {"functionCall": {"name": "f", "args": {}}}
+ANSWER = {"functionResponse": {"name": "f", "response": {"content": "ok"}}}
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (
+            {
+                "contents": [
+                    {"role": "model", "parts": [CALL, CALL]},
+                    {"role": "user", "parts": [ANSWER]},
+                ]
+            },
+            "number of function response parts is equal to the number of function call parts",
+        ),
+        ({"contents": [{"role": "user", "parts": [CALL]}]}, "in a model turn only"),
+        ({"contents": [{"role": "model", "parts": [ANSWER]}]}, "in a user turn only"),
+        (
+            {"contents": [], "tools": [{"functionDeclarations": [{"name": "1f"}]}]},
+            "invalid function name",
+        ),
+        (
+            {"contents": [], "toolConfig": {"functionCallingConfig": {"mode": "REQUIRED"}}},
+            "toolConfig: invalid",
+        ),
+    ],
+)
+def test_gemini_check_refuses_function_parts_generate_content_refuses(
+    body: dict[str, Any], fragment: str
+) -> None:
+    with pytest.raises(WireError) as caught:
+        check_gemini(body)
     assert fragment in str(caught.value)

@@ -4,6 +4,7 @@ botocore can parse is not enough: the fake must not drift from the service)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -231,3 +232,30 @@ def test_the_functions_bedrock_answers_only_its_role_for_its_model() -> None:
     assert refusals[3] == (f"bedrock: {ROLE} may invoke {MODEL!r} only, not 'amazon.nova-pro-v1:0'")
     assert refusals[4] is not None
     assert "'messages.0.member.role' is 'tool'; allowed: user, assistant, system" in refusals[4]
+
+
+GIF_AS_PNG = {"format": "png", "source": {"bytes": base64.b64encode(b"GIF89a\x01\x00").decode()}}
+
+
+@pytest.mark.parametrize(
+    ("messages", "why"),
+    [
+        (
+            [{"role": "assistant", "content": [{"text": "x"}]}],
+            "A conversation must alternate between user and assistant roles",
+        ),
+        (
+            [{"role": "user", "content": [{"text": "look"}, {"image": GIF_AS_PNG}]}],
+            "messages.0.content.1: The provided image does not match the format png",
+        ),
+    ],
+)
+def test_the_smokes_fake_bedrock_applies_bedrocks_own_rules(
+    messages: list[dict[str, Any]], why: str
+) -> None:
+    """One checker: the rules the tests' boto3 double refuses (roles alternate, image bytes
+    match their format) are the smoke fakes' too, on the wire where a blob is base64."""
+    assert validate_request("bedrock-runtime", "Converse", _call({"messages": messages})) == (
+        {},
+        f"1 validation error(s) detected: {why}",
+    )

@@ -1,8 +1,11 @@
 """A bedrock-runtime client double for Converse (botocore's Stubber cannot carry an event
-stream): records each call, refuses what boto3 or Bedrock would (``check_converse``: the
-service model's shape, then Bedrock's own rules), answers with a Converse answer or yields
-ConverseStream events as botocore does, or fails like Bedrock (a ``ClientError`` with
-Bedrock's code and HTTP status) before the call or midway through the stream."""
+stream): records each call, refuses what boto3 or Bedrock would (``check_converse``:
+botocore's client-side validation, then the request as it goes on the wire through the
+smoke's one service check, ``inferplane.smoke.service_model``: the model's shape and
+Bedrock's own rules, the same the smoke's fake Bedrock applies), answers with a Converse
+answer or yields ConverseStream events as botocore does, or fails like Bedrock (a
+``ClientError`` with Bedrock's code and HTTP status) before the call or midway through the
+stream."""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tests.support.converse_wire import check_converse
+from inferplane.smoke.service_model import client_call, validate_request
 
-__all__ = ["ANSWER", "EVENTS", "MODEL", "FakeBedrock", "bedrock_error"]
+__all__ = ["ANSWER", "EVENTS", "MODEL", "FakeBedrock", "bedrock_error", "check_converse"]
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ANSWER: dict[str, Any] = {
@@ -32,12 +35,24 @@ EVENTS: list[dict[str, Any]] = [
 ]
 
 
-def bedrock_error(code: str, status: int, operation: str) -> ClientError:
+def bedrock_error(
+    code: str, status: int, operation: str, message: str | None = None
+) -> ClientError:
     response: Any = {
-        "Error": {"Code": code, "Message": f"{code} from Bedrock"},
+        "Error": {"Code": code, "Message": message or f"{code} from Bedrock"},
         "ResponseMetadata": {"HTTPStatusCode": status},
     }
     return ClientError(response, operation)
+
+
+def check_converse(operation: str, request: dict[str, Any]) -> None:
+    """Raise what a boto3 client (``ParamValidationError``) or Bedrock (a
+    ``ValidationException``) would for ``request`` to ``operation``; return when Bedrock
+    would take it."""
+    call = client_call("bedrock-runtime", operation, request)
+    _, problem = validate_request("bedrock-runtime", operation, call)
+    if problem is not None:
+        raise bedrock_error("ValidationException", 400, operation, problem)
 
 
 class FakeBedrock:
