@@ -22,7 +22,7 @@ from ..sse import DONE
 from .base import BackendContext, ChatBackend, Completion, Usage
 from .http import client_timeout, parse_json
 
-__all__ = ["OpenAICompatBackend", "OpenAIEvents", "relay_openai_stream", "usage_of"]
+__all__ = ["OpenAICompatBackend", "relay_openai_stream", "usage_of"]
 
 
 class OpenAICompatBackend(ChatBackend):
@@ -76,79 +76,42 @@ class OpenAICompatBackend(ChatBackend):
         # Always ask for usage (metering needs it); drop that chunk if the client did not.
         body = {**body, "stream": True, "stream_options": {"include_usage": True}}
         data = orjson.dumps(body)
-        events = OpenAIEvents(usage, include_usage, self.name)
-        # The relay loop is this generator's own (not a second generator under it): one
-        # async generator less per streamed request and one hop less per block.
         async with self.post(url, data, self.headers, self.timeout) as resp:
-            source = resp.content.iter_any()
-            async for read in source:
-                block = events.feed(read)
-                if block:
-                    yield block
-                if events.done:
-                    await _drain(source)
-                    return
-        raise events.ended_early()
+            async for block in relay_openai_stream(
+                resp.content.iter_any(), usage, include_usage, self.name
+            ):
+                yield block
 
 
 async def relay_openai_stream(
     source: AsyncIterator[bytes], usage: Usage, include_usage: bool, target: str
 ) -> AsyncIterator[bytes]:
     """Whole events from an OpenAI SSE byte stream, in order; raises if it ends early."""
-    events = OpenAIEvents(usage, include_usage, target)
-    async for read in source:
-        block = events.feed(read)
-        if block:
-            yield block
-        if events.done:
-            await _drain(source)
-            return
-    raise events.ended_early()
-
-
-async def _drain(source: AsyncIterator[bytes]) -> None:
-    """Read to the end of the upstream response (the chunked terminator): a response
-    released before its end closes the connection instead of pooling it, and the next
-    request would pay a new TCP connection."""
-    async for _ in source:
-        pass
-
-
-class OpenAIEvents:
-    """An OpenAI SSE byte stream cut into blocks of whole events, usage read on the way
-    (``_inspect``); ``done`` once the block with ``[DONE]`` was handed out."""
-
-    __slots__ = ("done", "include_usage", "pending", "target", "usage")
-
-    def __init__(self, usage: Usage, include_usage: bool, target: str) -> None:
-        self.usage = usage
-        self.include_usage = include_usage
-        self.target = target
-        self.pending = b""
-        self.done = False
-
-    def feed(self, data: bytes) -> bytes:
-        """The whole events ``data`` completes (b"": none yet)."""
-        if not self.pending and data.endswith(b"\n\n"):
+    pending = b""
+    async for data in source:
+        if not pending and data.endswith(b"\n\n"):
             block = data  # the usual read: whole events, nothing to join or cut
         else:
-            pending = self.pending + data
+            pending += data
             cut = pending.rfind(b"\n\n")
             if cut < 0:
-                self.pending = pending.replace(b"\r\n", b"\n") if b"\r" in pending else pending
-                return b""
-            block, self.pending = pending[: cut + 2], pending[cut + 2 :]
+                if b"\r" in pending:
+                    pending = pending.replace(b"\r\n", b"\n")
+                continue
+            block, pending = pending[: cut + 2], pending[cut + 2 :]
         if b'"usage"' in block or b'"error"' in block:
-            block = _inspect(block, self.usage, self.include_usage, self.target)
+            block = _inspect(block, usage, include_usage, target)
         if block.endswith(DONE):
-            self.done = True
-        return block
-
-    def ended_early(self) -> UpstreamProtocolError:
-        target = self.target
-        return UpstreamProtocolError(
-            f"target {target!r} ended the stream before [DONE]", target=target
-        )
+            yield block
+            # Read to the end of the upstream response (the chunked terminator): a response
+            # released before its end closes the connection instead of pooling it, and the
+            # next request would pay a new TCP connection.
+            async for _ in source:
+                pass
+            return
+        if block:
+            yield block
+    raise UpstreamProtocolError(f"target {target!r} ended the stream before [DONE]", target=target)
 
 
 def _inspect(block: bytes, usage: Usage, include_usage: bool, target: str) -> bytes:
