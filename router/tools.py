@@ -1,13 +1,16 @@
 """OpenAI function calling as the turn-based backends read it: the request's ``tools`` and
 ``tool_choice``, an assistant message's ``tool_calls`` and the ``tool`` messages that
-answer them, read once here so Anthropic's Messages and Gemini render the same things and
-refuse the same things (never a silent drop: a model that never sees its tools, or its
-own earlier calls, answers as if they did not exist).
+answer them, read once here so Anthropic's Messages, Gemini and Bedrock's Converse
+(``converse.tools``) render the same things and refuse the same things (never a silent
+drop: a model that never sees its tools, or its own earlier calls, answers as if they did
+not exist).
 
 What is refused, by name: a tool other than ``type: function``; the legacy ``functions``
 / ``function_call`` parameters and ``function`` messages; a call whose ``arguments`` are
 not a JSON object; a ``tool`` message whose ``tool_call_id`` no earlier call has; a tool
 result that is not text.
+
+Standard library only: the Lambda Converse handler ships this module in its zip.
 """
 
 from __future__ import annotations

@@ -4,12 +4,14 @@ of one Bedrock model, called through the Converse API.
 Runs on the Lambda Python runtime with the standard library, the runtime's boto3 and the
 router's translator (``router.converse``), which its zip ships beside this file
 (``inferplane.packaging.converse_zip``): the router's ``bedrock`` backend and this
-handler send the very same Converse request for a chat request. It answers function-URL
-events: ``GET /healthz``, ``GET /v1/models`` and ``POST /v1/chat/completions``. The URL
-is BUFFERED, so ``stream: true`` is answered with ConverseStream's events translated to
-OpenAI chunks and returned together, ending in ``[DONE]`` (or an error event when Bedrock
-failed mid-stream). Configuration comes from the environment: ``MODEL_ID`` (model ID or
-inference profile), optional ``GUARDRAIL_ID`` and ``GUARDRAIL_VERSION``.
+handler send the very same Converse request for a chat request (function calling
+included: ``tools`` as ``toolConfig``, calls and results as ``toolUse`` / ``toolResult``).
+It answers function-URL events: ``GET /healthz``, ``GET /v1/models`` and
+``POST /v1/chat/completions``. The URL is BUFFERED, so ``stream: true`` is answered with
+ConverseStream's events translated to OpenAI chunks and returned together, ending in
+``[DONE]`` (or an error event when Bedrock failed mid-stream). Configuration comes from
+the environment: ``MODEL_ID`` (model ID or inference profile), optional
+``GUARDRAIL_ID`` and ``GUARDRAIL_VERSION``.
 """
 
 from __future__ import annotations

@@ -29,7 +29,14 @@ HANDLER = "converse_handler.handler"
 TOOLKIT = Path(__file__).parents[1]
 """The ``inferplane`` package: in the checkout its ``components`` and ``router`` are links
 to the repository's folders, in an installed wheel the folders themselves."""
-ROUTER_MODULES = ("__init__.py", "turns.py", "content.py", "openai_shapes.py", "converse/*.py")
+ROUTER_MODULES = (
+    "__init__.py",
+    "turns.py",
+    "content.py",
+    "tools.py",
+    "openai_shapes.py",
+    "converse/*.py",
+)
 """What ``router.converse`` imports, relative to the router package (it imports nothing
 else: tests/packaging/test_converse_zip.py checks the handler runs from these alone)."""
 

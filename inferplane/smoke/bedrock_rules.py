@@ -4,10 +4,14 @@ bedrock-runtime model lets through: the service's own ``ValidationException`` ru
 The conversation starts with a user turn and alternates, a text block is not blank, an
 image sits in a user turn, its bytes are an image of the format the block declares, at most
 3.75 MB each and at most 20 per request (Bedrock user guide: ``ImageBlock``, Converse API
-limits). ``service_model.validate_request`` applies them after the shape check, so every
-fake Bedrock (the smoke's, the tests' boto3 double) refuses the same requests with the
-same words; they read the body as it is on the wire (a blob is base64 text) and assume it
-already fits the model's shape."""
+limits). Tools (Converse API reference, "Use a tool to complete an Amazon Bedrock model
+response"): ``toolUse`` / ``toolResult`` blocks need a ``toolConfig``; each assistant turn's
+``toolUse`` ids are answered by ``toolResult`` blocks of exactly those ids in the next user
+turn, and a ``toolResult`` answers a ``toolUse`` of the turn before it; tool names are
+unique and a ``toolChoice.tool`` names one of them. ``service_model.validate_request``
+applies them after the shape check, so every fake Bedrock (the smoke's, the tests' boto3
+double) refuses the same requests with the same words; they read the body as it is on the
+wire (a blob is base64 text) and assume it already fits the model's shape."""
 
 from __future__ import annotations
 
@@ -45,6 +49,42 @@ def converse_problems(body: dict[str, Any]) -> list[str]:
                 problems.extend(_image_problems(block["image"], message["role"], where))
     if images > MAX_IMAGES:
         problems.append(f"Too many images: {images} (at most {MAX_IMAGES})")
+    return problems + _tool_problems(body)
+
+
+def _tool_problems(body: dict[str, Any]) -> list[str]:
+    """The pairing of ``toolUse`` and ``toolResult`` blocks, and ``toolConfig``."""
+    problems: list[str] = []
+    config = body.get("toolConfig")
+    names = [t["toolSpec"]["name"] for t in (config or {}).get("tools", []) if "toolSpec" in t]
+    if len(set(names)) != len(names):
+        problems.append("The toolConfig.tools names must be unique")
+    chosen = (config or {}).get("toolChoice", {}).get("tool")
+    if chosen is not None and chosen["name"] not in names:
+        problems.append(f"The tool {chosen['name']} in toolChoice is not in toolConfig.tools")
+    asked: list[str] = []  # the previous assistant turn's toolUse ids
+    uses = False
+    for index, message in enumerate(body["messages"]):
+        blocks = message["content"]
+        used = [b["toolUse"]["toolUseId"] for b in blocks if "toolUse" in b]
+        answered = [b["toolResult"]["toolUseId"] for b in blocks if "toolResult" in b]
+        uses = uses or bool(used or answered)
+        where = f"messages.{index}.content"
+        if len(answered) > len(asked):
+            problems.append(
+                f"The number of toolResult blocks at {where} exceeds the number of toolUse "
+                "blocks of previous turn."
+            )
+        elif sorted(answered) != sorted(asked):
+            missing = ", ".join(i for i in asked if i not in answered)
+            problems.append(
+                f"Expected toolResult blocks at {where} for the following Ids: {missing}"
+            )
+        asked = used
+    if uses and config is None:
+        problems.append(
+            "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+        )
     return problems
 
 

@@ -2,12 +2,13 @@
 
 Used by the router's ``bedrock`` backend and by the ``lambda`` target's handler
 (``components/aws/converse_handler.py``), which ships this package in its zip beside
-``router/__init__.py``, ``router/turns.py``, ``router/content.py`` and
-``router/openai_shapes.py``. Everything here is standard library only and imports nothing
-else from the router, so the zip holds exactly what the handler runs.
+``router/__init__.py``, ``router/turns.py``, ``router/content.py``, ``router/tools.py``
+and ``router/openai_shapes.py``. Everything here is standard library only and imports
+nothing else from the router, so the zip holds exactly what the handler runs.
 
-- ``request``: an OpenAI chat body (text and images) as ``converse``/``converse_stream``
+- ``request``: an OpenAI chat body (text, images, tools) as ``converse``/``converse_stream``
   keyword arguments.
+- ``tools``: function calling as ``toolConfig`` and ``toolUse`` / ``toolResult`` blocks.
 - ``response``: a Converse answer as an OpenAI ``chat.completion``.
 - ``stream``: ConverseStream events as OpenAI chunk deltas, with usage.
 - ``errors``: AWS runtime error codes as the HTTP status an OpenAI client should see.

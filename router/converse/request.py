@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..content import ContentError, ImageUrl, Segment, refusal
-from ..turns import ROLES, fold_messages, text_parts
+from ..content import ContentError, ImageUrl, refusal
+from ..tools import ToolCall, ToolPiece, ToolResult, fold_with_tools, read_choice, read_tools
+from ..turns import BLANK, ROLES, Turn, text_parts
+from .tools import tool_block, tool_config
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -36,19 +38,20 @@ def to_converse(body: Any, model_id: str) -> dict[str, Any]:
     """``converse(**request)`` arguments for the OpenAI chat ``body``. System and developer
     messages become ``system`` blocks; the rest alternates user/assistant turns, one text
     block per message and one ``image`` block per image, in order (Converse rejects two
-    consecutive turns of one role)."""
+    consecutive turns of one role); function calling as ``converse.tools`` says."""
     messages = _messages(body)
     try:
-        folded = fold_messages(messages)
-        turns = [
-            {"role": turn.role, "content": [_block(s) for m in turn.messages for s in m]}
-            for turn in folded.turns
-        ]
+        folded = fold_with_tools(messages)
+        turns = [{"role": turn.role, "content": _content(turn)} for turn in folded.turns]
+        tools = read_tools(body)
+        tools_config = tool_config(tools, read_choice(body, tools), _tool_history(messages))
     except ContentError as exc:
         raise TranslationError(str(exc)) from exc
     request: dict[str, Any] = {"modelId": model_id, "messages": turns}
     if folded.system:
         request["system"] = text_parts(folded.system)
+    if tools_config is not None:
+        request["toolConfig"] = tools_config
     config = inference_config(body)
     if config:
         request["inferenceConfig"] = config
@@ -93,8 +96,31 @@ def _messages(body: Any) -> list[dict[str, Any]]:
     return messages
 
 
-def _block(segment: Segment) -> dict[str, Any]:
-    """A Converse ``ContentBlock``: text, or an image as bytes (boto3 base64-encodes)."""
+def _tool_history(messages: list[dict[str, Any]]) -> str | None:
+    """``messages[i]``, the first message with tool calls or a tool result, or None."""
+    for index, message in enumerate(messages):
+        if message["role"] == "tool" or (
+            message["role"] == "assistant" and message.get("tool_calls")
+        ):
+            return f"messages[{index}]"
+    return None
+
+
+def _content(turn: Turn[ToolPiece]) -> list[dict[str, Any]]:
+    """A turn's blocks in order, except that a user turn's tool results come first and
+    stand for a message without text (Bedrock pairs them with the previous turn's
+    toolUse blocks, as Anthropic's Messages API does)."""
+    pieces = [piece for message in turn.messages for piece in message]
+    results = [p for p in pieces if isinstance(p, ToolResult)]
+    rest = [p for p in pieces if not isinstance(p, ToolResult)]
+    return [_block(piece) for piece in results + rest if not (results and piece == BLANK)]
+
+
+def _block(segment: ToolPiece) -> dict[str, Any]:
+    """A Converse ``ContentBlock``: text, a tool use or result, or an image as bytes
+    (boto3 base64-encodes)."""
+    if isinstance(segment, ToolCall | ToolResult):
+        return tool_block(segment)
     if isinstance(segment, str):
         return {"text": segment}
     if isinstance(segment, ImageUrl) or segment.media_type not in IMAGE_FORMATS:

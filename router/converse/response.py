@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..openai_shapes import completion_dict
+from .tools import tool_call_of
 
 __all__ = ["FINISH_REASONS", "finish_reason", "to_completion", "usage_of"]
 
@@ -35,11 +36,14 @@ def usage_of(found: Any) -> tuple[int, int]:
 def to_completion(
     answer: dict[str, Any], model: str, completion_id: str | None = None
 ) -> dict[str, Any]:
-    """The OpenAI completion for ``answer``; its text blocks joined (others skipped)."""
-    blocks = answer.get("output", {}).get("message", {}).get("content", [])
-    text = "".join(block.get("text", "") for block in blocks if isinstance(block, dict))
+    """The OpenAI completion for ``answer``: its text blocks joined, its ``toolUse``
+    blocks as ``tool_calls`` (content null when there is no text, as OpenAI answers);
+    reasoning blocks are not part of OpenAI's chat answer and are left out."""
+    found = answer.get("output", {}).get("message", {}).get("content", [])
+    blocks = [block for block in found if isinstance(block, dict)]
+    text = "".join(block.get("text", "") for block in blocks)
     prompt, completion = usage_of(answer.get("usage"))
-    return completion_dict(
+    out = completion_dict(
         model,
         text,
         finish_reason(answer.get("stopReason")),
@@ -47,3 +51,9 @@ def to_completion(
         completion,
         completion_id=completion_id,
     )
+    calls = [tool_call_of(block["toolUse"]) for block in blocks if "toolUse" in block]
+    if calls:
+        message = out["choices"][0]["message"]
+        message["tool_calls"] = calls
+        message["content"] = text or None
+    return out

@@ -31,7 +31,15 @@ from inferplane.router.backends import BackendContext, Usage
 from inferplane.router.backends.bedrock import BedrockBackend
 from inferplane.router.chat import parse_chat_request
 from inferplane.router.config import TargetConfig
-from tests.support.bedrock import ANSWER, EVENTS, MODEL, FakeBedrock
+from tests.support.bedrock import (
+    ANSWER,
+    EVENTS,
+    MODEL,
+    TOOL_ANSWER,
+    TOOL_EVENTS,
+    TOOL_INPUT,
+    FakeBedrock,
+)
 from tests.support.images import image_part, png_url
 
 LAMBDA_RUNTIME = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
@@ -46,7 +54,7 @@ BODIES: list[dict[str, Any]] = [
             {"role": "user", "content": "hi"},
             {"role": "user", "content": [{"type": "text", "text": "there"}]},
             {"role": "assistant", "content": None},
-            {"role": "tool", "content": "42"},
+            {"role": "user", "content": "42"},
             {"role": "developer", "content": "in German"},
         ],
         "temperature": 1.6,
@@ -77,12 +85,49 @@ BODIES: list[dict[str, Any]] = [
     },
 ]
 
+TOOLS: Any = [
+    {
+        "type": "function",
+        "function": {
+            "name": "forecast",
+            "description": "weather ahead",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
+]
+CALL = {"id": "c1", "type": "function", "function": {"name": "forecast", "arguments": "{}"}}
+TOOL_BODIES: list[dict[str, Any]] = [
+    {  # tools and a call with its result; the answer calls a tool
+        "model": "m",
+        "messages": [
+            SYSTEM,
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": None, "tool_calls": [CALL]},
+            {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+        ],
+        "tools": TOOLS,
+        "tool_choice": {"type": "function", "function": {"name": "forecast"}},
+    },
+    {
+        "model": "m",
+        "messages": [{"role": "user", "content": "weather?"}],
+        "tools": TOOLS,
+        "tool_choice": "required",
+        "stream": True,
+    },
+]
+CASES: list[tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]] = [
+    *((body, ANSWER, EVENTS) for body in BODIES),
+    *((body, TOOL_ANSWER, TOOL_EVENTS) for body in TOOL_BODIES),
+]
+"""(request, Bedrock's answer, Bedrock's stream events) per case."""
+
 DRIVER = r"""
 import json, os, sys
 unpacked = sys.argv[1]
 import converse_handler
 assert converse_handler.__file__.startswith(unpacked), converse_handler.__file__
-answer, events, bodies = json.loads(sys.stdin.read())
+cases = json.loads(sys.stdin.read())
 
 class Bedrock:
     def __init__(self):
@@ -96,7 +141,7 @@ class Bedrock:
 
 os.environ["MODEL_ID"] = sys.argv[2]
 results = []
-for body in bodies:
+for body, answer, events in cases:
     client = converse_handler._clients["bedrock"] = Bedrock()
     event = {
         "rawPath": "/v1/chat/completions",
@@ -141,7 +186,7 @@ def handler_run(unpacked: Path) -> dict[str, Any]:
     )
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c", code, str(unpacked), MODEL, runtime_boto],
-        input=json.dumps([ANSWER, EVENTS, BODIES]),
+        input=json.dumps(CASES),
         cwd=unpacked.parent,
         capture_output=True,
         text=True,
@@ -153,7 +198,9 @@ def handler_run(unpacked: Path) -> dict[str, Any]:
     return run
 
 
-async def _router_answer(body: dict[str, Any]) -> tuple[list[list[Any]], bytes]:
+async def _router_answer(
+    body: dict[str, Any], bedrock_answer: dict[str, Any], events: list[dict[str, Any]]
+) -> tuple[list[list[Any]], bytes]:
     """The router's Converse call and its answer, for the body the gateway would pass:
     the validated request with the target's model ID set."""
     chat = parse_chat_request(orjson.dumps(body))
@@ -167,7 +214,7 @@ async def _router_answer(body: dict[str, Any]) -> tuple[list[list[Any]], bytes]:
         }
     )
     context = BackendContext(blocking_threads=1)
-    client = FakeBedrock()
+    client = FakeBedrock(bedrock_answer, events)
     backend = BedrockBackend("br", target, context, client=client)
     forwarded = {**chat.capped_body(None), "model": MODEL}
     try:
@@ -210,12 +257,14 @@ def test_the_zip_holds_the_handler_and_the_translator() -> None:
         "router/__init__.py",
         "router/turns.py",
         "router/content.py",
+        "router/tools.py",
         "router/openai_shapes.py",
         "router/converse/__init__.py",
         "router/converse/errors.py",
         "router/converse/request.py",
         "router/converse/response.py",
         "router/converse/stream.py",
+        "router/converse/tools.py",
     }
     assert HANDLER == "converse_handler.handler"
 
@@ -237,12 +286,12 @@ def test_the_handler_loads_exactly_the_zip(handler_run: dict[str, Any], unpacked
     assert set(handler_run["third_party"]) <= LAMBDA_RUNTIME
 
 
-@pytest.mark.parametrize("index", range(len(BODIES)))
+@pytest.mark.parametrize("index", range(len(CASES)))
 def test_handler_and_router_send_the_same_converse_request(
     handler_run: dict[str, Any], index: int
 ) -> None:
-    body = BODIES[index]
-    calls, answer = asyncio.run(_router_answer(body))
+    body = CASES[index][0]
+    calls, answer = asyncio.run(_router_answer(*CASES[index]))
     result = handler_run["results"][index]
     assert result["calls"] == calls
     assert len(calls) == 1
@@ -255,3 +304,38 @@ def test_handler_and_router_send_the_same_converse_request(
         assert _events(reply["body"])[-1] == "data: [DONE]"
     else:
         assert _comparable(json.loads(reply["body"])) == _comparable(orjson.loads(answer))
+
+
+def test_the_zipped_handler_speaks_converse_tools(handler_run: dict[str, Any]) -> None:
+    """The tool cases, from the handler alone: toolConfig, toolUse and toolResult go to
+    Bedrock; the toolUse answer comes back as tool_calls, whole and streamed."""
+    called, streamed = handler_run["results"][len(BODIES) :]
+    request = called["calls"][0][1]
+    spec = {"name": "forecast", "description": "weather ahead"}
+    assert request["toolConfig"] == {
+        "tools": [
+            {"toolSpec": {**spec, "inputSchema": {"json": TOOLS[0]["function"]["parameters"]}}}
+        ],
+        "toolChoice": {"tool": {"name": "forecast"}},
+    }
+    assert request["messages"][1:] == [
+        {
+            "role": "assistant",
+            "content": [{"toolUse": {"toolUseId": "c1", "name": "forecast", "input": {}}}],
+        },
+        {
+            "role": "user",
+            "content": [{"toolResult": {"toolUseId": "c1", "content": [{"text": "sunny"}]}}],
+        },
+    ]
+    choice = json.loads(called["reply"]["body"])["choices"][0]
+    calls = choice["message"]["tool_calls"]
+    assert [
+        (c["id"], c["function"]["name"], json.loads(c["function"]["arguments"])) for c in calls
+    ] == [("tooluse_1", "forecast", TOOL_INPUT)]
+    assert choice["finish_reason"] == "tool_calls"
+    chunks = [e for e in _events(streamed["reply"]["body"]) if e != "data: [DONE]"]
+    deltas = [d for c in chunks for d in c["choices"][0]["delta"].get("tool_calls", ())]
+    assert [d["function"].get("name") for d in deltas] == ["forecast", None, None]
+    assert json.loads("".join(d["function"]["arguments"] for d in deltas)) == TOOL_INPUT
+    assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"

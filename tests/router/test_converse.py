@@ -70,13 +70,13 @@ REQUESTS: list[tuple[dict[str, Any], dict[str, Any]]] = [
             "messages": [{"role": "user", "content": text("hi", "there\n!")}],
         },
     ),
-    (  # tool results are the user's side; an assistant turn without text keeps its place
+    (  # an assistant turn without text keeps its place (tools: test_converse_tools.py)
         {
             "messages": [
                 user("weather?"),
                 {"role": "assistant", "content": None},
-                {"role": "tool", "content": "sunny"},
-                {"role": "function", "content": "warm"},
+                user("sunny"),
+                user("warm"),
                 {"role": "assistant", "content": "Sunny."},
                 {"role": "assistant", "content": "And warm."},
             ]

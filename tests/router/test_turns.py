@@ -83,23 +83,27 @@ def test_fold(messages: list[dict[str, Any]], expected: Conversation[Segment]) -
 
 def test_each_backend_renders_the_same_fold() -> None:
     body = {"model": "m", "messages": MESSAGES}
-    converse = to_converse(body, "m")
-    assert converse["system"] == [{"text": "be brief"}, {"text": "in German"}]
-    assert [(m["role"], [b["text"] for b in m["content"]]) for m in converse["messages"]] == [
-        ("user", ["hi", "a\nb"]),
-        ("assistant", [" "]),
-        ("user", ["42", " "]),
-        ("assistant", ["ok"]),
-    ]
-    # Anthropic and Gemini render tool messages as tool results: a tool message answering
-    # no call, and a legacy function message, are refused there (router.tools), not text.
-    for render in (lambda b: to_messages(b, "m", stream=False), to_gemini):
-        with pytest.raises(ContentError, match=r"messages\[5\]\.tool_call_id: None answers"):
+    # Every translating backend renders tool messages as tool results: a tool message
+    # answering no call, and a legacy function message, are refused (router.tools), not text.
+    for render in (
+        lambda b: to_converse(b, "m"),
+        lambda b: to_messages(b, "m", stream=False),
+        to_gemini,
+    ):
+        with pytest.raises(ValueError, match=r"messages\[5\]\.tool_call_id: None answers"):
             render(body)
     body = {
         "model": "m",
         "messages": [*MESSAGES[:5], {"role": "user", "content": "42"}, *MESSAGES[7:]],
     }
+    converse = to_converse(body, "m")
+    assert converse["system"] == [{"text": "be brief"}, {"text": "in German"}]
+    assert [(m["role"], [b["text"] for b in m["content"]]) for m in converse["messages"]] == [
+        ("user", ["hi", "a\nb"]),
+        ("assistant", [" "]),
+        ("user", ["42"]),
+        ("assistant", ["ok"]),
+    ]
     anthropic = to_messages(body, "m", stream=False)
     gemini = to_gemini(body)
     assert anthropic["system"] == "be brief\n\nin German"

@@ -234,6 +234,8 @@ def test_the_functions_bedrock_answers_only_its_role_for_its_model() -> None:
     assert "'messages.0.member.role' is 'tool'; allowed: user, assistant, system" in refusals[4]
 
 
+TOOL_USE = {"toolUseId": "tooluse_1", "name": "forecast", "input": {"city": "Bern"}}
+TOOL_RESULT = {"toolUseId": "tooluse_1", "content": [{"text": "sunny"}]}
 GIF_AS_PNG = {"format": "png", "source": {"bytes": base64.b64encode(b"GIF89a\x01\x00").decode()}}
 
 
@@ -247,6 +249,15 @@ GIF_AS_PNG = {"format": "png", "source": {"bytes": base64.b64encode(b"GIF89a\x01
         (
             [{"role": "user", "content": [{"text": "look"}, {"image": GIF_AS_PNG}]}],
             "messages.0.content.1: The provided image does not match the format png",
+        ),
+        (  # a tool use answered, on the wire, without toolConfig
+            [
+                {"role": "user", "content": [{"text": "x"}]},
+                {"role": "assistant", "content": [{"toolUse": TOOL_USE}]},
+                {"role": "user", "content": [{"toolResult": TOOL_RESULT}]},
+            ],
+            "The toolConfig field must be defined when using toolUse and toolResult content "
+            "blocks.",
         ),
     ],
 )

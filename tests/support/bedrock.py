@@ -16,7 +16,17 @@ from botocore.exceptions import ClientError
 
 from inferplane.smoke.service_model import client_call, validate_request
 
-__all__ = ["ANSWER", "EVENTS", "MODEL", "FakeBedrock", "bedrock_error", "check_converse"]
+__all__ = [
+    "ANSWER",
+    "EVENTS",
+    "MODEL",
+    "TOOL_ANSWER",
+    "TOOL_EVENTS",
+    "TOOL_INPUT",
+    "FakeBedrock",
+    "bedrock_error",
+    "check_converse",
+]
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ANSWER: dict[str, Any] = {
@@ -33,6 +43,45 @@ EVENTS: list[dict[str, Any]] = [
     {"messageStop": {"stopReason": "end_turn"}},
     {"metadata": {"usage": {"inputTokens": 4, "outputTokens": 2, "totalTokens": 6}}},
 ]
+
+TOOL_INPUT: dict[str, Any] = {"city": "Zürich", "days": 2}
+TOOL_ANSWER: dict[str, Any] = {
+    "output": {
+        "message": {
+            "role": "assistant",
+            "content": [
+                {"text": "Let me look."},
+                {"toolUse": {"toolUseId": "tooluse_1", "name": "forecast", "input": TOOL_INPUT}},
+            ],
+        }
+    },
+    "stopReason": "tool_use",
+    "usage": {"inputTokens": 30, "outputTokens": 12, "totalTokens": 42},
+    "metrics": {"latencyMs": 12},
+}
+"""A Converse answer calling ``forecast`` (text first, as Claude on Bedrock answers)."""
+TOOL_EVENTS: list[dict[str, Any]] = [
+    {"messageStart": {"role": "assistant"}},
+    {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": "Let me look."}}},
+    {"contentBlockStop": {"contentBlockIndex": 0}},
+    {
+        "contentBlockStart": {
+            "contentBlockIndex": 1,
+            "start": {"toolUse": {"toolUseId": "tooluse_1", "name": "forecast"}},
+        }
+    },
+    {"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"toolUse": {"input": '{"city": '}}}},
+    {
+        "contentBlockDelta": {
+            "contentBlockIndex": 1,
+            "delta": {"toolUse": {"input": '"Zürich", "days": 2}'}},
+        }
+    },
+    {"contentBlockStop": {"contentBlockIndex": 1}},
+    {"messageStop": {"stopReason": "tool_use"}},
+    {"metadata": {"usage": {"inputTokens": 30, "outputTokens": 12, "totalTokens": 42}}},
+]
+"""The same answer as ConverseStream events, the call's input in two pieces."""
 
 
 def bedrock_error(

@@ -239,6 +239,20 @@ def test_an_inline_image_reaches_converse_as_image_bytes(bedrock: Stubber) -> No
             "messages[0].content[0]: a 'input_audio' part cannot be sent to this target; "
             "allowed: text, image_url",
         ),
+        (  # streamed or not, a tool setting Converse lacks is the caller's 400, not dropped
+            event(
+                "POST",
+                "/v1/chat/completions",
+                {
+                    "messages": [{"role": "user", "content": "x"}],
+                    "tools": [{"type": "function", "function": {"name": "f"}}],
+                    "parallel_tool_calls": False,
+                    "stream": True,
+                },
+            ),
+            400,
+            "parallel_tool_calls: false cannot be sent to Bedrock Converse",
+        ),
     ],
 )
 def test_bad_requests(
