@@ -36,6 +36,7 @@ from ..target_auth import (
     OutgoingRequest,
     build_credentials,
 )
+from .http import NO_USER_AGENT, NoUserAgentRequest
 from .http import post as http_post
 
 __all__ = ["BackendContext", "ChatBackend", "Completion", "Usage"]
@@ -93,7 +94,8 @@ class BackendContext:
             # request got must not ride on another's, and a jar costs a lookup per call.
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                skip_auto_headers=("User-Agent",),
+                skip_auto_headers=NO_USER_AGENT,
+                request_class=NoUserAgentRequest,
                 auto_decompress=True,
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
