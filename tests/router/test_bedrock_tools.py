@@ -21,19 +21,10 @@ from inferplane.router.backends.bedrock import BedrockBackend
 from tests.router import configs
 from tests.router.configs import KEY
 from tests.router.fakes import LoopThread
+from tests.router.forecast_tool import FORECAST, SCHEMA
 from tests.support.bedrock import MODEL, TOOL_ANSWER, TOOL_EVENTS, TOOL_INPUT, FakeBedrock
 
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-    "required": ["city"],
-}
-TOOLS: Any = [
-    {
-        "type": "function",
-        "function": {"name": "forecast", "description": "weather ahead", "parameters": SCHEMA},
-    }
-]
+TOOLS: Any = [FORECAST]
 SPEC = {
     "toolSpec": {
         "name": "forecast",

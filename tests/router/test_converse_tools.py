@@ -21,19 +21,11 @@ from inferplane.router.converse import (
     to_converse,
 )
 from inferplane.smoke.bedrock_rules import converse_problems
+from tests.router.forecast_tool import FORECAST, SCHEMA
 from tests.support.bedrock import MODEL, TOOL_ANSWER, TOOL_EVENTS, TOOL_INPUT, check_converse
 
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-    "required": ["city"],
-    "additionalProperties": False,
-}
 TOOLS: Any = [
-    {
-        "type": "function",
-        "function": {"name": "forecast", "description": "weather ahead", "parameters": SCHEMA},
-    },
+    FORECAST,
     {"type": "function", "function": {"name": "clock", "description": ""}},
 ]
 SPECS = [

@@ -20,20 +20,10 @@ from inferplane.router.app import create_app
 from tests.router import configs
 from tests.router.configs import KEY
 from tests.router.fakes import LoopThread
+from tests.router.forecast_tool import FORECAST, SCHEMA
 from tests.router.native_fakes import TOOL_INPUT, Recorder, anthropic_app, vertex_app
 
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-    "required": ["city"],
-    "additionalProperties": False,
-}
-TOOLS: Any = [
-    {
-        "type": "function",
-        "function": {"name": "forecast", "description": "weather ahead", "parameters": SCHEMA},
-    }
-]
+TOOLS: Any = [FORECAST]
 HISTORY: Any = [
     {"role": "system", "content": "be brief"},
     {"role": "user", "content": "weather in Bern and Zürich?"},
