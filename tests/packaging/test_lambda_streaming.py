@@ -26,7 +26,12 @@ from inferplane.components.router.aws_lambda import LambdaRouter, LambdaRouterAr
 from inferplane.packaging.lambda_zip import LambdaPackage
 from inferplane.smoke.lambda_runtime import WebAdapterRuntime, unpack
 from tests.support.lambda_runtime import BufferedRuntime
-from tests.support.otlp_collector import OtlpCollector, attributes
+from tests.support.otlp_collector import (
+    SPAN_KIND_CLIENT,
+    SPAN_KIND_SERVER,
+    OtlpCollector,
+    attributes,
+)
 from tests.support.paced_upstream import PacedUpstream
 from tests.support.recording import only, record
 from tests.support.routersource import site_config_json
@@ -135,12 +140,14 @@ def test_packaged_router_exports_telemetry_when_switched_on(
         with WebAdapterRuntime(task, function["handler"], environment, tmp_path) as runtime:
             first, total, body = timed(runtime.invoke, CHAT)
         # Stopped (SIGTERM, as at the environment's shutdown): the router flushed.
-        collector.wait_for(lambda: len(collector.spans()) == 1)
+        collector.wait_for(lambda: len(collector.spans()) == 2)  # the server's and the attempt's
         collector.wait_for(lambda: "gen_ai.server.time_to_first_token" in collector.metrics())
-        [span] = collector.spans()
+        server, span = sorted(collector.spans(), key=lambda s: s.kind)
         metrics = collector.metrics()
     check_answer(body, upstream)
     assert first / total < STREAMED
+    assert (server.kind, span.kind) == (SPAN_KIND_SERVER, SPAN_KIND_CLIENT)
+    assert span.parent_span_id == server.span_id
     assert span.name == "chat fake-model"
     assert attributes(span.attributes)["gen_ai.usage.output_tokens"] == CHUNKS + 1
     [ttft] = metrics["gen_ai.server.time_to_first_token"]

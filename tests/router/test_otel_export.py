@@ -18,7 +18,12 @@ import pytest
 
 from inferplane.router.contract import CONFIG_ENV
 from inferplane.router.telemetry import ENDPOINT_ENV
-from tests.support.otlp_collector import OtlpCollector, attributes
+from tests.support.otlp_collector import (
+    SPAN_KIND_CLIENT,
+    SPAN_KIND_SERVER,
+    OtlpCollector,
+    attributes,
+)
 from tests.support.paced_upstream import PacedUpstream
 from tests.support.routersource import site_config_json
 
@@ -30,7 +35,6 @@ GENAI_METRICS = {
     "gen_ai.server.time_to_first_token",
     "gen_ai.server.time_per_output_token",
 }
-SPAN_KIND_SERVER, SPAN_KIND_CLIENT = 2, 3
 
 
 def with_telemetry(upstream_url: str, **telemetry: Any) -> str:

@@ -19,11 +19,12 @@ from inferplane.router.core import Gateway, Request, Response
 from inferplane.router.otel_context import Parent, parse
 from tests.router.configs import auth, chat, config, target
 from tests.router.fakes import FakeOpenAI, LoopThread
+from tests.support.otlp_collector import SPAN_KIND_CLIENT as CLIENT
+from tests.support.otlp_collector import SPAN_KIND_SERVER as SERVER
 from tests.support.otlp_collector import OtlpCollector, attributes
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "00f067aa0ba902b7"
-SERVER, CLIENT = 2, 3  # OTLP span kinds
 STATUS_ERROR = 2
 
 

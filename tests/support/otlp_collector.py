@@ -25,6 +25,9 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 from inferplane.smoke.server import Running
 
+SPAN_KIND_SERVER, SPAN_KIND_CLIENT = 2, 3
+"""OTLP's Span.SpanKind values for the router's server span and an upstream attempt's."""
+
 __all__ = ["OtlpCollector", "attributes"]
 
 grpc: Any = importlib.import_module("grpc")  # grpcio ships no type hints
